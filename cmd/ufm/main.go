@@ -1,0 +1,76 @@
+// Command ufm checks the Unconstrained Feature Model theory of Neural
+// Regression Collapse to many digits. See the README for the commands.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Exit statuses shared by every command (SPEC.md).
+const (
+	exitOK      = 0
+	exitFailure = 1 // did not converge, disagree, counterexample found
+	exitUsage   = 2 // bad input or usage
+)
+
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"predict", "closed form of THEORY §3 for an instance file", runPredict},
+		{"solve", "independent high-precision minimization of L", runSolve},
+		{"verify", "solve, predict and compare invariants (default instance if no file)", runVerify},
+		{"metrics", "NRC1–3 of a network's features, weights and targets (.npy or .csv)", runMetrics},
+		{"claims", "list the claims that proofs and search know", runClaims},
+		{"proofs", "run every claim's check and print a table", runProofs},
+		{"search", "counterexample search against a claim", runSearch},
+		{"merge", "combine the JSON outputs of sharded searches", runMerge},
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: ufm COMMAND [arguments]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "commands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run 'ufm COMMAND --help' for a command's flags. Exit status: 0 success,")
+	fmt.Fprintln(w, "1 did not converge / disagree / counterexample, 2 bad input or usage.")
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		usage(stdout)
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "ufm: unknown command %q (run 'ufm --help' for the list)\n", args[0])
+	return exitUsage
+}
+
+// fail prints one line "ufm: ..." on stderr and returns exitUsage.
+func fail(stderr io.Writer, format string, a ...any) int {
+	fmt.Fprintf(stderr, "ufm: "+format+"\n", a...)
+	return exitUsage
+}

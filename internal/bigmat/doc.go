@@ -1,0 +1,25 @@
+// Package bigmat is the dense arbitrary-precision linear algebra shared by
+// the symbolic side (theory) and the numeric side (solver) of ufm.
+//
+// A Dense holds an r×c matrix of big.Float values stored row-major, all at
+// one precision (in bits) chosen when the matrix is made. Operations follow
+// the conventions of math/big: the receiver z of z.Op(a, b) receives the
+// result, its memory is reused, and its precision is the precision of the
+// result. A zero-value Dense receiver takes its shape from the operation and
+// its precision from the first operand. Rounding is always big.ToNearestEven.
+//
+// Dimension mismatches between matrices are programming errors and panic, as
+// in gonum/mat; every user-supplied size is checked at the boundary (package
+// instance) long before it reaches this package.
+//
+// Precision and guard digits. A caller asks for D significant decimal digits;
+// Bits(D) returns the working precision ceil((D+GuardDigits)·log2 10) bits.
+// GuardDigits = 16 is chosen so that the relative rounding error of the
+// algorithms here (Jacobi eigendecomposition, Cholesky, LU with partial
+// pivoting, matrix products), which grows at most like a small multiple of
+// n·2^-prec per operation chain for n up to a few hundred (at most about
+// log10(n³) ≤ 8 digits), plus the cancellation lost when forming differences
+// of nearly equal square roots (√σ − √c with σ within 10^-8 of c costs ≤ 8
+// digits of relative accuracy in that difference), still leaves the D
+// requested digits intact.
+package bigmat
