@@ -1,0 +1,67 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"ufm/internal/instance"
+)
+
+// errHelp is returned by parseFlags after it printed the command's help.
+var errHelp = errors.New("help requested")
+
+// parseFlags parses args with fs, allowing flags before and after the
+// positional arguments (ufm predict FILE --digits 60). Errors are returned
+// as one line; -h/--help prints the flag summary to stdout.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer, synopsis string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var positional []string
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stdout, "usage: %s\n\nflags:\n", synopsis)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return nil, errHelp
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v (usage: %s)", fs.Name(), err, synopsis)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// loadInstanceArg reads the instance named by the single positional
+// argument, or the built-in default when allowDefault and none is given.
+func loadInstanceArg(cmd string, positional []string, allowDefault bool) (*instance.Instance, error) {
+	switch len(positional) {
+	case 0:
+		if allowDefault {
+			return instance.Default(), nil
+		}
+		return nil, fmt.Errorf("%s: missing instance FILE", cmd)
+	case 1:
+		in, err := instance.Load(positional[0])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", positional[0], err)
+		}
+		return in, nil
+	}
+	return nil, fmt.Errorf("%s: expected one instance FILE, got %d arguments (%s)", cmd, len(positional), strings.Join(positional, " "))
+}
+
+// checkDigits validates a --digits value; 0 means "the instance's digits".
+func checkDigits(d int) error {
+	if d < 0 || d > instance.MaxDigits {
+		return fmt.Errorf("--digits must be between 1 and %d, got %d", instance.MaxDigits, d)
+	}
+	return nil
+}

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"ufm/internal/bigmat"
+	"ufm/theory"
+)
+
+// predictJSON is the document of 'ufm predict --json' (SPEC.md), with a few
+// fields beyond the SPEC (marked).
+type predictJSON struct {
+	Name             string     `json:"name"`
+	Regime           string     `json:"regime"`
+	C                string     `json:"c"`
+	Rank             int        `json:"rank"`
+	SigmaEigenvalues []string   `json:"sigma_eigenvalues"`
+	Bias             []string   `json:"bias"`
+	WW               [][]string `json:"ww"`
+	MinLoss          string     `json:"min_loss"`
+	TrainMSE         string     `json:"train_mse"`
+	Gamma            *string    `json:"gamma"`
+	Digits           int        `json:"digits"`
+	// Beyond SPEC.
+	CExact        string   `json:"c_exact"`
+	ActiveCount   int      `json:"active_directions"`
+	TargetRank    int      `json:"target_rank"`
+	Shrinkage     []string `json:"shrinkage"`
+	MinLossExact  *string  `json:"min_loss_exact"`
+	BiasMode      string   `json:"bias_mode"`
+	Unique        uniqueJS `json:"unique"`
+	Notes         []string `json:"notes"`
+	N, D, Samples int
+}
+
+type uniqueJS struct {
+	WW          bool `json:"ww"`
+	Bias        bool `json:"bias"`
+	Predictions bool `json:"predictions"`
+}
+
+func newPredictJSON(p *theory.Prediction) predictJSON {
+	dg := p.Digits
+	out := predictJSON{
+		Name: p.Name, Regime: string(p.Regime), C: bigmat.Text(p.C, dg), Rank: p.Rank,
+		SigmaEigenvalues: bigmat.Texts(p.Sigma, dg), Bias: bigmat.Texts(p.BiasStar, dg),
+		MinLoss: bigmat.Text(p.MinLoss, dg), TrainMSE: bigmat.Text(p.TrainMSE, dg),
+		Digits: dg, CExact: p.CExact.RatString(), ActiveCount: p.Active, TargetRank: p.TargetRank,
+		Shrinkage: bigmat.Texts(p.Shrinkage, dg), BiasMode: p.Bias.String(),
+		Unique: uniqueJS{p.WWUnique, p.BiasUnique, p.PredictionUnique},
+		Notes:  p.Notes, N: p.N, D: p.D, Samples: p.M,
+	}
+	if out.Notes == nil {
+		out.Notes = []string{}
+	}
+	if p.WW != nil {
+		out.WW = p.WW.Rows(dg)
+	}
+	if p.Gamma != nil {
+		g := bigmat.Text(p.Gamma, dg)
+		out.Gamma = &g
+	}
+	if p.MinLossExt != nil {
+		s := p.MinLossExt.RatString()
+		out.MinLossExact = &s
+	}
+	return out
+}
+
+func runPredict(args []string, stdout, stderr io.Writer) int {
+	const synopsis = "ufm predict FILE [--digits N] [--json]"
+	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
+	digits := fs.Int("digits", 0, "significant decimal digits (default: the instance's, else 50)")
+	asJSON := fs.Bool("json", false, "print one JSON document")
+	pos, err := parseFlags(fs, args, stdout, synopsis)
+	if errors.Is(err, errHelp) {
+		return exitOK
+	}
+	if err != nil {
+		return fail(stderr, "%v", err)
+	}
+	if err := checkDigits(*digits); err != nil {
+		return fail(stderr, "predict: %v", err)
+	}
+	in, err := loadInstanceArg("predict", pos, false)
+	if err != nil {
+		return fail(stderr, "%v", err)
+	}
+	p, err := theory.Predict(in, *digits)
+	if err != nil {
+		return fail(stderr, "predict: %s: %v", in.Name, err)
+	}
+	if *asJSON {
+		return writeJSON(stdout, stderr, newPredictJSON(p))
+	}
+	writePredictReport(stdout, p)
+	return exitOK
+}
+
+func writeJSON(stdout, stderr io.Writer, v any) int {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		fmt.Fprintf(stderr, "ufm: internal error encoding JSON: %v\n", err)
+		return exitFailure
+	}
+	b = append(b, '\n')
+	stdout.Write(b)
+	return exitOK
+}
+
+// matrixDigits is how many digits the human report shows per matrix entry;
+// --json gives every entry at full precision.
+const matrixDigits = 12
+
+func regimeSentence(p *theory.Prediction) string {
+	switch p.Regime {
+	case theory.Full:
+		return "full: every eigenvalue of Σ exceeds c and d ≥ n, so the last layer collapses onto all n principal directions of the targets"
+	case theory.Partial:
+		return fmt.Sprintf("partial: only r = %d of the n = %d principal directions of the targets are learned", p.Rank, p.N)
+	case theory.Trivial:
+		return "trivial: c ≥ σ_1, so regularization wins everywhere: W* = 0, H* = 0 and the model predicts the mean"
+	case theory.Unregularized:
+		return "unregularized: λ_H = λ_W = 0; the minimizers form a set, and collapse is not forced"
+	case theory.Unattained:
+		return "unattained: exactly one λ is zero, so the infimum of L is approached but no minimizer exists"
+	}
+	return string(p.Regime)
+}
+
+func writePredictReport(w io.Writer, p *theory.Prediction) {
+	dg := p.Digits
+	fmt.Fprintf(w, "ufm predict: %s  (n = %d targets, d = %d features, M = %d samples, bias %s, %d digits)\n\n",
+		p.Name, p.N, p.D, p.M, p.Bias, dg)
+	fmt.Fprintf(w, "Regime: %s.\n\n", regimeSentence(p))
+	fmt.Fprintf(w, "c = λ_H·λ_W = %s = %s\n\n", p.CExact.RatString(), bigmat.Text(p.C, dg))
+	cov := "covariance Σ of the centered targets"
+	if p.Bias.String() == "none" {
+		cov = "uncentered second moment Σ = YYᵀ/M (bias none)"
+	}
+	fmt.Fprintf(w, "Spectrum of the %s against c (decided exactly; σ_j = c counts as inactive):\n", cov)
+	for j, s := range p.Sigma {
+		rel := "> c  active"
+		if j >= p.Active {
+			rel = "≤ c  inactive"
+		}
+		if p.Regime == theory.Unregularized || p.Regime == theory.Unattained {
+			rel = ""
+		} else if j < p.Active && j >= p.Rank {
+			rel = "> c  active, but beyond d"
+		}
+		fmt.Fprintf(w, "  σ_%-3d %s  %s\n", j+1, padRight(bigmat.Text(s, dg), dg+7), rel)
+	}
+	fmt.Fprintf(w, "  exact: %d eigenvalues above c, rank Σ = %d, r = %d\n\n", p.Active, p.TargetRank, p.Rank)
+	if p.Regime != theory.Unregularized && p.Regime != theory.Unattained {
+		fmt.Fprintln(w, "Shrinkage of each principal direction in the predictions, 1 − √(c/σ_j):")
+		for j, s := range p.Shrinkage {
+			fmt.Fprintf(w, "  j = %-3d %s\n", j+1, bigmat.Text(s, dg))
+		}
+		fmt.Fprintln(w)
+	}
+	if p.WW != nil {
+		fmt.Fprintf(w, "Gram matrix of the optimal weights, W*W*ᵀ = A* (%d digits shown; --json for all):\n", matrixDigits)
+		writeMatrix(w, p.WW, matrixDigits)
+		if !p.WWUnique {
+			fmt.Fprintln(w, "  (not unique: see notes)")
+		}
+		fmt.Fprintln(w)
+	} else {
+		fmt.Fprintln(w, "Gram matrix W*W*ᵀ: not determined (no unique minimizer).")
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "Optimal bias b* = %s\n", strings.Join(bigmat.Texts(p.BiasStar, dg), ", "))
+	if !p.BiasUnique {
+		fmt.Fprintln(w, "  (not unique: see notes)")
+	}
+	fmt.Fprintln(w)
+	label := "Minimal loss L*"
+	if p.Regime == theory.Unattained {
+		label = "Infimum of the loss"
+	}
+	fmt.Fprintf(w, "%s = %s\n", label, bigmat.Text(p.MinLoss, dg))
+	if p.MinLossExt != nil {
+		fmt.Fprintf(w, "  exactly %s\n", p.MinLossExt.RatString())
+	}
+	fmt.Fprintf(w, "Training MSE (1/M)Σ‖W h_i + b − y_i‖² = %s\n", bigmat.Text(p.TrainMSE, dg))
+	if p.Gamma != nil {
+		fmt.Fprintf(w, "NRC3 vanishes at γ = c = %s\n", bigmat.Text(p.Gamma, dg))
+	}
+	if len(p.Notes) > 0 {
+		fmt.Fprintln(w, "\nNotes:")
+		for _, n := range p.Notes {
+			fmt.Fprintf(w, "  - %s\n", n)
+		}
+	}
+}
+
+func writeMatrix(w io.Writer, m *bigmat.Dense, digits int) {
+	for _, row := range m.Rows(digits) {
+		for j := range row {
+			row[j] = padLeft(row[j], digits+7)
+		}
+		fmt.Fprintf(w, "  [%s]\n", strings.Join(row, " "))
+	}
+}
+
+func padLeft(s string, n int) string {
+	if k := n - len([]rune(s)); k > 0 {
+		return strings.Repeat(" ", k) + s
+	}
+	return s
+}
+
+func padRight(s string, n int) string {
+	if k := n - len([]rune(s)); k > 0 {
+		return s + strings.Repeat(" ", k)
+	}
+	return s
+}
+

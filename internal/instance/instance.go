@@ -1,0 +1,569 @@
+package instance
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Caps on what an instance may ask for. They bound memory and time, not
+// mathematics; each is far above the sizes the theory is usually checked on.
+const (
+	MaxDigits       = 2000    // significant decimal digits
+	MaxTargetDim    = 256     // n
+	MaxSamples      = 100000  // M
+	MaxEntries      = 1000000 // M·n
+	MaxFeatureDim   = 100000  // d
+	MaxNumberLength = 1000    // characters in one number
+	MaxExponent     = 10000   // |e| in a decimal exponent
+	MaxFileBytes    = 64 << 20
+	DefaultDigits   = 50
+)
+
+// Bias is the bias mode of THEORY §1.
+type Bias int
+
+const (
+	BiasFree        Bias = iota // b optimized (the paper's setting)
+	BiasNone                    // b ≡ 0
+	BiasRegularized             // b optimized with penalty λ_b/2 ‖b‖²
+)
+
+// String returns the SPEC name of the mode.
+func (b Bias) String() string {
+	switch b {
+	case BiasFree:
+		return "free"
+	case BiasNone:
+		return "none"
+	case BiasRegularized:
+		return "regularized"
+	}
+	return fmt.Sprintf("Bias(%d)", int(b))
+}
+
+// Instance is a validated problem: targets Y (Targets[i] is sample y_i, of
+// length n), λ's, d, bias mode and digits. All numbers are exact.
+type Instance struct {
+	Name    string
+	Targets [][]*big.Rat
+	LambdaH *big.Rat
+	LambdaW *big.Rat
+	LambdaB *big.Rat // nil unless Bias == BiasRegularized
+	D       int
+	Bias    Bias
+	Digits  int
+}
+
+// Error is a one-line description of what is wrong with an instance.
+type Error struct {
+	Field   string // e.g. "lambda_h", "targets[3][1]"; empty for the document
+	Problem string
+}
+
+func (e *Error) Error() string {
+	if e.Field == "" {
+		return e.Problem
+	}
+	return e.Field + ": " + e.Problem
+}
+
+func errorf(field, format string, a ...any) *Error {
+	return &Error{Field: field, Problem: fmt.Sprintf(format, a...)}
+}
+
+// M returns the number of samples.
+func (in *Instance) M() int { return len(in.Targets) }
+
+// N returns the target dimension.
+func (in *Instance) N() int {
+	if len(in.Targets) == 0 {
+		return 0
+	}
+	return len(in.Targets[0])
+}
+
+// C returns c = λ_H·λ_W exactly.
+func (in *Instance) C() *big.Rat { return new(big.Rat).Mul(in.LambdaH, in.LambdaW) }
+
+// Mean returns ȳ = (1/M) Σ_i y_i exactly (whatever the bias mode).
+func (in *Instance) Mean() []*big.Rat {
+	n, m := in.N(), in.M()
+	mean := make([]*big.Rat, n)
+	for k := range mean {
+		s := new(big.Rat)
+		for i := 0; i < m; i++ {
+			s.Add(s, in.Targets[i][k])
+		}
+		mean[k] = s.Quo(s, new(big.Rat).SetInt64(int64(m)))
+	}
+	return mean
+}
+
+// CenteredTargets returns the n×M matrix Ỹ used by the theory, row-major as
+// Ỹ[k][i]: Y − ȳ1ᵀ for bias modes free and regularized, Y itself for none.
+func (in *Instance) CenteredTargets() [][]*big.Rat {
+	n, m := in.N(), in.M()
+	var mean []*big.Rat
+	if in.Bias != BiasNone {
+		mean = in.Mean()
+	}
+	out := make([][]*big.Rat, n)
+	for k := 0; k < n; k++ {
+		out[k] = make([]*big.Rat, m)
+		for i := 0; i < m; i++ {
+			v := new(big.Rat).Set(in.Targets[i][k])
+			if mean != nil {
+				v.Sub(v, mean[k])
+			}
+			out[k][i] = v
+		}
+	}
+	return out
+}
+
+// Sigma returns Σ = (1/M) Ỹ Ỹᵀ exactly as an n×n row-major slice: the target
+// covariance for bias modes free and regularized, the uncentered second
+// moment for none (THEORY §1).
+func (in *Instance) Sigma() [][]*big.Rat {
+	yt := in.CenteredTargets()
+	n, m := in.N(), in.M()
+	inv := new(big.Rat).SetFrac64(1, int64(m))
+	s := make([][]*big.Rat, n)
+	for k := range s {
+		s[k] = make([]*big.Rat, n)
+	}
+	var t big.Rat
+	for k := 0; k < n; k++ {
+		for l := k; l < n; l++ {
+			acc := new(big.Rat)
+			for i := 0; i < m; i++ {
+				t.Mul(yt[k][i], yt[l][i])
+				acc.Add(acc, &t)
+			}
+			acc.Mul(acc, inv)
+			s[k][l] = acc
+			s[l][k] = acc
+		}
+	}
+	return s
+}
+
+// Load reads and validates the instance file at path. A file without a
+// "name" is named after the file.
+func Load(path string) (*Instance, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &Error{Problem: fmt.Sprintf("cannot read instance: %v", unwrapPathError(err))}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, &Error{Problem: fmt.Sprintf("cannot read %s: %v", path, err)}
+	}
+	if len(data) > MaxFileBytes {
+		return nil, &Error{Problem: fmt.Sprintf("%s is larger than %d MiB", path, MaxFileBytes>>20)}
+	}
+	in, err := Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	if in.Name == "" {
+		in.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	return in, nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %v", pe.Path, pe.Err)
+	}
+	return err
+}
+
+var (
+	decimalPattern  = regexp.MustCompile(`^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE]([+-]?[0-9]+))?$`)
+	rationalPattern = regexp.MustCompile(`^[+-]?[0-9]+/[0-9]+$`)
+)
+
+// ParseNumber reads a decimal ("-1.25e-3") or rational ("-3/7") string
+// exactly. It refuses NaN, Inf, hexadecimal, empty strings, zero
+// denominators, numbers longer than MaxNumberLength characters and
+// exponents beyond ±MaxExponent.
+func ParseNumber(s string) (*big.Rat, error) {
+	if len(s) > MaxNumberLength {
+		return nil, fmt.Errorf("number has %d characters (at most %d)", len(s), MaxNumberLength)
+	}
+	if m := decimalPattern.FindStringSubmatch(s); m != nil {
+		if m[4] != "" {
+			e, err := strconv.Atoi(m[4])
+			if err != nil || e > MaxExponent || e < -MaxExponent {
+				return nil, fmt.Errorf("exponent in %q is beyond ±%d", s, MaxExponent)
+			}
+		}
+		r, ok := new(big.Rat).SetString(s)
+		if !ok {
+			return nil, fmt.Errorf("%q is not a decimal number", s)
+		}
+		return r, nil
+	}
+	if rationalPattern.MatchString(s) {
+		den := s[strings.IndexByte(s, '/')+1:]
+		if strings.Trim(den, "0") == "" {
+			return nil, fmt.Errorf("%q has a zero denominator", s)
+		}
+		r, ok := new(big.Rat).SetString(s)
+		if !ok {
+			return nil, fmt.Errorf("%q is not a rational number", s)
+		}
+		return r, nil
+	}
+	return nil, fmt.Errorf("%q is not a decimal or rational number", s)
+}
+
+// Parse reads an instance document (SPEC.md) and validates it. Unknown and
+// duplicate fields, missing required fields, non-numbers, NaN/Inf, negative
+// λ's, ragged or empty targets, sizes beyond the caps and trailing data are
+// all refused with an *Error.
+func Parse(data []byte) (*Instance, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, &Error{Problem: "not a JSON document: " + jsonProblem(err)}
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, &Error{Problem: "the instance must be a JSON object"}
+	}
+	in := &Instance{Digits: DefaultDigits, Bias: BiasFree}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, &Error{Problem: "malformed JSON: " + jsonProblem(err)}
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return nil, &Error{Problem: "malformed JSON object"}
+		}
+		if seen[key] {
+			return nil, errorf(key, "field appears twice")
+		}
+		seen[key] = true
+		switch key {
+		case "name":
+			s, err := readString(dec, key)
+			if err != nil {
+				return nil, err
+			}
+			if len(s) > 200 || strings.ContainsAny(s, "\n\r") {
+				return nil, errorf(key, "must be one line of at most 200 characters")
+			}
+			in.Name = s
+		case "targets":
+			t, err := readTargets(dec)
+			if err != nil {
+				return nil, err
+			}
+			in.Targets = t
+		case "lambda_h", "lambda_w", "lambda_b":
+			r, err := readNumber(dec, key)
+			if err != nil {
+				return nil, err
+			}
+			if r.Sign() < 0 {
+				return nil, errorf(key, "must be ≥ 0, got %s", r.RatString())
+			}
+			switch key {
+			case "lambda_h":
+				in.LambdaH = r
+			case "lambda_w":
+				in.LambdaW = r
+			default:
+				in.LambdaB = r
+			}
+		case "d":
+			v, err := readInt(dec, key, 1, MaxFeatureDim)
+			if err != nil {
+				return nil, err
+			}
+			in.D = v
+		case "digits":
+			v, err := readInt(dec, key, 1, MaxDigits)
+			if err != nil {
+				return nil, err
+			}
+			in.Digits = v
+		case "bias":
+			s, err := readString(dec, key)
+			if err != nil {
+				return nil, err
+			}
+			switch s {
+			case "free":
+				in.Bias = BiasFree
+			case "none":
+				in.Bias = BiasNone
+			case "regularized":
+				in.Bias = BiasRegularized
+			default:
+				return nil, errorf(key, "must be \"free\", \"none\" or \"regularized\", got %q", s)
+			}
+		default:
+			return nil, errorf(key, "unknown field (known: name, targets, lambda_h, lambda_w, lambda_b, d, bias, digits)")
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, &Error{Problem: "malformed JSON: " + jsonProblem(err)}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, &Error{Problem: "trailing data after the instance object"}
+	}
+	for _, f := range []struct {
+		name    string
+		missing bool
+	}{
+		{"targets", in.Targets == nil},
+		{"lambda_h", in.LambdaH == nil},
+		{"lambda_w", in.LambdaW == nil},
+		{"d", in.D == 0},
+	} {
+		if f.missing {
+			return nil, errorf(f.name, "missing (required)")
+		}
+	}
+	switch {
+	case in.Bias == BiasRegularized && in.LambdaB == nil:
+		return nil, errorf("lambda_b", "missing (required with bias \"regularized\")")
+	case in.Bias != BiasRegularized && in.LambdaB != nil:
+		return nil, errorf("lambda_b", "only allowed with bias \"regularized\"")
+	}
+	return in, nil
+}
+
+func jsonProblem(err error) string {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return "unexpected end of input"
+	}
+	return err.Error()
+}
+
+func readString(dec *json.Decoder, field string) (string, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return "", errorf(field, "malformed JSON: %s", jsonProblem(err))
+	}
+	s, ok := tok.(string)
+	if !ok {
+		return "", errorf(field, "must be a string, got %s", describe(tok))
+	}
+	return s, nil
+}
+
+// readNumber reads one JSON number or string into an exact rational.
+func readNumber(dec *json.Decoder, field string) (*big.Rat, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, errorf(field, "malformed JSON: %s", jsonProblem(err))
+	}
+	var s string
+	switch v := tok.(type) {
+	case json.Number:
+		s = v.String()
+	case string:
+		s = strings.TrimSpace(v)
+	default:
+		return nil, errorf(field, "must be a number, got %s", describe(tok))
+	}
+	r, err := ParseNumber(s)
+	if err != nil {
+		return nil, errorf(field, "%v", err)
+	}
+	return r, nil
+}
+
+func readInt(dec *json.Decoder, field string, lo, hi int) (int, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return 0, errorf(field, "malformed JSON: %s", jsonProblem(err))
+	}
+	num, ok := tok.(json.Number)
+	if !ok {
+		return 0, errorf(field, "must be a whole number, got %s", describe(tok))
+	}
+	v, err := strconv.ParseInt(num.String(), 10, 64)
+	if err != nil {
+		return 0, errorf(field, "must be a whole number, got %s", num)
+	}
+	if v < int64(lo) || v > int64(hi) {
+		return 0, errorf(field, "must be between %d and %d, got %d", lo, hi, v)
+	}
+	return int(v), nil
+}
+
+func readTargets(dec *json.Decoder) ([][]*big.Rat, error) {
+	const field = "targets"
+	if err := expectDelim(dec, field, '['); err != nil {
+		return nil, err
+	}
+	var rows [][]*big.Rat
+	entries := 0
+	for dec.More() {
+		i := len(rows)
+		if i >= MaxSamples {
+			return nil, errorf(field, "more than %d samples", MaxSamples)
+		}
+		rowField := fmt.Sprintf("targets[%d]", i)
+		if err := expectDelim(dec, rowField, '['); err != nil {
+			return nil, err
+		}
+		var row []*big.Rat
+		for dec.More() {
+			j := len(row)
+			if j >= MaxTargetDim {
+				return nil, errorf(rowField, "more than %d target dimensions", MaxTargetDim)
+			}
+			entries++
+			if entries > MaxEntries {
+				return nil, errorf(field, "more than %d numbers", MaxEntries)
+			}
+			r, err := readNumber(dec, fmt.Sprintf("targets[%d][%d]", i, j))
+			if err != nil {
+				return nil, err
+			}
+			row = append(row, r)
+		}
+		if _, err := dec.Token(); err != nil {
+			return nil, errorf(rowField, "malformed JSON: %s", jsonProblem(err))
+		}
+		if len(row) == 0 {
+			return nil, errorf(rowField, "empty row (n must be ≥ 1)")
+		}
+		if i > 0 && len(row) != len(rows[0]) {
+			return nil, errorf(rowField, "has %d numbers but targets[0] has %d (ragged rows)", len(row), len(rows[0]))
+		}
+		rows = append(rows, row)
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, errorf(field, "malformed JSON: %s", jsonProblem(err))
+	}
+	if len(rows) == 0 {
+		return nil, errorf(field, "no samples (M must be ≥ 1)")
+	}
+	return rows, nil
+}
+
+func expectDelim(dec *json.Decoder, field string, want json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return errorf(field, "malformed JSON: %s", jsonProblem(err))
+	}
+	if d, ok := tok.(json.Delim); !ok || d != want {
+		what := "an array"
+		if want == '{' {
+			what = "an object"
+		}
+		return errorf(field, "must be %s, got %s", what, describe(tok))
+	}
+	return nil
+}
+
+func describe(tok json.Token) string {
+	switch v := tok.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return strconv.FormatBool(v)
+	case string:
+		if len(v) > 40 {
+			v = v[:40] + "…"
+		}
+		return strconv.Quote(v)
+	case json.Number:
+		return v.String()
+	case json.Delim:
+		switch v {
+		case '[':
+			return "an array"
+		case '{':
+			return "an object"
+		}
+		return string(v)
+	}
+	return fmt.Sprintf("%v", tok)
+}
+
+// Marshal writes the instance as a SPEC instance document with every number
+// as an exact rational string, so that Parse(Marshal(in)) equals in.
+func (in *Instance) Marshal() []byte {
+	var b bytes.Buffer
+	b.WriteString("{\n")
+	fmt.Fprintf(&b, "  \"name\": %s,\n", strconv.Quote(in.Name))
+	b.WriteString("  \"targets\": [\n")
+	for i, row := range in.Targets {
+		b.WriteString("    [")
+		for j, v := range row {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(strconv.Quote(v.RatString()))
+		}
+		b.WriteString("]")
+		if i+1 < len(in.Targets) {
+			b.WriteString(",")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("  ],\n")
+	fmt.Fprintf(&b, "  \"lambda_h\": %q,\n", in.LambdaH.RatString())
+	fmt.Fprintf(&b, "  \"lambda_w\": %q,\n", in.LambdaW.RatString())
+	if in.Bias == BiasRegularized && in.LambdaB != nil {
+		fmt.Fprintf(&b, "  \"lambda_b\": %q,\n", in.LambdaB.RatString())
+	}
+	fmt.Fprintf(&b, "  \"d\": %d,\n", in.D)
+	fmt.Fprintf(&b, "  \"bias\": %q,\n", in.Bias.String())
+	fmt.Fprintf(&b, "  \"digits\": %d\n", in.Digits)
+	b.WriteString("}\n")
+	return b.Bytes()
+}
+
+// Clone returns a deep copy of in.
+func (in *Instance) Clone() *Instance {
+	out := *in
+	out.Targets = make([][]*big.Rat, len(in.Targets))
+	for i, row := range in.Targets {
+		out.Targets[i] = make([]*big.Rat, len(row))
+		for j, v := range row {
+			out.Targets[i][j] = new(big.Rat).Set(v)
+		}
+	}
+	out.LambdaH = new(big.Rat).Set(in.LambdaH)
+	out.LambdaW = new(big.Rat).Set(in.LambdaW)
+	if in.LambdaB != nil {
+		out.LambdaB = new(big.Rat).Set(in.LambdaB)
+	}
+	return &out
+}
+
+//go:embed default.json
+var defaultInstance []byte
+
+// Default returns the built-in default instance (a full-regime problem with
+// n = 3, d = 6, M = 12), used by 'ufm verify' without a file and 'make run'.
+func Default() *Instance {
+	in, err := Parse(defaultInstance)
+	if err != nil {
+		panic("instance: built-in default is invalid: " + err.Error())
+	}
+	return in
+}
