@@ -222,4 +222,3 @@ func padRight(s string, n int) string {
 	}
 	return s
 }
-
