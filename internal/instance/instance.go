@@ -508,7 +508,8 @@ func describe(tok json.Token) string {
 func (in *Instance) Marshal() []byte {
 	var b bytes.Buffer
 	b.WriteString("{\n")
-	fmt.Fprintf(&b, "  \"name\": %s,\n", strconv.Quote(in.Name))
+	name, _ := json.Marshal(in.Name) // a Go string always encodes
+	fmt.Fprintf(&b, "  \"name\": %s,\n", name)
 	b.WriteString("  \"targets\": [\n")
 	for i, row := range in.Targets {
 		b.WriteString("    [")

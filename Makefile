@@ -1,0 +1,48 @@
+# ufm — see README.md. Every target works on a fresh clone with only Go.
+GO      ?= go
+BIN     ?= bin/ufm
+PKGS    := ./...
+# Packages with goroutines, run under the race detector by `make test`.
+RACE_PKGS ?= ./internal/... ./solver/... ./proofs/...
+
+.PHONY: run test bench lint build install property fuzz clean
+
+## run: the main job on the built-in default instance (solve, predict, compare)
+run:
+	$(GO) run ./cmd/ufm verify
+
+## test: the CI command — vet, then every test (race detector on the concurrent parts)
+test:
+	$(GO) vet $(PKGS)
+	$(GO) test -count=1 $(PKGS)
+	$(GO) test -count=1 -race -short $(RACE_PKGS)
+
+## bench: benchmarks (eigendecomposition, solver, metrics)
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 3x $(PKGS)
+
+## lint: gofmt, go vet and staticcheck must all be silent
+lint:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@latest $(PKGS)
+
+## property: many more gopter trials than `make test`
+property:
+	UFM_PROPERTY_TRIALS=500 $(GO) test -count=1 -run Property -v ./property/
+
+## fuzz: run each parser fuzzer for FUZZTIME (default 60s)
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./internal/instance
+
+## build: the binary at bin/ufm
+build:
+	$(GO) build -o $(BIN) ./cmd/ufm
+
+## install: ufm into GOBIN (or GOPATH/bin)
+install:
+	$(GO) install ./cmd/ufm
+
+clean:
+	rm -rf bin

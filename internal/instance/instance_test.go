@@ -1,0 +1,208 @@
+package instance
+
+import (
+	"bytes"
+	"errors"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const good = `{"name":"g","targets":[["1.5","-0.25"],[2,"-3/7"]],"lambda_h":"0.1","lambda_w":0.02,"d":3}`
+
+func TestParseExact(t *testing.T) {
+	in, err := Parse([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.M() != 2 || in.N() != 2 || in.D != 3 || in.Bias != BiasFree || in.Digits != DefaultDigits {
+		t.Fatalf("parsed %+v", in)
+	}
+	// "0.1" and the JSON number 0.02 are exact tenths/fiftieths, not doubles.
+	if in.LambdaH.Cmp(big.NewRat(1, 10)) != 0 || in.LambdaW.Cmp(big.NewRat(1, 50)) != 0 {
+		t.Errorf("λ_H = %s, λ_W = %s", in.LambdaH.RatString(), in.LambdaW.RatString())
+	}
+	if in.Targets[1][1].Cmp(big.NewRat(-3, 7)) != 0 {
+		t.Errorf("targets[1][1] = %s", in.Targets[1][1].RatString())
+	}
+	// ȳ = ((1.5+2)/2, (−1/4 − 3/7)/2) = (7/4, −19/56).
+	mean := in.Mean()
+	if mean[0].Cmp(big.NewRat(7, 4)) != 0 || mean[1].Cmp(big.NewRat(-19, 56)) != 0 {
+		t.Errorf("mean = %s, %s", mean[0].RatString(), mean[1].RatString())
+	}
+	// Σ_00 = ((1.5−1.75)² + (2−1.75)²)/2 = 1/16.
+	if s := in.Sigma(); s[0][0].Cmp(big.NewRat(1, 16)) != 0 {
+		t.Errorf("Σ_00 = %s", s[0][0].RatString())
+	}
+	if in.C().Cmp(big.NewRat(1, 500)) != 0 {
+		t.Errorf("c = %s", in.C().RatString())
+	}
+}
+
+func TestParseNumber(t *testing.T) {
+	ok := map[string]string{
+		"0.1": "1/10", "-1.25e-3": "-1/800", "-3/7": "-3/7", "+2": "2", ".5": "1/2",
+		"5.": "5", "1E2": "100", "0/5": "0", "3/07": "3/7",
+	}
+	for s, want := range ok {
+		r, err := ParseNumber(s)
+		if err != nil {
+			t.Errorf("ParseNumber(%q): %v", s, err)
+			continue
+		}
+		if r.RatString() != want {
+			t.Errorf("ParseNumber(%q) = %s, want %s", s, r.RatString(), want)
+		}
+	}
+	for _, s := range []string{"", "NaN", "nan", "Inf", "-Inf", "infinity", "0x10", "1/0", "1/00", "1e", "--1",
+		"1.2.3", "1/2/3", "1e99999", "1 2", "½", "1/-2", "0b101", "1_000", strings.Repeat("9", 1001)} {
+		if _, err := ParseNumber(s); err == nil {
+			t.Errorf("ParseNumber(%q) accepted", s)
+		}
+	}
+}
+
+// TestParseRejects lists invalid documents with the field their error must
+// name. Every case must fail with an *Error, never panic.
+func TestParseRejects(t *testing.T) {
+	tests := []struct{ doc, field string }{
+		{``, ""},
+		{`[]`, ""},
+		{`{`, ""},
+		{`{"targets":[[1]],"lambda_h":1,"lambda_w":1}`, "d"},
+		{`{"targets":[[1]],"lambda_h":1,"d":1}`, "lambda_w"},
+		{`{"targets":[[1]],"lambda_w":1,"d":1}`, "lambda_h"},
+		{`{"lambda_h":1,"lambda_w":1,"d":1}`, "targets"},
+		{`{"targets":[],"lambda_h":1,"lambda_w":1,"d":1}`, "targets"},
+		{`{"targets":[[]],"lambda_h":1,"lambda_w":1,"d":1}`, "targets[0]"},
+		{`{"targets":[[1,2],[3]],"lambda_h":1,"lambda_w":1,"d":1}`, "targets[1]"},
+		{`{"targets":[[1,"NaN"]],"lambda_h":1,"lambda_w":1,"d":1}`, "targets[0][1]"},
+		{`{"targets":[[1,"Inf"]],"lambda_h":1,"lambda_w":1,"d":1}`, "targets[0][1]"},
+		{`{"targets":[[1,null]],"lambda_h":1,"lambda_w":1,"d":1}`, "targets[0][1]"},
+		{`{"targets":[[1,true]],"lambda_h":1,"lambda_w":1,"d":1}`, "targets[0][1]"},
+		{`{"targets":[1],"lambda_h":1,"lambda_w":1,"d":1}`, "targets[0]"},
+		{`{"targets":"x","lambda_h":1,"lambda_w":1,"d":1}`, "targets"},
+		{`{"targets":[[1]],"lambda_h":-1,"lambda_w":1,"d":1}`, "lambda_h"},
+		{`{"targets":[[1]],"lambda_h":1,"lambda_w":"-1/2","d":1}`, "lambda_w"},
+		{`{"targets":[[1]],"lambda_h":"abc","lambda_w":1,"d":1}`, "lambda_h"},
+		{`{"targets":[[1]],"lambda_h":1,"lambda_w":1,"d":0}`, "d"},
+		{`{"targets":[[1]],"lambda_h":1,"lambda_w":1,"d":-3}`, "d"},
+		{`{"targets":[[1]],"lambda_h":1,"lambda_w":1,"d":2.5}`, "d"},
+		{`{"targets":[[1]],"lambda_h":1,"lambda_w":1,"d":"3"}`, "d"},
+		{`{"targets":[[1]],"lambda_h":1,"lambda_w":1,"d":3000000000}`, "d"},
+		{`{"targets":[[1]],"lambda_h":1,"lambda_w":1,"d":1,"digits":0}`, "digits"},
+		{`{"targets":[[1]],"lambda_h":1,"lambda_w":1,"d":1,"digits":100000}`, "digits"},
+		{`{"targets":[[1]],"lambda_h":1,"lambda_w":1,"d":1,"bias":"maybe"}`, "bias"},
+		{`{"targets":[[1]],"lambda_h":1,"lambda_w":1,"d":1,"bias":"regularized"}`, "lambda_b"},
+		{`{"targets":[[1]],"lambda_h":1,"lambda_w":1,"d":1,"lambda_b":1}`, "lambda_b"},
+		{`{"targets":[[1]],"lambda_h":1,"lambda_w":1,"d":1,"extra":1}`, "extra"},
+		{`{"targets":[[1]],"lambda_h":1,"lambda_w":1,"d":1,"d":2}`, "d"},
+		{`{"targets":[[1]],"lambda_h":1,"lambda_w":1,"d":1} x`, ""},
+		{`{"targets":[[1]],"lambda_h":1,"lambda_w":1,"d":1}{}`, ""},
+		{`{"targets":[[1]],"lambda_h":1,"lambda_w":1,"d":1,"name":7}`, "name"},
+		{`{"targets":[[1]],"lambda_h":1,"lambda_w":1,"d":1,"name":"a\nb"}`, "name"},
+		{`{"targets":[[1]],"lambda_h":1e100000,"lambda_w":1,"d":1}`, "lambda_h"},
+	}
+	for _, tc := range tests {
+		_, err := Parse([]byte(tc.doc))
+		var ie *Error
+		if !errors.As(err, &ie) {
+			t.Errorf("Parse(%q) = %v, want an *Error", tc.doc, err)
+			continue
+		}
+		if ie.Field != tc.field {
+			t.Errorf("Parse(%q): field %q, want %q (%v)", tc.doc, ie.Field, tc.field, err)
+		}
+		if strings.Contains(err.Error(), "\n") {
+			t.Errorf("Parse(%q): error spans lines: %q", tc.doc, err)
+		}
+	}
+}
+
+func TestCaps(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString(`{"targets":[[`)
+	for i := 0; i <= MaxTargetDim; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("1")
+	}
+	b.WriteString(`]],"lambda_h":1,"lambda_w":1,"d":1}`)
+	if _, err := Parse(b.Bytes()); err == nil || !strings.Contains(err.Error(), "target dimensions") {
+		t.Errorf("n > MaxTargetDim: %v", err)
+	}
+}
+
+func TestMarshalRoundTrip(t *testing.T) {
+	in, err := Parse([]byte(`{"name":"r","targets":[["1/3","-2.5e-7"],["4","0"]],"lambda_h":"1e-12","lambda_w":"7/3","lambda_b":"1/2","d":5,"bias":"regularized","digits":80}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse(in.Marshal())
+	if err != nil {
+		t.Fatalf("%v\n%s", err, in.Marshal())
+	}
+	if !bytes.Equal(back.Marshal(), in.Marshal()) {
+		t.Errorf("round trip changed the instance:\n%s\n%s", in.Marshal(), back.Marshal())
+	}
+	if back.LambdaB.Cmp(big.NewRat(1, 2)) != 0 || back.Digits != 80 || back.Bias != BiasRegularized {
+		t.Errorf("round trip: %+v", back)
+	}
+}
+
+func TestLoadNamesFromFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "my-case.json")
+	if err := os.WriteFile(path, []byte(`{"targets":[[1]],"lambda_h":1,"lambda_w":1,"d":1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Name != "my-case" {
+		t.Errorf("name = %q", in.Name)
+	}
+	if _, err := Load(filepath.Join(dir, "missing.json")); err == nil || strings.Contains(err.Error(), "\n") {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestDefault(t *testing.T) {
+	in := Default()
+	if in.N() != 3 || in.D != 6 || in.M() != 12 {
+		t.Errorf("default instance is %d×%d, d = %d", in.M(), in.N(), in.D)
+	}
+}
+
+// FuzzParse: Parse never panics, and what it accepts survives a round trip
+// through Marshal unchanged.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(good))
+	f.Add([]byte(`{"targets":[[1]],"lambda_h":1,"lambda_w":1,"d":1,"bias":"none","digits":10}`))
+	f.Add([]byte(`{"targets":[["1/3"]],"lambda_h":"0","lambda_w":"1e-3","lambda_b":"2","d":1,"bias":"regularized"}`))
+	f.Add([]byte(`{"targets":[[1,2],[3]]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in, err := Parse(data)
+		if err != nil {
+			var ie *Error
+			if !errors.As(err, &ie) {
+				t.Fatalf("error of type %T: %v", err, err)
+			}
+			return
+		}
+		if in.Name == "" {
+			in.Name = "x"
+		}
+		back, err := Parse(in.Marshal())
+		if err != nil {
+			t.Fatalf("re-parse: %v\n%s", err, in.Marshal())
+		}
+		if !bytes.Equal(back.Marshal(), in.Marshal()) {
+			t.Fatalf("round trip changed the instance")
+		}
+	})
+}
