@@ -1,0 +1,147 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/big"
+	"strings"
+
+	"ufm/internal/bigmat"
+	"ufm/internal/verify"
+	"ufm/solver"
+	"ufm/theory"
+)
+
+type solverJSON struct {
+	Loss       string   `json:"loss"`
+	GradNorm   string   `json:"grad_norm"`
+	Iterations int      `json:"iterations"`
+	Seconds    float64  `json:"seconds"`
+	Stop       string   `json:"stop"`
+	Converged  bool     `json:"converged"`
+	Stage1     int      `json:"stage1_iterations"`
+	Notes      []string `json:"notes"`
+}
+
+type agreementJSON struct {
+	MinLoss     *int `json:"min_loss"`
+	WW          *int `json:"ww"`
+	Bias        *int `json:"bias"`
+	Predictions *int `json:"predictions"`
+}
+
+type verifyJSON struct {
+	predictJSON
+	Solver    solverJSON    `json:"solver"`
+	Agreement agreementJSON `json:"agreement"`
+	Status    string        `json:"status"`
+	Required  int           `json:"required_digits"`
+	Margin    int           `json:"margin"`
+	Worst     string        `json:"worst"`
+	Reason    string        `json:"reason"`
+}
+
+func runVerify(args []string, stdout, stderr io.Writer) int {
+	const synopsis = "ufm verify [FILE] [--digits N] [--starts K] [--seed S] [--json]"
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	digits := fs.Int("digits", 0, "significant decimal digits (default: the instance's, else 50)")
+	starts := fs.Int("starts", 8, "random starts of the solver's float64 stage")
+	seed := fs.Int64("seed", 1, "seed of the solver's random starts")
+	asJSON := fs.Bool("json", false, "print one JSON document")
+	pos, err := parseFlags(fs, args, stdout, synopsis)
+	if errors.Is(err, errHelp) {
+		return exitOK
+	}
+	if err != nil {
+		return fail(stderr, "%v", err)
+	}
+	if err := checkDigits(*digits); err != nil {
+		return fail(stderr, "verify: %v", err)
+	}
+	if *starts < 1 || *starts > 1000 {
+		return fail(stderr, "verify: --starts must be between 1 and 1000, got %d", *starts)
+	}
+	in, err := loadInstanceArg("verify", pos, true)
+	if err != nil {
+		return fail(stderr, "%v", err)
+	}
+	rep, err := verify.Run(in, *digits, solver.Settings{Starts: *starts, Seed: *seed})
+	if errors.Is(err, theory.ErrNoClosedForm) {
+		return fail(stderr, "verify: %s: %v", in.Name, err)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ufm: verify: %s: %v\n", in.Name, err)
+		return exitFailure
+	}
+	code := exitOK
+	if rep.Status == verify.Disagree {
+		code = exitFailure
+	}
+	if *asJSON {
+		if c := writeJSON(stdout, stderr, newVerifyJSON(rep)); c != exitOK {
+			return c
+		}
+		return code
+	}
+	writeVerifyReport(stdout, rep)
+	return code
+}
+
+func newVerifyJSON(rep *verify.Report) verifyJSON {
+	res := rep.Solver
+	dg := rep.Prediction.Digits
+	notes := res.Notes
+	if notes == nil {
+		notes = []string{}
+	}
+	return verifyJSON{
+		predictJSON: newPredictJSON(rep.Prediction),
+		Solver: solverJSON{
+			Loss: textOrEmpty(res.Loss, dg), GradNorm: textOrEmpty(res.GradNorm, 6),
+			Iterations: res.Iterations, Seconds: res.Duration.Seconds(), Stop: string(res.Stop),
+			Converged: res.Converged, Stage1: res.Stage1Iterations, Notes: notes,
+		},
+		Agreement: agreementJSON{rep.Agreement.MinLoss, rep.Agreement.WW, rep.Agreement.Bias, rep.Agreement.Predictions},
+		Status:    string(rep.Status), Required: rep.Required, Margin: verify.Margin,
+		Worst: rep.Worst, Reason: rep.Reason,
+	}
+}
+
+func writeVerifyReport(w io.Writer, rep *verify.Report) {
+	p, res := rep.Prediction, rep.Solver
+	dg := p.Digits
+	fmt.Fprintf(w, "ufm verify: %s  (n = %d, d = %d, M = %d, bias %s, %d digits)\n\n", p.Name, p.N, p.D, p.M, p.Bias, dg)
+	fmt.Fprintf(w, "Theory (closed form, THEORY §3): regime %s, rank %d\n", p.Regime, p.Rank)
+	fmt.Fprintf(w, "  L*     = %s\n", bigmat.Text(p.MinLoss, dg))
+	fmt.Fprintf(w, "Solver (independent minimization of L, no closed form):\n")
+	fmt.Fprintf(w, "  L      = %s\n", textOrEmpty(res.Loss, dg))
+	fmt.Fprintf(w, "  ‖∇L‖   = %s over (W, H, b) at the returned point\n", textOrEmpty(res.GradNorm, 6))
+	fmt.Fprintf(w, "  stop: %s after %d big-float steps (+%d float64 steps) in %.3f s\n", res.Stop, res.Iterations, res.Stage1Iterations, res.Duration.Seconds())
+	for _, n := range res.Notes {
+		fmt.Fprintf(w, "  note: %s\n", n)
+	}
+	fmt.Fprintf(w, "\nDecimal digits agreed (need ≥ %d = %d requested − margin %d):\n", rep.Required, dg, verify.Margin)
+	for _, q := range []struct {
+		name string
+		v    *int
+	}{{"min_loss", rep.Agreement.MinLoss}, {"ww", rep.Agreement.WW}, {"bias", rep.Agreement.Bias}, {"predictions", rep.Agreement.Predictions}} {
+		v := "not compared (not determined by the instance)"
+		if q.v != nil {
+			v = fmt.Sprint(*q.v)
+		} else if rep.Status == verify.Unattained {
+			v = "not compared (no minimizer exists)"
+		}
+		fmt.Fprintf(w, "  %-12s %s\n", q.name, v)
+	}
+	fmt.Fprintf(w, "\nStatus: %s — %s\n", strings.ToUpper(string(rep.Status)), rep.Reason)
+}
+
+// textOrEmpty formats x with digits significant digits, or "" for nil.
+func textOrEmpty(x *big.Float, digits int) string {
+	if x == nil {
+		return ""
+	}
+	return bigmat.Text(x, digits)
+}

@@ -1,0 +1,222 @@
+package verify
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+
+	"ufm/internal/bigmat"
+	"ufm/internal/instance"
+	"ufm/solver"
+	"ufm/theory"
+)
+
+// Margin is how many digits below the requested ones a quantity may fall
+// and still count as agreeing. The solver stops when its gradient is below
+// 10^-(digits+guard) of the problem's scale; the invariants inherit that
+// accuracy up to the conditioning of the problem (tiny λ or a nearly
+// inactive direction costs a few digits), which 5 digits cover on every
+// instance the project tests.
+const Margin = 5
+
+// Status is the verdict of a comparison (SPEC: agree | disagree | unattained).
+type Status string
+
+const (
+	Agree      Status = "agree"
+	Disagree   Status = "disagree"
+	Unattained Status = "unattained"
+)
+
+// Agreement counts decimal digits agreed; nil means "not compared" because
+// THEORY says the quantity is not determined by the instance.
+type Agreement struct {
+	MinLoss, WW, Bias, Predictions *int
+}
+
+// Report is the outcome of Run.
+type Report struct {
+	Prediction *theory.Prediction
+	Solver     *solver.Result
+	Agreement  Agreement
+	Status     Status
+	Required   int    // digits each compared quantity must reach
+	Worst      string // the quantity with the fewest digits (empty if none compared)
+	Reason     string // one sentence explaining the status
+}
+
+// Run solves in with the solver, predicts it with the theory, and compares.
+func Run(in *instance.Instance, digits int, settings solver.Settings) (*Report, error) {
+	if digits <= 0 {
+		digits = in.Digits
+	}
+	pred, err := theory.Predict(in, digits)
+	if err != nil {
+		return nil, err
+	}
+	settings.Digits = digits
+	res, err := solver.Solve(in, settings)
+	if err != nil {
+		return nil, fmt.Errorf("solver: %w", err)
+	}
+	return Compare(in, pred, res), nil
+}
+
+// Compare measures the agreement of a prediction and a solver result for
+// the same instance at pred.Digits.
+func Compare(in *instance.Instance, pred *theory.Prediction, res *solver.Result) *Report {
+	r := &Report{Prediction: pred, Solver: res, Required: pred.Digits - Margin}
+	cap := pred.Digits + bigmat.GuardDigits
+	prec := pred.Prec
+	trace := new(big.Float).SetPrec(prec).SetRat(pred.TraceSigma)
+
+	if pred.Regime == theory.Unattained {
+		r.compareUnattained(pred, res, trace)
+		return r
+	}
+
+	// min_loss: relative to |L*|, or to tr(Σ)/2 (the loss of predicting the
+	// mean) when L* = 0.
+	lossScale := new(big.Float).SetPrec(prec).Quo(trace, big.NewFloat(2))
+	r.Agreement.MinLoss = ptr(Digits(res.Loss, pred.MinLoss, lossScale, cap))
+
+	// ww: relative to ‖A*‖_F, or to √(λ_H/λ_W)·√(tr Σ) — the size A* would
+	// have if one direction were active — when A* = 0.
+	if pred.WW != nil && pred.WWUnique {
+		wwScale := new(big.Float).SetPrec(prec).Sqrt(trace)
+		if in.LambdaW.Sign() > 0 {
+			ratio := new(big.Float).SetPrec(prec).SetRat(new(big.Rat).Quo(in.LambdaH, in.LambdaW))
+			wwScale.Mul(wwScale, ratio.Sqrt(ratio))
+		}
+		r.Agreement.WW = ptr(MatrixDigits(res.WW, pred.WW, wwScale, cap))
+	}
+	// bias: relative to ‖b*‖, or to √(tr Σ) (the spread of the targets).
+	if pred.BiasUnique {
+		biasScale := new(big.Float).SetPrec(prec).Sqrt(trace)
+		r.Agreement.Bias = ptr(VectorDigits(res.B, pred.BiasStar, biasScale, cap))
+	}
+	// predictions: relative to ‖W*H* + b*1ᵀ‖_F, or to √(M·tr Σ) = ‖Ỹ‖_F.
+	if pred.PredictionUnique {
+		predScale := new(big.Float).SetPrec(prec).SetInt64(int64(pred.M))
+		predScale.Mul(predScale, trace)
+		predScale.Sqrt(predScale)
+		r.Agreement.Predictions = ptr(MatrixDigits(res.Predictions, pred.Prediction, predScale, cap))
+	}
+
+	r.Status = Agree
+	worst := math.MaxInt
+	for _, q := range []struct {
+		name string
+		v    *int
+	}{{"min_loss", r.Agreement.MinLoss}, {"ww", r.Agreement.WW}, {"bias", r.Agreement.Bias}, {"predictions", r.Agreement.Predictions}} {
+		if q.v != nil && *q.v < worst {
+			worst, r.Worst = *q.v, q.name
+		}
+	}
+	switch {
+	case worst < r.Required:
+		r.Status = Disagree
+		r.Reason = fmt.Sprintf("%s agrees to %d digits, below the %d required (%d requested less a margin of %d)", r.Worst, worst, r.Required, pred.Digits, Margin)
+	default:
+		r.Reason = fmt.Sprintf("every compared quantity agrees to at least %d digits (worst: %s, %d)", r.Required, r.Worst, worst)
+	}
+	return r
+}
+
+// compareUnattained: THEORY says no minimizer exists. The solver must not
+// claim one, and nothing it attains may lie below the infimum.
+func (r *Report) compareUnattained(pred *theory.Prediction, res *solver.Result, trace *big.Float) {
+	r.Status = Unattained
+	if res.Converged {
+		r.Status = Disagree
+		r.Worst = "min_loss"
+		r.Reason = "the theory says the infimum is not attained, but the solver reports a converged minimizer"
+		return
+	}
+	// A value the solver attains may approach the infimum from above only:
+	// res.Loss ≥ L_inf − 10^-(digits)·scale.
+	scale := new(big.Float).SetPrec(pred.Prec).Quo(trace, big.NewFloat(2))
+	tol := new(big.Float).SetPrec(pred.Prec).Mul(scale, pow10(-pred.Digits, pred.Prec))
+	low := new(big.Float).SetPrec(pred.Prec).Sub(pred.MinLoss, tol)
+	if res.Loss != nil && res.Loss.Cmp(low) < 0 {
+		r.Status = Disagree
+		r.Worst = "min_loss"
+		r.Reason = fmt.Sprintf("the solver attains L = %s below the theory's infimum %s", bigmat.Text(res.Loss, 20), bigmat.Text(pred.MinLoss, 20))
+		return
+	}
+	r.Reason = "both sides agree that no minimizer exists; every loss the solver attains lies above the theory's infimum"
+}
+
+func ptr(v int) *int { return &v }
+
+func pow10(e int, prec uint) *big.Float {
+	ten := new(big.Float).SetPrec(prec).SetInt64(10)
+	out := new(big.Float).SetPrec(prec).SetInt64(1)
+	n := e
+	if n < 0 {
+		n = -n
+	}
+	for i := 0; i < n; i++ {
+		out.Mul(out, ten)
+	}
+	if e < 0 {
+		out.Quo(new(big.Float).SetPrec(prec).SetInt64(1), out)
+	}
+	return out
+}
+
+// Digits returns the number of decimal digits on which got agrees with
+// want: floor(−log10(|got − want| / max(|want|, scale))), between 0 and cap
+// (cap when they are equal).
+func Digits(got, want, scale *big.Float, cap int) int {
+	prec := max(got.Prec(), want.Prec())
+	diff := new(big.Float).SetPrec(prec).Sub(got, want)
+	return digitsOf(diff.Abs(diff), new(big.Float).Abs(want), scale, cap)
+}
+
+// MatrixDigits is Digits for the Frobenius norm of the difference of two
+// matrices, relative to max(‖want‖_F, scale).
+func MatrixDigits(got, want *bigmat.Dense, scale *big.Float, cap int) int {
+	gr, gc := got.Dims()
+	wr, wc := want.Dims()
+	if gr != wr || gc != wc {
+		return 0
+	}
+	g := got.Clone().SetPrec(max(got.Prec(), want.Prec()))
+	diff := new(bigmat.Dense).Sub(g, want)
+	return digitsOf(diff.FrobeniusNorm(), want.FrobeniusNorm(), scale, cap)
+}
+
+// VectorDigits is MatrixDigits for vectors.
+func VectorDigits(got, want []*big.Float, scale *big.Float, cap int) int {
+	if len(got) != len(want) || len(want) == 0 {
+		return 0
+	}
+	prec := want[0].Prec()
+	g := bigmat.New(len(got), 1, prec)
+	w := bigmat.New(len(want), 1, prec)
+	for i := range got {
+		g.Set(i, 0, got[i])
+		w.Set(i, 0, want[i])
+	}
+	return MatrixDigits(g, w, scale, cap)
+}
+
+func digitsOf(err, size, scale *big.Float, cap int) int {
+	if err.Sign() == 0 {
+		return cap
+	}
+	den := size
+	if den.Cmp(scale) < 0 {
+		den = scale
+	}
+	if den.Sign() == 0 {
+		return 0
+	}
+	rel := new(big.Float).SetPrec(64).Quo(err, den)
+	mant := new(big.Float)
+	exp := rel.MantExp(mant) // rel = mant·2^exp, mant in [0.5, 1)
+	m, _ := mant.Float64()
+	d := int(math.Floor(-(float64(exp) + math.Log2(m)) * math.Log10(2)))
+	return min(max(d, 0), cap)
+}
