@@ -1,3 +1,5 @@
+//go:build ufm_verify
+
 package verify
 
 import (
