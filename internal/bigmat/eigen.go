@@ -164,23 +164,53 @@ func rotate(s, v *Dense, p, q int, t, c, sn *big.Float, prec uint) {
 
 // SpectralFunction returns V·diag(f(λ_j))·Vᵀ for the decomposition e, at
 // e's precision. f receives each eigenvalue and must return a new value.
+// The result is exactly symmetric: entry (i, j) is computed once, for i ≤ j,
+// and mirrored, so callers that read one triangle (Cholesky) or compare with
+// the transpose see the same numbers.
 func (e *SymEigen) SpectralFunction(f func(lambda *big.Float) *big.Float) *Dense {
 	n := len(e.Values)
 	prec := e.Vectors.prec
-	scaled := New(n, n, prec)
-	for j := 0; j < n; j++ {
-		fj := f(e.Values[j])
-		for i := 0; i < n; i++ {
-			scaled.At(i, j).Mul(e.Vectors.At(i, j), fj)
+	fv := make([]*big.Float, n)
+	for k := 0; k < n; k++ {
+		fv[k] = f(e.Values[k])
+	}
+	out := New(n, n, prec)
+	var t, u big.Float
+	t.SetPrec(prec)
+	u.SetPrec(prec)
+	v := e.Vectors
+	for i := 0; i < n; i++ {
+		for k := 0; k < n; k++ {
+			if fv[k].Sign() == 0 || v.data[i*n+k].Sign() == 0 {
+				continue
+			}
+			// t = V_ik·f_k, then out_ij += t·V_jk for j ≥ i.
+			t.Mul(&v.data[i*n+k], fv[k])
+			for j := i; j < n; j++ {
+				u.Mul(&t, &v.data[j*n+k])
+				o := &out.data[i*n+j]
+				o.Add(o, &u)
+			}
+		}
+		for j := i + 1; j < n; j++ {
+			out.data[j*n+i].Set(&out.data[i*n+j])
 		}
 	}
-	return new(Dense).MulTrans(scaled, e.Vectors)
+	return out
 }
 
 // SqrtPSD returns the symmetric positive semidefinite square root of the
 // symmetric PSD matrix a. Eigenvalues that come out negative from rounding
 // (they are then at most a few ulps of ‖a‖_F in size) are treated as zero;
 // a clearly negative eigenvalue (below −2^(−prec/2)·‖a‖_F) is an error.
+//
+// Eigenvalues of size at most the backward error of the eigensolver,
+// n·2^(−prec+8)·‖a‖_F, are also set to zero before the square root is
+// taken. Such an eigenvalue is indistinguishable from 0 at this precision;
+// without the cut a computed 10^−60 in place of an exact zero would become
+// 10^−30 in the root and cost a singular matrix half of its digits. The cut
+// itself changes the root by at most √(n·2^(−prec+8)·‖a‖_F), no more than
+// the rounding of such an eigenvalue already could.
 func SqrtPSD(a *Dense) (*Dense, error) {
 	var e SymEigen
 	if err := e.Factorize(a); err != nil {
@@ -195,11 +225,21 @@ func SqrtPSD(a *Dense) (*Dense, error) {
 			return nil, fmt.Errorf("bigmat: SqrtPSD of a matrix with eigenvalue %s", l.Text('g', 10))
 		}
 	}
+	zero := zeroEigenThreshold(a.rows, prec, norm)
 	return e.SpectralFunction(func(l *big.Float) *big.Float {
 		r := new(big.Float).SetPrec(prec)
-		if l.Sign() <= 0 {
+		if l.Cmp(zero) <= 0 {
 			return r
 		}
 		return r.Sqrt(l)
 	}), nil
+}
+
+// zeroEigenThreshold returns n·2^(−prec+8)·norm, the size below which a
+// computed eigenvalue of a matrix of Frobenius norm norm cannot be told
+// from zero (the backward error bound of Factorize, with a safety factor).
+func zeroEigenThreshold(n int, prec uint, norm *big.Float) *big.Float {
+	t := new(big.Float).SetPrec(prec).SetInt64(int64(max(n, 1)))
+	t.SetMantExp(t, 8-int(prec))
+	return t.Mul(t, norm)
 }

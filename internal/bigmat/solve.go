@@ -122,6 +122,9 @@ func (f *LU) Factorize(a *Dense) error {
 	sign := 1
 	var t, abs, best big.Float
 	t.SetPrec(a.prec)
+	// best must hold |a_ik| exactly: at the default 64 bits a candidate
+	// that exceeds the current best only beyond bit 64 would be missed.
+	best.SetPrec(a.prec)
 	for k := 0; k < n; k++ {
 		p := -1
 		best.SetInt64(0)
