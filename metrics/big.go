@@ -1,0 +1,408 @@
+package metrics
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+
+	"ufm/internal/bigmat"
+)
+
+// BigResult is the big-float computation's answer. A nil NRC1/NRC2 means the
+// features collapsed to a point; a nil NRC3/NRC3Gamma means NRC3 is
+// undefined (Report.NRC3Undefined says why).
+type BigResult struct {
+	Report
+	Digits     int
+	NRC1, NRC2 *big.Float
+	NRC3       *big.Float
+	NRC3Gamma  *big.Float
+	EVR        []*big.Float
+}
+
+// ComputeBig is Compute for arbitrary-precision inputs such as solver
+// output: features H (M×d, a row per sample — the transpose of THEORY's
+// d×M H), weights W (n×d) and targets Y (M×n), all trusted to digits
+// significant decimal digits. It works at bigmat.Bits(digits) bits, and
+// forms the Gram matrices whose small eigenvalues decide ranks (the feature
+// covariance and WᵀW) at twice that, so that features within 10^-D of an
+// n-dimensional subspace give NRC ≈ 10^(-2D), not rounding noise.
+//
+// Defaults that depend on the accuracy of the input: a centered feature
+// vector with norm ≤ 10^-(digits-1) times the largest raw feature norm
+// counts as zero, and singular values of W ≤ 10^-digits times the largest
+// count as zero (Options.ZeroTol and Options.RankTol override them).
+func ComputeBig(h, w, y *bigmat.Dense, digits int, opt Options) (*BigResult, error) {
+	if digits < 1 {
+		return nil, fmt.Errorf("digits must be ≥ 1, got %d", digits)
+	}
+	M, d := h.Dims()
+	n, wd := w.Dims()
+	yM, yn := y.Dims()
+	if err := CheckShapes(M, d, n, wd, yM, yn); err != nil {
+		return nil, err
+	}
+	for _, in := range []struct {
+		name string
+		m    *bigmat.Dense
+	}{{"features", h}, {"weights", w}, {"targets", y}} {
+		r, c := in.m.Dims()
+		for i := 0; i < r; i++ {
+			for j := 0; j < c; j++ {
+				if in.m.At(i, j).IsInf() {
+					return nil, fmt.Errorf("%s: non-finite value %v at row %d, column %d (counting from 0)", in.name, in.m.At(i, j), i, j)
+				}
+			}
+		}
+	}
+	prec := bigmat.Bits(digits)
+	p2 := 2 * prec
+	center := !opt.Uncentered
+	res := &BigResult{Report: Report{Samples: M, FeatureDim: d, TargetDim: n, Centered: center}, Digits: digits}
+
+	// Centered features at 2·prec (the subtraction is then exact for
+	// inputs of at most prec bits), and the largest raw norm.
+	X, _ := centerRows(h, p2, center)
+	maxNorm := new(big.Float).SetPrec(prec)
+	for i := 0; i < M; i++ {
+		if v := rowNorm(h, i, prec); v.Cmp(maxNorm) > 0 {
+			maxNorm = v
+		}
+	}
+	C := new(bigmat.Dense).TransMul(X, X)
+	C = new(bigmat.Dense).Scale(new(big.Float).SetPrec(p2).Quo(one(p2), intF(M, p2)), C)
+	var ce bigmat.SymEigen
+	if err := ce.Factorize(C); err != nil {
+		return nil, fmt.Errorf("features: %v", err)
+	}
+	k1 := min(n, d)
+	res.PrincipalDims = k1
+	var U *bigmat.Dense
+	if k1 < d {
+		U = ce.Vectors.Slice(0, d, 0, k1)
+		ln, ln1 := ce.Values[k1-1], ce.Values[k1]
+		gap := new(big.Float).SetPrec(p2).Sub(ln, ln1)
+		if ln.Cmp(scaled(ce.Values[0], tenPow(-digits, p2))) > 0 && gap.Cmp(scaled(ln, tenPow(-digits/2, p2))) <= 0 {
+			res.note("the %d-th and %d-th principal variances are nearly equal (%s, %s): the top-%d principal subspace P_n is not well defined", k1, k1+1, ln.Text('g', 8), ln1.Text('g', 8), k1)
+		}
+	} else {
+		res.note("n = %d ≥ d = %d: the top-n principal subspace is all of R^d, so NRC1 = 0 trivially", n, d)
+	}
+	trace := C.Trace()
+
+	// Row space of W from the eigenvectors of WᵀW at 2·prec.
+	Wp := w.Clone().SetPrec(p2)
+	var we bigmat.SymEigen
+	if err := we.Factorize(new(bigmat.Dense).TransMul(Wp, Wp)); err != nil {
+		return nil, fmt.Errorf("weights: %v", err)
+	}
+	rankTol := tenPow(-digits, p2)
+	if opt.RankTol > 0 {
+		rankTol.SetFloat64(opt.RankTol)
+	}
+	thr := new(big.Float).SetPrec(p2).Mul(rankTol, rankTol)
+	thr.Mul(thr, we.Values[0])
+	rank := 0
+	for _, v := range we.Values {
+		if we.Values[0].Sign() > 0 && v.Cmp(thr) > 0 {
+			rank++
+		}
+	}
+	res.WeightsRank = rank
+	var Q *bigmat.Dense
+	switch {
+	case rank == 0:
+		res.note("W = 0: its row space is {0}, so P_W = 0 and NRC2 is the fraction of non-vanishing feature vectors")
+	case rank < min(n, d):
+		res.note("W has rank %d < min(n, d) = %d: P_W projects onto its %d-dimensional row space", rank, min(n, d), rank)
+	}
+	if rank > 0 {
+		Q = we.Vectors.Slice(0, d, 0, rank)
+	}
+
+	// Residuals.
+	zeroTol := new(big.Float).SetPrec(prec)
+	if opt.ZeroTol > 0 {
+		zeroTol.SetFloat64(opt.ZeroTol)
+	} else {
+		zeroTol.Mul(tenPow(1-digits, prec), maxNorm)
+	}
+	var R1, R2 *bigmat.Dense
+	if U != nil {
+		R1 = new(bigmat.Dense).Sub(X, new(bigmat.Dense).MulTrans(new(bigmat.Dense).Mul(X, U), U))
+	}
+	if Q != nil && rank < d {
+		R2 = new(bigmat.Dense).Sub(X, new(bigmat.Dense).MulTrans(new(bigmat.Dense).Mul(X, Q), Q))
+	}
+	nrc1 := new(big.Float).SetPrec(prec)
+	nrc2 := new(big.Float).SetPrec(prec)
+	zero := 0
+	for i := 0; i < M; i++ {
+		x := rowNorm(X, i, p2)
+		if x.Cmp(zeroTol) <= 0 {
+			zero++
+			continue
+		}
+		x2 := new(big.Float).SetPrec(p2).Mul(x, x)
+		if R1 != nil {
+			nrc1.Add(nrc1, bigRatio(rowNorm2(R1, i, p2), x2))
+		}
+		switch {
+		case rank == 0:
+			nrc2.Add(nrc2, one(prec))
+		case R2 != nil:
+			nrc2.Add(nrc2, bigRatio(rowNorm2(R2, i, p2), x2))
+		}
+	}
+	res.ZeroFeatures = zero
+	if zero == M {
+		res.FeaturesCollapsed = true
+		res.note("every %sfeature vector vanishes: the features collapsed to a point, so NRC1 and NRC2 are undefined and there are no principal components", centeredWord(center))
+	} else {
+		res.NRC1 = nrc1.Quo(nrc1, intF(M, prec))
+		res.NRC2 = nrc2.Quo(nrc2, intF(M, prec))
+		if zero > 0 {
+			res.note("%d of %d %sfeature vectors vanish (norm ≤ %s) and are skipped; the sums are still divided by M", zero, M, centeredWord(center), zeroTol.Text('g', 3))
+		}
+		if trace.Sign() > 0 {
+			for c := 0; c < opt.evrCount(n, d); c++ {
+				v := new(big.Float).SetPrec(prec).Quo(ce.Values[c], trace)
+				if v.Sign() < 0 {
+					v.SetInt64(0)
+				}
+				res.EVR = append(res.EVR, v)
+			}
+		}
+	}
+
+	// NRC3.
+	Yc, _ := centerRows(y, prec, center)
+	sigma := new(bigmat.Dense).TransMul(Yc, Yc)
+	sigma = new(bigmat.Dense).Scale(new(big.Float).SetPrec(prec).Quo(one(prec), intF(M, prec)), sigma)
+	Wq := w.Clone().SetPrec(prec)
+	A := new(bigmat.Dense).MulTrans(Wq, Wq)
+	r3, err := nrc3Big(A, sigma, center, digits)
+	if err != nil {
+		return nil, err
+	}
+	res.SigmaMin, _ = r3.sigmaMin.Float64()
+	res.NRC3, res.NRC3Gamma = r3.value, r3.gamma
+	res.NRC3Undefined, res.NRC3Flat = r3.undefined, r3.flat
+	res.Notes = append(res.Notes, r3.notes...)
+	return res, nil
+}
+
+// nrc3BigOut is nrc3Out in big floats.
+type nrc3BigOut struct {
+	value, gamma, sigmaMin *big.Float
+	undefined              string
+	flat                   bool
+	notes                  []string
+}
+
+// nrc3Big is nrc3Float64 (see nrc3.go for the derivation) at A's precision.
+func nrc3Big(A, sigma *bigmat.Dense, center bool, digits int) (nrc3BigOut, error) {
+	n, _ := A.Dims()
+	prec := A.Prec()
+	var out nrc3BigOut
+	var e bigmat.SymEigen
+	if err := e.Factorize(sigma); err != nil {
+		return out, fmt.Errorf("targets: %v", err)
+	}
+	out.sigmaMin = new(big.Float).SetPrec(prec).Set(e.Values[n-1])
+	if out.sigmaMin.Sign() < 0 {
+		out.sigmaMin.SetInt64(0)
+	}
+	S := e.SpectralFunction(func(l *big.Float) *big.Float {
+		r := new(big.Float).SetPrec(prec)
+		if l.Sign() > 0 {
+			r.Sqrt(l)
+		}
+		return r
+	})
+	S = new(bigmat.Dense).Symmetrize(S)
+	sMin := new(big.Float).SetPrec(prec).Sqrt(out.sigmaMin)
+	normA := A.FrobeniusNorm()
+	normS := S.FrobeniusNorm()
+	switch {
+	case normA.Sign() == 0:
+		out.undefined = "W = 0, so WWᵀ/‖WWᵀ‖_F is undefined"
+	case normS.Sign() == 0 && center:
+		out.undefined = "the targets are constant (Σ = 0), so Σ^{1/2}/‖Σ^{1/2}‖_F is undefined"
+	case normS.Sign() == 0:
+		out.undefined = "the targets are all zero (Σ = 0), so Σ^{1/2}/‖Σ^{1/2}‖_F is undefined"
+	}
+	if out.undefined != "" {
+		out.notes = append(out.notes, "NRC3 is undefined: "+out.undefined)
+		return out, nil
+	}
+	Ah := new(bigmat.Dense).Scale(new(big.Float).SetPrec(prec).Quo(one(prec), normA), A)
+	b := Ah.Trace()
+	nF := intF(n, prec)
+	sbar := new(big.Float).SetPrec(prec).Quo(S.Trace(), nF)
+	bn := new(big.Float).SetPrec(prec).Quo(b, nF)
+	S0 := new(bigmat.Dense).AddScaledIdentity(S, new(big.Float).Neg(sbar))
+	A0 := new(bigmat.Dense).AddScaledIdentity(Ah, new(big.Float).Neg(bn))
+	normS0 := S0.FrobeniusNorm()
+	isoTol := scaled(normS, tenPow(-(digits+bigmat.GuardDigits/2), prec))
+
+	eval := func(t *big.Float) (*big.Float, bool) {
+		B := new(bigmat.Dense).AddScaledIdentity(S, new(big.Float).Neg(t))
+		nb := B.FrobeniusNorm()
+		if nb.Cmp(isoTol) <= 0 {
+			return nil, false
+		}
+		inv := new(big.Float).SetPrec(prec).Quo(one(prec), nb)
+		D := new(bigmat.Dense).Sub(Ah, new(bigmat.Dense).Scale(inv, B))
+		f := D.FrobeniusNorm()
+		return f.Mul(f, f), true
+	}
+	if normS0.Cmp(isoTol) <= 0 {
+		out.flat = true
+		out.value, _ = eval(new(big.Float).SetPrec(prec))
+		out.gamma = new(big.Float).SetPrec(prec)
+		clampBig(out.value, 2)
+		out.notes = append(out.notes, "Σ ∝ I: NRC3(γ) is the same for every γ in [0, σ_min) and is reported at γ = 0")
+		return out, nil
+	}
+	cands := []*big.Float{new(big.Float).SetPrec(prec)}
+	c := dotBig(A0, S0, prec)
+	if c.Sign() != 0 {
+		t := new(big.Float).SetPrec(prec).Mul(normS0, normS0)
+		t.Mul(t, bn)
+		t.Quo(t, c)
+		t.Sub(sbar, t)
+		if t.Sign() > 0 && t.Cmp(sMin) < 0 {
+			cands = append(cands, t)
+		}
+	}
+	if sMin.Sign() > 0 {
+		cands = append(cands, sMin)
+	}
+	for _, t := range cands {
+		v, ok := eval(t)
+		if ok && (out.value == nil || v.Cmp(out.value) < 0) {
+			out.value = v
+			out.gamma = new(big.Float).SetPrec(prec).Mul(t, t)
+		}
+	}
+	if out.value == nil {
+		return out, errors.New("metrics: no admissible γ for NRC3")
+	}
+	clampBig(out.value, 2)
+	return out, nil
+}
+
+// centerRows returns the rows of m minus their mean (if center), at
+// precision prec, and the mean.
+func centerRows(m *bigmat.Dense, prec uint, center bool) (*bigmat.Dense, []*big.Float) {
+	r, c := m.Dims()
+	X := m.Clone().SetPrec(prec)
+	mean := make([]*big.Float, c)
+	for j := 0; j < c; j++ {
+		s := new(big.Float).SetPrec(prec)
+		if center {
+			for i := 0; i < r; i++ {
+				s.Add(s, X.At(i, j))
+			}
+			s.Quo(s, intF(r, prec))
+			for i := 0; i < r; i++ {
+				e := X.At(i, j)
+				e.Sub(e, s)
+			}
+		}
+		mean[j] = s
+	}
+	return X, mean
+}
+
+func rowNorm2(m *bigmat.Dense, i int, prec uint) *big.Float {
+	_, c := m.Dims()
+	s := new(big.Float).SetPrec(prec)
+	t := new(big.Float).SetPrec(prec)
+	for j := 0; j < c; j++ {
+		t.Mul(m.At(i, j), m.At(i, j))
+		s.Add(s, t)
+	}
+	return s
+}
+
+func rowNorm(m *bigmat.Dense, i int, prec uint) *big.Float {
+	s := rowNorm2(m, i, prec)
+	return s.Sqrt(s)
+}
+
+// bigRatio returns min(1, a/b) for b > 0.
+func bigRatio(a, b *big.Float) *big.Float {
+	q := new(big.Float).SetPrec(a.Prec()).Quo(a, b)
+	if q.Cmp(one(a.Prec())) > 0 {
+		q.SetInt64(1)
+	}
+	return q
+}
+
+func dotBig(a, b *bigmat.Dense, prec uint) *big.Float {
+	r, c := a.Dims()
+	s := new(big.Float).SetPrec(prec)
+	t := new(big.Float).SetPrec(prec)
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			t.Mul(a.At(i, j), b.At(i, j))
+			s.Add(s, t)
+		}
+	}
+	return s
+}
+
+func clampBig(x *big.Float, hi int64) {
+	if x.Sign() < 0 {
+		x.SetInt64(0)
+	}
+	if x.Cmp(new(big.Float).SetInt64(hi)) > 0 {
+		x.SetInt64(hi)
+	}
+}
+
+func one(prec uint) *big.Float { return new(big.Float).SetPrec(prec).SetInt64(1) }
+
+func intF(k int, prec uint) *big.Float { return new(big.Float).SetPrec(prec).SetInt64(int64(k)) }
+
+// tenPow returns 10^e at precision prec.
+func tenPow(e int, prec uint) *big.Float {
+	t := new(big.Float).SetPrec(prec).SetInt64(1)
+	ten := new(big.Float).SetPrec(prec).SetInt64(10)
+	k := e
+	if k < 0 {
+		k = -k
+	}
+	p := new(big.Float).SetPrec(prec).SetInt64(1)
+	for b := ten; k > 0; k >>= 1 {
+		if k&1 == 1 {
+			p.Mul(p, b)
+		}
+		b = new(big.Float).SetPrec(prec).Mul(b, b)
+	}
+	if e < 0 {
+		return t.Quo(t, p)
+	}
+	return p
+}
+
+// scaled returns x·s at x's precision.
+func scaled(x, s *big.Float) *big.Float {
+	return new(big.Float).SetPrec(max(x.Prec(), 64)).Mul(x, s)
+}
+
+// BigFloat64 rounds a big result to float64 for display; nil stays NaN-free
+// by returning ok = false.
+func BigFloat64(x *big.Float) (v float64, ok bool) {
+	if x == nil {
+		return 0, false
+	}
+	v, _ = x.Float64()
+	if math.IsInf(v, 0) {
+		return v, false
+	}
+	return v, true
+}

@@ -1,0 +1,471 @@
+package metrics
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/mat"
+)
+
+// blockRows is the number of samples handled by one BLAS call.
+const blockRows = 256
+
+// Compute returns NRC1–3 and the explained-variance ratios of features H
+// (M×d, a row per sample), weights W (n×d) and targets Y (M×n) in float64.
+//
+// It streams over the samples: one pass for the means (and a check that
+// every value is finite), one for the d×d feature covariance and the n×n
+// target covariance, one for the projections of the normalized features.
+// Besides the inputs it keeps O(workers·d² + n·d) numbers, never an M×d
+// copy. Bad shapes and non-finite values are errors naming the input; the
+// degenerate cases of THEORY §4 (features collapsed to a point, W = 0,
+// Σ = 0, Σ ∝ I) are not errors but flags and notes in the Result.
+func Compute(h, w, y Rows, opt Options) (*Result, error) {
+	M, d := h.Dims()
+	n, wd := w.Dims()
+	yM, yn := y.Dims()
+	if err := CheckShapes(M, d, n, wd, yM, yn); err != nil {
+		return nil, err
+	}
+	res := &Result{Report: Report{Samples: M, FeatureDim: d, TargetDim: n, Centered: !opt.Uncentered}}
+	center := !opt.Uncentered
+
+	// Features: mean, covariance (d×d), largest raw row norm.
+	hs := newStream(h, "features", opt.Workers)
+	hMean, hCov, maxNorm, err := hs.moments(center)
+	if err != nil {
+		return nil, err
+	}
+	// Targets: Σ (n×n).
+	ys := newStream(y, "targets", opt.Workers)
+	_, sigma, _, err := ys.moments(center)
+	if err != nil {
+		return nil, err
+	}
+	// Weights.
+	wData := make([]float64, n*d)
+	if err := w.Block(0, n, wData); err != nil {
+		return nil, fmt.Errorf("weights: %v", err)
+	}
+	if i, ok := firstBad(wData); ok {
+		return nil, fmt.Errorf("weights: non-finite value %v at row %d, column %d (counting from 0)", wData[i], i/d, i%d)
+	}
+	W := mat.NewDense(n, d, wData)
+
+	// Principal directions of the (centered) features.
+	var eig mat.EigenSym
+	if !eig.Factorize(mat.NewSymDense(d, hCov), true) {
+		return nil, fmt.Errorf("features: eigendecomposition of the %d×%d covariance failed", d, d)
+	}
+	lambda := eig.Values(nil) // ascending
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	k1 := min(n, d)
+	res.PrincipalDims = k1
+	var U *mat.Dense // d×k1, top-k1 eigenvectors; nil when k1 = d
+	if k1 < d {
+		U = mat.NewDense(d, k1, nil)
+		for c := 0; c < k1; c++ {
+			for i := 0; i < d; i++ {
+				U.Set(i, c, vecs.At(i, d-1-c))
+			}
+		}
+		ln, ln1 := lambda[d-k1], lambda[d-k1-1]
+		if ln > 1e-12*lambda[d-1] && ln-ln1 <= 1e-8*ln {
+			res.note("the %d-th and %d-th principal variances are equal to within 1e-8 (%.6g, %.6g): the top-%d principal subspace P_n is not well defined and NRC1 depends on rounding", k1, k1+1, ln, ln1, k1)
+		}
+	} else {
+		res.note("n = %d ≥ d = %d: the top-n principal subspace is all of R^d, so NRC1 = 0 trivially", n, d)
+	}
+	trace := 0.0
+	for i := 0; i < d; i++ {
+		trace += hCov[i*d+i]
+	}
+
+	// Row space of W.
+	Q, rank := rowSpace(W, opt.RankTol)
+	res.WeightsRank = rank
+	switch {
+	case rank == 0:
+		res.note("W = 0: its row space is {0}, so P_W = 0 and NRC2 is the fraction of non-vanishing feature vectors")
+	case rank < min(n, d):
+		res.note("W has rank %d < min(n, d) = %d: P_W projects onto its %d-dimensional row space", rank, min(n, d), rank)
+	}
+
+	// Third pass: residuals of the normalized features.
+	zeroTol := opt.ZeroTol
+	if zeroTol <= 0 {
+		zeroTol = DefaultZeroTol * maxNorm
+	}
+	sums, err := hs.residuals(hMean, U, Q, zeroTol)
+	if err != nil {
+		return nil, err
+	}
+	res.ZeroFeatures = sums.zero
+	if sums.zero == M {
+		res.FeaturesCollapsed = true
+		res.note("every %sfeature vector vanishes: the features collapsed to a point, so NRC1 and NRC2 are undefined (reported as 0) and there are no principal components", centeredWord(center))
+	} else {
+		res.NRC1 = clamp(sums.nrc1/float64(M), 0, 1)
+		res.NRC2 = clamp(sums.nrc2/float64(M), 0, 1)
+		if sums.zero > 0 {
+			res.note("%d of %d %sfeature vectors vanish (norm ≤ %.3g) and are skipped; the sums are still divided by M", sums.zero, M, centeredWord(center), zeroTol)
+		}
+		if trace > 0 {
+			cnt := opt.evrCount(n, d)
+			res.EVR = make([]float64, cnt)
+			for c := 0; c < cnt; c++ {
+				res.EVR[c] = clamp(lambda[d-1-c]/trace, 0, 1)
+			}
+		}
+	}
+
+	// NRC3.
+	A := mat.NewSymDense(n, nil)
+	A.SymOuterK(1, W)
+	r3 := nrc3Float64(A, mat.NewSymDense(n, sigma), center)
+	res.SigmaMin = r3.sigmaMin
+	res.NRC3, res.NRC3Gamma = r3.value, r3.gamma
+	res.NRC3Undefined, res.NRC3Flat = r3.undefined, r3.flat
+	res.Notes = append(res.Notes, r3.notes...)
+	return res, nil
+}
+
+func centeredWord(center bool) string {
+	if center {
+		return "centered "
+	}
+	return ""
+}
+
+func clamp(x, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, x)) }
+
+// firstBad returns the index of the first NaN or ±Inf in v.
+func firstBad(v []float64) (int, bool) {
+	for i, x := range v {
+		if x-x != 0 {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// rowSpace returns an orthonormal basis (d×r, columns) of the row space of
+// the n×d matrix W and its numerical rank r: the right singular vectors
+// whose singular values exceed tol times the largest (tol 0 selects
+// max(n, d)·2^-52).
+func rowSpace(W *mat.Dense, tol float64) (*mat.Dense, int) {
+	n, d := W.Dims()
+	if tol <= 0 {
+		tol = float64(max(n, d)) * 0x1p-52
+	}
+	var svd mat.SVD
+	if !svd.Factorize(W, mat.SVDThin) {
+		// Only non-finite input makes gonum's SVD fail; inputs are checked.
+		panic("metrics: SVD of W failed")
+	}
+	s := svd.Values(nil)
+	r := 0
+	for _, v := range s {
+		if s[0] > 0 && v > tol*s[0] {
+			r++
+		}
+	}
+	if r == 0 {
+		return nil, 0
+	}
+	var v mat.Dense
+	svd.VTo(&v)
+	return mat.DenseCopyOf(v.Slice(0, d, 0, r)), r
+}
+
+// stream runs passes over a Rows source, in parallel when it is a *Matrix.
+type stream struct {
+	src        Rows
+	name       string
+	rows, cols int
+	workers    int
+}
+
+func newStream(src Rows, name string, workers int) *stream {
+	r, c := src.Dims()
+	if workers <= 0 {
+		workers = min(runtime.GOMAXPROCS(0), 4)
+	}
+	if _, ok := src.(*Matrix); !ok {
+		workers = 1
+	}
+	nb := (r + blockRows - 1) / blockRows
+	workers = max(1, min(workers, nb))
+	return &stream{src: src, name: name, rows: r, cols: c, workers: workers}
+}
+
+// run calls fn for every block of rows; worker k handles the k-th
+// contiguous range of blocks, in order, with its own buffer. The error
+// returned is that of the earliest range.
+func (s *stream) run(fn func(k, i0, i1 int, buf []float64) error) error {
+	nb := (s.rows + blockRows - 1) / blockRows
+	errs := make([]error, s.workers)
+	done := make(chan struct{}, s.workers)
+	for k := 0; k < s.workers; k++ {
+		go func(k int) {
+			defer func() { done <- struct{}{} }()
+			buf := make([]float64, blockRows*s.cols)
+			for b := k * nb / s.workers; b < (k+1)*nb/s.workers; b++ {
+				i0, i1 := b*blockRows, min((b+1)*blockRows, s.rows)
+				if err := s.src.Block(i0, i1, buf[:(i1-i0)*s.cols]); err != nil {
+					errs[k] = fmt.Errorf("%s: %v", s.name, err)
+					return
+				}
+				if err := fn(k, i0, i1, buf[:(i1-i0)*s.cols]); err != nil {
+					errs[k] = err
+					return
+				}
+			}
+		}(k)
+	}
+	for k := 0; k < s.workers; k++ {
+		<-done
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// kahan is a Neumaier-compensated running sum.
+type kahan struct{ s, c float64 }
+
+func (k *kahan) add(x float64) {
+	t := k.s + x
+	if math.Abs(k.s) >= math.Abs(x) {
+		k.c += (k.s - t) + x
+	} else {
+		k.c += (x - t) + k.s
+	}
+	k.s = t
+}
+
+func (k *kahan) sum() float64 { return k.s + k.c }
+
+// moments returns the mean (zero if !center), the covariance (or raw second
+// moment) as a row-major d×d slice, and the largest raw row norm, after
+// checking that every value is finite. The covariance is accumulated around
+// a first estimate of the mean and corrected by the mean of the deviations
+// (the corrected two-pass algorithm), so a large common offset costs no
+// accuracy.
+func (s *stream) moments(center bool) (mean, cov []float64, maxNorm float64, err error) {
+	d := s.cols
+	sums := make([][]kahan, s.workers)
+	norms := make([]float64, s.workers)
+	err = s.run(func(k, i0, i1 int, buf []float64) error {
+		if sums[k] == nil {
+			sums[k] = make([]kahan, d)
+		}
+		if i, bad := firstBad(buf); bad {
+			return fmt.Errorf("%s: non-finite value %v at row %d, column %d (counting from 0)", s.name, buf[i], i0+i/d, i%d)
+		}
+		for r := 0; r < i1-i0; r++ {
+			row := buf[r*d : (r+1)*d]
+			norms[k] = math.Max(norms[k], norm2(row))
+		}
+		if center {
+			// Block sums first, then one compensated addition per block.
+			for j := 0; j < d; j++ {
+				bs := 0.0
+				for r := 0; r < i1-i0; r++ {
+					bs += buf[r*d+j]
+				}
+				sums[k][j].add(bs)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	for _, v := range norms {
+		maxNorm = math.Max(maxNorm, v)
+	}
+	M := float64(s.rows)
+	mean = make([]float64, d)
+	if center {
+		for j := 0; j < d; j++ {
+			var t kahan
+			for k := range sums {
+				if sums[k] != nil {
+					t.add(sums[k][j].sum())
+				}
+			}
+			mean[j] = t.sum() / M
+		}
+	}
+	covs := make([][]float64, s.workers)
+	devs := make([][]float64, s.workers)
+	err = s.run(func(k, i0, i1 int, buf []float64) error {
+		if covs[k] == nil {
+			covs[k] = make([]float64, d*d)
+			devs[k] = make([]float64, d)
+		}
+		rows := i1 - i0
+		for r := 0; r < rows; r++ {
+			row := buf[r*d : (r+1)*d]
+			for j, m := range mean {
+				row[j] -= m
+				devs[k][j] += row[j]
+			}
+		}
+		blas64.Syrk(blas.Trans, 1, blas64.General{Rows: rows, Cols: d, Stride: d, Data: buf}, 1,
+			blas64.Symmetric{Uplo: blas.Upper, N: d, Stride: d, Data: covs[k]})
+		return nil
+	})
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	cov = make([]float64, d*d)
+	delta := make([]float64, d)
+	for k := range covs {
+		if covs[k] == nil {
+			continue
+		}
+		for i := range cov {
+			cov[i] += covs[k][i]
+		}
+		for j := range delta {
+			delta[j] += devs[k][j]
+		}
+	}
+	for j := range delta {
+		delta[j] /= M
+	}
+	for i := 0; i < d; i++ {
+		for j := i; j < d; j++ {
+			v := cov[i*d+j] / M
+			if center {
+				v -= delta[i] * delta[j]
+			}
+			cov[i*d+j], cov[j*d+i] = v, v
+		}
+	}
+	if center {
+		for j := range mean {
+			mean[j] += delta[j]
+		}
+	}
+	return mean, cov, maxNorm, nil
+}
+
+// norm2 returns the Euclidean norm of v without overflow.
+func norm2(v []float64) float64 {
+	return blas64.Nrm2(blas64.Vector{N: len(v), Inc: 1, Data: v})
+}
+
+type residualSums struct {
+	nrc1, nrc2 float64
+	zero       int
+}
+
+// residuals makes the last pass: for each centered feature x (skipped if
+// ‖x‖ ≤ zeroTol) it adds ‖x − U Uᵀx‖²/‖x‖² and ‖x − Q Qᵀx‖²/‖x‖². U = nil
+// means the projector is the identity (residual 0); Q = nil means W = 0
+// (projector 0, residual ratio 1). The residuals are formed directly, not
+// as 1 − ‖Px‖²/‖x‖², so values far below 1e-16 are accurate.
+func (s *stream) residuals(mean []float64, U, Q *mat.Dense, zeroTol float64) (residualSums, error) {
+	d := s.cols
+	k1, r := 0, 0
+	if U != nil {
+		_, k1 = U.Dims()
+	}
+	if Q != nil {
+		_, r = Q.Dims()
+	}
+	p := k1 + r
+	basis := make([]float64, d*p) // [U Q], d×p
+	for i := 0; i < d; i++ {
+		for c := 0; c < k1; c++ {
+			basis[i*p+c] = U.At(i, c)
+		}
+		for c := 0; c < r; c++ {
+			basis[i*p+k1+c] = Q.At(i, c)
+		}
+	}
+	B := blas64.General{Rows: d, Cols: p, Stride: p, Data: basis}
+	parts := make([]residualSums, s.workers)
+	sum1 := make([]kahan, s.workers)
+	sum2 := make([]kahan, s.workers)
+	type scratch struct{ z, res1, res2 []float64 }
+	scr := make([]scratch, s.workers)
+	err := s.run(func(k, i0, i1 int, buf []float64) error {
+		rows := i1 - i0
+		for i := 0; i < rows; i++ {
+			row := buf[i*d : (i+1)*d]
+			for j, m := range mean {
+				row[j] -= m
+			}
+		}
+		sc := &scr[k]
+		if sc.z == nil {
+			sc.z = make([]float64, blockRows*p)
+			sc.res1 = make([]float64, blockRows*d)
+			sc.res2 = make([]float64, blockRows*d)
+		}
+		z := sc.z[:rows*p]
+		var res1, res2 []float64
+		if p > 0 {
+			blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, blas64.General{Rows: rows, Cols: d, Stride: d, Data: buf}, B, 0,
+				blas64.General{Rows: rows, Cols: p, Stride: p, Data: z})
+		}
+		residual := func(out []float64, off, cols int) []float64 {
+			out = out[:rows*d]
+			copy(out, buf[:rows*d])
+			blas64.Gemm(blas.NoTrans, blas.Trans, -1,
+				blas64.General{Rows: rows, Cols: cols, Stride: p, Data: z[off:]},
+				blas64.General{Rows: d, Cols: cols, Stride: p, Data: basis[off:]}, 1,
+				blas64.General{Rows: rows, Cols: d, Stride: d, Data: out})
+			return out
+		}
+		if k1 > 0 {
+			res1 = residual(sc.res1, 0, k1)
+		}
+		if r > 0 && r < d {
+			res2 = residual(sc.res2, k1, r)
+		}
+		for i := 0; i < rows; i++ {
+			x := norm2(buf[i*d : (i+1)*d])
+			if x <= zeroTol {
+				parts[k].zero++
+				continue
+			}
+			if res1 != nil {
+				sum1[k].add(ratio(norm2(res1[i*d:(i+1)*d]), x))
+			}
+			switch {
+			case r == 0:
+				sum2[k].add(1)
+			case res2 != nil:
+				sum2[k].add(ratio(norm2(res2[i*d:(i+1)*d]), x))
+			}
+		}
+		return nil
+	})
+	var out residualSums
+	var t1, t2 kahan
+	for k := range parts {
+		out.zero += parts[k].zero
+		t1.add(sum1[k].sum())
+		t2.add(sum2[k].sum())
+	}
+	out.nrc1, out.nrc2 = t1.sum(), t2.sum()
+	return out, err
+}
+
+// ratio returns min(1, (a/b)²) for b > 0.
+func ratio(a, b float64) float64 {
+	q := a / b
+	return math.Min(1, q*q)
+}

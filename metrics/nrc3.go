@@ -1,0 +1,155 @@
+package metrics
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+)
+
+// NRC3 minimization in closed form (THEORY §4). With S = Σ^{1/2} (the
+// symmetric root), Â = WWᵀ/‖WWᵀ‖_F, t = √γ ∈ [0, s_min] (s_min = √σ_min)
+// and B(t) = S − t·I, the PSD matrices Â and B(t)/‖B(t)‖_F have unit norm,
+// so
+//
+//	NRC3(γ) = 2 − 2·f(t),  f(t) = ⟨Â, B(t)⟩/‖B(t)‖_F = (a − b·t)/√(p − 2q·t + n·t²)
+//
+// with a = ⟨Â, S⟩, b = tr Â, p = ‖S‖²_F = tr Σ, q = tr S. The derivative
+// of f has the sign of the linear function (a·q − b·p) + (b·q − a·n)·t, so
+// f has at most one stationary point,
+//
+//	t* = (b·p − a·q)/(b·q − a·n).
+//
+// Writing S = s̄·I + S₀ and Â = (b/n)·I + A₀ with s̄ = q/n (S₀, A₀
+// traceless) turns numerator and denominator into cancellation-free forms,
+// b·q − a·n = −n·⟨A₀, S₀⟩ and b·p − a·q = b·‖S₀‖² − n·s̄·⟨A₀, S₀⟩, hence
+//
+//	t* = s̄ − (b/n)·‖S₀‖²_F/⟨A₀, S₀⟩.
+//
+// (When WWᵀ ∝ S − t₀·I exactly this gives t* = t₀.) The minimum over the
+// interval is at t = 0, t = s_min or t*, if inside: each candidate is
+// evaluated as ‖Â − B(t)/‖B(t)‖‖²_F, formed entry by entry so that values
+// near 0 keep their relative accuracy, and the smallest is taken. B(t) = 0
+// happens only at t = s_min when Σ ∝ I; then f is constant on [0, s_min)
+// and γ = 0 is reported.
+
+// nrc3Out is the answer of either NRC3 computation.
+type nrc3Out struct {
+	value, gamma float64
+	sigmaMin     float64
+	undefined    string
+	flat         bool
+	notes        []string
+}
+
+// isotropyTol64: Σ^{1/2} counts as a multiple of I in float64 when its
+// traceless part has norm ≤ isotropyTol64·‖Σ^{1/2}‖_F.
+const isotropyTol64 = 1e-12
+
+// nrc3Float64 computes min over γ ∈ [0, σ_min] of NRC3(γ) for A = WWᵀ and
+// the target covariance sigma.
+func nrc3Float64(A, sigma *mat.SymDense, center bool) nrc3Out {
+	n := A.SymmetricDim()
+	var out nrc3Out
+	var eig mat.EigenSym
+	if !eig.Factorize(sigma, true) {
+		out.undefined = "the eigendecomposition of Σ failed"
+		return out
+	}
+	vals := eig.Values(nil) // ascending
+	var V mat.Dense
+	eig.VectorsTo(&V)
+	sq := make([]float64, n)
+	for i, v := range vals {
+		sq[i] = math.Sqrt(math.Max(v, 0))
+	}
+	out.sigmaMin = math.Max(vals[0], 0)
+	sMin := sq[0]
+	// S = V diag(sq) Vᵀ.
+	var VD mat.Dense
+	VD.Apply(func(_, j int, v float64) float64 { return v * sq[j] }, &V)
+	var S mat.Dense
+	S.Mul(&VD, V.T())
+	symmetrize(&S)
+
+	normA := mat.Norm(A, 2)
+	normS := mat.Norm(&S, 2)
+	switch {
+	case normA == 0:
+		out.undefined = "W = 0, so WWᵀ/‖WWᵀ‖_F is undefined"
+	case normS == 0 && center:
+		out.undefined = "the targets are constant (Σ = 0), so Σ^{1/2}/‖Σ^{1/2}‖_F is undefined"
+	case normS == 0:
+		out.undefined = "the targets are all zero (Σ = 0), so Σ^{1/2}/‖Σ^{1/2}‖_F is undefined"
+	}
+	if out.undefined != "" {
+		out.notes = append(out.notes, "NRC3 is undefined: "+out.undefined)
+		return out
+	}
+	Ah := mat.NewDense(n, n, nil)
+	Ah.Scale(1/normA, A)
+	b := mat.Trace(Ah)
+	sbar := mat.Trace(&S) / float64(n)
+	S0 := mat.DenseCopyOf(&S)
+	A0 := mat.DenseCopyOf(Ah)
+	for i := 0; i < n; i++ {
+		S0.Set(i, i, S0.At(i, i)-sbar)
+		A0.Set(i, i, A0.At(i, i)-b/float64(n))
+	}
+	normS0 := mat.Norm(S0, 2)
+
+	eval := func(t float64) (float64, bool) {
+		B := mat.DenseCopyOf(&S)
+		for i := 0; i < n; i++ {
+			B.Set(i, i, B.At(i, i)-t)
+		}
+		nb := mat.Norm(B, 2)
+		if nb <= isotropyTol64*normS {
+			return 0, false
+		}
+		sum := 0.0
+		for i := 0; i < n; i++ {
+			for j := 0; j < n; j++ {
+				e := Ah.At(i, j) - B.At(i, j)/nb
+				sum += e * e
+			}
+		}
+		return sum, true
+	}
+	if normS0 <= isotropyTol64*normS {
+		out.flat = true
+		out.value, _ = eval(0)
+		out.value = clamp(out.value, 0, 2)
+		out.notes = append(out.notes, "Σ ∝ I: NRC3(γ) is the same for every γ in [0, σ_min) and is reported at γ = 0")
+		return out
+	}
+	cands := []float64{0}
+	if c := floats.Dot(A0.RawMatrix().Data, S0.RawMatrix().Data); c != 0 {
+		t := sbar - (b/float64(n))*normS0*normS0/c
+		if t > 0 && t < sMin {
+			cands = append(cands, t)
+		}
+	}
+	if sMin > 0 {
+		cands = append(cands, sMin)
+	}
+	best := math.Inf(1)
+	for _, t := range cands {
+		if v, ok := eval(t); ok && v < best {
+			best, out.gamma = v, t*t
+		}
+	}
+	out.value = clamp(best, 0, 2)
+	return out
+}
+
+func symmetrize(m *mat.Dense) {
+	n, _ := m.Dims()
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			v := (m.At(i, j) + m.At(j, i)) / 2
+			m.Set(i, j, v)
+			m.Set(j, i, v)
+		}
+	}
+}

@@ -1,0 +1,133 @@
+package metrics
+
+import "fmt"
+
+// Options adjust a computation; the zero value is the default of THEORY §4.
+type Options struct {
+	// Uncentered selects the uncentered variant: the features are not
+	// centered before normalization, their principal directions and
+	// explained variances come from the raw second moment (1/M)·Σ h hᵀ,
+	// and Σ is the raw target second moment (1/M)·Σ y yᵀ (THEORY §1,
+	// bias mode "none").
+	Uncentered bool
+
+	// EVRCount is the number of explained-variance ratios reported:
+	// 0 means min(d, n+5) (the n directions collapse predicts and five
+	// beyond, enough to see the drop); a negative value means all d.
+	EVRCount int
+
+	// ZeroTol is an absolute threshold: a (centered) feature vector whose
+	// norm is ≤ ZeroTol is treated as zero and skipped. 0 selects the
+	// default, DefaultZeroTol (float64) or 10^-(digits-1) (big-float) times
+	// the largest norm of a raw feature row.
+	ZeroTol float64
+
+	// RankTol is a relative threshold: singular values of W at most
+	// RankTol times the largest count as zero when the row space of W is
+	// formed. 0 selects the default, max(n, d)·2^-52 (float64, as numpy's
+	// matrix_rank) or 10^-digits (big-float).
+	RankTol float64
+
+	// Workers bounds the goroutines of the streaming passes over a
+	// *Matrix (other Rows are read by one goroutine). 0 means
+	// min(GOMAXPROCS, 4). Each worker keeps its own d×d accumulator.
+	Workers int
+}
+
+// DefaultZeroTol is the default relative threshold below which a centered
+// feature vector counts as zero in the float64 computation: its norm is at
+// most DefaultZeroTol times the largest raw feature norm, i.e. it is
+// rounding noise of the centering at float64 accuracy.
+const DefaultZeroTol = 1e-12
+
+// Report holds what both computations say besides the numbers.
+type Report struct {
+	Samples    int  // M
+	FeatureDim int  // d
+	TargetDim  int  // n
+	Centered   bool // false for the uncentered variant
+
+	// ZeroFeatures counts the feature vectors that vanish after centering
+	// (norm ≤ the zero threshold). They are skipped in the sums, which are
+	// still divided by M as in THEORY §4.
+	ZeroFeatures int
+
+	// FeaturesCollapsed is true when every feature vector vanishes: the
+	// features collapsed to a point, NRC1 and NRC2 are undefined and
+	// reported as 0 with this flag set.
+	FeaturesCollapsed bool
+
+	// PrincipalDims is the dimension of the principal subspace of NRC1,
+	// min(n, d).
+	PrincipalDims int
+
+	// WeightsRank is the numerical rank of W (the dimension of the row
+	// space NRC2 projects on); 0 when W = 0.
+	WeightsRank int
+
+	// SigmaMin is the smallest eigenvalue of Σ, the right end of the γ
+	// range of NRC3.
+	SigmaMin float64
+
+	// NRC3Undefined is empty when NRC3 is defined, otherwise the reason
+	// (W = 0, or Σ = 0).
+	NRC3Undefined string
+
+	// NRC3Flat is true when Σ ∝ I, so that NRC3(γ) does not depend on γ;
+	// γ = 0 is then reported.
+	NRC3Flat bool
+
+	// Notes are sentences about degenerate cases and conditioning, for
+	// people reading the output.
+	Notes []string
+}
+
+// Result is the float64 computation's answer. NRC1 and NRC2 are meaningful
+// unless FeaturesCollapsed; NRC3 and NRC3Gamma unless NRC3Undefined != "".
+// No field is ever NaN.
+type Result struct {
+	Report
+	NRC1, NRC2 float64
+	NRC3       float64 // min over γ ∈ [0, σ_min] of NRC3(γ)
+	NRC3Gamma  float64 // the minimizing γ
+	EVR        []float64
+}
+
+func (r *Report) note(format string, a ...any) {
+	r.Notes = append(r.Notes, fmt.Sprintf(format, a...))
+}
+
+// CheckShapes validates the shapes of features H (M×d), weights W (n×d) and
+// targets Y (M×n) and returns an error naming both shapes of the first
+// mismatch found.
+func CheckShapes(hRows, hCols, wRows, wCols, yRows, yCols int) error {
+	h, w, y := Shape(hRows, hCols), Shape(wRows, wCols), Shape(yRows, yCols)
+	switch {
+	case hRows < 1:
+		return fmt.Errorf("features are %s: no samples", h)
+	case hCols < 1:
+		return fmt.Errorf("features are %s: feature dimension 0", h)
+	case wRows < 1:
+		return fmt.Errorf("weights are %s: no weight vectors (target dimension 0)", w)
+	case yCols < 1:
+		return fmt.Errorf("targets are %s: target dimension 0", y)
+	case hRows != yRows:
+		return fmt.Errorf("features are %s but targets are %s (sample counts differ)", h, y)
+	case hCols != wCols:
+		return fmt.Errorf("features are %s but weights are %s (feature dimensions differ)", h, w)
+	case wRows != yCols:
+		return fmt.Errorf("weights are %s but targets are %s (target dimensions differ)", w, y)
+	}
+	return nil
+}
+
+// evrCount returns how many explained-variance ratios to report.
+func (o Options) evrCount(n, d int) int {
+	switch {
+	case o.EVRCount < 0:
+		return d
+	case o.EVRCount == 0:
+		return min(d, n+5)
+	}
+	return min(d, o.EVRCount)
+}
