@@ -1,0 +1,220 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/big"
+	"strings"
+	"time"
+
+	"ufm/internal/bigmat"
+	"ufm/internal/instance"
+	"ufm/solver"
+)
+
+// solveJSON is the document of 'ufm solve --json'. The first block of
+// fields is the issue's contract; the rest are extras.
+type solveJSON struct {
+	Name             string      `json:"name"`
+	Loss             string      `json:"loss"`
+	GradNorm         string      `json:"grad_norm"`
+	Iterations       int         `json:"iterations"`
+	Stage1Iterations int         `json:"stage1_iterations"`
+	Seconds          float64     `json:"seconds"`
+	Stop             string      `json:"stop"`
+	Converged        bool        `json:"converged"`
+	Digits           int         `json:"digits"`
+	DigitsReached    int         `json:"digits_reached"`
+	WW               [][]string  `json:"ww"`
+	Bias             []string    `json:"bias"`
+	Predictions      [][]string  `json:"predictions"`
+	FeatureGram      [][]string  `json:"feature_gram"`
+	Trend            []trendJSON `json:"trend"`
+	Notes            []string    `json:"notes"`
+	// Extras.
+	BiasMode        string    `json:"bias_mode"`
+	N               int       `json:"n"`
+	D               int       `json:"d"`
+	Samples         int       `json:"samples"`
+	TrainMSE        string    `json:"train_mse"`
+	GradientHistory []float64 `json:"log10_gradient_history"`
+}
+
+type trendJSON struct {
+	LambdaH   string `json:"lambda_h"`
+	LambdaW   string `json:"lambda_w"`
+	Loss      string `json:"loss"`
+	WNorm     string `json:"w_norm"`
+	HNorm     string `json:"h_norm"`
+	Converged bool   `json:"converged"`
+}
+
+// maxJSONGram is the largest M for which --json prints the M×M feature Gram.
+const maxJSONGram = 200
+
+// trainMSE returns (1/M) Σ_i ‖W h_i + b − y_i‖² from the predictions.
+func trainMSE(in *instance.Instance, pred *bigmat.Dense, prec uint) *big.Float {
+	s := new(big.Float).SetPrec(prec)
+	var t, y big.Float
+	t.SetPrec(prec)
+	y.SetPrec(prec)
+	for i := 0; i < in.M(); i++ {
+		for k := 0; k < in.N(); k++ {
+			y.SetRat(in.Targets[i][k])
+			t.Sub(pred.At(k, i), &y)
+			t.Mul(&t, &t)
+			s.Add(s, &t)
+		}
+	}
+	return s.Quo(s, new(big.Float).SetPrec(prec).SetInt64(int64(in.M())))
+}
+
+func newSolveJSON(in *instance.Instance, r *solver.Result) solveJSON {
+	dg := r.Digits
+	out := solveJSON{
+		Name: in.Name, Loss: bigmat.Text(r.Loss, dg), GradNorm: bigmat.Text(r.GradNorm, dg),
+		Iterations: r.Iterations, Stage1Iterations: r.Stage1Iterations, Seconds: r.Duration.Seconds(),
+		Stop: string(r.Stop), Converged: r.Converged, Digits: dg, DigitsReached: r.DigitsReached,
+		WW: r.WW.Rows(dg), Bias: bigmat.Texts(r.B, dg), Predictions: r.Predictions.Rows(dg),
+		Trend: []trendJSON{}, Notes: append([]string{}, r.Notes...),
+		BiasMode: in.Bias.String(), N: in.N(), D: in.D, Samples: in.M(),
+		TrainMSE:        bigmat.Text(trainMSE(in, r.Predictions, r.Prec), dg),
+		GradientHistory: r.History,
+	}
+	if out.GradientHistory == nil {
+		out.GradientHistory = []float64{}
+	}
+	switch {
+	case r.FeatureGram == nil:
+		out.Notes = append(out.Notes, "feature_gram omitted: not computed for this M")
+	case in.M() > maxJSONGram:
+		out.Notes = append(out.Notes, fmt.Sprintf("feature_gram omitted: M = %d > %d (its trace is %s)", in.M(), maxJSONGram, bigmat.Text(r.FeatureGram.Trace(), dg)))
+	default:
+		out.FeatureGram = r.FeatureGram.Rows(dg)
+	}
+	for _, p := range r.Trend {
+		out.Trend = append(out.Trend, trendJSON{
+			LambdaH: bigmat.Text(p.LambdaH, dg), LambdaW: bigmat.Text(p.LambdaW, dg),
+			Loss: bigmat.Text(p.Loss, dg), WNorm: bigmat.Text(p.WNorm, dg), HNorm: bigmat.Text(p.HNorm, dg),
+			Converged: p.Converged,
+		})
+	}
+	return out
+}
+
+func runSolve(args []string, stdout, stderr io.Writer) int {
+	const synopsis = "ufm solve FILE [--digits N] [--starts K] [--seed S] [--max-iterations I] [--time-limit T] [--json]"
+	fs := flag.NewFlagSet("solve", flag.ContinueOnError)
+	digits := fs.Int("digits", 0, "significant decimal digits (default: the instance's, else 50)")
+	starts := fs.Int("starts", solver.DefaultStarts, "random starts of the float64 stage")
+	seed := fs.Int64("seed", solver.DefaultSeed, "seed of the random starts (nonzero)")
+	maxIter := fs.Int("max-iterations", solver.DefaultMaxIterations, "budget of big-float Newton iterations")
+	timeLimit := fs.Duration("time-limit", solver.DefaultTimeLimit, "wall-clock budget")
+	asJSON := fs.Bool("json", false, "print one JSON document")
+	pos, err := parseFlags(fs, args, stdout, synopsis)
+	if errors.Is(err, errHelp) {
+		return exitOK
+	}
+	if err != nil {
+		return fail(stderr, "%v", err)
+	}
+	if err := checkDigits(*digits); err != nil {
+		return fail(stderr, "solve: %v", err)
+	}
+	switch {
+	case *starts < 1 || *starts > 10000:
+		return fail(stderr, "solve: --starts must be between 1 and 10000, got %d", *starts)
+	case *seed == 0:
+		return fail(stderr, "solve: --seed must be nonzero")
+	case *maxIter < 1 || *maxIter > 1000000:
+		return fail(stderr, "solve: --max-iterations must be between 1 and 1000000, got %d", *maxIter)
+	case *timeLimit <= 0:
+		return fail(stderr, "solve: --time-limit must be positive, got %v", *timeLimit)
+	}
+	in, err := loadInstanceArg("solve", pos, false)
+	if err != nil {
+		return fail(stderr, "%v", err)
+	}
+	r, err := solver.Solve(in, solver.Settings{
+		Digits: *digits, Starts: *starts, Seed: *seed, MaxIterations: *maxIter, TimeLimit: *timeLimit,
+	})
+	if errors.Is(err, solver.ErrTooLarge) {
+		return fail(stderr, "solve: %s: %v", in.Name, err)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ufm: solve: %s: internal error: %v\n", in.Name, err)
+		return exitFailure
+	}
+	status := exitOK
+	if !r.Converged {
+		status = exitFailure
+	}
+	if *asJSON {
+		if writeJSON(stdout, stderr, newSolveJSON(in, r)) != exitOK {
+			return exitFailure
+		}
+		return status
+	}
+	writeSolveReport(stdout, in, r)
+	return status
+}
+
+// humanColumns is how many columns of the n×M predictions and of the
+// feature Gram the human report shows.
+const humanColumns = 6
+
+func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
+	dg := r.Digits
+	fmt.Fprintf(w, "ufm solve: %s  (n = %d targets, d = %d features, M = %d samples, bias %s, %d digits)\n\n",
+		in.Name, in.N(), in.D, in.M(), in.Bias, dg)
+	state := "converged"
+	if !r.Converged {
+		state = "NOT converged"
+	}
+	fmt.Fprintf(w, "Stop: %s (%s), about %d correct digits of W Wᵀ\n", r.Stop, state, r.DigitsReached)
+	fmt.Fprintf(w, "Iterations: %d big-float Newton (after %d float64 BFGS), %s\n",
+		r.Iterations, r.Stage1Iterations, r.Duration.Round(time.Millisecond))
+	if len(r.History) > 0 {
+		hs := make([]string, len(r.History))
+		for i, h := range r.History {
+			hs[i] = fmt.Sprintf("%.0f", h)
+		}
+		fmt.Fprintf(w, "log10 ‖gradient‖ (scaled) per Newton step: %s\n", strings.Join(hs, ", "))
+	}
+	fmt.Fprintln(w)
+	label := "Loss L"
+	if r.Stop == solver.StopUnattained {
+		label = "Loss L at the last point of the trend"
+	}
+	fmt.Fprintf(w, "%s = %s\n", label, bigmat.Text(r.Loss, dg))
+	fmt.Fprintf(w, "‖∇L‖ over (W, H, b) = %s\n", bigmat.Text(r.GradNorm, 6))
+	fmt.Fprintf(w, "Training MSE = %s\n\n", bigmat.Text(trainMSE(in, r.Predictions, r.Prec), dg))
+	fmt.Fprintf(w, "Gram matrix of the weights, W Wᵀ (%d digits shown; --json for all):\n", matrixDigits)
+	writeMatrix(w, r.WW, matrixDigits)
+	fmt.Fprintf(w, "\nBias b = %s\n\n", strings.Join(bigmat.Texts(r.B, matrixDigits), ", "))
+	cols := min(humanColumns, in.M())
+	fmt.Fprintf(w, "Predictions W H + b 1ᵀ (n×M = %d×%d; first %d columns):\n", in.N(), in.M(), cols)
+	writeMatrix(w, r.Predictions.Slice(0, in.N(), 0, cols), matrixDigits)
+	if r.FeatureGram != nil {
+		rows := min(3, in.M())
+		fmt.Fprintf(w, "\nFeature Gram HᵀH: %d×%d, trace %s; first %d rows, %d columns:\n",
+			in.M(), in.M(), bigmat.Text(r.FeatureGram.Trace(), matrixDigits), rows, cols)
+		writeMatrix(w, r.FeatureGram.Slice(0, rows, 0, cols), matrixDigits)
+	}
+	if len(r.Trend) > 0 {
+		fmt.Fprintln(w, "\nTrend (minimizers of the problem with the λ's shown; loss with the instance's λ's):")
+		fmt.Fprintf(w, "  %-14s %-14s %-22s %-14s %-14s\n", "λ_H", "λ_W", "loss", "‖W‖_F", "‖H‖_F")
+		for _, p := range r.Trend {
+			fmt.Fprintf(w, "  %-14s %-14s %-22s %-14s %-14s\n", bigmat.Text(p.LambdaH, 6), bigmat.Text(p.LambdaW, 6),
+				bigmat.Text(p.Loss, 16), bigmat.Text(p.WNorm, 6), bigmat.Text(p.HNorm, 6))
+		}
+	}
+	if len(r.Notes) > 0 {
+		fmt.Fprintln(w, "\nNotes:")
+		for _, n := range r.Notes {
+			fmt.Fprintf(w, "  - %s\n", n)
+		}
+	}
+}

@@ -1,0 +1,222 @@
+package solver
+
+import (
+	"fmt"
+	"math/big"
+
+	"ufm/internal/bigmat"
+	"ufm/internal/instance"
+)
+
+// Caps on what the certificate materializes. The optimization never needs
+// these matrices (it works with n×n sufficient statistics); they are
+// reported for the user and for comparison.
+const (
+	MaxDenseEntries = 1 << 22 // full W (n×d) and H (d×M) are returned up to this many entries
+	MaxGramSamples  = 2000    // the feature Gram HᵀH (M×M) is returned up to this M
+)
+
+// certificate is the full (W, H, b) built from the reduced solution and
+// everything evaluated from the definition of L.
+type certificate struct {
+	w, h        *bigmat.Dense // n×d, d×M (nil beyond MaxDenseEntries)
+	b           []*big.Float
+	ww          *bigmat.Dense
+	pred        *bigmat.Dense
+	featureGram *bigmat.Dense
+	loss        *big.Float
+	gradNorm    *big.Float
+	hNorm       *big.Float // ‖H‖_F
+	wNorm       *big.Float // ‖W‖_F
+	notes       []string
+}
+
+// targets returns Y (n×M), ȳ (n×1) and the matrix Ỹ the features fit
+// (Y − ȳ1ᵀ for bias free and regularized, Y for none) at precision prec.
+func targets(in *instance.Instance, prec uint) (y, ybar, yt *bigmat.Dense) {
+	n, m := in.N(), in.M()
+	y = bigmat.New(n, m, prec)
+	for i := 0; i < m; i++ {
+		for k := 0; k < n; k++ {
+			y.At(k, i).SetRat(in.Targets[i][k])
+		}
+	}
+	mean := in.Mean()
+	ybar = bigmat.New(n, 1, prec)
+	for k := 0; k < n; k++ {
+		ybar.At(k, 0).SetRat(mean[k])
+	}
+	ytr := in.CenteredTargets()
+	yt = bigmat.New(n, m, prec)
+	for k := 0; k < n; k++ {
+		for i := 0; i < m; i++ {
+			yt.At(k, i).SetRat(ytr[k][i])
+		}
+	}
+	return y, ybar, yt
+}
+
+// solveRidge returns X with (WᵀW + μI) X = Wᵀ rhs for W n×k. With μ = 0
+// and WᵀW singular it falls back to a tiny ridge μ = 2^(−prec/2)·(tr WᵀW+1)
+// and says so in the returned note (a minimum-norm-like least-squares
+// solution to half the working precision).
+func solveRidge(w, rhs *bigmat.Dense, mu *big.Float) (*bigmat.Dense, string) {
+	prec := w.Prec()
+	g := new(bigmat.Dense).TransMul(w, w)
+	wr := new(bigmat.Dense).TransMul(w, rhs)
+	var ch bigmat.Cholesky
+	if err := ch.Factorize(new(bigmat.Dense).AddScaledIdentity(g, mu)); err == nil {
+		return ch.SolveTo(new(bigmat.Dense), wr), ""
+	}
+	delta := g.Trace()
+	delta.Add(delta, newFloat(prec).SetInt64(1))
+	delta.SetMantExp(delta, -int(prec/2))
+	delta.Add(delta, mu)
+	if err := ch.Factorize(new(bigmat.Dense).AddScaledIdentity(g, delta)); err != nil {
+		// Cannot happen: g + δI with δ > 0 is positive definite.
+		panic(fmt.Sprintf("solver: ridge system not positive definite: %v", err))
+	}
+	return ch.SolveTo(new(bigmat.Dense), wr),
+		"WᵀW is singular with λ_H = 0: H was computed as a least-squares solution with a ridge of 2^(−prec/2) relative size (half precision)"
+}
+
+// certify builds (H, b) for the weights wp = W' (n×k, W = [W' 0]) by exact
+// minimization of L over (H, b), with λ_H replaced by lamHSolve in that
+// minimization only (the unattained trend substitutes ε for a zero λ_H),
+// and evaluates L and ‖∇L‖ over (W, H, b) from the definitions of THEORY §1
+// with the instance's own λ's.
+func certify(in *instance.Instance, wp *bigmat.Dense, lamHSolve *big.Rat, prec uint) *certificate {
+	n, m, d := in.N(), in.M(), in.D
+	_, k := wp.Dims()
+	y, ybar, yt := targets(in, prec)
+	c := &certificate{}
+	lamH := newFloat(prec).SetRat(in.LambdaH)
+	lamW := newFloat(prec).SetRat(in.LambdaW)
+	mu := newFloat(prec).SetRat(lamHSolve)
+
+	// Centered part: H̃ = (W'ᵀW' + λ_H I)⁻¹ W'ᵀ Ỹ (k×M).
+	hp, note := solveRidge(wp, yt, mu)
+	if note != "" {
+		c.notes = append(c.notes, note)
+	}
+	// Mean part: h̄ and b.
+	b := bigmat.New(n, 1, prec)
+	hbar := bigmat.New(k, 1, prec)
+	lamB := newFloat(prec)
+	switch in.Bias {
+	case instance.BiasFree:
+		b.Copy(ybar)
+	case instance.BiasNone:
+		// b ≡ 0 and Ỹ = Y: H̃ already fits Y itself.
+	case instance.BiasRegularized:
+		lamB.SetRat(in.LambdaB)
+		if in.LambdaB.Sign() == 0 {
+			b.Copy(ybar)
+			break
+		}
+		// α = λ_b/(1+λ_b), μ_b = λ_H/α; h̄ = (W'ᵀW' + μ_b I)⁻¹ W'ᵀ ȳ,
+		// b = (ȳ − W'h̄)/(1+λ_b).
+		onePlus := new(big.Rat).Add(big.NewRat(1, 1), in.LambdaB)
+		mub := new(big.Rat).Mul(lamHSolve, onePlus)
+		mub.Quo(mub, in.LambdaB)
+		var note string
+		hbar, note = solveRidge(wp, ybar, newFloat(prec).SetRat(mub))
+		if note != "" {
+			c.notes = append(c.notes, note)
+		}
+		b.Mul(wp, hbar)
+		b.Sub(ybar, b)
+		b.Scale(newFloat(prec).Quo(newFloat(prec).SetInt64(1), newFloat(prec).SetRat(onePlus)), b)
+	}
+	for i := 0; i < k; i++ {
+		for j := 0; j < m; j++ {
+			e := hp.At(i, j)
+			e.Add(e, hbar.At(i, 0))
+		}
+	}
+	// Predictions W'H' + b1ᵀ and residual R.
+	pred := new(bigmat.Dense).Mul(wp, hp)
+	for i := 0; i < n; i++ {
+		for j := 0; j < m; j++ {
+			e := pred.At(i, j)
+			e.Add(e, b.At(i, 0))
+		}
+	}
+	res := new(bigmat.Dense).Sub(pred, y)
+	mf := newFloat(prec).SetInt64(int64(m))
+
+	// L = ‖R‖²/(2M) + λ_H ‖H‖²/(2M) + λ_W ‖W‖²/2 (+ λ_b ‖b‖²/2).
+	sq := func(x *big.Float) *big.Float { return newFloat(prec).Mul(x, x) }
+	rn := sq(res.FrobeniusNorm())
+	hn := hp.FrobeniusNorm()
+	wn := wp.FrobeniusNorm()
+	bn := b.FrobeniusNorm()
+	loss := newFloat(prec).Mul(lamH, sq(hn))
+	loss.Add(loss, rn)
+	loss.Quo(loss, mf)
+	t := newFloat(prec).Mul(lamW, sq(wn))
+	loss.Add(loss, t)
+	if in.Bias == instance.BiasRegularized {
+		loss.Add(loss, t.Mul(lamB, sq(bn)))
+	}
+	loss.SetMantExp(loss, -1)
+
+	// ∇_W = R Hᵀ/M + λ_W W; ∇_H = (WᵀR + λ_H H)/M; ∇_b = R1/M + λ_b b.
+	// Columns of W beyond k and rows of H beyond k are zero, and so are
+	// the corresponding gradient entries.
+	gw := new(bigmat.Dense).MulTrans(res, hp)
+	gw.Scale(newFloat(prec).Quo(newFloat(prec).SetInt64(1), mf), gw)
+	gw.Add(gw, new(bigmat.Dense).Scale(lamW, wp))
+	gh := new(bigmat.Dense).TransMul(wp, res)
+	gh.Add(gh, new(bigmat.Dense).Scale(lamH, hp))
+	gh.Scale(newFloat(prec).Quo(newFloat(prec).SetInt64(1), mf), gh)
+	gn := sq(gw.FrobeniusNorm())
+	gn.Add(gn, sq(gh.FrobeniusNorm()))
+	if in.Bias != instance.BiasNone {
+		gb := bigmat.New(n, 1, prec)
+		for i := 0; i < n; i++ {
+			e := gb.At(i, 0)
+			for j := 0; j < m; j++ {
+				e.Add(e, res.At(i, j))
+			}
+			e.Quo(e, mf)
+			e.Add(e, t.Mul(lamB, b.At(i, 0)))
+		}
+		gn.Add(gn, sq(gb.FrobeniusNorm()))
+	}
+	c.gradNorm = gn.Sqrt(gn)
+	c.loss = loss
+	c.hNorm, c.wNorm = hn, wn
+	c.ww = new(bigmat.Dense).MulTrans(wp, wp)
+	c.pred = pred
+	c.b = make([]*big.Float, n)
+	for i := range c.b {
+		c.b[i] = newFloat(prec).Set(b.At(i, 0))
+	}
+	if n*d <= MaxDenseEntries {
+		c.w = bigmat.New(n, d, prec)
+		for i := 0; i < n; i++ {
+			for j := 0; j < k; j++ {
+				c.w.At(i, j).Set(wp.At(i, j))
+			}
+		}
+	} else {
+		c.notes = append(c.notes, fmt.Sprintf("W (%d×%d) not materialized: only its first %d columns can be nonzero", n, d, k))
+	}
+	if d*m <= MaxDenseEntries {
+		c.h = bigmat.New(d, m, prec)
+		for i := 0; i < k; i++ {
+			for j := 0; j < m; j++ {
+				c.h.At(i, j).Set(hp.At(i, j))
+			}
+		}
+	} else {
+		c.notes = append(c.notes, fmt.Sprintf("H (%d×%d) not materialized: only its first %d rows can be nonzero", d, m, k))
+	}
+	if m <= MaxGramSamples {
+		c.featureGram = new(bigmat.Dense).TransMul(hp, hp)
+	} else {
+		c.notes = append(c.notes, fmt.Sprintf("feature Gram HᵀH not computed: M = %d > %d", m, MaxGramSamples))
+	}
+	return c
+}

@@ -1,0 +1,280 @@
+package solver
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+
+	"ufm/internal/bigmat"
+	"ufm/internal/instance"
+)
+
+// The reduced problem.
+//
+// For fixed W the loss L(W, H, b) is a convex quadratic in (H, b); its
+// minimum over (H, b) is, for every bias mode with λ_H > 0,
+//
+//	f(W) = Σ_k (γ_k/2) tr((WWᵀ + μ_k I)⁻¹ S_k) + (λ_W/2) ‖W‖²_F
+//
+// with the blocks (γ_k, μ_k, S_k):
+//
+//	free:         (λ_H, λ_H, Ỹ Ỹᵀ/M)                       Ỹ = Y − ȳ1ᵀ
+//	none:         (λ_H, λ_H, Y Yᵀ/M)
+//	regularized:  (λ_H, λ_H, Ỹ Ỹᵀ/M) and (λ_H, λ_H/α, ȳ ȳᵀ), α = λ_b/(1+λ_b)
+//
+// (derivation in doc.go; tests compare f with a direct minimization of L
+// over (H, b)). Only the n×n matrices S_k enter, so the cost of an
+// iteration does not depend on M.
+//
+// Scaling. With σ0 = Σ_k tr S_k / n (1 if that is 0) and
+// a0 = √(λ_H σ0/λ_W), substitute W = √a0 · V and S_k = σ0 · S'_k:
+//
+//	f(W) = λ_W a0 · φ(V),   φ(V) = Σ_k (w_k/2) tr((VVᵀ + ρ_k I)⁻¹ S'_k) + ½‖V‖²_F
+//
+// with w_k = γ_k/λ_H and ρ_k = μ_k/a0. φ is dimensionless, its minimizers
+// have entries of order one, and both stages work with φ.
+type reduced struct {
+	n, k   int
+	prec   uint
+	blocks []block
+	a0     *big.Float // W = √a0 · V
+	sqrtA0 *big.Float
+	fScale *big.Float // f = fScale · φ
+}
+
+// block is one term (w/2) tr((VVᵀ + ρI)⁻¹ S) of φ.
+type block struct {
+	w, rho *big.Float
+	s      *bigmat.Dense
+	w64    float64
+	rho64  float64
+	s64    []float64 // row-major n×n
+}
+
+// ErrTooLarge is returned (wrapped) for an instance beyond the dense Newton
+// solver's reach (see MaxUnknowns); callers treat it as bad input.
+var ErrTooLarge = errors.New("solver: instance too large")
+
+// MaxUnknowns bounds n·min(n, d), the number of unknowns of the reduced
+// problem: the Newton step factors a dense matrix of that order.
+const MaxUnknowns = 1024
+
+// newReduced builds φ for instance in with the given λ_H, λ_W (both > 0,
+// possibly differing from the instance's: the unattained and unregularized
+// cases substitute small positive values) at precision prec.
+func newReduced(in *instance.Instance, lamH, lamW *big.Rat, prec uint) (*reduced, error) {
+	if lamH.Sign() <= 0 || lamW.Sign() <= 0 {
+		return nil, fmt.Errorf("solver: reduced problem needs λ_H, λ_W > 0")
+	}
+	n := in.N()
+	k := min(n, in.D)
+	if n*k > MaxUnknowns {
+		return nil, fmt.Errorf("%w: n·min(n,d) = %d unknowns, the dense Newton solver handles at most %d", ErrTooLarge, n*k, MaxUnknowns)
+	}
+	type ratBlock struct {
+		gamma, mu *big.Rat
+		s         [][]*big.Rat
+	}
+	var rbs []ratBlock
+	rbs = append(rbs, ratBlock{lamH, lamH, in.Sigma()})
+	if in.Bias == instance.BiasRegularized && in.LambdaB != nil && in.LambdaB.Sign() > 0 {
+		// α = λ_b/(1+λ_b), μ = λ_H/α = λ_H (1+λ_b)/λ_b.
+		one := big.NewRat(1, 1)
+		mu := new(big.Rat).Add(one, in.LambdaB)
+		mu.Mul(mu, lamH)
+		mu.Quo(mu, in.LambdaB)
+		mean := in.Mean()
+		s := make([][]*big.Rat, n)
+		for i := range s {
+			s[i] = make([]*big.Rat, n)
+			for j := range s[i] {
+				s[i][j] = new(big.Rat).Mul(mean[i], mean[j])
+			}
+		}
+		rbs = append(rbs, ratBlock{lamH, mu, s})
+	}
+	// σ0 = Σ_k tr S_k / n, exactly.
+	sigma0 := new(big.Rat)
+	for _, b := range rbs {
+		for i := 0; i < n; i++ {
+			sigma0.Add(sigma0, b.s[i][i])
+		}
+	}
+	sigma0.Quo(sigma0, big.NewRat(int64(n), 1))
+	if sigma0.Sign() == 0 {
+		sigma0.SetInt64(1)
+	}
+	// a0² = λ_H σ0 / λ_W.
+	a0sq := new(big.Rat).Mul(lamH, sigma0)
+	a0sq.Quo(a0sq, lamW)
+	r := &reduced{n: n, k: k, prec: prec}
+	r.a0 = newFloat(prec).SetRat(a0sq)
+	r.a0.Sqrt(r.a0)
+	r.sqrtA0 = newFloat(prec).Sqrt(r.a0)
+	r.fScale = newFloat(prec).SetRat(lamW)
+	r.fScale.Mul(r.fScale, r.a0)
+	for _, rb := range rbs {
+		w := new(big.Rat).Quo(rb.gamma, lamH)
+		blk := block{w: newFloat(prec).SetRat(w)}
+		blk.rho = newFloat(prec).SetRat(rb.mu)
+		blk.rho.Quo(blk.rho, r.a0)
+		vals := make([]*big.Rat, 0, n*n)
+		for i := 0; i < n; i++ {
+			for j := 0; j < n; j++ {
+				vals = append(vals, new(big.Rat).Quo(rb.s[i][j], sigma0))
+			}
+		}
+		blk.s = bigmat.FromRat(n, n, prec, vals)
+		blk.w64, _ = blk.w.Float64()
+		blk.rho64, _ = blk.rho.Float64()
+		blk.s64 = blk.s.Float64s()
+		if math.IsInf(blk.rho64, 0) || blk.rho64 == 0 {
+			return nil, fmt.Errorf("%w: the scaled shift ρ = %s is outside the float64 range of stage 1", ErrTooLarge, blk.rho.Text('g', 6))
+		}
+		r.blocks = append(r.blocks, blk)
+	}
+	return r, nil
+}
+
+func newFloat(prec uint) *big.Float { return new(big.Float).SetPrec(prec) }
+
+// point is φ and its derivatives' ingredients at one V.
+type point struct {
+	v     *bigmat.Dense // n×k
+	f     *big.Float
+	g     *bigmat.Dense // n×k
+	gnorm *big.Float
+	parts []blockParts
+}
+
+// blockParts caches, per block, B = (VVᵀ+ρI)⁻¹ and P = B S B.
+type blockParts struct {
+	b, p *bigmat.Dense
+}
+
+// eval computes φ(V) and its gradient
+//
+//	∇φ = V − Σ_k w_k B_k S_k B_k V.
+//
+// It returns an error only if VVᵀ + ρI is not positive definite at the
+// working precision, which cannot happen for ρ > 0 unless V is enormous.
+func (r *reduced) eval(v *bigmat.Dense) (*point, error) {
+	prec := r.prec
+	vvt := new(bigmat.Dense).MulTrans(v, v)
+	f := newFloat(prec)
+	g := v.Clone()
+	parts := make([]blockParts, len(r.blocks))
+	var t big.Float
+	t.SetPrec(prec)
+	for bi, blk := range r.blocks {
+		a := new(bigmat.Dense).AddScaledIdentity(vvt, blk.rho)
+		var ch bigmat.Cholesky
+		if err := ch.Factorize(a); err != nil {
+			return nil, fmt.Errorf("solver: VVᵀ+ρI not positive definite: %w", err)
+		}
+		b := ch.SolveTo(new(bigmat.Dense), bigmat.Identity(r.n, prec))
+		b.Symmetrize(b)
+		bs := new(bigmat.Dense).Mul(b, blk.s)
+		p := new(bigmat.Dense).Mul(bs, b)
+		p.Symmetrize(p)
+		parts[bi] = blockParts{b: b, p: p}
+		// φ += (w/2) tr(B S).
+		tr := bs.Trace()
+		tr.Mul(tr, blk.w)
+		tr.SetMantExp(tr, -1)
+		f.Add(f, tr)
+		// g −= w P V.
+		pv := new(bigmat.Dense).Mul(p, v)
+		pv.Scale(blk.w, pv)
+		g.Sub(g, pv)
+	}
+	vn := v.FrobeniusNorm()
+	vn.Mul(vn, vn)
+	vn.SetMantExp(vn, -1)
+	f.Add(f, vn)
+	return &point{v: v, f: f, g: g, gnorm: g.FrobeniusNorm(), parts: parts}, nil
+}
+
+// hessian returns the Hessian of φ at pt as an N×N matrix, N = n·k, with
+// unknown (a, b) ↦ a·k + b. For one block, with B, P = BSB, T = BV,
+// Q = PV, G1 = VᵀPV, G2 = VᵀBV, the directional derivative of ∇φ along E is
+//
+//	w (B E G1 + T Eᵀ Q + P E G2 + Q Eᵀ T − P E) + E,
+//
+// (from dB = −B(EVᵀ + VEᵀ)B), so the entry for output (a, b) and input
+// (i, j) is w (B_ai G1_jb + T_aj Q_ib + P_ai G2_jb + Q_aj T_ib − P_ai δ_jb)
+// + δ_ai δ_jb.
+func (r *reduced) hessian(pt *point) *bigmat.Dense {
+	n, k, prec := r.n, r.k, r.prec
+	N := n * k
+	h := bigmat.New(N, N, prec)
+	var t, acc big.Float
+	t.SetPrec(prec)
+	acc.SetPrec(prec)
+	for bi, blk := range r.blocks {
+		bm, p := pt.parts[bi].b, pt.parts[bi].p
+		tm := new(bigmat.Dense).Mul(bm, pt.v)
+		q := new(bigmat.Dense).Mul(p, pt.v)
+		g1 := new(bigmat.Dense).TransMul(pt.v, q)
+		g2 := new(bigmat.Dense).TransMul(pt.v, tm)
+		for a := 0; a < n; a++ {
+			for b := 0; b < k; b++ {
+				row := a*k + b
+				for i := 0; i < n; i++ {
+					for j := 0; j < k; j++ {
+						col := i*k + j
+						if col < row {
+							continue // filled by symmetry below
+						}
+						acc.Mul(bm.At(a, i), g1.At(j, b))
+						t.Mul(tm.At(a, j), q.At(i, b))
+						acc.Add(&acc, &t)
+						t.Mul(p.At(a, i), g2.At(j, b))
+						acc.Add(&acc, &t)
+						t.Mul(q.At(a, j), tm.At(i, b))
+						acc.Add(&acc, &t)
+						if j == b {
+							acc.Sub(&acc, p.At(a, i))
+						}
+						acc.Mul(&acc, blk.w)
+						e := h.At(row, col)
+						e.Add(e, &acc)
+					}
+				}
+			}
+		}
+	}
+	one := newFloat(prec).SetInt64(1)
+	for i := 0; i < N; i++ {
+		e := h.At(i, i)
+		e.Add(e, one)
+		for j := i + 1; j < N; j++ {
+			h.At(j, i).Set(h.At(i, j))
+		}
+	}
+	return h
+}
+
+// vec flattens an n×k matrix into an N×1 column (row-major order).
+func vec(m *bigmat.Dense) *bigmat.Dense {
+	r, c := m.Dims()
+	out := bigmat.New(r*c, 1, m.Prec())
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			out.At(i*c+j, 0).Set(m.At(i, j))
+		}
+	}
+	return out
+}
+
+// unvec is the inverse of vec.
+func unvec(x *bigmat.Dense, r, c int) *bigmat.Dense {
+	out := bigmat.New(r, c, x.Prec())
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			out.At(i, j).Set(x.At(i*c+j, 0))
+		}
+	}
+	return out
+}

@@ -1,0 +1,409 @@
+package solver
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"math/rand/v2"
+	"time"
+
+	"ufm/internal/bigmat"
+	"ufm/internal/instance"
+)
+
+// Settings control Solve. Zero fields take the defaults shown.
+type Settings struct {
+	Digits        int           // requested significant digits (0: the instance's)
+	Starts        int           // stage-1 random starts (default 8)
+	Seed          int64         // seed of the starts (default 1)
+	MaxIterations int           // stage-2 iteration budget (default 200)
+	TimeLimit     time.Duration // wall-clock budget of the whole solve (default 60s)
+}
+
+// Defaults of Settings.
+const (
+	DefaultStarts        = 8
+	DefaultSeed          = 1
+	DefaultMaxIterations = 200
+	DefaultTimeLimit     = 60 * time.Second
+)
+
+func (s Settings) withDefaults(in *instance.Instance) Settings {
+	if s.Digits <= 0 {
+		s.Digits = in.Digits
+		if s.Digits <= 0 {
+			s.Digits = instance.DefaultDigits
+		}
+	}
+	if s.Starts <= 0 {
+		s.Starts = DefaultStarts
+	}
+	if s.Seed == 0 {
+		s.Seed = DefaultSeed
+	}
+	if s.MaxIterations <= 0 {
+		s.MaxIterations = DefaultMaxIterations
+	}
+	if s.TimeLimit <= 0 {
+		s.TimeLimit = DefaultTimeLimit
+	}
+	return s
+}
+
+// StopReason says why Solve stopped.
+type StopReason string
+
+const (
+	// StopConverged: the gradient of the reduced objective fell below
+	// 10^-(digits+8) in scaled units (or progress stopped at the working
+	// precision's noise floor with a further Newton step moving WWᵀ by
+	// less than 10^-digits). Converged is true.
+	StopConverged StopReason = "converged"
+	// StopIterationLimit: Settings.MaxIterations stage-2 iterations were
+	// spent without converging.
+	StopIterationLimit StopReason = "iteration-limit"
+	// StopTimeLimit: Settings.TimeLimit passed without converging.
+	StopTimeLimit StopReason = "time-limit"
+	// StopLinear: the iteration converged only linearly (steps shrinking by
+	// a constant factor: a degenerate, quartic valley, as at c = σ_j) and
+	// the budget or the working precision ran out first. DigitsReached
+	// says how far it got.
+	StopLinear StopReason = "linear-convergence"
+	// StopStalled: no damped Newton step decreased the objective and the
+	// invariants are not yet accurate to the requested digits.
+	StopStalled StopReason = "stalled"
+	// StopUnattained: exactly one of λ_H, λ_W is zero, so L has no
+	// minimizer; Trend reports the loss and ‖W‖ along minimizers of
+	// problems with the zero λ replaced by ε → 0. Converged is false.
+	StopUnattained StopReason = "unattained"
+	// StopNotAPoint: λ_H = λ_W = 0, so the minimizers form a set: the
+	// result is one global minimizer (Converged true) or, for d < n when
+	// the best-fit residual could not be confirmed, a best effort.
+	StopNotAPoint StopReason = "not-a-point"
+)
+
+// TrendPoint is one point of the path toward an unattained infimum (or of
+// the ε-path used for λ_H = λ_W = 0 with d < n).
+type TrendPoint struct {
+	LambdaH, LambdaW *big.Float // the λ's of the regularized problem solved
+	Loss             *big.Float // L with the instance's own λ's at that problem's minimizer
+	WNorm, HNorm     *big.Float // ‖W‖_F and ‖H‖_F there
+	Converged        bool       // the regularized problem was solved to the requested digits
+}
+
+// Result is a solution of the UFM problem and its certificate. Every
+// high-precision number is at precision Prec = bigmat.Bits(Digits).
+type Result struct {
+	Digits int
+	Prec   uint
+
+	W           *bigmat.Dense // n×d (only the first min(n,d) columns can be nonzero); nil if n·d > MaxDenseEntries
+	H           *bigmat.Dense // d×M; nil if d·M > MaxDenseEntries
+	B           []*big.Float  // n (zeros for bias none)
+	WW          *bigmat.Dense // W Wᵀ, n×n
+	Predictions *bigmat.Dense // W H + b 1ᵀ, n×M
+	FeatureGram *bigmat.Dense // Hᵀ H, M×M; nil if M > MaxGramSamples
+
+	Loss     *big.Float // L(W, H, b) from its definition (THEORY §1, + λ_b‖b‖²/2 for bias regularized)
+	GradNorm *big.Float // ‖∇L‖_F over (W, H, b) jointly (b omitted for bias none), from the definition
+
+	Iterations       int // stage-2 (big-float Newton) iterations, summed over the solves made
+	Stage1Iterations int // stage-1 (float64 BFGS) iterations, summed over starts and solves
+	Duration         time.Duration
+
+	Stop          StopReason
+	Converged     bool
+	DigitsReached int // estimated correct digits of WWᵀ (see doc.go)
+
+	// History is log10 of the scaled gradient norm after each stage-2 step
+	// of the (last) solve: digits should roughly double per step.
+	History []float64
+
+	Trend []TrendPoint // for StopUnattained (and the d < n, λ = 0 path); nil otherwise
+	Notes []string
+}
+
+// core is one solve of the reduced problem with both λ's positive.
+type core struct {
+	red *reduced
+	s1  stage1Result
+	s2  *stage2Result
+	wp  *bigmat.Dense // W' = √a0 V, n×k
+}
+
+func solveCore(in *instance.Instance, lamH, lamW *big.Rat, s Settings, prec uint, deadline time.Time) (*core, error) {
+	red, err := newReduced(in, lamH, lamW, prec)
+	if err != nil {
+		return nil, err
+	}
+	s1 := red.stage1(s.Starts, s.Seed, deadline)
+	v0 := bigmat.FromFloat64(red.n, red.k, prec, s1.v)
+	s2, err := red.stage2(v0, s.Digits, s.MaxIterations, deadline)
+	if err != nil {
+		return nil, err
+	}
+	wp := new(bigmat.Dense).Scale(red.sqrtA0, s2.pt.v)
+	return &core{red: red, s1: s1, s2: s2, wp: wp}, nil
+}
+
+// Solve minimizes L(W, H, b) of THEORY §1 for the instance. It returns an
+// error only for an internal failure or an instance beyond MaxUnknowns;
+// non-convergence, unattained infima and non-unique minimizers are
+// reported in the Result.
+func Solve(in *instance.Instance, s Settings) (*Result, error) {
+	start := time.Now()
+	s = s.withDefaults(in)
+	if in.N() < 1 || in.M() < 1 || in.D < 1 {
+		return nil, errors.New("solver: empty instance")
+	}
+	prec := bigmat.Bits(s.Digits)
+	deadline := start.Add(s.TimeLimit)
+	res := &Result{Digits: s.Digits, Prec: prec}
+	var err error
+	lh, lw := in.LambdaH.Sign() > 0, in.LambdaW.Sign() > 0
+	switch {
+	case lh && lw:
+		err = solveRegular(in, s, prec, deadline, res)
+	case !lh && !lw:
+		err = solveUnregularized(in, s, prec, deadline, res)
+	default:
+		err = solveUnattained(in, s, prec, deadline, res)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if in.Bias == instance.BiasRegularized {
+		res.Notes = append(res.Notes, "bias regularized (λ_b > 0): THEORY has no closed form here; this optimum is the solver's alone")
+	}
+	res.Duration = time.Since(start)
+	return res, nil
+}
+
+func (res *Result) setCertificate(c *certificate) {
+	res.W, res.H, res.B = c.w, c.h, c.b
+	res.WW, res.Predictions, res.FeatureGram = c.ww, c.pred, c.featureGram
+	res.Loss, res.GradNorm = c.loss, c.gradNorm
+	res.Notes = append(res.Notes, c.notes...)
+}
+
+func historyOf(s2 *stage2Result) []float64 {
+	h := make([]float64, len(s2.history))
+	for i, r := range s2.history {
+		h[i] = r.LogGrad
+	}
+	return h
+}
+
+func solveRegular(in *instance.Instance, s Settings, prec uint, deadline time.Time, res *Result) error {
+	c, err := solveCore(in, in.LambdaH, in.LambdaW, s, prec, deadline)
+	if err != nil {
+		return err
+	}
+	res.Iterations, res.Stage1Iterations = c.s2.iterations, c.s1.iterations
+	res.Stop, res.Converged, res.DigitsReached = c.s2.stop, c.s2.converged, c.s2.digits
+	res.History = historyOf(c.s2)
+	res.Notes = append(res.Notes, c.s2.notes...)
+	cert := certify(in, c.wp, in.LambdaH, prec)
+	res.setCertificate(cert)
+	// Consistency of the reduction: L at the certificate equals λ_W a0 φ(V).
+	fr := newFloat(prec).Mul(c.red.fScale, c.s2.pt.f)
+	diff := newFloat(prec).Sub(fr, cert.loss)
+	scale := newFloat(prec).Abs(cert.loss)
+	if scale.Cmp(c.red.fScale) < 0 {
+		scale.Set(c.red.fScale)
+	}
+	if log10Float(diff)-log10Float(scale) > -float64(s.Digits) {
+		res.Notes = append(res.Notes, fmt.Sprintf("internal inconsistency: L from the definition and from the reduced objective differ by %s", bigmat.Text(diff, 6)))
+		res.Converged = false
+	}
+	return nil
+}
+
+// traceScale returns σ0 = tr Σ / n exactly (1 if zero): the scale of the
+// targets' second moment used to choose ε's.
+func traceScale(in *instance.Instance) *big.Rat {
+	sig := in.Sigma()
+	t := new(big.Rat)
+	for i := range sig {
+		t.Add(t, sig[i][i])
+	}
+	t.Quo(t, big.NewRat(int64(len(sig)), 1))
+	if t.Sign() == 0 {
+		t.SetInt64(1)
+	}
+	return t
+}
+
+func pow10Rat(e int) *big.Rat {
+	p := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(abs(e))), nil)
+	if e < 0 {
+		return new(big.Rat).SetFrac(big.NewInt(1), p)
+	}
+	return new(big.Rat).SetInt(p)
+}
+
+// UnattainedSteps is the number of ε's on the path toward an unattained
+// infimum: the zero λ is replaced by ε_j = 10^(−2j)·σ0/λ_other, j = 1..5, so
+// that c = λ_H·λ_W runs over 10^(−2j)·σ0 (σ0 = tr Σ/n).
+const UnattainedSteps = 5
+
+func solveUnattained(in *instance.Instance, s Settings, prec uint, deadline time.Time, res *Result) error {
+	sigma0 := traceScale(in)
+	zeroH := in.LambdaH.Sign() == 0
+	var last *certificate
+	allConverged := true
+	for j := 1; j <= UnattainedSteps; j++ {
+		lamH, lamW := in.LambdaH, in.LambdaW
+		if zeroH {
+			e := new(big.Rat).Quo(sigma0, lamW)
+			lamH = e.Mul(e, pow10Rat(-2*j))
+		} else {
+			e := new(big.Rat).Quo(sigma0, lamH)
+			lamW = e.Mul(e, pow10Rat(-2*j))
+		}
+		c, err := solveCore(in, lamH, lamW, s, prec, deadline)
+		if err != nil {
+			return err
+		}
+		res.Iterations += c.s2.iterations
+		res.Stage1Iterations += c.s1.iterations
+		allConverged = allConverged && c.s2.converged
+		cert := certify(in, c.wp, lamH, prec)
+		res.Trend = append(res.Trend, TrendPoint{
+			LambdaH: newFloat(prec).SetRat(lamH), LambdaW: newFloat(prec).SetRat(lamW),
+			Loss: cert.loss, WNorm: cert.wNorm, HNorm: cert.hNorm, Converged: c.s2.converged,
+		})
+		res.History = historyOf(c.s2)
+		last = cert
+		if time.Now().After(deadline) {
+			res.Notes = append(res.Notes, fmt.Sprintf("time limit reached after %d of %d points of the trend", j, UnattainedSteps))
+			break
+		}
+	}
+	res.setCertificate(last)
+	res.Stop, res.Converged = StopUnattained, false
+	zero, other := "λ_H", "λ_W"
+	if !zeroH {
+		zero, other = "λ_W", "λ_H"
+	}
+	res.Notes = append(res.Notes, fmt.Sprintf("exactly one λ is zero (%s = 0, %s > 0): the infimum of L is not attained, so no minimizer is reported; the returned point is the last of the trend (%s replaced by ε = 10^-%d·σ0/%s, σ0 = tr Σ/n)", zero, other, zero, 2*len(res.Trend), other))
+	res.Notes = append(res.Notes, trendSentence(res.Trend, zeroH))
+	if !allConverged {
+		res.Notes = append(res.Notes, "some points of the trend did not converge to the requested digits")
+	}
+	return nil
+}
+
+// trendSentence describes what the trend shows, from the numbers.
+func trendSentence(tr []TrendPoint, zeroH bool) string {
+	if len(tr) < 2 {
+		return "trend too short to show a direction"
+	}
+	lossDown, wUp, wDown := true, true, true
+	for i := 1; i < len(tr); i++ {
+		lossDown = lossDown && tr[i].Loss.Cmp(tr[i-1].Loss) <= 0
+		wUp = wUp && tr[i].WNorm.Cmp(tr[i-1].WNorm) > 0
+		wDown = wDown && tr[i].WNorm.Cmp(tr[i-1].WNorm) < 0
+	}
+	first, last := tr[0], tr[len(tr)-1]
+	dir := "is not monotone"
+	switch {
+	case wUp:
+		dir = "grows (‖W‖ → ∞)"
+	case wDown:
+		dir = "shrinks (‖W‖ → 0)"
+	}
+	expect := "‖W‖ → 0 and ‖H‖ → ∞"
+	if !zeroH {
+		expect = "‖W‖ → ∞"
+	}
+	ld := "decreases monotonically toward the infimum"
+	if !lossDown {
+		ld = "is not monotone"
+	}
+	return fmt.Sprintf("along ε → 0 the loss %s (%s → %s) and ‖W‖_F %s (%s → %s); expected: %s",
+		ld, bigmat.Text(first.Loss, 8), bigmat.Text(last.Loss, 8), dir,
+		bigmat.Text(first.WNorm, 8), bigmat.Text(last.WNorm, 8), expect)
+}
+
+// solveUnregularized handles λ_H = λ_W = 0. For d ≥ n a random W (full row
+// rank with probability one) spans every target, and (H, b) from exact
+// least squares interpolate: L = 0 up to rounding. For d < n it follows
+// minimizers with λ_H = λ_W = ε_j·√σ0, ε_j = 10^-j, evaluating L with the
+// true λ = 0 and least-squares H, until two successive losses agree.
+func solveUnregularized(in *instance.Instance, s Settings, prec uint, deadline time.Time, res *Result) error {
+	n := in.N()
+	res.Stop = StopNotAPoint
+	res.Notes = append(res.Notes, "λ_H = λ_W = 0: the minimizers form a set (not a point); the reported (W, H, b) is one of them, W Wᵀ and H are not determined by L")
+	zero := new(big.Rat)
+	sigma0 := traceScale(in)
+	tol := newFloat(prec).SetRat(sigma0)
+	tol.Mul(tol, newFloat(prec).SetInt64(int64(n)))
+	tol.Mul(tol, pow10(-s.Digits, prec))
+	if in.D >= n {
+		rng := rand.New(rand.NewPCG(uint64(s.Seed), 0x75666d2d7a65726f))
+		sc := math.Pow(float64Rat(sigma0), 0.25)
+		v := make([]float64, n*n)
+		for i := range v {
+			v[i] = rng.NormFloat64() * sc
+		}
+		wp := bigmat.FromFloat64(n, n, prec, v)
+		cert := certify(in, wp, zero, prec)
+		res.setCertificate(cert)
+		res.Converged = cert.loss.Cmp(tol) <= 0
+		if res.Converged {
+			res.DigitsReached = s.Digits
+			res.Notes = append(res.Notes, "d ≥ n: a random W of full row rank with least-squares H interpolates the targets, L = 0 up to rounding")
+		} else {
+			res.Notes = append(res.Notes, "d ≥ n, but the random W did not interpolate the targets to the requested digits")
+		}
+		return nil
+	}
+	// d < n: ε-path.
+	var prev *big.Float
+	var last *certificate
+	for j := 1; j <= 12; j++ {
+		eps := new(big.Rat).SetFloat64(math.Sqrt(float64Rat(sigma0)))
+		if eps == nil || eps.Sign() == 0 {
+			eps = big.NewRat(1, 1)
+		}
+		eps.Mul(eps, pow10Rat(-j))
+		c, err := solveCore(in, eps, eps, s, prec, deadline)
+		if err != nil {
+			return err
+		}
+		res.Iterations += c.s2.iterations
+		res.Stage1Iterations += c.s1.iterations
+		cert := certify(in, c.wp, zero, prec)
+		res.Trend = append(res.Trend, TrendPoint{
+			LambdaH: newFloat(prec).SetRat(eps), LambdaW: newFloat(prec).SetRat(eps),
+			Loss: cert.loss, WNorm: cert.wNorm, HNorm: cert.hNorm, Converged: c.s2.converged,
+		})
+		res.History = historyOf(c.s2)
+		last = cert
+		if prev != nil && c.s2.converged {
+			diff := newFloat(prec).Sub(cert.loss, prev)
+			if diff.Abs(diff).Cmp(tol) <= 0 {
+				res.setCertificate(cert)
+				res.Converged = true
+				res.DigitsReached = c.s2.digits
+				res.Notes = append(res.Notes, fmt.Sprintf("d < n: best rank-%d fit found along minimizers with λ_H = λ_W = ε → 0 (least-squares H at λ = 0); the loss agreed to the requested digits at two successive ε (best effort: a target direction with variance below ε²·σ0 would be missed)", in.D))
+				return nil
+			}
+		}
+		prev = cert.loss
+		if time.Now().After(deadline) {
+			res.Notes = append(res.Notes, "time limit reached on the ε-path")
+			break
+		}
+	}
+	res.setCertificate(last)
+	res.Notes = append(res.Notes, "d < n: the loss along the ε-path did not settle to the requested digits (best effort)")
+	return nil
+}
+
+func float64Rat(r *big.Rat) float64 {
+	f, _ := r.Float64()
+	return f
+}
