@@ -23,7 +23,7 @@ const (
 	MaxSamples      = 100000  // M
 	MaxEntries      = 1000000 // M·n
 	MaxFeatureDim   = 100000  // d
-	MaxNumberLength = 1000    // characters in one number
+	MaxNumberLength = 25000   // characters in one number (so that Marshal's exact p/q of any accepted decimal re-parses)
 	MaxExponent     = 10000   // |e| in a decimal exponent
 	MaxFileBytes    = 64 << 20
 	DefaultDigits   = 50

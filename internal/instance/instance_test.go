@@ -57,7 +57,7 @@ func TestParseNumber(t *testing.T) {
 		}
 	}
 	for _, s := range []string{"", "NaN", "nan", "Inf", "-Inf", "infinity", "0x10", "1/0", "1/00", "1e", "--1",
-		"1.2.3", "1/2/3", "1e99999", "1 2", "½", "1/-2", "0b101", "1_000", strings.Repeat("9", 1001)} {
+		"1.2.3", "1/2/3", "1e99999", "1 2", "½", "1/-2", "0b101", "1_000", strings.Repeat("9", MaxNumberLength+1)} {
 		if _, err := ParseNumber(s); err == nil {
 			t.Errorf("ParseNumber(%q) accepted", s)
 		}
@@ -150,6 +150,23 @@ func TestMarshalRoundTrip(t *testing.T) {
 	}
 	if back.LambdaB.Cmp(big.NewRat(1, 2)) != 0 || back.Digits != 80 || back.Bias != BiasRegularized {
 		t.Errorf("round trip: %+v", back)
+	}
+}
+
+// TestMarshalExtremeExponents: the largest and smallest accepted decimals
+// are written as exact rationals of about 10⁴ digits, which must re-parse.
+func TestMarshalExtremeExponents(t *testing.T) {
+	doc := `{"targets":[["1e10000","-9.99e-10000"]],"lambda_h":"1e-10000","lambda_w":"1e10000","d":1}`
+	in, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse(in.Marshal())
+	if err != nil {
+		t.Fatalf("re-parse: %v", err)
+	}
+	if back.Targets[0][1].Cmp(in.Targets[0][1]) != 0 || back.LambdaH.Cmp(in.LambdaH) != 0 {
+		t.Error("round trip changed a value")
 	}
 }
 
