@@ -26,8 +26,11 @@ type certificate struct {
 	featureGram *bigmat.Dense
 	loss        *big.Float
 	gradNorm    *big.Float
-	hNorm       *big.Float // ‖H‖_F
-	wNorm       *big.Float // ‖W‖_F
+	gradW       *bigmat.Dense // ∇_W L, n×k (the other columns vanish)
+	gradH       *bigmat.Dense // ∇_H L, k×M (the other rows vanish)
+	gradB       *bigmat.Dense // ∇_b L, n×1 (nil for bias none)
+	hNorm       *big.Float    // ‖H‖_F
+	wNorm       *big.Float    // ‖W‖_F
 	notes       []string
 }
 
@@ -183,7 +186,9 @@ func certify(in *instance.Instance, wp *bigmat.Dense, lamHSolve *big.Rat, prec u
 			e.Add(e, t.Mul(lamB, b.At(i, 0)))
 		}
 		gn.Add(gn, sq(gb.FrobeniusNorm()))
+		c.gradB = gb
 	}
+	c.gradW, c.gradH = gw, gh
 	c.gradNorm = gn.Sqrt(gn)
 	c.loss = loss
 	c.hNorm, c.wNorm = hn, wn

@@ -1,3 +1,99 @@
-// Package solver minimizes the UFM loss L(W, H, b) of THEORY §1 numerically,
-// to many digits, independently of the closed form in package theory.
+// Package solver minimizes the UFM loss of THEORY §1,
+//
+//	L(W, H, b) = 1/(2M) ‖W H + b 1ᵀ − Y‖²_F + λ_H/(2M) ‖H‖²_F + λ_W/2 ‖W‖²_F (+ λ_b/2 ‖b‖²),
+//
+// numerically and to many digits, independently of the closed form of
+// package theory. It never imports theory and never looks at the spectrum
+// of the target covariance Σ (independence_test.go enforces both): what it
+// reports is what minimization finds, so agreement with theory is evidence
+// and disagreement is a finding.
+//
+// # Reduction (partial minimization, exact)
+//
+// For fixed W, L is a convex quadratic in (H, b). Write H = H̃ + h̄1ᵀ with
+// H̃1 = 0 and Y = Ỹ + ȳ1ᵀ; the cross terms vanish and L splits into a
+// centered part in H̃ and a mean part in (h̄, b). The centered part is
+// minimized by H̃ = (WᵀW + λ_H I)⁻¹ WᵀỸ with value
+// (λ_H/2) tr((WWᵀ + λ_H I)⁻¹ S), S = ỸỸᵀ/M. The mean part is
+//
+//	free:        b = ȳ − W h̄, then h̄ = 0 (it only adds λ_H/2 ‖h̄‖²): value 0;
+//	none:        b = 0 and Ỹ = Y throughout (S = YYᵀ/M, no mean part);
+//	regularized: b = (ȳ − W h̄)/(1+λ_b) leaves (α/2)‖ȳ − W h̄‖² + (λ_H/2)‖h̄‖²,
+//	             α = λ_b/(1+λ_b), minimized by h̄ = (WᵀW + μI)⁻¹Wᵀȳ,
+//	             μ = λ_H/α, with value (λ_H/2) ȳᵀ(WWᵀ + μI)⁻¹ȳ.
+//
+// So L(W, H(W), b(W)) = f(W) = Σ_k (λ_H/2) tr((WWᵀ + μ_k I)⁻¹ S_k) + (λ_W/2)‖W‖²
+// with one or two blocks (μ_k, S_k). Only n×n matrices enter: an iteration
+// costs nothing in M. f depends on W only through WWᵀ, whose rank is at
+// most k = min(n, d), so the solver optimizes W' ∈ R^{n×k} and returns
+// W = [W' 0]. Tests compare f with a direct minimization of the raw L over
+// (H, b) and the derivatives below with finite differences.
+//
+// Scaling: with σ0 = Σ_k tr S_k/n and a0 = √(λ_H σ0/λ_W), W' = √a0·V turns f
+// into λ_W a0·φ(V), φ(V) = Σ_k ½ tr((VVᵀ + ρ_k I)⁻¹ S_k/σ0) + ½‖V‖², ρ_k = μ_k/a0,
+// a dimensionless function whose minimizers have entries of order one.
+// ∇φ = V − Σ_k B_k S'_k B_k V with B_k = (VVᵀ + ρ_k I)⁻¹, S'_k = S_k/σ0; the Hessian follows from dB = −B(EVᵀ + VEᵀ)B (see
+// reduced.hessian).
+//
+// # Algorithm
+//
+// Stage 1 (float64): BFGS (gonum/optimize) on φ from Settings.Starts
+// seeded random starts (entries N(0, 1/k)); the lowest φ wins.
+//
+// Stage 2 (big.Float, precision bigmat.Bits(digits)): Newton's method
+// damped à la Levenberg–Marquardt, step (∇²φ + νI)Δ = −∇φ solved by
+// Cholesky, ν = min(‖∇φ‖, 1) floored at 2^(−prec/2), raised until the
+// matrix is positive definite and until the step passes an Armijo test on φ
+// (or, where φ no longer resolves the decrease, reduces ‖∇φ‖). The Hessian
+// is singular along the rotations V → VQ (and, at rank-deficient optima,
+// along more directions); the damping ν ∝ ‖∇φ‖ still gives quadratic
+// convergence to such non-isolated minima under a local error bound
+// (Yamashita–Fukushima; Li–Fukushima–Qi–Yamashita), which holds when every
+// inactive direction is strictly inactive. Digits roughly double per
+// step; Result.History records log10 ‖∇φ‖ per step.
+//
+// Stopping: converged when ‖∇φ‖ ≤ 10^-(digits+8) and the next Newton step
+// would move VVᵀ by at most 10^-(digits+2)·max(‖VVᵀ‖_F, 1). DigitsReached is
+// −log10 of that last relative change (capped at digits): the distance
+// estimate of Newton's method, measured on the invariant WWᵀ so that steps
+// along the rotation orbit do not count.
+//
+// Degenerate valleys. When the error bound fails (c exactly at an eigenvalue
+// of Σ: the objective is quartic along a direction leaving the optimum),
+// Newton's method converges only linearly. Stage 2 detects this from its
+// own history — steps shrinking by a roughly constant factor q for three
+// iterations — never from the spectrum. It then (1) doubles the working
+// digits (the gradient is cubic in the distance there, so the default
+// precision would cap the accuracy near a third of it) and (2) tries an
+// extrapolated step m·Δ, m = 1/(1−q) rounded to an integer when close
+// (exact along a zero of multiplicity m of the gradient), followed by one
+// Newton correction, kept when it lowers ‖∇φ‖. Convergence is then linear
+// but faster; it is reported in Notes, and if the budget runs out first
+// the stop reason is "linear-convergence" with DigitsReached from the last
+// Newton step.
+//
+// # Certificate
+//
+// From the final W' the solver builds (H, b) by exact minimization (the
+// formulas above, as k×k Cholesky solves), then evaluates L and the full
+// gradient (∇_W, ∇_H, ∇_b) of L from their definitions:
+// ∇_W = RHᵀ/M + λ_W W, ∇_H = (WᵀR + λ_H H)/M, ∇_b = R1/M + λ_b b with
+// R = WH + b1ᵀ − Y. Result.GradNorm is its Frobenius norm (b omitted for
+// bias none). Loss from the definition is checked against λ_W a0·φ(V).
+//
+// # Cases without a unique minimizer
+//
+//   - exactly one λ zero: L has no minimizer. Solve replaces the zero λ by
+//     ε_j = 10^(−2j)·σ0/λ_other, j = 1..UnattainedSteps, solves each, and
+//     reports in Result.Trend the loss (with the instance's λ's) and ‖W‖, ‖H‖
+//     there; Stop "unattained", Converged false.
+//   - λ_H = λ_W = 0: Stop "not-a-point". For d ≥ n a seeded random W (full
+//     row rank) with least-squares H interpolates: L = 0 to rounding,
+//     Converged true. For d < n (best effort) the solver follows minimizers
+//     with λ_H = λ_W = 10^-j·√σ0 and least-squares H at λ = 0 until the loss
+//     settles to the requested digits.
+//   - bias regularized: solved as above; a note says that THEORY has no
+//     closed form there.
+//
+// Stop reasons are documented at the StopReason constants.
 package solver

@@ -20,6 +20,7 @@ type stepRecord struct {
 // stage2Result is the outcome of the big-float damped Newton iteration.
 type stage2Result struct {
 	pt         *point
+	red        *reduced // the problem pt belongs to (its precision may exceed the initial one)
 	iterations int
 	stop       StopReason
 	converged  bool
@@ -91,31 +92,57 @@ func invariantChange(v, d *bigmat.Dense) *big.Float {
 	return b.Sub(b, a).FrobeniusNorm()
 }
 
+// nuFor is the Levenberg–Marquardt damping at pt: ν = min(‖∇φ‖, 1),
+// floored at 2^(−prec/2) so that rounding noise in the gradient along the
+// Hessian's null space (the rotations V → VQ) cannot produce large steps.
+func (r *reduced) nuFor(pt *point) float64 {
+	gn, _ := pt.gnorm.Float64()
+	return math.Max(math.Min(gn, 1), r.nuMin())
+}
+
+func (r *reduced) nuMin() float64 {
+	nu := math.Pow(2, -float64(r.prec)/2)
+	if nu == 0 {
+		nu = math.SmallestNonzeroFloat64
+	}
+	return nu
+}
+
+// relChange returns log10 of invariantChange(v, d) / max(‖VVᵀ‖_F, 1).
+func relChange(v, d *bigmat.Dense) float64 {
+	ref := new(bigmat.Dense).MulTrans(v, v).FrobeniusNorm()
+	lref := math.Max(log10Float(ref), 0)
+	return log10Float(invariantChange(v, d)) - lref
+}
+
 // stage2 runs the Levenberg–Marquardt-damped Newton iteration on φ from v0
-// at the reduced problem's precision until the requested digits are
-// reached, the budget is spent, or progress stops.
+// until the requested digits are reached, the budget is spent, or progress
+// stops. It may switch to a reduced problem of higher precision (returned
+// in the result) when it detects linear convergence.
 func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Time) (*stage2Result, error) {
-	prec := r.prec
 	out := &stage2Result{}
 	pt, err := r.eval(v0)
 	if err != nil {
 		return nil, err
 	}
 	// Dimensionless tolerances: φ, V and ∇φ are of order one.
-	gtol := pow10(-(digits + 8), prec)
-	logNoise := -float64(prec) * math.Log10(2)
-	nuMin := math.Pow(2, -float64(prec)/2)
-	if nuMin == 0 {
-		nuMin = math.SmallestNonzeroFloat64
-	}
-	var fnoise big.Float
-	fnoise.SetPrec(prec)
-	armijo := newFloat(prec).SetFloat64(1e-4)
-	stallCount := 0
-	linearRun := 0
-	var lastStep float64 = math.Inf(1)
+	gtol := pow10(-(digits + 8), r.prec)
+	ctol := -float64(digits + 2)
+	highPrec := bigmat.Bits(2 * digits)
+	armijo := newFloat(r.prec).SetFloat64(1e-4)
+	linearRun, sinceBest := 0, 0
+	lastStep := math.Inf(1)
+	bestG := log10Float(pt.gnorm)
 	for {
-		if pt.gnorm.Cmp(gtol) <= 0 {
+		h := r.hessian(pt)
+		nu := r.nuFor(pt)
+		d, nuUsed, err := r.lmStep(h, pt.g, nu)
+		if err != nil {
+			return nil, err
+		}
+		nu = nuUsed
+		out.logChange = relChange(pt.v, d)
+		if pt.gnorm.Cmp(gtol) <= 0 && out.logChange <= ctol {
 			out.stop, out.converged = StopConverged, true
 			break
 		}
@@ -128,30 +155,24 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 			break
 		}
 		out.iterations++
-		h := r.hessian(pt)
 		gn, _ := pt.gnorm.Float64()
-		nu := math.Max(math.Min(gn, 1), nuMin)
-		// f noise: a few units in the last place of |φ|.
-		fnoise.SetMantExp(pt.f, 8-int(prec))
-		fnoise.Abs(&fnoise)
+		// f noise: a few hundred units in the last place of |φ|.
+		fnoise := newFloat(r.prec).SetMantExp(pt.f, 8-int(r.prec))
+		fnoise.Abs(fnoise)
 		var next *point
 		var step *bigmat.Dense
-		extrap := false
-		for attempt := 0; ; attempt++ {
-			if attempt >= 60 {
-				break
+		for attempt := 0; attempt < 60; attempt++ {
+			if attempt > 0 {
+				nu = math.Max(4*nu, gn)
+				if d, nu, err = r.lmStep(h, pt.g, nu); err != nil {
+					return nil, err
+				}
 			}
-			d, nuUsed, err := r.lmStep(h, pt.g, nu)
-			if err != nil {
-				return nil, err
-			}
-			nu = nuUsed
 			cand, err := r.eval(new(bigmat.Dense).Add(pt.v, d))
-			if err == nil && r.acceptable(pt, cand, d, armijo, &fnoise) {
+			if err == nil && r.acceptable(pt, cand, d, armijo, fnoise) {
 				next, step = cand, d
 				break
 			}
-			nu = math.Max(4*nu, gn)
 		}
 		if next == nil {
 			out.stop = StopStalled
@@ -160,81 +181,87 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 		}
 		logStep := log10Float(step.FrobeniusNorm())
 		// Linear convergence: successive steps shrink by a roughly
-		// constant factor instead of squaring. In that case try the
-		// extrapolated step m·Δ with m = 1/(1−q) (q the step ratio),
-		// exact for a zero of multiplicity m of the gradient.
-		if logStep < -2 && logStep-lastStep > -1 && logStep < lastStep {
+		// constant factor instead of squaring.
+		if logStep < -2 && logStep < lastStep && logStep-lastStep > -1 {
 			linearRun++
 		} else {
 			linearRun = 0
 		}
+		extrap := false
 		if linearRun >= 3 {
 			if !out.linear {
 				out.linear = true
-				out.notes = append(out.notes, fmt.Sprintf("linear convergence observed from iteration %d (steps shrink by a constant factor, not quadratically): a degenerate, quartic valley, as when c equals an eigenvalue of Σ", out.iterations))
+				out.notes = append(out.notes, fmt.Sprintf("linear convergence observed from iteration %d (steps shrink by a constant factor instead of squaring): a degenerate, flat (quartic) valley, as when c equals an eigenvalue of Σ", out.iterations))
 			}
-			q := math.Pow(10, logStep-lastStep)
-			m := 1 / (1 - q)
-			if m > 1.5 && m < 20 {
-				big := new(bigmat.Dense).Scale(newFloat(prec).SetFloat64(m), step)
-				cand, err := r.eval(new(bigmat.Dense).Add(pt.v, big))
-				if err == nil && cand.gnorm.Cmp(next.gnorm) < 0 {
-					next, step, extrap = cand, big, true
+			if r.prec < highPrec {
+				// In a quartic valley the gradient is cubic in the
+				// distance, so the working precision bounds the
+				// attainable accuracy: double the digits.
+				hr, err := newReduced(r.in, r.lamH, r.lamW, highPrec)
+				if err != nil {
+					return nil, err
+				}
+				r = hr
+				if next, err = r.eval(next.v.Clone().SetPrec(r.prec)); err != nil {
+					return nil, err
+				}
+				gtol.SetPrec(r.prec)
+				armijo.SetPrec(r.prec)
+				out.notes = append(out.notes, fmt.Sprintf("working precision raised to %d bits (%d digits) for the degenerate valley", r.prec, 2*digits+bigmat.GuardDigits))
+				linearRun = 0
+			} else if q := math.Pow(10, logStep-lastStep); q < 0.95 {
+				// Extrapolation: m·Δ with m = 1/(1−q) removes the
+				// error along the flat direction (exact for a zero of
+				// multiplicity m of the gradient); one Newton step from
+				// there corrects the overshoot in the curved directions.
+				m := 1 / (1 - q)
+				if mr := math.Round(m); math.Abs(m-mr) < 0.2 {
+					m = mr // multiplicities are integers
+				}
+				xs := new(bigmat.Dense).Scale(newFloat(r.prec).SetFloat64(m), step)
+				if xp, err := r.eval(new(bigmat.Dense).Add(pt.v, xs)); err == nil {
+					if dx, _, err := r.lmStep(r.hessian(xp), xp.g, r.nuFor(xp)); err == nil {
+						if cp, err := r.eval(new(bigmat.Dense).Add(xp.v, dx)); err == nil && cp.gnorm.Cmp(next.gnorm) < 0 {
+							out.iterations++
+							next, step, extrap = cp, new(bigmat.Dense).Sub(cp.v, pt.v), true
+						}
+					}
 				}
 			}
 		}
 		lastStep = logStep
-		improved := next.gnorm.Cmp(pt.gnorm) < 0
 		pt = next
+		lg := log10Float(pt.gnorm)
 		out.history = append(out.history, stepRecord{
-			LogGrad: log10Float(pt.gnorm), LogStep: log10Float(step.FrobeniusNorm()),
-			Damping: math.Log10(nu), Extrap: extrap,
+			LogGrad: lg, LogStep: log10Float(step.FrobeniusNorm()), Damping: math.Log10(nu), Extrap: extrap,
 		})
-		if improved {
-			stallCount = 0
-		} else {
-			stallCount++
-		}
-		if stallCount >= 4 && log10Float(pt.gnorm) < logNoise/2 {
+		if lg < bestG-0.2 {
+			bestG, sinceBest = lg, 0
+		} else if sinceBest++; sinceBest >= 10 {
 			out.stop = StopStalled
-			out.notes = append(out.notes, "the gradient stopped decreasing at the working precision's noise level")
+			out.notes = append(out.notes, "the gradient stopped decreasing (working precision's noise level)")
+			h := r.hessian(pt)
+			d, _, err := r.lmStep(h, pt.g, r.nuFor(pt))
+			if err != nil {
+				return nil, err
+			}
+			out.logChange = relChange(pt.v, d)
 			break
 		}
 	}
-	out.pt = pt
-	// Accuracy estimate: the change in VVᵀ that one more Newton step would
-	// make, relative to max(‖VVᵀ‖, 1).
-	h := r.hessian(pt)
-	gn, _ := pt.gnorm.Float64()
-	d, _, err := r.lmStep(h, pt.g, math.Max(math.Min(gn, 1), nuMin))
-	if err != nil {
-		return nil, err
-	}
-	change := invariantChange(pt.v, d)
-	ref := new(bigmat.Dense).MulTrans(pt.v, pt.v).FrobeniusNorm()
-	if ref.Cmp(big.NewFloat(1)) < 0 {
-		ref.SetInt64(1)
-	}
-	out.logChange = log10Float(change) - log10Float(ref)
+	out.pt, out.red = pt, r
 	switch {
 	case math.IsInf(out.logChange, -1):
 		out.digits = digits
 	default:
-		out.digits = min(digits, int(math.Floor(-out.logChange)))
-	}
-	if out.digits < 0 {
-		out.digits = 0
+		out.digits = max(0, min(digits, int(math.Floor(-out.logChange))))
 	}
 	if out.stop == StopStalled && out.digits >= digits {
-		// At the precision floor with the invariants accurate: converged.
 		out.stop, out.converged = StopConverged, true
 		out.notes = append(out.notes, "stopped at the working precision's noise floor with the invariants accurate to the requested digits")
 	}
 	if !out.converged && out.linear && (out.stop == StopIterationLimit || out.stop == StopTimeLimit || out.stop == StopStalled) {
 		out.stop = StopLinear
-	}
-	if out.converged && out.digits < digits {
-		out.notes = append(out.notes, fmt.Sprintf("gradient below tolerance, but a further Newton step would still move WWᵀ at the 1e%.0f level: about %d digits", out.logChange, out.digits))
 	}
 	return out, nil
 }

@@ -35,12 +35,14 @@ import (
 // with w_k = γ_k/λ_H and ρ_k = μ_k/a0. φ is dimensionless, its minimizers
 // have entries of order one, and both stages work with φ.
 type reduced struct {
-	n, k   int
-	prec   uint
-	blocks []block
-	a0     *big.Float // W = √a0 · V
-	sqrtA0 *big.Float
-	fScale *big.Float // f = fScale · φ
+	in         *instance.Instance
+	lamH, lamW *big.Rat
+	n, k       int
+	prec       uint
+	blocks     []block
+	a0         *big.Float // W = √a0 · V
+	sqrtA0     *big.Float
+	fScale     *big.Float // f = fScale · φ
 }
 
 // block is one term (w/2) tr((VVᵀ + ρI)⁻¹ S) of φ.
@@ -108,7 +110,7 @@ func newReduced(in *instance.Instance, lamH, lamW *big.Rat, prec uint) (*reduced
 	// a0² = λ_H σ0 / λ_W.
 	a0sq := new(big.Rat).Mul(lamH, sigma0)
 	a0sq.Quo(a0sq, lamW)
-	r := &reduced{n: n, k: k, prec: prec}
+	r := &reduced{in: in, lamH: lamH, lamW: lamW, n: n, k: k, prec: prec}
 	r.a0 = newFloat(prec).SetRat(a0sq)
 	r.a0.Sqrt(r.a0)
 	r.sqrtA0 = newFloat(prec).Sqrt(r.a0)

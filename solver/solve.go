@@ -17,7 +17,7 @@ type Settings struct {
 	Digits        int           // requested significant digits (0: the instance's)
 	Starts        int           // stage-1 random starts (default 8)
 	Seed          int64         // seed of the starts (default 1)
-	MaxIterations int           // stage-2 iteration budget (default 200)
+	MaxIterations int           // stage-2 iteration budget (default 500)
 	TimeLimit     time.Duration // wall-clock budget of the whole solve (default 60s)
 }
 
@@ -25,7 +25,7 @@ type Settings struct {
 const (
 	DefaultStarts        = 8
 	DefaultSeed          = 1
-	DefaultMaxIterations = 200
+	DefaultMaxIterations = 500
 	DefaultTimeLimit     = 60 * time.Second
 )
 
@@ -114,7 +114,7 @@ type Result struct {
 
 	Stop          StopReason
 	Converged     bool
-	DigitsReached int // estimated correct digits of WWᵀ (see doc.go)
+	DigitsReached int // estimated correct digits of WWᵀ relative to max(‖WWᵀ‖, a0) (see doc.go); 0 for unattained
 
 	// History is log10 of the scaled gradient norm after each stage-2 step
 	// of the (last) solve: digits should roughly double per step.
@@ -143,8 +143,8 @@ func solveCore(in *instance.Instance, lamH, lamW *big.Rat, s Settings, prec uint
 	if err != nil {
 		return nil, err
 	}
-	wp := new(bigmat.Dense).Scale(red.sqrtA0, s2.pt.v)
-	return &core{red: red, s1: s1, s2: s2, wp: wp}, nil
+	wp := new(bigmat.Dense).Scale(s2.red.sqrtA0, s2.pt.v)
+	return &core{red: s2.red, s1: s1, s2: s2, wp: wp}, nil
 }
 
 // Solve minimizes L(W, H, b) of THEORY §1 for the instance. It returns an
