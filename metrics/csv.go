@@ -176,12 +176,22 @@ func ReadCSVBig(r io.Reader, name string, prec uint) (*bigmat.Dense, error) {
 		if v, err := strconv.ParseFloat(f, 64); err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
 			return cellError(name, line, row, col, f, "non-finite value")
 		}
-		x, _, err := new(big.Float).SetPrec(prec).Parse(f, 10)
-		if err != nil {
-			return cellError(name, line, row, col, f, "not a decimal number:")
+		if !looksNumeric(f) {
+			return cellError(name, line, row, col, f, "not a number:")
 		}
-		if x.IsInf() {
-			return cellError(name, line, row, col, f, "value beyond the big.Float range")
+		x, _, err := new(big.Float).SetPrec(prec).Parse(f, 0)
+		if err != nil || x.IsInf() {
+			// The syntax is that of ParseFloat (checked above), so the
+			// exponent is beyond big.Float's range: an underflow is 0, as
+			// in float64; an overflow is refused.
+			if v, ferr := strconv.ParseFloat(f, 64); ferr == nil && v == 0 {
+				x = new(big.Float).SetPrec(prec)
+				if math.Signbit(v) {
+					x.Neg(x)
+				}
+			} else {
+				return cellError(name, line, row, col, f, "value beyond the big.Float exponent range")
+			}
 		}
 		data = append(data, x)
 		return nil

@@ -69,6 +69,9 @@ func readNPY(r io.Reader, name string, size int64) (*Matrix, error) {
 	}
 	var pre [8]byte
 	if n, err := io.ReadFull(r, pre[:]); err != nil {
+		if n == 0 {
+			return nil, bad("empty file")
+		}
 		if n >= 6 && string(pre[:6]) == npyMagic || n < 6 && string(pre[:n]) == npyMagic[:n] {
 			return nil, bad("truncated before the header")
 		}
@@ -454,6 +457,9 @@ func WriteNPY(w io.Writer, m *Matrix, t NPYType, fortran bool) error {
 			binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
 		}
 		bw.Write(b[:size])
+	}
+	if m.rows == 0 || m.cols == 0 {
+		return bw.Flush()
 	}
 	if fortran {
 		for j := 0; j < m.cols; j++ {

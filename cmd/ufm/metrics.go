@@ -1,0 +1,320 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/big"
+	"path/filepath"
+	"strings"
+
+	"ufm/internal/bigmat"
+	"ufm/metrics"
+)
+
+// metricsJSON is the document of 'ufm metrics --json' (SPEC.md). Undefined
+// metrics are null, never NaN. Values are JSON numbers on the float64 path
+// and decimal strings with the requested digits under --digits.
+type metricsJSON struct {
+	NRC1       any   `json:"nrc1"`
+	NRC2       any   `json:"nrc2"`
+	NRC3       any   `json:"nrc3"`
+	NRC3Gamma  any   `json:"nrc3_gamma"`
+	EVR        []any `json:"evr"`
+	Samples    int   `json:"samples"`
+	FeatureDim int   `json:"feature_dim"`
+	TargetDim  int   `json:"target_dim"`
+	// Beyond SPEC.
+	Centered          bool     `json:"centered"`
+	Digits            *int     `json:"digits"` // null on the float64 path
+	SigmaMin          any      `json:"sigma_min"`
+	PrincipalDims     int      `json:"principal_dims"`
+	WeightsRank       int      `json:"weights_rank"`
+	ZeroFeatures      int      `json:"zero_features"`
+	FeaturesCollapsed bool     `json:"features_collapsed"`
+	NRC3Undefined     *string  `json:"nrc3_undefined"`
+	NRC3Flat          bool     `json:"nrc3_flat"`
+	Notes             []string `json:"notes"`
+}
+
+// maxBigWork bounds M·d² for --digits, where every operation is a big.Float
+// one (about a microsecond each).
+const maxBigWork = 2e7
+
+func runMetrics(args []string, stdout, stderr io.Writer) int {
+	const synopsis = "ufm metrics --features H --weights W --targets Y [--center=false] [--evr K] [--digits N] [--json]"
+	fs := flag.NewFlagSet("metrics", flag.ContinueOnError)
+	hPath := fs.String("features", "", "features H: M×d, a row per sample (.npy or .csv)")
+	wPath := fs.String("weights", "", "last-layer weights W: n×d, a row per target (.npy or .csv)")
+	yPath := fs.String("targets", "", "targets Y: M×n, a row per sample (.npy or .csv)")
+	center := fs.Bool("center", true, "center features and targets (false: the uncentered variant)")
+	evr := fs.Int("evr", 0, "explained-variance ratios to report: 0 = min(d, n+5), -1 = all d")
+	digits := fs.Int("digits", 0, "work in big floats with N significant digits (CSV decimals read exactly); 0 = float64")
+	asJSON := fs.Bool("json", false, "print one JSON document")
+	pos, err := parseFlags(fs, args, stdout, synopsis)
+	if errors.Is(err, errHelp) {
+		fmt.Fprintln(stdout, `
+Inputs: .npy (float32 or float64, C or Fortran order, a 1-D array is one
+column; for --weights one row) or text (.csv: comma- or whitespace-separated
+numbers, an optional header row of names, '#' comment lines).
+
+NRC1: mean squared distance of the normalized features from their top-n
+principal subspace; NRC2: from the row space of W; NRC3: distance of
+WWᵀ/‖WWᵀ‖ from (Σ^{1/2} − √γ I)/‖·‖, minimized over γ ∈ [0, σ_min].
+0 means collapse; NRC1, NRC2 ≤ 1, NRC3 ≤ 2. See THEORY.md §4.`)
+		return exitOK
+	}
+	if err != nil {
+		return fail(stderr, "%v", err)
+	}
+	if len(pos) > 0 {
+		return fail(stderr, "metrics: unexpected argument %q (inputs are given with --features, --weights, --targets)", pos[0])
+	}
+	var missing []string
+	for _, f := range []struct{ flag, val string }{{"--features", *hPath}, {"--weights", *wPath}, {"--targets", *yPath}} {
+		if f.val == "" {
+			missing = append(missing, f.flag)
+		}
+	}
+	if len(missing) > 0 {
+		return fail(stderr, "metrics: missing %s (usage: %s)", strings.Join(missing, ", "), synopsis)
+	}
+	if *digits != 0 {
+		if err := checkDigits(*digits); err != nil {
+			return fail(stderr, "metrics: %v", err)
+		}
+	}
+	if *evr < -1 {
+		return fail(stderr, "metrics: --evr must be ≥ -1, got %d", *evr)
+	}
+	opt := metrics.Options{Uncentered: !*center, EVRCount: *evr}
+	if *digits > 0 {
+		return metricsBig(*hPath, *wPath, *yPath, *digits, opt, *asJSON, stdout, stderr)
+	}
+
+	h, err := loadArray(*hPath, false)
+	if err != nil {
+		return fail(stderr, "metrics: %v", err)
+	}
+	w, err := loadArray(*wPath, true)
+	if err != nil {
+		return fail(stderr, "metrics: %v", err)
+	}
+	y, err := loadArray(*yPath, false)
+	if err != nil {
+		return fail(stderr, "metrics: %v", err)
+	}
+	r, err := metrics.Compute(h, w, y, opt)
+	if err != nil {
+		return fail(stderr, "metrics: %v", err)
+	}
+	num := func(v float64) any { return v }
+	doc := newMetricsJSON(r.Report, nil)
+	if !r.FeaturesCollapsed {
+		doc.NRC1, doc.NRC2 = num(r.NRC1), num(r.NRC2)
+	}
+	if r.NRC3Undefined == "" {
+		doc.NRC3, doc.NRC3Gamma = num(r.NRC3), num(r.NRC3Gamma)
+	}
+	for _, v := range r.EVR {
+		doc.EVR = append(doc.EVR, num(v))
+	}
+	doc.SigmaMin = num(r.SigmaMin)
+	if *asJSON {
+		return writeJSON(stdout, stderr, doc)
+	}
+	writeMetricsReport(stdout, r.Report, doc, func(x any) string { return fmt.Sprintf("%.6g", x) }, 0)
+	return exitOK
+}
+
+func newMetricsJSON(rep metrics.Report, digits *int) metricsJSON {
+	doc := metricsJSON{
+		EVR: []any{}, Samples: rep.Samples, FeatureDim: rep.FeatureDim, TargetDim: rep.TargetDim,
+		Centered: rep.Centered, Digits: digits, PrincipalDims: rep.PrincipalDims, WeightsRank: rep.WeightsRank,
+		ZeroFeatures: rep.ZeroFeatures, FeaturesCollapsed: rep.FeaturesCollapsed, NRC3Flat: rep.NRC3Flat,
+		Notes: rep.Notes,
+	}
+	if doc.Notes == nil {
+		doc.Notes = []string{}
+	}
+	if rep.NRC3Undefined != "" {
+		s := rep.NRC3Undefined
+		doc.NRC3Undefined = &s
+	}
+	return doc
+}
+
+// metricsBig is the --digits path: CSV decimals are read exactly into big
+// floats, .npy values converted exactly.
+func metricsBig(hPath, wPath, yPath string, digits int, opt metrics.Options, asJSON bool, stdout, stderr io.Writer) int {
+	prec := bigmat.Bits(digits)
+	h, err := loadBig(hPath, prec, false)
+	if err != nil {
+		return fail(stderr, "metrics: %v", err)
+	}
+	w, err := loadBig(wPath, prec, true)
+	if err != nil {
+		return fail(stderr, "metrics: %v", err)
+	}
+	y, err := loadBig(yPath, prec, false)
+	if err != nil {
+		return fail(stderr, "metrics: %v", err)
+	}
+	M, d := h.Dims()
+	if work := float64(M) * float64(d) * float64(d); work > maxBigWork {
+		return fail(stderr, "metrics: %s is %s: too large for --digits (M·d² = %.3g > %.0g big-float operations); drop --digits for the float64 path", hPath, metrics.Shape(M, d), work, maxBigWork)
+	}
+	r, err := metrics.ComputeBig(h, w, y, digits, opt)
+	if err != nil {
+		return fail(stderr, "metrics: %v", err)
+	}
+	txt := func(x *big.Float) any { return bigmat.Text(x, digits) }
+	doc := newMetricsJSON(r.Report, &digits)
+	if r.NRC1 != nil {
+		doc.NRC1, doc.NRC2 = txt(r.NRC1), txt(r.NRC2)
+	}
+	if r.NRC3 != nil {
+		doc.NRC3, doc.NRC3Gamma = txt(r.NRC3), txt(r.NRC3Gamma)
+	}
+	for _, v := range r.EVR {
+		doc.EVR = append(doc.EVR, txt(v))
+	}
+	doc.SigmaMin = bigmat.Text(new(big.Float).SetFloat64(r.SigmaMin), min(digits, 17))
+	if asJSON {
+		return writeJSON(stdout, stderr, doc)
+	}
+	short := func(x any) string {
+		f, _, err := big.ParseFloat(x.(string), 10, 256, big.ToNearestEven)
+		if err != nil {
+			return x.(string)
+		}
+		return f.Text('g', 6)
+	}
+	writeMetricsReport(stdout, r.Report, doc, short, digits)
+	return exitOK
+}
+
+// fileKind returns "npy" or "csv" from the extension of path.
+func fileKind(path string) (string, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".npy":
+		return "npy", nil
+	case ".csv", ".txt", ".tsv":
+		return "csv", nil
+	}
+	return "", fmt.Errorf("%s: unknown file type %q (want .npy, or .csv/.txt for text)", path, filepath.Ext(path))
+}
+
+// loadArray reads a float64 input. A 1-D .npy array is a column, except
+// for the weights (weights = true), where it is the single row w_1 (n = 1).
+func loadArray(path string, weights bool) (*metrics.Matrix, error) {
+	kind, err := fileKind(path)
+	if err != nil {
+		return nil, err
+	}
+	if kind == "csv" {
+		return metrics.ReadCSVFile(path)
+	}
+	m, err := metrics.ReadNPYFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if weights && m.OneD() {
+		m = m.T()
+	}
+	return m, nil
+}
+
+// loadBig reads a big-float input at precision prec.
+func loadBig(path string, prec uint, weights bool) (*bigmat.Dense, error) {
+	kind, err := fileKind(path)
+	if err != nil {
+		return nil, err
+	}
+	if kind == "csv" {
+		return metrics.ReadCSVBigFile(path, prec)
+	}
+	m, err := loadArray(path, weights)
+	if err != nil {
+		return nil, err
+	}
+	r, c := m.Dims()
+	return bigmat.FromFloat64(r, c, prec, m.RowMajor()), nil
+}
+
+// writeMetricsReport prints the human report; show formats one value of
+// doc for reading.
+func writeMetricsReport(w io.Writer, rep metrics.Report, doc metricsJSON, show func(any) string, digits int) {
+	mode := "centered features and targets"
+	if !rep.Centered {
+		mode = "uncentered features and targets"
+	}
+	prec := "float64"
+	if digits > 0 {
+		prec = fmt.Sprintf("%d significant digits; 6 shown, --json for all", digits)
+	}
+	fmt.Fprintf(w, "ufm metrics: M = %d samples, feature dimension d = %d, target dimension n = %d (%s; %s)\n\n",
+		rep.Samples, rep.FeatureDim, rep.TargetDim, mode, prec)
+	val := func(v any) string {
+		if v == nil {
+			return "undefined"
+		}
+		return show(v)
+	}
+	fmt.Fprintln(w, "Neural regression collapse (0 = collapsed; THEORY.md §4):")
+	fmt.Fprintf(w, "  NRC1 = %-12s mean squared distance of the normalized features from their top-%d principal subspace (at most 1)\n",
+		val(doc.NRC1), rep.PrincipalDims)
+	fmt.Fprintf(w, "  NRC2 = %-12s mean squared distance of the normalized features from the row space of W, of dimension %d (at most 1)\n",
+		val(doc.NRC2), rep.WeightsRank)
+	fmt.Fprintf(w, "  NRC3 = %-12s squared distance between WWᵀ/‖WWᵀ‖_F and (Σ^{1/2} − √γ I)/‖Σ^{1/2} − √γ I‖_F (at most 2),\n", val(doc.NRC3))
+	if doc.NRC3 != nil {
+		fmt.Fprintf(w, "                      minimized over γ ∈ [0, σ_min = %s]: the minimum is at γ = %s\n", show(doc.SigmaMin), show(doc.NRC3Gamma))
+	} else {
+		fmt.Fprintf(w, "                      because %s\n", rep.NRC3Undefined)
+	}
+	if rep.FeaturesCollapsed {
+		fmt.Fprintln(w, "  NRC1 and NRC2 are undefined because the features collapsed to a point.")
+	}
+	if len(doc.EVR) > 0 {
+		var parts []string
+		for _, v := range doc.EVR {
+			parts = append(parts, show(v))
+		}
+		fmt.Fprintf(w, "\nExplained variance ratio of the top %d principal components of the %sfeatures:\n  %s\n",
+			len(doc.EVR), map[bool]string{true: "centered ", false: ""}[rep.Centered], strings.Join(parts, "  "))
+		if rep.PrincipalDims < len(doc.EVR) {
+			var s float64
+			for _, v := range doc.EVR[:rep.PrincipalDims] {
+				f, _ := asFloat(v)
+				s += f
+			}
+			fmt.Fprintf(w, "  (the top %d together: %.6g)\n", rep.PrincipalDims, s)
+		}
+	}
+	if rep.ZeroFeatures > 0 && !rep.FeaturesCollapsed {
+		fmt.Fprintf(w, "\n%d feature vectors vanish and were skipped (still counted in M).\n", rep.ZeroFeatures)
+	}
+	if len(rep.Notes) > 0 {
+		fmt.Fprintln(w, "\nNotes:")
+		for _, n := range rep.Notes {
+			fmt.Fprintf(w, "  - %s\n", n)
+		}
+	}
+}
+
+func asFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case string:
+		f, _, err := big.ParseFloat(x, 10, 64, big.ToNearestEven)
+		if err != nil {
+			return math.NaN(), false
+		}
+		r, _ := f.Float64()
+		return r, true
+	}
+	return math.NaN(), false
+}

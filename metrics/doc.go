@@ -1,0 +1,90 @@
+// Package metrics computes the neural regression collapse metrics NRC1,
+// NRC2 and NRC3 of THEORY.md §4 for the features, last-layer weights and
+// targets of a trained network or of a solver's minimizer.
+//
+// # Inputs
+//
+// Features H are M×d (a row h_i per sample — note: THEORY's H is d×M, so
+// transpose solver output), weights W are n×d (row k is w_k), targets Y
+// are M×n (a row y_i per sample). CheckShapes names both shapes of a
+// mismatch ("features are 100×8 but targets are 90×3 (sample counts
+// differ)"); NaN and ±Inf are refused with their row and column.
+//
+// Readers: ReadNPYFile/ReadNPY read .npy files (format versions 1–3) of
+// float32 or float64, either byte order, C or Fortran order, without
+// copying or widening: a Matrix keeps float32 data as float32 and reads
+// Fortran-order data in place. A 1-D array is one column (OneD reports
+// it; the command line takes a 1-D weights array as the single row of W).
+// Other dtypes and more than two dimensions are refused. ReadCSVFile reads
+// text: comma-separated, or whitespace-separated as numpy.savetxt writes
+// by default; '#' lines and blank lines are skipped; the first row may be
+// a header of names (skipped only if none of its fields is a number). See
+// csv.go for the exact rules. ReadCSVBig reads the same text into big
+// floats without a detour through float64.
+//
+// # Definitions (THEORY §4)
+//
+// h̃_i = h_i − h̄ (centered, the default) or h_i (Options.Uncentered), and
+// ĥ_i = h̃_i/‖h̃_i‖. Vanishing h̃_i are skipped, but the sums are still
+// divided by M, exactly as THEORY writes them; Report.ZeroFeatures counts
+// them. "Vanishing" means ‖h̃_i‖ ≤ DefaultZeroTol = 1e-12 times the largest
+// raw row norm in float64 (rounding noise of the centering), or ≤
+// 10^-(digits-1) times it in ComputeBig (below the stated accuracy of the
+// input). If every h̃_i vanishes, the features collapsed to a point:
+// Report.FeaturesCollapsed is set and NRC1, NRC2 are undefined.
+//
+//   - NRC1 = (1/M) Σ ‖ĥ_i − P_n ĥ_i‖², P_n the projector onto the top
+//     min(n, d) eigenvectors of the feature covariance (1/M) Σ h̃_i h̃_iᵀ
+//     (the raw second moment in the uncentered variant). n ≥ d makes NRC1
+//     trivially 0 (a note says so); a tie between the n-th and (n+1)-th
+//     variances, which leaves P_n undefined, is reported in a note.
+//   - NRC2 = (1/M) Σ ‖ĥ_i − P_W ĥ_i‖², P_W the projector onto the row
+//     space of W, from the right singular vectors whose singular values
+//     exceed Options.RankTol (default max(n, d)·2^-52, as numpy's
+//     matrix_rank) times the largest. Report.WeightsRank is that rank.
+//     W = 0 has row space {0}: P_W = 0 and NRC2 is the fraction of
+//     non-vanishing features (1 when none vanish), with a note.
+//   - NRC3 = min over γ ∈ [0, σ_min] of ‖WWᵀ/‖WWᵀ‖_F − (Σ^{1/2} − √γ I)/
+//     ‖Σ^{1/2} − √γ I‖_F‖²_F, with Σ = (1/M) Σ (y_i − ȳ)(y_i − ȳ)ᵀ (no
+//     centering in the uncentered variant), its symmetric square root, and
+//     σ_min its smallest eigenvalue. The minimizer is found in closed form
+//     (see nrc3.go): with t = √γ the problem is to maximize
+//     (a − b t)/√(p − 2q t + n t²), whose derivative has the sign of a
+//     linear function of t, so the candidates are t = 0, t = √σ_min and
+//     one stationary point; each is evaluated and the best is reported
+//     with its γ (NRC3Gamma). Undefined cases are named in
+//     Report.NRC3Undefined: W = 0, or Σ = 0 (constant targets). When
+//     Σ ∝ I the value does not depend on γ (Report.NRC3Flat) and γ = 0 is
+//     reported.
+//
+// NRC1 and NRC2 lie in [0, 1], NRC3 in [0, 2]; results are clamped to
+// these ranges against rounding and are never NaN. The explained-variance
+// ratios (EVR) are the eigenvalues of the same covariance divided by its
+// trace, descending; by default the top min(d, n+5) are reported (the n
+// that collapse predicts carry everything, and five more show the drop),
+// Options.EVRCount changes that.
+//
+// # The float64 path: Compute
+//
+// Compute streams over the samples in blocks of 256 rows through any Rows
+// source (a *Matrix is one): pass 1 checks finiteness and forms the mean
+// with compensated summation; pass 2 accumulates the d×d covariance with a
+// BLAS rank-k update around that mean and corrects it by the mean of the
+// deviations (the corrected two-pass algorithm, accurate under a large
+// common offset); pass 3 projects each centered row on the top principal
+// directions and on the row space of W and forms the residuals directly
+// (not as 1 − ‖Pĥ‖², so exact collapse shows as ~1e-30, not 1e-16). The
+// last pass costs O(M·d·(n + rank W)), cheaper than a second d×d moment
+// of the normalized features. Besides the input it keeps one d×d
+// accumulator per worker (at most four, Options.Workers), the d×d
+// eigenvectors, and n×d and n×n matrices.
+//
+// # The big-float path: ComputeBig
+//
+// ComputeBig takes bigmat.Dense inputs trusted to a number of significant
+// digits D, works at bigmat.Bits(D) bits and forms the Gram matrices whose
+// small eigenvalues decide subspaces and ranks at twice that. Features
+// within 10^-D of an n-dimensional subspace then give NRC1 ≈ 10^(-2D) —
+// the metrics square distances — instead of float64 noise. Its rank
+// threshold for W defaults to 10^-D.
+package metrics
