@@ -169,11 +169,11 @@ func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 	dg := r.Digits
 	fmt.Fprintf(w, "ufm solve: %s  (n = %d targets, d = %d features, M = %d samples, bias %s, %d digits)\n\n",
 		in.Name, in.N(), in.D, in.M(), in.Bias, dg)
-	state := "converged"
+	state := "yes"
 	if !r.Converged {
-		state = "NOT converged"
+		state = "NO"
 	}
-	fmt.Fprintf(w, "Stop: %s (%s), about %d correct digits of W Wᵀ\n", r.Stop, state, r.DigitsReached)
+	fmt.Fprintf(w, "Stop: %s; converged: %s; about %d correct digits of W Wᵀ\n", r.Stop, state, r.DigitsReached)
 	fmt.Fprintf(w, "Iterations: %d big-float Newton (after %d float64 BFGS), %s\n",
 		r.Iterations, r.Stage1Iterations, r.Duration.Round(time.Millisecond))
 	if len(r.History) > 0 {

@@ -1,0 +1,226 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/big"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"ufm/internal/instance"
+	"ufm/solver"
+	"ufm/theory"
+)
+
+func example(name string) string { return filepath.Join("..", "..", "examples", name+".json") }
+
+func solveDoc(t *testing.T, wantCode int, args ...string) map[string]any {
+	t.Helper()
+	code, out, errs := runCmd(t, append([]string{"solve"}, args...)...)
+	if code != wantCode {
+		t.Fatalf("solve %v: exit %d, want %d; stderr: %s", args, code, wantCode, errs)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("solve %v: not one JSON document: %v\n%s", args, err, out)
+	}
+	return doc
+}
+
+// TestSolveBadInputExit2: bad input or usage gives one line on stderr,
+// nothing on stdout and exit status 2.
+func TestSolveBadInputExit2(t *testing.T) {
+	bad := writeFile(t, "bad.json", `{"targets":[[1,2],[3]],"lambda_h":1,"lambda_w":1,"d":1}`)
+	good := example("full-4x10")
+	row := make([]string, 40)
+	for i := range row {
+		row[i] = fmt.Sprint(i % 3)
+	}
+	rowJSON, _ := json.Marshal([][]string{row, row})
+	huge := writeFile(t, "huge.json", fmt.Sprintf(`{"targets":%s,"lambda_h":1,"lambda_w":1,"d":40}`, rowJSON))
+	for _, args := range [][]string{
+		{},
+		{filepath.Join(t.TempDir(), "missing.json")},
+		{bad},
+		{good, good},
+		{good, "--no-such-flag"},
+		{good, "--digits", "-1"},
+		{good, "--digits", "100000"},
+		{good, "--digits", "ten"},
+		{good, "--starts", "0"},
+		{good, "--seed", "0"},
+		{good, "--max-iterations", "0"},
+		{good, "--time-limit", "0s"},
+		{huge},
+	} {
+		code, out, errs := runCmd(t, append([]string{"solve"}, args...)...)
+		if code != exitUsage {
+			t.Errorf("solve %v: exit %d, want 2 (stderr %q)", args, code, errs)
+		}
+		if out != "" {
+			t.Errorf("solve %v: wrote to stdout: %q", args, out)
+		}
+		if lines := strings.Count(strings.TrimRight(errs, "\n"), "\n"); lines != 0 || !strings.HasPrefix(errs, "ufm: ") {
+			t.Errorf("solve %v: stderr is not one 'ufm: ' line: %q", args, errs)
+		}
+	}
+	if code, out, _ := runCmd(t, "solve", "--help"); code != exitOK || !strings.Contains(out, "usage: ufm solve") {
+		t.Errorf("solve --help: exit %d, %q", code, out)
+	}
+}
+
+// TestSolveJSON: the issue's fields, converged exit 0, requested digits.
+func TestSolveJSON(t *testing.T) {
+	doc := solveDoc(t, exitOK, example("full-4x10"), "--json", "--digits", "40")
+	for _, f := range []string{"name", "loss", "grad_norm", "iterations", "stage1_iterations", "seconds", "stop",
+		"converged", "digits", "digits_reached", "ww", "bias", "predictions", "feature_gram", "trend", "notes"} {
+		if _, ok := doc[f]; !ok {
+			t.Errorf("JSON lacks %q", f)
+		}
+	}
+	if doc["stop"] != "converged" || doc["converged"] != true || doc["digits"].(float64) != 40 || doc["digits_reached"].(float64) < 38 {
+		t.Errorf("stop %v converged %v digits %v reached %v", doc["stop"], doc["converged"], doc["digits"], doc["digits_reached"])
+	}
+	in, err := instance.Load(example("full-4x10"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := doc["predictions"].([]any); len(p) != in.N() || len(p[0].([]any)) != in.M() {
+		t.Errorf("predictions are not n×M")
+	}
+	if g := doc["feature_gram"].([]any); len(g) != in.M() {
+		t.Errorf("feature_gram has %d rows, want M = %d", len(g), in.M())
+	}
+	// Decimal strings with the requested digits.
+	loss := doc["loss"].(string)
+	if digits := len(strings.TrimLeft(strings.ReplaceAll(strings.Split(loss, "e")[0], ".", ""), "-0")); digits > 40 || digits < 30 {
+		t.Errorf("loss %q does not carry 40 significant digits", loss)
+	}
+}
+
+// TestSolveExitStatuses: not converged (unattained, iteration budget) is
+// exit 1 with a full document; the unregularized case converges to one
+// point of a set (exit 0, stop "not-a-point").
+func TestSolveExitStatuses(t *testing.T) {
+	doc := solveDoc(t, exitFailure, example("unattained-2x3"), "--json", "--digits", "20")
+	if doc["stop"] != "unattained" || doc["converged"] != false || len(doc["trend"].([]any)) != solver.UnattainedSteps {
+		t.Errorf("unattained: stop %v converged %v trend %v", doc["stop"], doc["converged"], doc["trend"])
+	}
+	doc = solveDoc(t, exitFailure, example("full-4x10"), "--json", "--max-iterations", "1")
+	if doc["stop"] != "iteration-limit" {
+		t.Errorf("budget 1: stop %v", doc["stop"])
+	}
+	doc = solveDoc(t, exitOK, example("zero-reg-3x7"), "--json")
+	if doc["stop"] != "not-a-point" || doc["converged"] != true {
+		t.Errorf("zero-reg: stop %v converged %v", doc["stop"], doc["converged"])
+	}
+	code, out, _ := runCmd(t, "solve", example("unattained-2x3"), "--digits", "20")
+	if code != exitFailure || !strings.Contains(out, "Trend") || !strings.Contains(out, "not attained") {
+		t.Errorf("unattained human report: exit %d\n%s", code, out)
+	}
+}
+
+func TestSolveHumanReport(t *testing.T) {
+	code, out, errs := runCmd(t, "solve", example("partial-3x5"))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, s := range []string{"Stop: converged", "Loss L = ", "W Wᵀ", "Bias b = ", "Predictions", "Feature Gram HᵀH: 14×14, trace", "‖∇L‖"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("report lacks %q:\n%s", s, out)
+		}
+	}
+	if errs != "" {
+		t.Errorf("stderr: %q", errs)
+	}
+}
+
+// TestSolveLargeM: with M > 200 the JSON omits the M×M feature Gram and
+// says so.
+func TestSolveLargeM(t *testing.T) {
+	var rows []string
+	for i := 0; i < 201; i++ {
+		rows = append(rows, fmt.Sprintf(`["%d/7","%d/11"]`, (i*37)%23-11, (i*53)%19-9))
+	}
+	p := writeFile(t, "m201.json", `{"name":"m201","targets":[`+strings.Join(rows, ",")+`],"lambda_h":"0.1","lambda_w":"0.2","d":3}`)
+	doc := solveDoc(t, exitOK, p, "--json", "--digits", "30")
+	if doc["feature_gram"] != nil {
+		t.Errorf("feature_gram printed for M = 201")
+	}
+	found := false
+	for _, n := range doc["notes"].([]any) {
+		found = found || strings.Contains(n.(string), "feature_gram omitted")
+	}
+	if !found {
+		t.Errorf("no note on the omitted feature_gram: %v", doc["notes"])
+	}
+	if len(doc["predictions"].([]any)[0].([]any)) != 201 {
+		t.Errorf("JSON predictions must be complete")
+	}
+}
+
+// agreeDigits returns the number of decimal digits to which a and b agree
+// relative to max(|scale|, 1).
+func agreeDigits(t *testing.T, a, b string, scale float64) float64 {
+	t.Helper()
+	x, _, err1 := big.ParseFloat(a, 10, 2000, big.ToNearestEven)
+	y, _, err2 := big.ParseFloat(b, 10, 2000, big.ToNearestEven)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("not numbers: %q %q", a, b)
+	}
+	d := new(big.Float).SetPrec(2000).Sub(x, y)
+	if d.Sign() == 0 {
+		return math.Inf(1)
+	}
+	m := new(big.Float)
+	e := d.MantExp(m)
+	mf, _ := m.Float64()
+	return -(math.Log10(math.Abs(mf)) + float64(e)*math.Log10(2) - math.Log10(math.Max(scale, 1)))
+}
+
+// TestSolveAgreesWithTheory is the cross-check of the two independent
+// sides (it lives here, not in package solver, so that the solver's tests
+// stay free of theory): on every example with a unique minimizer the
+// solver's loss, W Wᵀ and b agree with the closed form to 45 of 50 digits.
+func TestSolveAgreesWithTheory(t *testing.T) {
+	for _, name := range []string{"full-4x10", "partial-3x5", "trivial-2x2", "nobias-3x6", "d-less-than-n-4x2",
+		"boundary-exact-2x4", "tiny-lambda-3x5"} {
+		in, err := instance.Load(example(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := solver.Solve(in, solver.Settings{Digits: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := theory.Predict(in, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Converged {
+			t.Errorf("%s: solver stopped with %s", name, res.Stop)
+			continue
+		}
+		lossScale, _ := p.MinLoss.Float64()
+		if a := agreeDigits(t, res.Loss.Text('g', 60), p.MinLoss.Text('g', 60), math.Abs(lossScale)); a < 45 {
+			t.Errorf("%s: loss agrees to %.1f digits (%s vs %s)", name, a, res.Loss.Text('g', 30), p.MinLoss.Text('g', 30))
+		}
+		wwScale, _ := p.WW.MaxAbs().Float64()
+		worst := math.Inf(1)
+		for i, row := range p.WW.Rows(60) {
+			for j, x := range row {
+				worst = math.Min(worst, agreeDigits(t, res.WW.Rows(60)[i][j], x, wwScale))
+			}
+		}
+		if worst < 45 {
+			t.Errorf("%s: W Wᵀ agrees to %.1f digits", name, worst)
+		}
+		for i := range p.BiasStar {
+			if a := agreeDigits(t, res.B[i].Text('g', 60), p.BiasStar[i].Text('g', 60), 1); a < 45 {
+				t.Errorf("%s: b[%d] agrees to %.1f digits", name, i, a)
+			}
+		}
+	}
+}
