@@ -1,5 +1,3 @@
-//go:build ufm_verify
-
 package main
 
 import (
