@@ -68,13 +68,15 @@ func Compare(in *instance.Instance, pred *theory.Prediction, res *solver.Result)
 	r := &Report{Prediction: pred, Solver: res, Required: pred.Digits - Margin}
 	cap := pred.Digits + bigmat.GuardDigits
 	prec := pred.Prec
-	trace := new(big.Float).SetPrec(prec).SetRat(pred.TraceSigma)
+	trace := new(big.Float).SetPrec(prec).SetRat(targetEnergy(in, pred.TraceSigma))
 
 	if pred.Regime == theory.Unattained {
 		r.compareUnattained(pred, res, trace)
 		return r
 	}
 
+	// Below, "tr Σ" stands for targetEnergy: tr Σ unless Σ = 0.
+	//
 	// min_loss: relative to |L*|, or to tr(Σ)/2 (the loss of predicting the
 	// mean) when L* = 0.
 	lossScale := new(big.Float).SetPrec(prec).Quo(trace, big.NewFloat(2))
@@ -145,6 +147,26 @@ func (r *Report) compareUnattained(pred *theory.Prediction, res *solver.Result, 
 		return
 	}
 	r.Reason = "both sides agree that no minimizer exists; every loss the solver attains lies above the theory's infimum"
+}
+
+// targetEnergy is the size against which quantities that vanish exactly
+// are measured: tr Σ, or when Σ = 0 (constant targets, M = 1) the mean
+// squared target ‖Y‖²_F/M, or 1 when the targets are all zero.
+func targetEnergy(in *instance.Instance, traceSigma *big.Rat) *big.Rat {
+	if traceSigma.Sign() > 0 {
+		return traceSigma
+	}
+	e := new(big.Rat)
+	var t big.Rat
+	for _, row := range in.Targets {
+		for _, y := range row {
+			e.Add(e, t.Mul(y, y))
+		}
+	}
+	if e.Sign() == 0 {
+		return big.NewRat(1, 1)
+	}
+	return e.Quo(e, big.NewRat(int64(in.M()), 1))
 }
 
 func ptr(v int) *int { return &v }

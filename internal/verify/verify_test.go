@@ -117,3 +117,26 @@ func TestMatrixDigitsShapes(t *testing.T) {
 		t.Errorf("mismatched shapes agree to %d digits", d)
 	}
 }
+
+// TestRunDegenerateTargets: with Σ = 0 (one sample, or all targets zero)
+// every quantity vanishes or is exactly ȳ; agreement is then measured
+// against the targets' own size and must still be reached.
+func TestRunDegenerateTargets(t *testing.T) {
+	for _, doc := range []string{
+		`{"targets":[["1","2","3"]],"lambda_h":"1/10","lambda_w":"1/10","d":3}`,
+		`{"targets":[["0","0"],["0","0"]],"lambda_h":"1","lambda_w":"1","d":2}`,
+		`{"targets":[["5"],["5"],["5"]],"lambda_h":"1","lambda_w":"1","d":1,"bias":"none"}`,
+	} {
+		in, err := instance.Parse([]byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := Run(in, 40, solver.Settings{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Status != Agree {
+			t.Errorf("%s: %s (%s)", doc, rep.Status, rep.Reason)
+		}
+	}
+}
