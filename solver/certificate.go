@@ -2,6 +2,7 @@ package solver
 
 import (
 	"fmt"
+	"math"
 	"math/big"
 
 	"ufm/internal/bigmat"
@@ -13,7 +14,7 @@ import (
 // reported for the user and for comparison.
 const (
 	MaxDenseEntries = 1 << 22 // full W (n×d) and H (d×M) are returned up to this many entries
-	MaxGramSamples  = 2000    // the feature Gram HᵀH (M×M) is returned up to this M
+	MaxGramSamples  = 500     // the feature Gram HᵀH (M×M) is returned up to this M
 )
 
 // certificate is the full (W, H, b) built from the reduced solution and
@@ -31,6 +32,8 @@ type certificate struct {
 	gradB       *bigmat.Dense // ∇_b L, n×1 (nil for bias none)
 	hNorm       *big.Float    // ‖H‖_F
 	wNorm       *big.Float    // ‖W‖_F
+	logData     float64       // log10(‖Y‖²/(2M)): the size of the terms that cancel in L
+	prec        uint
 	notes       []string
 }
 
@@ -191,6 +194,9 @@ func certify(in *instance.Instance, wp *bigmat.Dense, lamHSolve *big.Rat, prec u
 	c.gradW, c.gradH = gw, gh
 	c.gradNorm = gn.Sqrt(gn)
 	c.loss = loss
+	c.prec = prec
+	yn := y.FrobeniusNorm()
+	c.logData = 2*log10Float(yn) - math.Log10(2*float64(m))
 	c.hNorm, c.wNorm = hn, wn
 	c.ww = new(bigmat.Dense).MulTrans(wp, wp)
 	c.pred = pred
@@ -223,5 +229,26 @@ func certify(in *instance.Instance, wp *bigmat.Dense, lamHSolve *big.Rat, prec u
 	} else {
 		c.notes = append(c.notes, fmt.Sprintf("feature Gram HᵀH not computed: M = %d > %d", m, MaxGramSamples))
 	}
+	return c
+}
+
+// certifyAccurate is certify with enough precision for the loss: L is a sum
+// of squared residuals of targets of size ‖Y‖, so when L is many orders of
+// magnitude below ‖Y‖²/(2M) (tiny c, large target scale) rounding in the
+// residual would swamp it. The certificate is then evaluated again at the
+// precision that keeps the requested digits of L (W' itself is unchanged:
+// L is evaluated exactly at the returned point).
+func certifyAccurate(in *instance.Instance, wp *bigmat.Dense, lamHSolve *big.Rat, prec uint) *certificate {
+	c := certify(in, wp, lamHSolve, prec)
+	if c.loss.Sign() <= 0 {
+		return c
+	}
+	lost := c.logData - log10Float(c.loss)
+	if lost <= 3 {
+		return c
+	}
+	p2 := prec + uint(math.Ceil((lost+3)*math.Log2(10)))
+	c = certify(in, wp.Clone().SetPrec(p2), lamHSolve, p2)
+	c.notes = append(c.notes, fmt.Sprintf("L is %.0f orders of magnitude below ‖Y‖²/(2M): the certificate was evaluated at %d bits so that cancellation in the residual keeps the requested digits", lost, p2))
 	return c
 }

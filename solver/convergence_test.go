@@ -1,6 +1,7 @@
 package solver
 
 import (
+	"math"
 	"math/big"
 	"strings"
 	"testing"
@@ -70,8 +71,8 @@ func checkSolved(t *testing.T, in *instance.Instance, res *Result, w want) {
 	if e := maxEntryErr(res.WW, w.ww, scale); e > tol {
 		t.Errorf("%s: WWᵀ off by 1e%.1f:\n%v want\n%v", in.Name, e, res.WW, w.ww)
 	}
-	ls := new(big.Float).Abs(w.loss)
-	if ls.Cmp(one) < 0 {
+	ls := new(big.Float).Abs(w.loss) // relative: the loss can be 1e-300 or 1e+200
+	if ls.Sign() == 0 {
 		ls = one
 	}
 	if e := relErr(res.Loss, w.loss, ls); e > tol {
@@ -82,6 +83,18 @@ func checkSolved(t *testing.T, in *instance.Instance, res *Result, w want) {
 			t.Errorf("%s: b[%d] = %s, want %s", in.Name, i, res.B[i].Text('g', 30), w.bias[i].Text('g', 30))
 		}
 	}
+	// ‖∇L‖ has units: with λ_W = 10^300 even W = 10^-200 gives a large
+	// λ_W W. Measure it against max(1, √(λ_W L), √(λ_H L)), the gradient
+	// size at which a relative change of the natural W or H scale would
+	// move L by order one.
+	gs := 0.0
+	for _, lam := range []*big.Rat{in.LambdaH, in.LambdaW} {
+		x := new(big.Float).SetPrec(res.Prec).Mul(ratF(res.Prec, lam), new(big.Float).Abs(w.loss))
+		if x.Sign() > 0 {
+			gs = math.Max(gs, log10Float(x)/2)
+		}
+	}
+	tol += gs
 	if e := log10Float(res.GradNorm); e > tol {
 		t.Errorf("%s: ‖∇L‖ = 1e%.1f", in.Name, e)
 	}
@@ -142,6 +155,10 @@ func TestDiagonalCovariance(t *testing.T) {
 		{"partial", "1", "0.5", 5}, // σ_3 = 1/3 < c = 1/2
 		{"d-lt-n", "0.1", "0.2", 2},
 		{"d-eq-1", "0.1", "0.2", 1},
+		{"tiny-c", "1e-300", "1e-300", 3}, // L ~ 1e-300 ≪ ‖Y‖²: the certificate must avoid cancellation
+		{"huge-c", "1e300", "1e300", 3},   // W* = 0 and λ_W‖W‖² must be negligible next to L
+		{"lopsided", "1e-20", "1e20", 4},  // c = 1, weights tiny, features huge
+		{"lopsided2", "1e20", "1e-20", 4}, // c = 1, weights huge, features tiny
 	} {
 		in := mkInstance(t, "diag-"+tc.name, targets, tc.lh, tc.lw, tc.d, "free", "")
 		res := solveOK(t, in, Settings{Digits: 50})
@@ -185,6 +202,36 @@ func TestDiagonalCovariance(t *testing.T) {
 // TestBiasNone: targets (2,0), (−2,0), (0,3) have the uncentered second
 // moment YYᵀ/M = diag(8/3, 3) (and a nonzero mean, so bias none differs
 // from free); with b ≡ 0 the problem splits into coordinates with those s.
+// TestScaleLaw: substituting H → tH, b → tb shows
+// L(W, tH, tb; tY, λ_H, λ_W) = t²·L(W, H, b; Y, λ_H, λ_W/t²), so the minimum
+// for targets tY is t² times the minimum for Y with λ_W/t², at the same
+// W Wᵀ. With t = 10^100 both problems are extreme (loss 10^200 times
+// smaller than ‖tY‖², resp. c = 10^-202).
+func TestScaleLaw(t *testing.T) {
+	base := [][]string{{"1.5", "-0.25"}, {"2", "0.5"}, {"-3/7", "1"}, {"0.2", "-2"}, {"4", "1"}}
+	scaled := make([][]string, len(base))
+	for i, row := range base {
+		scaled[i] = make([]string, len(row))
+		for j, x := range row {
+			r, _ := new(big.Rat).SetString(x)
+			scaled[i][j] = r.Mul(r, pow10Rat(100)).RatString()
+		}
+	}
+	a := solveOK(t, mkInstance(t, "scaled", scaled, "0.01", "0.03", 3, "free", ""), Settings{Digits: 50})
+	b := solveOK(t, mkInstance(t, "base", base, "0.01", "3e-202", 3, "free", ""), Settings{Digits: 50})
+	if !a.Converged || !b.Converged {
+		t.Fatalf("not converged: %s %v / %s %v", a.Stop, a.Notes, b.Stop, b.Notes)
+	}
+	t2 := new(big.Float).SetPrec(b.Prec).SetRat(pow10Rat(200))
+	lb := new(big.Float).SetPrec(b.Prec).Mul(b.Loss, t2)
+	if e := relErr(a.Loss, lb, lb); e > -45 {
+		t.Errorf("L(tY) = %s, t²·L(Y; λ_W/t²) = %s (1e%.1f)", a.Loss.Text('g', 30), lb.Text('g', 30), e)
+	}
+	if e := maxEntryErr(a.WW, b.WW, b.WW.FrobeniusNorm()); e > -45 {
+		t.Errorf("W Wᵀ differ by 1e%.1f", e)
+	}
+}
+
 func TestBiasNone(t *testing.T) {
 	in := mkInstance(t, "none-diag", [][]string{{"2", "0"}, {"-2", "0"}, {"0", "3"}}, "0.2", "0.3", 2, "none", "")
 	res := solveOK(t, in, Settings{Digits: 50})

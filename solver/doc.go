@@ -53,10 +53,12 @@
 // step; Result.History records log10 ‖∇φ‖ per step.
 //
 // Stopping: converged when ‖∇φ‖ ≤ 10^-(digits+8) and the next Newton step
-// would move VVᵀ by at most 10^-(digits+2)·max(‖VVᵀ‖_F, 1). DigitsReached is
+// would move VVᵀ by at most 10^-(digits+2)·max(‖VVᵀ‖_F, φ). DigitsReached is
 // −log10 of that last relative change (capped at digits): the distance
 // estimate of Newton's method, measured on the invariant WWᵀ so that steps
-// along the rotation orbit do not count.
+// along the rotation orbit do not count. The reference φ matters when
+// W* = 0 (c far above the targets' variance): WWᵀ must then be small
+// enough that λ_W‖W‖²/2 is below 10^-digits of L.
 //
 // Degenerate valleys. When the error bound fails (c exactly at an eigenvalue
 // of Σ: the objective is quartic along a direction leaving the optimum),

@@ -24,7 +24,7 @@ type stage2Result struct {
 	iterations int
 	stop       StopReason
 	converged  bool
-	digits     int     // estimated correct digits of VVᵀ (relative to max(‖VVᵀ‖, 1))
+	digits     int     // estimated correct digits of VVᵀ (see relChange)
 	logChange  float64 // log10 of the change in VVᵀ a further Newton step would make
 	linear     bool    // linear convergence was observed
 	history    []stepRecord
@@ -108,11 +108,20 @@ func (r *reduced) nuMin() float64 {
 	return nu
 }
 
-// relChange returns log10 of invariantChange(v, d) / max(‖VVᵀ‖_F, 1).
-func relChange(v, d *bigmat.Dense) float64 {
-	ref := new(bigmat.Dense).MulTrans(v, v).FrobeniusNorm()
-	lref := math.Max(log10Float(ref), 0)
-	return log10Float(invariantChange(v, d)) - lref
+// relChange returns log10 of invariantChange(pt.v, d) / max(‖VVᵀ‖_F, |φ|).
+// The reference is the invariant's own size, or, when that is small (W* = 0
+// in the trivial regime), the size of VVᵀ at which the ½‖V‖² term would
+// change φ by order one (‖V‖² ~ φ): so "digits of WWᵀ" are digits that
+// matter to L.
+// (With all targets' second moments zero, φ = ½‖V‖² and W* = 0 exactly;
+// the reference is then 1, the natural scale of V.)
+func (r *reduced) relChange(pt *point, d *bigmat.Dense) float64 {
+	ref := new(bigmat.Dense).MulTrans(pt.v, pt.v).FrobeniusNorm()
+	lref := math.Max(log10Float(ref), log10Float(pt.f))
+	if r.zeroData {
+		lref = math.Max(lref, 0)
+	}
+	return log10Float(invariantChange(pt.v, d)) - lref
 }
 
 // stage2 runs the Levenberg–Marquardt-damped Newton iteration on φ from v0
@@ -141,7 +150,7 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 			return nil, err
 		}
 		nu = nuUsed
-		out.logChange = relChange(pt.v, d)
+		out.logChange = r.relChange(pt, d)
 		if pt.gnorm.Cmp(gtol) <= 0 && out.logChange <= ctol {
 			out.stop, out.converged = StopConverged, true
 			break
@@ -232,6 +241,9 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 		lastStep = logStep
 		pt = next
 		lg := log10Float(pt.gnorm)
+		if math.IsInf(lg, -1) {
+			lg = -float64(r.prec) * math.Log10(2) // an exact zero: record the working precision's floor
+		}
 		out.history = append(out.history, stepRecord{
 			LogGrad: lg, LogStep: log10Float(step.FrobeniusNorm()), Damping: math.Log10(nu), Extrap: extrap,
 		})
@@ -245,7 +257,7 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 			if err != nil {
 				return nil, err
 			}
-			out.logChange = relChange(pt.v, d)
+			out.logChange = r.relChange(pt, d)
 			break
 		}
 	}

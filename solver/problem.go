@@ -43,6 +43,7 @@ type reduced struct {
 	a0         *big.Float // W = √a0 · V
 	sqrtA0     *big.Float
 	fScale     *big.Float // f = fScale · φ
+	zeroData   bool       // every S_k is zero (constant targets): φ = ½‖V‖²
 }
 
 // block is one term (w/2) tr((VVᵀ + ρI)⁻¹ S) of φ.
@@ -104,13 +105,14 @@ func newReduced(in *instance.Instance, lamH, lamW *big.Rat, prec uint) (*reduced
 		}
 	}
 	sigma0.Quo(sigma0, big.NewRat(int64(n), 1))
-	if sigma0.Sign() == 0 {
+	zeroData := sigma0.Sign() == 0
+	if zeroData {
 		sigma0.SetInt64(1)
 	}
 	// a0² = λ_H σ0 / λ_W.
 	a0sq := new(big.Rat).Mul(lamH, sigma0)
 	a0sq.Quo(a0sq, lamW)
-	r := &reduced{in: in, lamH: lamH, lamW: lamW, n: n, k: k, prec: prec}
+	r := &reduced{in: in, lamH: lamH, lamW: lamW, n: n, k: k, prec: prec, zeroData: zeroData}
 	r.a0 = newFloat(prec).SetRat(a0sq)
 	r.a0.Sqrt(r.a0)
 	r.sqrtA0 = newFloat(prec).Sqrt(r.a0)
@@ -131,9 +133,9 @@ func newReduced(in *instance.Instance, lamH, lamW *big.Rat, prec uint) (*reduced
 		blk.w64, _ = blk.w.Float64()
 		blk.rho64, _ = blk.rho.Float64()
 		blk.s64 = blk.s.Float64s()
-		if math.IsInf(blk.rho64, 0) || blk.rho64 == 0 {
-			return nil, fmt.Errorf("%w: the scaled shift ρ = %s is outside the float64 range of stage 1", ErrTooLarge, blk.rho.Text('g', 6))
-		}
+		// Stage 1 only needs a float64 stand-in for ρ; the exact value is
+		// used from stage 2 on.
+		blk.rho64 = math.Min(math.Max(blk.rho64, 1e-290), 1e290)
 		r.blocks = append(r.blocks, blk)
 	}
 	return r, nil

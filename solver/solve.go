@@ -93,7 +93,8 @@ type TrendPoint struct {
 }
 
 // Result is a solution of the UFM problem and its certificate. Every
-// high-precision number is at precision Prec = bigmat.Bits(Digits).
+// high-precision number is at precision Prec: bigmat.Bits(Digits), or more
+// when the certificate needed it (a loss far below the targets' scale).
 type Result struct {
 	Digits int
 	Prec   uint
@@ -184,6 +185,7 @@ func (res *Result) setCertificate(c *certificate) {
 	res.W, res.H, res.B = c.w, c.h, c.b
 	res.WW, res.Predictions, res.FeatureGram = c.ww, c.pred, c.featureGram
 	res.Loss, res.GradNorm = c.loss, c.gradNorm
+	res.Prec = c.prec
 	res.Notes = append(res.Notes, c.notes...)
 }
 
@@ -204,7 +206,7 @@ func solveRegular(in *instance.Instance, s Settings, prec uint, deadline time.Ti
 	res.Stop, res.Converged, res.DigitsReached = c.s2.stop, c.s2.converged, c.s2.digits
 	res.History = historyOf(c.s2)
 	res.Notes = append(res.Notes, c.s2.notes...)
-	cert := certify(in, c.wp, in.LambdaH, prec)
+	cert := certifyAccurate(in, c.wp, in.LambdaH, prec)
 	res.setCertificate(cert)
 	// Consistency of the reduction: L at the certificate equals λ_W a0 φ(V).
 	fr := newFloat(prec).Mul(c.red.fScale, c.s2.pt.f)
@@ -269,7 +271,7 @@ func solveUnattained(in *instance.Instance, s Settings, prec uint, deadline time
 		res.Iterations += c.s2.iterations
 		res.Stage1Iterations += c.s1.iterations
 		allConverged = allConverged && c.s2.converged
-		cert := certify(in, c.wp, lamH, prec)
+		cert := certifyAccurate(in, c.wp, lamH, prec)
 		res.Trend = append(res.Trend, TrendPoint{
 			LambdaH: newFloat(prec).SetRat(lamH), LambdaW: newFloat(prec).SetRat(lamW),
 			Loss: cert.loss, WNorm: cert.wNorm, HNorm: cert.hNorm, Converged: c.s2.converged,

@@ -86,11 +86,11 @@ func newSolveJSON(in *instance.Instance, r *solver.Result) solveJSON {
 	if out.GradientHistory == nil {
 		out.GradientHistory = []float64{}
 	}
-	switch {
-	case r.FeatureGram == nil:
-		out.Notes = append(out.Notes, "feature_gram omitted: not computed for this M")
-	case in.M() > maxJSONGram:
-		out.Notes = append(out.Notes, fmt.Sprintf("feature_gram omitted: M = %d > %d (its trace is %s)", in.M(), maxJSONGram, bigmat.Text(r.FeatureGram.Trace(), dg)))
+	switch _, trace := gramHead(r, 0, 0); {
+	case trace == nil:
+		out.Notes = append(out.Notes, "feature_gram omitted: H was not materialized")
+	case in.M() > maxJSONGram || r.FeatureGram == nil:
+		out.Notes = append(out.Notes, fmt.Sprintf("feature_gram omitted: M = %d > %d (its trace is %s)", in.M(), maxJSONGram, bigmat.Text(trace, dg)))
 	default:
 		out.FeatureGram = r.FeatureGram.Rows(dg)
 	}
@@ -197,11 +197,11 @@ func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 	cols := min(humanColumns, in.M())
 	fmt.Fprintf(w, "Predictions W H + b 1ᵀ (n×M = %d×%d; first %d columns):\n", in.N(), in.M(), cols)
 	writeMatrix(w, r.Predictions.Slice(0, in.N(), 0, cols), matrixDigits)
-	if r.FeatureGram != nil {
-		rows := min(3, in.M())
+	rows := min(3, in.M())
+	if head, trace := gramHead(r, rows, cols); trace != nil {
 		fmt.Fprintf(w, "\nFeature Gram HᵀH: %d×%d, trace %s; first %d rows, %d columns:\n",
-			in.M(), in.M(), bigmat.Text(r.FeatureGram.Trace(), matrixDigits), rows, cols)
-		writeMatrix(w, r.FeatureGram.Slice(0, rows, 0, cols), matrixDigits)
+			in.M(), in.M(), bigmat.Text(trace, matrixDigits), rows, cols)
+		writeMatrix(w, head, matrixDigits)
 	}
 	if len(r.Trend) > 0 {
 		fmt.Fprintln(w, "\nTrend (minimizers of the problem with the λ's shown; loss with the instance's λ's):")
@@ -217,4 +217,31 @@ func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 			fmt.Fprintf(w, "  - %s\n", n)
 		}
 	}
+}
+
+// gramHead returns the leading rows×cols block of the feature Gram HᵀH and
+// its trace, from r.FeatureGram or, when the solver did not form the M×M
+// matrix, from H itself (nil, nil if neither is available).
+func gramHead(r *solver.Result, rows, cols int) (*bigmat.Dense, *big.Float) {
+	if r.FeatureGram != nil {
+		return r.FeatureGram.Slice(0, rows, 0, cols), r.FeatureGram.Trace()
+	}
+	if r.H == nil {
+		return nil, nil
+	}
+	d, _ := r.H.Dims()
+	head := bigmat.New(rows, cols, r.Prec)
+	var t big.Float
+	t.SetPrec(r.Prec)
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			e := head.At(i, j)
+			for k := 0; k < d; k++ {
+				t.Mul(r.H.At(k, i), r.H.At(k, j))
+				e.Add(e, &t)
+			}
+		}
+	}
+	trace := r.H.FrobeniusNorm()
+	return head, trace.Mul(trace, trace)
 }

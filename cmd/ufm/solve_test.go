@@ -159,6 +159,18 @@ func TestSolveLargeM(t *testing.T) {
 	if len(doc["predictions"].([]any)[0].([]any)) != 201 {
 		t.Errorf("JSON predictions must be complete")
 	}
+	// Beyond solver.MaxGramSamples the solver does not form HᵀH; the human
+	// report still shows its trace and first rows (from H).
+	rows = rows[:0]
+	for i := 0; i < solver.MaxGramSamples+1; i++ {
+		rows = append(rows, fmt.Sprintf(`["%d/7","%d/11"]`, (i*37)%23-11, (i*53)%19-9))
+	}
+	p = writeFile(t, "mbig.json", `{"name":"mbig","targets":[`+strings.Join(rows, ",")+`],"lambda_h":"0.1","lambda_w":"0.2","d":3}`)
+	code, out, errs := runCmd(t, "solve", p, "--digits", "20")
+	want := fmt.Sprintf("Feature Gram HᵀH: %d×%d, trace", solver.MaxGramSamples+1, solver.MaxGramSamples+1)
+	if code != exitOK || !strings.Contains(out, want) {
+		t.Errorf("M = %d: exit %d, stderr %q, report lacks %q", solver.MaxGramSamples+1, code, errs, want)
+	}
 }
 
 // agreeDigits returns the number of decimal digits to which a and b agree

@@ -1,0 +1,96 @@
+package solver
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"ufm/internal/bigmat"
+)
+
+// benchTargets returns M rows of n decimal strings with two decimals,
+// uniform in [-10, 10], from a fixed seed.
+func benchTargets(n, m int, seed uint64) [][]string {
+	rng := rand.New(rand.NewPCG(seed, 3))
+	rows := make([][]string, m)
+	for i := range rows {
+		rows[i] = make([]string, n)
+		for j := range rows[i] {
+			rows[i][j] = fmt.Sprintf("%.2f", rng.Float64()*20-10)
+		}
+	}
+	return rows
+}
+
+func benchSolve(b *testing.B, n, d, m, digits int) {
+	in := mkInstance(b, "bench", benchTargets(n, m, 1), "0.01", "0.03", d, "free", "")
+	b.ResetTimer()
+	var res *Result
+	for i := 0; i < b.N; i++ {
+		var err error
+		res, err = Solve(in, Settings{Digits: digits})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if !res.Converged {
+		b.Fatalf("n=%d d=%d M=%d: %s", n, d, m, res.Stop)
+	}
+	b.ReportMetric(float64(res.Iterations), "newton-iters")
+	b.ReportMetric(float64(res.Stage1Iterations), "bfgs-iters")
+}
+
+// BenchmarkSolve: the typical instance (n = 3, d = 8, M = 20) at 50, 100
+// and 200 digits.
+func BenchmarkSolve(b *testing.B) {
+	for _, digits := range []int{50, 100, 200} {
+		b.Run(fmt.Sprintf("n3-d8-M20/digits=%d", digits), func(b *testing.B) { benchSolve(b, 3, 8, 20, digits) })
+	}
+}
+
+// BenchmarkSolveSize: growth with M (the iteration cost does not depend on
+// M, the certificate does) and with n, d (n·min(n,d) unknowns).
+func BenchmarkSolveSize(b *testing.B) {
+	for _, c := range []struct{ n, d, m int }{
+		{3, 8, 200}, {3, 8, 2000}, {5, 12, 40}, {8, 8, 40}, {12, 12, 40},
+	} {
+		b.Run(fmt.Sprintf("n%d-d%d-M%d/digits=50", c.n, c.d, c.m), func(b *testing.B) { benchSolve(b, c.n, c.d, c.m, 50) })
+	}
+}
+
+// BenchmarkStage1: the float64 BFGS multistart alone (8 starts) on the
+// typical instance.
+func BenchmarkStage1(b *testing.B) {
+	in := mkInstance(b, "bench", benchTargets(3, 20, 1), "0.01", "0.03", 8, "free", "")
+	red, err := newReduced(in, in.LambdaH, in.LambdaW, bigmat.Bits(50))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		red.stage1(DefaultStarts, 1, time.Now().Add(time.Minute))
+	}
+}
+
+// BenchmarkNewtonIteration: one Hessian, Cholesky step and evaluation of
+// stage 2 at 50 and 200 digits on the typical instance.
+func BenchmarkNewtonIteration(b *testing.B) {
+	in := mkInstance(b, "bench", benchTargets(3, 20, 1), "0.01", "0.03", 8, "free", "")
+	for _, digits := range []int{50, 200} {
+		b.Run(fmt.Sprintf("digits=%d", digits), func(b *testing.B) {
+			red, err := newReduced(in, in.LambdaH, in.LambdaW, bigmat.Bits(digits))
+			if err != nil {
+				b.Fatal(err)
+			}
+			v := randDense(red.n, red.k, red.prec, 5)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				pt, _ := red.eval(v)
+				d, _, _ := red.lmStep(red.hessian(pt), pt.g, red.nuFor(pt))
+				_, _ = red.eval(new(bigmat.Dense).Add(v, d))
+			}
+		})
+	}
+}
