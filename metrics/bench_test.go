@@ -71,7 +71,8 @@ func BenchmarkStreaming(b *testing.B) {
 }
 
 // TestWriteBenchFiles writes the benchmark arrays as .npy files into
-// $UFM_METRICS_BENCH_DIR (skipped when unset) together with this
+// $UFM_METRICS_BENCH_DIR (skipped when unset; UFM_METRICS_BENCH_SHAPE=MxDxN
+// changes the default 100000x256x8) together with this
 // package's NRC1/NRC2 and the time of Compute (best of 3, loading
 // excluded) in go.json, for testdata/bench_numpy.py to compare against:
 //
@@ -88,26 +89,35 @@ func TestWriteBenchFiles(t *testing.T) {
 			t.Fatalf("UFM_METRICS_BENCH_SHAPE=%q: want MxDxN", s)
 		}
 	}
-	h, w, y := benchData(M, d, n)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	hm, wm, ym := mustMatrix(t, M, d, h), mustMatrix(t, n, d, w), mustMatrix(t, M, n, y)
-	for name, m := range map[string]*Matrix{"features.npy": hm, "weights.npy": wm, "targets.npy": ym} {
-		if err := WriteNPYFile(filepath.Join(dir, name), m, Float64, false); err != nil {
-			t.Fatal(err)
+	// Files already there (from an earlier run) are reused, so that Go
+	// and numpy can be timed alternately on the same data.
+	if _, err := os.Stat(filepath.Join(dir, "targets.npy")); err != nil {
+		h, w, y := benchData(M, d, n)
+		hm, wm, ym := mustMatrix(t, M, d, h), mustMatrix(t, n, d, w), mustMatrix(t, M, n, y)
+		for name, m := range map[string]*Matrix{"features.npy": hm, "weights.npy": wm, "targets.npy": ym} {
+			if err := WriteNPYFile(filepath.Join(dir, name), m, Float64, false); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	// Time what the numpy script times: from arrays in memory.
-	hf, err := ReadNPYFile(filepath.Join(dir, "features.npy"))
-	if err != nil {
-		t.Fatal(err)
+	var in [3]*Matrix
+	for k, name := range []string{"features.npy", "weights.npy", "targets.npy"} {
+		m, err := ReadNPYFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in[k] = m
 	}
 	var best time.Duration
 	var r *Result
+	var err error
 	for k := 0; k < 3; k++ {
 		t0 := time.Now()
-		if r, err = Compute(hf, wm, ym, Options{EVRCount: -1}); err != nil {
+		if r, err = Compute(in[0], in[1], in[2], Options{EVRCount: -1}); err != nil {
 			t.Fatal(err)
 		}
 		if dt := time.Since(t0); k == 0 || dt < best {

@@ -262,26 +262,32 @@ func (k *kahan) sum() float64 { return k.s + k.c }
 func (s *stream) moments(center bool) (mean, cov []float64, maxNorm float64, err error) {
 	d := s.cols
 	sums := make([][]kahan, s.workers)
+	blockSums := make([][]float64, s.workers)
 	norms := make([]float64, s.workers)
 	err = s.run(func(k, i0, i1 int, buf []float64) error {
 		if sums[k] == nil {
 			sums[k] = make([]kahan, d)
+			blockSums[k] = make([]float64, d)
 		}
 		if i, bad := firstBad(buf); bad {
 			return fmt.Errorf("%s: non-finite value %v at row %d, column %d (counting from 0)", s.name, buf[i], i0+i/d, i%d)
 		}
+		bs := blockSums[k]
+		clear(bs)
 		for r := 0; r < i1-i0; r++ {
 			row := buf[r*d : (r+1)*d]
 			norms[k] = math.Max(norms[k], norm2(row))
+			if center {
+				for j, v := range row {
+					bs[j] += v
+				}
+			}
 		}
 		if center {
-			// Block sums first, then one compensated addition per block.
-			for j := 0; j < d; j++ {
-				bs := 0.0
-				for r := 0; r < i1-i0; r++ {
-					bs += buf[r*d+j]
-				}
-				sums[k][j].add(bs)
+			// Plain sums within a block, one compensated addition per
+			// block: the error is that of 256 additions, not of M.
+			for j, v := range bs {
+				sums[k][j].add(v)
 			}
 		}
 		return nil
@@ -360,9 +366,15 @@ func (s *stream) moments(center bool) (mean, cov []float64, maxNorm float64, err
 	return mean, cov, maxNorm, nil
 }
 
-// norm2 returns the Euclidean norm of v without overflow.
+// norm2 returns the Euclidean norm of v: the square root of the dot
+// product, or the scaled BLAS norm when that over- or underflows.
 func norm2(v []float64) float64 {
-	return blas64.Nrm2(blas64.Vector{N: len(v), Inc: 1, Data: v})
+	x := blas64.Vector{N: len(v), Inc: 1, Data: v}
+	ss := blas64.Dot(x, x)
+	if ss > 0x1p-900 && ss < 0x1p900 {
+		return math.Sqrt(ss)
+	}
+	return blas64.Nrm2(x)
 }
 
 type residualSums struct {
@@ -374,7 +386,9 @@ type residualSums struct {
 // ‖x‖ ≤ zeroTol) it adds ‖x − U Uᵀx‖²/‖x‖² and ‖x − Q Qᵀx‖²/‖x‖². U = nil
 // means the projector is the identity (residual 0); Q = nil means W = 0
 // (projector 0, residual ratio 1). The residuals are formed directly, not
-// as 1 − ‖Px‖²/‖x‖², so values far below 1e-16 are accurate.
+// as 1 − ‖Px‖²/‖x‖², so values far below 1e-16 are accurate. Per row this
+// is n + rank W dot products and as many AXPYs of length d (BLAS level 1:
+// a level-3 call per block would start goroutines inside each worker).
 func (s *stream) residuals(mean []float64, U, Q *mat.Dense, zeroTol float64) (residualSums, error) {
 	d := s.cols
 	k1, r := 0, 0
@@ -385,70 +399,58 @@ func (s *stream) residuals(mean []float64, U, Q *mat.Dense, zeroTol float64) (re
 		_, r = Q.Dims()
 	}
 	p := k1 + r
-	basis := make([]float64, d*p) // [U Q], d×p
+	// basis holds the p basis vectors as rows: U's columns, then Q's.
+	basis := make([]float64, p*d)
 	for i := 0; i < d; i++ {
 		for c := 0; c < k1; c++ {
-			basis[i*p+c] = U.At(i, c)
+			basis[c*d+i] = U.At(i, c)
 		}
 		for c := 0; c < r; c++ {
-			basis[i*p+k1+c] = Q.At(i, c)
+			basis[(k1+c)*d+i] = Q.At(i, c)
 		}
 	}
-	B := blas64.General{Rows: d, Cols: p, Stride: p, Data: basis}
+	vec := func(v []float64) blas64.Vector { return blas64.Vector{N: d, Inc: 1, Data: v} }
 	parts := make([]residualSums, s.workers)
 	sum1 := make([]kahan, s.workers)
 	sum2 := make([]kahan, s.workers)
-	type scratch struct{ z, res1, res2 []float64 }
-	scr := make([]scratch, s.workers)
+	res := make([][]float64, s.workers)
+	coef := make([][]float64, s.workers)
+	// residualOf returns ‖x − Σ_c (b_c·x) b_c‖ over basis rows [c0, c1),
+	// using scratch for the residual.
+	residualOf := func(x, z, scratch []float64, c0, c1 int) float64 {
+		copy(scratch, x)
+		for c := c0; c < c1; c++ {
+			blas64.Axpy(-z[c], vec(basis[c*d:(c+1)*d]), vec(scratch))
+		}
+		return norm2(scratch)
+	}
 	err := s.run(func(k, i0, i1 int, buf []float64) error {
-		rows := i1 - i0
-		for i := 0; i < rows; i++ {
-			row := buf[i*d : (i+1)*d]
+		if res[k] == nil {
+			res[k] = make([]float64, d)
+			coef[k] = make([]float64, p)
+		}
+		z := coef[k]
+		for i := 0; i < i1-i0; i++ {
+			x := buf[i*d : (i+1)*d]
 			for j, m := range mean {
-				row[j] -= m
+				x[j] -= m
 			}
-		}
-		sc := &scr[k]
-		if sc.z == nil {
-			sc.z = make([]float64, blockRows*p)
-			sc.res1 = make([]float64, blockRows*d)
-			sc.res2 = make([]float64, blockRows*d)
-		}
-		z := sc.z[:rows*p]
-		var res1, res2 []float64
-		if p > 0 {
-			blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, blas64.General{Rows: rows, Cols: d, Stride: d, Data: buf}, B, 0,
-				blas64.General{Rows: rows, Cols: p, Stride: p, Data: z})
-		}
-		residual := func(out []float64, off, cols int) []float64 {
-			out = out[:rows*d]
-			copy(out, buf[:rows*d])
-			blas64.Gemm(blas.NoTrans, blas.Trans, -1,
-				blas64.General{Rows: rows, Cols: cols, Stride: p, Data: z[off:]},
-				blas64.General{Rows: d, Cols: cols, Stride: p, Data: basis[off:]}, 1,
-				blas64.General{Rows: rows, Cols: d, Stride: d, Data: out})
-			return out
-		}
-		if k1 > 0 {
-			res1 = residual(sc.res1, 0, k1)
-		}
-		if r > 0 && r < d {
-			res2 = residual(sc.res2, k1, r)
-		}
-		for i := 0; i < rows; i++ {
-			x := norm2(buf[i*d : (i+1)*d])
-			if x <= zeroTol {
+			nx := norm2(x)
+			if nx <= zeroTol {
 				parts[k].zero++
 				continue
 			}
-			if res1 != nil {
-				sum1[k].add(ratio(norm2(res1[i*d:(i+1)*d]), x))
+			for c := 0; c < p; c++ {
+				z[c] = blas64.Dot(vec(basis[c*d:(c+1)*d]), vec(x))
+			}
+			if k1 > 0 {
+				sum1[k].add(ratio(residualOf(x, z, res[k], 0, k1), nx))
 			}
 			switch {
 			case r == 0:
 				sum2[k].add(1)
-			case res2 != nil:
-				sum2[k].add(ratio(norm2(res2[i*d:(i+1)*d]), x))
+			case r < d:
+				sum2[k].add(ratio(residualOf(x, z, res[k], k1, p), nx))
 			}
 		}
 		return nil
