@@ -530,7 +530,7 @@ func TestSettingsDefaults(t *testing.T) {
 	in := loadTestdata(t, "nobias-2x4.json")
 	s := Settings{}.withDefaults(in)
 	if s.Digits != in.Digits || s.Starts != DefaultStarts || s.Seed != DefaultSeed ||
-		s.MaxIterations != DefaultMaxIterations || s.TimeLimit != DefaultTimeLimit {
+		s.MaxIterations != DefaultMaxIterations(in.Digits) || s.TimeLimit != DefaultTimeLimit {
 		t.Errorf("defaults: %+v", s)
 	}
 	res := solveOK(t, in, Settings{Digits: 20})

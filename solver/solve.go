@@ -17,7 +17,7 @@ type Settings struct {
 	Digits        int           // requested significant digits (0: the instance's)
 	Starts        int           // stage-1 random starts (default 8)
 	Seed          int64         // seed of the starts (default 1)
-	MaxIterations int           // stage-2 iteration budget (default 500)
+	MaxIterations int           // stage-2 iteration budget (default DefaultMaxIterations(digits))
 	TimeLimit     time.Duration // wall-clock budget of the whole solve (default 60s)
 }
 
@@ -25,9 +25,14 @@ type Settings struct {
 const (
 	DefaultStarts        = 8
 	DefaultSeed          = 1
-	DefaultMaxIterations = 500
 	DefaultTimeLimit     = 60 * time.Second
 )
+
+// DefaultMaxIterations is the stage-2 budget when Settings.MaxIterations
+// is 0: 250 + 3·digits. Quadratic convergence needs a handful of
+// iterations; the budget is for degenerate valleys, where convergence is
+// linear (about two iterations per digit, see doc.go).
+func DefaultMaxIterations(digits int) int { return 250 + 3*digits }
 
 func (s Settings) withDefaults(in *instance.Instance) Settings {
 	if s.Digits <= 0 {
@@ -43,7 +48,7 @@ func (s Settings) withDefaults(in *instance.Instance) Settings {
 		s.Seed = DefaultSeed
 	}
 	if s.MaxIterations <= 0 {
-		s.MaxIterations = DefaultMaxIterations
+		s.MaxIterations = DefaultMaxIterations(s.Digits)
 	}
 	if s.TimeLimit <= 0 {
 		s.TimeLimit = DefaultTimeLimit

@@ -110,7 +110,7 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	digits := fs.Int("digits", 0, "significant decimal digits (default: the instance's, else 50)")
 	starts := fs.Int("starts", solver.DefaultStarts, "random starts of the float64 stage")
 	seed := fs.Int64("seed", solver.DefaultSeed, "seed of the random starts (nonzero)")
-	maxIter := fs.Int("max-iterations", solver.DefaultMaxIterations, "budget of big-float Newton iterations")
+	maxIter := fs.Int("max-iterations", 0, "budget of big-float Newton iterations (default 250 + 3·digits)")
 	timeLimit := fs.Duration("time-limit", solver.DefaultTimeLimit, "wall-clock budget")
 	asJSON := fs.Bool("json", false, "print one JSON document")
 	pos, err := parseFlags(fs, args, stdout, synopsis)
@@ -128,8 +128,8 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "solve: --starts must be between 1 and 10000, got %d", *starts)
 	case *seed == 0:
 		return fail(stderr, "solve: --seed must be nonzero")
-	case *maxIter < 1 || *maxIter > 1000000:
-		return fail(stderr, "solve: --max-iterations must be between 1 and 1000000, got %d", *maxIter)
+	case *maxIter < 0 || *maxIter > 1000000:
+		return fail(stderr, "solve: --max-iterations must be between 1 and 1000000 (0: default), got %d", *maxIter)
 	case *timeLimit <= 0:
 		return fail(stderr, "solve: --time-limit must be positive, got %v", *timeLimit)
 	}

@@ -51,7 +51,7 @@ func TestSolveBadInputExit2(t *testing.T) {
 		{good, "--digits", "ten"},
 		{good, "--starts", "0"},
 		{good, "--seed", "0"},
-		{good, "--max-iterations", "0"},
+		{good, "--max-iterations", "-1"},
 		{good, "--time-limit", "0s"},
 		{huge},
 	} {
