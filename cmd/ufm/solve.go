@@ -173,7 +173,11 @@ func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 	if !r.Converged {
 		state = "NO"
 	}
-	fmt.Fprintf(w, "Stop: %s; converged: %s; about %d correct digits of W Wᵀ\n", r.Stop, state, r.DigitsReached)
+	if r.Stop == solver.StopUnattained {
+		fmt.Fprintf(w, "Stop: %s; converged: NO (L has no minimizer; see the trend)\n", r.Stop)
+	} else {
+		fmt.Fprintf(w, "Stop: %s; converged: %s; about %d correct digits of W Wᵀ\n", r.Stop, state, r.DigitsReached)
+	}
 	fmt.Fprintf(w, "Iterations: %d big-float Newton (after %d float64 BFGS), %s\n",
 		r.Iterations, r.Stage1Iterations, r.Duration.Round(time.Millisecond))
 	if len(r.History) > 0 {
