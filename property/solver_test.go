@@ -86,70 +86,77 @@ func agree(f *failures, in *instance.Instance, p *theory.Prediction, res *solver
 	}
 }
 
+// closedForm is the check of TestPropertyClosedForm on one instance: the
+// empty string when it holds, else what failed. It also returns the
+// solver's result (nil on a solver error).
+func closedForm(in *instance.Instance) (string, *solver.Result) {
+	var f failures
+	p := predict(in)
+	res, err := solve(in, 1)
+	if err != nil {
+		return "solver: " + err.Error(), nil
+	}
+	dg := in.Digits - margin
+	agree(&f, in, p, res, dg)
+	if !res.Converged && len(f) > 0 {
+		f.addf("the solver did not claim convergence (stop %s, %d digits reached)", res.Stop, res.DigitsReached)
+	}
+	if p.Regime != theory.Full {
+		return f.String(), res
+	}
+	tol := pow10(-dg, p.Prec)
+	m, err := nrcOf(in, res.W, res.H, in.Digits)
+	if err != nil {
+		f.addf("metrics: %v", err)
+		return f.String(), res
+	}
+	for _, q := range []struct {
+		name string
+		v    *big.Float
+	}{{"NRC1", m.NRC1}, {"NRC2", m.NRC2}, {"NRC3 (min over γ)", m.NRC3}} {
+		switch {
+		case q.v == nil:
+			f.addf("%s undefined in the full regime (%v)", q.name, m.Notes)
+		case q.v.Cmp(tol) > 0:
+			f.addf("%s = %s in the full regime", q.name, bigmat.Text(q.v, 6))
+		}
+	}
+	n3, err := nrc3At(res.WW, p.SigmaMatrix, p.C)
+	switch {
+	case err != nil:
+		f.addf("NRC3(c): %v", err)
+	case n3.Cmp(tol) > 0:
+		f.addf("NRC3(c) = %s in the full regime", bigmat.Text(n3, 6))
+	}
+	return f.String(), res
+}
+
 // TestPropertyClosedForm: with λ_H, λ_W > 0 the solver's optimum agrees
-// with the closed form to the working precision less margin digits, the
-// solver says it converged, and in the full regime NRC1 = NRC2 = 0 and
-// NRC3(c) = 0 at its point (below 10^-(digits − margin); being squared
-// distances they are ~10^-2·digits when the point is right).
+// with the closed form (loss, W Wᵀ, bias, predictions; each where THEORY
+// says it is determined) to the working precision less margin digits, and
+// in the full regime NRC1 = NRC2 = 0 and NRC3(c) = 0 at its point (below
+// 10^-(digits − margin); being squared distances they are ~10^-2·digits
+// when the point is right).
+//
+// The property is agreement, not the solver's own verdict: where the
+// solver stops without claiming convergence (a stalled or linear stop, or
+// a tie σ_d = σ_{d+1} at the cut-off where A* is not unique) its answer
+// must still agree; such stops are counted for the log.
 func TestPropertyClosedForm(t *testing.T) {
 	cfg := Small
-	// Where A* is not unique (a tie σ_d = σ_{d+1} at the cut-off with
-	// d < #{σ_j > c}) the minimizers form a manifold and the solver, whose
-	// stopping rule watches W Wᵀ, may stop without claiming convergence;
-	// there only the determined quantities are compared and the case is
-	// counted for the log.
 	unconverged := map[string]int{}
 	check(t, "solver optimum = closed form; NRC1 = NRC2 = NRC3(c) = 0 in the full regime", solverTrials, prop.ForAll(
 		func(c *Case) string {
-			in := c.In
-			var f failures
-			p := predict(in)
-			res, err := solve(in, 1)
-			if err != nil {
-				return "solver: " + err.Error()
+			msg, res := closedForm(c.In)
+			if res != nil && !res.Converged {
+				unconverged[string(res.Stop)]++
 			}
-			if !res.Converged {
-				if p.WWUnique {
-					f.addf("solver did not converge (stop %s, %d digits reached)", res.Stop, res.DigitsReached)
-				} else {
-					unconverged[string(res.Stop)]++
-				}
-			}
-			dg := in.Digits - margin
-			agree(&f, in, p, res, dg)
-			if p.Regime != theory.Full {
-				return f.String()
-			}
-			tol := pow10(-dg, p.Prec)
-			m, err := nrcOf(in, res.W, res.H, in.Digits)
-			if err != nil {
-				f.addf("metrics: %v", err)
-				return f.String()
-			}
-			for _, q := range []struct {
-				name string
-				v    *big.Float
-			}{{"NRC1", m.NRC1}, {"NRC2", m.NRC2}, {"NRC3 (min over γ)", m.NRC3}} {
-				switch {
-				case q.v == nil:
-					f.addf("%s undefined in the full regime (%v)", q.name, m.Notes)
-				case q.v.Cmp(tol) > 0:
-					f.addf("%s = %s in the full regime", q.name, bigmat.Text(q.v, 6))
-				}
-			}
-			n3, err := nrc3At(res.WW, p.SigmaMatrix, p.C)
-			switch {
-			case err != nil:
-				f.addf("NRC3(c): %v", err)
-			case n3.Cmp(tol) > 0:
-				f.addf("NRC3(c) = %s in the full regime", bigmat.Text(n3, 6))
-			}
-			return f.String()
+			return msg
 		},
 		Instances(cfg),
 	))
 	if len(unconverged) > 0 {
-		t.Logf("instances with a non-unique A* (tie at the cut-off) where the solver did not claim convergence, by stop reason (shrinking included): %v", unconverged)
+		t.Logf("solves without a claim of convergence, by stop reason (shrinking steps included): %v", unconverged)
 	}
 }
 
