@@ -121,6 +121,10 @@ func closedForm(in *instance.Instance) (string, *solver.Result) {
 			f.addf("%s = %s in the full regime", q.name, bigmat.Text(q.v, 6))
 		}
 	}
+	// Unless Σ ∝ I (NRC3 flat in γ), the minimizing γ is c.
+	if m.NRC3Gamma != nil && !m.NRC3Flat && !within(m.NRC3Gamma, p.C, p.Sigma[p.N-1], dg) {
+		f.addf("NRC3's argmin γ = %s, want c = %s", bigmat.Text(m.NRC3Gamma, 12), bigmat.Text(p.C, 12))
+	}
 	n3, err := nrc3At(res.WW, p.SigmaMatrix, p.C)
 	switch {
 	case err != nil:
@@ -136,7 +140,8 @@ func closedForm(in *instance.Instance) (string, *solver.Result) {
 // says it is determined) to the working precision less margin digits, and
 // in the full regime NRC1 = NRC2 = 0 and NRC3(c) = 0 at its point (below
 // 10^-(digits − margin); being squared distances they are ~10^-2·digits
-// when the point is right).
+// when the point is right), with metrics' minimizing γ equal to c (unless
+// Σ ∝ I, where NRC3(γ) is flat).
 //
 // The property is agreement, not the solver's own verdict: where the
 // solver stops without claiming convergence (a stalled or linear stop, or
