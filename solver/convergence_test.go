@@ -552,3 +552,28 @@ func TestTooLarge(t *testing.T) {
 		t.Errorf("n·k = 1600 unknowns: err = %v", err)
 	}
 }
+
+// TestExtremeScales: examples/full-4x10 with targets ×10^100, with
+// λ_H = λ_W = 10^-300 and with λ_H = λ_W = 10^300. References: the first
+// two minimal losses were computed with mpmath at 400 digits (eigsy of the
+// exact covariance, then the loss at the spectrum — an outside check, not
+// package theory); the third is W* = 0 by hand (c = 10^600 exceeds every
+// variance, so each 1-D problem has u* = 0) with L = tr Σ/2.
+func TestExtremeScales(t *testing.T) {
+	for _, tc := range []struct{ file, loss string }{
+		{"extreme-target-scale-4x10.json", "2.838256281711037488229808139718574767292890277963434292e+99"},
+		{"extreme-tiny-c-4x10.json", "2.006950263543190573440844577556991035776958807167417364e-299"},
+		{"extreme-huge-c-4x10.json", "55.384633984375"},
+	} {
+		in := loadTestdata(t, tc.file)
+		res := solveOK(t, in, Settings{Digits: 50})
+		if !res.Converged {
+			t.Errorf("%s: %s %v", tc.file, res.Stop, res.Notes)
+			continue
+		}
+		want := bf(res.Prec, tc.loss)
+		if e := relErr(res.Loss, want, want); e > -48 {
+			t.Errorf("%s: loss %s, want %s (1e%.1f)", tc.file, res.Loss.Text('g', 50), tc.loss, e)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -233,6 +234,51 @@ func TestSolveAgreesWithTheory(t *testing.T) {
 			if a := agreeDigits(t, res.B[i].Text('g', 60), p.BiasStar[i].Text('g', 60), 1); a < 45 {
 				t.Errorf("%s: b[%d] agrees to %.1f digits", name, i, a)
 			}
+		}
+	}
+}
+
+// TestSolveAgreesWithTheoryRandom: the same cross-check on seeded random
+// instances (n ≤ 4, d ≤ 6, M ≤ 9, λ's over four decades, bias free and
+// none), at 30 digits, to 27 digits.
+func TestSolveAgreesWithTheoryRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2024, 11))
+	for it := 0; it < 30; it++ {
+		n, d, m := 1+rng.IntN(4), 1+rng.IntN(6), 2+rng.IntN(8)
+		targets := make([][]*big.Rat, m)
+		for i := range targets {
+			targets[i] = make([]*big.Rat, n)
+			for j := range targets[i] {
+				targets[i][j] = big.NewRat(int64(rng.IntN(1001)-500), 100)
+			}
+		}
+		lam := func() *big.Rat { return new(big.Rat).SetFloat64(math.Pow(10, rng.Float64()*4-3)) }
+		in := &instance.Instance{Name: fmt.Sprintf("random-%d", it), Targets: targets, LambdaH: lam(), LambdaW: lam(), D: d, Digits: 30}
+		if rng.IntN(3) == 0 {
+			in.Bias = instance.BiasNone
+		}
+		res, err := solver.Solve(in, solver.Settings{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := theory.Predict(in, 30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Converged {
+			t.Errorf("%s: %s", in.Name, res.Stop)
+			continue
+		}
+		ls, _ := p.MinLoss.Float64()
+		a := agreeDigits(t, res.Loss.Text('g', 40), p.MinLoss.Text('g', 40), math.Abs(ls))
+		ws, _ := p.WW.MaxAbs().Float64()
+		for i, row := range p.WW.Rows(40) {
+			for j, x := range row {
+				a = math.Min(a, agreeDigits(t, res.WW.Rows(40)[i][j], x, ws))
+			}
+		}
+		if a < 27 {
+			t.Errorf("%s (n=%d d=%d M=%d %s, regime %s): agreement %.1f digits", in.Name, n, d, m, in.Bias, p.Regime, a)
 		}
 	}
 }
