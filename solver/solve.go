@@ -23,9 +23,9 @@ type Settings struct {
 
 // Defaults of Settings.
 const (
-	DefaultStarts        = 8
-	DefaultSeed          = 1
-	DefaultTimeLimit     = 60 * time.Second
+	DefaultStarts    = 8
+	DefaultSeed      = 1
+	DefaultTimeLimit = 60 * time.Second
 )
 
 // DefaultMaxIterations is the stage-2 budget when Settings.MaxIterations
