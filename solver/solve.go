@@ -60,10 +60,11 @@ func (s Settings) withDefaults(in *instance.Instance) Settings {
 type StopReason string
 
 const (
-	// StopConverged: the gradient of the reduced objective fell below
-	// 10^-(digits+8) in scaled units (or progress stopped at the working
-	// precision's noise floor with a further Newton step moving WWᵀ by
-	// less than 10^-digits). Converged is true.
+	// StopConverged: the gradient of the scaled reduced objective φ is below
+	// 10^-(digits+8) and a further Newton step would move W Wᵀ by less than
+	// 10^-(digits+2) of its scale (doc.go), or progress stopped at the
+	// working precision's noise floor with that estimate already below
+	// 10^-digits. Converged is true.
 	StopConverged StopReason = "converged"
 	// StopIterationLimit: Settings.MaxIterations stage-2 iterations were
 	// spent without converging.
