@@ -3,7 +3,6 @@ package metrics
 import (
 	"errors"
 	"fmt"
-	"math"
 	"math/big"
 
 	"ufm/internal/bigmat"
@@ -392,17 +391,4 @@ func tenPow(e int, prec uint) *big.Float {
 // scaled returns x·s at x's precision.
 func scaled(x, s *big.Float) *big.Float {
 	return new(big.Float).SetPrec(max(x.Prec(), 64)).Mul(x, s)
-}
-
-// BigFloat64 rounds a big result to float64 for display; nil stays NaN-free
-// by returning ok = false.
-func BigFloat64(x *big.Float) (v float64, ok bool) {
-	if x == nil {
-		return 0, false
-	}
-	v, _ = x.Float64()
-	if math.IsInf(v, 0) {
-		return v, false
-	}
-	return v, true
 }

@@ -107,7 +107,7 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 	res.ZeroFeatures = sums.zero
 	if sums.zero == M {
 		res.FeaturesCollapsed = true
-		res.note("every %sfeature vector vanishes: the features collapsed to a point, so NRC1 and NRC2 are undefined (reported as 0) and there are no principal components", centeredWord(center))
+		res.note("every %sfeature vector vanishes: the features collapsed to a point, so NRC1 and NRC2 are undefined and there are no principal components", centeredWord(center))
 	} else {
 		res.NRC1 = clamp(sums.nrc1/float64(M), 0, 1)
 		res.NRC2 = clamp(sums.nrc2/float64(M), 0, 1)

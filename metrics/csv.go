@@ -15,22 +15,6 @@ import (
 	"ufm/internal/bigmat"
 )
 
-// The text format read by ReadCSV and ReadCSVBig:
-//
-//   - one row per line, LF or CRLF line ends, an optional UTF-8 byte order
-//     mark;
-//   - fields separated by commas if the first row holds a comma, otherwise
-//     by runs of spaces and tabs (the default of numpy.savetxt); spaces
-//     around comma-separated fields are ignored;
-//   - blank lines and lines whose first non-blank character is '#' (the
-//     header numpy.savetxt writes) are skipped;
-//   - the first row may be a header of column names: it is skipped if none
-//     of its fields is a number; a first row with some numeric and some
-//     non-numeric fields is an error, not a header;
-//   - every other row holds the same number of numbers (strconv.ParseFloat
-//     syntax); NaN, ±Inf and values beyond the float64 range are refused
-//     with their line, row and column.
-
 // MaxCSVLine is the longest line accepted, in bytes.
 const MaxCSVLine = 1 << 26
 
@@ -128,8 +112,22 @@ func cellError(name string, line, row, col int, field, what string) error {
 	return fmt.Errorf("%s: %s %q at line %d (row %d, column %d, counting from 0)", name, what, field, line, row, col)
 }
 
-// ReadCSV reads a matrix of float64 from text in the format described in
-// the package documentation; name labels the error messages.
+// ReadCSV reads a matrix of float64 from text; name labels the error
+// messages. The format:
+//
+//   - one row per line, LF or CRLF line ends, an optional UTF-8 byte order
+//     mark;
+//   - fields separated by commas if the first row holds a comma, otherwise
+//     by runs of spaces and tabs (the default of numpy.savetxt); spaces
+//     around comma-separated fields are ignored;
+//   - blank lines and lines whose first non-blank character is '#' (the
+//     header numpy.savetxt writes) are skipped;
+//   - the first row may be a header of column names: it is skipped if none
+//     of its fields is a number; a first row with some numeric and some
+//     non-numeric fields is an error, not a header;
+//   - every other row holds the same number of numbers (strconv.ParseFloat
+//     syntax); NaN, ±Inf and values beyond the float64 range are refused
+//     with their line, row and column.
 func ReadCSV(r io.Reader, name string) (*Matrix, error) {
 	var data []float64
 	rows, cols, err := scanCSV(r, name, func(line, row, col int, f string) error {
@@ -166,7 +164,9 @@ const MaxBigField = 10000
 
 // ReadCSVBig reads text as ReadCSV does, but converts each decimal field to
 // a big.Float of precision prec bits (one rounding, no detour through
-// float64), so solver output written with many digits keeps them.
+// float64), so solver output written with many digits keeps them. Values
+// beyond the float64 range are accepted; an exponent beyond big.Float's
+// range is refused, except that an underflow reads as 0, as in ReadCSV.
 func ReadCSVBig(r io.Reader, name string, prec uint) (*bigmat.Dense, error) {
 	var data []*big.Float
 	rows, cols, err := scanCSV(r, name, func(line, row, col int, f string) error {

@@ -18,8 +18,8 @@
 // Other dtypes and more than two dimensions are refused. ReadCSVFile reads
 // text: comma-separated, or whitespace-separated as numpy.savetxt writes
 // by default; '#' lines and blank lines are skipped; the first row may be
-// a header of names (skipped only if none of its fields is a number). See
-// csv.go for the exact rules. ReadCSVBig reads the same text into big
+// a header of names (skipped only if none of its fields is a number); see
+// ReadCSV for the exact rules. ReadCSVBig reads the same text into big
 // floats without a detour through float64.
 //
 // # Definitions (THEORY §4)

@@ -827,3 +827,55 @@ func TestLargeOffset(t *testing.T) {
 		t.Errorf("top-3 EVR sum %.17g", s)
 	}
 }
+
+// TestBigDegenerate: the big-float computation flags the same degenerate
+// cases as the float64 one, with nil values instead of numbers.
+func TestBigDegenerate(t *testing.T) {
+	prec := bigmat.Bits(20)
+	M, d, n := 4, 3, 2
+	same := bigmat.New(M, d, prec)
+	for i := 0; i < M; i++ {
+		for j := 0; j < d; j++ {
+			same.SetFloat64(i, j, float64(j+1)/10)
+		}
+	}
+	h := toBig(M, d, []float64{1, 0, 0, 0, 1, 0, -1, 0, 0, 0, -1, 0}, prec)
+	w := toBig(n, d, []float64{1, 0, 0, 0, 1, 0}, prec)
+	y := toBig(M, n, []float64{1, 0, 0, 2, 3, 1, 0, 0}, prec)
+	r, err := ComputeBig(same, w, y, 20, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.FeaturesCollapsed || r.NRC1 != nil || r.NRC2 != nil || len(r.EVR) != 0 || r.NRC3 == nil {
+		t.Errorf("collapsed: %+v", r)
+	}
+	r, err = ComputeBig(h, bigmat.New(n, d, prec), y, 20, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.NRC3 != nil || !strings.Contains(r.NRC3Undefined, "W = 0") || r.WeightsRank != 0 || f64(r.NRC2) != 1 {
+		t.Errorf("W = 0: %+v", r)
+	}
+	r, err = ComputeBig(h, w, bigmat.New(M, n, prec), 20, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.NRC3 != nil || !strings.Contains(r.NRC3Undefined, "constant") {
+		t.Errorf("Σ = 0: %+v", r)
+	}
+	// Features (±1, 0, 0), (0, ±1, 0) lie in span(e1, e2) = row space of W.
+	if r.NRC1 == nil || r.NRC1.Sign() != 0 || r.NRC2.Sign() != 0 {
+		t.Errorf("NRC1 %v NRC2 %v, want exactly 0", r.NRC1, r.NRC2)
+	}
+	if _, err := ComputeBig(h, w, y, 0, Options{}); err == nil {
+		t.Error("digits 0 accepted")
+	}
+	bad := h.Clone()
+	bad.At(2, 1).SetInf(false)
+	if _, err := ComputeBig(bad, w, y, 20, Options{}); err == nil || !strings.Contains(err.Error(), "features: non-finite value +Inf at row 2, column 1") {
+		t.Errorf("Inf: %v", err)
+	}
+	if _, err := ComputeBig(h, w, toBig(3, n, make([]float64, 3*n), prec), 20, Options{}); err == nil || !strings.Contains(err.Error(), "sample counts differ") {
+		t.Errorf("shapes: %v", err)
+	}
+}
