@@ -9,6 +9,10 @@ import (
 	"ufm/internal/bigmat"
 )
 
+// maxEscalations bounds how often stage 2 doubles its working precision
+// after stalling short of the requested digits.
+const maxEscalations = 3
+
 // stepRecord is one accepted stage-2 step.
 type stepRecord struct {
 	LogGrad float64 // log10 ‖∇φ‖ after the step
@@ -108,20 +112,40 @@ func (r *reduced) nuMin() float64 {
 	return nu
 }
 
-// relChange returns log10 of invariantChange(pt.v, d) / max(‖VVᵀ‖_F, |φ|).
-// The reference is the invariant's own size, or, when that is small (W* = 0
-// in the trivial regime), the size of VVᵀ at which the ½‖V‖² term would
-// change φ by order one (‖V‖² ~ φ): so "digits of WWᵀ" are digits that
-// matter to L.
-// (With all targets' second moments zero, φ = ½‖V‖² and W* = 0 exactly;
-// the reference is then 1, the natural scale of V.)
+// relChange returns log10 of invariantChange(pt.v, d) relative to the
+// scale of the invariant: min(max(‖VVᵀ‖_F, 1), |φ|). The first term is the
+// invariant's own size, or the natural unit a0 of WWᵀ when the optimum is
+// small; the cap |φ| matters only when φ ≪ 1 (c far above the targets'
+// variance, W* = 0): WWᵀ must then be small enough that λ_W‖W‖²/2 is
+// below 10^-digits of L. (With all targets' second moments zero, φ = ½‖V‖²
+// and W* = 0 exactly; the reference is then max(‖VVᵀ‖_F, 1).)
 func (r *reduced) relChange(pt *point, d *bigmat.Dense) float64 {
 	ref := new(bigmat.Dense).MulTrans(pt.v, pt.v).FrobeniusNorm()
-	lref := math.Max(log10Float(ref), log10Float(pt.f))
-	if r.zeroData {
-		lref = math.Max(lref, 0)
+	lref := math.Max(log10Float(ref), 0)
+	if !r.zeroData {
+		lref = math.Min(lref, log10Float(pt.f))
 	}
 	return log10Float(invariantChange(pt.v, d)) - lref
+}
+
+// fNoise bounds the rounding error of φ at pt: |φ|·2^(8−prec)·κ with
+// κ = (‖V‖²_F + ρ)/ρ ≥ cond(VVᵀ + ρI) for the smallest ρ, since B =
+// (VVᵀ + ρI)⁻¹ is formed by Cholesky. With tiny ρ (c ≪ σ) and a
+// rank-deficient V this is far above a few ulps of φ.
+func (r *reduced) fNoise(pt *point) *big.Float {
+	rho := r.blocks[0].rho
+	for _, b := range r.blocks[1:] {
+		if b.rho.Cmp(rho) < 0 {
+			rho = b.rho
+		}
+	}
+	kappa := pt.v.FrobeniusNorm()
+	kappa.Mul(kappa, kappa)
+	kappa.Add(kappa, rho)
+	kappa.Quo(kappa, rho)
+	n := newFloat(r.prec).SetMantExp(pt.f, 8-int(r.prec))
+	n.Abs(n)
+	return n.Mul(n, kappa)
 }
 
 // stage2 runs the Levenberg–Marquardt-damped Newton iteration on φ from v0
@@ -140,8 +164,49 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 	highPrec := bigmat.Bits(2 * digits)
 	armijo := newFloat(r.prec).SetFloat64(1e-4)
 	linearRun, sinceBest := 0, 0
-	lastStep := math.Inf(1)
+	lastStep, lastRatio := math.Inf(1), 0.0
 	bestG := log10Float(pt.gnorm)
+	// usePrec moves the iteration to a reduced problem at precision prec
+	// (rebuilt from the exact instance) at the current point.
+	usePrec := func(prec uint) error {
+		hr, err := newReduced(r.in, r.lamH, r.lamW, prec)
+		if err != nil {
+			return err
+		}
+		r = hr
+		if pt, err = r.eval(pt.v.Clone().SetPrec(prec)); err != nil {
+			return err
+		}
+		gtol.SetPrec(prec)
+		armijo.SetPrec(prec)
+		bestG, sinceBest, linearRun, lastStep, lastRatio = log10Float(pt.gnorm), 0, 0, math.Inf(1), 0
+		return nil
+	}
+	// escalate is called when progress stops: if the invariants are not yet
+	// accurate to the requested digits, the evaluation of φ has lost more
+	// digits than the guard digits cover (ill-conditioning: tiny c with a
+	// rank-deficient optimum, huge target ranges), and doubling the working
+	// precision lets Newton's method continue. At most maxEscalations times.
+	escalations := 0
+	escalate := func(why string) (bool, error) {
+		if escalations >= maxEscalations || time.Now().After(deadline) {
+			return false, nil
+		}
+		d, _, err := r.lmStep(r.hessian(pt), pt.g, r.nuFor(pt))
+		if err != nil {
+			return false, err
+		}
+		if r.relChange(pt, d) <= -float64(digits) {
+			return false, nil // accurate already: the caller stops at the noise floor
+		}
+		escalations++
+		old := r.prec
+		if err := usePrec(2 * old); err != nil {
+			return false, err
+		}
+		out.notes = append(out.notes, fmt.Sprintf("%s at %d bits before the requested digits were reached (an ill-conditioned evaluation): working precision raised to %d bits", why, old, r.prec))
+		return true, nil
+	}
 	for {
 		h := r.hessian(pt)
 		nu := r.nuFor(pt)
@@ -165,9 +230,7 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 		}
 		out.iterations++
 		gn, _ := pt.gnorm.Float64()
-		// f noise: a few hundred units in the last place of |φ|.
-		fnoise := newFloat(r.prec).SetMantExp(pt.f, 8-int(r.prec))
-		fnoise.Abs(fnoise)
+		fnoise := r.fNoise(pt)
 		var next *point
 		var step *bigmat.Dense
 		for attempt := 0; attempt < 60; attempt++ {
@@ -184,18 +247,31 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 			}
 		}
 		if next == nil {
+			raised, err := escalate("no damped Newton step decreased the objective")
+			if err != nil {
+				return nil, err
+			}
+			if raised {
+				continue
+			}
 			out.stop = StopStalled
 			out.notes = append(out.notes, "no damped Newton step decreased the objective: progress stopped at the working precision")
 			break
 		}
 		logStep := log10Float(step.FrobeniusNorm())
-		// Linear convergence: successive steps shrink by a roughly
-		// constant factor instead of squaring.
-		if logStep < -2 && logStep < lastStep && logStep-lastStep > -1 {
+		// Linear convergence: successive steps shrink by a steady factor
+		// (log ratio between −1 and −0.02, within 30% of the previous
+		// one) while the gradient keeps decreasing; steps wandering at the
+		// noise floor do not qualify.
+		ratio := logStep - lastStep
+		gradDown := log10Float(next.gnorm) < log10Float(pt.gnorm)-0.02
+		steady := linearRun == 0 || math.Abs(ratio-lastRatio) < 0.3*math.Abs(lastRatio)
+		if logStep < -2 && ratio < -0.02 && ratio > -1 && gradDown && steady {
 			linearRun++
 		} else {
 			linearRun = 0
 		}
+		lastRatio = ratio
 		extrap := false
 		if linearRun >= 3 {
 			if !out.linear {
@@ -206,18 +282,12 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 				// In a quartic valley the gradient is cubic in the
 				// distance, so the working precision bounds the
 				// attainable accuracy: double the digits.
-				hr, err := newReduced(r.in, r.lamH, r.lamW, highPrec)
-				if err != nil {
+				pt = next
+				if err := usePrec(highPrec); err != nil {
 					return nil, err
 				}
-				r = hr
-				if next, err = r.eval(next.v.Clone().SetPrec(r.prec)); err != nil {
-					return nil, err
-				}
-				gtol.SetPrec(r.prec)
-				armijo.SetPrec(r.prec)
+				next = pt
 				out.notes = append(out.notes, fmt.Sprintf("working precision raised to %d bits (%d digits) for the degenerate valley", r.prec, 2*digits+bigmat.GuardDigits))
-				linearRun = 0
 			} else if q := math.Pow(10, logStep-lastStep); q < 0.95 {
 				// Extrapolation: m·Δ with m = 1/(1−q) removes the
 				// error along the flat direction (exact for a zero of
@@ -250,6 +320,13 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 		if lg < bestG-0.2 {
 			bestG, sinceBest = lg, 0
 		} else if sinceBest++; sinceBest >= 10 {
+			raised, err := escalate("the gradient stopped decreasing")
+			if err != nil {
+				return nil, err
+			}
+			if raised {
+				continue
+			}
 			out.stop = StopStalled
 			out.notes = append(out.notes, "the gradient stopped decreasing (working precision's noise level)")
 			h := r.hessian(pt)
