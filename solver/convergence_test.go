@@ -577,3 +577,27 @@ func TestExtremeScales(t *testing.T) {
 		}
 	}
 }
+
+// TestSaddleEscape: V = 0 is a stationary point of the reduced objective
+// for every instance; when some direction is active it is a saddle (or a
+// maximum), and stage 2 must not report it as converged.
+func TestSaddleEscape(t *testing.T) {
+	in := loadTestdata(t, "full-3x8.json")
+	prec := bigmat.Bits(50)
+	red, err := newReduced(in, in.LambdaH, in.LambdaW, prec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := red.stage2(bigmat.New(red.n, red.k, prec), 50, 500, time.Now().Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := solveOK(t, in, Settings{Digits: 50})
+	got := new(big.Float).SetPrec(s2.red.prec).Mul(s2.red.fScale, s2.pt.f)
+	if !s2.converged || relErr(got, ref.Loss, ref.Loss) > -45 {
+		t.Errorf("from V = 0: %s after %d iterations, loss %s, want %s", s2.stop, s2.iterations, got.Text('g', 20), ref.Loss.Text('g', 20))
+	}
+	if !strings.Contains(strings.Join(s2.notes, " "), "saddle") {
+		t.Errorf("saddle not reported: %v", s2.notes)
+	}
+}

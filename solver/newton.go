@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/rand/v2"
 	"time"
 
 	"ufm/internal/bigmat"
@@ -12,6 +13,40 @@ import (
 // maxEscalations bounds how often stage 2 doubles its working precision
 // after stalling short of the requested digits.
 const maxEscalations = 3
+
+// maxRestarts bounds how often stage 2 perturbs a saddle point it reached.
+const maxRestarts = 3
+
+// secondOrder reports whether the Hessian h is positive semidefinite up to
+// τ = 2^(−prec/2)·max(1, max|h_ij|): Cholesky of h + τI succeeds. Null
+// directions (rotations, degenerate valleys) pass; a negative curvature
+// above τ (a saddle, e.g. V = 0 when some direction is active) fails.
+func (r *reduced) secondOrder(h *bigmat.Dense) bool {
+	tau := h.MaxAbs()
+	if tau.Cmp(big.NewFloat(1)) < 0 {
+		tau.SetInt64(1)
+	}
+	tau.SetMantExp(tau, -int(r.prec/2))
+	var ch bigmat.Cholesky
+	return ch.Factorize(new(bigmat.Dense).AddScaledIdentity(h, tau)) == nil
+}
+
+// perturb returns V plus a random matrix of Frobenius norm about
+// 10^-3·max(‖V‖_F, 1).
+func perturb(v *bigmat.Dense, rng *rand.Rand) *bigmat.Dense {
+	n, k := v.Dims()
+	scale, _ := v.FrobeniusNorm().Float64()
+	scale = 1e-3 * math.Max(scale, 1) / math.Sqrt(float64(n*k))
+	out := v.Clone()
+	var t big.Float
+	for i := 0; i < n; i++ {
+		for j := 0; j < k; j++ {
+			t.SetFloat64(scale * rng.NormFloat64())
+			out.At(i, j).Add(out.At(i, j), &t)
+		}
+	}
+	return out
+}
 
 // stepRecord is one accepted stage-2 step.
 type stepRecord struct {
@@ -70,10 +105,9 @@ func abs(x int) int {
 // matrix and the ν used.
 func (r *reduced) lmStep(h *bigmat.Dense, g *bigmat.Dense, nu float64) (*bigmat.Dense, float64, error) {
 	N := r.n * r.k
-	hmax, _ := h.MaxAbs().Float64()
 	rhs := vec(g)
 	rhs.Scale(newFloat(r.prec).SetInt64(-1), rhs)
-	for tries := 0; tries < 200; tries++ {
+	for tries := 0; tries < 400; tries++ {
 		nuF := newFloat(r.prec).SetFloat64(nu)
 		a := new(bigmat.Dense).AddScaledIdentity(h, nuF)
 		var ch bigmat.Cholesky
@@ -81,7 +115,10 @@ func (r *reduced) lmStep(h *bigmat.Dense, g *bigmat.Dense, nu float64) (*bigmat.
 			x := ch.SolveTo(new(bigmat.Dense), rhs)
 			return unvec(x, r.n, r.k), nu, nil
 		}
-		nu = math.Max(10*nu, 1e-8*math.Max(hmax, 1))
+		// Raise ν gently: just above the most negative eigenvalue is
+		// enough, and near a solution that is of the order of ‖∇φ‖ (the
+		// curvature along the rotation orbit away from stationarity).
+		nu = math.Max(10*nu, r.nuMin())
 	}
 	return nil, nu, fmt.Errorf("solver: Hessian of order %d could not be regularized", N)
 }
@@ -96,12 +133,13 @@ func invariantChange(v, d *bigmat.Dense) *big.Float {
 	return b.Sub(b, a).FrobeniusNorm()
 }
 
-// nuFor is the Levenberg–Marquardt damping at pt: ν = min(‖∇φ‖, 1),
-// floored at 2^(−prec/2) so that rounding noise in the gradient along the
-// Hessian's null space (the rotations V → VQ) cannot produce large steps.
-func (r *reduced) nuFor(pt *point) float64 {
+// nuFor is the Levenberg–Marquardt damping at pt: ν = μ·‖∇φ‖ (μ adapted
+// by the trust-region ratio, see stage2), floored at 2^(−prec/2) so that
+// rounding noise in the gradient along the Hessian's null space (the
+// rotations V → VQ) cannot produce large steps.
+func (r *reduced) nuFor(pt *point, mu float64) float64 {
 	gn, _ := pt.gnorm.Float64()
-	return math.Max(math.Min(gn, 1), r.nuMin())
+	return math.Max(mu*gn, r.nuMin())
 }
 
 func (r *reduced) nuMin() float64 {
@@ -162,24 +200,27 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 	gtol := pow10(-(digits + 8), r.prec)
 	ctol := -float64(digits + 2)
 	highPrec := bigmat.Bits(2 * digits)
-	armijo := newFloat(r.prec).SetFloat64(1e-4)
 	linearRun, sinceBest := 0, 0
 	lastStep, lastRatio := math.Inf(1), 0.0
-	bestG := log10Float(pt.gnorm)
+	bestG, bestF := log10Float(pt.gnorm), pt.f
+	ten := big.NewFloat(10)
+	mu := 1.0 // ν = μ‖∇φ‖; μ shrinks after good steps, grows after poor ones
 	// usePrec moves the iteration to a reduced problem at precision prec
 	// (rebuilt from the exact instance) at the current point.
-	usePrec := func(prec uint) error {
-		hr, err := newReduced(r.in, r.lamH, r.lamW, prec)
-		if err != nil {
-			return err
+	usePrec := func(prec uint, v *bigmat.Dense) error {
+		if prec != r.prec {
+			hr, err := newReduced(r.in, r.lamH, r.lamW, prec)
+			if err != nil {
+				return err
+			}
+			r = hr
 		}
-		r = hr
-		if pt, err = r.eval(pt.v.Clone().SetPrec(prec)); err != nil {
+		var err error
+		if pt, err = r.eval(v.Clone().SetPrec(prec)); err != nil {
 			return err
 		}
 		gtol.SetPrec(prec)
-		armijo.SetPrec(prec)
-		bestG, sinceBest, linearRun, lastStep, lastRatio = log10Float(pt.gnorm), 0, 0, math.Inf(1), 0
+		bestG, bestF, sinceBest, linearRun, lastStep, lastRatio = log10Float(pt.gnorm), pt.f, 0, 0, math.Inf(1), 0
 		return nil
 	}
 	// escalate is called when progress stops: if the invariants are not yet
@@ -187,12 +228,13 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 	// digits than the guard digits cover (ill-conditioning: tiny c with a
 	// rank-deficient optimum, huge target ranges), and doubling the working
 	// precision lets Newton's method continue. At most maxEscalations times.
-	escalations := 0
+	escalations, restarts := 0, 0
+	rng := rand.New(rand.NewPCG(uint64(r.n*1000+r.k), 0x73616464))
 	escalate := func(why string) (bool, error) {
 		if escalations >= maxEscalations || time.Now().After(deadline) {
 			return false, nil
 		}
-		d, _, err := r.lmStep(r.hessian(pt), pt.g, r.nuFor(pt))
+		d, _, err := r.lmStep(r.hessian(pt), pt.g, r.nuFor(pt, mu))
 		if err != nil {
 			return false, err
 		}
@@ -201,7 +243,7 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 		}
 		escalations++
 		old := r.prec
-		if err := usePrec(2 * old); err != nil {
+		if err := usePrec(2*old, pt.v); err != nil {
 			return false, err
 		}
 		out.notes = append(out.notes, fmt.Sprintf("%s at %d bits before the requested digits were reached (an ill-conditioned evaluation): working precision raised to %d bits", why, old, r.prec))
@@ -209,14 +251,30 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 	}
 	for {
 		h := r.hessian(pt)
-		nu := r.nuFor(pt)
+		nu := r.nuFor(pt, mu)
 		d, nuUsed, err := r.lmStep(h, pt.g, nu)
 		if err != nil {
 			return nil, err
 		}
+		if nuUsed > nu {
+			// The Hessian was indefinite beyond ν: remember the level.
+			if gn, _ := pt.gnorm.Float64(); gn > 0 {
+				mu = math.Min(math.Max(nuUsed/gn, mu), muMax)
+			}
+		}
 		nu = nuUsed
 		out.logChange = r.relChange(pt, d)
 		if pt.gnorm.Cmp(gtol) <= 0 && out.logChange <= ctol {
+			if !r.secondOrder(h) && restarts < maxRestarts {
+				// A stationary point with negative curvature (V = 0 is
+				// always stationary): perturb and descend.
+				restarts++
+				if err := usePrec(r.prec, perturb(pt.v, rng)); err != nil {
+					return nil, err
+				}
+				out.notes = append(out.notes, "reached a stationary point with negative curvature (a saddle): perturbed it and continued")
+				continue
+			}
 			out.stop, out.converged = StopConverged, true
 			break
 		}
@@ -235,13 +293,25 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 		var step *bigmat.Dense
 		for attempt := 0; attempt < 60; attempt++ {
 			if attempt > 0 {
-				nu = math.Max(4*nu, gn)
+				mu = math.Min(4*mu, muMax)
+				nu = math.Max(mu*gn, 4*nu)
 				if d, nu, err = r.lmStep(h, pt.g, nu); err != nil {
 					return nil, err
 				}
 			}
 			cand, err := r.eval(new(bigmat.Dense).Add(pt.v, d))
-			if err == nil && r.acceptable(pt, cand, d, armijo, fnoise) {
+			if err != nil {
+				continue
+			}
+			ok, ratio := r.acceptable(pt, cand, d, h, fnoise)
+			switch {
+			case math.IsNaN(ratio):
+			case ratio > 0.75:
+				mu = math.Max(mu/4, muMin)
+			case ratio < 0.25:
+				mu = math.Min(4*mu, muMax)
+			}
+			if ok {
 				next, step = cand, d
 				break
 			}
@@ -283,7 +353,7 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 				// distance, so the working precision bounds the
 				// attainable accuracy: double the digits.
 				pt = next
-				if err := usePrec(highPrec); err != nil {
+				if err := usePrec(highPrec, pt.v); err != nil {
 					return nil, err
 				}
 				next = pt
@@ -299,7 +369,7 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 				}
 				xs := new(bigmat.Dense).Scale(newFloat(r.prec).SetFloat64(m), step)
 				if xp, err := r.eval(new(bigmat.Dense).Add(pt.v, xs)); err == nil {
-					if dx, _, err := r.lmStep(r.hessian(xp), xp.g, r.nuFor(xp)); err == nil {
+					if dx, _, err := r.lmStep(r.hessian(xp), xp.g, r.nuFor(xp, mu)); err == nil {
 						if cp, err := r.eval(new(bigmat.Dense).Add(xp.v, dx)); err == nil && cp.gnorm.Cmp(next.gnorm) < 0 {
 							out.iterations++
 							next, step, extrap = cp, new(bigmat.Dense).Sub(cp.v, pt.v), true
@@ -317,8 +387,11 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 		out.history = append(out.history, stepRecord{
 			LogGrad: lg, LogStep: log10Float(step.FrobeniusNorm()), Damping: math.Log10(nu), Extrap: extrap,
 		})
-		if lg < bestG-0.2 {
-			bestG, sinceBest = lg, 0
+		fdrop := newFloat(r.prec).Sub(bestF, pt.f)
+		if lg < bestG-0.2 || fdrop.Cmp(newFloat(r.prec).Mul(fnoise, ten)) > 0 {
+			sinceBest = 0
+			bestG = math.Min(bestG, lg)
+			bestF = pt.f
 		} else if sinceBest++; sinceBest >= 10 {
 			raised, err := escalate("the gradient stopped decreasing")
 			if err != nil {
@@ -330,7 +403,7 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 			out.stop = StopStalled
 			out.notes = append(out.notes, "the gradient stopped decreasing (working precision's noise level)")
 			h := r.hessian(pt)
-			d, _, err := r.lmStep(h, pt.g, r.nuFor(pt))
+			d, _, err := r.lmStep(h, pt.g, r.nuFor(pt, mu))
 			if err != nil {
 				return nil, err
 			}
@@ -355,27 +428,44 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 	return out, nil
 }
 
-// acceptable is the step test: sufficient decrease of φ (Armijo with the
-// exact directional derivative gᵀΔ), or, where φ no longer resolves the
-// decrease (within a few ulps), a decrease of the gradient norm.
-func (r *reduced) acceptable(pt, cand *point, d *bigmat.Dense, armijo, fnoise *big.Float) bool {
+// Bounds of the damping multiplier μ (ν = μ‖∇φ‖). A positive lower bound
+// keeps the quadratic rate of Levenberg–Marquardt on non-isolated minima
+// (ν of the order of ‖∇φ‖); small μ lets poorly scaled problems take nearly
+// full Newton steps far from the solution.
+const (
+	muMin = 1e-8
+	muMax = 1e16
+)
+
+// acceptable is the step test of a trust-region method. With the model
+// decrease pred = −gᵀΔ − ½ΔᵀHΔ resolvable above φ's rounding noise, the
+// step is accepted when the actual decrease is at least 10^-4 of it, and
+// ratio = actual/pred is returned to adapt μ. Where φ no longer resolves
+// the decrease, the step is accepted if φ did not rise beyond the noise
+// and ‖∇φ‖ decreased; ratio is then NaN.
+func (r *reduced) acceptable(pt, cand *point, d, h *bigmat.Dense, fnoise *big.Float) (bool, float64) {
 	prec := r.prec
-	// gᵀΔ
-	dir := newFloat(prec)
-	var t big.Float
+	dv := vec(d)
+	hd := new(bigmat.Dense).Mul(h, dv)
+	pred := newFloat(prec)
+	var t, q big.Float
 	t.SetPrec(prec)
+	q.SetPrec(prec)
 	n, k := d.Dims()
 	for i := 0; i < n; i++ {
 		for j := 0; j < k; j++ {
 			t.Mul(pt.g.At(i, j), d.At(i, j))
-			dir.Add(dir, &t)
+			pred.Sub(pred, &t)
+			q.Mul(hd.At(i*k+j, 0), d.At(i, j))
+			q.SetMantExp(&q, -1)
+			pred.Sub(pred, &q)
 		}
 	}
-	bound := newFloat(prec).Mul(armijo, dir)
-	bound.Add(bound, pt.f)
-	if cand.f.Cmp(bound) <= 0 {
-		return true
+	actual := newFloat(prec).Sub(pt.f, cand.f)
+	if pred.Cmp(newFloat(prec).Mul(fnoise, big.NewFloat(10))) > 0 {
+		ratio, _ := new(big.Float).Quo(actual, pred).Float64()
+		return ratio > 1e-4, ratio
 	}
 	lim := newFloat(prec).Add(pt.f, fnoise)
-	return cand.f.Cmp(lim) <= 0 && cand.gnorm.Cmp(pt.gnorm) < 0
+	return cand.f.Cmp(lim) <= 0 && cand.gnorm.Cmp(pt.gnorm) < 0, math.NaN()
 }

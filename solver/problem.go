@@ -59,6 +59,9 @@ type block struct {
 // solver's reach (see MaxUnknowns); callers treat it as bad input.
 var ErrTooLarge = errors.New("solver: instance too large")
 
+// minRho64 is the smallest shift ρ stage 1 works with in float64.
+const minRho64 = 1e-7
+
 // MaxUnknowns bounds n·min(n, d), the number of unknowns of the reduced
 // problem: the Newton step factors a dense matrix of that order.
 const MaxUnknowns = 1024
@@ -134,8 +137,12 @@ func newReduced(in *instance.Instance, lamH, lamW *big.Rat, prec uint) (*reduced
 		blk.rho64, _ = blk.rho.Float64()
 		blk.s64 = blk.s.Float64s()
 		// Stage 1 only needs a float64 stand-in for ρ; the exact value is
-		// used from stage 2 on.
-		blk.rho64 = math.Min(math.Max(blk.rho64, 1e-290), 1e290)
+		// used from stage 2 on. Below ~1e-7, VVᵀ + ρI is numerically
+		// singular in float64 for rank-deficient V (and φ's inactive part,
+		// of size 1/ρ, swamps the rest), so stage 1 solves the problem
+		// with ρ raised to 1e-7: directions whose variance lies between the
+		// two thresholds are grown by stage 2 (see stage2's saddle check).
+		blk.rho64 = math.Min(math.Max(blk.rho64, minRho64), 1e290)
 		r.blocks = append(r.blocks, blk)
 	}
 	return r, nil

@@ -109,7 +109,13 @@ func (r *reduced) stage1(starts int, seed int64, deadline time.Time) stage1Resul
 		}
 	}
 	if best.v == nil {
+		// Every start failed (cannot happen for ρ64 > 0 short of
+		// overflow). V = 0 is a stationary point of φ, so never fall back
+		// to it: use a random point and let stage 2 descend.
 		best.v = make([]float64, N)
+		for i := range best.v {
+			best.v[i] = rng.NormFloat64() / math.Sqrt(float64(k))
+		}
 		best.f = r.phi64(best.v, nil)
 	}
 	return best
