@@ -204,7 +204,7 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 	lastStep, lastRatio := math.Inf(1), 0.0
 	bestG, bestF := log10Float(pt.gnorm), pt.f
 	ten := big.NewFloat(10)
-	mu := 1.0 // ν = μ‖∇φ‖; μ shrinks after good steps, grows after poor ones
+	mu := float64(muMin) // ν = μ‖∇φ‖; μ grows after poor steps, shrinks after good ones
 	// usePrec moves the iteration to a reduced problem at precision prec
 	// (rebuilt from the exact instance) at the current point.
 	usePrec := func(prec uint, v *bigmat.Dense) error {
@@ -428,12 +428,14 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 	return out, nil
 }
 
-// Bounds of the damping multiplier μ (ν = μ‖∇φ‖). A positive lower bound
-// keeps the quadratic rate of Levenberg–Marquardt on non-isolated minima
-// (ν of the order of ‖∇φ‖); small μ lets poorly scaled problems take nearly
-// full Newton steps far from the solution.
+// Bounds of the damping multiplier μ (ν = μ‖∇φ‖). μ ≥ 1 keeps ν above the
+// curvature along the rotation orbit away from stationarity (of the order
+// of ‖∇φ‖, often negative), so the Cholesky factorization rarely fails, and
+// ν ∝ ‖∇φ‖ is what gives Levenberg–Marquardt its quadratic rate on
+// non-isolated minima. μ grows after poor steps (trust-region ratio) and
+// shrinks back after good ones.
 const (
-	muMin = 1e-8
+	muMin = 1
 	muMax = 1e16
 )
 
