@@ -38,27 +38,40 @@
 // # Algorithm
 //
 // Stage 1 (float64): BFGS (gonum/optimize) on φ from Settings.Starts
-// seeded random starts (entries N(0, 1/k)); the lowest φ wins.
+// seeded random starts (entries N(0, 1/k)); the lowest φ wins. Shifts
+// ρ < 1e-7 are raised to 1e-7 here (VVᵀ + ρI is numerically singular in
+// float64 below that); stage 2 uses the exact ρ.
 //
 // Stage 2 (big.Float, precision bigmat.Bits(digits)): Newton's method
 // damped à la Levenberg–Marquardt, step (∇²φ + νI)Δ = −∇φ solved by
-// Cholesky, ν = min(‖∇φ‖, 1) floored at 2^(−prec/2), raised until the
-// matrix is positive definite and until the step passes an Armijo test on φ
-// (or, where φ no longer resolves the decrease, reduces ‖∇φ‖). The Hessian
-// is singular along the rotations V → VQ (and, at rank-deficient optima,
-// along more directions); the damping ν ∝ ‖∇φ‖ still gives quadratic
-// convergence to such non-isolated minima under a local error bound
-// (Yamashita–Fukushima; Li–Fukushima–Qi–Yamashita), which holds when every
-// inactive direction is strictly inactive. Digits roughly double per
-// step; Result.History records log10 ‖∇φ‖ per step.
+// Cholesky, ν = μ‖∇φ‖ floored at 2^(−prec/2), raised gently while the
+// matrix is not positive definite. Steps are accepted by the trust-region
+// ratio of actual to predicted decrease of φ (μ ≥ 1 grows after poor steps
+// and shrinks after good ones), or, where φ's rounding noise — bounded
+// through cond(VVᵀ + ρI) — hides the decrease, by a decrease of ‖∇φ‖. The
+// Hessian is singular along the rotations V → VQ (and, at rank-deficient
+// optima, along more directions); the damping ν ∝ ‖∇φ‖ still gives
+// quadratic convergence to such non-isolated minima under a local error
+// bound (Yamashita–Fukushima), which holds when every inactive direction
+// is strictly inactive. Digits roughly double per step; Result.History
+// records log10 ‖∇φ‖ per step.
 //
-// Stopping: converged when ‖∇φ‖ ≤ 10^-(digits+8) and the next Newton step
-// would move VVᵀ by at most 10^-(digits+2)·max(‖VVᵀ‖_F, φ). DigitsReached is
-// −log10 of that last relative change (capped at digits): the distance
-// estimate of Newton's method, measured on the invariant WWᵀ so that steps
-// along the rotation orbit do not count. The reference φ matters when
-// W* = 0 (c far above the targets' variance): WWᵀ must then be small
-// enough that λ_W‖W‖²/2 is below 10^-digits of L.
+// Stopping: converged when ‖∇φ‖ ≤ 10^-(digits+8), the next Newton step
+// would move VVᵀ by at most 10^-(digits+2) of min(max(‖VVᵀ‖_F, 1), φ), and
+// the Hessian is positive semidefinite up to 2^(−prec/2) (V = 0 is always
+// stationary; a saddle is perturbed, at most three times, and the iteration
+// goes on). DigitsReached is −log10 of that last relative change (capped
+// at digits): the distance estimate of Newton's method, measured on the
+// invariant WWᵀ so that steps along the rotation orbit do not count. The
+// reference φ matters when W* = 0 (c far above the targets' variance):
+// WWᵀ must then be small enough that λ_W‖W‖²/2 is below 10^-digits of L.
+//
+// Precision escalation. When progress stops (no acceptable step, or ten
+// steps without a decrease of φ or ‖∇φ‖) before the requested digits are
+// reached, the evaluation of φ has lost more digits than the guard digits
+// cover (tiny c with a rank-deficient optimum makes φ's evaluation
+// ill-conditioned like σ/c); stage 2 then doubles its working precision,
+// at most three times, and continues.
 //
 // Degenerate valleys. When the error bound fails (c exactly at an eigenvalue
 // of Σ: the objective is quartic along a direction leaving the optimum),
