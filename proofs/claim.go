@@ -1,0 +1,271 @@
+package proofs
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+	"math/rand/v2"
+	"regexp"
+	"sort"
+	"sync"
+	"time"
+
+	"ufm/internal/instance"
+)
+
+// Verdict is what a check concludes about one instance, or a run about a
+// claim.
+type Verdict string
+
+const (
+	Holds        Verdict = "holds"        // the claim holds on the instance (or every instance of a run)
+	Fails        Verdict = "fails"        // the instance refutes the claim
+	Inconclusive Verdict = "inconclusive" // the check could not decide (e.g. the solver did not converge)
+)
+
+// Outcome is the result of checking a claim on one instance.
+type Outcome struct {
+	Verdict Verdict
+	// Reason is one sentence: what was checked and, on failure, what broke.
+	Reason string
+	// Residual is the worst residual of the quantities the check expects
+	// to vanish, relative to their natural scale (documented per claim):
+	// exactly 0 for exact identities that held, nil when the check has no
+	// residual (a purely discrete decision).
+	Residual *big.Float
+	// Points counts the random points or sub-checks evaluated.
+	Points int
+	// Exact is true when every decision was made in exact rational
+	// arithmetic.
+	Exact bool
+	// BoundLog10 is log10 of the probability that a false identity passed
+	// all Points random points (Schwartz–Zippel); 0 when not applicable.
+	BoundLog10 float64
+}
+
+// GenOptions steer a claim's instance generator.
+type GenOptions struct {
+	// Outside asks the generator to leave the claim's hypotheses on purpose
+	// (for instance a zero λ, d < n, or a repeated eigenvalue), so that a
+	// search shows which hypothesis the claim needs.
+	Outside bool
+}
+
+// CheckConfig is the configuration of one check.
+type CheckConfig struct {
+	// Digits is the working accuracy (significant decimal digits) of
+	// high-precision checks and of the solver.
+	Digits int
+	// Seed seeds the random points of exact identity checks and the
+	// solver's random starts: a check is a deterministic function of the
+	// instance and the config.
+	Seed uint64
+	// Points is the number of random points per identity check (default 3).
+	Points int
+	// SolverTime bounds each solver call (default 30 s).
+	SolverTime time.Duration
+}
+
+func (c CheckConfig) withDefaults(claim *Claim) CheckConfig {
+	if c.Digits <= 0 {
+		c.Digits = claim.Digits
+		if c.Digits <= 0 {
+			c.Digits = 30
+		}
+	}
+	if c.Points <= 0 {
+		c.Points = 3
+	}
+	if c.SolverTime <= 0 {
+		c.SolverTime = 30 * time.Second
+	}
+	return c
+}
+
+// rng returns the check's random source.
+func (c CheckConfig) rng() *rand.Rand {
+	return rand.New(rand.NewPCG(c.Seed, 0x9e3779b97f4a7c15))
+}
+
+// Claim is one statement the tool can check and search counterexamples to.
+//
+// Generate draws an instance of the claim's hypotheses (or, with
+// GenOptions.Outside, deliberately outside them); InHypotheses decides
+// whether an instance satisfies the hypotheses; Check decides the claim on
+// one instance. Check must be a deterministic function of its arguments and
+// safe for concurrent use: the search runs trials in parallel and shrinks a
+// failure by re-checking smaller instances with the same config.
+type Claim struct {
+	Name       string // lower-case words joined by '-', unique in a registry
+	Source     string // paper section or "derived"
+	Statement  string // the claim in one paragraph, THEORY.md notation
+	Hypotheses string // when the claim is supposed to hold
+	Method     string // how Check decides, in a few words (table column)
+	// Expect is the verdict the claim is registered with: Holds for a
+	// theorem, Fails for a claim kept as a control (known to be false) or
+	// stated more strongly than it holds. `ufm proofs` exits 0 when every
+	// claim's verdict matches its Expect.
+	Expect Verdict
+	// Budget is the default number of search trials; Trials the default
+	// number of `ufm proofs` trials; Digits the default working digits.
+	Budget, Trials, Digits int
+
+	Generate     func(rng *rand.Rand, opts GenOptions) *instance.Instance
+	InHypotheses func(in *instance.Instance) (ok bool, why string)
+	Check        func(in *instance.Instance, cfg CheckConfig) Outcome
+}
+
+var namePattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// Validate reports what is missing or malformed in c.
+func (c *Claim) Validate() error {
+	switch {
+	case !namePattern.MatchString(c.Name):
+		return fmt.Errorf("claim name %q: use lower-case words joined by '-'", c.Name)
+	case c.Source == "" || c.Statement == "" || c.Hypotheses == "" || c.Method == "":
+		return fmt.Errorf("claim %s: Source, Statement, Hypotheses and Method are all required", c.Name)
+	case c.Generate == nil || c.Check == nil || c.InHypotheses == nil:
+		return fmt.Errorf("claim %s: Generate, InHypotheses and Check are all required", c.Name)
+	case c.Expect != Holds && c.Expect != Fails:
+		return fmt.Errorf("claim %s: Expect must be Holds or Fails", c.Name)
+	}
+	return nil
+}
+
+// Registry is a set of claims by name. The zero value is not usable; use
+// NewRegistry. A Registry is safe for concurrent use.
+type Registry struct {
+	mu     sync.RWMutex
+	byName map[string]*Claim
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{byName: map[string]*Claim{}} }
+
+// ErrDuplicate is returned by Register for a name already taken.
+var ErrDuplicate = errors.New("a claim of that name is already registered")
+
+// Register adds c (a copy of it) after validating it, filling the default
+// budgets (Budget 200, Trials 10, Digits 30) when they are zero.
+func (r *Registry) Register(c Claim) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if c.Budget <= 0 {
+		c.Budget = 200
+	}
+	if c.Trials <= 0 {
+		c.Trials = 10
+	}
+	if c.Digits <= 0 {
+		c.Digits = 30
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.byName[c.Name]; ok {
+		return fmt.Errorf("claim %s: %w", c.Name, ErrDuplicate)
+	}
+	r.byName[c.Name] = &c
+	return nil
+}
+
+// MustRegister is Register that panics on error (for package-level
+// registration of built-in claims).
+func (r *Registry) MustRegister(c Claim) {
+	if err := r.Register(c); err != nil {
+		panic(err)
+	}
+}
+
+// Lookup returns the claim of that name.
+func (r *Registry) Lookup(name string) (*Claim, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	c, ok := r.byName[name]
+	return c, ok
+}
+
+// Claims returns every claim in registration order of the built-in list
+// (see Builtin) followed by the others sorted by name.
+func (r *Registry) Claims() []*Claim {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]*Claim, 0, len(r.byName))
+	for _, c := range r.byName {
+		out = append(out, c)
+	}
+	rank := map[string]int{}
+	for i, name := range builtinOrder {
+		rank[name] = i
+	}
+	sort.Slice(out, func(i, j int) bool {
+		ri, oki := rank[out[i].Name]
+		rj, okj := rank[out[j].Name]
+		switch {
+		case oki && okj:
+			return ri < rj
+		case oki != okj:
+			return oki
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// Names returns the names of Claims().
+func (r *Registry) Names() []string {
+	var out []string
+	for _, c := range r.Claims() {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+// builtinOrder is the order `ufm claims` lists the built-in claims in.
+var builtinOrder = []string{
+	"r1-bias", "r2-push-through", "r3-reduced-objective", "r4-residual", "r5-balance", "r6-kkt",
+	"theorem", "landscape", "nocollapse-at-zero", "gram-free-at-zero",
+	"multitask-mse", "whitening", "full-collapse-all-positive",
+}
+
+var (
+	defaultOnce sync.Once
+	defaultReg  *Registry
+)
+
+// Default returns the process-wide registry: the built-in claims plus any
+// a program registered into it. The command line uses it.
+func Default() *Registry {
+	defaultOnce.Do(func() { defaultReg = Builtin() })
+	return defaultReg
+}
+
+// Builtin returns a fresh registry holding the built-in claims.
+func Builtin() *Registry {
+	r := NewRegistry()
+	for _, c := range builtinClaims() {
+		r.MustRegister(c)
+	}
+	return r
+}
+
+func builtinClaims() []Claim {
+	return []Claim{
+		r1Claim(), r2Claim(), r3Claim(), r4Claim(), r5Claim(), r6Claim(),
+		theoremClaim(), landscapeClaim(), nocollapseClaim(), gramFreeClaim(),
+		multitaskClaim(), whiteningClaim(), fullCollapseClaim(),
+	}
+}
+
+// CheckOne runs claim's check on in with cfg's defaults filled, turning a
+// panic inside the check into an Inconclusive outcome (a bug in a check
+// must not crash a search of hours).
+func CheckOne(claim *Claim, in *instance.Instance, cfg CheckConfig) (out Outcome) {
+	cfg = cfg.withDefaults(claim)
+	defer func() {
+		if r := recover(); r != nil {
+			out = Outcome{Verdict: Inconclusive, Reason: fmt.Sprintf("the check panicked: %v", r)}
+		}
+	}()
+	return claim.Check(in, cfg)
+}
