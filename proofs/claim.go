@@ -240,10 +240,14 @@ func Default() *Registry {
 	return defaultReg
 }
 
-// Builtin returns a fresh registry holding the built-in claims.
+// Builtin returns a fresh registry holding the built-in claims and the
+// contributed ones (contrib.go).
 func Builtin() *Registry {
 	r := NewRegistry()
 	for _, c := range builtinClaims() {
+		r.MustRegister(c)
+	}
+	for _, c := range contributedClaims() {
 		r.MustRegister(c)
 	}
 	return r

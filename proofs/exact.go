@@ -51,8 +51,6 @@ type point struct {
 	W, H, B *ratmat.Matrix
 }
 
-func (x point) clone() point { return point{x.W.Clone(), x.H.Clone(), x.B.Clone()} }
-
 // axpy returns x + t·e.
 func (x point) axpy(t *big.Rat, e point) point {
 	return point{

@@ -25,9 +25,9 @@ func multitaskClaim() Claim {
 		Method:     "closed form, high precision",
 		Expect:     Holds, Budget: 1000, Trials: 200, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
-			g := genCfg{nMin: 2, nMax: 4, mMax: 8, spectral: 0.4, biasNone: true, d: dGeqN}
+			g := Family{NMin: 2, NMax: 4, MMax: 8, Spectral: 0.4, BiasNone: true, D: DGeqN}
 			if opts.Outside {
-				g.d = dLtN
+				g.D = DLtN
 				return g.generate(rng, "multitask-outside")
 			}
 			return g.generate(rng, "multitask")
@@ -110,14 +110,14 @@ func whiteningClaim() Claim {
 		Method:     "prediction vs solver on whitened targets",
 		Expect:     Holds, Budget: 150, Trials: 60, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
-			g := genCfg{nMax: 3, mMax: 6, spectral: 0.3, biasNone: true, d: dGeqN, fullRank: true}
+			g := Family{NMax: 3, MMax: 6, Spectral: 0.3, BiasNone: true, D: DGeqN, FullRank: true}
 			if opts.Outside {
 				if rng.IntN(2) == 0 {
-					g.d = dLtN
-					g.nMin = 2
+					g.D = DLtN
+					g.NMin = 2
 				} else {
-					g.fullRank = false
-					g.spectral = 0
+					g.FullRank = false
+					g.Spectral = 0
 					in := g.generate(rng, "whitening-outside")
 					y := lowRankTargets(rng, in.N(), max(in.M(), 2), max(in.N()-1, 0))
 					in.Targets = targetsOf(y)
@@ -293,9 +293,9 @@ func fullCollapseClaim() Claim {
 		Method:     "exact inertia",
 		Expect:     Fails, Budget: 500, Trials: 40, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
-			g := genCfg{nMax: 4, mMax: 8, spectral: 0.3, biasNone: true}
+			g := Family{NMax: 4, MMax: 8, Spectral: 0.3, BiasNone: true}
 			if opts.Outside {
-				g.lambda = lamZero
+				g.Lambda = LambdaZero
 			}
 			return g.generate(rng, "full-collapse")
 		},

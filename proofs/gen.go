@@ -32,85 +32,95 @@ import (
 //     A* = W*W*ᵀ rational (α_j = γ² w² u²), so that the global minimizer
 //     and every critical point of the landscape are exact rationals.
 
-type lambdaMode int
+// LambdaMode selects the λ's a Family draws.
+type LambdaMode int
 
 const (
-	lamPositive lambdaMode = iota // λ_H, λ_W > 0
-	lamZero                       // λ_H = λ_W = 0
-	lamOneZero                    // exactly one λ zero
+	LambdaPositive LambdaMode = iota // λ_H, λ_W > 0
+	LambdaZero                       // λ_H = λ_W = 0
+	LambdaOneZero                    // exactly one λ zero
 )
 
-type dMode int
+// DMode selects the feature dimension d relative to n.
+type DMode int
 
 const (
-	dAny  dMode = iota // d ∈ [1, n+3]
-	dGeqN              // d ∈ [n, n+3]
-	dLtN               // d ∈ [1, n−1] (forces n ≥ 2)
-	dNear              // d ∈ {n−1, n, n+1}, d = n half of the time
+	DAny  DMode = iota // d ∈ [1, n+3]
+	DGeqN              // d ∈ [n, n+3]
+	DLtN               // d ∈ [1, n−1] (forces n ≥ 2)
+	DNear              // d ∈ {n−1, n, n+1}, d = n half of the time
 )
 
-// genCfg describes a family of instances.
-type genCfg struct {
-	nMin, nMax int // target dimension range (default 1..4)
-	mMax       int // samples of random targets (default 8)
-	lambda     lambdaMode
-	d          dMode
-	biasNone   bool    // half of the instances use bias none
-	spectral   float64 // probability of an exact-spectrum instance
-	distinct   bool    // exact spectra have distinct eigenvalues
-	fullRank   bool    // Σ nonsingular (no zero eigenvalue, M > n)
-	noSingle   bool    // never M = 1
-	digits     int
+// Family describes random instances; Draw draws one. It is the generator
+// the built-in claims use, exported so that a claim written outside this
+// package can use it too. The zero value draws n ∈ 1…4, M ∈ 1…8, positive
+// λ's, any d, bias free, 30 digits.
+type Family struct {
+	NMin, NMax int        // target dimension range (default 1…4)
+	MMax       int        // samples of random targets (default 8)
+	Lambda     LambdaMode // which λ's
+	D          DMode      // d relative to n
+	BiasNone   bool       // half of the instances use bias none
+	Spectral   float64    // probability of an exact-spectrum instance
+	Distinct   bool       // exact spectra have distinct eigenvalues
+	FullRank   bool       // Σ nonsingular (no zero eigenvalue, M > n)
+	NoSingle   bool       // never M = 1
+	Digits     int        // the instances' digits (default 30)
 }
 
-func (g genCfg) withDefaults() genCfg {
-	if g.nMin <= 0 {
-		g.nMin = 1
+func (g Family) withDefaults() Family {
+	if g.NMin <= 0 {
+		g.NMin = 1
 	}
-	if g.nMax < g.nMin {
-		g.nMax = max(g.nMin, 4)
+	if g.NMax < g.NMin {
+		g.NMax = max(g.NMin, 4)
 	}
-	if g.mMax <= 0 {
-		g.mMax = 8
+	if g.MMax <= 0 {
+		g.MMax = 8
 	}
-	if g.digits <= 0 {
-		g.digits = 30
+	if g.Digits <= 0 {
+		g.Digits = 30
 	}
 	return g
 }
 
+// Draw draws one instance of the family, named name-n…-d…-M….
+func (g Family) Draw(rng *rand.Rand, name string) *instance.Instance {
+	return g.generate(rng, name)
+}
+
 // generate draws one instance of the family.
-func (g genCfg) generate(rng *rand.Rand, name string) *instance.Instance {
+func (g Family) generate(rng *rand.Rand, name string) *instance.Instance {
 	g = g.withDefaults()
-	nMin := g.nMin
-	if g.d == dLtN && nMin < 2 {
+	nMin := g.NMin
+	if g.D == DLtN && nMin < 2 {
 		nMin = 2
 	}
-	n := nMin + rng.IntN(g.nMax-nMin+1)
-	d := drawD(rng, g.d, n)
+	n := nMin + rng.IntN(g.NMax-nMin+1)
+	d := drawD(rng, g.D, n)
 	bias := instance.BiasFree
-	if g.biasNone && rng.IntN(2) == 0 {
+	if g.BiasNone && rng.IntN(2) == 0 {
 		bias = instance.BiasNone
 	}
 	var in *instance.Instance
-	if rng.Float64() < g.spectral {
+	if rng.Float64() < g.Spectral {
 		in = g.spectralInstance(rng, n, bias)
 	} else {
 		in = g.randomInstance(rng, n, bias)
 	}
 	in.D = d
-	in.Digits = g.digits
+	in.Digits = g.Digits
 	in.Name = fmt.Sprintf("%s-n%d-d%d-M%d", name, in.N(), in.D, in.M())
 	return in
 }
 
-func drawD(rng *rand.Rand, mode dMode, n int) int {
+func drawD(rng *rand.Rand, mode DMode, n int) int {
 	switch mode {
-	case dGeqN:
+	case DGeqN:
 		return n + rng.IntN(4)
-	case dLtN:
+	case DLtN:
 		return 1 + rng.IntN(n-1)
-	case dNear:
+	case DNear:
 		switch rng.IntN(4) {
 		case 0:
 			return max(1, n-1)
@@ -123,20 +133,20 @@ func drawD(rng *rand.Rand, mode dMode, n int) int {
 }
 
 // randomInstance draws random targets of one of several kinds and λ's.
-func (g genCfg) randomInstance(rng *rand.Rand, n int, bias instance.Bias) *instance.Instance {
-	m := 1 + rng.IntN(g.mMax)
+func (g Family) randomInstance(rng *rand.Rand, n int, bias instance.Bias) *instance.Instance {
+	m := 1 + rng.IntN(g.MMax)
 	kind := rng.IntN(6)
-	if g.fullRank {
-		m = n + 1 + rng.IntN(g.mMax)
+	if g.FullRank {
+		m = n + 1 + rng.IntN(g.MMax)
 		if bias == instance.BiasNone {
-			m = n + rng.IntN(g.mMax)
+			m = n + rng.IntN(g.MMax)
 		}
 		kind = rng.IntN(3) // plain or scaled only
 		if kind == 2 {
 			kind = 3
 		}
 	}
-	if g.noSingle && m == 1 {
+	if g.NoSingle && m == 1 {
 		m = 2
 	}
 	var y *ratmat.Matrix // n×M
@@ -151,7 +161,7 @@ func (g genCfg) randomInstance(rng *rand.Rand, n int, bias instance.Bias) *insta
 		e := rng.IntN(41) - 20
 		y = ratmat.Scale(pow10Rat(e), y)
 	case 4: // one sample (free bias: Σ = 0)
-		if g.noSingle {
+		if g.NoSingle {
 			y = plainTargets(rng, n, m)
 		} else {
 			y = plainTargets(rng, n, 1)
@@ -164,7 +174,7 @@ func (g genCfg) randomInstance(rng *rand.Rand, n int, bias instance.Bias) *insta
 			}
 		}
 	}
-	if g.fullRank {
+	if g.FullRank {
 		y = ensureFullRank(rng, y, bias)
 	}
 	lh, lw := g.drawLambdas(rng)
@@ -206,11 +216,11 @@ func centered(y *ratmat.Matrix, bias instance.Bias) *ratmat.Matrix {
 	return out
 }
 
-func (g genCfg) drawLambdas(rng *rand.Rand) (lh, lw *big.Rat) {
-	switch g.lambda {
-	case lamZero:
+func (g Family) drawLambdas(rng *rand.Rand) (lh, lw *big.Rat) {
+	switch g.Lambda {
+	case LambdaZero:
 		return new(big.Rat), new(big.Rat)
-	case lamOneZero:
+	case LambdaOneZero:
 		if rng.IntN(2) == 0 {
 			return new(big.Rat), randLambda(rng)
 		}
@@ -327,15 +337,15 @@ type spectral struct {
 }
 
 // spectralInstance draws an exact-spectrum instance (see the file comment).
-func (g genCfg) spectralInstance(rng *rand.Rand, n int, bias instance.Bias) *instance.Instance {
+func (g Family) spectralInstance(rng *rand.Rand, n int, bias instance.Bias) *instance.Instance {
 	return g.drawSpectral(rng, n, bias).in
 }
 
-func (g genCfg) drawSpectral(rng *rand.Rand, n int, bias instance.Bias) *spectral {
+func (g Family) drawSpectral(rng *rand.Rand, n int, bias instance.Bias) *spectral {
 	// γ = m·10^e, w = m'·10^e'.
 	gamma := new(big.Rat).Mul(big.NewRat(int64(1+rng.IntN(9)), 1), pow10Rat(rng.IntN(7)-4))
 	w := new(big.Rat).Mul(big.NewRat(int64(1+rng.IntN(9)), 1), pow10Rat(rng.IntN(5)-2))
-	if g.lambda == lamPositive && rng.IntN(3) == 0 {
+	if g.Lambda == LambdaPositive && rng.IntN(3) == 0 {
 		w = big.NewRat(int64(1+rng.IntN(3)), 1)
 	}
 	uChoices := []*big.Rat{big.NewRat(1, 2), big.NewRat(1, 1), big.NewRat(3, 2), big.NewRat(2, 1), big.NewRat(3, 1), big.NewRat(5, 1), big.NewRat(10, 1), big.NewRat(1, 10)}
@@ -345,10 +355,10 @@ func (g genCfg) drawSpectral(rng *rand.Rand, n int, bias instance.Bias) *spectra
 	for j := 0; j < n; j++ {
 		for try := 0; ; try++ {
 			kind := rng.IntN(5)
-			if g.fullRank && kind == specZero {
+			if g.FullRank && kind == specZero {
 				continue
 			}
-			if kind == specRepeat && (j == 0 || g.distinct) {
+			if kind == specRepeat && (j == 0 || g.Distinct) {
 				continue
 			}
 			var r *big.Rat
@@ -365,7 +375,7 @@ func (g genCfg) drawSpectral(rng *rand.Rand, n int, bias instance.Bias) *spectra
 			default:
 				r = new(big.Rat)
 			}
-			if g.distinct && used[r.RatString()] && try < 1000 {
+			if g.Distinct && used[r.RatString()] && try < 1000 {
 				continue
 			}
 			used[r.RatString()] = true
@@ -373,6 +383,21 @@ func (g genCfg) drawSpectral(rng *rand.Rand, n int, bias instance.Bias) *spectra
 			break
 		}
 	}
+	sp := buildSpectral(rng, gamma, w, ratios, bias)
+	switch g.Lambda {
+	case LambdaZero:
+		sp.in.LambdaH, sp.in.LambdaW = new(big.Rat), new(big.Rat)
+	case LambdaOneZero:
+		sp.in.LambdaH, sp.in.LambdaW = g.drawLambdas(rng)
+	}
+	return sp
+}
+
+// buildSpectral builds the exact-spectrum instance with √c = γ,
+// λ_W = 1/w², λ_H = γ²w² and √σ_j = γ·ratios[j] (n = len(ratios)), with a
+// random rational orthogonal Q and sample matrix P.
+func buildSpectral(rng *rand.Rand, gamma, w *big.Rat, ratios []*big.Rat, bias instance.Bias) *spectral {
+	n := len(ratios)
 	s := make([]*big.Rat, n)
 	for j := range s {
 		s[j] = new(big.Rat).Mul(gamma, ratios[j])
@@ -421,18 +446,10 @@ func (g genCfg) drawSpectral(rng *rand.Rand, n int, bias instance.Bias) *spectra
 			}
 		}
 	}
-	var lh, lw *big.Rat
-	switch g.lambda {
-	case lamZero:
-		lh, lw = new(big.Rat), new(big.Rat)
-	case lamOneZero:
-		lh, lw = g.drawLambdas(rng)
-	default:
-		lw = new(big.Rat).Inv(new(big.Rat).Mul(w, w))
-		lh = new(big.Rat).Mul(gamma, gamma)
-		lh.Mul(lh, new(big.Rat).Mul(w, w))
-	}
-	in := &instance.Instance{Targets: targetsOf(y), LambdaH: lh, LambdaW: lw, Bias: bias}
+	lw := new(big.Rat).Inv(new(big.Rat).Mul(w, w))
+	lh := new(big.Rat).Mul(gamma, gamma)
+	lh.Mul(lh, new(big.Rat).Mul(w, w))
+	in := &instance.Instance{Targets: targetsOf(y), LambdaH: lh, LambdaW: lw, Bias: bias, D: n, Digits: 30, Name: "spectral"}
 	return &spectral{in: in, q: q, s: s, gamma: gamma, w: w}
 }
 

@@ -22,11 +22,11 @@ func landscapeClaim() Claim {
 		Method:     "critical points + exact curvature",
 		Expect:     Holds, Budget: 400, Trials: 60, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
-			g := genCfg{nMax: 4, mMax: 8, spectral: 0.6, distinct: true, biasNone: true, noSingle: true}
+			g := Family{NMax: 4, MMax: 8, Spectral: 0.6, Distinct: true, BiasNone: true, NoSingle: true}
 			if opts.Outside {
 				// repeated eigenvalues: exact spectra with a repeat
-				g.distinct = false
-				g.spectral = 1
+				g.Distinct = false
+				g.Spectral = 1
 				for try := 0; try < 50; try++ {
 					in := g.generate(rng, "landscape-outside")
 					if ok, _ := distinctSpectrum(in); !ok {

@@ -101,9 +101,9 @@ func r1Claim() Claim {
 		Method:     "exact identity (big.Rat)",
 		Expect:     Holds, Budget: 300, Trials: 60, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
-			g := genCfg{nMax: 3, mMax: 6, spectral: 0.2}
+			g := Family{NMax: 3, MMax: 6, Spectral: 0.2}
 			if opts.Outside {
-				g.lambda = lamOneZero
+				g.Lambda = LambdaOneZero
 				in := g.generate(rng, "r1-outside")
 				in.LambdaH = new(big.Rat) // the hypothesis left: λ_H = 0
 				if in.LambdaW.Sign() == 0 {
@@ -218,10 +218,10 @@ func r2Claim() Claim {
 // (and for R2 makes d > n so that WᵀW is singular).
 func lemmaGenerate(name string, wide bool) func(*rand.Rand, GenOptions) *instance.Instance {
 	return func(rng *rand.Rand, opts GenOptions) *instance.Instance {
-		g := genCfg{nMax: 3, mMax: 6, spectral: 0.2, biasNone: true}
+		g := Family{NMax: 3, MMax: 6, Spectral: 0.2, BiasNone: true}
 		if opts.Outside {
 			if wide {
-				g.d = dGeqN
+				g.D = DGeqN
 			}
 			in := g.generate(rng, name+"-outside")
 			in.LambdaH = new(big.Rat)

@@ -29,11 +29,11 @@ func r5Claim() Claim {
 		Method:     "exact identity + critical points",
 		Expect:     Holds, Budget: 300, Trials: 40, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
-			g := genCfg{nMax: 3, mMax: 6, spectral: 0.3, biasNone: true}
+			g := Family{NMax: 3, MMax: 6, Spectral: 0.3, BiasNone: true}
 			if opts.Outside {
-				g.lambda = lamOneZero
+				g.Lambda = LambdaOneZero
 				if rng.IntN(3) == 0 {
-					g.lambda = lamZero
+					g.Lambda = LambdaZero
 				}
 				return g.generate(rng, "r5-outside")
 			}
@@ -211,10 +211,10 @@ func r6Claim() Claim {
 		Method:     "KKT certificate (high precision / exact)",
 		Expect:     Holds, Budget: 500, Trials: 100, Digits: 40,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
-			g := genCfg{nMax: 4, mMax: 8, spectral: 0.5, biasNone: true, d: dGeqN}
+			g := Family{NMax: 4, MMax: 8, Spectral: 0.5, BiasNone: true, D: DGeqN}
 			if opts.Outside {
-				g.d = dLtN
-				g.spectral = 0.8
+				g.D = DLtN
+				g.Spectral = 0.8
 				return g.generate(rng, "r6-outside")
 			}
 			return g.generate(rng, "r6")
@@ -300,9 +300,10 @@ func r6Exact(in *instance.Instance, pred *theory.Prediction) (bool, string) {
 	n := pred.N
 	maxDen := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64((pred.Digits+8)/2)), nil)
 	a := ratmat.New(n, n)
+	scale := pred.WW.MaxAbs()
 	for i := 0; i < n; i++ {
 		for j := 0; j < n; j++ {
-			r, ok := ratApprox(pred.WW.At(i, j), maxDen)
+			r, ok := ratApprox(pred.WW.At(i, j), maxDen, scale)
 			if !ok {
 				return false, ""
 			}
@@ -333,13 +334,12 @@ func r6Exact(in *instance.Instance, pred *theory.Prediction) (bool, string) {
 
 // ratApprox returns the best rational approximation p/q of x with
 // q ≤ maxDen (continued fractions), when it reproduces x to within
-// 2^-(prec-8) relative.
-func ratApprox(x *big.Float, maxDen *big.Int) (*big.Rat, bool) {
+// 2^-(prec−8) of max(|x|, scale). The caller verifies the guess exactly.
+func ratApprox(x *big.Float, maxDen *big.Int, scale *big.Float) (*big.Rat, bool) {
 	exact, _ := x.Rat(nil)
 	if exact.IsInt() {
 		return exact, true
 	}
-	// Continued fraction of the exact dyadic value.
 	num := new(big.Int).Set(exact.Num())
 	den := new(big.Int).Set(exact.Denom())
 	p0, q0 := big.NewInt(0), big.NewInt(1)
@@ -361,12 +361,10 @@ func ratApprox(x *big.Float, maxDen *big.Int) (*big.Rat, bool) {
 	}
 	diff := new(big.Float).SetPrec(x.Prec()).SetRat(best)
 	diff.Sub(diff, x)
-	if diff.Sign() == 0 {
-		return best, true
+	ref := new(big.Float).Abs(x)
+	if scale != nil && scale.Cmp(ref) > 0 {
+		ref = scale
 	}
-	tol := new(big.Float).SetMantExp(new(big.Float).Abs(x), -int(x.Prec())+8)
-	if x.Sign() == 0 {
-		return best, best.Sign() == 0
-	}
+	tol := new(big.Float).SetMantExp(ref, -int(x.Prec())+8)
 	return best, diff.Abs(diff).Cmp(tol) <= 0
 }

@@ -41,6 +41,11 @@ type SearchOptions struct {
 	NoShrink   bool          // report the failing instance as generated
 	ShrinkTime time.Duration // budget of the shrinking (0: 60 s)
 
+	// OnTrial, when set, is called after every trial run (from the worker
+	// goroutines, so it must be safe for concurrent use) with the global
+	// trial index and its outcome.
+	OnTrial func(trial int, out Outcome)
+
 	// Progress receives human progress lines (trials, rate, ETA) at most
 	// about once per second; nil for none.
 	Progress io.Writer
@@ -201,6 +206,9 @@ func Search(claim *Claim, opts SearchOptions) (*SearchResult, error) {
 				i := global(j)
 				in := GenerateTrial(claim, opts.Seed, i, opts.Outside, opts.Digits)
 				out := CheckOne(claim, in, trialConfig(claim, opts, i))
+				if opts.OnTrial != nil {
+					opts.OnTrial(i, out)
+				}
 
 				mu.Lock()
 				results[j] = trialResult{in, out}
@@ -232,14 +240,21 @@ func Search(claim *Claim, opts SearchOptions) (*SearchResult, error) {
 				mu.Unlock()
 				el := now.Sub(start)
 				rate := float64(d) / el.Seconds()
-				eta := "?"
+				eta := time.Duration(math.MaxInt64)
 				if rate > 0 {
-					eta = (time.Duration(float64(planned-d)/rate*float64(time.Second)) / time.Second * time.Second).String()
+					eta = time.Duration(float64(planned-d) / rate * float64(time.Second))
 				}
-				if !deadline.IsZero() && deadline.Sub(now) < 0 {
-					eta = "0s (time limit)"
+				etaText := "?"
+				if !deadline.IsZero() && deadline.Sub(now) < eta {
+					etaText = max(deadline.Sub(now), 0).Round(time.Second).String() + " (--time)"
+				} else if eta != time.Duration(math.MaxInt64) {
+					etaText = eta.Round(time.Second).String()
 				}
-				fmt.Fprintf(opts.Progress, "search %s [shard %d/%d]: %d/%d trials, %.2f trials/s, ETA %s\n", claim.Name, opts.Shard, opts.Shards, d, planned, rate, eta)
+				of := fmt.Sprint(planned)
+				if opts.Budget >= 1<<31-1 {
+					of = "∞"
+				}
+				fmt.Fprintf(opts.Progress, "search %s [shard %d/%d]: %d/%s trials, %.2f trials/s, ETA %s\n", claim.Name, opts.Shard, opts.Shards, d, of, rate, etaText)
 				// Slow down the lines of long runs: 1 s, then 5 s after
 				// a minute, then 30 s after ten minutes.
 				switch {

@@ -24,9 +24,9 @@ func theoremClaim() Claim {
 		Method:     "theory vs solver (verify)",
 		Expect:     Holds, Budget: 2000, Trials: 100, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
-			g := genCfg{nMax: 4, mMax: 8, spectral: 0.5, biasNone: true}
+			g := Family{NMax: 4, MMax: 8, Spectral: 0.5, BiasNone: true}
 			if opts.Outside {
-				g.lambda = lamOneZero
+				g.Lambda = LambdaOneZero
 				return g.generate(rng, "theorem-outside")
 			}
 			return g.generate(rng, "theorem")

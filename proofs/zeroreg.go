@@ -33,9 +33,9 @@ func nocollapseClaim() Claim {
 		Method:     "exact witness / rank certificate",
 		Expect:     Fails, Budget: 500, Trials: 40, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
-			g := genCfg{nMax: 4, mMax: 8, lambda: lamZero, d: dNear, biasNone: true, spectral: 0.2, noSingle: true}
+			g := Family{NMax: 4, MMax: 8, Lambda: LambdaZero, D: DNear, BiasNone: true, Spectral: 0.2, NoSingle: true}
 			if opts.Outside {
-				g.lambda = lamPositive
+				g.Lambda = LambdaPositive
 				return g.generate(rng, "nocollapse-outside")
 			}
 			return g.generate(rng, "nocollapse")
@@ -179,10 +179,10 @@ func gramFreeClaim() Claim {
 		Method:     "exact minimizer + NRC3 at high precision",
 		Expect:     Fails, Budget: 500, Trials: 40, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
-			g := genCfg{nMax: 4, mMax: 8, lambda: lamZero, biasNone: true, spectral: 0.3, noSingle: true}
+			g := Family{NMax: 4, MMax: 8, Lambda: LambdaZero, BiasNone: true, Spectral: 0.3, NoSingle: true}
 			name := "gram-free"
 			if opts.Outside {
-				g.lambda = lamPositive
+				g.Lambda = LambdaPositive
 				name = "gram-free-outside"
 			}
 			for try := 0; try < 100; try++ {
@@ -360,7 +360,7 @@ func bestFitDeviation(p *problem, w *bigmat.Dense, pred *theory.Prediction) (*bi
 	g := ratmat.Mul(wr.T(), wr)
 	s, err := ratmat.Solve(g, ratmat.Mul(wr.T(), p.yt))
 	if err != nil {
-		return nil, fmt.Errorf("W has dependent columns")
+		return nil, fmt.Errorf("the witness W has dependent columns")
 	}
 	x := point{wr, s, p.meanVec()}
 	l := new(big.Float).SetPrec(pred.Prec).SetRat(p.loss(x))

@@ -254,7 +254,11 @@ func writeSearchReport(w io.Writer, doc *searchJSON) {
 	fmt.Fprintf(w, "  shrunk from: %s (%d simplifications)\n", instanceDims(ce.ShrunkFrom), ce.ShrinkSteps)
 	fmt.Fprintf(w, "  reason:      %s\n", wrap(ce.Reason, 90, "               "))
 	if ce.File != "" {
-		fmt.Fprintf(w, "  written to:  %s (replay: ufm verify %s, or ufm predict %s)\n", ce.File, ce.File, ce.File)
+		replay := fmt.Sprintf("ufm verify %s", ce.File)
+		if in, err := instance.Parse(ce.Instance); err == nil && in.Bias == instance.BiasRegularized {
+			replay = fmt.Sprintf("ufm solve %s (bias regularized has no closed form to verify against)", ce.File)
+		}
+		fmt.Fprintf(w, "  written to:  %s (replay: %s)\n", ce.File, replay)
 	}
 	if doc.Expect == string(proofs.Fails) {
 		fmt.Fprintln(w, "  (this claim is registered as expected to be refuted)")
