@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -116,6 +117,30 @@ type Claim struct {
 }
 
 var namePattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// Hyp is one hypothesis for Hypotheses: Violated says whether in breaks it,
+// Why names it.
+type Hyp struct {
+	Violated bool
+	Why      string
+}
+
+// Hypotheses builds an InHypotheses result from a list of hypotheses: ok
+// when none is violated, else the names of all violated ones joined by
+// "; " (shrinking an outside counterexample keeps exactly this set).
+func Hypotheses(hs ...Hyp) (bool, string) {
+	var why []string
+	for _, h := range hs {
+		if h.Violated {
+			why = append(why, h.Why)
+		}
+	}
+	return len(why) == 0, strings.Join(why, "; ")
+}
+
+func lambdaZero(in *instance.Instance) Hyp {
+	return Hyp{in.LambdaH.Sign() == 0 || in.LambdaW.Sign() == 0, "a λ is zero"}
+}
 
 // Validate reports what is missing or malformed in c.
 func (c *Claim) Validate() error {

@@ -43,13 +43,9 @@ func biasShrinkClaim() Claim {
 			return in
 		},
 		InHypotheses: func(in *instance.Instance) (bool, string) {
-			if in.Bias != instance.BiasRegularized {
-				return false, "bias is not regularized"
-			}
-			if in.LambdaH.Sign() == 0 || in.LambdaW.Sign() == 0 {
-				return false, "a λ is zero"
-			}
-			return true, ""
+			return Hypotheses(
+				Hyp{Violated: in.Bias != instance.BiasRegularized, Why: "bias is not regularized"},
+				Hyp{Violated: in.LambdaH.Sign() == 0 || in.LambdaW.Sign() == 0, Why: "a λ is zero"})
 		},
 		Check: func(in *instance.Instance, cfg CheckConfig) Outcome {
 			res, err := solver.Solve(in, solver.Settings{Digits: cfg.Digits, Starts: 4, Seed: int64(cfg.Seed>>2) + 1, TimeLimit: cfg.SolverTime})

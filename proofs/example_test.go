@@ -33,10 +33,7 @@ func mseBelowTrace() proofs.Claim {
 			return f.Draw(rng, "mse")
 		},
 		InHypotheses: func(in *instance.Instance) (bool, string) {
-			if in.LambdaH.Sign() == 0 || in.LambdaW.Sign() == 0 {
-				return false, "a λ is zero"
-			}
-			return true, ""
+			return proofs.Hypotheses(proofs.Hyp{Violated: in.LambdaH.Sign() == 0 || in.LambdaW.Sign() == 0, Why: "a λ is zero"})
 		},
 		Check: func(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 			p, err := theory.Predict(in, cfg.Digits)
@@ -113,7 +110,8 @@ func TestRegistry(t *testing.T) {
 	if fmt.Sprint(names) != fmt.Sprint(want) {
 		t.Fatalf("built-in claims %v", names)
 	}
-	if proofs.Default() != proofs.Default() {
+	a, b := proofs.Default(), proofs.Default()
+	if a != b {
 		t.Fatal("Default is not a single registry")
 	}
 }

@@ -23,7 +23,7 @@ func multitaskClaim() Claim {
 			"Checked with the closed form at the working precision (MSEs from theory.Predict on the instance and on each single-task instance, compared within 10^-digits·tr Σ).",
 		Hypotheses: "λ_H > 0, λ_W > 0, d ≥ n (with d < n the multi-task model learns only d directions and can lose)",
 		Method:     "closed form, high precision",
-		Expect:     Holds, Budget: 1000, Trials: 200, Digits: 30,
+		Expect:     Holds, Budget: 5000, Trials: 200, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
 			g := Family{NMin: 2, NMax: 4, MMax: 8, Spectral: 0.4, BiasNone: true, D: DGeqN}
 			if opts.Outside {
@@ -33,13 +33,7 @@ func multitaskClaim() Claim {
 			return g.generate(rng, "multitask")
 		},
 		InHypotheses: func(in *instance.Instance) (bool, string) {
-			if ok, why := positiveLambdas(in); !ok {
-				return false, why
-			}
-			if in.D < in.N() {
-				return false, "d < n"
-			}
-			return true, ""
+			return Hypotheses(lambdaZero(in), Hyp{in.D < in.N(), "d < n"})
 		},
 		Check: checkMultitask,
 	}
@@ -108,7 +102,7 @@ func whiteningClaim() Claim {
 			"the whitened instance is then solved by the independent solver and its MSE and predictions compared with the prediction above (and with theory.Predict on the whitened instance).",
 		Hypotheses: "λ_H > 0, λ_W > 0, d ≥ n, Σ nonsingular (rank Ỹ = n)",
 		Method:     "prediction vs solver on whitened targets",
-		Expect:     Holds, Budget: 150, Trials: 60, Digits: 30,
+		Expect:     Holds, Budget: 1000, Trials: 60, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
 			g := Family{NMax: 3, MMax: 6, Spectral: 0.3, BiasNone: true, D: DGeqN, FullRank: true}
 			if opts.Outside {
@@ -128,16 +122,7 @@ func whiteningClaim() Claim {
 			return g.generate(rng, "whitening")
 		},
 		InHypotheses: func(in *instance.Instance) (bool, string) {
-			if ok, why := positiveLambdas(in); !ok {
-				return false, why
-			}
-			if in.D < in.N() {
-				return false, "d < n"
-			}
-			if theory.Rank(in.Sigma()) < in.N() {
-				return false, "Σ is singular"
-			}
-			return true, ""
+			return Hypotheses(lambdaZero(in), Hyp{in.D < in.N(), "d < n"}, Hyp{theory.Rank(in.Sigma()) < in.N(), "Σ is singular"})
 		},
 		Check: checkWhitening,
 	}

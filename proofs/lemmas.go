@@ -99,7 +99,7 @@ func r1Claim() Claim {
 			"At a stationary point the left sides of (b), (c) vanish, so λ_H h̄ = 0 and b = ȳ − W h̄ = ȳ.",
 		Hypotheses: "bias free; λ_H > 0 for the stationary-point part (identities (a)–(c) hold for every λ)",
 		Method:     "exact identity (big.Rat)",
-		Expect:     Holds, Budget: 300, Trials: 60, Digits: 30,
+		Expect:     Holds, Budget: 1000, Trials: 60, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
 			g := Family{NMax: 3, MMax: 6, Spectral: 0.2}
 			if opts.Outside {
@@ -114,13 +114,7 @@ func r1Claim() Claim {
 			return g.generate(rng, "r1")
 		},
 		InHypotheses: func(in *instance.Instance) (bool, string) {
-			if in.Bias != instance.BiasFree {
-				return false, "R1 is about the free bias"
-			}
-			if in.LambdaH.Sign() == 0 {
-				return false, "λ_H = 0"
-			}
-			return true, ""
+			return Hypotheses(Hyp{in.Bias != instance.BiasFree, "bias not free"}, Hyp{in.LambdaH.Sign() == 0, "λ_H = 0"})
 		},
 		Check: checkR1,
 	}
@@ -199,13 +193,10 @@ func r2Claim() Claim {
 			"Checked as exact identities: (i) the push-through identity itself; (ii) L(W,H,ȳ) − L(W,H(W),ȳ) = (1/2M) tr((H − H(W))ᵀ(WᵀW + λ_H I)(H − H(W))) for every H, which makes H(W) the unique minimizer (λ_H > 0).",
 		Hypotheses: "λ_H > 0 (both inverses exist); bias free or none (Ỹ = Y, b = 0 for none)",
 		Method:     "exact identity (big.Rat)",
-		Expect:     Holds, Budget: 300, Trials: 60, Digits: 30,
+		Expect:     Holds, Budget: 1000, Trials: 60, Digits: 30,
 		Generate: lemmaGenerate("r2", true),
 		InHypotheses: func(in *instance.Instance) (bool, string) {
-			if in.LambdaH.Sign() == 0 {
-				return false, "λ_H = 0"
-			}
-			return true, ""
+			return Hypotheses(Hyp{in.LambdaH.Sign() == 0, "λ_H = 0"})
 		},
 		Check: func(in *instance.Instance, cfg CheckConfig) Outcome {
 			return checkIdentity(in, cfg, r2Degree(in.N(), in.D), "R2", r2Point)
@@ -270,13 +261,10 @@ func r3Claim() Claim {
 			"Checked as an exact identity in (W, Y, λ_H, λ_W), H(W) from R2.",
 		Hypotheses: "λ_H > 0; bias free or none",
 		Method:     "exact identity (big.Rat)",
-		Expect:     Holds, Budget: 300, Trials: 60, Digits: 30,
+		Expect:     Holds, Budget: 1000, Trials: 60, Digits: 30,
 		Generate: lemmaGenerate("r3", false),
 		InHypotheses: func(in *instance.Instance) (bool, string) {
-			if in.LambdaH.Sign() == 0 {
-				return false, "λ_H = 0"
-			}
-			return true, ""
+			return Hypotheses(Hyp{in.LambdaH.Sign() == 0, "λ_H = 0"})
 		},
 		Check: func(in *instance.Instance, cfg CheckConfig) Outcome {
 			return checkIdentity(in, cfg, 4*in.N()+3, "R3", r3Point)
@@ -315,13 +303,10 @@ func r4Claim() Claim {
 		Statement:  "At H = H(W): W H − Ỹ = −λ_H (A + λ_H I)⁻¹ Ỹ, A = WWᵀ. Checked as an exact matrix identity in (W, Y, λ_H).",
 		Hypotheses: "λ_H > 0; bias free or none",
 		Method:     "exact identity (big.Rat)",
-		Expect:     Holds, Budget: 300, Trials: 60, Digits: 30,
+		Expect:     Holds, Budget: 1000, Trials: 60, Digits: 30,
 		Generate: lemmaGenerate("r4", false),
 		InHypotheses: func(in *instance.Instance) (bool, string) {
-			if in.LambdaH.Sign() == 0 {
-				return false, "λ_H = 0"
-			}
-			return true, ""
+			return Hypotheses(Hyp{in.LambdaH.Sign() == 0, "λ_H = 0"})
 		},
 		Check: func(in *instance.Instance, cfg CheckConfig) Outcome {
 			return checkIdentity(in, cfg, 2*in.N()+1, "R4", r4Point)

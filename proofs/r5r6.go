@@ -27,7 +27,7 @@ func r5Claim() Claim {
 			"stationarity and balance residuals below 10^-digits.",
 		Hypotheses: "λ_H > 0 and λ_W > 0 for the consequence (the identity holds for every λ)",
 		Method:     "exact identity + critical points",
-		Expect:     Holds, Budget: 300, Trials: 40, Digits: 30,
+		Expect:     Holds, Budget: 1000, Trials: 40, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
 			g := Family{NMax: 3, MMax: 6, Spectral: 0.3, BiasNone: true}
 			if opts.Outside {
@@ -45,10 +45,7 @@ func r5Claim() Claim {
 }
 
 func positiveLambdas(in *instance.Instance) (bool, string) {
-	if in.LambdaH.Sign() == 0 || in.LambdaW.Sign() == 0 {
-		return false, "a λ is zero"
-	}
-	return true, ""
+	return Hypotheses(lambdaZero(in))
 }
 
 func checkR5(in *instance.Instance, cfg CheckConfig) Outcome {
@@ -209,7 +206,7 @@ func r6Claim() Claim {
 			"A* ⪰ 0 and Z ⪰ 0 by exact inertia (Sylvester), Z A* = 0 in big.Rat — a proof that this A* minimizes F.",
 		Hypotheses: "λ_H > 0, λ_W > 0, d ≥ n (the certificate is for the convex problem over all PSD A)",
 		Method:     "KKT certificate (high precision / exact)",
-		Expect:     Holds, Budget: 500, Trials: 100, Digits: 40,
+		Expect:     Holds, Budget: 2000, Trials: 100, Digits: 40,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
 			g := Family{NMax: 4, MMax: 8, Spectral: 0.5, BiasNone: true, D: DGeqN}
 			if opts.Outside {
@@ -220,13 +217,7 @@ func r6Claim() Claim {
 			return g.generate(rng, "r6")
 		},
 		InHypotheses: func(in *instance.Instance) (bool, string) {
-			if ok, why := positiveLambdas(in); !ok {
-				return false, why
-			}
-			if in.D < in.N() {
-				return false, "d < n"
-			}
-			return true, ""
+			return Hypotheses(lambdaZero(in), Hyp{in.D < in.N(), "d < n"})
 		},
 		Check: checkR6,
 	}

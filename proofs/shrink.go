@@ -10,7 +10,8 @@ import (
 // Shrinking a failure: greedy simplification. Candidate instances are
 // tried in a fixed order; the first one on which the claim still fails —
 // and which is inside the claim's hypotheses exactly when the original
-// was — replaces the current instance, and the passes repeat until no
+// was, and if outside, violates the same hypothesis — replaces the current
+// instance, and the passes repeat until no
 // candidate is accepted, or the time or check budget runs out. The order
 // (every step deterministic, so shrinking is too when no budget runs out):
 //
@@ -36,14 +37,15 @@ const maxShrinkChecks = 2000
 func shrink(claim *Claim, in *instance.Instance, cfg CheckConfig, inside bool, deadline time.Time) shrunk {
 	cur := in.Clone()
 	out := shrunk{in: cur, reason: CheckOne(claim, cur, cfg).Reason}
+	_, why := claim.InHypotheses(in)
 	for progress := true; progress; {
 		progress = false
 		for _, cand := range candidates(cur) {
 			if time.Now().After(deadline) || out.checks >= maxShrinkChecks {
 				return out
 			}
-			if ok, _ := claim.InHypotheses(cand); ok != inside {
-				continue
+			if ok, w := claim.InHypotheses(cand); ok != inside || (!inside && w != why) {
+				continue // crossed the hypotheses, or now violates another one
 			}
 			out.checks++
 			o := CheckOne(claim, cand, cfg)

@@ -41,23 +41,14 @@ func nocollapseClaim() Claim {
 			return g.generate(rng, "nocollapse")
 		},
 		InHypotheses: func(in *instance.Instance) (bool, string) {
-			if ok, why := zeroLambdas(in); !ok {
-				return false, why
-			}
-			if in.M() < 2 {
-				return false, "M = 1: NRC1, NRC2 undefined"
-			}
-			return true, ""
+			return Hypotheses(lambdaPositive(in), Hyp{in.M() < 2, "M = 1: NRC1, NRC2 undefined"})
 		},
 		Check: checkNocollapse,
 	}
 }
 
-func zeroLambdas(in *instance.Instance) (bool, string) {
-	if in.LambdaH.Sign() != 0 || in.LambdaW.Sign() != 0 {
-		return false, "a λ is positive"
-	}
-	return true, ""
+func lambdaPositive(in *instance.Instance) Hyp {
+	return Hyp{in.LambdaH.Sign() != 0 || in.LambdaW.Sign() != 0, "a λ is positive"}
 }
 
 func checkNocollapse(in *instance.Instance, cfg CheckConfig) Outcome {
@@ -194,13 +185,7 @@ func gramFreeClaim() Claim {
 			return g.generate(rng, name)
 		},
 		InHypotheses: func(in *instance.Instance) (bool, string) {
-			if ok, why := zeroLambdas(in); !ok {
-				return false, why
-			}
-			if theory.Rank(in.Sigma()) == 0 {
-				return false, "Σ = 0: NRC3 undefined"
-			}
-			return true, ""
+			return Hypotheses(lambdaPositive(in), Hyp{theory.Rank(in.Sigma()) == 0, "Σ = 0: NRC3 undefined"})
 		},
 		Check: checkGramFree,
 	}
