@@ -32,7 +32,7 @@ func biasShrinkClaim() Claim {
 			"Checked against the solver: b* must agree with ȳ/(1 + λ_b) to digits − 5.",
 		Hypotheses: "bias regularized with λ_b > 0; λ_H, λ_W > 0",
 		Method:     "solver",
-		Expect:     Fails, Budget: 100, Trials: 10, Digits: 30,
+		Expect:     Fails, Budget: 100, Trials: 20, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
 			in := Family{NMax: 3, MMax: 6, NoSingle: true}.Draw(rng, "bias-shrinks")
 			in.Bias = instance.BiasRegularized

@@ -23,7 +23,7 @@ func multitaskClaim() Claim {
 			"Checked with the closed form at the working precision (MSEs from theory.Predict on the instance and on each single-task instance, compared within 10^-digits·tr Σ).",
 		Hypotheses: "λ_H > 0, λ_W > 0, d ≥ n (with d < n the multi-task model learns only d directions and can lose)",
 		Method:     "closed form, high precision",
-		Expect:     Holds, Budget: 5000, Trials: 200, Digits: 30,
+		Expect:     Holds, Budget: 5000, Trials: 500, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
 			g := Family{NMin: 2, NMax: 4, MMax: 8, Spectral: 0.4, BiasNone: true, D: DGeqN}
 			if opts.Outside {
@@ -102,7 +102,7 @@ func whiteningClaim() Claim {
 			"the whitened instance is then solved by the independent solver and its MSE and predictions compared with the prediction above (and with theory.Predict on the whitened instance).",
 		Hypotheses: "λ_H > 0, λ_W > 0, d ≥ n, Σ nonsingular (rank Ỹ = n)",
 		Method:     "prediction vs solver on whitened targets",
-		Expect:     Holds, Budget: 1000, Trials: 60, Digits: 30,
+		Expect:     Holds, Budget: 1000, Trials: 200, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
 			g := Family{NMax: 3, MMax: 6, Spectral: 0.3, BiasNone: true, D: DGeqN, FullRank: true}
 			if opts.Outside {
@@ -276,7 +276,7 @@ func fullCollapseClaim() Claim {
 			"False: the rank is r = min(d, #{σ_j > c}), so c ≥ σ_n or d < n breaks it. Decided exactly (inertia of Σ − c I). A search that does not refute it is broken.",
 		Hypotheses: "λ_H > 0, λ_W > 0 (any n, d, M)",
 		Method:     "exact inertia",
-		Expect:     Fails, Budget: 500, Trials: 40, Digits: 30,
+		Expect:     Fails, Budget: 500, Trials: 100, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
 			g := Family{NMax: 4, MMax: 8, Spectral: 0.3, BiasNone: true}
 			if opts.Outside {

@@ -20,7 +20,7 @@ func landscapeClaim() Claim {
 			"The list itself (that these are all the critical points) is taken from THEORY, not checked.",
 		Hypotheses: "λ_H > 0, λ_W > 0, distinct eigenvalues of Σ (certified exactly); bias free or none",
 		Method:     "critical points + exact curvature",
-		Expect:     Holds, Budget: 1000, Trials: 60, Digits: 30,
+		Expect:     Holds, Budget: 1000, Trials: 200, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
 			g := Family{NMax: 4, MMax: 8, Spectral: 0.6, Distinct: true, BiasNone: true, NoSingle: true}
 			if opts.Outside {

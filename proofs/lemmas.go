@@ -99,7 +99,7 @@ func r1Claim() Claim {
 			"At a stationary point the left sides of (b), (c) vanish, so λ_H h̄ = 0 and b = ȳ − W h̄ = ȳ.",
 		Hypotheses: "bias free; λ_H > 0 for the stationary-point part (identities (a)–(c) hold for every λ)",
 		Method:     "exact identity (big.Rat)",
-		Expect:     Holds, Budget: 1000, Trials: 60, Digits: 30,
+		Expect:     Holds, Budget: 1000, Trials: 200, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
 			g := Family{NMax: 3, MMax: 6, Spectral: 0.2}
 			if opts.Outside {
@@ -193,7 +193,7 @@ func r2Claim() Claim {
 			"Checked as exact identities: (i) the push-through identity itself; (ii) L(W,H,ȳ) − L(W,H(W),ȳ) = (1/2M) tr((H − H(W))ᵀ(WᵀW + λ_H I)(H − H(W))) for every H, which makes H(W) the unique minimizer (λ_H > 0).",
 		Hypotheses: "λ_H > 0 (both inverses exist); bias free or none (Ỹ = Y, b = 0 for none)",
 		Method:     "exact identity (big.Rat)",
-		Expect:     Holds, Budget: 1000, Trials: 60, Digits: 30,
+		Expect:     Holds, Budget: 1000, Trials: 200, Digits: 30,
 		Generate: lemmaGenerate("r2", true),
 		InHypotheses: func(in *instance.Instance) (bool, string) {
 			return Hypotheses(Hyp{in.LambdaH.Sign() == 0, "λ_H = 0"})
@@ -261,7 +261,7 @@ func r3Claim() Claim {
 			"Checked as an exact identity in (W, Y, λ_H, λ_W), H(W) from R2.",
 		Hypotheses: "λ_H > 0; bias free or none",
 		Method:     "exact identity (big.Rat)",
-		Expect:     Holds, Budget: 1000, Trials: 60, Digits: 30,
+		Expect:     Holds, Budget: 1000, Trials: 200, Digits: 30,
 		Generate: lemmaGenerate("r3", false),
 		InHypotheses: func(in *instance.Instance) (bool, string) {
 			return Hypotheses(Hyp{in.LambdaH.Sign() == 0, "λ_H = 0"})
@@ -303,7 +303,7 @@ func r4Claim() Claim {
 		Statement:  "At H = H(W): W H − Ỹ = −λ_H (A + λ_H I)⁻¹ Ỹ, A = WWᵀ. Checked as an exact matrix identity in (W, Y, λ_H).",
 		Hypotheses: "λ_H > 0; bias free or none",
 		Method:     "exact identity (big.Rat)",
-		Expect:     Holds, Budget: 1000, Trials: 60, Digits: 30,
+		Expect:     Holds, Budget: 1000, Trials: 200, Digits: 30,
 		Generate: lemmaGenerate("r4", false),
 		InHypotheses: func(in *instance.Instance) (bool, string) {
 			return Hypotheses(Hyp{in.LambdaH.Sign() == 0, "λ_H = 0"})

@@ -27,7 +27,7 @@ func r5Claim() Claim {
 			"stationarity and balance residuals below 10^-digits.",
 		Hypotheses: "λ_H > 0 and λ_W > 0 for the consequence (the identity holds for every λ)",
 		Method:     "exact identity + critical points",
-		Expect:     Holds, Budget: 1000, Trials: 40, Digits: 30,
+		Expect:     Holds, Budget: 1000, Trials: 100, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
 			g := Family{NMax: 3, MMax: 6, Spectral: 0.3, BiasNone: true}
 			if opts.Outside {
@@ -206,7 +206,7 @@ func r6Claim() Claim {
 			"A* ⪰ 0 and Z ⪰ 0 by exact inertia (Sylvester), Z A* = 0 in big.Rat — a proof that this A* minimizes F.",
 		Hypotheses: "λ_H > 0, λ_W > 0, d ≥ n (the certificate is for the convex problem over all PSD A)",
 		Method:     "KKT certificate (high precision / exact)",
-		Expect:     Holds, Budget: 2000, Trials: 100, Digits: 40,
+		Expect:     Holds, Budget: 2000, Trials: 300, Digits: 40,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
 			g := Family{NMax: 4, MMax: 8, Spectral: 0.5, BiasNone: true, D: DGeqN}
 			if opts.Outside {

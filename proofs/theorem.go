@@ -22,7 +22,7 @@ func theoremClaim() Claim {
 			"(internal/verify), the MSE likewise, and the numerical rank of the solver's W Wᵀ must equal r.",
 		Hypotheses: "λ_H > 0, λ_W > 0; bias free or none; any n, d, M (c at an eigenvalue, repeated eigenvalues, d < n, rank-deficient targets, M = 1 included)",
 		Method:     "theory vs solver (verify)",
-		Expect:     Holds, Budget: 5000, Trials: 100, Digits: 30,
+		Expect:     Holds, Budget: 5000, Trials: 400, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
 			g := Family{NMax: 4, MMax: 8, Spectral: 0.5, BiasNone: true}
 			if opts.Outside {

@@ -31,7 +31,7 @@ func nocollapseClaim() Claim {
 		Statement:  nocollapseStatement,
 		Hypotheses: "λ_H = λ_W = 0 and M ≥ 2 (so that NRC1, NRC2 are defined), as the claim is usually stated — no condition on n, d (it needs in fact d > rank Ỹ; d > n suffices)",
 		Method:     "exact witness / rank certificate",
-		Expect:     Fails, Budget: 500, Trials: 40, Digits: 30,
+		Expect:     Fails, Budget: 500, Trials: 100, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
 			g := Family{NMax: 4, MMax: 8, Lambda: LambdaZero, D: DNear, BiasNone: true, Spectral: 0.2, NoSingle: true}
 			if opts.Outside {
@@ -168,7 +168,7 @@ func gramFreeClaim() Claim {
 		Statement:  gramFreeStatement,
 		Hypotheses: "λ_H = λ_W = 0 and Σ ≠ 0 (so that NRC3 is defined), as the claim is usually stated — no condition on n, d (it needs in fact n ≥ 2 and d ≥ 2, or the d = 1 condition above)",
 		Method:     "exact minimizer + NRC3 at high precision",
-		Expect:     Fails, Budget: 500, Trials: 40, Digits: 30,
+		Expect:     Fails, Budget: 500, Trials: 100, Digits: 30,
 		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
 			g := Family{NMax: 4, MMax: 8, Lambda: LambdaZero, BiasNone: true, Spectral: 0.3, NoSingle: true}
 			name := "gram-free"
