@@ -172,7 +172,6 @@ func (p *Prediction) fillRegularized(in *instance.Instance) {
 	weights := make([]*big.Float, n) // √(λ_H/λ_W)(√σ_j − √c) on active j
 	p.Shrinkage = make([]*big.Float, n)
 	loss := newF()
-	activeSum := newF()
 	var t big.Float
 	t.SetPrec(prec)
 	halfC := newF().Quo(p.C, newF().SetInt64(2))
@@ -197,14 +196,8 @@ func (p *Prediction) fillRegularized(in *instance.Instance) {
 		t.Sqrt(&t)
 		loss.Add(loss, &t)
 		loss.Sub(loss, halfC)
-		activeSum.Add(activeSum, sj)
 	}
-	// Σ_{j>r} σ_j = tr Σ − Σ_{j≤r} σ_j, with tr Σ exact.
-	rest := newF().SetRat(p.TraceSigma)
-	rest.Sub(rest, activeSum)
-	if rest.Sign() < 0 {
-		rest.SetInt64(0)
-	}
+	rest := p.tailSum(p.Rank)
 	halfRest := newF().Quo(rest, newF().SetInt64(2))
 	p.MinLoss = loss.Add(loss, halfRest)
 	mse := newF().SetInt64(int64(p.Rank))
@@ -304,19 +297,13 @@ func (p *Prediction) fillBestFit() {
 	prec := p.Prec
 	newF := func() *big.Float { return new(big.Float).SetPrec(prec) }
 	p.Shrinkage = make([]*big.Float, p.N)
-	kept := newF()
 	for j := 0; j < p.N; j++ {
 		p.Shrinkage[j] = newF()
 		if j < p.Rank {
 			p.Shrinkage[j].SetInt64(1)
-			kept.Add(kept, p.Sigma[j])
 		}
 	}
-	rest := newF().SetRat(p.TraceSigma)
-	rest.Sub(rest, kept)
-	if rest.Sign() < 0 || p.Rank >= p.TargetRank {
-		rest.SetInt64(0) // exactly zero when the fit is exact
-	}
+	rest := p.tailSum(p.Rank)
 	p.TrainMSE = rest
 	p.MinLoss = newF().Quo(rest, newF().SetInt64(2))
 	if p.Rank < p.TargetRank && p.Rank < p.N {
@@ -383,4 +370,23 @@ func (p *Prediction) separated(k int) bool {
 	mid.SetMantExp(mid, -1)
 	t, _ := mid.Rat(nil)
 	return CountAbove(p.exactSigma, t) == k
+}
+
+// tailSum returns Σ_{j≥k} σ_j (0-based k), the energy of Σ outside its top
+// k directions. It is exactly zero when k ≥ rank Σ (decided exactly), and
+// otherwise the sum of the trailing computed eigenvalues — never
+// tr Σ − Σ_{j<k} σ_j, which cancels catastrophically when the tail is many
+// orders of magnitude below tr Σ (tiny c, or huge target scales).
+func (p *Prediction) tailSum(k int) *big.Float {
+	rest := new(big.Float).SetPrec(p.Prec)
+	if k >= p.TargetRank {
+		return rest
+	}
+	if k == 0 {
+		return rest.SetRat(p.TraceSigma) // exact
+	}
+	for j := k; j < p.N; j++ {
+		rest.Add(rest, p.Sigma[j])
+	}
+	return rest
 }

@@ -331,3 +331,22 @@ func TestRegularizedBiasRefused(t *testing.T) {
 		t.Fatalf("err = %v, want ErrNoClosedForm", err)
 	}
 }
+
+// TestTinyLossNoCancellation: with c = 10^-600 in the full regime L* is
+// about 10^-300 while tr Σ is 13.25; forming the inactive tail as
+// tr Σ − Σσ_j once lost every digit of L*. Exactly:
+// L* = 10^-300·(3 + 2 + 1/2) − 3·10^-600/2, MSE = 3·10^-600.
+func TestTinyLossNoCancellation(t *testing.T) {
+	in := mustParse(t, doc(signCombos("3", "2", "1/2"), "1e-300", "1e-300", 3, "free"))
+	p, err := Predict(in, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := new(big.Rat).Mul(big.NewRat(11, 2), mustRat("1e-300"))
+	want.Sub(want, new(big.Rat).Mul(big.NewRat(3, 2), mustRat("1e-600")))
+	wantF := new(big.Float).SetPrec(p.Prec).SetRat(want)
+	if a := digitsAgree(p.MinLoss, wantF, new(big.Float)); a < 50 {
+		t.Errorf("min_loss = %s agrees with %s to %.1f digits", p.MinLoss.Text('g', 20), wantF.Text('g', 20), a)
+	}
+	checkClose(t, "train_mse", p.TrainMSE, "3e-600", 50)
+}

@@ -78,8 +78,14 @@ func Compare(in *instance.Instance, pred *theory.Prediction, res *solver.Result)
 	// Below, "tr Σ" stands for targetEnergy: tr Σ unless Σ = 0.
 	//
 	// min_loss: relative to |L*|, or to tr(Σ)/2 (the loss of predicting the
-	// mean) when L* = 0.
+	// mean) when L* = 0 exactly.
+	// A nonzero L* is compared purely relatively (no scale floor): L* can
+	// lie hundreds of orders of magnitude below tr(Σ)/2 (c = 1e-600), and a
+	// floor there would hide an error in every digit.
 	lossScale := new(big.Float).SetPrec(prec).Quo(trace, big.NewFloat(2))
+	if pred.MinLoss.Sign() != 0 {
+		lossScale.SetInt64(0)
+	}
 	r.Agreement.MinLoss = ptr(Digits(res.Loss, pred.MinLoss, lossScale, cap))
 
 	// ww: relative to ‖A*‖_F, or to √(λ_H/λ_W)·√(tr Σ) — the size A* would
@@ -115,12 +121,15 @@ func Compare(in *instance.Instance, pred *theory.Prediction, res *solver.Result)
 			worst, r.Worst = *q.v, q.name
 		}
 	}
+	if !res.Converged && pred.Regime != theory.Unregularized {
+		r.Reason = fmt.Sprintf("the solver did not converge (stop: %s); ", res.Stop)
+	}
 	switch {
 	case worst < r.Required:
 		r.Status = Disagree
-		r.Reason = fmt.Sprintf("%s agrees to %d digits, below the %d required (%d requested less a margin of %d)", r.Worst, worst, r.Required, pred.Digits, Margin)
+		r.Reason += fmt.Sprintf("%s agrees to %d digits, below the %d required (%d requested less a margin of %d)", r.Worst, worst, r.Required, pred.Digits, Margin)
 	default:
-		r.Reason = fmt.Sprintf("every compared quantity agrees to at least %d digits (worst: %s, %d)", r.Required, r.Worst, worst)
+		r.Reason += fmt.Sprintf("every compared quantity agrees to at least %d digits (worst: %s, %d)", r.Required, r.Worst, worst)
 	}
 	return r
 }
