@@ -3,6 +3,7 @@ package theory
 import (
 	"fmt"
 	"math/big"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -333,20 +334,52 @@ func TestRegularizedBiasRefused(t *testing.T) {
 }
 
 // TestTinyLossNoCancellation: with c = 10^-600 in the full regime L* is
-// about 10^-300 while tr Σ is 13.25; forming the inactive tail as
-// tr Σ − Σσ_j once lost every digit of L*. Exactly:
-// L* = 10^-300·(3 + 2 + 1/2) − 3·10^-600/2, MSE = 3·10^-600.
+// about 10^-300 while tr Σ = 10; forming the inactive tail as
+// tr Σ − Σσ_j (with rounded σ_j, here of a rotated Σ = 8q₁q₁ᵀ + 2q₂q₂ᵀ)
+// once lost every digit of L*. Exactly:
+// L* = 10^-300(√8 + √2) − 2·10^-600/2 = 3√2·10^-300 − 10^-600, MSE = 2·10^-600.
 func TestTinyLossNoCancellation(t *testing.T) {
-	in := mustParse(t, doc(signCombos("3", "2", "1/2"), "1e-300", "1e-300", 3, "free"))
+	in := mustParse(t, doc(rotatedBoundary, "1e-300", "1e-300", 2, "free"))
 	p, err := Predict(in, 50)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := new(big.Rat).Mul(big.NewRat(11, 2), mustRat("1e-300"))
-	want.Sub(want, new(big.Rat).Mul(big.NewRat(3, 2), mustRat("1e-600")))
-	wantF := new(big.Float).SetPrec(p.Prec).SetRat(want)
-	if a := digitsAgree(p.MinLoss, wantF, new(big.Float)); a < 50 {
-		t.Errorf("min_loss = %s agrees with %s to %.1f digits", p.MinLoss.Text('g', 20), wantF.Text('g', 20), a)
+	prec := p.Prec
+	want := new(big.Float).SetPrec(prec).Sqrt(new(big.Float).SetPrec(prec).SetInt64(18))
+	want.Mul(want, ratFloat("1e-300", prec))
+	want.Sub(want, ratFloat("1e-600", prec))
+	if a := digitsAgree(p.MinLoss, want, new(big.Float)); a < 50 {
+		t.Errorf("min_loss = %s agrees with %s to %.1f digits", p.MinLoss.Text('g', 20), want.Text('g', 20), a)
 	}
-	checkClose(t, "train_mse", p.TrainMSE, "3e-600", 50)
+	checkClose(t, "train_mse", p.TrainMSE, "2e-600", 50)
+}
+
+// TestTinyLossStableAcrossPrecision: a generic (non-diagonal) Σ with
+// c = 10^-600 has L* ≈ 10^-300 ≪ tr Σ; the 50- and 100-digit answers must
+// agree to 50 digits, which fails if L* is formed with cancellation
+// against tr Σ (the error would then be 10^-66·tr Σ and 10^-116·tr Σ).
+func TestTinyLossStableAcrossPrecision(t *testing.T) {
+	for _, name := range []string{"extreme-tiny-c-4x10", "extreme-target-scale-4x10"} {
+		in, err := instance.Load(filepath.Join("testdata", name+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkStable(t, in)
+	}
+	checkStable(t, mustParse(t, doc(`[["1.5","-0.25","3"],["2","0.5","-1e-3"],["-1/3","2/7","0.9"],["4","1","-2"]]`, "1e-300", "1e-300", 3, "free")))
+}
+
+func checkStable(t *testing.T, in *instance.Instance) {
+	t.Helper()
+	p50, err := Predict(in, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p100, err := Predict(in, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := digitsAgree(p50.MinLoss, p100.MinLoss, new(big.Float)); a < 50 {
+		t.Errorf("%s: min_loss %s (50 digits) vs %s (100 digits): %.1f digits", in.Name, p50.MinLoss.Text('g', 10), p100.MinLoss.Text('g', 10), a)
+	}
 }
