@@ -5,7 +5,7 @@ PKGS    := ./...
 # Packages with goroutines, run under the race detector by `make test`.
 RACE_PKGS ?= ./internal/... ./solver/... ./proofs/...
 
-.PHONY: run test bench lint build install property fuzz clean
+.PHONY: run test bench lint build install property proofs search fuzz clean
 
 ## run: the main job on the built-in default instance (solve, predict, compare)
 run:
@@ -31,10 +31,21 @@ lint:
 property:
 	UFM_PROPERTY_TRIALS=500 $(GO) test -count=1 -run Property -v ./property/
 
+## proofs: run every claim's check and print the table
+proofs:
+	$(GO) run ./cmd/ufm proofs
+
+## search: counterexample search against CLAIM (default theorem) with the default budget
+CLAIM ?= theorem
+search:
+	$(GO) run ./cmd/ufm search --claim $(CLAIM)
+
 ## fuzz: run each parser fuzzer for FUZZTIME (default 60s)
 FUZZTIME ?= 60s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./internal/instance
+	$(GO) test -run '^$$' -fuzz FuzzReadNPY -fuzztime $(FUZZTIME) ./metrics
+	$(GO) test -run '^$$' -fuzz FuzzReadCSV -fuzztime $(FUZZTIME) ./metrics
 
 ## build: the binary at bin/ufm
 build:

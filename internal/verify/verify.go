@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/big"
 
+	"github.com/ALTree/bigfloat"
+
 	"ufm/internal/bigmat"
 	"ufm/internal/instance"
 	"ufm/solver"
@@ -180,20 +182,11 @@ func targetEnergy(in *instance.Instance, traceSigma *big.Rat) *big.Rat {
 
 func ptr(v int) *int { return &v }
 
+// pow10 returns 10^e at precision prec (bigfloat.Pow: exact for the
+// integer exponents used here, to the last bit).
 func pow10(e int, prec uint) *big.Float {
 	ten := new(big.Float).SetPrec(prec).SetInt64(10)
-	out := new(big.Float).SetPrec(prec).SetInt64(1)
-	n := e
-	if n < 0 {
-		n = -n
-	}
-	for i := 0; i < n; i++ {
-		out.Mul(out, ten)
-	}
-	if e < 0 {
-		out.Quo(new(big.Float).SetPrec(prec).SetInt64(1), out)
-	}
-	return out
+	return bigfloat.Pow(ten, new(big.Float).SetPrec(prec).SetInt64(int64(e)))
 }
 
 // Digits returns the number of decimal digits on which got agrees with
@@ -244,10 +237,14 @@ func digitsOf(err, size, scale *big.Float, cap int) int {
 	if den.Sign() == 0 {
 		return 0
 	}
-	rel := new(big.Float).SetPrec(64).Quo(err, den)
-	mant := new(big.Float)
-	exp := rel.MantExp(mant) // rel = mant·2^exp, mant in [0.5, 1)
-	m, _ := mant.Float64()
-	d := int(math.Floor(-(float64(exp) + math.Log2(m)) * math.Log10(2)))
+	// −log10(rel) with bigfloat.Log at 128 bits: exact enough to floor
+	// correctly away from integer boundaries, and free of float64's exponent
+	// range (rel can be 10^-2000 at 2000 digits).
+	const bits = 128
+	rel := new(big.Float).SetPrec(bits).Quo(err, den)
+	lnRel := bigfloat.Log(rel)
+	ln10 := bigfloat.Log(new(big.Float).SetPrec(bits).SetInt64(10))
+	q, _ := new(big.Float).SetPrec(bits).Quo(lnRel, ln10).Float64()
+	d := int(math.Floor(-q))
 	return min(max(d, 0), cap)
 }
