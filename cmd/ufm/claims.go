@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -27,12 +26,9 @@ func runClaims(args []string, stdout, stderr io.Writer) int {
 	const synopsis = "ufm claims [NAME...] [--json]"
 	fs := flag.NewFlagSet("claims", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print one JSON document")
-	pos, err := parseFlags(fs, args, stdout, synopsis)
-	if errors.Is(err, errHelp) {
-		return exitOK
-	}
-	if err != nil {
-		return fail(stderr, "%v", err)
+	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
+	if done {
+		return code
 	}
 	reg := proofs.Default()
 	claims := reg.Claims()

@@ -39,6 +39,21 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer, synopsis stri
 	}
 }
 
+// parseCommandLine is parseFlags with the shared outcomes decided: after
+// --help it is done with exit status 0, after a flag error it has printed
+// one line and is done with exit status 2; otherwise it returns the
+// positional arguments.
+func parseCommandLine(fs *flag.FlagSet, args []string, stdout, stderr io.Writer, synopsis string) (pos []string, code int, done bool) {
+	pos, err := parseFlags(fs, args, stdout, synopsis)
+	if errors.Is(err, errHelp) {
+		return nil, exitOK, true
+	}
+	if err != nil {
+		return nil, fail(stderr, "%v", err), true
+	}
+	return pos, exitOK, false
+}
+
 // loadInstanceArg reads the instance named by the single positional
 // argument, or the built-in default when allowDefault and none is given.
 func loadInstanceArg(cmd string, positional []string, allowDefault bool) (*instance.Instance, error) {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -24,12 +23,9 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print the merged JSON document")
 	partial := fs.Bool("allow-partial", false, "merge even when some shards are missing (the result then covers only part of the budget)")
-	pos, err := parseFlags(fs, args, stdout, synopsis)
-	if errors.Is(err, errHelp) {
-		return exitOK
-	}
-	if err != nil {
-		return fail(stderr, "%v", err)
+	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
+	if done {
+		return code
 	}
 	if len(pos) == 0 {
 		return fail(stderr, "merge: no files (usage: %s)", synopsis)
@@ -54,7 +50,7 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "merge: %v", err)
 	}
-	code := exitOK
+	code = exitOK
 	if merged.Counterexample != nil {
 		code = exitFailure
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -77,12 +76,9 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
 	digits := fs.Int("digits", 0, "significant decimal digits (default: the instance's, else 50)")
 	asJSON := fs.Bool("json", false, "print one JSON document")
-	pos, err := parseFlags(fs, args, stdout, synopsis)
-	if errors.Is(err, errHelp) {
-		return exitOK
-	}
-	if err != nil {
-		return fail(stderr, "%v", err)
+	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
+	if done {
+		return code
 	}
 	if err := checkDigits(*digits); err != nil {
 		return fail(stderr, "predict: %v", err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -45,12 +44,9 @@ func runProofs(args []string, stdout, stderr io.Writer) int {
 	only := fs.String("claim", "", "comma-separated claims to run (default: all)")
 	workers := fs.Int("workers", 0, "parallel trials (default: GOMAXPROCS)")
 	asJSON := fs.Bool("json", false, "print one JSON document")
-	pos, err := parseFlags(fs, args, stdout, synopsis)
-	if errors.Is(err, errHelp) {
-		return exitOK
-	}
-	if err != nil {
-		return fail(stderr, "%v", err)
+	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
+	if done {
+		return code
 	}
 	if len(pos) > 0 {
 		return fail(stderr, "proofs: unexpected argument %q (usage: %s)", pos[0], synopsis)
@@ -96,7 +92,7 @@ func runProofs(args []string, stdout, stderr io.Writer) int {
 		doc.AsExpected = doc.AsExpected && r.Matches
 		doc.Seconds += r.Elapsed.Seconds()
 	}
-	code := exitOK
+	code = exitOK
 	if !doc.AsExpected {
 		code = exitFailure
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -97,12 +96,9 @@ func runSearch(args []string, stdout, stderr io.Writer) int {
 	workers := fs.Int("workers", 0, "parallel trials (default: GOMAXPROCS); results do not depend on it")
 	noShrink := fs.Bool("no-shrink", false, "report a failing instance as generated, without shrinking")
 	asJSON := fs.Bool("json", false, "print one JSON document")
-	pos, err := parseFlags(fs, args, stdout, synopsis)
-	if errors.Is(err, errHelp) {
-		return exitOK
-	}
-	if err != nil {
-		return fail(stderr, "%v", err)
+	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
+	if done {
+		return code
 	}
 	if len(pos) > 0 {
 		return fail(stderr, "search: unexpected argument %q (usage: %s)", pos[0], synopsis)
@@ -158,7 +154,7 @@ func runSearch(args []string, stdout, stderr io.Writer) int {
 		}
 		doc.Counterexample.File = path
 	}
-	code := exitOK
+	code = exitOK
 	if res.Counterexample != nil {
 		code = exitFailure
 	}

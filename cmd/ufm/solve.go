@@ -113,12 +113,9 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	maxIter := fs.Int("max-iterations", 0, "budget of big-float Newton iterations (default 250 + 3·digits)")
 	timeLimit := fs.Duration("time-limit", solver.DefaultTimeLimit, "wall-clock budget")
 	asJSON := fs.Bool("json", false, "print one JSON document")
-	pos, err := parseFlags(fs, args, stdout, synopsis)
-	if errors.Is(err, errHelp) {
-		return exitOK
-	}
-	if err != nil {
-		return fail(stderr, "%v", err)
+	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
+	if done {
+		return code
 	}
 	if err := checkDigits(*digits); err != nil {
 		return fail(stderr, "solve: %v", err)

@@ -50,12 +50,9 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	starts := fs.Int("starts", 8, "random starts of the solver's float64 stage")
 	seed := fs.Int64("seed", 1, "seed of the solver's random starts")
 	asJSON := fs.Bool("json", false, "print one JSON document")
-	pos, err := parseFlags(fs, args, stdout, synopsis)
-	if errors.Is(err, errHelp) {
-		return exitOK
-	}
-	if err != nil {
-		return fail(stderr, "%v", err)
+	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
+	if done {
+		return code
 	}
 	if err := checkDigits(*digits); err != nil {
 		return fail(stderr, "verify: %v", err)
@@ -75,7 +72,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ufm: verify: %s: %v\n", in.Name, err)
 		return exitFailure
 	}
-	code := exitOK
+	code = exitOK
 	if rep.Status == verify.Disagree {
 		code = exitFailure
 	}
