@@ -9,7 +9,7 @@ import (
 	"ufm/internal/bigmat"
 	"ufm/internal/instance"
 	"ufm/metrics"
-	"ufm/proofs/ratmat"
+	"ufm/internal/ratmat"
 	"ufm/theory"
 )
 

@@ -4,7 +4,7 @@ import (
 	"math/big"
 
 	"ufm/internal/instance"
-	"ufm/proofs/ratmat"
+	"ufm/internal/ratmat"
 )
 
 // problem is the UFM objective of one instance in exact arithmetic:

@@ -7,7 +7,7 @@ import (
 	"math/rand/v2"
 
 	"ufm/internal/instance"
-	"ufm/proofs/ratmat"
+	"ufm/internal/ratmat"
 )
 
 // Instance generators shared by the claims. Every instance is exact

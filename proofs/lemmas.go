@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 
 	"ufm/internal/instance"
-	"ufm/proofs/ratmat"
+	"ufm/internal/ratmat"
 )
 
 // Exact identity checks of the reduction lemmas R1–R5 (THEORY §2).

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"ufm/proofs/ratmat"
+	"ufm/internal/ratmat"
 )
 
 // The derivatives read off values of L (lineDerivs) agree exactly with the

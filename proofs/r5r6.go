@@ -7,7 +7,7 @@ import (
 
 	"ufm/internal/bigmat"
 	"ufm/internal/instance"
-	"ufm/proofs/ratmat"
+	"ufm/internal/ratmat"
 	"ufm/theory"
 )
 

@@ -6,7 +6,7 @@ import (
 	"math/big"
 	"math/rand/v2"
 
-	"ufm/proofs/ratmat"
+	"ufm/internal/ratmat"
 )
 
 // The sample set of the exact identity checks (Schwartz–Zippel).

@@ -5,6 +5,7 @@ import (
 
 	"ufm/internal/bigmat"
 	"ufm/internal/instance"
+	"ufm/internal/ratmat"
 )
 
 // mat is an exact rational matrix, row-major.
@@ -38,92 +39,29 @@ func (a mat) cols() int {
 	return len(a[0])
 }
 
-func (a mat) mul(b mat) mat {
-	if a.cols() != b.rows() {
-		panic("property: mat.mul dimension mismatch")
-	}
-	out := newMat(a.rows(), b.cols())
-	var t big.Rat
-	for i := range a {
-		for k, aik := range a[i] {
-			if aik.Sign() == 0 {
-				continue
-			}
-			for j := range b[k] {
-				t.Mul(aik, b[k][j])
-				out[i][j].Add(out[i][j], &t)
-			}
-		}
-	}
-	return out
-}
+// The arithmetic is package ratmat's; mat is only the [][]*big.Rat view
+// that these tests index directly.
 
-func (a mat) t() mat {
-	out := newMat(a.cols(), a.rows())
-	for i := range a {
-		for j := range a[i] {
-			out[j][i].Set(a[i][j])
-		}
-	}
-	return out
-}
+func fromRat(m *ratmat.Matrix) mat { return mat(m.Rows()) }
 
-func (a mat) add(b mat) mat {
-	out := newMat(a.rows(), a.cols())
-	for i := range a {
-		for j := range a[i] {
-			out[i][j].Add(a[i][j], b[i][j])
-		}
-	}
-	return out
-}
+func (a mat) rat() *ratmat.Matrix { return ratmat.FromRows(a) }
 
-func (a mat) sub(b mat) mat {
-	out := newMat(a.rows(), a.cols())
-	for i := range a {
-		for j := range a[i] {
-			out[i][j].Sub(a[i][j], b[i][j])
-		}
-	}
-	return out
-}
+func (a mat) mul(b mat) mat { return fromRat(ratmat.Mul(a.rat(), b.rat())) }
 
-func (a mat) scale(s *big.Rat) mat {
-	out := newMat(a.rows(), a.cols())
-	for i := range a {
-		for j := range a[i] {
-			out[i][j].Mul(a[i][j], s)
-		}
-	}
-	return out
-}
+func (a mat) t() mat { return fromRat(a.rat().T()) }
+
+func (a mat) add(b mat) mat { return fromRat(ratmat.Add(a.rat(), b.rat())) }
+
+func (a mat) sub(b mat) mat { return fromRat(ratmat.Sub(a.rat(), b.rat())) }
+
+func (a mat) scale(s *big.Rat) mat { return fromRat(ratmat.Scale(s, a.rat())) }
 
 func (a mat) equal(b mat) bool {
-	if a.rows() != b.rows() || a.cols() != b.cols() {
-		return false
-	}
-	for i := range a {
-		for j := range a[i] {
-			if a[i][j].Cmp(b[i][j]) != 0 {
-				return false
-			}
-		}
-	}
-	return true
+	return a.rows() == b.rows() && a.cols() == b.cols() && ratmat.Equal(a.rat(), b.rat())
 }
 
 // frob2 is ‖a‖²_F exactly.
-func (a mat) frob2() *big.Rat {
-	s := new(big.Rat)
-	var t big.Rat
-	for i := range a {
-		for _, v := range a[i] {
-			t.Mul(v, v)
-			s.Add(s, &t)
-		}
-	}
-	return s
-}
+func (a mat) frob2() *big.Rat { return ratmat.Norm2(a.rat()) }
 
 // echelon returns the reduced row echelon form of a copy of a and its rank.
 func (a mat) echelon() (mat, int) {
@@ -161,37 +99,15 @@ func (a mat) echelon() (mat, int) {
 	return e, r
 }
 
-func (a mat) rank() int {
-	_, r := a.echelon()
-	return r
-}
+func (a mat) rank() int { return a.rat().Rank() }
 
-// inverse returns a⁻¹ exactly (Gauss–Jordan on [a | I]); ok is false for a
-// singular a.
+// inverse returns a⁻¹ exactly; ok is false for a singular a.
 func (a mat) inverse() (mat, bool) {
-	n := a.rows()
-	aug := newMat(n, 2*n)
-	for i := 0; i < n; i++ {
-		for j := 0; j < n; j++ {
-			aug[i][j].Set(a[i][j])
-		}
-		aug[i][n+i].SetInt64(1)
+	inv, err := ratmat.Inverse(a.rat())
+	if err != nil {
+		return nil, false
 	}
-	e, _ := aug.echelon()
-	// a is invertible iff the pivots are the first n columns, i.e. the
-	// left block of the echelon form is I.
-	for i := 0; i < n; i++ {
-		if e[i][i].Cmp(big.NewRat(1, 1)) != 0 {
-			return nil, false
-		}
-	}
-	inv := newMat(n, n)
-	for i := 0; i < n; i++ {
-		for j := 0; j < n; j++ {
-			inv[i][j].Set(e[i][n+j])
-		}
-	}
-	return inv, true
+	return fromRat(inv), true
 }
 
 // skew returns the n×n skew-symmetric matrix whose upper triangle, read
@@ -210,17 +126,8 @@ func skew(n int, v []int) mat {
 }
 
 // cayley returns the rational orthogonal matrix (I − S)(I + S)⁻¹ of a
-// skew-symmetric S (I + S is always invertible: its eigenvalues are
-// 1 + iθ).
-func cayley(s mat) mat {
-	n := s.rows()
-	i := ident(n)
-	inv, ok := i.add(s).inverse()
-	if !ok {
-		panic("property: I + S singular for a skew S")
-	}
-	return i.sub(s).mul(inv)
-}
+// skew-symmetric S.
+func cayley(s mat) mat { return fromRat(ratmat.Cayley(s.rat())) }
 
 // targetsMat returns Y as an n×M matrix (column i is sample y_i).
 func targetsMat(in *instance.Instance) mat {
@@ -265,13 +172,7 @@ func objective(in *instance.Instance, w, h mat, b []*big.Rat) *big.Rat {
 }
 
 // toDense rounds a to a bigmat matrix at precision prec.
-func (a mat) toDense(prec uint) *bigmat.Dense {
-	flat := make([]*big.Rat, 0, a.rows()*a.cols())
-	for i := range a {
-		flat = append(flat, a[i]...)
-	}
-	return bigmat.FromRat(a.rows(), a.cols(), prec, flat)
-}
+func (a mat) toDense(prec uint) *bigmat.Dense { return a.rat().Dense(prec) }
 
 // sigmaMat is in.Sigma() as a mat.
 func sigmaMat(in *instance.Instance) mat { return mat(in.Sigma()) }

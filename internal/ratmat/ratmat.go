@@ -1,7 +1,8 @@
 // Package ratmat is exact dense linear algebra over the rationals (big.Rat):
 // products, transposes, Gauss–Jordan inversion and solves, rank and
-// determinant. It is what the exact identity checks of package proofs
-// evaluate both sides of a lemma with, so that a passing check has no
+// determinant. The exact identity checks of package proofs evaluate both
+// sides of a lemma with it, and the property tests build exact orthogonal
+// matrices and exact minimizers with it, so a passing check has no
 // rounding anywhere.
 //
 // Matrices are small (the checks use n, d, M of a few units); every
