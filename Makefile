@@ -3,7 +3,7 @@ GO      ?= go
 BIN     ?= bin/ufm
 PKGS    := ./...
 # Packages with goroutines, run under the race detector by `make test`.
-RACE_PKGS ?= ./internal/... ./solver/... ./proofs/...
+RACE_PKGS ?= ./internal/... ./verify/... ./solver/... ./proofs/... ./claims/...
 
 .PHONY: run test bench lint build install property proofs search fuzz clean
 
@@ -43,7 +43,7 @@ search:
 ## fuzz: run each parser fuzzer for FUZZTIME (default 60s)
 FUZZTIME ?= 60s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./internal/instance
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./instance
 	$(GO) test -run '^$$' -fuzz FuzzReadNPY -fuzztime $(FUZZTIME) ./metrics
 	$(GO) test -run '^$$' -fuzz FuzzReadCSV -fuzztime $(FUZZTIME) ./metrics
 

@@ -1,4 +1,4 @@
-module ufm
+module github.com/nrc-ufm/ufm
 
 go 1.26.8
 

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math/big"
 
-	"ufm/internal/bigmat"
+	"github.com/nrc-ufm/ufm/bigmat"
 )
 
 // BigResult is the big-float computation's answer. A nil NRC1/NRC2 means the

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"ufm/internal/bigmat"
+	"github.com/nrc-ufm/ufm/bigmat"
 )
 
 // MaxCSVLine is the longest line accepted, in bytes.

@@ -6,12 +6,11 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
-	"ufm/internal/instance"
+	"github.com/nrc-ufm/ufm/instance"
 )
 
 // Verdict is what a check concludes about one instance, or a run about a
@@ -83,8 +82,8 @@ func (c CheckConfig) withDefaults(claim *Claim) CheckConfig {
 	return c
 }
 
-// rng returns the check's random source.
-func (c CheckConfig) rng() *rand.Rand {
+// Rand returns the check's random source, a deterministic function of Seed.
+func (c CheckConfig) Rand() *rand.Rand {
 	return rand.New(rand.NewPCG(c.Seed, 0x9e3779b97f4a7c15))
 }
 
@@ -138,10 +137,6 @@ func Hypotheses(hs ...Hyp) (bool, string) {
 	return len(why) == 0, strings.Join(why, "; ")
 }
 
-func lambdaZero(in *instance.Instance) Hyp {
-	return Hyp{in.LambdaH.Sign() == 0 || in.LambdaW.Sign() == 0, "a λ is zero"}
-}
-
 // Validate reports what is missing or malformed in c.
 func (c *Claim) Validate() error {
 	switch {
@@ -162,6 +157,7 @@ func (c *Claim) Validate() error {
 type Registry struct {
 	mu     sync.RWMutex
 	byName map[string]*Claim
+	order  []*Claim // registration order
 }
 
 // NewRegistry returns an empty registry.
@@ -191,6 +187,7 @@ func (r *Registry) Register(c Claim) error {
 		return fmt.Errorf("claim %s: %w", c.Name, ErrDuplicate)
 	}
 	r.byName[c.Name] = &c
+	r.order = append(r.order, &c)
 	return nil
 }
 
@@ -210,31 +207,11 @@ func (r *Registry) Lookup(name string) (*Claim, bool) {
 	return c, ok
 }
 
-// Claims returns every claim in registration order of the built-in list
-// (see Builtin) followed by the others sorted by name.
+// Claims returns every claim in registration order.
 func (r *Registry) Claims() []*Claim {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	out := make([]*Claim, 0, len(r.byName))
-	for _, c := range r.byName {
-		out = append(out, c)
-	}
-	rank := map[string]int{}
-	for i, name := range builtinOrder {
-		rank[name] = i
-	}
-	sort.Slice(out, func(i, j int) bool {
-		ri, oki := rank[out[i].Name]
-		rj, okj := rank[out[j].Name]
-		switch {
-		case oki && okj:
-			return ri < rj
-		case oki != okj:
-			return oki
-		}
-		return out[i].Name < out[j].Name
-	})
-	return out
+	return append([]*Claim(nil), r.order...)
 }
 
 // Names returns the names of Claims().
@@ -244,46 +221,6 @@ func (r *Registry) Names() []string {
 		out = append(out, c.Name)
 	}
 	return out
-}
-
-// builtinOrder is the order `ufm claims` lists the built-in claims in.
-var builtinOrder = []string{
-	"r1-bias", "r2-push-through", "r3-reduced-objective", "r4-residual", "r5-balance", "r6-kkt",
-	"theorem", "landscape", "nocollapse-at-zero", "gram-free-at-zero",
-	"multitask-mse", "whitening", "full-collapse-all-positive",
-}
-
-var (
-	defaultOnce sync.Once
-	defaultReg  *Registry
-)
-
-// Default returns the process-wide registry: the built-in claims plus any
-// a program registered into it. The command line uses it.
-func Default() *Registry {
-	defaultOnce.Do(func() { defaultReg = Builtin() })
-	return defaultReg
-}
-
-// Builtin returns a fresh registry holding the built-in claims and the
-// contributed ones (contrib.go).
-func Builtin() *Registry {
-	r := NewRegistry()
-	for _, c := range builtinClaims() {
-		r.MustRegister(c)
-	}
-	for _, c := range contributedClaims() {
-		r.MustRegister(c)
-	}
-	return r
-}
-
-func builtinClaims() []Claim {
-	return []Claim{
-		r1Claim(), r2Claim(), r3Claim(), r4Claim(), r5Claim(), r6Claim(),
-		theoremClaim(), landscapeClaim(), nocollapseClaim(), gramFreeClaim(),
-		multitaskClaim(), whiteningClaim(), fullCollapseClaim(),
-	}
 }
 
 // CheckOne runs claim's check on in with cfg's defaults filled, turning a

@@ -7,9 +7,10 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"ufm/internal/instance"
-	"ufm/proofs"
-	"ufm/theory"
+	"github.com/nrc-ufm/ufm/claims"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/proofs"
+	"github.com/nrc-ufm/ufm/theory"
 )
 
 // A theorist's claim: the training MSE of the global minimizer never
@@ -26,9 +27,9 @@ func mseBelowTrace() proofs.Claim {
 		Expect:     proofs.Holds,
 		Budget:     200,
 		Generate: func(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
-			f := proofs.Family{NMax: 3, Spectral: 0.3}
+			f := claims.Family{NMax: 3, Spectral: 0.3}
 			if opts.Outside {
-				f.Lambda = proofs.LambdaOneZero
+				f.Lambda = claims.LambdaOneZero
 			}
 			return f.Draw(rng, "mse")
 		},
@@ -51,7 +52,7 @@ func mseBelowTrace() proofs.Claim {
 
 // Registering a claim and searching for counterexamples to it.
 func ExampleRegistry_Register() {
-	reg := proofs.Builtin() // or proofs.Default(), which the ufm command uses
+	reg := claims.Builtin() // or claims.Default(), which the ufm command uses
 	if err := reg.Register(mseBelowTrace()); err != nil {
 		fmt.Println(err)
 		return
@@ -106,11 +107,11 @@ func TestRegistry(t *testing.T) {
 	want := []string{"r1-bias", "r2-push-through", "r3-reduced-objective", "r4-residual", "r5-balance", "r6-kkt",
 		"theorem", "landscape", "nocollapse-at-zero", "gram-free-at-zero", "multitask-mse", "whitening",
 		"full-collapse-all-positive", "bias-shrinks-uniformly"}
-	names := proofs.Builtin().Names()
+	names := claims.Builtin().Names()
 	if fmt.Sprint(names) != fmt.Sprint(want) {
 		t.Fatalf("built-in claims %v", names)
 	}
-	a, b := proofs.Default(), proofs.Default()
+	a, b := claims.Default(), claims.Default()
 	if a != b {
 		t.Fatal("Default is not a single registry")
 	}
@@ -123,7 +124,7 @@ func TestRunProofs(t *testing.T) {
 	if testing.Short() {
 		trials = 3
 	}
-	rows := proofs.RunProofs(proofs.Builtin().Claims(), proofs.ProofOptions{Seed: 1, Trials: trials})
+	rows := proofs.RunProofs(claims.Builtin().Claims(), proofs.ProofOptions{Seed: 1, Trials: trials})
 	for _, r := range rows {
 		if !r.Matches {
 			t.Errorf("%s: verdict %s, expected %s: %s", r.Claim.Name, r.Verdict, r.Claim.Expect, r.Summary)

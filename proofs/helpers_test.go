@@ -2,10 +2,9 @@ package proofs
 
 import (
 	"math/big"
-	"strings"
 	"testing"
 
-	"ufm/internal/instance"
+	"github.com/nrc-ufm/ufm/instance"
 )
 
 // mk builds an instance from sample-major targets written as decimal or
@@ -37,52 +36,4 @@ func num(t *testing.T, s string) *big.Rat {
 		t.Fatal(err)
 	}
 	return r
-}
-
-func claim(t *testing.T, name string) *Claim {
-	t.Helper()
-	c, ok := Builtin().Lookup(name)
-	if !ok {
-		t.Fatalf("no claim %s", name)
-	}
-	return c
-}
-
-// check runs a claim's check with a fixed config.
-func check(t *testing.T, name string, in *instance.Instance) Outcome {
-	t.Helper()
-	c := claim(t, name)
-	out := CheckOne(c, in, CheckConfig{Seed: 7})
-	if strings.Contains(out.Reason, "panicked") {
-		t.Fatalf("%s: %s", name, out.Reason)
-	}
-	return out
-}
-
-func wantVerdict(t *testing.T, name string, in *instance.Instance, want Verdict, reasonHas ...string) Outcome {
-	t.Helper()
-	out := check(t, name, in)
-	if out.Verdict != want {
-		t.Fatalf("%s on %s: verdict %s, want %s (%s)", name, in.Name, out.Verdict, want, out.Reason)
-	}
-	for _, s := range reasonHas {
-		if !strings.Contains(out.Reason, s) {
-			t.Errorf("%s: reason %q lacks %q", name, out.Reason, s)
-		}
-	}
-	return out
-}
-
-var (
-	free = instance.BiasFree
-	none = instance.BiasNone
-)
-
-// A partial-regime instance: n = 3, M = 5 (examples/partial-3x5.json).
-func partial3x5(t *testing.T) *instance.Instance {
-	in, err := instance.Load("../examples/partial-3x5.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return in
 }

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"ufm/internal/instance"
+	"github.com/nrc-ufm/ufm/instance"
 )
 
 // SearchOptions configure a counterexample search.
@@ -103,8 +103,8 @@ type SearchResult struct {
 // ErrShard is returned for a malformed shard.
 var ErrShard = errors.New("shard must satisfy 0 ≤ k < N")
 
-// shardTrials is the number of trials i < budget with i ≡ k (mod n).
-func shardTrials(budget, k, n int) int {
+// ShardTrials is the number of trials i < budget with i ≡ k (mod n).
+func ShardTrials(budget, k, n int) int {
 	if budget <= k {
 		return 0
 	}
@@ -166,7 +166,7 @@ func Search(claim *Claim, opts SearchOptions) (*SearchResult, error) {
 		opts.ShrinkTime = 60 * time.Second
 	}
 	start := time.Now()
-	planned := shardTrials(opts.Budget, opts.Shard, opts.Shards)
+	planned := ShardTrials(opts.Budget, opts.Shard, opts.Shards)
 	res := &SearchResult{
 		Claim: claim.Name, Seed: opts.Seed, Shard: opts.Shard, Shards: opts.Shards,
 		Budget: opts.Budget, Planned: planned, Outside: opts.Outside, Digits: opts.Digits, Exact: true,

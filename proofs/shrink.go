@@ -4,7 +4,8 @@ import (
 	"math/big"
 	"time"
 
-	"ufm/internal/instance"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/internal/ratmat"
 )
 
 // Shrinking a failure: greedy simplification. Candidate instances are
@@ -224,7 +225,7 @@ func simplerPositive(l *big.Rat) []*big.Rat {
 	for x := f; x < 1 && e > -400; x *= 10 {
 		e--
 	}
-	p := pow10Rat(e)
+	p := ratmat.Pow10(e)
 	if p.Cmp(l) != 0 && p.Cmp(one) != 0 {
 		out = append(out, p)
 	}

@@ -4,7 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"ufm/internal/instance"
+	"github.com/nrc-ufm/ufm/instance"
 )
 
 // TestPropertyCounterexamples replays the shrunk counterexamples that the

@@ -32,7 +32,7 @@
 //   - ShrinkSamples, ShrinkTargets, GeneratorRanges: the generator itself.
 //   - Counterexamples: replays testdata/counterexamples (open findings;
 //     make property only).
-//   - VerifyAgrees (build tag ufm_verify): internal/verify's verdict matches
+//   - VerifyAgrees (build tag ufm_verify): verify's verdict matches
 //     the independent comparison of ClosedForm.
 //
 // Each property runs UFM_PROPERTY_TRIALS trials (make property: 500) or a

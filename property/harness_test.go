@@ -9,7 +9,7 @@ import (
 
 	"github.com/leanovate/gopter"
 
-	"ufm/internal/bigmat"
+	"github.com/nrc-ufm/ufm/bigmat"
 )
 
 // Trials and seeds.
@@ -28,7 +28,7 @@ const (
 	// which may call the solver).
 	maxShrinks = 300
 	// margin is the number of digits below the working precision that a
-	// compared quantity may lose (as internal/verify.Margin).
+	// compared quantity may lose (as verify.Margin).
 	margin = 5
 )
 

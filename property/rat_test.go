@@ -3,9 +3,9 @@ package property
 import (
 	"math/big"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/instance"
-	"ufm/internal/ratmat"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/internal/ratmat"
 )
 
 // mat is an exact rational matrix, row-major.

@@ -9,7 +9,7 @@ import (
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/prop"
 
-	"ufm/internal/instance"
+	"github.com/nrc-ufm/ufm/instance"
 )
 
 // The generator's shrinking, checked on properties that fail on purpose.

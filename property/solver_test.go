@@ -10,11 +10,11 @@ import (
 	"github.com/leanovate/gopter/gen"
 	"github.com/leanovate/gopter/prop"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/instance"
-	"ufm/metrics"
-	"ufm/solver"
-	"ufm/theory"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/metrics"
+	"github.com/nrc-ufm/ufm/solver"
+	"github.com/nrc-ufm/ufm/theory"
 )
 
 // Properties that call the solver (package solver) and the big-float NRC

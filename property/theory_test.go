@@ -10,9 +10,9 @@ import (
 	"github.com/leanovate/gopter/gen"
 	"github.com/leanovate/gopter/prop"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/instance"
-	"ufm/theory"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/theory"
 )
 
 // Properties of the closed form and of the objective that need no solver:
@@ -21,7 +21,7 @@ import (
 // theory.Predict rounds (eigenvalues, square roots).
 
 // scales are the natural sizes of the closed form's quantities, used as
-// floors in relative comparisons (as internal/verify): tr Σ/2 for losses,
+// floors in relative comparisons (as verify): tr Σ/2 for losses,
 // √(λ_H/λ_W)·√(tr Σ) for W Wᵀ, √(tr Σ) for the bias, √(M·tr Σ) for
 // predictions. When Σ = 0 (constant targets) there is no scale in the
 // data; tr Σ is then replaced by n, the solver's convention (σ0 = 1), so

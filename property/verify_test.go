@@ -7,13 +7,13 @@ import (
 
 	"github.com/leanovate/gopter/prop"
 
-	"ufm/internal/verify"
+	"github.com/nrc-ufm/ufm/verify"
 )
 
-// Behind the build tag ufm_verify while internal/verify is (go test -tags
+// Behind the build tag ufm_verify while verify is (go test -tags
 // ufm_verify ./property/).
 
-// TestPropertyVerifyAgrees: on λ_H, λ_W > 0, internal/verify's verdict on
+// TestPropertyVerifyAgrees: on λ_H, λ_W > 0, verify's verdict on
 // the solver's answer is "agree" exactly when this package's independent
 // comparison (agree, the same quantities, scales and margin) passes.
 func TestPropertyVerifyAgrees(t *testing.T) {

@@ -8,9 +8,9 @@ import (
 	"github.com/leanovate/gopter/gen"
 	"github.com/leanovate/gopter/prop"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/instance"
-	"ufm/metrics"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/metrics"
 )
 
 // λ_H = λ_W = 0 with d > n (THEORY §3, zero regularization): every

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"ufm/internal/bigmat"
+	"github.com/nrc-ufm/ufm/bigmat"
 )
 
 // benchTargets returns M rows of n decimal strings with two decimals,

@@ -5,8 +5,8 @@ import (
 	"math"
 	"math/big"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/instance"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
 )
 
 // Caps on what the certificate materializes. The optimization never needs

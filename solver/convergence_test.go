@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/instance"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
 )
 
 // The expected answers in this file are derived by hand, never from

@@ -4,8 +4,8 @@ import (
 	"math/big"
 	"testing"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/instance"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
 )
 
 // derivativeCases are small instances of every bias mode, with d ≥ n and

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/instance"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
 )
 
 // mkInstance builds an instance from sample-major targets given as strings.

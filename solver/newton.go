@@ -7,7 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"ufm/internal/bigmat"
+	"github.com/nrc-ufm/ufm/bigmat"
 )
 
 // maxEscalations bounds how often stage 2 doubles its working precision

@@ -6,8 +6,8 @@ import (
 	"math"
 	"math/big"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/instance"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
 )
 
 // The reduced problem.

@@ -8,8 +8,8 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/instance"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
 )
 
 // Settings control Solve. Zero fields take the defaults shown.

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"math/big"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/instance"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
 )
 
 // Regime names the case of THEORY §3 an instance falls in.

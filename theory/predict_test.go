@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/instance"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
 )
 
 // mustParse builds an instance from a SPEC document.

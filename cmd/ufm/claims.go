@@ -6,7 +6,8 @@ import (
 	"io"
 	"strings"
 
-	"ufm/proofs"
+	"github.com/nrc-ufm/ufm/claims"
+	"github.com/nrc-ufm/ufm/proofs"
 )
 
 // claimJSON is one entry of 'ufm claims --json'.
@@ -30,7 +31,7 @@ func runClaims(args []string, stdout, stderr io.Writer) int {
 	if done {
 		return code
 	}
-	reg := proofs.Default()
+	reg := claims.Default()
 	claims := reg.Claims()
 	if len(pos) > 0 {
 		claims = nil

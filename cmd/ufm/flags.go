@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"ufm/internal/instance"
+	"github.com/nrc-ufm/ufm/instance"
 )
 
 // errHelp is returned by parseFlags after it printed the command's help.

@@ -10,7 +10,7 @@ import (
 	"sort"
 	"strings"
 
-	"ufm/proofs"
+	"github.com/nrc-ufm/ufm/proofs"
 )
 
 // runMerge combines the --json outputs of the shards of one search: the

@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"ufm/internal/bigmat"
-	"ufm/metrics"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/metrics"
 )
 
 // metricsJSON is the document of 'ufm metrics --json' (SPEC.md). Undefined

@@ -7,8 +7,8 @@ import (
 	"io"
 	"strings"
 
-	"ufm/internal/bigmat"
-	"ufm/theory"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/theory"
 )
 
 // predictJSON is the document of 'ufm predict --json' (SPEC.md), with a few

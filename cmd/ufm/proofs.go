@@ -6,7 +6,8 @@ import (
 	"io"
 	"strings"
 
-	"ufm/proofs"
+	"github.com/nrc-ufm/ufm/claims"
+	"github.com/nrc-ufm/ufm/proofs"
 )
 
 // proofRowJSON is one row of 'ufm proofs --json'.
@@ -60,7 +61,7 @@ func runProofs(args []string, stdout, stderr io.Writer) int {
 	if *workers < 0 {
 		return fail(stderr, "proofs: --workers must be ≥ 0, got %d", *workers)
 	}
-	reg := proofs.Default()
+	reg := claims.Default()
 	claims := reg.Claims()
 	if *only != "" {
 		claims = nil

@@ -12,8 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"ufm/internal/instance"
-	"ufm/proofs"
+	"github.com/nrc-ufm/ufm/claims"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/proofs"
 )
 
 // searchJSON is the document of 'ufm search --json' and of 'ufm merge'.
@@ -103,7 +104,7 @@ func runSearch(args []string, stdout, stderr io.Writer) int {
 	if len(pos) > 0 {
 		return fail(stderr, "search: unexpected argument %q (usage: %s)", pos[0], synopsis)
 	}
-	reg := proofs.Default()
+	reg := claims.Default()
 	if *name == "" {
 		return fail(stderr, "search: --claim is required (known: %s)", strings.Join(reg.Names(), ", "))
 	}

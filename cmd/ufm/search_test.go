@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"ufm/internal/instance"
+	"github.com/nrc-ufm/ufm/instance"
 )
 
 func searchDoc(t *testing.T, out string) searchJSON {

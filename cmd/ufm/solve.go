@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/instance"
-	"ufm/solver"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/solver"
 )
 
 // solveJSON is the document of 'ufm solve --json'. The first block of

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"ufm/internal/instance"
-	"ufm/solver"
-	"ufm/theory"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/solver"
+	"github.com/nrc-ufm/ufm/theory"
 )
 
 func example(name string) string { return filepath.Join("..", "..", "examples", name+".json") }

@@ -8,10 +8,10 @@ import (
 	"math/big"
 	"strings"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/verify"
-	"ufm/solver"
-	"ufm/theory"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/solver"
+	"github.com/nrc-ufm/ufm/theory"
+	"github.com/nrc-ufm/ufm/verify"
 )
 
 type solverJSON struct {

@@ -15,7 +15,7 @@ import (
 	"math/big"
 	"strings"
 
-	"ufm/internal/bigmat"
+	"github.com/nrc-ufm/ufm/bigmat"
 )
 
 // ErrSingular is returned when a matrix to be inverted or solved with is
@@ -474,4 +474,13 @@ func (m *Matrix) NullVector() *Matrix {
 		}
 	}
 	return x
+}
+
+// Pow10 returns 10^e exactly.
+func Pow10(e int) *big.Rat {
+	p := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(max(e, -e))), nil)
+	if e >= 0 {
+		return new(big.Rat).SetInt(p)
+	}
+	return new(big.Rat).SetFrac(big.NewInt(1), p)
 }

@@ -1,21 +1,22 @@
-package proofs
+package claims
 
 import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/instance"
-	"ufm/internal/ratmat"
-	"ufm/solver"
-	"ufm/theory"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/internal/ratmat"
+	"github.com/nrc-ufm/ufm/proofs"
+	"github.com/nrc-ufm/ufm/solver"
+	"github.com/nrc-ufm/ufm/theory"
 )
 
 // ---------------------------------------------------------------- multi-task
 
-func multitaskClaim() Claim {
-	return Claim{
+func multitaskClaim() proofs.Claim {
+	return proofs.Claim{
 		Name:   "multitask-mse",
 		Source: "Andriopoulos et al., arXiv 2505.09308 (follow-up), THEORY §3",
 		Statement: "One multi-task model has training MSE Σ_j min(σ_j, c); n single-task models (target k alone, same λ_H, λ_W, d) have Σ_k min(Σ_kk, c); multi ≤ single. " +
@@ -23,8 +24,8 @@ func multitaskClaim() Claim {
 			"Checked with the closed form at the working precision (MSEs from theory.Predict on the instance and on each single-task instance, compared within 10^-digits·tr Σ).",
 		Hypotheses: "λ_H > 0, λ_W > 0, d ≥ n (with d < n the multi-task model learns only d directions and can lose)",
 		Method:     "closed form, high precision",
-		Expect:     Holds, Budget: 5000, Trials: 500, Digits: 30,
-		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
+		Expect:     proofs.Holds, Budget: 5000, Trials: 500, Digits: 30,
+		Generate: func(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
 			g := Family{NMin: 2, NMax: 4, MMax: 8, Spectral: 0.4, BiasNone: true, D: DGeqN}
 			if opts.Outside {
 				g.D = DLtN
@@ -33,7 +34,7 @@ func multitaskClaim() Claim {
 			return g.generate(rng, "multitask")
 		},
 		InHypotheses: func(in *instance.Instance) (bool, string) {
-			return Hypotheses(lambdaZero(in), Hyp{in.D < in.N(), "d < n"})
+			return proofs.Hypotheses(lambdaZero(in), proofs.Hyp{Violated: in.D < in.N(), Why: "d < n"})
 		},
 		Check: checkMultitask,
 	}
@@ -49,26 +50,26 @@ func singleTask(in *instance.Instance, k int) *instance.Instance {
 	return out
 }
 
-func checkMultitask(in *instance.Instance, cfg CheckConfig) Outcome {
+func checkMultitask(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 	if in.LambdaH.Sign() == 0 || in.LambdaW.Sign() == 0 {
-		return Outcome{Verdict: Inconclusive, Reason: "the MSE formulas need λ_H, λ_W > 0"}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "the MSE formulas need λ_H, λ_W > 0"}
 	}
 	multi, err := theory.Predict(in, cfg.Digits)
 	if err != nil {
-		return Outcome{Verdict: Inconclusive, Reason: err.Error()}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: err.Error()}
 	}
 	prec := multi.Prec
 	single := new(big.Float).SetPrec(prec)
 	for k := 0; k < in.N(); k++ {
 		p, err := theory.Predict(singleTask(in, k), cfg.Digits)
 		if err != nil {
-			return Outcome{Verdict: Inconclusive, Reason: err.Error()}
+			return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: err.Error()}
 		}
 		single.Add(single, p.TrainMSE)
 	}
 	scale := new(big.Float).SetPrec(prec).SetRat(multi.TraceSigma)
 	if scale.Sign() == 0 {
-		return Outcome{Verdict: Holds, Residual: new(big.Float), Points: 1, Reason: "Σ = 0: both MSEs are 0"}
+		return proofs.Outcome{Verdict: proofs.Holds, Residual: new(big.Float), Points: 1, Reason: "Σ = 0: both MSEs are 0"}
 	}
 	gap := new(big.Float).SetPrec(prec).Sub(single, multi.TrainMSE)
 	rel := relative(gap, scale)
@@ -83,17 +84,17 @@ func checkMultitask(in *instance.Instance, cfg CheckConfig) Outcome {
 		if in.D < in.N() {
 			why = fmt.Sprintf("; d = %d < n = %d: the multi-task model learns at most d directions while each single-task model needs one", in.D, in.N())
 		}
-		return Outcome{Verdict: Fails, Residual: res, Points: 1, Reason: fmt.Sprintf("multi-task MSE %s > Σ single-task MSE %s (by %s relative to tr Σ)%s",
+		return proofs.Outcome{Verdict: proofs.Fails, Residual: res, Points: 1, Reason: fmt.Sprintf("multi-task MSE %s > Σ single-task MSE %s (by %s relative to tr Σ)%s",
 			multi.TrainMSE.Text('g', 12), single.Text('g', 12), sci(res), why)}
 	}
-	return Outcome{Verdict: Holds, Residual: res, Points: 1, Reason: fmt.Sprintf("multi-task MSE %s ≤ Σ single-task MSE %s (gap %s relative to tr Σ)",
+	return proofs.Outcome{Verdict: proofs.Holds, Residual: res, Points: 1, Reason: fmt.Sprintf("multi-task MSE %s ≤ Σ single-task MSE %s (gap %s relative to tr Σ)",
 		multi.TrainMSE.Text('g', 12), single.Text('g', 12), rel.Text('e', 2))}
 }
 
 // ---------------------------------------------------------------- whitening
 
-func whiteningClaim() Claim {
-	return Claim{
+func whiteningClaim() proofs.Claim {
+	return proofs.Claim{
 		Name:   "whitening",
 		Source: "Andriopoulos et al., arXiv 2505.09308 (follow-up), THEORY §3",
 		Statement: "Whitening the targets (y ↦ T y with T Σ Tᵀ = I, here T = Σ^{-1/2}) makes Σ = I, so the formula predicts: training MSE n·min(1, c) in whitened units, " +
@@ -102,8 +103,8 @@ func whiteningClaim() Claim {
 			"the whitened instance is then solved by the independent solver and its MSE and predictions compared with the prediction above (and with theory.Predict on the whitened instance).",
 		Hypotheses: "λ_H > 0, λ_W > 0, d ≥ n, Σ nonsingular (rank Ỹ = n)",
 		Method:     "prediction vs solver on whitened targets",
-		Expect:     Holds, Budget: 1000, Trials: 200, Digits: 30,
-		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
+		Expect:     proofs.Holds, Budget: 1000, Trials: 200, Digits: 30,
+		Generate: func(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
 			g := Family{NMax: 3, MMax: 6, Spectral: 0.3, BiasNone: true, D: DGeqN, FullRank: true}
 			if opts.Outside {
 				if rng.IntN(2) == 0 {
@@ -122,7 +123,7 @@ func whiteningClaim() Claim {
 			return g.generate(rng, "whitening")
 		},
 		InHypotheses: func(in *instance.Instance) (bool, string) {
-			return Hypotheses(lambdaZero(in), Hyp{in.D < in.N(), "d < n"}, Hyp{theory.Rank(in.Sigma()) < in.N(), "Σ is singular"})
+			return proofs.Hypotheses(lambdaZero(in), proofs.Hyp{Violated: in.D < in.N(), Why: "d < n"}, proofs.Hyp{Violated: theory.Rank(in.Sigma()) < in.N(), Why: "Σ is singular"})
 		},
 		Check: checkWhitening,
 	}
@@ -165,18 +166,18 @@ func whiten(in *instance.Instance, digits int) (*instance.Instance, int, error) 
 	return w, rho, nil
 }
 
-func checkWhitening(in *instance.Instance, cfg CheckConfig) Outcome {
+func checkWhitening(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 	if in.LambdaH.Sign() == 0 || in.LambdaW.Sign() == 0 {
-		return Outcome{Verdict: Inconclusive, Reason: "the MSE formula needs λ_H, λ_W > 0"}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "the MSE formula needs λ_H, λ_W > 0"}
 	}
 	w, rho, err := whiten(in, cfg.Digits)
 	if err != nil {
-		return Outcome{Verdict: Inconclusive, Reason: err.Error()}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: err.Error()}
 	}
 	n := in.N()
 	pw, err := theory.Predict(w, cfg.Digits)
 	if err != nil {
-		return Outcome{Verdict: Inconclusive, Reason: err.Error()}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: err.Error()}
 	}
 	prec := pw.Prec
 	// predicted MSE n·min(1, c)
@@ -193,10 +194,10 @@ func checkWhitening(in *instance.Instance, cfg CheckConfig) Outcome {
 	thDev := relative(absDiff(pw.TrainMSE, want), scale)
 	res, err := solver.Solve(w, solverSettings(cfg))
 	if err != nil {
-		return Outcome{Verdict: Inconclusive, Reason: "solver: " + err.Error()}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "solver: " + err.Error()}
 	}
 	if !res.Converged {
-		return Outcome{Verdict: Inconclusive, Reason: fmt.Sprintf("the solver did not converge on the whitened instance (%s)", res.Stop)}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: fmt.Sprintf("the solver did not converge on the whitened instance (%s)", res.Stop)}
 	}
 	mse := solverMSE(w, res, prec)
 	solDev := relative(absDiff(mse, want), scale)
@@ -221,11 +222,11 @@ func checkWhitening(in *instance.Instance, cfg CheckConfig) Outcome {
 		case in.D < n:
 			why = fmt.Sprintf("; d = %d < n = %d: only d of the n equal directions are learned", in.D, n)
 		}
-		return Outcome{Verdict: Fails, Residual: worst, Points: 1, Reason: fmt.Sprintf(
+		return proofs.Outcome{Verdict: proofs.Fails, Residual: worst, Points: 1, Reason: fmt.Sprintf(
 			"whitened: predicted MSE n·min(1, c) = %s, theory.Predict %s, solver %s (relative deviations %s, %s; predictions %s)%s",
 			want.Text('g', 12), pw.TrainMSE.Text('g', 12), mse.Text('g', 12), sci(thDev), sci(solDev), sci(predDev), why)}
 	}
-	return Outcome{Verdict: Holds, Residual: worst, Points: 1, Reason: fmt.Sprintf(
+	return proofs.Outcome{Verdict: proofs.Holds, Residual: worst, Points: 1, Reason: fmt.Sprintf(
 		"whitened (c = %s, regime %s): MSE n·min(1, c) = %s matches theory.Predict and the solver, and the solver's predictions are (1 − √c)_+ Ỹ_w + ȳ_w as predicted (worst relative deviation %s)",
 		c.Text('g', 6), pw.Regime, want.Text('g', 12), sci(worst))}
 }
@@ -268,16 +269,16 @@ func predictionDeviation(w *instance.Instance, res *solver.Result, s *big.Float,
 
 // ---------------------------------------------------------------- control
 
-func fullCollapseClaim() Claim {
-	return Claim{
+func fullCollapseClaim() proofs.Claim {
+	return proofs.Claim{
 		Name:   "full-collapse-all-positive",
 		Source: "derived — a deliberately too strong claim, kept as a control",
 		Statement: "For every λ_H, λ_W > 0 the global minimizer collapses with full rank: W*W*ᵀ has rank n (regime full). " +
 			"False: the rank is r = min(d, #{σ_j > c}), so c ≥ σ_n or d < n breaks it. Decided exactly (inertia of Σ − c I). A search that does not refute it is broken.",
 		Hypotheses: "λ_H > 0, λ_W > 0 (any n, d, M)",
 		Method:     "exact inertia",
-		Expect:     Fails, Budget: 500, Trials: 100, Digits: 30,
-		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
+		Expect:     proofs.Fails, Budget: 500, Trials: 100, Digits: 30,
+		Generate: func(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
 			g := Family{NMax: 4, MMax: 8, Spectral: 0.3, BiasNone: true}
 			if opts.Outside {
 				g.Lambda = LambdaZero
@@ -289,15 +290,15 @@ func fullCollapseClaim() Claim {
 	}
 }
 
-func checkFullCollapse(in *instance.Instance, cfg CheckConfig) Outcome {
+func checkFullCollapse(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 	if in.LambdaH.Sign() == 0 || in.LambdaW.Sign() == 0 {
-		return Outcome{Verdict: Fails, Exact: true, Reason: "a λ is zero: no unique minimizer (or none) — outside the claim"}
+		return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Reason: "a λ is zero: no unique minimizer (or none) — outside the claim"}
 	}
 	n := in.N()
 	active := theory.CountAbove(in.Sigma(), in.C())
 	r := min(in.D, active)
 	if r == n {
-		return Outcome{Verdict: Holds, Exact: true, Points: 1, Reason: fmt.Sprintf("all %d eigenvalues of Σ exceed c and d = %d ≥ n: rank n (exact)", n, in.D)}
+		return proofs.Outcome{Verdict: proofs.Holds, Exact: true, Points: 1, Reason: fmt.Sprintf("all %d eigenvalues of Σ exceed c and d = %d ≥ n: rank n (exact)", n, in.D)}
 	}
 	why := ""
 	switch {
@@ -310,5 +311,5 @@ func checkFullCollapse(in *instance.Instance, cfg CheckConfig) Outcome {
 	if r == 0 {
 		regime = "trivial"
 	}
-	return Outcome{Verdict: Fails, Exact: true, Points: 1, Reason: fmt.Sprintf("%s: W*W*ᵀ has rank r = %d < n = %d (regime %s)", why, r, n, regime)}
+	return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Points: 1, Reason: fmt.Sprintf("%s: W*W*ᵀ has rank r = %d < n = %d (regime %s)", why, r, n, regime)}
 }

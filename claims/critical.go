@@ -1,14 +1,14 @@
-package proofs
+package claims
 
 import (
 	"fmt"
 	"math"
 	"math/big"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/instance"
-	"ufm/internal/ratmat"
-	"ufm/theory"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/internal/ratmat"
+	"github.com/nrc-ufm/ufm/theory"
 )
 
 // critical is one critical point of THEORY's list (§3, landscape): for a

@@ -1,4 +1,4 @@
-package proofs
+package claims
 
 import (
 	"math"
@@ -7,7 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"ufm/internal/ratmat"
+	"github.com/nrc-ufm/ufm/internal/ratmat"
+	"github.com/nrc-ufm/ufm/proofs"
 )
 
 // The derivatives read off values of L (lineDerivs) agree exactly with the
@@ -61,8 +62,8 @@ func TestIdentityCheckCatchesNearIdentity(t *testing.T) {
 		}
 		return ""
 	}
-	out := checkIdentity(in, CheckConfig{Seed: 3, Points: 2}, 15, "perturbed R3", wrong)
-	if out.Verdict != Fails || !strings.Contains(out.Reason, "mismatch") {
+	out := checkIdentity(in, proofs.CheckConfig{Seed: 3, Points: 2}, 15, "perturbed R3", wrong)
+	if out.Verdict != proofs.Fails || !strings.Contains(out.Reason, "mismatch") {
 		t.Fatalf("a wrong identity passed: %+v", out)
 	}
 }
@@ -80,47 +81,47 @@ func TestSchwartzZippelBound(t *testing.T) {
 		}
 	}
 	// Every check states the bound it achieved.
-	out := wantVerdict(t, "r2-push-through", partial3x5(t), Holds, "Schwartz–Zippel")
+	out := wantVerdict(t, "r2-push-through", partial3x5(t), proofs.Holds, "Schwartz–Zippel")
 	if out.BoundLog10 >= -40 || !out.Exact || out.Residual.Sign() != 0 {
 		t.Fatalf("R2: bound %v exact %v residual %v", out.BoundLog10, out.Exact, out.Residual)
 	}
 }
 
 func TestR1(t *testing.T) {
-	wantVerdict(t, "r1-bias", partial3x5(t), Holds, "R1 holds exactly")
+	wantVerdict(t, "r1-bias", partial3x5(t), proofs.Holds, "R1 holds exactly")
 	in := partial3x5(t)
 	in.LambdaH = new(big.Rat)
-	wantVerdict(t, "r1-bias", in, Fails, "needs λ_H > 0", "∇L = 0 exactly")
+	wantVerdict(t, "r1-bias", in, proofs.Fails, "needs λ_H > 0", "∇L = 0 exactly")
 	in = partial3x5(t)
 	in.Bias = none
-	wantVerdict(t, "r1-bias", in, Inconclusive, "free bias")
+	wantVerdict(t, "r1-bias", in, proofs.Inconclusive, "free bias")
 }
 
 func TestR2R3R4(t *testing.T) {
 	for _, name := range []string{"r2-push-through", "r3-reduced-objective", "r4-residual"} {
-		wantVerdict(t, name, partial3x5(t), Holds)
+		wantVerdict(t, name, partial3x5(t), proofs.Holds)
 		in := partial3x5(t)
 		in.Bias = none
-		wantVerdict(t, name, in, Holds)
+		wantVerdict(t, name, in, proofs.Holds)
 	}
 	// λ_H = 0 and d > n: WᵀW is singular, H(W) of the d×d form undefined.
 	in := mk(t, [][]string{{"1", "2"}, {"3", "-1"}, {"0", "5"}}, "0", "1", 3, free)
-	wantVerdict(t, "r2-push-through", in, Fails, "singular")
+	wantVerdict(t, "r2-push-through", in, proofs.Fails, "singular")
 	// λ_H = 0 and d < n: WWᵀ is singular.
 	in = mk(t, [][]string{{"1", "2", "0"}, {"3", "-1", "1"}, {"0", "5", "2"}, {"1", "1", "1"}}, "0", "1", 2, free)
-	wantVerdict(t, "r3-reduced-objective", in, Fails, "singular")
-	wantVerdict(t, "r4-residual", in, Fails, "singular")
+	wantVerdict(t, "r3-reduced-objective", in, proofs.Fails, "singular")
+	wantVerdict(t, "r4-residual", in, proofs.Fails, "singular")
 }
 
 func TestR5(t *testing.T) {
-	out := wantVerdict(t, "r5-balance", partial3x5(t), Holds, "critical points")
+	out := wantVerdict(t, "r5-balance", partial3x5(t), proofs.Holds, "critical points")
 	if out.Residual == nil || out.Residual.Cmp(big.NewFloat(1e-30)) > 0 {
 		t.Fatalf("residual %v", out.Residual)
 	}
 	// λ_W = 0 with rank-deficient targets: W ≠ 0 stationary with H = 0.
 	in := mk(t, [][]string{{"1", "2"}, {"2", "4"}, {"-1", "-2"}}, "1", "0", 2, free)
-	wantVerdict(t, "r5-balance", in, Fails, "λ_W = 0", "HHᵀ = 0")
+	wantVerdict(t, "r5-balance", in, proofs.Fails, "λ_W = 0", "HHᵀ = 0")
 	// λ_H = 0: W = 0 stationary with features H ≠ 0.
 	in = mk(t, [][]string{{"1", "2"}, {"3", "4"}, {"-1", "0"}}, "0", "1", 2, free)
-	wantVerdict(t, "r5-balance", in, Fails, "λ_H = 0")
+	wantVerdict(t, "r5-balance", in, proofs.Fails, "λ_H = 0")
 }

@@ -1,16 +1,17 @@
-package proofs
+package claims
 
 import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
 
-	"ufm/internal/instance"
-	"ufm/theory"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/proofs"
+	"github.com/nrc-ufm/ufm/theory"
 )
 
-func landscapeClaim() Claim {
-	return Claim{
+func landscapeClaim() proofs.Claim {
+	return proofs.Claim{
 		Name:   "landscape",
 		Source: "derived (THEORY §3, critical points; the paper does not classify them)",
 		Statement: "For λ_H, λ_W > 0 and distinct eigenvalues σ_j, every critical point of THEORY's list other than the global minimizer is a strict saddle of L(W, H, b): " +
@@ -20,8 +21,8 @@ func landscapeClaim() Claim {
 			"The list itself (that these are all the critical points) is taken from THEORY, not checked.",
 		Hypotheses: "λ_H > 0, λ_W > 0, distinct eigenvalues of Σ (certified exactly); bias free or none",
 		Method:     "critical points + exact curvature",
-		Expect:     Holds, Budget: 1000, Trials: 200, Digits: 30,
-		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
+		Expect:     proofs.Holds, Budget: 1000, Trials: 200, Digits: 30,
+		Generate: func(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
 			g := Family{NMax: 4, MMax: 8, Spectral: 0.6, Distinct: true, BiasNone: true, NoSingle: true}
 			if opts.Outside {
 				// repeated eigenvalues: exact spectra with a repeat
@@ -45,7 +46,7 @@ func landscapeClaim() Claim {
 		},
 		InHypotheses: func(in *instance.Instance) (bool, string) {
 			distinct, why := distinctSpectrum(in)
-			return Hypotheses(lambdaZero(in), Hyp{!distinct, why})
+			return proofs.Hypotheses(lambdaZero(in), proofs.Hyp{Violated: !distinct, Why: why})
 		},
 		Check: checkLandscape,
 	}
@@ -72,16 +73,16 @@ func distinctSpectrum(in *instance.Instance) (bool, string) {
 	return true, ""
 }
 
-func checkLandscape(in *instance.Instance, cfg CheckConfig) Outcome {
+func checkLandscape(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 	if in.LambdaH.Sign() == 0 || in.LambdaW.Sign() == 0 {
-		return Outcome{Verdict: Inconclusive, Reason: "the critical points of THEORY's list need λ_H, λ_W > 0"}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "the critical points of THEORY's list need λ_H, λ_W > 0"}
 	}
 	if ok, why := exactSizeOK(in); !ok {
-		return Outcome{Verdict: Inconclusive, Reason: why}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: why}
 	}
 	l, err := buildLandscape(in, cfg.Digits)
 	if err != nil {
-		return Outcome{Verdict: Inconclusive, Reason: err.Error()}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: err.Error()}
 	}
 	prec := l.prec
 	tol := pow10Float(-cfg.Digits, prec)
@@ -92,7 +93,7 @@ func checkLandscape(in *instance.Instance, cfg CheckConfig) Outcome {
 			worst.Set(r)
 		}
 		if r.Cmp(tol) > 0 {
-			return Outcome{Verdict: Fails, Residual: worst, Reason: fmt.Sprintf("the point of S = %s is not stationary: relative gradient %s", subsetText(cp.S), sci(r))}
+			return proofs.Outcome{Verdict: proofs.Fails, Residual: worst, Reason: fmt.Sprintf("the point of S = %s is not stationary: relative gradient %s", subsetText(cp.S), sci(r))}
 		}
 	}
 	glob := l.points[l.global]
@@ -105,7 +106,7 @@ func checkLandscape(in *instance.Instance, cfg CheckConfig) Outcome {
 	gl := new(big.Float).SetPrec(prec).SetRat(glob.loss)
 	dev := new(big.Float).SetPrec(prec).Sub(gl, l.pred.MinLoss)
 	if dev.Abs(dev).Cmp(tieTol) > 0 {
-		return Outcome{Verdict: Fails, Residual: worst, Reason: fmt.Sprintf("the loss at S* = %s is %s, not L* = %s", subsetText(glob.S), gl.Text('g', 12), l.pred.MinLoss.Text('g', 12))}
+		return proofs.Outcome{Verdict: proofs.Fails, Residual: worst, Reason: fmt.Sprintf("the loss at S* = %s is %s, not L* = %s", subsetText(glob.S), gl.Text('g', 12), l.pred.MinLoss.Text('g', 12))}
 	}
 	saddles, ties := 0, 0
 	var minMargin *big.Float
@@ -116,7 +117,7 @@ func checkLandscape(in *instance.Instance, cfg CheckConfig) Outcome {
 		}
 		diff := new(big.Float).SetPrec(prec).SetRat(new(big.Rat).Sub(cp.loss, glob.loss))
 		if diff.Cmp(new(big.Float).Neg(tieTol)) < 0 {
-			return Outcome{Verdict: Fails, Residual: worst, Reason: fmt.Sprintf("S = %s has lower loss than S* = %s: the global minimizer is not the top set", subsetText(cp.S), subsetText(glob.S))}
+			return proofs.Outcome{Verdict: proofs.Fails, Residual: worst, Reason: fmt.Sprintf("S = %s has lower loss than S* = %s: the global minimizer is not the top set", subsetText(cp.S), subsetText(glob.S))}
 		}
 		if diff.Cmp(tieTol) <= 0 {
 			ties++ // another global minimizer (repeated eigenvalues)
@@ -124,13 +125,13 @@ func checkLandscape(in *instance.Instance, cfg CheckConfig) Outcome {
 		}
 		e := l.escapeDirection(cp)
 		if e == nil {
-			return Outcome{Verdict: Fails, Residual: worst, Reason: fmt.Sprintf("S = %s is not global (loss above L* by %s) and no direction of negative curvature was found", subsetText(cp.S), diff.Text('e', 3))}
+			return proofs.Outcome{Verdict: proofs.Fails, Residual: worst, Reason: fmt.Sprintf("S = %s is not global (loss above L* by %s) and no direction of negative curvature was found", subsetText(cp.S), diff.Text('e', 3))}
 		}
 		curv := new(big.Float).SetPrec(prec).SetRat(e.curvature)
 		margin := relative(new(big.Float).Neg(curv), e.scale)
 		need := pow10Float(-(cfg.Digits / 2), prec)
 		if curv.Sign() >= 0 || margin.Cmp(need) < 0 {
-			return Outcome{Verdict: Fails, Residual: worst, Reason: fmt.Sprintf("S = %s: along %s the curvature is %s (relative %s): not a strict saddle by this direction", subsetText(cp.S), e.kind, curv.Text('e', 3), sci(margin))}
+			return proofs.Outcome{Verdict: proofs.Fails, Residual: worst, Reason: fmt.Sprintf("S = %s: along %s the curvature is %s (relative %s): not a strict saddle by this direction", subsetText(cp.S), e.kind, curv.Text('e', 3), sci(margin))}
 		}
 		if minMargin == nil || margin.Cmp(minMargin) < 0 {
 			minMargin = margin
@@ -146,5 +147,5 @@ func checkLandscape(in *instance.Instance, cfg CheckConfig) Outcome {
 	if ties > 0 {
 		reason += fmt.Sprintf("; %d tie L* (repeated eigenvalues: more global minimizers)", ties)
 	}
-	return Outcome{Verdict: Holds, Residual: worst, Points: len(l.points), Reason: reason}
+	return proofs.Outcome{Verdict: proofs.Holds, Residual: worst, Points: len(l.points), Reason: reason}
 }

@@ -1,14 +1,15 @@
-package proofs
+package claims
 
 import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/instance"
-	"ufm/internal/ratmat"
-	"ufm/theory"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/internal/ratmat"
+	"github.com/nrc-ufm/ufm/proofs"
+	"github.com/nrc-ufm/ufm/theory"
 )
 
 // Zero regularization (THEORY §3): the minimizers of L with λ_H = λ_W = 0
@@ -24,15 +25,15 @@ const nocollapseStatement = "With λ_H = λ_W = 0, some global minimizer has NRC
 	"if M = 1 the centered features vanish. So d > n always suffices (ρ ≤ n); at d = n the claim holds only for rank-deficient targets and fails for full-rank ones: " +
 	"there W is invertible and H = W⁻¹Ỹ is forced."
 
-func nocollapseClaim() Claim {
-	return Claim{
+func nocollapseClaim() proofs.Claim {
+	return proofs.Claim{
 		Name:       "nocollapse-at-zero",
 		Source:     "THEORY §3 (zero regularization), as usually stated",
 		Statement:  nocollapseStatement,
 		Hypotheses: "λ_H = λ_W = 0 and M ≥ 2 (so that NRC1, NRC2 are defined), as the claim is usually stated — no condition on n, d (it needs in fact d > rank Ỹ; d > n suffices)",
 		Method:     "exact witness / rank certificate",
-		Expect:     Fails, Budget: 500, Trials: 100, Digits: 30,
-		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
+		Expect:     proofs.Fails, Budget: 500, Trials: 100, Digits: 30,
+		Generate: func(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
 			g := Family{NMax: 4, MMax: 8, Lambda: LambdaZero, D: DNear, BiasNone: true, Spectral: 0.2, NoSingle: true}
 			if opts.Outside {
 				g.Lambda = LambdaPositive
@@ -41,47 +42,47 @@ func nocollapseClaim() Claim {
 			return g.generate(rng, "nocollapse")
 		},
 		InHypotheses: func(in *instance.Instance) (bool, string) {
-			return Hypotheses(lambdaPositive(in), Hyp{in.M() < 2, "M = 1: NRC1, NRC2 undefined"})
+			return proofs.Hypotheses(lambdaPositive(in), proofs.Hyp{Violated: in.M() < 2, Why: "M = 1: NRC1, NRC2 undefined"})
 		},
 		Check: checkNocollapse,
 	}
 }
 
-func lambdaPositive(in *instance.Instance) Hyp {
-	return Hyp{in.LambdaH.Sign() != 0 || in.LambdaW.Sign() != 0, "a λ is positive"}
+func lambdaPositive(in *instance.Instance) proofs.Hyp {
+	return proofs.Hyp{Violated: in.LambdaH.Sign() != 0 || in.LambdaW.Sign() != 0, Why: "a λ is positive"}
 }
 
-func checkNocollapse(in *instance.Instance, cfg CheckConfig) Outcome {
+func checkNocollapse(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 	lh, lw := in.LambdaH.Sign() > 0, in.LambdaW.Sign() > 0
 	switch {
 	case lh && lw:
-		return Outcome{Verdict: Fails, Reason: "λ_H, λ_W > 0: by R1 and R5 every global minimizer has h̄ = 0 and λ_W WᵀW = (λ_H/M)HHᵀ, so its features lie in the row space of W (NRC2 = 0) and span at most n dimensions (NRC1 = 0), or vanish (trivial regime); the claim needs λ = 0"}
+		return proofs.Outcome{Verdict: proofs.Fails, Reason: "λ_H, λ_W > 0: by R1 and R5 every global minimizer has h̄ = 0 and λ_W WᵀW = (λ_H/M)HHᵀ, so its features lie in the row space of W (NRC2 = 0) and span at most n dimensions (NRC1 = 0), or vanish (trivial regime); the claim needs λ = 0"}
 	case lh || lw:
-		return Outcome{Verdict: Fails, Reason: "exactly one λ is zero: no global minimizer exists (THEORY §3), so none is non-collapsed"}
+		return proofs.Outcome{Verdict: proofs.Fails, Reason: "exactly one λ is zero: no global minimizer exists (THEORY §3), so none is non-collapsed"}
 	}
 	if ok, why := exactSizeOK(in); !ok {
-		return Outcome{Verdict: Inconclusive, Reason: why}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: why}
 	}
 	p := newProblem(in)
 	rho := p.yt.Rank()
 	if p.m < 2 {
-		return Outcome{Verdict: Fails, Exact: true, Points: 1, Reason: "M = 1: the centered features of every minimizer vanish (a single sample), so NRC1 and NRC2 are undefined — the features collapse to a point"}
+		return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Points: 1, Reason: "M = 1: the centered features of every minimizer vanish (a single sample), so NRC1 and NRC2 are undefined — the features collapse to a point"}
 	}
 	if p.d <= rho {
-		return Outcome{Verdict: Fails, Exact: true, Points: 1, Reason: fmt.Sprintf(
+		return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Points: 1, Reason: fmt.Sprintf(
 			"d = %d ≤ rank Ỹ = %d (n = %d, M = %d): every global minimizer has W of full column rank d (it must fit rank min(d, rank Ỹ) = d), so the row space of W is R^d and NRC2 = 0, and the top-n principal subspace is R^d (d ≤ n) so NRC1 = 0: collapse is forced",
 			p.d, rho, p.n, p.m)}
 	}
 	x, c := zeroWitness(p, rho)
 	if !p.residual(x).IsZero() {
-		return Outcome{Verdict: Inconclusive, Reason: "internal: the witness does not interpolate the targets"}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "internal: the witness does not interpolate the targets"}
 	}
 	nrc2 := exactNRC2(x.H, c)
 	if nrc2.Sign() <= 0 {
-		return Outcome{Verdict: Inconclusive, Reason: "internal: the witness has NRC2 = 0"}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "internal: the witness has NRC2 = 0"}
 	}
 	f, _ := nrc2.Float64()
-	return Outcome{Verdict: Holds, Exact: true, Points: 1, Residual: new(big.Float),
+	return proofs.Outcome{Verdict: proofs.Holds, Exact: true, Points: 1, Residual: new(big.Float),
 		Reason: fmt.Sprintf("d = %d > rank Ỹ = %d: exact minimizer W = [C 0], H = [K; Z] with W H + b1ᵀ = Y exactly (L = 0 = L*) and NRC2 = %s ≈ %.6g > 0 (exact)", p.d, rho, nrc2.RatString(), f)}
 }
 
@@ -161,15 +162,15 @@ const gramFreeStatement = "With λ_H = λ_W = 0, some global minimizer has NRC3 
 	"ρ = 1 (γ = 0) or n-fold spectra σ_1 > σ_2 = ⋯ = σ_n (γ = σ_n), e.g. every n = 2, d = 1 instance with σ_1 > σ_2. " +
 	"Witnesses: exact rational minimizers (d ≥ ρ) or minimizers at the working precision built from the top-d eigenvectors (d < ρ), NRC3 evaluated at the working precision."
 
-func gramFreeClaim() Claim {
-	return Claim{
+func gramFreeClaim() proofs.Claim {
+	return proofs.Claim{
 		Name:       "gram-free-at-zero",
 		Source:     "THEORY §3 (zero regularization), as usually stated",
 		Statement:  gramFreeStatement,
 		Hypotheses: "λ_H = λ_W = 0 and Σ ≠ 0 (so that NRC3 is defined), as the claim is usually stated — no condition on n, d (it needs in fact n ≥ 2 and d ≥ 2, or the d = 1 condition above)",
 		Method:     "exact minimizer + NRC3 at high precision",
-		Expect:     Fails, Budget: 500, Trials: 100, Digits: 30,
-		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
+		Expect:     proofs.Fails, Budget: 500, Trials: 100, Digits: 30,
+		Generate: func(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
 			g := Family{NMax: 4, MMax: 8, Lambda: LambdaZero, BiasNone: true, Spectral: 0.3, NoSingle: true}
 			name := "gram-free"
 			if opts.Outside {
@@ -185,43 +186,43 @@ func gramFreeClaim() Claim {
 			return g.generate(rng, name)
 		},
 		InHypotheses: func(in *instance.Instance) (bool, string) {
-			return Hypotheses(lambdaPositive(in), Hyp{theory.Rank(in.Sigma()) == 0, "Σ = 0: NRC3 undefined"})
+			return proofs.Hypotheses(lambdaPositive(in), proofs.Hyp{Violated: theory.Rank(in.Sigma()) == 0, Why: "Σ = 0: NRC3 undefined"})
 		},
 		Check: checkGramFree,
 	}
 }
 
-func checkGramFree(in *instance.Instance, cfg CheckConfig) Outcome {
+func checkGramFree(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 	lh, lw := in.LambdaH.Sign() > 0, in.LambdaW.Sign() > 0
 	if lh != lw {
-		return Outcome{Verdict: Fails, Reason: "exactly one λ is zero: no global minimizer exists (THEORY §3)"}
+		return proofs.Outcome{Verdict: proofs.Fails, Reason: "exactly one λ is zero: no global minimizer exists (THEORY §3)"}
 	}
 	pred, err := theory.Predict(in, cfg.Digits)
 	if err != nil {
-		return Outcome{Verdict: Inconclusive, Reason: err.Error()}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: err.Error()}
 	}
 	prec := pred.Prec
 	n := pred.N
 	tol := pow10Float(-(cfg.Digits / 2), prec)
 	if pred.TargetRank == 0 {
-		return Outcome{Verdict: Fails, Exact: true, Reason: "Σ = 0 (constant targets): NRC3 is undefined for every minimizer"}
+		return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Reason: "Σ = 0 (constant targets): NRC3 is undefined for every minimizer"}
 	}
 	if lh && lw {
 		// Outside the hypotheses: the minimizer's Gram A* is unique.
 		if pred.Rank == 0 {
-			return Outcome{Verdict: Fails, Reason: "λ_H, λ_W > 0 in the trivial regime: W* = 0, NRC3 undefined"}
+			return proofs.Outcome{Verdict: proofs.Fails, Reason: "λ_H, λ_W > 0 in the trivial regime: W* = 0, NRC3 undefined"}
 		}
 		if !pred.WWUnique {
-			return Outcome{Verdict: Inconclusive, Reason: "λ_H, λ_W > 0 with a tie at the cut-off: A* not unique"}
+			return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "λ_H, λ_W > 0 with a tie at the cut-off: A* not unique"}
 		}
 		v, _ := nrc3(pred.WW, pred)
 		if v.Cmp(tol) > 0 {
-			return Outcome{Verdict: Holds, Residual: nil, Reason: fmt.Sprintf("λ_H, λ_W > 0, regime %s: the unique Gram A* has NRC3 = %s > 0", pred.Regime, v.Text('e', 4))}
+			return proofs.Outcome{Verdict: proofs.Holds, Residual: nil, Reason: fmt.Sprintf("λ_H, λ_W > 0, regime %s: the unique Gram A* has NRC3 = %s > 0", pred.Regime, v.Text('e', 4))}
 		}
-		return Outcome{Verdict: Fails, Residual: v, Reason: fmt.Sprintf("λ_H, λ_W > 0, regime %s: the unique Gram A* has NRC3 = %s (0 to the working precision): the claim needs λ = 0", pred.Regime, sci(v))}
+		return proofs.Outcome{Verdict: proofs.Fails, Residual: v, Reason: fmt.Sprintf("λ_H, λ_W > 0, regime %s: the unique Gram A* has NRC3 = %s (0 to the working precision): the claim needs λ = 0", pred.Regime, sci(v))}
 	}
 	if n == 1 {
-		return Outcome{Verdict: Fails, Exact: true, Reason: "n = 1: every nonzero 1×1 Gram normalizes to 1, as does Σ^{1/2} − √γ for γ < σ, so NRC3 = 0 for every minimizer"}
+		return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Reason: "n = 1: every nonzero 1×1 Gram normalizes to 1, as does Σ^{1/2} − √γ for γ < σ, so NRC3 = 0 for every minimizer"}
 	}
 	p := newProblem(in)
 	rho := pred.TargetRank
@@ -265,7 +266,7 @@ func checkGramFree(in *instance.Instance, cfg CheckConfig) Outcome {
 			}
 			dev, err := bestFitDeviation(p, w, pred)
 			if err != nil {
-				return Outcome{Verdict: Inconclusive, Reason: err.Error()}
+				return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: err.Error()}
 			}
 			cands = append(cands, cand{name: fmt.Sprintf("W = U_%d·diag%v", in.D, g), gram: new(bigmat.Dense).MulTrans(w, w), loss: dev})
 		}
@@ -277,7 +278,7 @@ func checkGramFree(in *instance.Instance, cfg CheckConfig) Outcome {
 	for _, c := range cands {
 		if c.loss != nil {
 			if c.loss.Cmp(pow10Float(-(cfg.Digits-6), prec)) > 0 {
-				return Outcome{Verdict: Inconclusive, Reason: fmt.Sprintf("the candidate %s is not a minimizer to the working precision (relative loss gap %s)", c.name, sci(c.loss))}
+				return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: fmt.Sprintf("the candidate %s is not a minimizer to the working precision (relative loss gap %s)", c.name, sci(c.loss))}
 			}
 			if c.loss.Cmp(worstLoss) > 0 {
 				worstLoss = c.loss
@@ -289,7 +290,7 @@ func checkGramFree(in *instance.Instance, cfg CheckConfig) Outcome {
 		}
 	}
 	if best.Cmp(tol) > 0 {
-		return Outcome{Verdict: Holds, Residual: worstLoss, Points: len(cands),
+		return proofs.Outcome{Verdict: proofs.Holds, Residual: worstLoss, Points: len(cands),
 			Reason: fmt.Sprintf("n = %d, d = %d, rank Ỹ = %d: the global minimizer with %s has NRC3 = %s > 0 (argmin γ = %s)", n, in.D, rho, bestName, best.Text('e', 4), bestGamma.Text('e', 3))}
 	}
 	why := "every minimizer's Gram is, up to scale, on the NRC3 curve"
@@ -300,7 +301,7 @@ func checkGramFree(in *instance.Instance, cfg CheckConfig) Outcome {
 			why = "d = 1: every minimizer has W ∝ v₁ (σ₁ simple) and v₁v₁ᵀ ∝ Σ^{1/2} − √σ_n I because σ₂ = ⋯ = σ_n"
 		}
 	}
-	return Outcome{Verdict: Fails, Residual: best, Points: len(cands),
+	return proofs.Outcome{Verdict: proofs.Fails, Residual: best, Points: len(cands),
 		Reason: fmt.Sprintf("n = %d, d = %d, rank Ỹ = %d: %s; the largest NRC3 over the candidate minimizers is %s (0 to the working precision)", n, in.D, rho, why, sci(best))}
 }
 

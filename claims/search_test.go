@@ -1,4 +1,4 @@
-package proofs
+package claims
 
 import (
 	"bytes"
@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"ufm/internal/instance"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/proofs"
 )
 
 // Every claim's generator: inside instances satisfy the hypotheses,
@@ -24,7 +25,7 @@ func TestGenerators(t *testing.T) {
 		for _, outside := range []bool{false, true} {
 			violations := 0
 			for i := 0; i < trials; i++ {
-				in := GenerateTrial(c, 3, i, outside, 0)
+				in := proofs.GenerateTrial(c, 3, i, outside, 0)
 				back, err := instance.Parse(in.Marshal())
 				if err != nil {
 					t.Fatalf("%s trial %d: generated instance does not parse: %v", c.Name, i, err)
@@ -40,7 +41,7 @@ func TestGenerators(t *testing.T) {
 					violations++
 				}
 				if i < 4 && !(c.Name == "theorem" && testing.Short()) {
-					if out := CheckOne(c, in, CheckConfig{Seed: 1}); strings.Contains(out.Reason, "panicked") {
+					if out := proofs.CheckOne(c, in, proofs.CheckConfig{Seed: 1}); strings.Contains(out.Reason, "panicked") {
 						t.Fatalf("%s trial %d: %s", c.Name, i, out.Reason)
 					}
 				}
@@ -54,12 +55,12 @@ func TestGenerators(t *testing.T) {
 
 func TestTrialsAreDeterministic(t *testing.T) {
 	c := claim(t, "full-collapse-all-positive")
-	a := GenerateTrial(c, 42, 17, false, 0)
-	b := GenerateTrial(c, 42, 17, false, 0)
+	a := proofs.GenerateTrial(c, 42, 17, false, 0)
+	b := proofs.GenerateTrial(c, 42, 17, false, 0)
 	if !bytes.Equal(a.Marshal(), b.Marshal()) {
 		t.Fatal("trial 17 differs between two draws")
 	}
-	if bytes.Equal(a.Marshal(), GenerateTrial(c, 43, 17, false, 0).Marshal()) {
+	if bytes.Equal(a.Marshal(), proofs.GenerateTrial(c, 43, 17, false, 0).Marshal()) {
 		t.Fatal("the seed does not matter")
 	}
 }
@@ -70,7 +71,7 @@ func TestSearchIndependentOfWorkers(t *testing.T) {
 		c := claim(t, name)
 		var docs []string
 		for _, w := range []int{1, 4} {
-			res, err := Search(c, SearchOptions{Budget: 30, Seed: 9, Workers: w, ShrinkTime: time.Minute})
+			res, err := proofs.Search(c, proofs.SearchOptions{Budget: 30, Seed: 9, Workers: w, ShrinkTime: time.Minute})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,7 +83,7 @@ func TestSearchIndependentOfWorkers(t *testing.T) {
 	}
 }
 
-func summary(r *SearchResult) string {
+func summary(r *proofs.SearchResult) string {
 	var b strings.Builder
 	b.WriteString(strings.Join([]string{r.Claim, itoa(r.Trials), itoa(r.Held), itoa(r.Inconclusive), r.ResidualText()}, " "))
 	if ce := r.Counterexample; ce != nil {
@@ -99,11 +100,11 @@ func itoa(i int) string { return big.NewInt(int64(i)).String() }
 func TestShardsPartition(t *testing.T) {
 	c := claim(t, "r4-residual")
 	const budget = 37
-	record := func(k, n int) ([]int, *SearchResult) {
+	record := func(k, n int) ([]int, *proofs.SearchResult) {
 		var mu sync.Mutex
 		var seen []int
-		res, err := Search(c, SearchOptions{Budget: budget, Seed: 5, Shard: k, Shards: n, Workers: 3,
-			OnTrial: func(i int, _ Outcome) { mu.Lock(); seen = append(seen, i); mu.Unlock() }})
+		res, err := proofs.Search(c, proofs.SearchOptions{Budget: budget, Seed: 5, Shard: k, Shards: n, Workers: 3,
+			OnTrial: func(i int, _ proofs.Outcome) { mu.Lock(); seen = append(seen, i); mu.Unlock() }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +125,7 @@ func TestShardsPartition(t *testing.T) {
 					t.Fatalf("shard %d/%d ran trial %d", k, n, i)
 				}
 			}
-			if res.Trials != len(seen) || res.Planned != shardTrials(budget, k, n) {
+			if res.Trials != len(seen) || res.Planned != proofs.ShardTrials(budget, k, n) {
 				t.Fatalf("shard %d/%d: %d trials, %d seen, %d planned", k, n, res.Trials, len(seen), res.Planned)
 			}
 			union = append(union, seen...)
@@ -143,25 +144,11 @@ func TestShardsPartition(t *testing.T) {
 			t.Fatalf("N = %d: %d held over shards, %d in one run", n, held, one.Held)
 		}
 	}
-	if _, err := Search(c, SearchOptions{Shard: 3, Shards: 3}); err == nil {
+	if _, err := proofs.Search(c, proofs.SearchOptions{Shard: 3, Shards: 3}); err == nil {
 		t.Fatal("shard 3/3 accepted")
 	}
-	if _, err := Search(c, SearchOptions{Shard: -1, Shards: 2}); err == nil {
+	if _, err := proofs.Search(c, proofs.SearchOptions{Shard: -1, Shards: 2}); err == nil {
 		t.Fatal("shard -1/2 accepted")
-	}
-}
-
-func TestShardTrials(t *testing.T) {
-	for budget := 0; budget < 30; budget++ {
-		for n := 1; n < 7; n++ {
-			sum := 0
-			for k := 0; k < n; k++ {
-				sum += shardTrials(budget, k, n)
-			}
-			if sum != budget {
-				t.Fatalf("budget %d, N = %d: shards plan %d", budget, n, sum)
-			}
-		}
 	}
 }
 
@@ -171,7 +158,7 @@ func TestShardTrials(t *testing.T) {
 func TestSearchRefutesNocollapseAtDEqualsN(t *testing.T) {
 	c := claim(t, "nocollapse-at-zero")
 	start := time.Now()
-	res, err := Search(c, SearchOptions{Seed: 1})
+	res, err := proofs.Search(c, proofs.SearchOptions{Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +174,7 @@ func TestSearchRefutesNocollapseAtDEqualsN(t *testing.T) {
 	}
 	t.Logf("refuted after %d trials in %s: n = d = %d, M = %d: %s", res.Trials, time.Since(start), ce.Instance.N(), ce.Instance.M(), ce.Reason)
 	for seed := uint64(2); seed < 8; seed++ {
-		res, _ := Search(c, SearchOptions{Seed: seed})
+		res, _ := proofs.Search(c, proofs.SearchOptions{Seed: seed})
 		if ce := res.Counterexample; ce == nil || ce.Instance.D != ce.Instance.N() {
 			t.Fatalf("seed %d: counterexample %+v", seed, ce)
 		}
@@ -195,7 +182,7 @@ func TestSearchRefutesNocollapseAtDEqualsN(t *testing.T) {
 }
 
 func TestSearchRefutesFullCollapse(t *testing.T) {
-	res, err := Search(claim(t, "full-collapse-all-positive"), SearchOptions{Seed: 1})
+	res, err := proofs.Search(claim(t, "full-collapse-all-positive"), proofs.SearchOptions{Seed: 1})
 	if err != nil || res.Counterexample == nil || !res.Counterexample.Inside {
 		t.Fatalf("not refuted: %v %+v", err, res)
 	}
@@ -210,7 +197,7 @@ func TestSearchTheoremHolds(t *testing.T) {
 	if testing.Short() {
 		budget = 60
 	}
-	res, err := Search(claim(t, "theorem"), SearchOptions{Seed: 1, Budget: budget})
+	res, err := proofs.Search(claim(t, "theorem"), proofs.SearchOptions{Seed: 1, Budget: budget})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +213,7 @@ func TestSearchTheoremHolds(t *testing.T) {
 // shrinking stays outside.
 func TestSearchOutside(t *testing.T) {
 	for _, name := range []string{"theorem", "r6-kkt", "multitask-mse", "r1-bias"} {
-		res, err := Search(claim(t, name), SearchOptions{Seed: 1, Budget: 50, Outside: true})
+		res, err := proofs.Search(claim(t, name), proofs.SearchOptions{Seed: 1, Budget: 50, Outside: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -241,7 +228,7 @@ func TestSearchOutside(t *testing.T) {
 }
 
 func TestSearchTimeLimit(t *testing.T) {
-	res, err := Search(claim(t, "theorem"), SearchOptions{Seed: 1, Budget: 1 << 30, Time: 200 * time.Millisecond, Workers: 2})
+	res, err := proofs.Search(claim(t, "theorem"), proofs.SearchOptions{Seed: 1, Budget: 1 << 30, Time: 200 * time.Millisecond, Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +239,7 @@ func TestSearchTimeLimit(t *testing.T) {
 
 func TestSearchProgress(t *testing.T) {
 	var buf syncBuffer
-	_, err := Search(claim(t, "theorem"), SearchOptions{Seed: 1, Budget: 1 << 30, Time: 1500 * time.Millisecond, Progress: &buf})
+	_, err := proofs.Search(claim(t, "theorem"), proofs.SearchOptions{Seed: 1, Budget: 1 << 30, Time: 1500 * time.Millisecond, Progress: &buf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,46 +264,4 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-func TestShrinkHelpers(t *testing.T) {
-	for _, c := range []struct{ in, want string }{{"5/2", "3"}, {"-5/2", "-3"}, {"7/3", "2"}, {"-7/3", "-2"}, {"-1/3", "0"}, {"4", "4"}} {
-		if got := roundRat(num(t, c.in)); got.Cmp(num(t, c.want)) != 0 {
-			t.Errorf("roundRat(%s) = %s, want %s", c.in, got.RatString(), c.want)
-		}
-	}
-	got := simplerPositive(num(t, "0.00037"))
-	var s []string
-	for _, r := range got {
-		s = append(s, r.RatString())
-	}
-	if strings.Join(s, " ") != "1 1/10000 1/2500" {
-		t.Errorf("simplerPositive(0.00037) = %v", s)
-	}
-	if simplerPositive(new(big.Rat)) != nil {
-		t.Error("a zero λ must stay zero")
-	}
-	if f := shortFraction(num(t, "0.333333")); f == nil || f.Cmp(big.NewRat(1, 3)) != 0 {
-		t.Errorf("shortFraction(0.333333) = %v", f)
-	}
-}
-
-// Shrinking never crosses the hypotheses and never makes the claim hold.
-func TestShrinkStaysFailing(t *testing.T) {
-	c := claim(t, "multitask-mse")
-	in := mk(t, [][]string{{"1.5", "0"}, {"-1", "0.25"}, {"0", "1"}, {"0.125", "-1"}, {"3", "3"}}, "0.1", "1", 1, free)
-	cfg := CheckConfig{Seed: 1}.withDefaults(c)
-	if CheckOne(c, in, cfg).Verdict != Fails {
-		t.Fatal("the starting instance must fail")
-	}
-	sh := shrink(c, in, cfg, false, time.Now().Add(time.Minute))
-	if CheckOne(c, sh.in, cfg).Verdict != Fails {
-		t.Fatal("the shrunk instance holds")
-	}
-	if ok, _ := c.InHypotheses(sh.in); ok {
-		t.Fatal("shrinking crossed into the hypotheses")
-	}
-	if sh.in.M() >= in.M() && allIntegers(sh.in) == allIntegers(in) {
-		t.Fatalf("nothing was simplified: %s", sh.in.Marshal())
-	}
 }

@@ -1,4 +1,4 @@
-package proofs
+package claims
 
 import (
 	"math/big"
@@ -6,11 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/instance"
-	"ufm/metrics"
-	"ufm/internal/ratmat"
-	"ufm/theory"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/internal/ratmat"
+	"github.com/nrc-ufm/ufm/metrics"
+	"github.com/nrc-ufm/ufm/proofs"
+	"github.com/nrc-ufm/ufm/theory"
 )
 
 func rats(v ...string) []*big.Rat {
@@ -55,15 +56,15 @@ func TestSpectralFamilyIsExact(t *testing.T) {
 func TestR6(t *testing.T) {
 	// Exact certificate on an exact-spectrum instance (active √σ = γ(1+u²)).
 	sp := spectralInstance(1, 4, free, "5", "2", "1", "1/2")
-	wantVerdict(t, "r6-kkt", sp.in, Holds, "exact KKT certificate")
+	wantVerdict(t, "r6-kkt", sp.in, proofs.Holds, "exact KKT certificate")
 	// High precision on a random instance.
-	out := wantVerdict(t, "r6-kkt", partial3x5(t), Holds, "Z ⪰ 0")
+	out := wantVerdict(t, "r6-kkt", partial3x5(t), proofs.Holds, "Z ⪰ 0")
 	if out.Exact || out.Residual.Cmp(big.NewFloat(1e-40)) > 0 {
 		t.Fatalf("exact %v residual %v", out.Exact, out.Residual)
 	}
 	// d < n with more active directions than d: Z is indefinite.
 	sp = spectralInstance(2, 1, free, "5", "3", "2")
-	wantVerdict(t, "r6-kkt", sp.in, Fails, "d = 1 < n = 3")
+	wantVerdict(t, "r6-kkt", sp.in, proofs.Fails, "d = 1 < n = 3")
 }
 
 // The conditioning fix: a target scale of 1e17 against c ~ 1e-10 needs
@@ -76,7 +77,7 @@ func TestR6IllConditioned(t *testing.T) {
 	if conditionDigits(in) < 40 {
 		t.Fatalf("condition digits %d", conditionDigits(in))
 	}
-	wantVerdict(t, "r6-kkt", in, Holds)
+	wantVerdict(t, "r6-kkt", in, proofs.Holds)
 }
 
 func TestTheorem(t *testing.T) {
@@ -85,11 +86,11 @@ func TestTheorem(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantVerdict(t, "theorem", in, Holds, "agree with the solver")
+		wantVerdict(t, "theorem", in, proofs.Holds, "agree with the solver")
 	}
 	in := partial3x5(t)
 	in.LambdaW = new(big.Rat)
-	wantVerdict(t, "theorem", in, Fails, "no global minimizer exists")
+	wantVerdict(t, "theorem", in, proofs.Fails, "no global minimizer exists")
 }
 
 func TestLandscapeEscapes(t *testing.T) {
@@ -128,23 +129,23 @@ func TestLandscapeEscapes(t *testing.T) {
 	if kinds["add"] == 0 || kinds["swap"] == 0 {
 		t.Fatalf("escape kinds %v: want both add and swap", kinds)
 	}
-	wantVerdict(t, "landscape", sp.in, Holds, "strict saddles")
+	wantVerdict(t, "landscape", sp.in, proofs.Holds, "strict saddles")
 	// Random instance, bias none.
 	in := partial3x5(t)
 	in.Bias = none
-	wantVerdict(t, "landscape", in, Holds)
+	wantVerdict(t, "landscape", in, proofs.Holds)
 }
 
 func TestNocollapse(t *testing.T) {
 	// d = n = 2, full-rank targets: refuted.
 	full := [][]string{{"1", "0"}, {"0", "2"}, {"-3", "1"}, {"2", "2"}}
-	wantVerdict(t, "nocollapse-at-zero", mk(t, full, "0", "0", 2, free), Fails, "d = 2 ≤ rank Ỹ = 2")
+	wantVerdict(t, "nocollapse-at-zero", mk(t, full, "0", "0", 2, free), proofs.Fails, "d = 2 ≤ rank Ỹ = 2")
 	// d = n = 2, rank-1 targets: holds (W of rank 1, features leave its row space).
 	low := [][]string{{"1", "2"}, {"2", "4"}, {"-1", "-2"}, {"0", "0"}}
-	wantVerdict(t, "nocollapse-at-zero", mk(t, low, "0", "0", 2, free), Holds, "NRC2")
+	wantVerdict(t, "nocollapse-at-zero", mk(t, low, "0", "0", 2, free), proofs.Holds, "NRC2")
 	// d > n: holds.
 	in := mk(t, full, "0", "0", 3, free)
-	out := wantVerdict(t, "nocollapse-at-zero", in, Holds, "L = 0 = L*")
+	out := wantVerdict(t, "nocollapse-at-zero", in, proofs.Holds, "L = 0 = L*")
 	if !out.Exact {
 		t.Fatal("the witness must be exact")
 	}
@@ -162,9 +163,9 @@ func TestNocollapse(t *testing.T) {
 		t.Fatalf("NRC2: exact %s, metrics %s", want.RatString(), res.NRC2.Text('g', 20))
 	}
 	// M = 1 is outside the hypotheses (NRC undefined) and refutes.
-	wantVerdict(t, "nocollapse-at-zero", mk(t, [][]string{{"1", "2"}}, "0", "0", 5, free), Fails, "M = 1")
+	wantVerdict(t, "nocollapse-at-zero", mk(t, [][]string{{"1", "2"}}, "0", "0", 5, free), proofs.Fails, "M = 1")
 	// λ > 0: collapse forced by R5.
-	wantVerdict(t, "nocollapse-at-zero", mk(t, full, "1/10", "1/10", 3, free), Fails, "R5")
+	wantVerdict(t, "nocollapse-at-zero", mk(t, full, "1/10", "1/10", 3, free), proofs.Fails, "R5")
 }
 
 func TestGramFree(t *testing.T) {
@@ -172,18 +173,18 @@ func TestGramFree(t *testing.T) {
 		name    string
 		targets [][]string
 		d       int
-		want    Verdict
+		want    proofs.Verdict
 		has     string
 	}{
-		{"n=1", [][]string{{"1"}, {"3"}, {"-2"}}, 3, Fails, "n = 1"},
-		{"n=2,d=2", [][]string{{"1", "0"}, {"0", "2"}, {"-3", "1"}, {"2", "2"}}, 2, Holds, "NRC3"},
-		{"n=2,d=1,σ1>σ2", [][]string{{"1", "0"}, {"0", "2"}, {"-3", "1"}, {"2", "2"}}, 1, Fails, "σ₂ = ⋯ = σ_n"},
-		{"n=2,d=1,Σ∝I", [][]string{{"1", "0"}, {"-1", "0"}, {"0", "1"}, {"0", "-1"}}, 1, Holds, "NRC3"},
-		{"n=3,d=1,σ1>σ2=σ3", [][]string{{"3", "0", "0"}, {"-3", "0", "0"}, {"0", "1", "0"}, {"0", "-1", "0"}, {"0", "0", "1"}, {"0", "0", "-1"}}, 1, Fails, "σ₂ = ⋯ = σ_n"},
-		{"n=3,d=1,distinct", [][]string{{"3", "0", "0"}, {"-3", "0", "0"}, {"0", "2", "0"}, {"0", "-2", "0"}, {"0", "0", "1"}, {"0", "0", "-1"}}, 1, Holds, "NRC3"},
-		{"rank 1, d=1", [][]string{{"1", "2"}, {"2", "4"}, {"0", "0"}}, 1, Fails, "rank Ỹ = 1"},
-		{"rank 1, d=2", [][]string{{"1", "2"}, {"2", "4"}, {"0", "0"}}, 2, Holds, "NRC3"},
-		{"constant", [][]string{{"1", "2"}, {"1", "2"}}, 2, Fails, "Σ = 0"},
+		{"n=1", [][]string{{"1"}, {"3"}, {"-2"}}, 3, proofs.Fails, "n = 1"},
+		{"n=2,d=2", [][]string{{"1", "0"}, {"0", "2"}, {"-3", "1"}, {"2", "2"}}, 2, proofs.Holds, "NRC3"},
+		{"n=2,d=1,σ1>σ2", [][]string{{"1", "0"}, {"0", "2"}, {"-3", "1"}, {"2", "2"}}, 1, proofs.Fails, "σ₂ = ⋯ = σ_n"},
+		{"n=2,d=1,Σ∝I", [][]string{{"1", "0"}, {"-1", "0"}, {"0", "1"}, {"0", "-1"}}, 1, proofs.Holds, "NRC3"},
+		{"n=3,d=1,σ1>σ2=σ3", [][]string{{"3", "0", "0"}, {"-3", "0", "0"}, {"0", "1", "0"}, {"0", "-1", "0"}, {"0", "0", "1"}, {"0", "0", "-1"}}, 1, proofs.Fails, "σ₂ = ⋯ = σ_n"},
+		{"n=3,d=1,distinct", [][]string{{"3", "0", "0"}, {"-3", "0", "0"}, {"0", "2", "0"}, {"0", "-2", "0"}, {"0", "0", "1"}, {"0", "0", "-1"}}, 1, proofs.Holds, "NRC3"},
+		{"rank 1, d=1", [][]string{{"1", "2"}, {"2", "4"}, {"0", "0"}}, 1, proofs.Fails, "rank Ỹ = 1"},
+		{"rank 1, d=2", [][]string{{"1", "2"}, {"2", "4"}, {"0", "0"}}, 2, proofs.Holds, "NRC3"},
+		{"constant", [][]string{{"1", "2"}, {"1", "2"}}, 2, proofs.Fails, "Σ = 0"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -218,11 +219,11 @@ func TestNRC3MatchesMetrics(t *testing.T) {
 }
 
 func TestMultitask(t *testing.T) {
-	wantVerdict(t, "multitask-mse", partial3x5(t), Holds, "≤ Σ single-task")
+	wantVerdict(t, "multitask-mse", partial3x5(t), proofs.Holds, "≤ Σ single-task")
 	// d = 1 < n = 2 with Σ = I (both directions active): multi = c + 1,
 	// single = 2c.
 	in := mk(t, [][]string{{"1", "0"}, {"-1", "0"}, {"0", "1"}, {"0", "-1"}}, "1/10", "1", 1, free)
-	wantVerdict(t, "multitask-mse", in, Fails, "d = 1 < n = 2")
+	wantVerdict(t, "multitask-mse", in, proofs.Fails, "d = 1 < n = 2")
 }
 
 func TestWhitening(t *testing.T) {
@@ -230,9 +231,9 @@ func TestWhitening(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantVerdict(t, "whitening", in, Holds, "matches theory.Predict and the solver")
+	wantVerdict(t, "whitening", in, proofs.Holds, "matches theory.Predict and the solver")
 	in = mk(t, [][]string{{"1", "2"}, {"2", "4"}, {"-1", "-2"}, {"0", "0"}}, "1/10", "1/10", 2, free)
-	wantVerdict(t, "whitening", in, Fails, "rank 1 < n = 2")
+	wantVerdict(t, "whitening", in, proofs.Fails, "rank 1 < n = 2")
 }
 
 func TestFullCollapseControl(t *testing.T) {
@@ -240,21 +241,21 @@ func TestFullCollapseControl(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantVerdict(t, "full-collapse-all-positive", in, Holds)
-	wantVerdict(t, "full-collapse-all-positive", partial3x5(t), Fails, "regime partial")
+	wantVerdict(t, "full-collapse-all-positive", in, proofs.Holds)
+	wantVerdict(t, "full-collapse-all-positive", partial3x5(t), proofs.Fails, "regime partial")
 	trivial, err := instance.Load("../examples/trivial-2x2.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantVerdict(t, "full-collapse-all-positive", trivial, Fails, "regime trivial")
+	wantVerdict(t, "full-collapse-all-positive", trivial, proofs.Fails, "regime trivial")
 }
 
 func TestBiasShrinksExample(t *testing.T) {
 	in := partial3x5(t)
 	in.Bias = instance.BiasRegularized
 	in.LambdaB = big.NewRat(1, 2)
-	wantVerdict(t, "bias-shrinks-uniformly", in, Fails, "agrees with ȳ/(1 + λ_b)")
+	wantVerdict(t, "bias-shrinks-uniformly", in, proofs.Fails, "agrees with ȳ/(1 + λ_b)")
 	// Trivial regime (W* = 0): b* = ȳ/(1 + λ_b) does hold.
 	in.LambdaH, in.LambdaW = big.NewRat(1000, 1), big.NewRat(1000, 1)
-	wantVerdict(t, "bias-shrinks-uniformly", in, Holds)
+	wantVerdict(t, "bias-shrinks-uniformly", in, proofs.Holds)
 }

@@ -1,4 +1,4 @@
-package proofs
+package claims
 
 import (
 	"fmt"
@@ -6,8 +6,9 @@ import (
 	"math/big"
 	"math/rand/v2"
 
-	"ufm/internal/instance"
-	"ufm/internal/ratmat"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/internal/ratmat"
+	"github.com/nrc-ufm/ufm/proofs"
 )
 
 // Instance generators shared by the claims. Every instance is exact
@@ -159,7 +160,7 @@ func (g Family) randomInstance(rng *rand.Rand, n int, bias instance.Bias) *insta
 	case 3: // scaled
 		y = plainTargets(rng, n, m)
 		e := rng.IntN(41) - 20
-		y = ratmat.Scale(pow10Rat(e), y)
+		y = ratmat.Scale(ratmat.Pow10(e), y)
 	case 4: // one sample (free bias: Σ = 0)
 		if g.NoSingle {
 			y = plainTargets(rng, n, m)
@@ -237,16 +238,7 @@ func randLambda(rng *rand.Rand) *big.Rat {
 	if rng.IntN(3) == 0 {
 		e = rng.IntN(4) - 2
 	}
-	return new(big.Rat).Mul(big.NewRat(m, 1), pow10Rat(e))
-}
-
-// pow10Rat returns 10^e exactly.
-func pow10Rat(e int) *big.Rat {
-	p := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(abs(e))), nil)
-	if e >= 0 {
-		return new(big.Rat).SetInt(p)
-	}
-	return new(big.Rat).SetFrac(big.NewInt(1), p)
+	return new(big.Rat).Mul(big.NewRat(m, 1), ratmat.Pow10(e))
 }
 
 func abs(k int) int {
@@ -343,8 +335,8 @@ func (g Family) spectralInstance(rng *rand.Rand, n int, bias instance.Bias) *ins
 
 func (g Family) drawSpectral(rng *rand.Rand, n int, bias instance.Bias) *spectral {
 	// γ = m·10^e, w = m'·10^e'.
-	gamma := new(big.Rat).Mul(big.NewRat(int64(1+rng.IntN(9)), 1), pow10Rat(rng.IntN(7)-4))
-	w := new(big.Rat).Mul(big.NewRat(int64(1+rng.IntN(9)), 1), pow10Rat(rng.IntN(5)-2))
+	gamma := new(big.Rat).Mul(big.NewRat(int64(1+rng.IntN(9)), 1), ratmat.Pow10(rng.IntN(7)-4))
+	w := new(big.Rat).Mul(big.NewRat(int64(1+rng.IntN(9)), 1), ratmat.Pow10(rng.IntN(5)-2))
 	if g.Lambda == LambdaPositive && rng.IntN(3) == 0 {
 		w = big.NewRat(int64(1+rng.IntN(3)), 1)
 	}
@@ -469,4 +461,8 @@ func randSkew(rng *rand.Rand, k int) *ratmat.Matrix {
 // newInstance assembles an instance with the given parts.
 func newInstance(name string, y *ratmat.Matrix, lh, lw *big.Rat, d int, bias instance.Bias, digits int) *instance.Instance {
 	return &instance.Instance{Name: name, Targets: targetsOf(y), LambdaH: new(big.Rat).Set(lh), LambdaW: new(big.Rat).Set(lw), D: d, Bias: bias, Digits: digits}
+}
+
+func lambdaZero(in *instance.Instance) proofs.Hyp {
+	return proofs.Hyp{Violated: in.LambdaH.Sign() == 0 || in.LambdaW.Sign() == 0, Why: "a λ is zero"}
 }

@@ -1,4 +1,4 @@
-package proofs
+package claims
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 	"math/big"
 	"math/rand/v2"
 
-	"ufm/internal/ratmat"
+	"github.com/nrc-ufm/ufm/internal/ratmat"
 )
 
 // The sample set of the exact identity checks (Schwartz–Zippel).

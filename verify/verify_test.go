@@ -4,10 +4,10 @@ import (
 	"math/big"
 	"testing"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/instance"
-	"ufm/solver"
-	"ufm/theory"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/solver"
+	"github.com/nrc-ufm/ufm/theory"
 )
 
 func TestDigits(t *testing.T) {

@@ -1,12 +1,13 @@
-package proofs
+package claims
 
 import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
 
-	"ufm/internal/instance"
-	"ufm/internal/ratmat"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/internal/ratmat"
+	"github.com/nrc-ufm/ufm/proofs"
 )
 
 // Exact identity checks of the reduction lemmas R1–R5 (THEORY §2).
@@ -53,27 +54,27 @@ func universalProblem(in *instance.Instance, rng *rand.Rand) *problem {
 }
 
 // checkIdentity runs fn at the instance's points and the universal points.
-func checkIdentity(in *instance.Instance, cfg CheckConfig, degree int, what string, fn identityFn) Outcome {
+func checkIdentity(in *instance.Instance, cfg proofs.CheckConfig, degree int, what string, fn identityFn) proofs.Outcome {
 	if ok, why := exactSizeOK(in); !ok {
-		return Outcome{Verdict: Inconclusive, Reason: why}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: why}
 	}
-	rng := cfg.rng()
+	rng := cfg.Rand()
 	p := newProblem(in)
 	for k := 0; k < cfg.Points; k++ {
 		if bad := fn(p, rng); bad != "" {
-			return Outcome{Verdict: Fails, Exact: true, Points: k + 1,
+			return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Points: k + 1,
 				Reason: fmt.Sprintf("%s fails at the instance's (Y, λ) with random (W, H, b): %s", what, bad)}
 		}
 	}
 	upoints := universalFactor * cfg.Points
 	for k := 0; k < upoints; k++ {
 		if bad := fn(universalProblem(in, rng), rng); bad != "" {
-			return Outcome{Verdict: Fails, Exact: true, Points: cfg.Points + k + 1,
+			return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Points: cfg.Points + k + 1,
 				Reason: fmt.Sprintf("%s fails at a random point (Y, λ's and W, H, b all random): %s", what, bad)}
 		}
 	}
-	return Outcome{
-		Verdict: Holds, Exact: true, Residual: new(big.Float), Points: cfg.Points + upoints,
+	return proofs.Outcome{
+		Verdict: proofs.Holds, Exact: true, Residual: new(big.Float), Points: cfg.Points + upoints,
 		BoundLog10: szBoundLog10(degree, upoints),
 		Reason:     fmt.Sprintf("%s holds exactly at %d points of the instance and %d fully random points of its shape; %s", what, cfg.Points, upoints, szBoundText(degree, upoints)),
 	}
@@ -89,8 +90,8 @@ func randPoint(p *problem, rng *rand.Rand) point {
 // the direction (0, u1ᵀ, −Wu) degree 2), (c) of degree 3.
 const r1Degree = 5
 
-func r1Claim() Claim {
-	return Claim{
+func r1Claim() proofs.Claim {
+	return proofs.Claim{
 		Name:   "r1-bias",
 		Source: "THEORY §2 R1 (derived)",
 		Statement: "For fixed W, H the optimal bias is b* = ȳ − W h̄, and at any stationary point with λ_H > 0, h̄ = 0 and b = ȳ. " +
@@ -99,8 +100,8 @@ func r1Claim() Claim {
 			"At a stationary point the left sides of (b), (c) vanish, so λ_H h̄ = 0 and b = ȳ − W h̄ = ȳ.",
 		Hypotheses: "bias free; λ_H > 0 for the stationary-point part (identities (a)–(c) hold for every λ)",
 		Method:     "exact identity (big.Rat)",
-		Expect:     Holds, Budget: 1000, Trials: 200, Digits: 30,
-		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
+		Expect:     proofs.Holds, Budget: 1000, Trials: 200, Digits: 30,
+		Generate: func(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
 			g := Family{NMax: 3, MMax: 6, Spectral: 0.2}
 			if opts.Outside {
 				g.Lambda = LambdaOneZero
@@ -114,18 +115,18 @@ func r1Claim() Claim {
 			return g.generate(rng, "r1")
 		},
 		InHypotheses: func(in *instance.Instance) (bool, string) {
-			return Hypotheses(Hyp{in.Bias != instance.BiasFree, "bias not free"}, Hyp{in.LambdaH.Sign() == 0, "λ_H = 0"})
+			return proofs.Hypotheses(proofs.Hyp{Violated: in.Bias != instance.BiasFree, Why: "bias not free"}, proofs.Hyp{Violated: in.LambdaH.Sign() == 0, Why: "λ_H = 0"})
 		},
 		Check: checkR1,
 	}
 }
 
-func checkR1(in *instance.Instance, cfg CheckConfig) Outcome {
+func checkR1(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 	if in.Bias != instance.BiasFree {
-		return Outcome{Verdict: Inconclusive, Reason: fmt.Sprintf("R1 concerns the free bias; bias %s fixes or penalizes b", in.Bias)}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: fmt.Sprintf("R1 concerns the free bias; bias %s fixes or penalizes b", in.Bias)}
 	}
 	out := checkIdentity(in, cfg, r1Degree, "R1", r1Point)
-	if out.Verdict != Holds || in.LambdaH.Sign() > 0 {
+	if out.Verdict != proofs.Holds || in.LambdaH.Sign() > 0 {
 		return out
 	}
 	// λ_H = 0: the identities hold, but their consequence h̄ = 0 does not.
@@ -136,9 +137,9 @@ func checkR1(in *instance.Instance, cfg CheckConfig) Outcome {
 		x.H.At(0, i).SetInt64(1)
 	}
 	if g := p.gradNorm2(x); g.Sign() != 0 {
-		return Outcome{Verdict: Inconclusive, Reason: "λ_H = 0: the witness W = 0, H = e₁1ᵀ, b = ȳ is unexpectedly not stationary"}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "λ_H = 0: the witness W = 0, H = e₁1ᵀ, b = ȳ is unexpectedly not stationary"}
 	}
-	out.Verdict = Fails
+	out.Verdict = proofs.Fails
 	out.Reason = "λ_H = 0: identities (a)–(c) hold exactly, but W = 0, H = e₁1ᵀ, b = ȳ is a stationary point (∇L = 0 exactly) with h̄ = e₁ ≠ 0, so 'h̄ = 0 at stationary points' needs λ_H > 0"
 	return out
 }
@@ -185,20 +186,20 @@ func short(x *big.Rat) string {
 
 func r2Degree(n, d int) int { return max(2*(n+d), 4*d+4) }
 
-func r2Claim() Claim {
-	return Claim{
+func r2Claim() proofs.Claim {
+	return proofs.Claim{
 		Name:   "r2-push-through",
 		Source: "THEORY §2 R2 (derived)",
 		Statement: "For fixed W and b = ȳ the optimal features are H(W) = (WᵀW + λ_H I_d)⁻¹WᵀỸ = Wᵀ(WWᵀ + λ_H I_n)⁻¹Ỹ. " +
 			"Checked as exact identities: (i) the push-through identity itself; (ii) L(W,H,ȳ) − L(W,H(W),ȳ) = (1/2M) tr((H − H(W))ᵀ(WᵀW + λ_H I)(H − H(W))) for every H, which makes H(W) the unique minimizer (λ_H > 0).",
 		Hypotheses: "λ_H > 0 (both inverses exist); bias free or none (Ỹ = Y, b = 0 for none)",
 		Method:     "exact identity (big.Rat)",
-		Expect:     Holds, Budget: 1000, Trials: 200, Digits: 30,
+		Expect:     proofs.Holds, Budget: 1000, Trials: 200, Digits: 30,
 		Generate: lemmaGenerate("r2", true),
 		InHypotheses: func(in *instance.Instance) (bool, string) {
-			return Hypotheses(Hyp{in.LambdaH.Sign() == 0, "λ_H = 0"})
+			return proofs.Hypotheses(proofs.Hyp{Violated: in.LambdaH.Sign() == 0, Why: "λ_H = 0"})
 		},
-		Check: func(in *instance.Instance, cfg CheckConfig) Outcome {
+		Check: func(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 			return checkIdentity(in, cfg, r2Degree(in.N(), in.D), "R2", r2Point)
 		},
 	}
@@ -207,8 +208,8 @@ func r2Claim() Claim {
 // lemmaGenerate is the generator of R2–R5: random and exact-spectrum
 // instances (bias free or none); outside the hypotheses it sets λ_H = 0
 // (and for R2 makes d > n so that WᵀW is singular).
-func lemmaGenerate(name string, wide bool) func(*rand.Rand, GenOptions) *instance.Instance {
-	return func(rng *rand.Rand, opts GenOptions) *instance.Instance {
+func lemmaGenerate(name string, wide bool) func(*rand.Rand, proofs.GenOptions) *instance.Instance {
+	return func(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
 		g := Family{NMax: 3, MMax: 6, Spectral: 0.2, BiasNone: true}
 		if opts.Outside {
 			if wide {
@@ -253,20 +254,20 @@ func r2Point(p *problem, rng *rand.Rand) string {
 
 // ---------------------------------------------------------------- R3
 
-func r3Claim() Claim {
-	return Claim{
+func r3Claim() proofs.Claim {
+	return proofs.Claim{
 		Name:   "r3-reduced-objective",
 		Source: "THEORY §2 R3 (derived)",
 		Statement: "With A = WWᵀ: L(W, H(W), ȳ) = F(A) = (λ_H/2) tr((A + λ_H I)⁻¹Σ) + (λ_W/2) tr(A). " +
 			"Checked as an exact identity in (W, Y, λ_H, λ_W), H(W) from R2.",
 		Hypotheses: "λ_H > 0; bias free or none",
 		Method:     "exact identity (big.Rat)",
-		Expect:     Holds, Budget: 1000, Trials: 200, Digits: 30,
+		Expect:     proofs.Holds, Budget: 1000, Trials: 200, Digits: 30,
 		Generate: lemmaGenerate("r3", false),
 		InHypotheses: func(in *instance.Instance) (bool, string) {
-			return Hypotheses(Hyp{in.LambdaH.Sign() == 0, "λ_H = 0"})
+			return proofs.Hypotheses(proofs.Hyp{Violated: in.LambdaH.Sign() == 0, Why: "λ_H = 0"})
 		},
-		Check: func(in *instance.Instance, cfg CheckConfig) Outcome {
+		Check: func(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 			return checkIdentity(in, cfg, 4*in.N()+3, "R3", r3Point)
 		},
 	}
@@ -296,19 +297,19 @@ func r3Point(p *problem, rng *rand.Rand) string {
 
 // ---------------------------------------------------------------- R4
 
-func r4Claim() Claim {
-	return Claim{
+func r4Claim() proofs.Claim {
+	return proofs.Claim{
 		Name:       "r4-residual",
 		Source:     "THEORY §2 R4 (derived)",
 		Statement:  "At H = H(W): W H − Ỹ = −λ_H (A + λ_H I)⁻¹ Ỹ, A = WWᵀ. Checked as an exact matrix identity in (W, Y, λ_H).",
 		Hypotheses: "λ_H > 0; bias free or none",
 		Method:     "exact identity (big.Rat)",
-		Expect:     Holds, Budget: 1000, Trials: 200, Digits: 30,
+		Expect:     proofs.Holds, Budget: 1000, Trials: 200, Digits: 30,
 		Generate: lemmaGenerate("r4", false),
 		InHypotheses: func(in *instance.Instance) (bool, string) {
-			return Hypotheses(Hyp{in.LambdaH.Sign() == 0, "λ_H = 0"})
+			return proofs.Hypotheses(proofs.Hyp{Violated: in.LambdaH.Sign() == 0, Why: "λ_H = 0"})
 		},
-		Check: func(in *instance.Instance, cfg CheckConfig) Outcome {
+		Check: func(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 			return checkIdentity(in, cfg, 2*in.N()+1, "R4", r4Point)
 		},
 	}

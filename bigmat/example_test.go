@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math/big"
 
-	"ufm/internal/bigmat"
+	"github.com/nrc-ufm/ufm/bigmat"
 )
 
 // The eigenvalues of [[1,1],[1,0]] are the golden ratio φ = (1+√5)/2 and

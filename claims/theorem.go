@@ -1,29 +1,30 @@
-package proofs
+package claims
 
 import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/instance"
-	"ufm/internal/verify"
-	"ufm/solver"
-	"ufm/theory"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/proofs"
+	"github.com/nrc-ufm/ufm/solver"
+	"github.com/nrc-ufm/ufm/theory"
+	"github.com/nrc-ufm/ufm/verify"
 )
 
-func theoremClaim() Claim {
-	return Claim{
+func theoremClaim() proofs.Claim {
+	return proofs.Claim{
 		Name:   "theorem",
 		Source: "Andriopoulos et al. NeurIPS 2024 (arXiv 2409.04180), THEORY §3",
 		Statement: "For λ_H, λ_W > 0 every global minimizer has b* = ȳ, W*W*ᵀ = A*, predictions W*H* = Σ_{j≤r}(1 − √(c/σ_j)) v_j v_jᵀ Ỹ, " +
 			"minimal loss L* = Σ_{j≤r}(√(cσ_j) − c/2) + Σ_{j>r} σ_j/2, training MSE Σ_{j≤r} c + Σ_{j>r} σ_j, and rank r = min(d, #{σ_j > c}) (regime full/partial/trivial). " +
 			"Checked against the independent solver (package solver, which never sees the closed form): L*, A*, b* and the predictions must agree to digits − 5 " +
-			"(internal/verify), the MSE likewise, and the numerical rank of the solver's W Wᵀ must equal r.",
+			"(verify), the MSE likewise, and the numerical rank of the solver's W Wᵀ must equal r.",
 		Hypotheses: "λ_H > 0, λ_W > 0; bias free or none; any n, d, M (c at an eigenvalue, repeated eigenvalues, d < n, rank-deficient targets, M = 1 included)",
 		Method:     "theory vs solver (verify)",
-		Expect:     Holds, Budget: 5000, Trials: 400, Digits: 30,
-		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
+		Expect:     proofs.Holds, Budget: 5000, Trials: 400, Digits: 30,
+		Generate: func(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
 			g := Family{NMax: 4, MMax: 8, Spectral: 0.5, BiasNone: true}
 			if opts.Outside {
 				g.Lambda = LambdaOneZero
@@ -32,24 +33,24 @@ func theoremClaim() Claim {
 			return g.generate(rng, "theorem")
 		},
 		InHypotheses: func(in *instance.Instance) (bool, string) {
-			return Hypotheses(lambdaZero(in), Hyp{in.Bias == instance.BiasRegularized, "bias regularized has no closed form"})
+			return proofs.Hypotheses(lambdaZero(in), proofs.Hyp{Violated: in.Bias == instance.BiasRegularized, Why: "bias regularized has no closed form"})
 		},
 		Check: checkTheorem,
 	}
 }
 
 // solverSettings derives the solver's settings from a check config.
-func solverSettings(cfg CheckConfig) solver.Settings {
+func solverSettings(cfg proofs.CheckConfig) solver.Settings {
 	return solver.Settings{Digits: cfg.Digits, Starts: 4, Seed: int64(cfg.Seed%(1<<62)) + 1, TimeLimit: cfg.SolverTime}
 }
 
-func checkTheorem(in *instance.Instance, cfg CheckConfig) Outcome {
+func checkTheorem(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 	if in.Bias == instance.BiasRegularized {
-		return Outcome{Verdict: Inconclusive, Reason: "bias regularized: THEORY claims no closed form"}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "bias regularized: THEORY claims no closed form"}
 	}
 	rep, err := verify.Run(in, cfg.Digits, solverSettings(cfg))
 	if err != nil {
-		return Outcome{Verdict: Inconclusive, Reason: "verify: " + err.Error()}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "verify: " + err.Error()}
 	}
 	pred, res := rep.Prediction, rep.Solver
 	if in.LambdaH.Sign() == 0 || in.LambdaW.Sign() == 0 {
@@ -58,16 +59,16 @@ func checkTheorem(in *instance.Instance, cfg CheckConfig) Outcome {
 			zero = "λ_W"
 		}
 		if in.LambdaH.Sign() == 0 && in.LambdaW.Sign() == 0 {
-			return Outcome{Verdict: Fails, Reason: "λ_H = λ_W = 0: the minimizers form a set (any W H + b1ᵀ = Y when d ≥ rank Ỹ), so W*W*ᵀ = A* is not determined; the theorem needs λ_H, λ_W > 0"}
+			return proofs.Outcome{Verdict: proofs.Fails, Reason: "λ_H = λ_W = 0: the minimizers form a set (any W H + b1ᵀ = Y when d ≥ rank Ỹ), so W*W*ᵀ = A* is not determined; the theorem needs λ_H, λ_W > 0"}
 		}
 		if rep.Status == verify.Unattained {
-			return Outcome{Verdict: Fails, Reason: fmt.Sprintf("%s = 0: no global minimizer exists (theory and solver agree: %s); the theorem's conclusions are about minimizers and need λ_H, λ_W > 0", zero, rep.Reason)}
+			return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("%s = 0: no global minimizer exists (theory and solver agree: %s); the theorem's conclusions are about minimizers and need λ_H, λ_W > 0", zero, rep.Reason)}
 		}
 		note := ""
 		if len(pred.Notes) > 0 {
 			note = " (" + pred.Notes[0] + ")"
 		}
-		return Outcome{Verdict: Fails, Reason: fmt.Sprintf("%s = 0: the minimizers are not the theorem's unique W*W*ᵀ = A*%s; the theorem needs λ_H, λ_W > 0", zero, note)}
+		return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("%s = 0: the minimizers are not the theorem's unique W*W*ᵀ = A*%s; the theorem needs λ_H, λ_W > 0", zero, note)}
 	}
 	required := rep.Required
 	switch rep.Status {
@@ -75,13 +76,13 @@ func checkTheorem(in *instance.Instance, cfg CheckConfig) Outcome {
 		if !res.Converged {
 			// A non-converged solver refutes nothing — unless it went below L*.
 			if below(res.Loss, pred, required) {
-				return Outcome{Verdict: Fails, Reason: fmt.Sprintf("the solver (not converged, %s) reached L = %s below the claimed minimum L* = %s", res.Stop, bigmat.Text(res.Loss, 20), bigmat.Text(pred.MinLoss, 20))}
+				return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("the solver (not converged, %s) reached L = %s below the claimed minimum L* = %s", res.Stop, bigmat.Text(res.Loss, 20), bigmat.Text(pred.MinLoss, 20))}
 			}
-			return Outcome{Verdict: Inconclusive, Reason: fmt.Sprintf("the solver did not converge (%s): %s", res.Stop, rep.Reason)}
+			return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: fmt.Sprintf("the solver did not converge (%s): %s", res.Stop, rep.Reason)}
 		}
-		return Outcome{Verdict: Fails, Residual: pow10Float(-worstDigits(rep), 64), Reason: "theory and converged solver disagree: " + rep.Reason}
+		return proofs.Outcome{Verdict: proofs.Fails, Residual: pow10Float(-worstDigits(rep), 64), Reason: "theory and converged solver disagree: " + rep.Reason}
 	case verify.Unattained:
-		return Outcome{Verdict: Fails, Reason: "the theory says no minimizer exists although λ_H, λ_W > 0: " + rep.Reason}
+		return proofs.Outcome{Verdict: proofs.Fails, Reason: "the theory says no minimizer exists although λ_H, λ_W > 0: " + rep.Reason}
 	}
 	// MSE and rank on top of verify's invariants.
 	prec := pred.Prec
@@ -92,17 +93,17 @@ func checkTheorem(in *instance.Instance, cfg CheckConfig) Outcome {
 	}
 	mseDigits := verify.Digits(mse, pred.TrainMSE, trace, pred.Digits+bigmat.GuardDigits)
 	if mseDigits < required {
-		return Outcome{Verdict: Fails, Reason: fmt.Sprintf("training MSE: solver %s, theory %s, %d digits agreed (need %d)", bigmat.Text(mse, 20), bigmat.Text(pred.TrainMSE, 20), mseDigits, required)}
+		return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("training MSE: solver %s, theory %s, %d digits agreed (need %d)", bigmat.Text(mse, 20), bigmat.Text(pred.TrainMSE, 20), mseDigits, required)}
 	}
 	worst := min(worstDigits(rep), mseDigits)
 	if pred.WWUnique {
 		rank := numericalRank(res.WW, pred, in, required)
 		if rank >= 0 && rank != pred.Rank {
-			return Outcome{Verdict: Fails, Reason: fmt.Sprintf("the solver's W Wᵀ has numerical rank %d but the theory's regime %s has rank r = %d", rank, pred.Regime, pred.Rank)}
+			return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("the solver's W Wᵀ has numerical rank %d but the theory's regime %s has rank r = %d", rank, pred.Regime, pred.Rank)}
 		}
 	}
-	return Outcome{
-		Verdict: Holds, Residual: pow10Float(-worst, 64), Points: 1,
+	return proofs.Outcome{
+		Verdict: proofs.Holds, Residual: pow10Float(-worst, 64), Points: 1,
 		Reason: fmt.Sprintf("regime %s, rank %d: L*, A*, b*, predictions and MSE agree with the solver to ≥ %d digits (worst %d; required %d)", pred.Regime, pred.Rank, worst, worst, required),
 	}
 }

@@ -1,10 +1,10 @@
-package proofs
+package claims
 
 import (
 	"math/big"
 
-	"ufm/internal/instance"
-	"ufm/internal/ratmat"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/internal/ratmat"
 )
 
 // problem is the UFM objective of one instance in exact arithmetic:

@@ -1,14 +1,15 @@
-package proofs
+package claims
 
 import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/instance"
-	"ufm/internal/verify"
-	"ufm/solver"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/proofs"
+	"github.com/nrc-ufm/ufm/solver"
+	"github.com/nrc-ufm/ufm/verify"
 )
 
 // contributedClaims are claims added by the tool's users. Append yours
@@ -16,24 +17,24 @@ import (
 // `ufm search --claim` pick them up, listed after the built-in ones.
 // Everything below uses exported API only, so a claim can equally live in
 // a program of its own that registers it into proofs.Default().
-func contributedClaims() []Claim {
-	return []Claim{biasShrinkClaim()}
+func contributedClaims() []proofs.Claim {
+	return []proofs.Claim{biasShrinkClaim()}
 }
 
 // biasShrinkClaim is the README's worked example: a conjecture about the
 // regularized bias, for which THEORY claims no closed form. It is false
 // (the optimal bias is (ȳ − W h̄)/(1 + λ_b) with h̄ ≠ 0 whenever W*ᵀȳ ≠ 0),
 // and the search finds that within a few trials.
-func biasShrinkClaim() Claim {
-	return Claim{
+func biasShrinkClaim() proofs.Claim {
+	return proofs.Claim{
 		Name:   "bias-shrinks-uniformly",
 		Source: "worked example (README): a conjecture for bias mode regularized",
 		Statement: "With bias regularized (λ_b > 0) and λ_H, λ_W > 0, the optimal bias is the mean shrunk uniformly, b* = ȳ/(1 + λ_b). " +
 			"Checked against the solver: b* must agree with ȳ/(1 + λ_b) to digits − 5.",
 		Hypotheses: "bias regularized with λ_b > 0; λ_H, λ_W > 0",
 		Method:     "solver",
-		Expect:     Fails, Budget: 100, Trials: 20, Digits: 30,
-		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
+		Expect:     proofs.Fails, Budget: 100, Trials: 20, Digits: 30,
+		Generate: func(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
 			in := Family{NMax: 3, MMax: 6, NoSingle: true}.Draw(rng, "bias-shrinks")
 			in.Bias = instance.BiasRegularized
 			in.LambdaB = big.NewRat(int64(1+rng.IntN(9)), 10)
@@ -43,17 +44,17 @@ func biasShrinkClaim() Claim {
 			return in
 		},
 		InHypotheses: func(in *instance.Instance) (bool, string) {
-			return Hypotheses(
-				Hyp{Violated: in.Bias != instance.BiasRegularized, Why: "bias is not regularized"},
-				Hyp{Violated: in.LambdaH.Sign() == 0 || in.LambdaW.Sign() == 0, Why: "a λ is zero"})
+			return proofs.Hypotheses(
+				proofs.Hyp{Violated: in.Bias != instance.BiasRegularized, Why: "bias is not regularized"},
+				proofs.Hyp{Violated: in.LambdaH.Sign() == 0 || in.LambdaW.Sign() == 0, Why: "a λ is zero"})
 		},
-		Check: func(in *instance.Instance, cfg CheckConfig) Outcome {
+		Check: func(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 			res, err := solver.Solve(in, solver.Settings{Digits: cfg.Digits, Starts: 4, Seed: int64(cfg.Seed>>2) + 1, TimeLimit: cfg.SolverTime})
 			if err != nil {
-				return Outcome{Verdict: Inconclusive, Reason: "solver: " + err.Error()}
+				return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "solver: " + err.Error()}
 			}
 			if !res.Converged {
-				return Outcome{Verdict: Inconclusive, Reason: fmt.Sprintf("the solver did not converge (%s)", res.Stop)}
+				return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: fmt.Sprintf("the solver did not converge (%s)", res.Stop)}
 			}
 			lb := new(big.Rat).SetInt64(0)
 			if in.LambdaB != nil {
@@ -71,11 +72,11 @@ func biasShrinkClaim() Claim {
 			}
 			got := verify.VectorDigits(res.B, want, scale, cfg.Digits+bigmat.GuardDigits)
 			if got < cfg.Digits-verify.Margin {
-				return Outcome{Verdict: Fails, Reason: fmt.Sprintf("the solver's b* = (%s) agrees with ȳ/(1 + λ_b) = (%s) to only %d digits",
+				return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("the solver's b* = (%s) agrees with ȳ/(1 + λ_b) = (%s) to only %d digits",
 					joinTexts(res.B, 8), joinTexts(want, 8), got)}
 			}
 			tenth := new(big.Rat).SetFrac(big.NewInt(1), new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(got)), nil))
-			return Outcome{Verdict: Holds, Residual: new(big.Float).SetRat(tenth), Points: 1, Reason: fmt.Sprintf("b* = ȳ/(1 + λ_b) to %d digits", got)}
+			return proofs.Outcome{Verdict: proofs.Holds, Residual: new(big.Float).SetRat(tenth), Points: 1, Reason: fmt.Sprintf("b* = ȳ/(1 + λ_b) to %d digits", got)}
 		},
 	}
 }

@@ -7,10 +7,10 @@ import (
 
 	"github.com/ALTree/bigfloat"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/instance"
-	"ufm/solver"
-	"ufm/theory"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/solver"
+	"github.com/nrc-ufm/ufm/theory"
 )
 
 // Margin is how many digits below the requested ones a quantity may fall

@@ -1,14 +1,15 @@
-package proofs
+package claims
 
 import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
 
-	"ufm/internal/bigmat"
-	"ufm/internal/instance"
-	"ufm/internal/ratmat"
-	"ufm/theory"
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/internal/ratmat"
+	"github.com/nrc-ufm/ufm/proofs"
+	"github.com/nrc-ufm/ufm/theory"
 )
 
 // ---------------------------------------------------------------- R5
@@ -16,8 +17,8 @@ import (
 // r5Degree: ∂L has degree 3 and the direction (WU, −UH, 0) degree 2.
 const r5Degree = 5
 
-func r5Claim() Claim {
-	return Claim{
+func r5Claim() proofs.Claim {
+	return proofs.Claim{
 		Name:   "r5-balance",
 		Source: "THEORY §2 R5 (derived)",
 		Statement: "Stationarity in (W, H) implies balance λ_W WᵀW = (λ_H/M) HHᵀ; hence the feature second moment has rank ≤ n and the row space of W. " +
@@ -27,8 +28,8 @@ func r5Claim() Claim {
 			"stationarity and balance residuals below 10^-digits.",
 		Hypotheses: "λ_H > 0 and λ_W > 0 for the consequence (the identity holds for every λ)",
 		Method:     "exact identity + critical points",
-		Expect:     Holds, Budget: 1000, Trials: 100, Digits: 30,
-		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
+		Expect:     proofs.Holds, Budget: 1000, Trials: 100, Digits: 30,
+		Generate: func(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
 			g := Family{NMax: 3, MMax: 6, Spectral: 0.3, BiasNone: true}
 			if opts.Outside {
 				g.Lambda = LambdaOneZero
@@ -45,12 +46,12 @@ func r5Claim() Claim {
 }
 
 func positiveLambdas(in *instance.Instance) (bool, string) {
-	return Hypotheses(lambdaZero(in))
+	return proofs.Hypotheses(lambdaZero(in))
 }
 
-func checkR5(in *instance.Instance, cfg CheckConfig) Outcome {
+func checkR5(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 	out := checkIdentity(in, cfg, r5Degree, "R5 identity", r5Point)
-	if out.Verdict != Holds {
+	if out.Verdict != proofs.Holds {
 		return out
 	}
 	if in.LambdaH.Sign() == 0 || in.LambdaW.Sign() == 0 {
@@ -58,7 +59,7 @@ func checkR5(in *instance.Instance, cfg CheckConfig) Outcome {
 	}
 	l, err := buildLandscape(in, cfg.Digits)
 	if err != nil {
-		return Outcome{Verdict: Inconclusive, Reason: "critical points: " + err.Error()}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "critical points: " + err.Error()}
 	}
 	prec := l.prec
 	tol := pow10Float(-cfg.Digits, prec)
@@ -74,7 +75,7 @@ func checkR5(in *instance.Instance, cfg CheckConfig) Outcome {
 			}
 		}
 		if rg.Cmp(tol) > 0 || rb.Cmp(tol) > 0 {
-			out.Verdict = Fails
+			out.Verdict = proofs.Fails
 			out.Exact = false
 			out.Residual = worst
 			out.Reason = fmt.Sprintf("at the critical point of S = %s the stationarity residual is %s and the balance residual %s (tolerance 1e-%d)",
@@ -122,7 +123,7 @@ func balanceResidual(p *problem, x point, prec uint) (res, scale *big.Float) {
 
 // r5Outside exhibits, for a zero λ, an exact stationary point where the
 // consequence of balance (features in the row space of W) fails.
-func r5Outside(in *instance.Instance, out Outcome) Outcome {
+func r5Outside(in *instance.Instance, out proofs.Outcome) proofs.Outcome {
 	p := newProblem(in)
 	x := p.zeroPoint()
 	x.B = p.meanVec()
@@ -131,7 +132,7 @@ func r5Outside(in *instance.Instance, out Outcome) Outcome {
 		// W = 0, H = e₁zᵀ with Ỹz = 0.
 		z := p.yt.NullVector()
 		if z == nil {
-			out.Verdict = Inconclusive
+			out.Verdict = proofs.Inconclusive
 			out.Reason = "λ_H = 0 but Ỹ has full column rank: no witness W = 0, H = e₁zᵀ with Ỹz = 0"
 			return out
 		}
@@ -143,7 +144,7 @@ func r5Outside(in *instance.Instance, out Outcome) Outcome {
 		// λ_W = 0: H = 0, W = w e₁ᵀ with Ỹᵀw = 0.
 		wv := p.yt.T().NullVector()
 		if wv == nil {
-			out.Verdict = Inconclusive
+			out.Verdict = proofs.Inconclusive
 			out.Reason = "λ_W = 0 but Ỹ has rank n: no witness H = 0, W = w e₁ᵀ with Ỹᵀw = 0"
 			return out
 		}
@@ -153,11 +154,11 @@ func r5Outside(in *instance.Instance, out Outcome) Outcome {
 		what = "λ_W = 0: H = 0, W = w e₁ᵀ with Ỹᵀw = 0, b = ȳ is stationary (∇L = 0 exactly) with W ≠ 0 but HHᵀ = 0, so the features do not span the row space of W"
 	}
 	if g := p.gradNorm2(x); g.Sign() != 0 {
-		out.Verdict = Inconclusive
+		out.Verdict = proofs.Inconclusive
 		out.Reason = "the outside witness is unexpectedly not stationary"
 		return out
 	}
-	out.Verdict = Fails
+	out.Verdict = proofs.Fails
 	out.Reason = "the identity holds exactly, but its consequence needs λ_H, λ_W > 0: " + what
 	return out
 }
@@ -189,13 +190,13 @@ func sci(x *big.Float) string {
 
 // pow10Float returns 10^e at precision prec.
 func pow10Float(e int, prec uint) *big.Float {
-	return new(big.Float).SetPrec(prec).SetRat(pow10Rat(e))
+	return new(big.Float).SetPrec(prec).SetRat(ratmat.Pow10(e))
 }
 
 // ---------------------------------------------------------------- R6
 
-func r6Claim() Claim {
-	return Claim{
+func r6Claim() proofs.Claim {
+	return proofs.Claim{
 		Name:   "r6-kkt",
 		Source: "THEORY §2 R6 (derived)",
 		Statement: "For d ≥ n, F is convex on the PSD cone and A* = √(λ_H/λ_W)(Σ^{1/2} − √c I)_+ is its minimizer, certified by the KKT conditions " +
@@ -206,8 +207,8 @@ func r6Claim() Claim {
 			"A* ⪰ 0 and Z ⪰ 0 by exact inertia (Sylvester), Z A* = 0 in big.Rat — a proof that this A* minimizes F.",
 		Hypotheses: "λ_H > 0, λ_W > 0, d ≥ n (the certificate is for the convex problem over all PSD A)",
 		Method:     "KKT certificate (high precision / exact)",
-		Expect:     Holds, Budget: 2000, Trials: 300, Digits: 40,
-		Generate: func(rng *rand.Rand, opts GenOptions) *instance.Instance {
+		Expect:     proofs.Holds, Budget: 2000, Trials: 300, Digits: 40,
+		Generate: func(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
 			g := Family{NMax: 4, MMax: 8, Spectral: 0.5, BiasNone: true, D: DGeqN}
 			if opts.Outside {
 				g.D = DLtN
@@ -217,26 +218,26 @@ func r6Claim() Claim {
 			return g.generate(rng, "r6")
 		},
 		InHypotheses: func(in *instance.Instance) (bool, string) {
-			return Hypotheses(lambdaZero(in), Hyp{in.D < in.N(), "d < n"})
+			return proofs.Hypotheses(lambdaZero(in), proofs.Hyp{Violated: in.D < in.N(), Why: "d < n"})
 		},
 		Check: checkR6,
 	}
 }
 
-func checkR6(in *instance.Instance, cfg CheckConfig) Outcome {
+func checkR6(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 	if in.LambdaH.Sign() == 0 || in.LambdaW.Sign() == 0 {
-		return Outcome{Verdict: Inconclusive, Reason: "R6 needs λ_H, λ_W > 0 (F is not defined as a problem with a minimizer otherwise)"}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "R6 needs λ_H, λ_W > 0 (F is not defined as a problem with a minimizer otherwise)"}
 	}
 	extra := conditionDigits(in)
 	pred, err := theory.Predict(in, cfg.Digits+extra)
 	if err != nil {
-		return Outcome{Verdict: Inconclusive, Reason: err.Error()}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: err.Error()}
 	}
 	if pred.WW == nil {
-		return Outcome{Verdict: Inconclusive, Reason: "the theory gives no A*"}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "the theory gives no A*"}
 	}
 	if ok, reason := r6Exact(in, pred); ok {
-		return Outcome{Verdict: Holds, Exact: true, Residual: new(big.Float), Points: 1, Reason: reason}
+		return proofs.Outcome{Verdict: proofs.Holds, Exact: true, Residual: new(big.Float), Points: 1, Reason: reason}
 	}
 	prec := pred.Prec
 	n := pred.N
@@ -246,7 +247,7 @@ func checkR6(in *instance.Instance, cfg CheckConfig) Outcome {
 	k := new(bigmat.Dense).AddScaledIdentity(pred.WW, lh)
 	b, err := bigmat.Inverse(k)
 	if err != nil {
-		return Outcome{Verdict: Inconclusive, Reason: "A* + λ_H I is singular at the working precision"}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "A* + λ_H I is singular at the working precision"}
 	}
 	bsb := new(bigmat.Dense).Mul(b, new(bigmat.Dense).Mul(pred.SigmaMatrix, b))
 	coef := new(big.Float).SetPrec(prec).Mul(lh, half)
@@ -255,7 +256,7 @@ func checkR6(in *instance.Instance, cfg CheckConfig) Outcome {
 	z = new(bigmat.Dense).AddScaledIdentity(z, new(big.Float).SetPrec(prec).Mul(lw, half))
 	var eig bigmat.SymEigen
 	if err := eig.Factorize(z); err != nil {
-		return Outcome{Verdict: Inconclusive, Reason: "eigenvalues of Z: " + err.Error()}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "eigenvalues of Z: " + err.Error()}
 	}
 	zscale := new(big.Float).SetPrec(prec).Mul(lw, half)
 	minEig := eig.Values[n-1]
@@ -271,16 +272,16 @@ func checkR6(in *instance.Instance, cfg CheckConfig) Outcome {
 		worst = r2
 	}
 	tol := pow10Float(-cfg.Digits, prec)
-	out := Outcome{Residual: worst, Points: 1}
+	out := proofs.Outcome{Residual: worst, Points: 1}
 	if r1.Cmp(tol) > 0 || r2.Cmp(tol) > 0 {
-		out.Verdict = Fails
+		out.Verdict = proofs.Fails
 		out.Reason = fmt.Sprintf("KKT fails: λ_min(Z) = %s (relative %s), ‖Z A*‖ relative %s, tolerance 1e-%d", minEig.Text('e', 3), sci(r1), sci(r2), cfg.Digits)
 		if in.D < in.N() {
 			out.Reason += fmt.Sprintf("; d = %d < n = %d: A* is the rank-d optimum, not the minimizer of the convex problem over all PSD A, so Z has a negative eigenvalue along an active direction beyond d", in.D, in.N())
 		}
 		return out
 	}
-	out.Verdict = Holds
+	out.Verdict = proofs.Holds
 	out.Reason = fmt.Sprintf("Z ⪰ 0 (λ_min(Z) = %s, relative to λ_W/2) and ‖Z A*‖ relative %s, both within 1e-%d (computed at %d + %d conditioning digits)", minEig.Text('e', 3), sci(r2), cfg.Digits, cfg.Digits, extra)
 	return out
 }
