@@ -68,6 +68,12 @@ type Prediction struct {
 
 	Notes []string
 
+	// Deep is set for deep and mean-convention instances (docs/theory.md
+	// §6; see PredictDeep): K, the exact threshold, each mode's status and
+	// the per-layer invariants. WW is then W_{K−1}W_{K−1}ᵀ and C the c of
+	// the equivalent sum problem.
+	Deep *DeepPrediction
+
 	exactSigma [][]*big.Rat
 }
 
@@ -76,6 +82,9 @@ type Prediction struct {
 func Predict(in *instance.Instance, digits int) (*Prediction, error) {
 	if in.Bias == instance.BiasRegularized {
 		return nil, ErrNoClosedForm
+	}
+	if in.IsDeep() {
+		return PredictDeep(in, digits, -1)
 	}
 	if digits <= 0 {
 		digits = in.Digits
