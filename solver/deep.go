@@ -60,7 +60,7 @@ type DeepResult struct {
 	// switched-off mode sits at an exact zero of the iteration, at the
 	// rounding level. ModeValues are Z's singular values, descending.
 	Rank       int
-	ModeValues []float64 // float64: entries below ~1e-16·max are noise
+	ModeValues []float64   // float64: entries below ~1e-16·max are noise
 	Starts     []DeepStart // every stage-1 start, in order
 	Distinct   int         // distinct stage-1 local minimum values (relative gap > 1e-8)
 	Basin      string      // one sentence: which basin, and that it is the best of N starts

@@ -45,6 +45,8 @@ type Report struct {
 	Required   int    // digits each compared quantity must reach
 	Worst      string // the quantity with the fewest digits (empty if none compared)
 	Reason     string // one sentence explaining the status
+	// Deep is set for deep and mean-convention instances (deep.go).
+	Deep *DeepAgreement
 }
 
 // Run solves in with the solver, predicts it with the theory, and compares.
@@ -74,6 +76,10 @@ func Compare(in *instance.Instance, pred *theory.Prediction, res *solver.Result)
 
 	if pred.Regime == theory.Unattained {
 		r.compareUnattained(pred, res, trace)
+		return r
+	}
+	if pred.Deep != nil {
+		r.compareDeep(in, pred, res)
 		return r
 	}
 

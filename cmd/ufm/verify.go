@@ -34,13 +34,31 @@ type agreementJSON struct {
 
 type verifyJSON struct {
 	predictJSON
-	Solver    solverJSON    `json:"solver"`
-	Agreement agreementJSON `json:"agreement"`
-	Status    string        `json:"status"`
-	Required  int           `json:"required_digits"`
-	Margin    int           `json:"margin"`
-	Worst     string        `json:"worst"`
-	Reason    string        `json:"reason"`
+	Solver    solverJSON      `json:"solver"`
+	Agreement agreementJSON   `json:"agreement"`
+	Status    string          `json:"status"`
+	Required  int             `json:"required_digits"`
+	Margin    int             `json:"margin"`
+	Worst     string          `json:"worst"`
+	Reason    string          `json:"reason"`
+	Deep      *deepVerifyJSON `json:"deep,omitempty"`
+}
+
+// deepVerifyJSON is the deep part of verify --json (docs/theory.md §6).
+type deepVerifyJSON struct {
+	SolverModes   int    `json:"solver_modes_on"`
+	GlobalModes   []int  `json:"global_modes_on"`
+	ComparedModes int    `json:"compared_modes_on"`
+	MSE           *int   `json:"mse"`
+	ProductGrams  []*int `json:"product_grams"`
+	Basin         string `json:"basin"`
+}
+
+func newDeepVerifyJSON(d *verify.DeepAgreement) *deepVerifyJSON {
+	if d == nil {
+		return nil
+	}
+	return &deepVerifyJSON{d.SolverModes, d.GlobalModes, d.ComparedModes, d.MSE, d.ProductGrams, d.Basin}
 }
 
 func runVerify(args []string, stdout, stderr io.Writer) int {
@@ -102,7 +120,7 @@ func newVerifyJSON(rep *verify.Report) verifyJSON {
 		},
 		Agreement: agreementJSON{rep.Agreement.MinLoss, rep.Agreement.WW, rep.Agreement.Bias, rep.Agreement.Predictions},
 		Status:    string(rep.Status), Required: rep.Required, Margin: verify.Margin,
-		Worst: rep.Worst, Reason: rep.Reason,
+		Worst: rep.Worst, Reason: rep.Reason, Deep: newDeepVerifyJSON(rep.Deep),
 	}
 }
 
@@ -132,6 +150,14 @@ func writeVerifyReport(w io.Writer, rep *verify.Report) {
 		}
 		fmt.Fprintf(w, "  %-12s %s\n", q.name, v)
 	}
+	if d := rep.Deep; d != nil {
+		fmt.Fprintf(w, "  %-12s %s\n", "mse", intOrDash(d.MSE))
+		for l, v := range d.ProductGrams {
+			fmt.Fprintf(w, "  %-12s %s   ((W_K−1⋯W_%d)(W_K−1⋯W_%d)ᵀ)\n", fmt.Sprintf("gram_%d", l+1), intOrDash(v), l+1, l+1)
+		}
+		fmt.Fprintf(w, "Deep UFM: solver basin has %d modes on; global minimizers have %v on; compared with %d\n", d.SolverModes, d.GlobalModes, d.ComparedModes)
+		fmt.Fprintf(w, "  solver: %s\n", d.Basin)
+	}
 	fmt.Fprintf(w, "\nStatus: %s — %s\n", strings.ToUpper(string(rep.Status)), rep.Reason)
 }
 
@@ -141,4 +167,11 @@ func textOrEmpty(x *big.Float, digits int) string {
 		return ""
 	}
 	return bigmat.Text(x, digits)
+}
+
+func intOrDash(v *int) string {
+	if v == nil {
+		return "not compared (not unique)"
+	}
+	return fmt.Sprint(*v)
 }
