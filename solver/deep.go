@@ -46,8 +46,9 @@ import (
 
 // DeepStart is one stage-1 run.
 type DeepStart struct {
-	Phi  float64 // scaled objective φ at the end of BFGS
-	Rank int     // numerical rank of Q there (singular values > 1e-6·max(1, σ_max))
+	Phi    float64 // scaled objective φ at the end of BFGS
+	Rank   int     // numerical rank of Q there (singular values > 1e-6·max(1, σ_max))
+	Pruned bool    // a pruned restart (weak modes of the best point switched off), not a random start
 }
 
 // DeepResult is what Result carries for a deep or mean-convention instance.
@@ -56,7 +57,7 @@ type DeepResult struct {
 	Widths []int           // the widths searched: min(d_l, n) for l < K−1, then n
 	Layers []*bigmat.Dense // W_1 … W_{K−1} at the solution (Widths[l] × Widths[l−1])
 	// Rank is the number of nonzero singular values of Z = W_{K−1}⋯W_1 H at
-	// the solution: pivots of ZZᵀ above 10^-digits·tr(ZZᵀ) (gramRank). A
+	// the solution: pivots of ZZᵀ above 10^-digits·‖Ỹ‖²_F (gramRank). A
 	// switched-off mode sits at an exact zero of the iteration, at the
 	// rounding level. ModeValues are Z's singular values, descending.
 	Rank       int
@@ -332,8 +333,68 @@ func (dp *deepProblem) stage1(starts int, seed int64, deadline time.Time) ([]Dee
 		for i := range best.x {
 			best.x[i] = rng.NormFloat64()
 		}
+		return runs, best
+	}
+	// Pruned restarts: for K ≥ 3 a weak mode can sit in its own positive
+	// local minimum while switching it off is better (and random starts of
+	// order one rarely land in the off basin). From the best point, project
+	// the output of the last layer onto the top r' left singular vectors of
+	// Q (r' = rank − 1 … 0), re-run BFGS, and keep any lower φ.
+	for {
+		r := dp.rank64(best.x)
+		improved := false
+		for rp := r - 1; rp >= 0; rp-- {
+			if time.Now().After(deadline) {
+				break
+			}
+			x0 := dp.prune(best.x, rp)
+			if x0 == nil {
+				break
+			}
+			settings := &optimize.Settings{GradientThreshold: 1e-11, MajorIterations: 3000,
+				Converger: &optimize.FunctionConverge{Absolute: 1e-15, Relative: 1e-15, Iterations: 50}}
+			res, _ := optimize.Minimize(prob, x0, settings, &optimize.BFGS{})
+			if res == nil {
+				continue
+			}
+			best.iterations += res.MajorIterations
+			runs = append(runs, DeepStart{Phi: res.F, Rank: dp.rank64(res.X), Pruned: true})
+			if res.F < best.f-1e-12*math.Abs(best.f) {
+				best.x, best.f = append([]float64(nil), res.X...), res.F
+				improved = true
+				break
+			}
+		}
+		if !improved {
+			break
+		}
 	}
 	return runs, best
+}
+
+// prune returns x with the last layer V_{K−1} replaced by U_r U_rᵀ V_{K−1},
+// U_r the top r left singular vectors of Q = V_{K−1}⋯V_1 (float64 SVD).
+func (dp *deepProblem) prune(x []float64, r int) []float64 {
+	out := append([]float64(nil), x...)
+	vs := dp.unpack64(out)
+	last := vs[len(vs)-1]
+	if r == 0 {
+		last.Zero()
+		return out
+	}
+	pre := chain64(vs, dp.widths[0])
+	var svd mat.SVD
+	if !svd.Factorize(pre[len(pre)-1], mat.SVDThinU) {
+		return nil
+	}
+	var u mat.Dense
+	svd.UTo(&u)
+	ur := u.Slice(0, dp.n, 0, r)
+	var proj, v mat.Dense
+	proj.Mul(ur, ur.T())
+	v.Mul(&proj, last)
+	last.Copy(&v) // writes through to out
+	return out
 }
 
 // rank64 is the numerical rank of Q = V_{K−1}⋯V_1 in float64.
@@ -680,20 +741,23 @@ func (dp *deepProblem) fill(x *bigmat.Dense, res *Result) error {
 	}
 	res.Deep = &DeepResult{K: dp.K, Widths: dp.widths, Layers: ws}
 	res.Deep.ModeValues = modeValues(z)
-	res.Deep.Rank = gramRank(new(bigmat.Dense).MulTrans(z, z), res.Digits)
+	// Scale of ZZᵀ: ‖Ỹ‖² = M·n·σ0 (tr of ỸỸᵀ), not tr(ZZᵀ), which is itself
+	// rounding noise when every mode is off.
+	energy := newF().SetRat(new(big.Rat).Mul(dp.sigma0, big.NewRat(int64(n*m), 1)))
+	res.Deep.Rank = gramRank(new(bigmat.Dense).MulTrans(z, z), energy, res.Digits)
 	return nil
 }
 
 // gramRank is the numerical rank of the PSD matrix a by Cholesky with
 // diagonal pivoting in big floats: the number of pivots above
-// 10^-digits·tr(a) (a squared singular value below that is a switched-off
+// 10^-digits·scale (a squared singular value below that is a switched-off
 // mode: at a converged solution those are at the rounding level, far
-// below the cut, while a mode that is on is of order tr a).
-func gramRank(a *bigmat.Dense, digits int) int {
+// below the cut, while a mode that is on is of order scale).
+func gramRank(a *bigmat.Dense, scale *big.Float, digits int) int {
 	n, _ := a.Dims()
 	prec := a.Prec()
 	w := a.Clone()
-	cut := new(big.Float).SetPrec(prec).Set(w.Trace())
+	cut := new(big.Float).SetPrec(prec).Set(scale)
 	cut.Mul(cut, new(big.Float).SetPrec(prec).SetMantExp(big.NewFloat(1), -int(math.Ceil(float64(digits)*math.Log2(10)))))
 	used := make([]bool, n)
 	for r := 0; r < n; r++ {
@@ -774,8 +838,12 @@ func modeValues(z *bigmat.Dense) []float64 {
 
 func (dp *deepProblem) basinSentence(d *DeepResult, starts int) string {
 	ranks := map[int]int{}
+	pruned := 0
 	for _, s := range d.Starts {
 		ranks[s.Rank]++
+		if s.Pruned {
+			pruned++
+		}
 	}
 	keys := make([]int, 0, len(ranks))
 	for k := range ranks {
@@ -789,7 +857,7 @@ func (dp *deepProblem) basinSentence(d *DeepResult, starts int) string {
 		}
 		parts += fmt.Sprintf("rank %d ×%d", k, ranks[k])
 	}
-	s := fmt.Sprintf("ended in the basin with %d of %d modes on (Z = W_{K−1}⋯W_1H has rank %d); best of %d starts, not a certified global minimum; stage-1 minima: %d distinct values (%s)", d.Rank, dp.n, d.Rank, starts, d.Distinct, parts)
+	s := fmt.Sprintf("ended in the basin with %d of %d modes on (Z = W_{K−1}⋯W_1H has rank %d); best of %d random starts and %d pruned restarts, not a certified global minimum; stage-1 minima: %d distinct values (%s)", d.Rank, dp.n, d.Rank, starts-pruned, pruned, d.Distinct, parts)
 	if dp.K >= 3 {
 		s += "; for K ≥ 3 each switched-off mode is a strict local minimum in its own directions"
 	}
