@@ -74,6 +74,16 @@ func (g deepFamily) draw(rng *rand.Rand, name string) *instance.Instance {
 	return in
 }
 
+// zeroLambdaInstance is a one-layer sum instance with λ_H = 0: outside
+// every deep claim's hypotheses (the instance format refuses zero λ's for
+// deep and mean instances, so this is the only valid way out).
+func zeroLambdaInstance(rng *rand.Rand, name string) *instance.Instance {
+	in := deepFamily{KMin: 2, KMax: 2}.draw(rng, name)
+	in.LambdaH = new(big.Rat)
+	in.DataTerm = instance.DataSum
+	return in
+}
+
 // deepActive is the exact number of modes with σ_j^{K−1} > τ.
 func deepActive(in *instance.Instance) int {
 	p, err := theory.Predict(in, 20)
@@ -111,6 +121,9 @@ func deepClosedFormClaim() proofs.Claim {
 		Method:     "theory vs deep solver (verify)",
 		Expect:     proofs.Holds, Budget: 200, Trials: 12, Digits: 30,
 		Generate: func(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
+			if opts.Outside {
+				return zeroLambdaInstance(rng, "deep-closed-form-outside")
+			}
 			in := deepFamily{KMin: 2, KMax: 4, Mean: true}.draw(rng, "deep-closed-form")
 			if !in.IsDeep() { // K = 2 with sum is the theorem claim's
 				in.DataTerm = instance.DataMean
@@ -439,6 +452,9 @@ func deepRankMonotoneClaim() proofs.Claim {
 		Method:     "exact inertia + solver rank",
 		Expect:     proofs.Holds, Budget: 60, Trials: 4, Digits: 20,
 		Generate: func(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
+			if opts.Outside {
+				return zeroLambdaInstance(rng, "deep-rank-monotone-outside")
+			}
 			return deepFamily{KMin: 2, KMax: 4, Mean: true}.draw(rng, "deep-rank-monotone")
 		},
 		InHypotheses: func(in *instance.Instance) (bool, string) { return deepHyps(in, 2) },
@@ -675,6 +691,9 @@ func deepMeanScalingClaim() proofs.Claim {
 		Method:     "exact identity + theory paths",
 		Expect:     proofs.Holds, Budget: 400, Trials: 20, Digits: 40,
 		Generate: func(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
+			if opts.Outside {
+				return zeroLambdaInstance(rng, "deep-mean-scaling-outside")
+			}
 			return deepFamily{KMin: 2, KMax: 4, AlwaysMean: true}.draw(rng, "deep-mean-scaling")
 		},
 		InHypotheses: func(in *instance.Instance) (bool, string) { return deepHyps(in, 2) },
@@ -750,6 +769,14 @@ func checkDeepMeanScaling(in *instance.Instance, cfg proofs.CheckConfig) proofs.
 // bits), by ALTree/bigfloat.
 func powReal(s, q *big.Float) *big.Float {
 	prec := s.Prec()
+	switch {
+	case q.Sign() == 0:
+		return new(big.Float).SetPrec(prec).SetInt64(1)
+	case s.Sign() == 0 && q.Sign() > 0:
+		return new(big.Float).SetPrec(prec)
+	case s.Sign() == 0:
+		return new(big.Float).SetPrec(prec).SetInf(false)
+	}
 	ws := new(big.Float).SetPrec(prec + 32).Set(s)
 	l := bigfloat.Log(ws)
 	l.Mul(l, q)
