@@ -35,6 +35,8 @@ type predictJSON struct {
 	Unique        uniqueJS `json:"unique"`
 	Notes         []string `json:"notes"`
 	N, D, Samples int
+	// Deep UFM and mean data term (docs/theory.md §6); absent otherwise.
+	Deep *deepPredictJSON `json:"deep,omitempty"`
 }
 
 type uniqueJS struct {
@@ -52,7 +54,7 @@ func newPredictJSON(p *theory.Prediction) predictJSON {
 		Digits: dg, CExact: p.CExact.RatString(), ActiveCount: p.Active, TargetRank: p.TargetRank,
 		Shrinkage: bigmat.Texts(p.Shrinkage, dg), BiasMode: p.Bias.String(),
 		Unique: uniqueJS{p.WWUnique, p.BiasUnique, p.PredictionUnique},
-		Notes:  p.Notes, N: p.N, D: p.D, Samples: p.M,
+		Notes:  p.Notes, N: p.N, D: p.D, Samples: p.M, Deep: newDeepPredictJSON(p),
 	}
 	if out.Notes == nil {
 		out.Notes = []string{}
@@ -130,6 +132,10 @@ func regimeSentence(p *theory.Prediction) string {
 }
 
 func writePredictReport(w io.Writer, p *theory.Prediction) {
+	if p.Deep != nil {
+		writeDeepPredictReport(w, p)
+		return
+	}
 	dg := p.Digits
 	fmt.Fprintf(w, "ufm predict: %s  (n = %d targets, d = %d features, M = %d samples, bias %s, %d digits)\n\n",
 		p.Name, p.N, p.D, p.M, p.Bias, dg)
