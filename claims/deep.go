@@ -154,8 +154,11 @@ func checkDeepClosedForm(in *instance.Instance, cfg proofs.CheckConfig) proofs.O
 	if !slices.Contains(d.GlobalModes, d.SolverModes) {
 		below := new(big.Float).Sub(res.Loss, pred.MinLoss)
 		tol := new(big.Float).Mul(new(big.Float).Abs(pred.MinLoss), pow10Float(-(cfg.Digits-5), pred.Prec))
-		if below.Sign() < 0 && below.Abs(below).Cmp(tol) > 0 {
+		if below.Sign() < 0 && new(big.Float).Abs(below).Cmp(tol) > 0 {
 			return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("the solver attains L = %s below the closed form's L* = %s", bigmat.Text(res.Loss, 20), bigmat.Text(pred.MinLoss, 20))}
+		}
+		if new(big.Float).Abs(below).Cmp(tol) <= 0 && res.Converged {
+			return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("the solver attains L* = %s with %d modes on, a mode count the closed form does not list among the global minimizers (%v)", bigmat.Text(res.Loss, 20), d.SolverModes, d.GlobalModes)}
 		}
 		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: fmt.Sprintf("the solver ended in a non-global basin (%d modes on; global: %v) with a higher loss: %s", d.SolverModes, d.GlobalModes, d.Basin)}
 	}

@@ -129,7 +129,9 @@ func PredictDeep(in *instance.Instance, digits, on int) (*Prediction, error) {
 	}
 	dp.On = on
 	p.Rank = on
-	p.deepModes(in, lambdaH)
+	if err := p.deepModes(in, lambdaH); err != nil {
+		return nil, err
+	}
 	p.deepInvariants(in, lambdaH, lambdas)
 	p.Prediction = p.predictions(in)
 	p.deepNotes(maxOn)
@@ -248,7 +250,7 @@ func (p *Prediction) deepSpectrum(in *instance.Instance) error {
 
 // deepModes solves the scalar problem of every mode, and fills L*, the MSE
 // and the shrinkage factors s_j/t_j.
-func (p *Prediction) deepModes(in *instance.Instance, lambdaH *big.Rat) {
+func (p *Prediction) deepModes(in *instance.Instance, lambdaH *big.Rat) error {
 	dp := p.Deep
 	K, prec, m := dp.K, p.Prec, p.M
 	newF := func() *big.Float { return new(big.Float).SetPrec(prec) }
@@ -285,6 +287,9 @@ func (p *Prediction) deepModes(in *instance.Instance, lambdaH *big.Rat) {
 		}
 		if md.Status != ModeInactive {
 			md.SPlus, md.Gain = ScalarMinimizer(K, md.T, mKappa, mF, md.Status == ModeThreshold)
+			if err := gainConsistent(md, mF); err != nil {
+				return err
+			}
 		}
 		if j >= dp.On {
 			continue
@@ -333,6 +338,25 @@ func (p *Prediction) deepModes(in *instance.Instance, lambdaH *big.Rat) {
 		p.WWUnique, p.PredictionUnique = false, false
 		p.note("%d of the %d modes at the threshold are on: any %d-dimensional subspace of that eigenspace is optimal, so the Grams and predictions are not unique", dp.On-dp.Above, dp.AtThresh, dp.On-dp.Above)
 	}
+	return nil
+}
+
+// gainConsistent checks a mode decided on (exactly) against its computed
+// gain: g(0) − g(s₊) must not be negative beyond rounding,
+// 2^-(prec−24)·t²/M. A violation means the exact decision and the scalar
+// problem disagree: a bug, reported as an error, never clamped away.
+func gainConsistent(md *DeepMode, m *big.Float) error {
+	prec := md.T.Prec()
+	tol := new(big.Float).SetPrec(prec).Mul(md.T, md.T)
+	tol.Quo(tol, m)
+	tol.SetMantExp(tol, -int(prec)+24)
+	if md.Gain.Sign() < 0 && new(big.Float).Neg(md.Gain).Cmp(tol) > 0 {
+		return fmt.Errorf("theory: internal inconsistency: mode with σ = %s decided %s exactly but g(s₊) − g(0) = %s > 0", md.Sigma.Text('g', 20), md.Status, new(big.Float).Neg(md.Gain).Text('g', 5))
+	}
+	if md.Gain.Sign() < 0 {
+		md.Gain.SetInt64(0)
+	}
+	return nil
 }
 
 // ScalarMinimizer returns the positive local minimizer s₊ of
@@ -340,7 +364,10 @@ func (p *Prediction) deepModes(in *instance.Instance, lambdaH *big.Rat) {
 //	g(s) = (s − t)²/(2M) + (K/2) κ s^{2/K}   (mKappa = Mκ, m = M)
 //
 // and the gain g(0) − g(s₊), at the precision of t, for a t at or above
-// the threshold t* (the caller decides that exactly). atThreshold says
+// the threshold t* (the caller decides that exactly). The gain is returned
+// as computed: it can be negative only by rounding (t barely above t*),
+// and PredictDeep treats a gain below −2^-(prec−24)·t²/M as an internal
+// inconsistency between the exact decision and the numerics. atThreshold says
 // t = t* exactly: then s₊ = t(K−2)/(K−1) and the gain is 0 exactly.
 //
 // For K = 2, s₊ = t − Mκ. For K ≥ 3, u = s^{1/K} is the largest root of
@@ -380,9 +407,6 @@ func ScalarMinimizer(K int, t, mKappa, m *big.Float, atThreshold bool) (s, gain 
 	gain.Sub(gain, pen)
 	gain.Quo(gain, m)
 	gain.Quo(gain, newF().SetInt64(2))
-	if gain.Sign() < 0 { // below the precision only: t is above t* exactly
-		gain.SetInt64(0)
-	}
 	return s, gain
 }
 
