@@ -128,7 +128,11 @@ func writeVerifyReport(w io.Writer, rep *verify.Report) {
 	p, res := rep.Prediction, rep.Solver
 	dg := p.Digits
 	fmt.Fprintf(w, "ufm verify: %s  (n = %d, d = %d, M = %d, bias %s, %d digits)\n\n", p.Name, p.N, p.D, p.M, p.Bias, dg)
-	fmt.Fprintf(w, "Theory (closed form, THEORY §3): regime %s, rank %d\n", p.Regime, p.Rank)
+	if p.Deep != nil {
+		fmt.Fprintf(w, "Theory (deep closed form, docs/theory.md §6; K − 1 = %d weight layers, data term %s): regime %s, %d modes on\n", p.Deep.K-1, p.Deep.DataTerm, p.Regime, p.Rank)
+	} else {
+		fmt.Fprintf(w, "Theory (closed form, THEORY §3): regime %s, rank %d\n", p.Regime, p.Rank)
+	}
 	fmt.Fprintf(w, "  L*     = %s\n", bigmat.Text(p.MinLoss, dg))
 	fmt.Fprintf(w, "Solver (independent minimization of L, no closed form):\n")
 	fmt.Fprintf(w, "  L      = %s\n", textOrEmpty(res.Loss, dg))
