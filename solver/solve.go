@@ -112,7 +112,7 @@ type Result struct {
 	Predictions *bigmat.Dense // W H + b 1ᵀ, n×M
 	FeatureGram *bigmat.Dense // Hᵀ H, M×M; nil if M > MaxGramSamples
 
-	Loss     *big.Float // L(W, H, b) from its definition (THEORY §1, + λ_b‖b‖²/2 for bias regularized)
+	MinLoss  *big.Float // the solver's value of L*: L(W, H, b) at the returned point, from its definition (THEORY §1, + λ_b‖b‖²/2 for bias regularized)
 	GradNorm *big.Float // ‖∇L‖_F over (W, H, b) jointly (b omitted for bias none), from the definition
 
 	Iterations       int // stage-2 (big-float Newton) iterations, summed over the solves made
@@ -190,7 +190,7 @@ func Solve(in *instance.Instance, s Settings) (*Result, error) {
 func (res *Result) setCertificate(c *certificate) {
 	res.W, res.H, res.B = c.w, c.h, c.b
 	res.WW, res.Predictions, res.FeatureGram = c.ww, c.pred, c.featureGram
-	res.Loss, res.GradNorm = c.loss, c.gradNorm
+	res.MinLoss, res.GradNorm = c.loss, c.gradNorm
 	res.Prec = c.prec
 	res.Notes = append(res.Notes, c.notes...)
 }

@@ -88,7 +88,7 @@ func Compare(in *instance.Instance, pred *theory.Prediction, res *solver.Result)
 	if pred.MinLoss.Sign() != 0 {
 		lossScale.SetInt64(0)
 	}
-	r.Agreement.MinLoss = ptr(Digits(res.Loss, pred.MinLoss, lossScale, cap))
+	r.Agreement.MinLoss = ptr(Digits(res.MinLoss, pred.MinLoss, lossScale, cap))
 
 	// ww: relative to ‖A*‖_F, or to √(λ_H/λ_W)·√(tr Σ) — the size A* would
 	// have if one direction were active — when A* = 0.
@@ -103,14 +103,14 @@ func Compare(in *instance.Instance, pred *theory.Prediction, res *solver.Result)
 	// bias: relative to ‖b*‖, or to √(tr Σ) (the spread of the targets).
 	if pred.BiasUnique {
 		biasScale := new(big.Float).SetPrec(prec).Sqrt(trace)
-		r.Agreement.Bias = ptr(VectorDigits(res.B, pred.BiasStar, biasScale, cap))
+		r.Agreement.Bias = ptr(VectorDigits(res.B, pred.B, biasScale, cap))
 	}
 	// predictions: relative to ‖W*H* + b*1ᵀ‖_F, or to √(M·tr Σ) = ‖Ỹ‖_F.
 	if pred.PredictionUnique {
 		predScale := new(big.Float).SetPrec(prec).SetInt64(int64(pred.M))
 		predScale.Mul(predScale, trace)
 		predScale.Sqrt(predScale)
-		r.Agreement.Predictions = ptr(MatrixDigits(res.Predictions, pred.Prediction, predScale, cap))
+		r.Agreement.Predictions = ptr(MatrixDigits(res.Predictions, pred.Predictions, predScale, cap))
 	}
 
 	r.Status = Agree
@@ -151,10 +151,10 @@ func (r *Report) compareUnattained(pred *theory.Prediction, res *solver.Result, 
 	scale := new(big.Float).SetPrec(pred.Prec).Quo(trace, big.NewFloat(2))
 	tol := new(big.Float).SetPrec(pred.Prec).Mul(scale, pow10(-pred.Digits, pred.Prec))
 	low := new(big.Float).SetPrec(pred.Prec).Sub(pred.MinLoss, tol)
-	if res.Loss != nil && res.Loss.Cmp(low) < 0 {
+	if res.MinLoss != nil && res.MinLoss.Cmp(low) < 0 {
 		r.Status = Disagree
 		r.Worst = "min_loss"
-		r.Reason = fmt.Sprintf("the solver attains L = %s below the theory's infimum %s", bigmat.Text(res.Loss, 20), bigmat.Text(pred.MinLoss, 20))
+		r.Reason = fmt.Sprintf("the solver attains L = %s below the theory's infimum %s", bigmat.Text(res.MinLoss, 20), bigmat.Text(pred.MinLoss, 20))
 		return
 	}
 	r.Reason = "both sides agree that no minimizer exists; every loss the solver attains lies above the theory's infimum"

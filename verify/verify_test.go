@@ -66,8 +66,8 @@ func TestCompareDetectsPerturbation(t *testing.T) {
 		p2, r2 := p, *r
 		switch q {
 		case "min_loss":
-			r2.Loss = new(big.Float).Copy(r.Loss)
-			perturb(r2.Loss)
+			r2.MinLoss = new(big.Float).Copy(r.MinLoss)
+			perturb(r2.MinLoss)
 		case "ww":
 			r2.WW = r.WW.Clone()
 			perturb(r2.WW.At(0, 0))
@@ -104,7 +104,7 @@ func TestCompareUnattained(t *testing.T) {
 	}
 	fake = *r
 	fake.Converged = false
-	fake.Loss = new(big.Float).SetPrec(p.Prec).Sub(p.MinLoss, big.NewFloat(1e-6))
+	fake.MinLoss = new(big.Float).SetPrec(p.Prec).Sub(p.MinLoss, big.NewFloat(1e-6))
 	if rep := Compare(in, p, &fake); rep.Status != Disagree {
 		t.Errorf("loss below the infimum accepted: %s", rep.Status)
 	}
