@@ -1,7 +1,6 @@
 package solver
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -160,10 +159,13 @@ func solveCore(in *instance.Instance, lamH, lamW *big.Rat, s Settings, prec uint
 // reported in the Result.
 func Solve(in *instance.Instance, s Settings) (*Result, error) {
 	start := time.Now()
-	s = s.withDefaults(in)
-	if in.N() < 1 || in.M() < 1 || in.D < 1 {
-		return nil, errors.New("solver: empty instance")
+	if err := in.Validate(); err != nil {
+		return nil, fmt.Errorf("solver: invalid instance: %w", err)
 	}
+	if s.Digits > instance.MaxDigits {
+		return nil, fmt.Errorf("solver: %d digits requested (at most %d)", s.Digits, instance.MaxDigits)
+	}
+	s = s.withDefaults(in)
 	prec := bigmat.Bits(s.Digits)
 	deadline := start.Add(s.TimeLimit)
 	res := &Result{Digits: s.Digits, Prec: prec}

@@ -74,6 +74,12 @@ type Prediction struct {
 // Predict computes the closed form of THEORY §3 for in at digits
 // significant decimal digits (digits ≤ 0 means in.Digits).
 func Predict(in *instance.Instance, digits int) (*Prediction, error) {
+	if err := in.Validate(); err != nil {
+		return nil, fmt.Errorf("theory: invalid instance: %w", err)
+	}
+	if digits > instance.MaxDigits {
+		return nil, fmt.Errorf("theory: %d digits requested (at most %d)", digits, instance.MaxDigits)
+	}
 	if in.Bias == instance.BiasRegularized {
 		return nil, ErrNoClosedForm
 	}
