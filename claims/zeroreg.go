@@ -183,7 +183,7 @@ func gramFreeClaim() proofs.Claim {
 func checkGramFree(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 	lh, lw := in.LambdaH.Sign() > 0, in.LambdaW.Sign() > 0
 	if lh != lw {
-		return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Reason: "exactly one λ is zero and Σ ≠ 0 or not: no global minimizer exists unless Σ = 0, where NRC3 is undefined (THEORY §3)"}
+		return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Reason: "exactly one λ is zero: no global minimizer exists unless Σ = 0 (THEORY §3), and with Σ = 0 NRC3 is undefined; either way no minimizer has NRC3 > 0"}
 	}
 	pred, err := theory.Predict(in, cfg.Digits)
 	if err != nil {
