@@ -152,13 +152,13 @@ func checkDeepClosedForm(in *instance.Instance, cfg proofs.CheckConfig) proofs.O
 		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "internal error: no deep comparison"}
 	}
 	if !slices.Contains(d.GlobalModes, d.SolverModes) {
-		below := new(big.Float).Sub(res.Loss, pred.MinLoss)
+		below := new(big.Float).Sub(res.MinLoss, pred.MinLoss)
 		tol := new(big.Float).Mul(new(big.Float).Abs(pred.MinLoss), pow10Float(-(cfg.Digits-5), pred.Prec))
 		if below.Sign() < 0 && new(big.Float).Abs(below).Cmp(tol) > 0 {
-			return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("the solver attains L = %s below the closed form's L* = %s", bigmat.Text(res.Loss, 20), bigmat.Text(pred.MinLoss, 20))}
+			return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("the solver attains L = %s below the closed form's L* = %s", bigmat.Text(res.MinLoss, 20), bigmat.Text(pred.MinLoss, 20))}
 		}
 		if new(big.Float).Abs(below).Cmp(tol) <= 0 && res.Converged {
-			return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("the solver attains L* = %s with %d modes on, a mode count the closed form does not list among the global minimizers (%v)", bigmat.Text(res.Loss, 20), d.SolverModes, d.GlobalModes)}
+			return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("the solver attains L* = %s with %d modes on, a mode count the closed form does not list among the global minimizers (%v)", bigmat.Text(res.MinLoss, 20), d.SolverModes, d.GlobalModes)}
 		}
 		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: fmt.Sprintf("the solver ended in a non-global basin (%d modes on; global: %v) with a higher loss: %s", d.SolverModes, d.GlobalModes, d.Basin)}
 	}
@@ -495,8 +495,8 @@ func checkDeepRankMonotone(in *instance.Instance, cfg proofs.CheckConfig) proofs
 			res, err := solver.Solve(c, solverSettings(cfg))
 			if err == nil && res.Deep != nil && slices.Contains(p.DeepAlternatives(), res.Deep.Rank) {
 				solverChecked++
-			} else if err == nil && res.Deep != nil && res.Loss.Cmp(p.MinLoss) < 0 {
-				diff := new(big.Float).Sub(p.MinLoss, res.Loss)
+			} else if err == nil && res.Deep != nil && res.MinLoss.Cmp(p.MinLoss) < 0 {
+				diff := new(big.Float).Sub(p.MinLoss, res.MinLoss)
 				tol := new(big.Float).Mul(p.MinLoss, pow10Float(-(cfg.Digits-5), p.Prec))
 				if diff.Cmp(tol) > 0 {
 					return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("at λ_H·%s the solver has rank %d and a loss below L*", f.RatString(), res.Deep.Rank)}

@@ -164,6 +164,58 @@ func (in *Instance) finishDeep() error {
 	return nil
 }
 
+// validateDeep is Validate for the deep fields (what finishDeep enforces
+// on parsed documents, for instances built by hand): 0 ≤ Layers ≤
+// MaxLayers, Layers − 1 widths in [1, MaxFeatureDim] and Layers non-nil
+// λ's ≥ 0 when Layers > 1 (at most one λ otherwise), a known data term,
+// and for deep or mean instances λ_H > 0, every λ_l > 0 and bias free or
+// none.
+func (in *Instance) validateDeep() error {
+	if in.Layers < 0 || in.Layers > MaxLayers {
+		return errorf("layers", "must be between 1 and %d, got %d", MaxLayers, in.Layers)
+	}
+	if in.DataTerm != DataSum && in.DataTerm != DataMean {
+		return errorf("data_term", "unknown convention %v", in.DataTerm)
+	}
+	k1 := in.WeightLayers()
+	switch {
+	case k1 > 1 && len(in.Widths) != k1-1:
+		return errorf("widths", "has %d entries but layers = %d needs %d", len(in.Widths), k1, k1-1)
+	case k1 > 1 && len(in.Lambdas) != k1:
+		return errorf("lambdas", "has %d entries but layers = %d needs %d", len(in.Lambdas), k1, k1)
+	case k1 == 1 && len(in.Lambdas) > 1:
+		return errorf("lambdas", "has %d entries for one weight layer", len(in.Lambdas))
+	}
+	for i, w := range in.Widths {
+		if w < 1 || w > MaxFeatureDim {
+			return errorf(fmt.Sprintf("widths[%d]", i), "must be between 1 and %d, got %d", MaxFeatureDim, w)
+		}
+	}
+	for i, l := range in.Lambdas {
+		switch {
+		case l == nil:
+			return errorf(fmt.Sprintf("lambdas[%d]", i), "missing (nil)")
+		case l.Sign() < 0:
+			return errorf(fmt.Sprintf("lambdas[%d]", i), "must be ≥ 0, got %s", l.RatString())
+		}
+	}
+	if !in.IsDeep() {
+		return nil
+	}
+	if in.Bias == BiasRegularized {
+		return errorf("bias", "\"regularized\" is only supported for one weight layer with data_term \"sum\"")
+	}
+	if in.LambdaH.Sign() <= 0 {
+		return errorf("lambda_h", "must be > 0 for a deep or mean-convention instance")
+	}
+	for i, l := range in.LayerLambdas() {
+		if l.Sign() <= 0 {
+			return errorf(fmt.Sprintf("lambdas[%d]", i), "must be > 0 for a deep or mean-convention instance")
+		}
+	}
+	return nil
+}
+
 // marshalDeep writes the deep fields that differ from the defaults.
 func (in *Instance) marshalDeep(b *bytes.Buffer) {
 	if in.DataTerm != DataSum {

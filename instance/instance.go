@@ -415,7 +415,7 @@ func (in *Instance) Validate() error {
 	case in.LambdaB != nil && in.LambdaB.Sign() < 0:
 		return errorf("lambda_b", "must be ≥ 0, got %s", in.LambdaB.RatString())
 	}
-	return nil
+	return in.validateDeep()
 }
 
 // validateTargets checks the shape and caps of the targets (M rows of n

@@ -723,7 +723,7 @@ func (dp *deepProblem) fill(x *bigmat.Dense, res *Result) error {
 		t.Mul(t, newF().SetRat(dp.lambdas[l]))
 		loss.Add(loss, t.Quo(t, newF().SetInt64(2)))
 	}
-	res.Loss = loss
+	res.MinLoss = loss
 	res.GradNorm = dp.fullGradNorm(ws, pre, h, r, omega, lamH, in.Bias != instance.BiasNone)
 	res.Predictions = pred
 	res.B = b

@@ -53,8 +53,8 @@ func TestDeepSolveExamples(t *testing.T) {
 		if !res.Converged || res.Deep == nil {
 			t.Fatalf("%s: stop %s", tc.file, res.Stop)
 		}
-		if d := agreeDigits(res.Loss, tc.loss); d < 50 {
-			t.Errorf("%s: L = %s agrees with mpmath to %d digits", tc.file, bigmat.Text(res.Loss, 55), d)
+		if d := agreeDigits(res.MinLoss, tc.loss); d < 50 {
+			t.Errorf("%s: L = %s agrees with mpmath to %d digits", tc.file, bigmat.Text(res.MinLoss, 55), d)
 		}
 		if r := res.Deep.Rank; r != 1 && r != 2 {
 			t.Errorf("%s: ended with %d modes on", tc.file, r)
@@ -91,15 +91,15 @@ func TestDeepOriginBasin(t *testing.T) {
 	if res.Deep.Rank != 0 {
 		t.Errorf("ended with %d modes on, want 0 (the origin)", res.Deep.Rank)
 	}
-	if d := agreeDigits(res.Loss, "2.625"); d < 40 {
-		t.Errorf("L at the origin basin = %s, want 21/8", bigmat.Text(res.Loss, 45))
+	if d := agreeDigits(res.MinLoss, "2.625"); d < 40 {
+		t.Errorf("L at the origin basin = %s, want 21/8", bigmat.Text(res.MinLoss, 45))
 	}
 	full, err := Solve(in, Settings{Digits: 40})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if full.Loss.Cmp(res.Loss) >= 0 || full.Deep.Rank == 0 {
-		t.Errorf("Solve ended at L = %s with %d modes on, not below the origin's", bigmat.Text(full.Loss, 20), full.Deep.Rank)
+	if full.MinLoss.Cmp(res.MinLoss) >= 0 || full.Deep.Rank == 0 {
+		t.Errorf("Solve ended at L = %s with %d modes on, not below the origin's", bigmat.Text(full.MinLoss, 20), full.Deep.Rank)
 	}
 }
 

@@ -133,7 +133,7 @@ func PredictDeep(in *instance.Instance, digits, on int) (*Prediction, error) {
 		return nil, err
 	}
 	p.deepInvariants(in, lambdaH, lambdas)
-	p.Prediction = p.predictions(in)
+	p.Predictions = p.predictions(in)
 	p.deepNotes(maxOn)
 	return p, nil
 }
@@ -234,14 +234,14 @@ func (p *Prediction) deepSpectrum(in *instance.Instance) error {
 		}
 	}
 	p.Mean = make([]*big.Float, n)
-	p.BiasStar = make([]*big.Float, n)
+	p.B = make([]*big.Float, n)
 	mean := in.Mean()
 	for k := 0; k < n; k++ {
 		p.Mean[k] = new(big.Float).SetPrec(p.Prec)
-		p.BiasStar[k] = new(big.Float).SetPrec(p.Prec)
+		p.B[k] = new(big.Float).SetPrec(p.Prec)
 		if in.Bias != instance.BiasNone {
 			p.Mean[k].SetRat(mean[k])
-			p.BiasStar[k].SetRat(mean[k])
+			p.B[k].SetRat(mean[k])
 		}
 	}
 	p.BiasUnique, p.PredictionUnique, p.WWUnique = true, true, true
@@ -317,7 +317,7 @@ func (p *Prediction) deepModes(in *instance.Instance, lambdaH *big.Rat) error {
 		if in.DataTerm == instance.DataMean {
 			half.Quo(half, big.NewRat(int64(n), 1))
 		}
-		p.MinLossExt = half
+		p.MinLossExact = half
 	}
 	switch {
 	case dp.On == 0:

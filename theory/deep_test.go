@@ -63,8 +63,8 @@ func TestDeepK2IsPredict(t *testing.T) {
 		if d := relDigits(new(big.Float).Add(diff.FrobeniusNorm(), want.WW.FrobeniusNorm()), want.WW.FrobeniusNorm()); d < 55 && want.WW.FrobeniusNorm().Sign() != 0 {
 			t.Errorf("%s: W*W*ᵀ differs (%d digits)", name, d)
 		}
-		pd := new(bigmat.Dense).Sub(got.Prediction, want.Prediction)
-		if d := relDigits(new(big.Float).Add(pd.FrobeniusNorm(), want.Prediction.FrobeniusNorm()), want.Prediction.FrobeniusNorm()); d < 55 {
+		pd := new(bigmat.Dense).Sub(got.Predictions, want.Predictions)
+		if d := relDigits(new(big.Float).Add(pd.FrobeniusNorm(), want.Predictions.FrobeniusNorm()), want.Predictions.FrobeniusNorm()); d < 55 {
 			t.Errorf("%s: predictions differ (%d digits)", name, d)
 		}
 	}

@@ -39,6 +39,11 @@ func (r *Report) compareDeep(in *instance.Instance, pred *theory.Prediction, res
 		r.Reason = "the solver returned no deep solution for a deep instance"
 		return
 	}
+	if err := layerChainOK(res.Deep.Layers, pred.Deep.K, pred.N); err != nil {
+		r.Status, r.Worst = Disagree, "ww"
+		r.Reason = "the solver's weight layers are unusable: " + err.Error()
+		return
+	}
 	da.SolverModes, da.Basin = res.Deep.Rank, res.Deep.Basin
 	want := pred
 	da.ComparedModes = pred.Rank
@@ -59,16 +64,16 @@ func (r *Report) compareDeep(in *instance.Instance, pred *theory.Prediction, res
 	cap := pred.Digits + bigmat.GuardDigits
 	trace := new(big.Float).SetPrec(prec).SetRat(targetEnergy(in, pred.TraceSigma))
 	zero := new(big.Float).SetPrec(prec)
-	r.Agreement.MinLoss = ptr(Digits(res.Loss, want.MinLoss, zero, cap))
+	r.Agreement.MinLoss = ptr(Digits(res.MinLoss, want.MinLoss, zero, cap))
 	mse := solverMSE(in, res.Predictions, prec)
 	da.MSE = ptr(Digits(mse, want.TrainMSE, trace, cap))
 	if want.BiasUnique {
-		r.Agreement.Bias = ptr(VectorDigits(res.B, want.BiasStar, new(big.Float).SetPrec(prec).Sqrt(trace), cap))
+		r.Agreement.Bias = ptr(VectorDigits(res.B, want.B, new(big.Float).SetPrec(prec).Sqrt(trace), cap))
 	}
 	if want.PredictionUnique {
 		ps := new(big.Float).SetPrec(prec).SetInt64(int64(pred.M))
 		ps.Mul(ps, trace)
-		r.Agreement.Predictions = ptr(MatrixDigits(res.Predictions, want.Prediction, ps.Sqrt(ps), cap))
+		r.Agreement.Predictions = ptr(MatrixDigits(res.Predictions, want.Predictions, ps.Sqrt(ps), cap))
 	}
 	if want.WWUnique {
 		r.Agreement.WW = ptr(MatrixDigits(res.WW, want.WW, gramScale(want.WW), cap))
@@ -147,4 +152,28 @@ func solverMSE(in *instance.Instance, pred *bigmat.Dense, prec uint) *big.Float 
 		}
 	}
 	return s.Quo(s, new(big.Float).SetPrec(prec).SetInt64(int64(in.M())))
+}
+
+// layerChainOK checks that layers is W_1 … W_{K−1} with composable shapes
+// and n rows at the top.
+func layerChainOK(layers []*bigmat.Dense, K, n int) error {
+	if len(layers) != K-1 {
+		return fmt.Errorf("%d layers, want K − 1 = %d", len(layers), K-1)
+	}
+	for l, w := range layers {
+		if w == nil {
+			return fmt.Errorf("W_%d is missing", l+1)
+		}
+	}
+	for l, w := range layers {
+		r, _ := w.Dims()
+		if l+1 < len(layers) {
+			if _, c := layers[l+1].Dims(); c != r {
+				return fmt.Errorf("W_%d has %d rows but W_%d has %d columns", l+1, r, l+2, c)
+			}
+		} else if r != n {
+			return fmt.Errorf("W_%d has %d rows, want n = %d", l+1, r, n)
+		}
+	}
+	return nil
 }

@@ -59,25 +59,25 @@ func TestDeepDetectsWrongBasin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep := Compare(in, pred, res); rep.Status != Agree {
+	if rep, _ := Compare(in, pred, res); rep.Status != Agree {
 		t.Fatalf("baseline: %s", rep.Reason)
 	}
 	bad := *res
 	deep := *res.Deep
 	deep.Rank = 3
 	bad.Deep = &deep
-	if rep := Compare(in, pred, &bad); rep.Status != Disagree {
+	if rep, _ := Compare(in, pred, &bad); rep.Status != Disagree {
 		t.Errorf("rank 3 (no global minimizer has it) gave %s: %s", rep.Status, rep.Reason)
 	}
 	bad = *res
-	eps, _, _ := big.ParseFloat("1e-40", 10, res.Loss.Prec(), big.ToNearestEven)
-	bad.Loss = new(big.Float).Mul(res.Loss, eps.Add(eps, big.NewFloat(1)))
-	if rep := Compare(in, pred, &bad); rep.Status != Disagree || rep.Worst != "min_loss" {
+	eps, _, _ := big.ParseFloat("1e-40", 10, res.MinLoss.Prec(), big.ToNearestEven)
+	bad.MinLoss = new(big.Float).Mul(res.MinLoss, eps.Add(eps, big.NewFloat(1)))
+	if rep, _ := Compare(in, pred, &bad); rep.Status != Disagree || rep.Worst != "min_loss" {
 		t.Errorf("L perturbed at 1e-40 gave %s (worst %s)", rep.Status, rep.Worst)
 	}
 	bad = *res
 	bad.Deep = nil
-	if rep := Compare(in, pred, &bad); rep.Status != Disagree {
+	if rep, _ := Compare(in, pred, &bad); rep.Status != Disagree {
 		t.Errorf("no deep result gave %s", rep.Status)
 	}
 }

@@ -88,7 +88,7 @@ func Compare(in *instance.Instance, pred *theory.Prediction, res *solver.Result)
 	}
 	if pred.Deep != nil {
 		r.compareDeep(in, pred, res)
-		return r
+		return r, nil
 	}
 
 	// Below, "tr Σ" stands for targetEnergy: tr Σ unless Σ = 0.

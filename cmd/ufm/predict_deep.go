@@ -102,10 +102,10 @@ func writeDeepPredictReport(w io.Writer, p *theory.Prediction) {
 	for l, s := range d.LayerGramSpectra {
 		fmt.Fprintf(w, "  eigenvalues of W_%d W_%dᵀ: %s\n", l+1, l+1, strings.Join(bigmat.Texts(s, 15), ", "))
 	}
-	fmt.Fprintf(w, "\nOptimal bias b* = %s\n", strings.Join(bigmat.Texts(p.BiasStar, dg), ", "))
+	fmt.Fprintf(w, "\nOptimal bias b* = %s\n", strings.Join(bigmat.Texts(p.B, dg), ", "))
 	fmt.Fprintf(w, "Minimal loss L* = %s\n", bigmat.Text(p.MinLoss, dg))
-	if p.MinLossExt != nil {
-		fmt.Fprintf(w, "  exactly %s\n", p.MinLossExt.RatString())
+	if p.MinLossExact != nil {
+		fmt.Fprintf(w, "  exactly %s\n", p.MinLossExact.RatString())
 	}
 	fmt.Fprintf(w, "Training MSE (1/M)Σ‖ŷ_i − y_i‖² = %s\n", bigmat.Text(p.TrainMSE, dg))
 	if len(p.Notes) > 0 {
