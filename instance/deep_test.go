@@ -100,3 +100,42 @@ func TestParseDeepRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateDeep: hand-built deep instances with inconsistent fields are
+// refused by Validate with the field named (what Parse refuses in files).
+func TestValidateDeep(t *testing.T) {
+	base := func() *Instance {
+		in, err := Parse([]byte(deepGood))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in
+	}
+	if err := base().Validate(); err != nil {
+		t.Fatalf("valid deep instance refused: %v", err)
+	}
+	tests := []struct {
+		field string
+		edit  func(in *Instance)
+	}{
+		{"layers", func(in *Instance) { in.Layers = MaxLayers + 1 }},
+		{"layers", func(in *Instance) { in.Layers = -1 }},
+		{"widths", func(in *Instance) { in.Widths = in.Widths[:1] }},
+		{"widths[1]", func(in *Instance) { in.Widths[1] = 0 }},
+		{"lambdas", func(in *Instance) { in.Lambdas = in.Lambdas[:2] }},
+		{"lambdas[2]", func(in *Instance) { in.Lambdas[2] = nil }},
+		{"lambdas[1]", func(in *Instance) { in.Lambdas[1] = big.NewRat(0, 1) }},
+		{"lambda_h", func(in *Instance) { in.LambdaH = new(big.Rat) }},
+		{"data_term", func(in *Instance) { in.DataTerm = 7 }},
+		{"bias", func(in *Instance) { in.Bias, in.LambdaB = BiasRegularized, big.NewRat(1, 1) }},
+	}
+	for _, tc := range tests {
+		in := base()
+		tc.edit(in)
+		err := in.Validate()
+		var ie *Error
+		if !errors.As(err, &ie) || ie.Field != tc.field {
+			t.Errorf("%s: Validate gave %v", tc.field, err)
+		}
+	}
+}

@@ -76,6 +76,9 @@ type DeepPrediction struct {
 // It handles every instance with λ_H and all λ_l positive, any number of
 // layers and either data term; Predict dispatches here when in.IsDeep().
 func PredictDeep(in *instance.Instance, digits, on int) (*Prediction, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
 	if in.Bias == instance.BiasRegularized {
 		return nil, ErrNoClosedForm
 	}
