@@ -22,7 +22,7 @@ import (
 func deepClaims() []proofs.Claim {
 	return []proofs.Claim{
 		deepClosedFormClaim(), deepLocalMinimaClaim(), deepRankMonotoneClaim(),
-		deepThresholdJumpClaim(), deepMeanScalingClaim(),
+		deepThresholdJumpClaim(), deepMeanScalingClaim(), deepLayerCollapseClaim(), deepNRC3Claim(),
 	}
 }
 
@@ -36,11 +36,17 @@ type deepFamily struct {
 	KMin, KMax int
 	Mean       bool // draw data_term mean half of the time
 	AlwaysMean bool // always data_term mean
+	// Full makes n = 3, d and widths ≥ n, and rescales λ_H until all n
+	// modes are on (the full regime).
+	Full bool
 }
 
 func (g deepFamily) draw(rng *rand.Rand, name string) *instance.Instance {
 	K := g.KMin + rng.IntN(g.KMax-g.KMin+1)
 	n := 2 + rng.IntN(2)
+	if g.Full {
+		n = 3
+	}
 	m := n + 1 + rng.IntN(6-n)
 	targets := make([][]*big.Rat, m)
 	for i := range targets {
@@ -69,6 +75,9 @@ func (g deepFamily) draw(rng *rand.Rand, name string) *instance.Instance {
 		in.Lambdas, in.Layers = nil, 1
 	}
 	for try := 0; try < 40 && deepActive(in) == 0; try++ {
+		in.LambdaH.Mul(in.LambdaH, big.NewRat(1, 8))
+	}
+	for try := 0; g.Full && try < 40 && deepActive(in) < n; try++ {
 		in.LambdaH.Mul(in.LambdaH, big.NewRat(1, 8))
 	}
 	return in

@@ -107,7 +107,8 @@ func TestRegistry(t *testing.T) {
 	want := []string{"r1-bias", "r2-push-through", "r3-reduced-objective", "r4-residual", "r5-balance", "r6-kkt",
 		"theorem", "landscape", "nocollapse-at-zero", "gram-free-at-zero", "multitask-mse", "whitening",
 		"full-collapse-all-positive",
-		"deep-closed-form", "deep-local-minima", "deep-rank-monotone", "deep-threshold-jump", "deep-mean-scaling", // issue 13
+		"deep-closed-form", "deep-local-minima", "deep-rank-monotone", "deep-threshold-jump", "deep-mean-scaling",
+		"deep-layer-collapse", "deep-nrc3-every-layer", // issue 13
 		"bias-shrinks-uniformly"}
 	names := claims.Builtin().Names()
 	if fmt.Sprint(names) != fmt.Sprint(want) {
