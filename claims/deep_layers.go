@@ -76,7 +76,9 @@ func deepLayerCollapseClaim() proofs.Claim {
 			return deepFamily{KMin: 3, KMax: 4, Mean: true}.draw(rng, "deep-layer-collapse")
 		},
 		InHypotheses: func(in *instance.Instance) (bool, string) { return deepHyps(in, 3) },
-		Check:        func(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome { return checkDeepLayers(in, cfg, false) },
+		Check: func(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
+			return checkDeepLayers(in, cfg, false)
+		},
 	}
 }
 
@@ -103,7 +105,9 @@ func deepNRC3Claim() proofs.Claim {
 			}
 			return ok, why
 		},
-		Check:        func(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome { return checkDeepLayers(in, cfg, true) },
+		Check: func(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
+			return checkDeepLayers(in, cfg, true)
+		},
 	}
 }
 
