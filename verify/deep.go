@@ -162,17 +162,17 @@ func layerChainOK(layers []*bigmat.Dense, K, n int) error {
 	}
 	for l, w := range layers {
 		if w == nil {
-			return fmt.Errorf("W_%d is missing", l+1)
+			return fmt.Errorf("layer W_%d is missing", l+1)
 		}
 	}
 	for l, w := range layers {
 		r, _ := w.Dims()
 		if l+1 < len(layers) {
 			if _, c := layers[l+1].Dims(); c != r {
-				return fmt.Errorf("W_%d has %d rows but W_%d has %d columns", l+1, r, l+2, c)
+				return fmt.Errorf("layer W_%d has %d rows but W_%d has %d columns", l+1, r, l+2, c)
 			}
 		} else if r != n {
-			return fmt.Errorf("W_%d has %d rows, want n = %d", l+1, r, n)
+			return fmt.Errorf("layer W_%d has %d rows, want n = %d", l+1, r, n)
 		}
 	}
 	return nil
