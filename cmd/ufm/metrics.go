@@ -46,8 +46,8 @@ const maxBigWork = 2e7
 func runMetrics(args []string, stdout, stderr io.Writer) int {
 	const synopsis = "ufm metrics --features H --weights W --targets Y [--center=false] [--evr K] [--digits N] [--json]"
 	fs := flag.NewFlagSet("metrics", flag.ContinueOnError)
-	hPath := fs.String("features", "", "features H: M×d, a row per sample (.npy or .csv)")
-	wPath := fs.String("weights", "", "last-layer weights W: n×d, a row per target (.npy or .csv)")
+	hPath := fs.String("features", "", "features H: M×d, a row per sample (.npy or .csv); for several layers H_0,…,H_{L−1} comma-separated")
+	wPath := fs.String("weights", "", "last-layer weights W: n×d, a row per target (.npy or .csv); for several layers W_1,…,W_L comma-separated (layer l is measured against W_L⋯W_{l+1})")
 	yPath := fs.String("targets", "", "targets Y: M×n, a row per sample (.npy or .csv)")
 	center := fs.Bool("center", true, "center features and targets (false: the uncentered variant)")
 	evr := fs.Int("evr", 0, "explained-variance ratios to report: 0 = min(d, n+5), -1 = all d")
@@ -90,6 +90,9 @@ WWᵀ/‖WWᵀ‖ from (Σ^{1/2} − √γ I)/‖·‖, minimized over γ ∈ [0
 		return fail(stderr, "metrics: --evr must be ≥ -1, got %d", *evr)
 	}
 	opt := metrics.Options{Uncentered: !*center, EVRCount: *evr}
+	if hs := splitList(*hPath); len(hs) > 1 || len(splitList(*wPath)) > 1 {
+		return runLayerMetrics(hs, splitList(*wPath), *yPath, *digits, opt, *asJSON, stdout, stderr) // metrics_layers.go
+	}
 	if *digits > 0 {
 		return metricsBig(*hPath, *wPath, *yPath, *digits, opt, *asJSON, stdout, stderr)
 	}
