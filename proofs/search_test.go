@@ -135,8 +135,10 @@ func TestSearchPendingBounded(t *testing.T) {
 	if res.Trials != 3000 || res.Held != 3000 {
 		t.Fatalf("trials %d held %d", res.Trials, res.Held)
 	}
-	if w := worst.Load(); w > int64(s.window) {
-		t.Fatalf("%d trials pending, window %d", w, s.window)
+	// 4 workers: the window is 4·4 + 16 = 32 summaries, while the 2999
+	// fast trials would all be pending without it.
+	if w := worst.Load(); w > 32 {
+		t.Fatalf("%d trials pending, want ≤ 32", w)
 	}
 }
 
