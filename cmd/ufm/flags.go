@@ -73,10 +73,19 @@ func loadInstanceArg(cmd string, positional []string, allowDefault bool) (*insta
 	return nil, fmt.Errorf("%s: expected one instance FILE, got %d arguments (%s)", cmd, len(positional), strings.Join(positional, " "))
 }
 
-// checkDigits validates a --digits value; 0 means "the instance's digits".
-func checkDigits(d int) error {
-	if d < 0 || d > instance.MaxDigits {
+// checkDigits validates the --digits flag of fs: when given it must be
+// between 1 and instance.MaxDigits (0 is an error, not "default"); when
+// absent its value 0 means the default.
+func checkDigits(fs *flag.FlagSet, d int) error {
+	if (flagSet(fs, "digits") && d < 1) || d < 0 || d > instance.MaxDigits {
 		return fmt.Errorf("--digits must be between 1 and %d, got %d", instance.MaxDigits, d)
 	}
 	return nil
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 func main() {
@@ -17,6 +18,12 @@ const (
 	exitOK      = 0
 	exitFailure = 1 // did not converge, disagree, counterexample found
 	exitUsage   = 2 // bad input or usage
+	// exitError: a check broke (a panic or internal error in proofs or
+	// search): the run's result is not a verdict.
+	exitError = 3
+	// exitInterrupted: SIGINT or SIGTERM stopped a long command, which
+	// printed what it had done ("interrupted": true in its JSON).
+	exitInterrupted = 130
 )
 
 type command struct {
@@ -47,12 +54,23 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'ufm COMMAND --help' for a command's flags. Exit status: 0 success,")
-	fmt.Fprintln(w, "1 did not converge / disagree / counterexample, 2 bad input or usage.")
+	fmt.Fprintln(w, "1 did not converge / disagree / counterexample, 2 bad input or usage,")
+	fmt.Fprintln(w, "3 a check broke (proofs, search), 130 interrupted (partial result printed).")
+}
+
+// shortUsage is what bare 'ufm' prints: two lines, on stderr.
+func shortUsage(w io.Writer) {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	fmt.Fprintf(w, "usage: ufm COMMAND [arguments]   (commands: %s)\n", strings.Join(names, ", "))
+	fmt.Fprintln(w, "Run 'ufm --help' for what each command does and the exit statuses.")
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		usage(stderr)
+		shortUsage(stderr)
 		return exitUsage
 	}
 	switch args[0] {

@@ -51,7 +51,7 @@ func runMetrics(args []string, stdout, stderr io.Writer) int {
 	yPath := fs.String("targets", "", "targets Y: M×n, a row per sample (.npy or .csv)")
 	center := fs.Bool("center", true, "center features and targets (false: the uncentered variant)")
 	evr := fs.Int("evr", 0, "explained-variance ratios to report: 0 = min(d, n+5), -1 = all d")
-	digits := fs.Int("digits", 0, "work in big floats with N significant digits (CSV decimals read exactly); 0 = float64")
+	digits := fs.Int("digits", 0, "work in big floats with N significant digits (CSV decimals read exactly); without it, float64")
 	asJSON := fs.Bool("json", false, "print one JSON document")
 	pos, err := parseFlags(fs, args, stdout, synopsis)
 	if errors.Is(err, errHelp) {
@@ -81,10 +81,8 @@ WWᵀ/‖WWᵀ‖ from (Σ^{1/2} − √γ I)/‖·‖, minimized over γ ∈ [0
 	if len(missing) > 0 {
 		return fail(stderr, "metrics: missing %s (usage: %s)", strings.Join(missing, ", "), synopsis)
 	}
-	if *digits != 0 {
-		if err := checkDigits(*digits); err != nil {
-			return fail(stderr, "metrics: %v", err)
-		}
+	if err := checkDigits(fs, *digits); err != nil {
+		return fail(stderr, "metrics: %v", err)
 	}
 	if *evr < -1 {
 		return fail(stderr, "metrics: --evr must be ≥ -1, got %d", *evr)

@@ -80,7 +80,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	if done {
 		return code
 	}
-	if err := checkDigits(*digits); err != nil {
+	if err := checkDigits(fs, *digits); err != nil {
 		return fail(stderr, "predict: %v", err)
 	}
 	in, err := loadInstanceArg("predict", pos, false)

@@ -117,7 +117,7 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	if done {
 		return code
 	}
-	if err := checkDigits(*digits); err != nil {
+	if err := checkDigits(fs, *digits); err != nil {
 		return fail(stderr, "solve: %v", err)
 	}
 	switch {

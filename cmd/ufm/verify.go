@@ -54,7 +54,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	if done {
 		return code
 	}
-	if err := checkDigits(*digits); err != nil {
+	if err := checkDigits(fs, *digits); err != nil {
 		return fail(stderr, "verify: %v", err)
 	}
 	if *starts < 1 || *starts > 1000 {
