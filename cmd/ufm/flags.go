@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/solver"
 )
 
 // errHelp is returned by parseFlags after it printed the command's help.
@@ -88,4 +89,43 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
+}
+
+// maxStarts caps --starts of solve and verify.
+const maxStarts = 10000
+
+// checkSolverSize refuses, before any work, an instance beyond the
+// solver's dense Newton step (n·min(n, d) > solver.MaxUnknowns), so that
+// solve and verify answer at once with exit status 2.
+func checkSolverSize(in *instance.Instance) error {
+	n := in.N()
+	if k := n * min(n, in.D); k > solver.MaxUnknowns {
+		return fmt.Errorf("%w: n·min(n,d) = %d unknowns, the solver handles at most %d", solver.ErrTooLarge, k, solver.MaxUnknowns)
+	}
+	return nil
+}
+
+// unfinishedJSON is what a solve or verify emits with --json when it stops
+// without a result.
+type unfinishedJSON struct {
+	Name        string `json:"name"`
+	Interrupted bool   `json:"interrupted"`
+	Converged   bool   `json:"converged"`
+	Status      string `json:"status"`
+	Reason      string `json:"reason"`
+}
+
+// emitUnfinished reports a command that stopped without a result (one
+// line on stderr, and a JSON document with --json) and returns
+// exitInterrupted.
+func emitUnfinished(stdout, stderr io.Writer, asJSON bool, name, reason string, wasInterrupted bool) int {
+	fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: %s: %s", name, reason)))
+	if asJSON {
+		status := "time-limit"
+		if wasInterrupted {
+			status = "interrupted"
+		}
+		writeJSON(stdout, stderr, unfinishedJSON{Name: name, Interrupted: wasInterrupted, Status: status, Reason: reason})
+	}
+	return exitInterrupted
 }

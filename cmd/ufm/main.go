@@ -89,6 +89,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // fail prints one line "ufm: ..." on stderr and returns exitUsage.
 func fail(stderr io.Writer, format string, a ...any) int {
-	fmt.Fprintf(stderr, "ufm: "+format+"\n", a...)
+	fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: "+format, a...)))
 	return exitUsage
 }

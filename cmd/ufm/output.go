@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 	"unicode"
 
 	"github.com/nrc-ufm/ufm/claims"
@@ -125,3 +126,49 @@ func exitForSearch(errored int, counterexample, interrupted bool) int {
 	}
 	return exitOK
 }
+
+// boundedResult is how waitBounded ended.
+type boundedResult int
+
+const (
+	finished    boundedResult = iota // work returned
+	interrupted                      // SIGINT/SIGTERM came first
+	overtime                         // the time limit (plus grace) passed first
+)
+
+// graceFor is how long past its time limit a command waits for work that
+// checks the limit itself (the solver) before giving up on it.
+func graceFor(limit time.Duration) time.Duration { return 2*time.Second + limit/10 }
+
+// waitBounded runs work and waits until it returns, ctx is cancelled, or
+// limit + graceFor(limit) has passed; every progressEvery it writes one
+// progress line "ufm: LABEL: working, 10s of the 1m0s limit" to stderr.
+// After interrupted or overtime work may still be running: the caller
+// reports and exits.
+func waitBounded(ctx context.Context, limit time.Duration, stderr io.Writer, label string, work func()) boundedResult {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		work()
+	}()
+	start := time.Now()
+	hard := time.NewTimer(limit + graceFor(limit))
+	defer hard.Stop()
+	tick := time.NewTicker(progressEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return finished
+		case <-ctx.Done():
+			return interrupted
+		case <-hard.C:
+			return overtime
+		case now := <-tick.C:
+			fmt.Fprintf(stderr, "ufm: %s: working, %s of the %s limit\n", label, now.Sub(start).Round(time.Second), limit)
+		}
+	}
+}
+
+// progressEvery is the period of waitBounded's progress lines.
+var progressEvery = 10 * time.Second
