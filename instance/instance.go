@@ -159,19 +159,20 @@ func (in *Instance) Sigma() [][]*big.Rat {
 }
 
 // Load reads and validates the instance file at path. A file without a
-// "name" is named after the file.
+// "name" is named after the file. Errors do not repeat path (callers name
+// the file once).
 func Load(path string) (*Instance, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &Error{Problem: fmt.Sprintf("cannot read instance: %v", unwrapPathError(err))}
+		return nil, &Error{Problem: fmt.Sprintf("cannot read: %v", unwrapPathError(err))}
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
 	if err != nil {
-		return nil, &Error{Problem: fmt.Sprintf("cannot read %s: %v", path, err)}
+		return nil, &Error{Problem: fmt.Sprintf("cannot read: %v", unwrapPathError(err))}
 	}
 	if len(data) > MaxFileBytes {
-		return nil, &Error{Problem: fmt.Sprintf("%s is larger than %d MiB", path, MaxFileBytes>>20)}
+		return nil, &Error{Problem: fmt.Sprintf("larger than %d MiB (MaxFileBytes)", MaxFileBytes>>20)}
 	}
 	in, err := Parse(data)
 	if err != nil {
@@ -183,10 +184,11 @@ func Load(path string) (*Instance, error) {
 	return in, nil
 }
 
+// unwrapPathError returns the cause of an *os.PathError without its path.
 func unwrapPathError(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
-		return fmt.Errorf("%s: %v", pe.Path, pe.Err)
+		return pe.Err
 	}
 	return err
 }
