@@ -26,6 +26,12 @@ const (
 	MaxNumberLength = 25000   // characters in one number (so that Marshal's exact p/q of any accepted decimal re-parses)
 	MaxExponent     = 10000   // |e| in a decimal exponent
 	MaxFileBytes    = 64 << 20
+	// MaxTargetBits bounds the exact targets: the bit lengths of their
+	// numerators and denominators add up to at most this (32 MiB of
+	// integers), checked number by number while parsing, so that 10⁶
+	// entries of ±1e10000 (4 GiB as integers) are refused after about
+	// 8 000 of them instead of exhausting memory.
+	MaxTargetBits = 1 << 28
 	DefaultDigits   = 50
 )
 
@@ -419,7 +425,7 @@ func readTargets(dec *json.Decoder) ([][]*big.Rat, error) {
 		return nil, err
 	}
 	var rows [][]*big.Rat
-	entries := 0
+	entries, bits := 0, 0
 	for dec.More() {
 		i := len(rows)
 		if i >= MaxSamples {
@@ -442,6 +448,10 @@ func readTargets(dec *json.Decoder) ([][]*big.Rat, error) {
 			r, err := readNumber(dec, fmt.Sprintf("targets[%d][%d]", i, j))
 			if err != nil {
 				return nil, err
+			}
+			bits += r.Num().BitLen() + r.Denom().BitLen()
+			if bits > MaxTargetBits {
+				return nil, errorf(fmt.Sprintf("targets[%d][%d]", i, j), "the exact targets up to here take more than %d bits (MaxTargetBits: too many digits or too large exponents)", MaxTargetBits)
 			}
 			row = append(row, r)
 		}
