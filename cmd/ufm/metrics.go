@@ -43,6 +43,36 @@ type metricsJSON struct {
 // one (about a microsecond each).
 const maxBigWork = 2e7
 
+// maxBigBytes bounds the memory of the --digits inputs: (M·d + n·d + M·n)
+// big.Floats of (digits·log2(10))/8 + 40 bytes each, checked from the
+// shapes before any big.Float is made.
+const maxBigBytes = 1 << 30
+
+// maxDenseFeatureDim bounds d on the float64 path, which forms d×d
+// covariance blocks (8·d² bytes each, one per worker): refused before the
+// computation starts. Lift it when metrics no longer forms the d×d block.
+const maxDenseFeatureDim = 4096
+
+// checkMetricsShape refuses, before any large allocation, inputs beyond
+// the caps above: M samples of d features, n targets, at digits (0:
+// float64).
+func checkMetricsShape(M, d, n, digits int) error {
+	if digits == 0 {
+		if d > maxDenseFeatureDim {
+			return fmt.Errorf("feature dimension d = %d is beyond %d (the float64 path forms d×d covariance blocks of 8·d² bytes)", d, maxDenseFeatureDim)
+		}
+		return nil
+	}
+	if work := float64(M) * float64(d) * float64(d); work > maxBigWork {
+		return fmt.Errorf("M = %d samples of d = %d features are too large for --digits (M·d² = %.3g > %.0g big-float operations); drop --digits for the float64 path", M, d, work, maxBigWork)
+	}
+	per := float64(bigmat.Bits(digits))/8 + 40
+	if bytes := (float64(M)*float64(d) + float64(n)*float64(d) + float64(M)*float64(n)) * per; bytes > maxBigBytes {
+		return fmt.Errorf("--digits %d on M = %d, d = %d, n = %d needs about %.3g bytes of big floats, beyond %d MiB; use fewer digits or drop --digits", digits, M, d, n, bytes, maxBigBytes>>20)
+	}
+	return nil
+}
+
 func runMetrics(args []string, stdout, stderr io.Writer) int {
 	const synopsis = "ufm metrics --features H --weights W --targets Y [--center=false] [--evr K] [--digits N] [--json]"
 	fs := flag.NewFlagSet("metrics", flag.ContinueOnError)
@@ -104,6 +134,11 @@ WWᵀ/‖WWᵀ‖ from (Σ^{1/2} − √γ I)/‖·‖, minimized over γ ∈ [0
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
 	}
+	M, d := h.Dims()
+	_, n := y.Dims()
+	if err := checkMetricsShape(M, d, n, 0); err != nil {
+		return fail(stderr, "metrics: %v", err)
+	}
 	r, err := metrics.Compute(h, w, y, opt)
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
@@ -147,6 +182,21 @@ func newMetricsJSON(rep metrics.Report, digits *int) metricsJSON {
 // metricsBig is the --digits path: CSV decimals are read exactly into big
 // floats, .npy values converted exactly.
 func metricsBig(hPath, wPath, yPath string, digits int, opt metrics.Options, asJSON bool, stdout, stderr io.Writer) int {
+	// Shapes first, from the float64 reading (8 bytes an entry), so that
+	// the caps are checked before any big.Float is made.
+	hf, err := loadArray(hPath, false)
+	if err != nil {
+		return fail(stderr, "metrics: %v", err)
+	}
+	yf, err := loadArray(yPath, false)
+	if err != nil {
+		return fail(stderr, "metrics: %v", err)
+	}
+	M, d := hf.Dims()
+	_, n := yf.Dims()
+	if err := checkMetricsShape(M, d, n, digits); err != nil {
+		return fail(stderr, "metrics: %v", err)
+	}
 	prec := bigmat.Bits(digits)
 	h, err := loadBig(hPath, prec, false)
 	if err != nil {
@@ -159,10 +209,6 @@ func metricsBig(hPath, wPath, yPath string, digits int, opt metrics.Options, asJ
 	y, err := loadBig(yPath, prec, false)
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
-	}
-	M, d := h.Dims()
-	if work := float64(M) * float64(d) * float64(d); work > maxBigWork {
-		return fail(stderr, "metrics: %s is %s: too large for --digits (M·d² = %.3g > %.0g big-float operations); drop --digits for the float64 path", hPath, metrics.Shape(M, d), work, maxBigWork)
 	}
 	r, err := metrics.ComputeBig(h, w, y, digits, opt)
 	if err != nil {
