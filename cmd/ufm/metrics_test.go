@@ -346,3 +346,18 @@ func TestMetricsWideFeaturesRefused(t *testing.T) {
 		t.Fatalf("exit %d: %q", code, errs)
 	}
 }
+
+// CSV refuses hexadecimal floats, as instance files do.
+func TestMetricsCSVHexRefused(t *testing.T) {
+	for _, digits := range []string{"", "30"} {
+		p := writeCSV(t, "hex.csv", [][]string{{"1", "2"}, {"0x1p-2", "3"}})
+		args := []string{"metrics", "--features", p, "--weights", p, "--targets", p}
+		if digits != "" {
+			args = append(args, "--digits", digits)
+		}
+		code, _, errs := runCmd(t, args...)
+		if code != exitUsage || !strings.Contains(errs, "0x1p-2") {
+			t.Errorf("digits %q: exit %d: %s", digits, code, errs)
+		}
+	}
+}
