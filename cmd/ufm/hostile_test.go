@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"math/big"
 	"math/rand/v2"
@@ -202,5 +203,52 @@ func TestSearchSIGINTIsMergeable(t *testing.T) {
 	}
 	if m := searchDoc(t, out); !m.Interrupted || m.Trials != d.Trials || m.Deterministic {
 		t.Fatalf("merged %+v", m)
+	}
+}
+
+// The caps of the command line at the cap and one past it.
+func TestCapsAtAndPast(t *testing.T) {
+	sized := func(n, d int) *instance.Instance {
+		in := &instance.Instance{D: d}
+		in.Targets = [][]*big.Rat{make([]*big.Rat, n)}
+		return in
+	}
+	for _, c := range []struct {
+		n, d int
+		ok   bool
+	}{{32, 32, true}, {32, 33, true}, {33, 31, true}, {41, 25, false}, {32, 1000, true}, {33, 32, false}} {
+		if err := checkSolverSize(sized(c.n, c.d)); (err == nil) != c.ok {
+			t.Errorf("n = %d, d = %d: %v", c.n, c.d, err)
+		}
+	}
+	if code, _, errs := runCmd(t, "solve", "../../examples/trivial-2x2.json", "--starts", "10000", "--digits", "20"); code != 0 {
+		t.Errorf("--starts 10000: exit %d: %s", code, errs)
+	}
+	if code, _, _ := runCmd(t, "solve", "../../examples/trivial-2x2.json", "--starts", "10001"); code != exitUsage {
+		t.Errorf("--starts 10001: exit %d", code)
+	}
+	dir := t.TempDir()
+	if code, _, errs := runCmd(t, "search", "--claim", "r4-residual", "--shard", "0/1000000", "--budget", "1", "--out", dir); code != 0 {
+		t.Errorf("--shard 0/1000000: exit %d: %s", code, errs)
+	}
+	if code, _, _ := runCmd(t, "search", "--claim", "r4-residual", "--shard", "0/1000001", "--budget", "1", "--out", dir); code != exitUsage {
+		t.Errorf("--shard 0/1000001: exit %d", code)
+	}
+	if code, _, _ := runCmd(t, "proofs", "--trials", "100001"); code != exitUsage {
+		t.Errorf("--trials 100001: exit %d", code)
+	}
+}
+
+// A command whose work ignores its time limit is stopped 2 s + 10 % after
+// it, with exit status 1 and a message.
+func TestWaitBoundedOvertime(t *testing.T) {
+	var errb bytes.Buffer
+	start := time.Now()
+	r := waitBounded(context.Background(), 100*time.Millisecond, &errb, "test", func() { time.Sleep(10 * time.Second) })
+	if el := time.Since(start); r != overtime || el > 3*time.Second || el < 2*time.Second {
+		t.Fatalf("result %v after %s", r, el)
+	}
+	if r := waitBounded(context.Background(), time.Second, &errb, "test", func() {}); r != finished {
+		t.Fatalf("quick work: %v", r)
 	}
 }

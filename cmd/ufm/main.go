@@ -34,7 +34,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"predict", "closed form of THEORY §3 for an instance file", runPredict},
+		{"predict", "closed form of docs/theory.md §3 for an instance file", runPredict},
 		{"solve", "independent high-precision minimization of L", runSolve},
 		{"verify", "solve, predict and compare invariants (default instance if no file)", runVerify},
 		{"metrics", "NRC1–3 of a network's features, weights and targets (.npy or .csv)", runMetrics},

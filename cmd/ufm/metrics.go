@@ -93,7 +93,7 @@ numbers, an optional header row of names, '#' comment lines).
 NRC1: mean squared distance of the normalized features from their top-n
 principal subspace; NRC2: from the row space of W; NRC3: distance of
 WWᵀ/‖WWᵀ‖ from (Σ^{1/2} − √γ I)/‖·‖, minimized over γ ∈ [0, σ_min].
-0 means collapse; NRC1, NRC2 ≤ 1, NRC3 ≤ 2. See THEORY.md §4.`)
+0 means collapse; NRC1, NRC2 ≤ 1, NRC3 ≤ 2. See docs/theory.md §4.`)
 		return exitOK
 	}
 	if err != nil {
@@ -307,7 +307,7 @@ func writeMetricsReport(w io.Writer, rep metrics.Report, doc metricsJSON, show f
 		}
 		return show(v)
 	}
-	fmt.Fprintln(w, "Neural regression collapse (0 = collapsed; THEORY.md §4):")
+	fmt.Fprintln(w, "Neural regression collapse (0 = collapsed; docs/theory.md §4):")
 	fmt.Fprintf(w, "  NRC1 = %-12s mean squared distance of the normalized features from their top-%d principal subspace (at most 1)\n",
 		val(doc.NRC1), rep.PrincipalDims)
 	fmt.Fprintf(w, "  NRC2 = %-12s mean squared distance of the normalized features from the row space of W, of dimension %d (at most 1)\n",
