@@ -26,13 +26,14 @@ const (
 	MaxNumberLength = 25000   // characters in one number (so that Marshal's exact p/q of any accepted decimal re-parses)
 	MaxExponent     = 10000   // |e| in a decimal exponent
 	MaxFileBytes    = 64 << 20
+	DefaultDigits   = 50
+
 	// MaxTargetBits bounds the exact targets: the bit lengths of their
 	// numerators and denominators add up to at most this (32 MiB of
 	// integers), checked number by number while parsing, so that 10⁶
 	// entries of ±1e10000 (4 GiB as integers) are refused after about
 	// 8 000 of them instead of exhausting memory.
 	MaxTargetBits = 1 << 28
-	DefaultDigits   = 50
 )
 
 // Bias is the bias mode of THEORY §1.

@@ -232,7 +232,7 @@ func targetsWithBits(t *testing.T, bits int) []byte {
 	one := new(big.Int).Exp(big.NewInt(10), big.NewInt(10000), nil)
 	b0 := one.BitLen() + 1 // denominator 1 has bit length 1
 	k := (bits - 2) / b0
-	rest := bits - k*b0 // in [2, b0+1]
+	rest := bits - k*b0                                   // in [2, b0+1]
 	last := new(big.Int).Lsh(big.NewInt(1), uint(rest-2)) // bit length rest−1
 	var sb strings.Builder
 	sb.WriteString(`{"lambda_h": "1", "lambda_w": "1", "d": 1, "targets": [`)
