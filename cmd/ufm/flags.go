@@ -118,8 +118,8 @@ type unfinishedJSON struct {
 // emitUnfinished reports a command that stopped without a result (one
 // line on stderr, and a JSON document with --json) and returns
 // exitInterrupted.
-func emitUnfinished(stdout, stderr io.Writer, asJSON bool, name, reason string, wasInterrupted bool) int {
-	fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: %s: %s", name, reason)))
+func emitUnfinished(stdout, stderr io.Writer, asJSON bool, cmd, name, reason string, wasInterrupted bool) int {
+	fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: %s: %s: %s", cmd, name, reason)))
 	if asJSON {
 		status := "time-limit"
 		if wasInterrupted {

@@ -97,9 +97,9 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	switch waitBounded(ctx, *timeLimit, stderr, "predict", func() { p, err = theory.Predict(in, *digits) }) {
 	case interrupted:
-		return emitUnfinished(stdout, stderr, *asJSON, in.Name, "interrupted before the prediction finished: no result", true)
+		return emitUnfinished(stdout, stderr, *asJSON, "predict", in.Name, "interrupted before the prediction finished: no result", true)
 	case overtime:
-		emitUnfinished(stdout, stderr, *asJSON, in.Name, fmt.Sprintf("stopped at --time-limit %s: no result", *timeLimit), false)
+		emitUnfinished(stdout, stderr, *asJSON, "predict", in.Name, fmt.Sprintf("stopped at --time-limit %s: no result", *timeLimit), false)
 		return exitFailure
 	}
 	if err != nil {

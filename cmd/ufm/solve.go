@@ -148,9 +148,9 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 		})
 	}) {
 	case interrupted:
-		return emitUnfinished(stdout, stderr, *asJSON, in.Name, "interrupted before the solver returned: no result", true)
+		return emitUnfinished(stdout, stderr, *asJSON, "solve", in.Name, "interrupted before the solver returned: no result", true)
 	case overtime:
-		emitUnfinished(stdout, stderr, *asJSON, in.Name, fmt.Sprintf("stopped at --time-limit %s: the solver had not returned (no result)", *timeLimit), false)
+		emitUnfinished(stdout, stderr, *asJSON, "solve", in.Name, fmt.Sprintf("stopped at --time-limit %s: the solver had not returned (no result)", *timeLimit), false)
 		return exitFailure
 	}
 	if errors.Is(err, solver.ErrTooLarge) {

@@ -80,9 +80,9 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		rep, err = verify.Run(in, *digits, solver.Settings{Starts: *starts, Seed: *seed, TimeLimit: *timeLimit})
 	}) {
 	case interrupted:
-		return emitUnfinished(stdout, stderr, *asJSON, in.Name, "interrupted before the comparison finished: no result", true)
+		return emitUnfinished(stdout, stderr, *asJSON, "verify", in.Name, "interrupted before the comparison finished: no result", true)
 	case overtime:
-		emitUnfinished(stdout, stderr, *asJSON, in.Name, fmt.Sprintf("stopped at --time-limit %s: no result", *timeLimit), false)
+		emitUnfinished(stdout, stderr, *asJSON, "verify", in.Name, fmt.Sprintf("stopped at --time-limit %s: no result", *timeLimit), false)
 		return exitFailure
 	}
 	if errors.Is(err, theory.ErrNoClosedForm) || errors.Is(err, solver.ErrTooLarge) {
