@@ -64,7 +64,7 @@ func checkMetricsShape(M, d, n, digits int) error {
 		return nil
 	}
 	if work := float64(M) * float64(d) * float64(d); work > maxBigWork {
-		return fmt.Errorf("M = %d samples of d = %d features are too large for --digits (M·d² = %.3g > %.0g big-float operations); drop --digits for the float64 path", M, d, work, maxBigWork)
+		return fmt.Errorf("--digits on M = %d samples of d = %d features: M·d² = %.3g > %.0g big-float operations; drop --digits for the float64 path", M, d, work, maxBigWork)
 	}
 	per := float64(bigmat.Bits(digits))/8 + 40
 	if bytes := (float64(M)*float64(d) + float64(n)*float64(d) + float64(M)*float64(n)) * per; bytes > maxBigBytes {
