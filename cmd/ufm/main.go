@@ -35,6 +35,7 @@ func commands() []command {
 		{"proofs", "run every claim's check and print a table", runProofs},
 		{"search", "counterexample search against a claim", runSearch},
 		{"merge", "combine the JSON outputs of sharded searches", runMerge},
+		{"sweep", "closed form over a grid of λ_H (and λ_W): table and plots", runSweep},
 	}
 }
 
