@@ -36,6 +36,9 @@ func ComputeBig(h, w, y *bigmat.Dense, digits int, opt Options) (*BigResult, err
 	if digits < 1 {
 		return nil, fmt.Errorf("digits must be ≥ 1, got %d", digits)
 	}
+	if opt.Unnormalized || opt.PerCoordinate {
+		return nil, errConventionsBig
+	}
 	M, d := h.Dims()
 	n, wd := w.Dims()
 	yM, yn := y.Dims()
