@@ -83,7 +83,7 @@ func cRange(ps []*Point) (lo, hi float64) {
 
 // markSigma draws σ_j lines for the eigenvalues inside [lo, hi], from y0
 // to y1. Equal eigenvalues share one line and label.
-func (t *Table) markSigma(p *plot.Plot, lo, hi, y0, y1 float64) error {
+func (t *Table) markSigma(p *plotx.Figure, lo, hi, y0, y1 float64) error {
 	last := math.NaN()
 	for j, s := range t.Sigma {
 		v, ok := s.Float64()
@@ -288,6 +288,7 @@ func (t *Table) plotRegime(dir string) ([]string, error) {
 		q := &t.Points[k]
 		x0, x1 := hEdges[q.IH], hEdges[q.IH+1]
 		y0, y1 := wEdges[q.IW], wEdges[q.IW+1]
+		y0, y1 = p.MapY(y0), p.MapY(y1)
 		cell, err := plotter.NewPolygon(plotter.XYs{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}})
 		if err != nil {
 			return nil, err
@@ -333,7 +334,7 @@ func (t *Table) plotRegime(dir string) ([]string, error) {
 			}
 			y := v / x
 			if y >= wlo && y <= whi {
-				curve = append(curve, plotter.XY{X: x, Y: y})
+				curve = append(curve, plotter.XY{X: x, Y: p.MapY(y)})
 			}
 		}
 		if len(curve) < 2 {

@@ -36,6 +36,7 @@ func commands() []command {
 		{"search", "counterexample search against a claim", runSearch},
 		{"merge", "combine the JSON outputs of sharded searches", runMerge},
 		{"sweep", "closed form over a grid of λ_H (and λ_W): table and plots", runSweep},
+		{"series", "NRC, γ, explained variance, MSE and R² across a training run's epochs", runSeries},
 	}
 }
 
