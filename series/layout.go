@@ -14,7 +14,7 @@ type Epoch struct {
 	Number int
 	// Either SafeTensors, or Features and Weights (and optionally Bias,
 	// Targets) are set.
-	SafeTensors                       string
+	SafeTensors                      string
 	Features, Weights, Bias, Targets string
 }
 
