@@ -283,22 +283,31 @@ func (t *Table) plotRegime(dir string) ([]string, error) {
 	if !hOK || !wOK {
 		return nil, nil
 	}
+	// One rectangle per run of equal regimes along λ_H (fewer shapes
+	// than cells: a 40×40 grid draws about a hundred).
 	first := map[theory.Regime]*plotter.Polygon{}
-	for k := range t.Points {
-		q := &t.Points[k]
-		x0, x1 := hEdges[q.IH], hEdges[q.IH+1]
-		y0, y1 := wEdges[q.IW], wEdges[q.IW+1]
-		y0, y1 = p.MapY(y0), p.MapY(y1)
-		cell, err := plotter.NewPolygon(plotter.XYs{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}})
-		if err != nil {
-			return nil, err
-		}
-		cell.Color = regimeColors[q.Regime]
-		cell.LineStyle.Width = vg.Points(0.3)
-		cell.LineStyle.Color = regimeColors[q.Regime]
-		p.Add(cell)
-		if first[q.Regime] == nil {
-			first[q.Regime] = cell
+	nh := len(t.H.Values)
+	for iw := range t.W.Values {
+		y0, y1 := p.MapY(wEdges[iw]), p.MapY(wEdges[iw+1])
+		for start := 0; start < nh; {
+			r := t.Points[iw*nh+start].Regime
+			end := start + 1
+			for end < nh && t.Points[iw*nh+end].Regime == r {
+				end++
+			}
+			x0, x1 := hEdges[start], hEdges[end]
+			cell, err := plotter.NewPolygon(plotter.XYs{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}})
+			if err != nil {
+				return nil, err
+			}
+			cell.Color = regimeColors[r]
+			cell.LineStyle.Width = vg.Points(0.3)
+			cell.LineStyle.Color = regimeColors[r]
+			p.Add(cell)
+			if first[r] == nil {
+				first[r] = cell
+			}
+			start = end
 		}
 	}
 	for _, r := range regimeOrder {

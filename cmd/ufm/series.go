@@ -93,7 +93,12 @@ func runC(lh, lw string) (float64, error) {
 // progressBar returns a callback drawing "[#####.....] k/n unit" on w.
 func progressBar(w io.Writer, cmd, unit string) func(done, total int) {
 	start := time.Now()
+	var last time.Time
 	return func(done, total int) {
+		if done < total && time.Since(last) < progressEvery {
+			return
+		}
+		last = time.Now()
 		const width = 30
 		fill := width * done / max(total, 1)
 		fmt.Fprintf(w, "\rufm %s: [%s%s] %d/%d %s (%.1f s)", cmd, strings.Repeat("#", fill), strings.Repeat(".", width-fill), done, total, unit, time.Since(start).Seconds())

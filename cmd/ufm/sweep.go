@@ -106,16 +106,25 @@ func axisLen(a *sweep.Axis) int {
 	return len(a.Values)
 }
 
-// progressLine returns a progress callback that rewrites one line on w.
+// progressLine returns a progress callback that rewrites one line on w,
+// at most every 200 ms (and always for the last step).
 func progressLine(w io.Writer, cmd, unit string) func(done, total int) {
 	start := time.Now()
+	var last time.Time
 	return func(done, total int) {
+		if done < total && time.Since(last) < progressEvery {
+			return
+		}
+		last = time.Now()
 		fmt.Fprintf(w, "\rufm %s: %d/%d %s (%.1f s)", cmd, done, total, unit, time.Since(start).Seconds())
 		if done == total {
 			fmt.Fprintln(w)
 		}
 	}
 }
+
+// progressEvery is the least time between two progress lines.
+const progressEvery = 200 * time.Millisecond
 
 // writeSweep writes table.csv, table.json and (if plots) the pictures into
 // dir, creating it.
@@ -153,6 +162,9 @@ func writeFileAtomic(path string, b []byte) error {
 	_, err = f.Write(b)
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
 	}
 	if err == nil {
 		err = os.Rename(tmp, path)

@@ -211,6 +211,9 @@ func writeAtomic(path string, wt io.WriterTo) error {
 		err = cerr
 	}
 	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {
