@@ -94,6 +94,7 @@ func solveDeep(in *instance.Instance, s Settings, prec uint, deadline time.Time,
 	res.Deep.Starts = starts
 	res.Deep.Distinct = distinctMinima(starts)
 	res.Deep.Basin = dp.basinSentence(res.Deep, len(starts))
+	res.Notes = append(res.Notes, fmt.Sprintf("deep UFM, K − 1 = %d weight layers (data term %s): WW is W_{K−1}W_{K−1}ᵀ; %s", dp.K-1, in.DataTerm, res.Deep.Basin))
 	return nil
 }
 
