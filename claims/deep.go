@@ -39,6 +39,8 @@ type deepFamily struct {
 	// Full makes n = 3, d and widths ≥ n, and rescales λ_H until all n
 	// modes are on (the full regime).
 	Full bool
+	// Small keeps M ≤ n + 2 and d = n (fewer unknowns for exact Hessians).
+	Small bool
 }
 
 func (g deepFamily) draw(rng *rand.Rand, name string) *instance.Instance {
@@ -48,6 +50,9 @@ func (g deepFamily) draw(rng *rand.Rand, name string) *instance.Instance {
 		n = 3
 	}
 	m := n + 1 + rng.IntN(6-n)
+	if g.Small {
+		m = n + 1 + rng.IntN(2)
+	}
 	targets := make([][]*big.Rat, m)
 	for i := range targets {
 		targets[i] = make([]*big.Rat, n)
@@ -57,6 +62,9 @@ func (g deepFamily) draw(rng *rand.Rand, name string) *instance.Instance {
 	}
 	choices := []*big.Rat{big.NewRat(1, 4), big.NewRat(1, 2), big.NewRat(1, 1), big.NewRat(2, 1)}
 	in := &instance.Instance{Name: name, Targets: targets, D: n + rng.IntN(2), Bias: instance.BiasFree, Digits: 30, Layers: K - 1}
+	if g.Small {
+		in.D = n
+	}
 	if rng.IntN(4) == 0 {
 		in.Bias = instance.BiasNone
 	}
@@ -330,7 +338,7 @@ func deepLocalMinimaClaim() proofs.Claim {
 			if opts.Outside {
 				return deepFamily{KMin: 2, KMax: 2}.draw(rng, "deep-local-minima-outside")
 			}
-			return deepFamily{KMin: 3, KMax: 4}.draw(rng, "deep-local-minima")
+			return deepFamily{KMin: 3, KMax: 4, Small: true}.draw(rng, "deep-local-minima")
 		},
 		InHypotheses: func(in *instance.Instance) (bool, string) {
 			ok, why := deepHyps(in, 3)

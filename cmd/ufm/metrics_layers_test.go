@@ -72,8 +72,12 @@ func TestMetricsLayers(t *testing.T) {
 	writeLayerCSV(t, filepath.Join(dir, "h0.csv"), h0, true)
 	writeLayerCSV(t, filepath.Join(dir, "h1.csv"), h1, true)
 	p := func(n string) string { return filepath.Join(dir, n) }
-	for _, digits := range []string{"0", "30"} {
-		code, out, errOut := runMetricsArgs(t, "--features", p("h0.csv")+","+p("h1.csv"), "--weights", p("w1.csv")+","+p("w2.csv"), "--targets", p("y.csv"), "--digits", digits, "--json")
+	for _, digits := range []string{"", "30"} {
+		args := []string{"--features", p("h0.csv") + "," + p("h1.csv"), "--weights", p("w1.csv") + "," + p("w2.csv"), "--targets", p("y.csv"), "--json"}
+		if digits != "" {
+			args = append(args, "--digits", digits)
+		}
+		code, out, errOut := runMetricsArgs(t, args...)
 		if code != 0 {
 			t.Fatalf("digits %s: exit %d: %s", digits, code, errOut)
 		}
