@@ -39,7 +39,8 @@ type deepFamily struct {
 	// Full makes n = 3, d and widths ≥ n, and rescales λ_H until all n
 	// modes are on (the full regime).
 	Full bool
-	// Small keeps M ≤ n + 2 and d = n (fewer unknowns for exact Hessians).
+	// Small makes n = 2, M ≤ n + 2 and d = n (≤ 26 unknowns for exact
+	// Hessians).
 	Small bool
 }
 
@@ -48,6 +49,9 @@ func (g deepFamily) draw(rng *rand.Rand, name string) *instance.Instance {
 	n := 2 + rng.IntN(2)
 	if g.Full {
 		n = 3
+	}
+	if g.Small {
+		n = 2
 	}
 	m := n + 1 + rng.IntN(6-n)
 	if g.Small {
@@ -295,31 +299,51 @@ func deepUnknowns(in *instance.Instance, shapes []int) int {
 	return n
 }
 
-// secondCoefficient returns the coefficients of h¹ and h² of the
-// polynomial p(h) = L(x0 + hE) of degree ≤ deg, exactly, by interpolation
-// at h = 0 … deg (a rational Vandermonde solve).
-func secondCoefficient(in *instance.Instance, shapes []int, x0, e []*big.Rat, deg int) (c1, c2 *big.Rat, err error) {
+// interpolator extracts the h¹ and h² coefficients of a polynomial of
+// degree ≤ deg from its values at h = 0 … deg: rows 1 and 2 of the inverse
+// Vandermonde matrix, computed once exactly.
+type interpolator struct {
+	deg    int
+	r1, r2 []*big.Rat
+}
+
+func newInterpolator(deg int) (*interpolator, error) {
 	vand := ratmat.New(deg+1, deg+1)
-	vals := ratmat.New(deg+1, 1)
 	for i := 0; i <= deg; i++ {
-		h := big.NewRat(int64(i), 1)
 		pw := big.NewRat(1, 1)
 		for j := 0; j <= deg; j++ {
 			vand.Set(i, j, pw)
-			pw = new(big.Rat).Mul(pw, h)
+			pw = new(big.Rat).Mul(pw, big.NewRat(int64(i), 1))
 		}
+	}
+	inv, err := ratmat.Inverse(vand)
+	if err != nil {
+		return nil, err
+	}
+	ip := &interpolator{deg: deg}
+	for j := 0; j <= deg; j++ {
+		ip.r1 = append(ip.r1, inv.At(1, j))
+		ip.r2 = append(ip.r2, inv.At(2, j))
+	}
+	return ip, nil
+}
+
+// coefficients returns the coefficients of h¹ and h² of
+// p(h) = L(x0 + hE) exactly.
+func (ip *interpolator) coefficients(in *instance.Instance, shapes []int, x0, e []*big.Rat) (c1, c2 *big.Rat) {
+	c1, c2 = new(big.Rat), new(big.Rat)
+	for i := 0; i <= ip.deg; i++ {
+		h := big.NewRat(int64(i), 1)
 		v := make([]*big.Rat, len(x0))
 		for k := range v {
 			v[k] = new(big.Rat).Mul(h, e[k])
 			v[k].Add(v[k], x0[k])
 		}
-		vals.Set(i, 0, deepLossExact(in, deepUnflatten(in, shapes, v)))
+		val := deepLossExact(in, deepUnflatten(in, shapes, v))
+		c1.Add(c1, new(big.Rat).Mul(ip.r1[i], val))
+		c2.Add(c2, new(big.Rat).Mul(ip.r2[i], val))
 	}
-	coef, err := ratmat.Solve(vand, vals)
-	if err != nil {
-		return nil, nil, err
-	}
-	return coef.At(1, 0), coef.At(2, 0), nil
+	return c1, c2
 }
 
 // ---- K ≥ 3: non-global local minima ----
@@ -330,7 +354,7 @@ func deepLocalMinimaClaim() proofs.Claim {
 		Source: "derived (docs/theory.md §6.6)",
 		Statement: "For K ≥ 3 and all λ > 0 the point W_l = 0, H = 0, b = ȳ is a strict local minimum of L (gradient exactly 0; Hessian positive definite, " +
 			"its inertia decided exactly from the exact Hessian, each entry the h² coefficient of L(x0 + hE) interpolated exactly), and it is not global whenever a mode is on: " +
-			"the solver's point, rounded to rationals, has an exactly smaller loss. So the K = 2 strict-saddle property fails for every K ≥ 3 (for K = 2 the same point is a saddle: the control).",
+			"a rational rank-one point along the top mode has an exactly smaller loss. So the K = 2 strict-saddle property fails for every K ≥ 3 (for K = 2 the same point is a saddle: the control).",
 		Hypotheses: "K ≥ 3, all λ > 0, at least one σ_j^{K−1} > τ; bias free or none",
 		Method:     "exact Hessian inertia + exact loss",
 		Expect:     proofs.Holds, Budget: 60, Trials: 6, Digits: 30,
@@ -377,7 +401,10 @@ func checkDeepLocalMinima(in *instance.Instance, cfg proofs.CheckConfig) proofs.
 		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: fmt.Sprintf("%d unknowns: the exact Hessian is limited to 60", N)}
 	}
 	x0 := deepOrigin(in, shapes)
-	deg := 2 * (in.WeightLayers() + 1)
+	ip, err := newInterpolator(2 * (in.WeightLayers() + 1))
+	if err != nil {
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "interpolation failed: " + err.Error()}
+	}
 	unit := func(i int) []*big.Rat {
 		e := make([]*big.Rat, N)
 		for k := range e {
@@ -392,10 +419,7 @@ func checkDeepLocalMinima(in *instance.Instance, cfg proofs.CheckConfig) proofs.
 	hess := make([][]*big.Rat, N)
 	for i := 0; i < N; i++ {
 		hess[i] = make([]*big.Rat, N)
-		c1, c2, err := secondCoefficient(in, shapes, x0, unit(i), deg)
-		if err != nil {
-			return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "interpolation failed: " + err.Error()}
-		}
+		c1, c2 := ip.coefficients(in, shapes, x0, unit(i))
 		if c1.Sign() != 0 {
 			return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Reason: fmt.Sprintf("the gradient at (0, …, 0, ȳ) is not zero (entry %d = %s)", i, c1.RatString())}
 		}
@@ -406,10 +430,7 @@ func checkDeepLocalMinima(in *instance.Instance, cfg proofs.CheckConfig) proofs.
 		for j := i + 1; j < N; j++ {
 			e := unit(i)
 			e[j].SetInt64(1)
-			_, c2, err := secondCoefficient(in, shapes, x0, e, deg)
-			if err != nil {
-				return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "interpolation failed: " + err.Error()}
-			}
+			_, c2 := ip.coefficients(in, shapes, x0, e)
 			// c2(e_i + e_j) = c2_i + c2_j + H_ij.
 			hij := new(big.Rat).Sub(c2, diag[i])
 			hij.Sub(hij, diag[j])
@@ -422,42 +443,92 @@ func checkDeepLocalMinima(in *instance.Instance, cfg proofs.CheckConfig) proofs.
 		return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Points: N * (N + 1) / 2,
 			Reason: fmt.Sprintf("K = %d: the Hessian at (0, …, 0, ȳ) has inertia (%d, %d, %d): not a strict local minimum", K, pos, neg, zero)}
 	}
-	// Not global: the solver's point, rounded to rationals, is lower.
+	// Not global: a rational rank-one point along the top mode, built from
+	// the closed form's s₊ and rounded, has an exactly smaller loss (the
+	// witness is checked exactly, so where it comes from does not matter).
 	origin := deepLossExact(in, deepUnflatten(in, shapes, x0))
-	res, err := solver.Solve(in, solverSettings(cfg))
-	if err != nil || res.Deep == nil {
-		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: fmt.Sprintf("the origin is a strict local minimum (inertia (%d, 0, 0), exact); the solver failed to exhibit a lower point: %v", pos, err)}
+	lower, err := topModeWitness(in, shapes)
+	if err != nil {
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: fmt.Sprintf("the origin is a strict local minimum (inertia (%d, 0, 0), exact); no lower point built: %v", pos, err)}
 	}
-	lower := solverPointExact(in, res)
 	lv := deepLossExact(in, lower)
 	if lv.Cmp(origin) >= 0 {
-		return proofs.Outcome{Verdict: proofs.Inconclusive, Exact: true, Reason: fmt.Sprintf("the origin is a strict local minimum (inertia (%d, 0, 0), exact) but the solver's point is not lower (L = %s vs %s)", pos, lv.FloatString(12), origin.FloatString(12))}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Exact: true, Reason: fmt.Sprintf("the origin is a strict local minimum (inertia (%d, 0, 0), exact) but the top-mode witness is not lower (L = %s vs %s)", pos, lv.FloatString(12), origin.FloatString(12))}
 	}
 	return proofs.Outcome{Verdict: proofs.Holds, Exact: true, Points: N * (N + 1) / 2, Residual: new(big.Float),
 		Reason: fmt.Sprintf("K = %d: (0, …, 0, ȳ) is stationary with Hessian inertia (%d, 0, 0) over %d unknowns (exact), L there = %s, and a rational point has L = %s < it (exact): a non-global strict local minimum", K, pos, N, origin.FloatString(10), lv.FloatString(10))}
 }
 
-// solverPointExact rounds the solver's layers, H and b to rationals (exact
-// values of the big floats), in the shapes the solver used.
-func solverPointExact(in *instance.Instance, res *solver.Result) deepPoint {
-	var x deepPoint
-	for _, w := range res.Deep.Layers {
-		x.ws = append(x.ws, ratmat.FromDense(w))
+// topModeWitness returns a rational point with the top mode on: Z = s v rᵀ
+// (v the top eigenvector of Σ, r = Ỹᵀv/t, s = s₊ of the closed form), in
+// balanced rank-one factors H = σ_H e_1 rᵀ, W_l = σ_l e_1 e_1ᵀ,
+// W_{K−1} = σ_{K−1} v e_1ᵀ with σ_i² = κ s^{2/K}/a_i, b = ȳ; every number
+// is the exact rational value of its 30-digit float.
+func topModeWitness(in *instance.Instance, shapes []int) (deepPoint, error) {
+	p, err := theory.Predict(in, 30)
+	if err != nil {
+		return deepPoint{}, err
 	}
-	w0 := res.Deep.Widths[0]
-	h := ratmat.New(w0, in.M())
-	for i := 0; i < w0; i++ {
-		for j := 0; j < in.M(); j++ {
-			r, _ := res.H.At(i, j).Rat(nil)
-			h.Set(i, j, r)
+	if p.Deep == nil || p.Deep.Above == 0 {
+		return deepPoint{}, fmt.Errorf("no mode above the threshold")
+	}
+	md := p.Deep.Modes[0]
+	K, n, m := p.Deep.K, in.N(), in.M()
+	prec := p.Prec
+	rat := func(x *big.Float) *big.Rat { r, _ := x.Rat(nil); return r }
+	v := make([]*big.Rat, n)
+	for k := range v {
+		v[k] = rat(p.Eigenvectors.At(k, 0))
+	}
+	tRat := rat(md.T)
+	yt := in.CenteredTargets()
+	r := make([]*big.Rat, m)
+	for i := range r {
+		r[i] = new(big.Rat)
+		for k := 0; k < n; k++ {
+			r[i].Add(r[i], new(big.Rat).Mul(yt[k][i], v[k]))
+		}
+		r[i].Quo(r[i], tRat)
+	}
+	// σ_i = (κ s^{2/K}/a_i)^{1/2}, a = λ_H/M for H and λ_l for W_l (of the
+	// equivalent sum problem: every λ times n for data_term mean).
+	u2 := theory.Root(md.SPlus, K)
+	u2.Mul(u2, u2)
+	base := new(big.Float).SetPrec(prec).Mul(p.Deep.Kappa, u2)
+	f := big.NewRat(1, 1)
+	if in.DataTerm == instance.DataMean {
+		f.SetInt64(int64(n))
+	}
+	scale := func(a *big.Rat) *big.Rat {
+		x := new(big.Float).SetPrec(prec).Quo(base, new(big.Float).SetPrec(prec).SetRat(new(big.Rat).Mul(a, f)))
+		return rat(x.Sqrt(x))
+	}
+	var x deepPoint
+	x.h = ratmat.New(shapes[0], m)
+	sh := scale(new(big.Rat).Quo(in.LambdaH, big.NewRat(int64(m), 1)))
+	for i := 0; i < m; i++ {
+		x.h.Set(0, i, new(big.Rat).Mul(sh, r[i]))
+	}
+	lams := in.LayerLambdas()
+	for l := 1; l < len(shapes); l++ {
+		w := ratmat.New(shapes[l], shapes[l-1])
+		sl := scale(lams[l-1])
+		if l == len(shapes)-1 {
+			for k := 0; k < n; k++ {
+				w.Set(k, 0, new(big.Rat).Mul(sl, v[k]))
+			}
+		} else {
+			w.Set(0, 0, sl)
+		}
+		x.ws = append(x.ws, w)
+	}
+	x.b = in.Mean()
+	if in.Bias == instance.BiasNone {
+		for k := range x.b {
+			x.b[k] = new(big.Rat)
 		}
 	}
-	x.h = h
-	x.b = make([]*big.Rat, in.N())
-	for k := range x.b {
-		x.b[k], _ = res.B[k].Rat(nil)
-	}
-	return x
+	return x, nil
 }
 
 // ---- rank monotone in κ ----
@@ -540,7 +611,7 @@ func deepThresholdJumpClaim() proofs.Claim {
 		Source: "derived (docs/theory.md §6.3)",
 		Statement: "For K ≥ 3, with c chosen so that a rational eigenvalue σ of Σ sits exactly at the threshold (σ^{K−1} = τ): the exact decision finds it there; " +
 			"s = t(K−2)/(K−1) (t = √(Mσ)) is stationary for g and g(s) = g(0) (to the working digits, g evaluated from its definition); and moving c by a factor (1 ∓ 10^-6) " +
-			"switches the mode on/off exactly, its singular value jumping from 0 to at least (1 − 10^-3)·t(K−2)/(K−1) > 0: the threshold is discontinuous (for K = 2 the jump is 0: the control).",
+			"switches the mode on/off exactly, its singular value jumping from 0 to at least max((1 − 10^-3)·t(K−2)/(K−1), 10^-3·t) > 0: the threshold is discontinuous (for K = 2 the jump is 0: the control).",
 		Hypotheses: "K ≥ 3, all λ > 0",
 		Method:     "exact inertia + high-precision g",
 		Expect:     proofs.Holds, Budget: 100, Trials: 10, Digits: 40,
@@ -663,10 +734,15 @@ func checkDeepThresholdJump(in *instance.Instance, cfg proofs.CheckConfig) proof
 	if pOn.Rank != p.Rank+1 || pOff.Rank != p.Rank {
 		return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Reason: fmt.Sprintf("perturbing c by 10^-6 gives ranks %d (below) and %d (above), not %d and %d", pOn.Rank, pOff.Rank, p.Rank+1, p.Rank)}
 	}
+	// A continuous branch moves by O(10^-6·t) under a 10^-6 change of c; a
+	// jump is at least 10^-3·t and at least 0.999·t(K−2)/(K−1).
 	jump := pOn.Deep.Modes[j].S
 	floor := new(big.Float).Mul(s, big.NewFloat(0.999))
-	if jump.Cmp(floor) < 0 || jump.Sign() <= 0 {
-		return proofs.Outcome{Verdict: proofs.Fails, Residual: resid, Reason: fmt.Sprintf("just below the threshold the mode's singular value is %s, not ≥ 0.999·t(K−2)/(K−1) = %s: no jump", bigmat.Text(jump, 12), bigmat.Text(floor, 12))}
+	if minJump := new(big.Float).Mul(t, big.NewFloat(1e-3)); floor.Cmp(minJump) < 0 {
+		floor = minJump
+	}
+	if jump.Cmp(floor) < 0 {
+		return proofs.Outcome{Verdict: proofs.Fails, Residual: resid, Reason: fmt.Sprintf("just below the threshold the mode's singular value is %s, not ≥ max(0.999·t(K−2)/(K−1), 10^-3·t) = %s: no jump", bigmat.Text(jump, 12), bigmat.Text(floor, 12))}
 	}
 	return proofs.Outcome{Verdict: proofs.Holds, Residual: resid, Points: 3,
 		Reason: fmt.Sprintf("K = %d: σ_%d exactly at the threshold (exact); g(s) = g(0) and g'(s) = 0 to %s at s = t(K−2)/(K−1); c·(1∓10^-6) gives %d and %d modes on (exact), the mode jumping from 0 to %s", K, j+1, sci(resid), pOn.Rank, pOff.Rank, bigmat.Text(jump, 10))}
