@@ -75,11 +75,11 @@ func checkNocollapse(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outco
 	}
 	x, c := zeroWitness(p, rho)
 	if !p.residual(x).IsZero() {
-		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "internal: the witness does not interpolate the targets"}
+		return proofs.Outcome{Verdict: proofs.Error, Reason: "internal: the witness does not interpolate the targets"}
 	}
 	nrc2 := exactNRC2(x.H, c)
 	if nrc2.Sign() <= 0 {
-		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "internal: the witness has NRC2 = 0"}
+		return proofs.Outcome{Verdict: proofs.Error, Reason: "internal: the witness has NRC2 = 0"}
 	}
 	f, _ := nrc2.Float64()
 	return proofs.Outcome{Verdict: proofs.Holds, Exact: true, Points: 1, Residual: new(big.Float),
@@ -223,7 +223,7 @@ func gramFreeInterpolating(p *problem, pred *theory.Prediction, cfg proofs.Check
 	cands := interpolatingWitnesses(p, rho)
 	for _, x := range cands {
 		if !p.residual(x.point).IsZero() {
-			return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "internal: the candidate " + x.name + " does not interpolate the targets"}
+			return proofs.Outcome{Verdict: proofs.Error, Reason: "internal: the candidate " + x.name + " does not interpolate the targets"}
 		}
 		g := ratmat.Mul(x.W, x.W.T())
 		why := offCurve(g, p.sigma, scalar)
@@ -234,7 +234,7 @@ func gramFreeInterpolating(p *problem, pred *theory.Prediction, cfg proofs.Check
 			Reason: fmt.Sprintf("n = %d, d = %d, rank Ỹ = %d: the exact minimizer %s (W H + b1ᵀ = Y, L = 0 = L*) has NRC3 > 0 exactly: %s%s",
 				p.n, p.d, rho, x.name, why, nrc3Note(g.Dense(pred.Prec), pred, cfg.Digits))}
 	}
-	return proofs.Outcome{Verdict: proofs.Inconclusive, Points: len(cands), Reason: fmt.Sprintf(
+	return proofs.Outcome{Verdict: proofs.Error, Points: len(cands), Reason: fmt.Sprintf(
 		"internal: n = %d ≥ 2, d = %d ≥ 2, d ≥ rank Ỹ = %d guarantee an exact witness, but none of the %d candidates is provably off the NRC3 curve", p.n, p.d, rho, len(cands))}
 }
 
