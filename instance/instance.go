@@ -58,8 +58,11 @@ func (b Bias) String() string {
 	return fmt.Sprintf("Bias(%d)", int(b))
 }
 
-// Instance is a validated problem: targets Y (Targets[i] is sample y_i, of
-// length n), λ's, d, bias mode and digits. All numbers are exact.
+// Instance is a problem: targets Y (Targets[i] is sample y_i, of length n),
+// λ's, d, bias mode and digits. All numbers are exact. Parse and Load return
+// valid instances; one built by hand is checked by Validate, which every
+// public entry point of theory, solver, verify and proofs calls first. The
+// methods below assume a valid instance.
 type Instance struct {
 	Name    string
 	Targets [][]*big.Rat
