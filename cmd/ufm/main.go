@@ -42,6 +42,8 @@ func commands() []command {
 		{"proofs", "run every claim's check and print a table", runProofs},
 		{"search", "counterexample search against a claim", runSearch},
 		{"merge", "combine the JSON outputs of sharded searches", runMerge},
+		{"sweep", "closed form over a grid of λ_H (and λ_W): table and plots", runSweep},
+		{"series", "NRC, γ, explained variance, MSE and R² across a training run's epochs", runSeries},
 	}
 }
 
