@@ -16,7 +16,7 @@ import (
 // here (README, "Adding a claim"): `ufm claims`, `ufm proofs` and
 // `ufm search --claim` pick them up, listed after the built-in ones.
 // Everything below uses exported API only, so a claim can equally live in
-// a program of its own that registers it into proofs.Default().
+// a program of its own that registers it into claims.Default().
 func contributedClaims() []proofs.Claim {
 	return []proofs.Claim{biasShrinkClaim()}
 }
