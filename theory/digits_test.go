@@ -188,7 +188,7 @@ func TestEntryText(t *testing.T) {
 		want   string
 	}{
 		{0.125, 5, "0.125"},
-		{1.234567e-10, 3, "1.23e-10"},
+		{1.234567e-10, 3, "1.23e-10"}, // at the floor: all 3 digits
 		{1.234567e-12, 5, "1.23e-12"}, // 2 orders below the floor: 3 digits
 		{1.234567e-16, 5, "0"},        // below 10^-5·floor
 		{0, 5, "0"},
