@@ -14,6 +14,32 @@
 // requires, even though no floating-point eigenvalue routine can tell
 // σ_j = c from σ_j = c ± 10^-60.
 //
+// # Digits
+//
+// Predict promises, for each printed quantity, the number of significant
+// digits recorded in Prediction.Justified (the requested D unless a
+// warning says otherwise):
+//
+//   - min_loss, train_mse, each σ_j and each shrinkage factor: D digits
+//     relative to the number itself, however small (an L* of 10⁻⁶¹ next to
+//     σ₁ = 1/2, a shrinkage of 10⁻⁴⁰ when σ_j is within 10⁻⁴⁰ of c);
+//   - each entry of ww = A*, of the bias and of the predictions: D digits
+//     relative to the entry itself when it is at least 10^-EntryRange of the
+//     Frobenius norm of the whole, else absolutely to 10^-(D+EntryRange)
+//     of that norm (EntryText prints such an entry with fewer digits, or 0);
+//   - quantities that are exactly zero (σ_j beyond the exact rank, inactive
+//     shrinkage factors, the trivial regime's A*) are exact.
+//
+// Why these hold: every exact fact (rank, number of active directions,
+// ties at the cut-off) is decided in rationals, and each evaluation at p
+// decimal digits is repeated at p + EscalationStep. The first evaluation's
+// error is at least the difference of the two, and errors shrink like
+// 10^-p, so two evaluations that agree to D digits justify D digits of the
+// second. Where they do not (σ_j − c, σ_d − σ_{d+1} or σ_j/σ₁ tiny, a huge
+// mean with bias none), the precision is raised by the digits missing,
+// up to MaxExtraDigits; the √σ_j − √c that cancels is formed as
+// (σ_j − c)/(√σ_j + √c). c and ȳ are exact rationals rounded once.
+//
 // The numeric side (package solver) must never import this package; its
 // agreement with Predict is evidence only because the two are independent.
 package theory

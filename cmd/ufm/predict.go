@@ -80,7 +80,7 @@ func newPredictJSON(p *theory.Prediction) predictJSON {
 	if out.Warnings == nil {
 		out.Warnings = []string{}
 	}
-	if p.WW != nil {
+	if p.WW != nil && p.WWUnique {
 		out.WW = theory.MatrixText(p.WW, j.WW)
 	}
 	if p.Gamma != nil {
