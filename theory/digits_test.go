@@ -176,6 +176,21 @@ func TestSeparatedExactCount(t *testing.T) {
 	if p.separated(1) {
 		t.Fatal("σ₁ = σ₂ = 1/9 reported separated")
 	}
+	// The certified path: Σ = diag(4, 1) (samples (±2, ±1)), d = 1, with
+	// the computed pair replaced by (1/4, 1/4): the midpoint 1/4 has two
+	// eigenvalues certifiably above it, so σ₁ > σ₂ is not shown by it.
+	q, err := Predict(mustParse(t, doc(signCombos("2", "1"), "1/100", "1/100", 1, "free")), 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !q.separated(1) {
+		t.Fatal("σ = (4, 1) not separated at the computed midpoint")
+	}
+	quarter := ratFloat("1/4", q.Prec)
+	q.Sigma = []*big.Float{quarter, new(big.Float).Set(quarter)}
+	if q.separated(1) {
+		t.Fatal("a midpoint below both eigenvalues certified the separation")
+	}
 }
 
 // TestEntryText: entries carry their digits relative to themselves down to

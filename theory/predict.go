@@ -80,6 +80,8 @@ type Prediction struct {
 	Warnings []string
 
 	exactSigma [][]*big.Rat
+	// cert bounds the eigenvalues of the exact Σ from this evaluation's.
+	cert *spectralCert
 	// unresolved is set when this precision cannot resolve an exact fact
 	// (a positive eigenvalue or a positive σ_j − c rounded to ≤ 0).
 	unresolved bool
@@ -149,24 +151,56 @@ const EscalationStep = 8
 func MaxExtraDigits(digits int) int { return max(2*digits, 200) }
 
 // exactFacts are the precision-independent, exactly decided inputs.
+// targetRank and active are decided on the first evaluation, from its
+// eigendecomposition with rigorous error bounds (spectralCert), and in
+// exact rational arithmetic only when the bounds cannot tell.
 type exactFacts struct {
+	mo         *moments
 	sigma      [][]*big.Rat
 	c          *big.Rat
 	trace      *big.Rat
 	targetRank int
 	active     int
-	mean       []*big.Rat
-	centered   [][]*big.Rat
+	decided    bool
+	// Exact counts the decisions that needed exact rational inertia.
+	exact int
 }
 
 func newExactFacts(in *instance.Instance) *exactFacts {
-	ex := &exactFacts{sigma: in.Sigma(), c: in.C(), trace: new(big.Rat), mean: in.Mean(), centered: in.CenteredTargets()}
+	mo := newMoments(in)
+	ex := &exactFacts{mo: mo, sigma: mo.sigma(), c: in.C(), trace: new(big.Rat)}
 	for k := range ex.sigma {
 		ex.trace.Add(ex.trace, ex.sigma[k][k])
 	}
-	ex.targetRank = Rank(ex.sigma)
-	ex.active = CountAbove(ex.sigma, ex.c)
 	return ex
+}
+
+// decide fixes targetRank = rank Σ and active = #{σ_j > c} from cert,
+// falling back to exact inertia.
+func (ex *exactFacts) decide(in *instance.Instance, cert *spectralCert) {
+	n, m := in.N(), in.M()
+	rankMax := min(n, m)
+	if in.Bias != instance.BiasNone {
+		rankMax = min(n, m-1)
+	}
+	if lb := cert.positiveLowerBound(); lb == rankMax {
+		ex.targetRank = lb
+	} else {
+		ex.exact++
+		ex.targetRank = Rank(ex.sigma)
+	}
+	switch {
+	case ex.c.Sign() == 0:
+		ex.active = ex.targetRank
+	default:
+		if cnt, ok := cert.countAbove(ex.c); ok {
+			ex.active = cnt
+		} else {
+			ex.exact++
+			ex.active = CountAbove(ex.sigma, ex.c)
+		}
+	}
+	ex.decided = true
 }
 
 // predictAt evaluates every quantity at bigmat.Bits(digits+extra) bits.
@@ -184,8 +218,6 @@ func predictAt(in *instance.Instance, ex *exactFacts, digits, extra int) (*Predi
 	p.CExact = ex.c
 	p.C = newF().SetRat(p.CExact)
 	p.TraceSigma = ex.trace
-	p.TargetRank = ex.targetRank
-	p.Active = ex.active
 
 	flat := make([]*big.Rat, 0, n*n)
 	for k := 0; k < n; k++ {
@@ -196,6 +228,12 @@ func predictAt(in *instance.Instance, ex *exactFacts, digits, extra int) (*Predi
 	if err := eig.Factorize(p.SigmaMatrix); err != nil {
 		return nil, fmt.Errorf("eigendecomposition of Σ: %w", err)
 	}
+	p.cert = newSpectralCert(p.SigmaMatrix, eig.Values, eig.Vectors)
+	if !ex.decided {
+		ex.decide(in, p.cert)
+	}
+	p.TargetRank = ex.targetRank
+	p.Active = ex.active
 	p.Sigma = eig.Values
 	p.Eigenvectors = eig.Vectors
 	// Σ is PSD with exactly TargetRank positive eigenvalues: the others are
@@ -216,8 +254,8 @@ func predictAt(in *instance.Instance, ex *exactFacts, digits, extra int) (*Predi
 		p.Mean[k] = newF()
 		p.BiasStar[k] = newF()
 		if in.Bias != instance.BiasNone {
-			p.Mean[k].SetRat(ex.mean[k])
-			p.BiasStar[k].SetRat(ex.mean[k])
+			p.Mean[k].SetRat(ex.mo.mean[k])
+			p.BiasStar[k].SetRat(ex.mo.mean[k])
 		}
 	}
 	p.BiasUnique = true
@@ -233,7 +271,7 @@ func predictAt(in *instance.Instance, ex *exactFacts, digits, extra int) (*Predi
 	default:
 		p.fillRegularized(in)
 	}
-	p.Prediction = p.predictions(ex.centered)
+	p.Prediction = p.predictions(ex.mo.centered(prec))
 	return p, nil
 }
 
@@ -390,13 +428,8 @@ func (p *Prediction) fillBestFit() {
 
 // predictions returns Σ_j s_j v_j v_jᵀ Ỹ + b*1ᵀ (n×M) with s_j the
 // shrinkage factors.
-func (p *Prediction) predictions(yt [][]*big.Rat) *bigmat.Dense {
+func (p *Prediction) predictions(ytilde *bigmat.Dense) *bigmat.Dense {
 	n, m := p.N, p.M
-	flat := make([]*big.Rat, 0, n*m)
-	for k := 0; k < n; k++ {
-		flat = append(flat, yt[k]...)
-	}
-	ytilde := bigmat.FromRat(n, m, p.Prec, flat)
 	shrink := spectral(p.Eigenvectors, p.Shrinkage)
 	out := new(bigmat.Dense).Mul(shrink, ytilde)
 	for k := 0; k < n; k++ {
@@ -434,6 +467,9 @@ func (p *Prediction) separated(k int) bool {
 	mid := new(big.Float).SetPrec(p.Prec).Add(p.Sigma[k-1], p.Sigma[k])
 	mid.SetMantExp(mid, -1)
 	t, _ := mid.Rat(nil)
+	if cnt, ok := p.cert.countAbove(t); ok {
+		return cnt == k
+	}
 	return CountAbove(p.exactSigma, t) == k
 }
 
