@@ -162,8 +162,11 @@ type exactFacts struct {
 	targetRank int
 	active     int
 	decided    bool
-	// Exact counts the decisions that needed exact rational inertia.
+	// exact counts the decisions that needed exact rational inertia.
 	exact int
+	// lastVectors are the eigenvectors of the previous evaluation, the
+	// starting point of the next one's refinement.
+	lastVectors *bigmat.Dense
 }
 
 func newExactFacts(in *instance.Instance) *exactFacts {
@@ -224,18 +227,19 @@ func predictAt(in *instance.Instance, ex *exactFacts, digits, extra int) (*Predi
 		flat = append(flat, ex.sigma[k]...)
 	}
 	p.SigmaMatrix = bigmat.FromRat(n, n, prec, flat)
-	var eig bigmat.SymEigen
-	if err := eig.Factorize(p.SigmaMatrix); err != nil {
+	vals, vecs, err := symEigen(p.SigmaMatrix, ex.lastVectors)
+	if err != nil {
 		return nil, fmt.Errorf("eigendecomposition of Σ: %w", err)
 	}
-	p.cert = newSpectralCert(p.SigmaMatrix, eig.Values, eig.Vectors)
+	ex.lastVectors = vecs
+	p.cert = newSpectralCert(p.SigmaMatrix, vals, vecs)
 	if !ex.decided {
 		ex.decide(in, p.cert)
 	}
 	p.TargetRank = ex.targetRank
 	p.Active = ex.active
-	p.Sigma = eig.Values
-	p.Eigenvectors = eig.Vectors
+	p.Sigma = vals
+	p.Eigenvectors = vecs
 	// Σ is PSD with exactly TargetRank positive eigenvalues: the others are
 	// exactly zero, and a positive one that rounds to ≤ 0 means this
 	// precision cannot resolve it.
