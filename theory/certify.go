@@ -160,3 +160,25 @@ func (c *spectralCert) positiveLowerBound() int {
 	}
 	return count
 }
+
+// eigenvalueError bounds |λ_i(Σ̃) − λ̃_i| for every i (the shift t = 0):
+// λ_i(Σ̃) = λ_i(VᵀΣ̃V)/θ_i with |λ_i(VᵀΣ̃V) − λ̃_i| ≤ g, so the error is at
+// most (g + α·|λ̃_i|)/(1 − α) ≤ 2(g + α·max|λ̃|) for α ≤ 1/2. Infinite
+// when the bounds do not apply.
+func (c *spectralCert) eigenvalueError() *big.Float {
+	if c == nil || !c.ok {
+		return new(big.Float).SetInf(false)
+	}
+	p := c.g0.Prec()
+	maxL := new(big.Float).SetPrec(p)
+	for _, l := range c.vals {
+		if a := new(big.Float).Abs(l); a.Cmp(maxL) > 0 {
+			maxL = a
+		}
+	}
+	g := new(big.Float).SetPrec(p).Mul(c.alpha, maxL)
+	g.Add(g, c.g0).Mul(g, big.NewFloat(2))
+	out := new(big.Float).SetPrec(p).Mul(c.alpha, maxL)
+	out.Add(out, g)
+	return out.Mul(out, big.NewFloat(2))
+}

@@ -19,29 +19,35 @@ const refineMinN = 16
 // converging decomposition, so 16 → 2000+ digits take 8.
 const maxRefineSteps = 10
 
-// symEigen returns the eigenvalues of the symmetric a (descending) and
-// orthonormal eigenvectors, at a's precision: Jacobi for small orders,
-// else refinement of start (or of a float64 decomposition when start is
-// nil), falling back to Jacobi when the refinement does not converge.
-// Whatever the path, Predict checks the result (two precisions must agree,
-// and the exact decisions carry their own error bounds).
-func symEigen(a, start *bigmat.Dense) ([]*big.Float, *bigmat.Dense, error) {
+// symEigen returns the eigenvalues of the symmetric a (descending),
+// eigenvectors and their rigorous bounds (spectralCert), at a's precision:
+// Jacobi for small orders, else refinement of a float64 decomposition,
+// accepted only when the bounds put every eigenvalue within
+// 2^-(prec−24)·‖A‖_F of the computed one, and Jacobi otherwise. Each
+// evaluation starts afresh from float64, so that two evaluations at
+// different precisions are independent (Predict compares them).
+func symEigen(a *bigmat.Dense) ([]*big.Float, *bigmat.Dense, *spectralCert, error) {
 	n, _ := a.Dims()
 	if n >= refineMinN {
-		if start == nil {
-			start = float64Eigenvectors(a)
-		}
-		if start != nil {
+		if start := float64Eigenvectors(a); start != nil {
 			if vals, v, ok := refinedEigen(a, start); ok {
-				return vals, v, nil
+				cert := newSpectralCert(a, vals, v)
+				if cert.eigenvalueError().Cmp(refineTolerance(a)) <= 0 {
+					return vals, v, cert, nil
+				}
 			}
 		}
 	}
 	var e bigmat.SymEigen
 	if err := e.Factorize(a); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return e.Values, e.Vectors, nil
+	return e.Values, e.Vectors, newSpectralCert(a, e.Values, e.Vectors), nil
+}
+
+// refineTolerance is 2^-(prec−24)·‖a‖_F.
+func refineTolerance(a *bigmat.Dense) *big.Float {
+	return new(big.Float).SetMantExp(a.FrobeniusNorm(), 24-int(a.Prec()))
 }
 
 // float64Eigenvectors returns gonum's eigenvectors of a rounded to float64,
@@ -77,7 +83,8 @@ func float64Eigenvectors(a *bigmat.Dense) *bigmat.Dense {
 // are separated by Jacobi on the cluster's block of S, the Rayleigh–Ritz
 // step the method needs there. It reports success once a correction is
 // below 2^-(prec/2 + 4) in Frobenius norm (the next error is then at the
-// precision), and failure after maxRefineSteps.
+// precision) or the corrections stall at the conditioning limit (two steps
+// without a 4-fold decrease), and failure after maxRefineSteps.
 func refinedEigen(a, x *bigmat.Dense) ([]*big.Float, *bigmat.Dense, bool) {
 	n, _ := a.Dims()
 	prec := a.Prec()
@@ -87,6 +94,8 @@ func refinedEigen(a, x *bigmat.Dense) ([]*big.Float, *bigmat.Dense, bool) {
 		return nil, nil, false
 	}
 	tolE := new(big.Float).SetPrec(prec).SetMantExp(big.NewFloat(1), -int(prec/2)-4)
+	var prevE *big.Float
+	stalls := 0
 	for step := 0; step < maxRefineSteps; step++ {
 		ax := new(bigmat.Dense).Mul(a, x)
 		s := new(bigmat.Dense).TransMul(x, ax)
@@ -109,9 +118,10 @@ func refinedEigen(a, x *bigmat.Dense) ([]*big.Float, *bigmat.Dense, bool) {
 		delta := new(big.Float).SetPrec(prec).Mul(normA, normR)
 		delta.Add(delta, offS)
 		delta.SetMantExp(delta, 1)
-		if clustered := separateClusters(s, x, lam, delta); clustered {
-			continue // the Ritz step changed x: recompute S and R
-		}
+		// Ritz-rotate groups within 2^10·δ, not only δ: a pair that leaves
+		// its cluster must already have s_ij ≪ gap, or the correction
+		// s_ij/gap is of order one (Ogita and Aishima's part II).
+		separateClusters(s, r, x, lam, new(big.Float).SetMantExp(delta, 10))
 		e := bigmat.New(n, n, prec)
 		var gap, t big.Float
 		gap.SetPrec(prec)
@@ -132,28 +142,49 @@ func refinedEigen(a, x *bigmat.Dense) ([]*big.Float, *bigmat.Dense, bool) {
 				e.At(i, j).Quo(&t, &gap)
 			}
 		}
+		ne := e.FrobeniusNorm()
+		if debugRefine {
+			println(step, ne.Text('g', 4), delta.Text('g', 4), offS.Text('g', 4), normR.Text('g', 4))
+		}
+		if prevE != nil && new(big.Float).SetMantExp(ne, 2).Cmp(prevE) > 0 {
+			stalls++
+		} else {
+			stalls = 0
+		}
+		if stalls >= 2 {
+			// Stalled at the conditioning limit: keep the subspaces,
+			// restore orthonormality to O(‖R‖²) by X ← X(I + R/2).
+			rh := new(bigmat.Dense).Scale(new(big.Float).SetPrec(prec).SetFloat64(0.5), r)
+			x = new(bigmat.Dense).Add(x, new(bigmat.Dense).Mul(x, rh))
+			return sortedPairs(lam, x)
+		}
+		prevE = ne
 		x = new(bigmat.Dense).Add(x, new(bigmat.Dense).Mul(x, e))
 		// The error squares each step: a correction below 2^-(prec/2)
 		// leaves x and λ̃ (which is off by O(‖E‖²·‖A‖)) at the precision.
-		if e.FrobeniusNorm().Cmp(tolE) <= 0 {
+		// Eigenvectors of eigenvalues closer than about 2^-prec·‖A‖/angle
+		// are only determined to that angle at this precision: the
+		// corrections then stall, and x is as good as the precision allows
+		// (the eigenvalues, well conditioned, are accurate).
+		if ne.Cmp(tolE) <= 0 {
 			return sortedPairs(lam, x)
 		}
 	}
 	return nil, nil, false
 }
 
-// separateClusters finds groups of λ̃ closer than delta (after sorting)
-// whose block of S is not yet diagonal to delta, diagonalizes each such
-// block by Jacobi and rotates the matching columns of x. It reports
-// whether x changed.
-func separateClusters(s, x *bigmat.Dense, lam []*big.Float, delta *big.Float) bool {
+// separateClusters finds groups of λ̃ closer than delta (after sorting),
+// diagonalizes each group's block of S by Jacobi (W, k×k) and applies the
+// rotation: X_c ← X_c·W, and S, R ← WᵀSW, WᵀRW on the group's rows and
+// columns, refreshing λ̃ there. This is the Rayleigh–Ritz step that keeps
+// the corrections bounded when a cluster later splits (gap > delta).
+func separateClusters(s, r, x *bigmat.Dense, lam []*big.Float, delta *big.Float) {
 	n := len(lam)
 	order := make([]int, n)
 	for i := range order {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(i, j int) bool { return lam[order[i]].Cmp(lam[order[j]]) > 0 })
-	changed := false
 	var gap big.Float
 	gap.SetPrec(s.Prec())
 	for lo := 0; lo < n; {
@@ -165,52 +196,74 @@ func separateClusters(s, x *bigmat.Dense, lam []*big.Float, delta *big.Float) bo
 			}
 			hi++
 		}
-		if hi-lo > 1 && rotateCluster(s, x, order[lo:hi], delta) {
-			changed = true
+		if hi-lo > 1 {
+			rotateCluster(s, r, x, lam, order[lo:hi])
 		}
 		lo = hi
 	}
-	return changed
 }
 
-// rotateCluster diagonalizes the block of s on the indices idx when some
-// off-diagonal entry exceeds delta/len(idx), and applies the rotation to
-// those columns of x.
-func rotateCluster(s, x *bigmat.Dense, idx []int, delta *big.Float) bool {
+// rotateCluster applies the Jacobi rotation of s's block on idx.
+func rotateCluster(s, r, x *bigmat.Dense, lam []*big.Float, idx []int) {
 	k := len(idx)
 	prec := s.Prec()
 	block := bigmat.New(k, k, prec)
-	off := false
-	lim := new(big.Float).SetPrec(prec).Quo(delta, new(big.Float).SetInt64(int64(4*k)))
 	for a := 0; a < k; a++ {
 		for b := 0; b < k; b++ {
 			block.Set(a, b, s.At(idx[a], idx[b]))
-			if a != b && new(big.Float).Abs(s.At(idx[a], idx[b])).Cmp(lim) > 0 {
-				off = true
-			}
 		}
-	}
-	if !off {
-		return false
 	}
 	var e bigmat.SymEigen
 	if e.Factorize(block) != nil {
-		return false
+		return
 	}
-	n, _ := x.Dims()
-	cols := bigmat.New(n, k, prec)
+	w := e.Vectors
+	rotateColumns(x, idx, w)
+	for _, m := range []*bigmat.Dense{s, r} {
+		rotateColumns(m, idx, w)
+		rotateRows(m, idx, w)
+	}
+	one := new(big.Float).SetPrec(prec).SetInt64(1)
+	for _, i := range idx {
+		den := new(big.Float).SetPrec(prec).Sub(one, r.At(i, i))
+		lam[i] = new(big.Float).SetPrec(prec).Quo(s.At(i, i), den)
+	}
+}
+
+// rotateColumns sets the columns idx of m to (those columns)·w.
+func rotateColumns(m *bigmat.Dense, idx []int, w *bigmat.Dense) {
+	n, _ := m.Dims()
+	k := len(idx)
+	cols := bigmat.New(n, k, m.Prec())
 	for i := 0; i < n; i++ {
 		for a := 0; a < k; a++ {
-			cols.Set(i, a, x.At(i, idx[a]))
+			cols.Set(i, a, m.At(i, idx[a]))
 		}
 	}
-	rot := new(bigmat.Dense).Mul(cols, e.Vectors)
+	rot := new(bigmat.Dense).Mul(cols, w)
 	for i := 0; i < n; i++ {
 		for a := 0; a < k; a++ {
-			x.Set(i, idx[a], rot.At(i, a))
+			m.Set(i, idx[a], rot.At(i, a))
 		}
 	}
-	return true
+}
+
+// rotateRows sets the rows idx of m to wᵀ·(those rows).
+func rotateRows(m *bigmat.Dense, idx []int, w *bigmat.Dense) {
+	_, n := m.Dims()
+	k := len(idx)
+	rows := bigmat.New(k, n, m.Prec())
+	for a := 0; a < k; a++ {
+		for j := 0; j < n; j++ {
+			rows.Set(a, j, m.At(idx[a], j))
+		}
+	}
+	rot := new(bigmat.Dense).TransMul(w, rows)
+	for a := 0; a < k; a++ {
+		for j := 0; j < n; j++ {
+			m.Set(idx[a], j, rot.At(a, j))
+		}
+	}
 }
 
 // offDiagonalNorm is the Frobenius norm of s minus its diagonal.
@@ -248,3 +301,5 @@ func sortedPairs(lam []*big.Float, x *bigmat.Dense) ([]*big.Float, *bigmat.Dense
 	}
 	return vals, v, true
 }
+
+var debugRefine = false

@@ -164,9 +164,6 @@ type exactFacts struct {
 	decided    bool
 	// exact counts the decisions that needed exact rational inertia.
 	exact int
-	// lastVectors are the eigenvectors of the previous evaluation, the
-	// starting point of the next one's refinement.
-	lastVectors *bigmat.Dense
 }
 
 func newExactFacts(in *instance.Instance) *exactFacts {
@@ -227,12 +224,11 @@ func predictAt(in *instance.Instance, ex *exactFacts, digits, extra int) (*Predi
 		flat = append(flat, ex.sigma[k]...)
 	}
 	p.SigmaMatrix = bigmat.FromRat(n, n, prec, flat)
-	vals, vecs, err := symEigen(p.SigmaMatrix, ex.lastVectors)
+	vals, vecs, cert, err := symEigen(p.SigmaMatrix)
 	if err != nil {
 		return nil, fmt.Errorf("eigendecomposition of Σ: %w", err)
 	}
-	ex.lastVectors = vecs
-	p.cert = newSpectralCert(p.SigmaMatrix, vals, vecs)
+	p.cert = cert
 	if !ex.decided {
 		ex.decide(in, p.cert)
 	}
