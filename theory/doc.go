@@ -3,16 +3,22 @@
 // rational input at any precision, with every discrete decision (regime,
 // rank, which directions are active) made exactly.
 //
-// Predict takes an instance (package instance), computes Σ exactly in
-// rationals, decides the number of eigenvalues of Σ strictly above
-// c = λ_H·λ_W by the inertia of Σ − c·I (Sylvester's law, exact LDLᵀ), and
-// only then rounds Σ once to the working precision to obtain its
-// eigenvectors and the irrational quantities: A* = W*W*ᵀ, L*, the training
-// MSE, the shrinkage factors 1 − √(c/σ_j) and the predictions.
+// Predict takes an instance (package instance), computes Σ exactly (as
+// integers over one common denominator), rounds it once to the working
+// precision and decomposes it: Jacobi for n < 16, else Ogita–Aishima
+// refinement of a float64 decomposition. The number of eigenvalues of Σ
+// strictly above c = λ_H·λ_W (and rank Σ, and σ_d > σ_{d+1} at a cut-off)
+// is decided exactly: by rigorous bounds on the computed decomposition
+// (Sylvester's law with Ostrowski's and Weyl's inequalities, spectralCert)
+// when they separate every eigenvalue from the shift, and otherwise by the
+// exact inertia of Σ − c·I in rationals (LDLᵀ). The irrational quantities
+// follow: A* = W*W*ᵀ, L*, the training MSE, the shrinkage factors
+// 1 − √(c/σ_j) and the predictions.
 //
 // An eigenvalue equal to c is therefore always counted as inactive, as THEORY
 // requires, even though no floating-point eigenvalue routine can tell
-// σ_j = c from σ_j = c ± 10^-60.
+// σ_j = c from σ_j = c ± 10^-60: there the bounds cannot separate, and the
+// exact inertia decides.
 //
 // # Digits
 //
