@@ -307,7 +307,7 @@ func (p *Prediction) equalAt(k int) bool {
 	if !ok {
 		return false
 	}
-	b := shifted(p.exactSigma, r)
+	b := shifted(p.sigmaExact(), r)
 	pos, _, zero := Inertia(b)
 	return pos < k && pos+zero >= k+1
 }

@@ -124,7 +124,7 @@ func TestPredictLargeMatchesJacobi(t *testing.T) {
 	var e bigmat.SymEigen
 	n := in.N()
 	flat := make([]*big.Rat, 0, n*n)
-	for _, row := range ex.sigma {
+	for _, row := range ex.exactSigma() {
 		flat = append(flat, row...)
 	}
 	if err := e.Factorize(bigmat.FromRat(n, n, p.Prec, flat)); err != nil {
@@ -142,7 +142,7 @@ func TestRefinedPathTaken(t *testing.T) {
 	ex := newExactFacts(in)
 	n := in.N()
 	flat := make([]*big.Rat, 0, n*n)
-	for _, row := range ex.sigma {
+	for _, row := range ex.exactSigma() {
 		flat = append(flat, row...)
 	}
 	m := bigmat.FromRat(n, n, bigmat.Bits(50), flat)

@@ -79,7 +79,8 @@ type Prediction struct {
 	// why. Empty when every quantity carries Digits digits.
 	Warnings []string
 
-	exactSigma [][]*big.Rat
+	exactSigma [][]*big.Rat // set by tests; else from ex on demand
+	ex         *exactFacts
 	// cert bounds the eigenvalues of the exact Σ from this evaluation's.
 	cert *spectralCert
 	// unresolved is set when this precision cannot resolve an exact fact
@@ -156,7 +157,7 @@ func MaxExtraDigits(digits int) int { return max(2*digits, 200) }
 // exact rational arithmetic only when the bounds cannot tell.
 type exactFacts struct {
 	mo         *moments
-	sigma      [][]*big.Rat
+	sigma      [][]*big.Rat // exact Σ, formed on first use (exactSigma)
 	c          *big.Rat
 	trace      *big.Rat
 	targetRank int
@@ -168,11 +169,22 @@ type exactFacts struct {
 
 func newExactFacts(in *instance.Instance) *exactFacts {
 	mo := newMoments(in)
-	ex := &exactFacts{mo: mo, sigma: mo.sigma(), c: in.C(), trace: new(big.Rat)}
-	for k := range ex.sigma {
-		ex.trace.Add(ex.trace, ex.sigma[k][k])
+	ex := &exactFacts{mo: mo, c: in.C()}
+	tr := new(big.Int)
+	for k := range mo.n {
+		tr.Add(tr, mo.n[k][k])
 	}
+	ex.trace = new(big.Rat).SetFrac(tr, mo.den)
 	return ex
+}
+
+// exactSigma returns Σ in rationals (normalizing n² fractions: done only
+// when an exact fallback needs it).
+func (ex *exactFacts) exactSigma() [][]*big.Rat {
+	if ex.sigma == nil {
+		ex.sigma = ex.mo.sigma()
+	}
+	return ex.sigma
 }
 
 // decide fixes targetRank = rank Σ and active = #{σ_j > c} from cert,
@@ -187,7 +199,7 @@ func (ex *exactFacts) decide(in *instance.Instance, cert *spectralCert) {
 		ex.targetRank = lb
 	} else {
 		ex.exact++
-		ex.targetRank = Rank(ex.sigma)
+		ex.targetRank = Rank(ex.exactSigma())
 	}
 	switch {
 	case ex.c.Sign() == 0:
@@ -197,7 +209,7 @@ func (ex *exactFacts) decide(in *instance.Instance, cert *spectralCert) {
 			ex.active = cnt
 		} else {
 			ex.exact++
-			ex.active = CountAbove(ex.sigma, ex.c)
+			ex.active = CountAbove(ex.exactSigma(), ex.c)
 		}
 	}
 	ex.decided = true
@@ -214,16 +226,12 @@ func predictAt(in *instance.Instance, ex *exactFacts, digits, extra int) (*Predi
 	}
 	newF := func() *big.Float { return new(big.Float).SetPrec(prec) }
 
-	p.exactSigma = ex.sigma
+	p.ex = ex
 	p.CExact = ex.c
 	p.C = newF().SetRat(p.CExact)
 	p.TraceSigma = ex.trace
 
-	flat := make([]*big.Rat, 0, n*n)
-	for k := 0; k < n; k++ {
-		flat = append(flat, ex.sigma[k]...)
-	}
-	p.SigmaMatrix = bigmat.FromRat(n, n, prec, flat)
+	p.SigmaMatrix = ex.mo.sigmaFloat(prec)
 	vals, vecs, cert, err := symEigen(p.SigmaMatrix)
 	if err != nil {
 		return nil, fmt.Errorf("eigendecomposition of Σ: %w", err)
@@ -470,7 +478,7 @@ func (p *Prediction) separated(k int) bool {
 	if cnt, ok := p.cert.countAbove(t); ok {
 		return cnt == k
 	}
-	return CountAbove(p.exactSigma, t) == k
+	return CountAbove(p.sigmaExact(), t) == k
 }
 
 // tailSum returns Σ_{j≥k} σ_j (0-based k), the energy of Σ outside its top
@@ -490,4 +498,12 @@ func (p *Prediction) tailSum(k int) *big.Float {
 		rest.Add(rest, p.Sigma[j])
 	}
 	return rest
+}
+
+// sigmaExact returns the exact Σ (for the exact fallbacks).
+func (p *Prediction) sigmaExact() [][]*big.Rat {
+	if p.exactSigma == nil && p.ex != nil {
+		p.exactSigma = p.ex.exactSigma()
+	}
+	return p.exactSigma
 }
