@@ -43,13 +43,13 @@ func agreement(lo, hi *Prediction) QuantityDigits {
 		Shrinkage: listDigits(lo.Shrinkage, hi.Shrinkage),
 		MinLoss:   agreeDigits(lo.MinLoss, hi.MinLoss, nil),
 		TrainMSE:  agreeDigits(lo.TrainMSE, hi.TrainMSE, nil),
-		Bias:      entryDigits(column(lo.BiasStar), column(hi.BiasStar)),
+		Bias:      entryDigits(column(lo.B), column(hi.B)),
 		WW:        exactDigits,
 	}
 	if lo.WW != nil && hi.WW != nil {
 		k.WW = entryDigits(lo.WW, hi.WW)
 	}
-	k.Predictions = entryDigits(lo.Prediction, hi.Prediction)
+	k.Predictions = entryDigits(lo.Predictions, hi.Predictions)
 	return k
 }
 

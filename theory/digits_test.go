@@ -54,8 +54,8 @@ func TestIssue8CancellationNearC(t *testing.T) {
 	checkRel(t, "shrinkage", p.Shrinkage[0], shrink, 30)
 	checkRel(t, "min_loss", p.MinLoss, refRat("0.5000000000000000000000000000000000000001"), 30)
 	checkRel(t, "train_mse", p.TrainMSE, refRat("1"), 30)
-	checkRel(t, "prediction 1", p.Prediction.At(0, 0), refRat("1e-40"), 30)
-	checkRel(t, "prediction 2", p.Prediction.At(0, 1), refRat("-1e-40"), 30)
+	checkRel(t, "prediction 1", p.Predictions.At(0, 0), refRat("1e-40"), 30)
+	checkRel(t, "prediction 2", p.Predictions.At(0, 1), refRat("-1e-40"), 30)
 }
 
 // TestIssue8TinyTail is issue 8 item 2: the samples ±u, ±w with

@@ -51,6 +51,9 @@ type Report struct {
 
 // Run solves in with the solver, predicts it with the theory, and compares.
 func Run(in *instance.Instance, digits int, settings solver.Settings) (*Report, error) {
+	if err := in.Validate(); err != nil {
+		return nil, fmt.Errorf("verify: invalid instance: %w", err)
+	}
 	if digits <= 0 {
 		digits = in.Digits
 	}
@@ -63,7 +66,7 @@ func Run(in *instance.Instance, digits int, settings solver.Settings) (*Report, 
 	if err != nil {
 		return nil, fmt.Errorf("solver: %w", err)
 	}
-	return Compare(in, pred, res), nil
+	return Compare(in, pred, res)
 }
 
 // Compare measures the agreement of a prediction and a solver result for
@@ -73,22 +76,80 @@ func Run(in *instance.Instance, digits int, settings solver.Settings) (*Report, 
 // would have if one direction of the targets were learned. The digits of a
 // quantity are capped by those the theory justifies for it
 // (pred.Justified), so AGREE means both sides are right to Required digits.
-func Compare(in *instance.Instance, pred *theory.Prediction, res *solver.Result) *Report {
+//
+// It returns an error, not a report, when in is invalid
+// (instance.Validate), pred or res is nil, or their sizes do not match
+// in's (n, M, d).
+func Compare(in *instance.Instance, pred *theory.Prediction, res *solver.Result) (*Report, error) {
+	if err := checkInputs(in, pred, res); err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
 	r := &Report{Prediction: pred, Solver: res, Required: pred.Digits - Margin}
 	prec := pred.Prec
 	trace := new(big.Float).SetPrec(prec).SetRat(targetEnergy(in, pred.TraceSigma))
 
 	if pred.Regime == theory.Unattained {
 		r.compareUnattained(pred, res)
-		return r
+		return r, nil
 	}
 	if err := r.compareAll(in, pred, res, trace); err != nil {
-		r.Status = Disagree
-		r.Reason = fmt.Sprintf("cannot compare: %v", err)
-		return r
+		return nil, fmt.Errorf("verify: %w", err)
 	}
 	r.decide(pred, res)
-	return r
+	return r, nil
+}
+
+// checkInputs refuses what Compare cannot compare: an invalid instance, a
+// missing side, or a side whose sizes are not the instance's.
+func checkInputs(in *instance.Instance, pred *theory.Prediction, res *solver.Result) error {
+	if err := in.Validate(); err != nil {
+		return fmt.Errorf("invalid instance: %w", err)
+	}
+	n, m := in.N(), in.M()
+	switch {
+	case pred == nil:
+		return fmt.Errorf("nil prediction")
+	case res == nil:
+		return fmt.Errorf("nil solver result")
+	case pred.N != n || pred.M != m || pred.D != in.D:
+		return fmt.Errorf("the prediction is for n=%d, M=%d, d=%d, the instance has n=%d, M=%d, d=%d", pred.N, pred.M, pred.D, n, m, in.D)
+	case pred.Digits < 1 || pred.MinLoss == nil || pred.TraceSigma == nil:
+		return fmt.Errorf("incomplete prediction (not made by theory.Predict)")
+	case pred.Regime != theory.Unattained && res.MinLoss == nil:
+		return fmt.Errorf("the solver result has no loss")
+	}
+	for _, c := range []struct {
+		what       string
+		compared   bool
+		ok         bool
+		rows, cols int
+	}{
+		{"ww", pred.WW != nil && pred.WWUnique, shapeIs(pred.WW, n, n) && shapeIs(res.WW, n, n), n, n},
+		{"bias", pred.BiasUnique, len(pred.B) == n && len(res.B) == n && noNil(res.B), n, 1},
+		{"predictions", pred.PredictionUnique, shapeIs(pred.Predictions, n, m) && shapeIs(res.Predictions, n, m), n, m},
+	} {
+		if pred.Regime != theory.Unattained && c.compared && !c.ok {
+			return fmt.Errorf("%s: both sides must be %d×%d (missing or of another size)", c.what, c.rows, c.cols)
+		}
+	}
+	return nil
+}
+
+func shapeIs(a *bigmat.Dense, rows, cols int) bool {
+	if a == nil {
+		return false
+	}
+	r, c := a.Dims()
+	return r == rows && c == cols
+}
+
+func noNil(v []*big.Float) bool {
+	for _, x := range v {
+		if x == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // compareAll fills r.Agreement. Below, "tr Σ" stands for targetEnergy: tr Σ
@@ -100,7 +161,7 @@ func (r *Report) compareAll(in *instance.Instance, pred *theory.Prediction, res 
 	// min_loss relative to |L*|, or to tr(Σ)/2 (the loss of predicting the
 	// mean) when L* = 0 exactly.
 	lossScale := new(big.Float).SetPrec(prec).Quo(trace, big.NewFloat(2))
-	r.Agreement.MinLoss = capped(Digits(res.Loss, pred.MinLoss, lossScale, dg), j.MinLoss)
+	r.Agreement.MinLoss = capped(Digits(res.MinLoss, pred.MinLoss, lossScale, dg), j.MinLoss)
 	// train_mse relative to itself, or to tr Σ (the MSE of the mean) when 0.
 	r.Agreement.TrainMSE = capped(Digits(trainMSE(in, res.Predictions, prec), pred.TrainMSE, trace, dg), j.TrainMSE)
 
@@ -120,7 +181,7 @@ func (r *Report) compareAll(in *instance.Instance, pred *theory.Prediction, res 
 	}
 	// bias entrywise; when b* = 0, relative to √(tr Σ) (the targets' spread).
 	if pred.BiasUnique {
-		d, err := VectorDigits(res.B, pred.BiasStar, new(big.Float).SetPrec(prec).Sqrt(trace), dg)
+		d, err := VectorDigits(res.B, pred.B, new(big.Float).SetPrec(prec).Sqrt(trace), dg)
 		if err != nil {
 			return fmt.Errorf("bias: %w", err)
 		}
@@ -130,7 +191,7 @@ func (r *Report) compareAll(in *instance.Instance, pred *theory.Prediction, res 
 		return nil
 	}
 	// predictions entrywise; when all vanish, relative to √(tr Σ).
-	d, err := MatrixDigits(res.Predictions, pred.Prediction, new(big.Float).SetPrec(prec).Sqrt(trace), dg)
+	d, err := MatrixDigits(res.Predictions, pred.Predictions, new(big.Float).SetPrec(prec).Sqrt(trace), dg)
 	if err != nil {
 		return fmt.Errorf("predictions: %w", err)
 	}
@@ -200,13 +261,13 @@ func (r *Report) compareUnattained(pred *theory.Prediction, res *solver.Result) 
 		r.Reason = fmt.Sprintf("the theory justifies only %d digits of the infimum, below the %d required", pred.Justified.MinLoss, r.Required)
 		return
 	}
-	if res.Loss == nil || res.Loss.Cmp(UnattainedFloor(pred, r.Required)) < 0 {
+	if res.MinLoss == nil || res.MinLoss.Cmp(UnattainedFloor(pred, r.Required)) < 0 {
 		r.Status = Disagree
 		r.Worst = "min_loss"
-		r.Reason = fmt.Sprintf("the solver attains L = %s below the theory's infimum %s", textOrNil(res.Loss), bigmat.Text(pred.MinLoss, 20))
+		r.Reason = fmt.Sprintf("the solver attains L = %s below the theory's infimum %s", textOrNil(res.MinLoss), bigmat.Text(pred.MinLoss, 20))
 		return
 	}
-	r.Agreement.MinLoss = ptr(Digits(res.Loss, pred.MinLoss, pred.MinLoss, pred.Digits))
+	r.Agreement.MinLoss = ptr(Digits(res.MinLoss, pred.MinLoss, pred.MinLoss, pred.Digits))
 	r.Reason = "both sides agree that no minimizer exists; every loss the solver attains lies above the theory's infimum (to the required digits)"
 }
 
@@ -303,11 +364,17 @@ func targetEnergy(in *instance.Instance, traceSigma *big.Rat) *big.Rat {
 
 func ptr(v int) *int { return &v }
 
-// pow10 returns 10^e at precision prec (bigfloat.Pow: exact for the
-// integer exponents used here, to the last bit).
+// pow10 returns 10^e correctly rounded to prec bits: exact for e ≥ 0 when
+// 10^e fits in prec bits; for e < 0, 10^e is not a binary fraction, and
+// this is the nearest prec-bit value (SetRat rounds the exact rational
+// once).
 func pow10(e int, prec uint) *big.Float {
-	ten := new(big.Float).SetPrec(prec).SetInt64(10)
-	return bigfloat.Pow(ten, new(big.Float).SetPrec(prec).SetInt64(int64(e)))
+	p := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(max(e, -e))), nil)
+	r := new(big.Rat).SetInt(p)
+	if e < 0 {
+		r.Inv(r)
+	}
+	return new(big.Float).SetPrec(prec).SetRat(r)
 }
 
 // Digits returns the number of decimal digits on which got agrees with

@@ -50,13 +50,22 @@ func solveBoth(t *testing.T, in *instance.Instance, digits int) (*theory.Predict
 	return p, r
 }
 
+func mustCompare(t *testing.T, in *instance.Instance, p *theory.Prediction, r *solver.Result) *Report {
+	t.Helper()
+	rep, err := Compare(in, p, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
 // TestCompareDetectsPerturbation: the comparison is not a rubber stamp. A
 // solver result perturbed by 10^-30 in one quantity, at 50 digits, must be
 // reported as a disagreement naming that quantity with about 30 digits.
 func TestCompareDetectsPerturbation(t *testing.T) {
 	in := instance.Default()
 	p, r := solveBoth(t, in, 50)
-	if rep := Compare(in, p, r); rep.Status != Agree {
+	if rep := mustCompare(t, in, p, r); rep.Status != Agree {
 		t.Fatalf("unperturbed: %s (%s)", rep.Status, rep.Reason)
 	}
 	eps := new(big.Float).SetPrec(p.Prec).SetMantExp(big.NewFloat(1), -100) // 2^-100 ≈ 7.9e-31
@@ -66,8 +75,8 @@ func TestCompareDetectsPerturbation(t *testing.T) {
 		p2, r2 := p, *r
 		switch q {
 		case "min_loss":
-			r2.Loss = new(big.Float).Copy(r.Loss)
-			perturb(r2.Loss)
+			r2.MinLoss = new(big.Float).Copy(r.MinLoss)
+			perturb(r2.MinLoss)
 		case "ww":
 			r2.WW = r.WW.Clone()
 			perturb(r2.WW.At(0, 0))
@@ -78,7 +87,7 @@ func TestCompareDetectsPerturbation(t *testing.T) {
 			r2.Predictions = r.Predictions.Clone()
 			perturb(r2.Predictions.At(1, 2))
 		}
-		rep := Compare(in, p2, &r2)
+		rep := mustCompare(t, in, p2, &r2)
 		if rep.Status != Disagree || rep.Worst != q {
 			t.Errorf("%s perturbed: status %s worst %q (%s)", q, rep.Status, rep.Worst, rep.Reason)
 		}
@@ -94,18 +103,18 @@ func TestCompareUnattained(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, r := solveBoth(t, in, 30)
-	if rep := Compare(in, p, r); rep.Status != Unattained {
+	if rep := mustCompare(t, in, p, r); rep.Status != Unattained {
 		t.Fatalf("status %s (%s)", rep.Status, rep.Reason)
 	}
 	fake := *r
 	fake.Converged = true
-	if rep := Compare(in, p, &fake); rep.Status != Disagree {
+	if rep := mustCompare(t, in, p, &fake); rep.Status != Disagree {
 		t.Errorf("converged claim accepted: %s", rep.Status)
 	}
 	fake = *r
 	fake.Converged = false
-	fake.Loss = new(big.Float).SetPrec(p.Prec).Sub(p.MinLoss, big.NewFloat(1e-6))
-	if rep := Compare(in, p, &fake); rep.Status != Disagree {
+	fake.MinLoss = new(big.Float).SetPrec(p.Prec).Sub(p.MinLoss, big.NewFloat(1e-6))
+	if rep := mustCompare(t, in, p, &fake); rep.Status != Disagree {
 		t.Errorf("loss below the infimum accepted: %s", rep.Status)
 	}
 }
@@ -181,13 +190,13 @@ func TestMarginExact(t *testing.T) {
 	in := instance.Default()
 	p, r := solveBoth(t, in, 50)
 	fake := *r
-	fake.Loss = scaled(r.Loss, "3e-43")
-	rep := Compare(in, p, &fake)
+	fake.MinLoss = scaled(r.MinLoss, "3e-43")
+	rep := mustCompare(t, in, p, &fake)
 	if rep.Required != 45 || rep.Status != Disagree || rep.Worst != "min_loss" {
 		t.Errorf("required %d, status %s, worst %q (%s); want 45, disagree, min_loss", rep.Required, rep.Status, rep.Worst, rep.Reason)
 	}
-	fake.Loss = scaled(r.Loss, "3e-48")
-	if rep := Compare(in, p, &fake); rep.Status != Agree {
+	fake.MinLoss = scaled(r.MinLoss, "3e-48")
+	if rep := mustCompare(t, in, p, &fake); rep.Status != Agree {
 		t.Errorf("an error of 3e-48 is within the margin: %s (%s)", rep.Status, rep.Reason)
 	}
 }
@@ -203,7 +212,7 @@ func TestNotComparedIsNil(t *testing.T) {
 	} {
 		in := mustInstance(t, doc)
 		p, r := solveBoth(t, in, 30)
-		rep := Compare(in, p, r)
+		rep := mustCompare(t, in, p, r)
 		if rep.Agreement.WW != nil {
 			t.Errorf("%s: ww reported as %d digits, want not compared", doc, *rep.Agreement.WW)
 		}
@@ -240,8 +249,8 @@ func TestUnattainedTolerance(t *testing.T) {
 		{"-1e-22", Disagree},   // below by 10^-22 relative
 		{"-0.5", Disagree},
 	} {
-		res := &solver.Result{Loss: scaled(p.MinLoss, tc.rel)}
-		if rep := Compare(in, p, res); rep.Status != tc.want {
+		res := &solver.Result{MinLoss: scaled(p.MinLoss, tc.rel)}
+		if rep := mustCompare(t, in, p, res); rep.Status != tc.want {
 			t.Errorf("loss = L_inf·(1 %s): %s (%s), want %s", tc.rel, rep.Status, rep.Reason, tc.want)
 		}
 	}
@@ -253,19 +262,19 @@ func TestUnattainedTolerance(t *testing.T) {
 func TestTrainMSEAndShrinkageCompared(t *testing.T) {
 	in := instance.Default()
 	p, r := solveBoth(t, in, 40)
-	if rep := Compare(in, p, r); rep.Status != Agree || rep.Agreement.TrainMSE == nil || rep.Agreement.Shrinkage == nil {
+	if rep := mustCompare(t, in, p, r); rep.Status != Agree || rep.Agreement.TrainMSE == nil || rep.Agreement.Shrinkage == nil {
 		t.Fatalf("unperturbed: %s (%s), train_mse %v shrinkage %v", rep.Status, rep.Reason, rep.Agreement.TrainMSE, rep.Agreement.Shrinkage)
 	}
 	bad := *p
 	bad.TrainMSE = scaled(p.TrainMSE, "1e-7")
-	if rep := Compare(in, &bad, r); rep.Status != Disagree || rep.Worst != "train_mse" {
+	if rep := mustCompare(t, in, &bad, r); rep.Status != Disagree || rep.Worst != "train_mse" {
 		t.Errorf("train_mse off by 1e-7: %s, worst %q", rep.Status, rep.Worst)
 	}
 	bad = *p
 	bad.Shrinkage = append([]*big.Float{}, p.Shrinkage...)
 	j := p.Rank - 1
 	bad.Shrinkage[j] = scaled(p.Shrinkage[j], "1e-7")
-	if rep := Compare(in, &bad, r); rep.Status != Disagree || rep.Worst != "shrinkage" {
+	if rep := mustCompare(t, in, &bad, r); rep.Status != Disagree || rep.Worst != "shrinkage" {
 		t.Errorf("shrinkage %d off by 1e-7: %s, worst %q", j, rep.Status, rep.Worst)
 	}
 }
@@ -277,13 +286,13 @@ func TestTrainMSEAndShrinkageCompared(t *testing.T) {
 func TestEntrywise(t *testing.T) {
 	in := mustInstance(t, `{"targets":[["1","1e-3"],["-1","1e-3"],["1","-1e-3"],["-1","-1e-3"]],"lambda_h":"1e-20","lambda_w":"1e-20","d":2}`)
 	p, r := solveBoth(t, in, 30)
-	if rep := Compare(in, p, r); rep.Status != Agree {
+	if rep := mustCompare(t, in, p, r); rep.Status != Agree {
 		t.Fatalf("unperturbed: %s (%s)", rep.Status, rep.Reason)
 	}
 	fake := *r
 	fake.WW = r.WW.Clone()
 	fake.WW.Set(1, 1, scaled(r.WW.At(1, 1), "1e-12"))
-	rep := Compare(in, p, &fake)
+	rep := mustCompare(t, in, p, &fake)
 	if rep.Status != Disagree || rep.Worst != "ww" || *rep.Agreement.WW > 12 {
 		t.Errorf("a₂ off by 1e-12: %s, worst %q, ww %v", rep.Status, rep.Worst, rep.Agreement.WW)
 	}
@@ -296,7 +305,7 @@ func TestJustifiedCapsAgreement(t *testing.T) {
 	p, r := solveBoth(t, in, 40)
 	weak := *p
 	weak.Justified.WW = 20
-	if rep := Compare(in, &weak, r); rep.Status != Disagree || rep.Worst != "ww" {
+	if rep := mustCompare(t, in, &weak, r); rep.Status != Disagree || rep.Worst != "ww" {
 		t.Errorf("theory justifies 20 of 40 ww digits: %s, worst %q", rep.Status, rep.Worst)
 	}
 }
