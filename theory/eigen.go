@@ -21,16 +21,20 @@ const maxRefineSteps = 10
 
 // symEigen returns the eigenvalues of the symmetric a (descending),
 // eigenvectors and their rigorous bounds (spectralCert), at a's precision:
-// Jacobi for small orders, else refinement of a float64 decomposition,
-// accepted only when the bounds put every eigenvalue within
-// 2^-(prec−24)·‖A‖_F of the computed one, and Jacobi otherwise. Each
-// evaluation starts afresh from float64, so that two evaluations at
-// different precisions are independent (Predict compares them).
-func symEigen(a *bigmat.Dense) ([]*big.Float, *bigmat.Dense, *spectralCert, error) {
+// Jacobi for small orders, else refinement of start (the vectors of a
+// lower-precision evaluation, accurate to about startBits bits) or of a
+// float64 decomposition, accepted only when the bounds put every eigenvalue
+// within 2^-(prec−24)·‖A‖_F of the computed one, and Jacobi otherwise.
+// Refinement from the previous evaluation squares its error, so the two
+// evaluations Predict compares still differ by the first one's error.
+func symEigen(a, start *bigmat.Dense, startBits int) ([]*big.Float, *bigmat.Dense, *spectralCert, error) {
 	n, _ := a.Dims()
 	if n >= refineMinN {
-		if start := float64Eigenvectors(a); start != nil {
-			if vals, v, ok := refinedEigen(a, start); ok {
+		if start == nil {
+			start, startBits = float64Eigenvectors(a), 40
+		}
+		if start != nil {
+			if vals, v, ok := refinedEigen(a, start, startBits); ok {
 				cert := newSpectralCert(a, vals, v)
 				if cert.eigenvalueError().Cmp(refineTolerance(a)) <= 0 {
 					return vals, v, cert, nil
@@ -85,18 +89,27 @@ func float64Eigenvectors(a *bigmat.Dense) *bigmat.Dense {
 // below 2^-(prec/2 + 4) in Frobenius norm (the next error is then at the
 // precision) or the corrections stall at the conditioning limit (two steps
 // without a 4-fold decrease), and failure after maxRefineSteps.
-func refinedEigen(a, x *bigmat.Dense) ([]*big.Float, *bigmat.Dense, bool) {
-	n, _ := a.Dims()
-	prec := a.Prec()
-	x = x.Clone().SetPrec(prec)
-	normA := a.FrobeniusNorm()
+//
+// accBits is the accuracy of x in bits (about 50 from float64): a step
+// whose input is accurate to k bits is carried out at min(prec, 2k + 40)
+// bits only, since its output cannot be better than 2k bits.
+func refinedEigen(a0, x *bigmat.Dense, accBits int) ([]*big.Float, *bigmat.Dense, bool) {
+	n, _ := a0.Dims()
+	full := a0.Prec()
+	normA := a0.FrobeniusNorm()
 	if normA.Sign() == 0 {
 		return nil, nil, false
 	}
-	tolE := new(big.Float).SetPrec(prec).SetMantExp(big.NewFloat(1), -int(prec/2)-4)
+	tolE := new(big.Float).SetPrec(full).SetMantExp(big.NewFloat(1), -int(full/2)-4)
 	var prevE *big.Float
 	stalls := 0
 	for step := 0; step < maxRefineSteps; step++ {
+		prec := min(full, uint(2*accBits+40))
+		a := a0
+		if prec < full {
+			a = a0.Clone().SetPrec(prec)
+		}
+		x = x.Clone().SetPrec(prec)
 		ax := new(bigmat.Dense).Mul(a, x)
 		s := new(bigmat.Dense).TransMul(x, ax)
 		r := new(bigmat.Dense).TransMul(x, x)
@@ -143,6 +156,16 @@ func refinedEigen(a, x *bigmat.Dense) ([]*big.Float, *bigmat.Dense, bool) {
 			}
 		}
 		ne := e.FrobeniusNorm()
+		if ne.Sign() > 0 {
+			// the error after this correction is about ‖E‖²
+			accBits = max(accBits, -2*ne.MantExp(nil)-8)
+		} else {
+			accBits = int(full)
+		}
+		if prec < full {
+			x = new(bigmat.Dense).Add(x, new(bigmat.Dense).Mul(x, e))
+			continue
+		}
 		if debugRefine {
 			println(step, ne.Text('g', 4), delta.Text('g', 4), offS.Text('g', 4), normR.Text('g', 4))
 		}

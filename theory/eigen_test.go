@@ -76,7 +76,7 @@ func TestRefinedEigen(t *testing.T) {
 			flat = append(flat, row...)
 		}
 		m := bigmat.FromRat(n, n, prec, flat)
-		vals, v, _, err := symEigen(m)
+		vals, v, _, err := symEigen(m, nil, 0)
 		if err != nil {
 			t.Fatalf("spectrum %d: %v", si, err)
 		}
@@ -146,7 +146,7 @@ func TestRefinedPathTaken(t *testing.T) {
 		flat = append(flat, row...)
 	}
 	m := bigmat.FromRat(n, n, bigmat.Bits(50), flat)
-	vals, v, ok := refinedEigen(m, float64Eigenvectors(m))
+	vals, v, ok := refinedEigen(m, float64Eigenvectors(m), 40)
 	if !ok {
 		t.Fatal("refinement did not converge")
 	}

@@ -171,6 +171,10 @@ type exactFacts struct {
 	decided    bool
 	// exact counts the decisions that needed exact rational inertia.
 	exact int
+	// lastVectors (accurate to about lastBits bits) are the eigenvectors
+	// of the previous evaluation, where the next one's refinement starts.
+	lastVectors *bigmat.Dense
+	lastBits    int
 }
 
 func newExactFacts(in *instance.Instance) *exactFacts {
@@ -238,10 +242,11 @@ func predictAt(in *instance.Instance, ex *exactFacts, digits, extra int) (*Predi
 	p.TraceSigma = ex.trace
 
 	p.SigmaMatrix = ex.mo.sigmaFloat(prec)
-	vals, vecs, cert, err := symEigen(p.SigmaMatrix)
+	vals, vecs, cert, err := symEigen(p.SigmaMatrix, ex.lastVectors, ex.lastBits)
 	if err != nil {
 		return nil, fmt.Errorf("eigendecomposition of Σ: %w", err)
 	}
+	ex.lastVectors, ex.lastBits = vecs, int(prec)-32
 	p.cert = cert
 	if !ex.decided {
 		ex.decide(in, p.cert)
