@@ -30,6 +30,8 @@ type agreementJSON struct {
 	WW          *int `json:"ww"`
 	Bias        *int `json:"bias"`
 	Predictions *int `json:"predictions"`
+	TrainMSE    *int `json:"train_mse"`
+	Shrinkage   *int `json:"shrinkage"`
 }
 
 type verifyJSON struct {
@@ -120,7 +122,7 @@ func newVerifyJSON(rep *verify.Report) verifyJSON {
 			Iterations: res.Iterations, Seconds: res.Duration.Seconds(), Stop: string(res.Stop),
 			Converged: res.Converged, Stage1: res.Stage1Iterations, Notes: notes,
 		},
-		Agreement: agreementJSON{rep.Agreement.MinLoss, rep.Agreement.WW, rep.Agreement.Bias, rep.Agreement.Predictions},
+		Agreement: agreementJSON{rep.Agreement.MinLoss, rep.Agreement.WW, rep.Agreement.Bias, rep.Agreement.Predictions, rep.Agreement.TrainMSE, rep.Agreement.Shrinkage},
 		Status:    string(rep.Status), Required: rep.Required, Margin: verify.Margin,
 		Worst: rep.Worst, Reason: rep.Reason,
 	}
@@ -131,7 +133,7 @@ func writeVerifyReport(w io.Writer, rep *verify.Report) {
 	dg := p.Digits
 	fmt.Fprintf(w, "ufm verify: %s  (n = %d, d = %d, M = %d, bias %s, %d digits)\n\n", termSafe(p.Name), p.N, p.D, p.M, p.Bias, dg)
 	fmt.Fprintf(w, "Theory (closed form, docs/theory.md §3): regime %s, rank %d\n", p.Regime, p.Rank)
-	fmt.Fprintf(w, "  L*     = %s\n", bigmat.Text(p.MinLoss, dg))
+	fmt.Fprintf(w, "  L*     = %s\n", theory.ScalarText(p.MinLoss, p.Justified.MinLoss))
 	fmt.Fprintf(w, "Solver (independent minimization of L, no closed form):\n")
 	fmt.Fprintf(w, "  L      = %s\n", textOrEmpty(res.MinLoss, dg))
 	fmt.Fprintf(w, "  ‖∇L‖   = %s over (W, H, b) at the returned point\n", textOrEmpty(res.GradNorm, 6))
@@ -140,17 +142,14 @@ func writeVerifyReport(w io.Writer, rep *verify.Report) {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}
 	fmt.Fprintf(w, "\nDecimal digits agreed (need ≥ %d = %d requested − margin %d):\n", rep.Required, dg, verify.Margin)
-	for _, q := range []struct {
-		name string
-		v    *int
-	}{{"min_loss", rep.Agreement.MinLoss}, {"ww", rep.Agreement.WW}, {"bias", rep.Agreement.Bias}, {"predictions", rep.Agreement.Predictions}} {
+	for _, q := range rep.Agreement.Quantities() {
 		v := "not compared (not determined by the instance)"
-		if q.v != nil {
-			v = fmt.Sprint(*q.v)
+		if q.Value != nil {
+			v = fmt.Sprint(*q.Value)
 		} else if rep.Status == verify.Unattained {
 			v = "not compared (no minimizer exists)"
 		}
-		fmt.Fprintf(w, "  %-12s %s\n", q.name, v)
+		fmt.Fprintf(w, "  %-12s %s\n", q.Name, v)
 	}
 	fmt.Fprintf(w, "\nStatus: %s — %s\n", strings.ToUpper(string(rep.Status)), rep.Reason)
 }
