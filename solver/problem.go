@@ -148,6 +148,9 @@ func newReduced(in *instance.Instance, lamH, lamW *big.Rat, prec uint) (*reduced
 	return r, nil
 }
 
+// lamWFloat returns λ_W (of this reduced problem) at its precision.
+func (r *reduced) lamWFloat() *big.Float { return newFloat(r.prec).SetRat(r.lamW) }
+
 func newFloat(prec uint) *big.Float { return new(big.Float).SetPrec(prec) }
 
 // point is φ and its derivatives' ingredients at one V.
@@ -157,6 +160,10 @@ type point struct {
 	g     *bigmat.Dense // n×k
 	gnorm *big.Float
 	parts []blockParts
+	// log2Kappa is log2 of max_k tr(VVᵀ+ρ_k I)·tr(B_k), an upper bound
+	// (within a factor n²) on cond(VVᵀ + ρ_k I): how many bits φ's
+	// evaluation loses.
+	log2Kappa float64
 }
 
 // blockParts caches, per block, B = (VVᵀ+ρI)⁻¹ and P = B S B.
@@ -176,16 +183,16 @@ func (r *reduced) eval(v *bigmat.Dense) (*point, error) {
 	f := newFloat(prec)
 	g := v.Clone()
 	parts := make([]blockParts, len(r.blocks))
-	var t big.Float
-	t.SetPrec(prec)
+	log2Kappa := math.Inf(-1)
 	for bi, blk := range r.blocks {
 		a := new(bigmat.Dense).AddScaledIdentity(vvt, blk.rho)
 		var ch bigmat.Cholesky
 		if err := ch.Factorize(a); err != nil {
-			return nil, fmt.Errorf("solver: VVᵀ+ρI not positive definite: %w", err)
+			return nil, fmt.Errorf("solver: VVᵀ+ρI not positive definite at %d bits: %w", prec, err)
 		}
 		b := ch.SolveTo(new(bigmat.Dense), bigmat.Identity(r.n, prec))
 		b.Symmetrize(b)
+		log2Kappa = math.Max(log2Kappa, (log10Float(a.Trace())+log10Float(b.Trace()))*math.Log2(10))
 		bs := new(bigmat.Dense).Mul(b, blk.s)
 		p := new(bigmat.Dense).Mul(bs, b)
 		p.Symmetrize(p)
@@ -204,7 +211,7 @@ func (r *reduced) eval(v *bigmat.Dense) (*point, error) {
 	vn.Mul(vn, vn)
 	vn.SetMantExp(vn, -1)
 	f.Add(f, vn)
-	return &point{v: v, f: f, g: g, gnorm: g.FrobeniusNorm(), parts: parts}, nil
+	return &point{v: v, f: f, g: g, gnorm: g.FrobeniusNorm(), parts: parts, log2Kappa: log2Kappa}, nil
 }
 
 // hessian returns the Hessian of φ at pt as an N×N matrix, N = n·k, with

@@ -79,6 +79,15 @@ const (
 	// StopStalled: no damped Newton step decreased the objective and the
 	// invariants are not yet accurate to the requested digits.
 	StopStalled StopReason = "stalled"
+	// StopSaddle: the first-order certificate holds at a point where the
+	// Hessian has negative curvature (a saddle), and perturbing it
+	// maxRestarts times did not lead away. Not a minimizer.
+	StopSaddle StopReason = "saddle-point"
+	// StopUncertified: stage 2 stopped with its certificate, but the
+	// certificate evaluated from the definition of L disagrees (L and
+	// λ_W a0·φ differ, or ‖∇L‖ is not small at the requested precision).
+	// Notes say which. Converged is false.
+	StopUncertified StopReason = "uncertified"
 	// StopUnattained: exactly one of λ_H, λ_W is zero, so L has no
 	// minimizer; Trend reports the loss and ‖W‖ along minimizers of
 	// problems with the zero λ replaced by ε → 0. Converged is false.
@@ -212,20 +221,38 @@ func solveRegular(in *instance.Instance, s Settings, prec uint, deadline time.Ti
 	res.Stop, res.Converged, res.DigitsReached = c.s2.stop, c.s2.converged, c.s2.digits
 	res.History = historyOf(c.s2)
 	res.Notes = append(res.Notes, c.s2.notes...)
-	cert := certifyAccurate(in, c.wp, in.LambdaH, prec)
+	// The certificate is evaluated at stage 2's final precision (raised
+	// for ill-conditioning), with λ_W a0·φ(V) as the estimate of L's size.
+	fr := newFloat(c.red.prec).Mul(c.red.fScale, c.s2.pt.f)
+	cert := certifyAccurate(in, c.wp, in.LambdaH, c.red.prec, fr)
 	res.setCertificate(cert)
-	// Consistency of the reduction: L at the certificate equals λ_W a0 φ(V).
-	fr := newFloat(prec).Mul(c.red.fScale, c.s2.pt.f)
-	diff := newFloat(prec).Sub(fr, cert.loss)
-	scale := newFloat(prec).Abs(cert.loss)
-	if scale.Cmp(c.red.fScale) < 0 {
-		scale.Set(c.red.fScale)
-	}
-	if log10Float(diff)-log10Float(scale) > -float64(s.Digits) {
-		res.Notes = append(res.Notes, fmt.Sprintf("internal inconsistency: L from the definition and from the reduced objective differ by %s", bigmat.Text(diff, 6)))
-		res.Converged = false
+	if res.Converged {
+		if why := c.certificateFails(cert, fr, s.Digits); why != "" {
+			res.Notes = append(res.Notes, why)
+			res.Stop, res.Converged = StopUncertified, false
+		}
 	}
 	return nil
+}
+
+// certificateFails checks stage 2's result against the certificate built
+// from the definition of L and returns why it fails ("" if it holds):
+// L from the definition must equal λ_W a0·φ(V) to the requested digits
+// (relative to max(|L|, λ_W a0)), and every gradient block must be below
+// 10^-digits relative to the terms that cancel in it (relGradient).
+func (c *core) certificateFails(cert *certificate, fr *big.Float, digits int) string {
+	prec := cert.prec
+	diff := newFloat(prec).Sub(fr, cert.loss)
+	scale := newFloat(prec).Abs(cert.loss)
+	maxBig(scale, c.red.fScale)
+	if diff.Sign() != 0 && log10Float(diff)-log10Float(scale) > -float64(digits) {
+		return fmt.Sprintf("internal inconsistency: L from the definition and from the reduced objective differ by %s", bigmat.Text(diff, 6))
+	}
+	wUnit := newFloat(prec).Mul(c.red.lamWFloat(), c.red.sqrtA0)
+	if g := cert.relGradient(wUnit); g > -float64(digits) {
+		return fmt.Sprintf("certificate: the gradient of L from its definition is 1e%.1f relative to its terms, above 1e-%d", g, digits)
+	}
+	return ""
 }
 
 // traceScale returns σ0 = tr Σ / n exactly (1 if zero): the scale of the
@@ -277,7 +304,7 @@ func solveUnattained(in *instance.Instance, s Settings, prec uint, deadline time
 		res.Iterations += c.s2.iterations
 		res.Stage1Iterations += c.s1.iterations
 		allConverged = allConverged && c.s2.converged
-		cert := certifyAccurate(in, c.wp, lamH, prec)
+		cert := certifyAccurate(in, c.wp, lamH, prec, nil)
 		res.Trend = append(res.Trend, TrendPoint{
 			LambdaH: newFloat(prec).SetRat(lamH), LambdaW: newFloat(prec).SetRat(lamW),
 			Loss: cert.loss, WNorm: cert.wNorm, HNorm: cert.hNorm, Converged: c.s2.converged,
