@@ -34,11 +34,11 @@ type certificate struct {
 	// each gradient block at a stationary point: ‖RHᵀ‖/M + λ_W‖W‖,
 	// (‖WᵀR‖ + λ_H‖H‖)/M and ‖R‖_F/√M + λ_b‖b‖ (see gradientCertified).
 	termsW, termsH, termsB *big.Float
-	hNorm       *big.Float    // ‖H‖_F
-	wNorm       *big.Float    // ‖W‖_F
-	logData     float64       // log10(‖Y‖²/(2M)): the size of the terms that cancel in L
-	prec        uint
-	notes       []string
+	hNorm                  *big.Float // ‖H‖_F
+	wNorm                  *big.Float // ‖W‖_F
+	logData                float64    // log10(‖Y‖²/(2M)): the size of the terms that cancel in L
+	prec                   uint
+	notes                  []string
 }
 
 // targets returns Y (n×M), ȳ (n×1) and the matrix Ỹ the features fit
