@@ -21,15 +21,7 @@ const maxRestarts = 3
 // τ = 2^(−prec/2)·max(1, max|h_ij|): Cholesky of h + τI succeeds. Null
 // directions (rotations, degenerate valleys) pass; a negative curvature
 // above τ (a saddle, e.g. V = 0 when some direction is active) fails.
-func (r *reduced) secondOrder(h *bigmat.Dense) bool {
-	tau := h.MaxAbs()
-	if tau.Cmp(big.NewFloat(1)) < 0 {
-		tau.SetInt64(1)
-	}
-	tau.SetMantExp(tau, -int(r.prec/2))
-	var ch bigmat.Cholesky
-	return ch.Factorize(new(bigmat.Dense).AddScaledIdentity(h, tau)) == nil
-}
+func (r *reduced) secondOrder(h *bigmat.Dense) bool { return secondOrderPSD(h, r.prec) }
 
 // perturb returns V plus a random matrix of Frobenius norm about
 // 10^-3·max(‖V‖_F, 1).
@@ -213,6 +205,14 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 	if err != nil {
 		return nil, err
 	}
+	return it.run()
+}
+
+// run iterates until stage 2 is done.
+func (it *iteration) run() (*stage2Result, error) {
+	if err := it.checkConditioning(); err != nil {
+		return nil, err
+	}
 	for {
 		done, err := it.iterate()
 		if err != nil {
@@ -285,7 +285,7 @@ func newIteration(r *reduced, v0 *bigmat.Dense, digits, maxIter int, deadline ti
 	if err := it.moveTo(r.prec, v0); err != nil {
 		return nil, err
 	}
-	return it, it.checkConditioning()
+	return it, nil
 }
 
 // certifiedStop is the first-order part of the convergence certificate:

@@ -395,46 +395,41 @@ func solveUnregularized(in *instance.Instance, s Settings, prec uint, deadline t
 		}
 		return nil
 	}
-	// d < n: ε-path.
-	var prev *big.Float
-	var last *certificate
-	for j := 1; j <= 12; j++ {
-		eps := new(big.Rat).SetFloat64(math.Sqrt(float64Rat(sigma0)))
-		if eps == nil || eps.Sign() == 0 {
-			eps = big.NewRat(1, 1)
-		}
-		eps.Mul(eps, pow10Rat(-j))
-		c, err := solveCore(in, eps, eps, s, prec, deadline)
-		if err != nil {
-			return err
-		}
-		res.Iterations += c.s2.iterations
-		res.Stage1Iterations += c.s1.iterations
-		cert := certify(in, c.wp, zero, prec)
-		res.Trend = append(res.Trend, TrendPoint{
-			LambdaH: newFloat(prec).SetRat(eps), LambdaW: newFloat(prec).SetRat(eps),
-			Loss: cert.loss, WNorm: cert.wNorm, HNorm: cert.hNorm, Converged: c.s2.converged,
-		})
-		res.History = historyOf(c.s2)
-		last = cert
-		if prev != nil && c.s2.converged {
-			diff := newFloat(prec).Sub(cert.loss, prev)
-			if diff.Abs(diff).Cmp(tol) <= 0 {
-				res.setCertificate(cert)
-				res.Converged = true
-				res.DigitsReached = c.s2.digits
-				res.Notes = append(res.Notes, fmt.Sprintf("d < n: best rank-%d fit found along minimizers with λ_H = λ_W = ε → 0 (least-squares H at λ = 0); the loss agreed to the requested digits at two successive ε (best effort: a target direction with variance below ε²·σ0 would be missed)", in.D))
-				return nil
-			}
-		}
-		prev = cert.loss
-		if time.Now().After(deadline) {
-			res.Notes = append(res.Notes, "time limit reached on the ε-path")
-			break
-		}
+	return solveLowRank(in, s, prec, deadline, res)
+}
+
+// solveLowRank is the case λ_H = λ_W = 0, d < n: the best rank-d fit,
+// minimized over d-dimensional subspaces (lowrank.go). It is converged only
+// when the subspace iteration's certificate holds and L from the
+// definition at the returned (W, H, b) equals the iteration's value to the
+// requested digits.
+func solveLowRank(in *instance.Instance, s Settings, prec uint, deadline time.Time, res *Result) error {
+	lr, err := minimizeLowRank(in, s, prec, deadline)
+	if err != nil {
+		return err
 	}
-	res.setCertificate(last)
-	res.Notes = append(res.Notes, "d < n: the loss along the ε-path did not settle to the requested digits (best effort)")
+	res.Iterations, res.History = lr.iterations, lr.history
+	res.Notes = append(res.Notes, lr.notes...)
+	cert := certifyAccurate(in, lr.q, new(big.Rat), prec, lr.loss)
+	res.setCertificate(cert)
+	if !lr.converged {
+		res.Stop = lr.stop
+		res.Notes = append(res.Notes, fmt.Sprintf("d < n: the best rank-%d fit was not certified (stop: %s)", in.D, lr.stop))
+		return nil
+	}
+	// Consistency: |L − σ0·g| ≤ max(10^-digits·|L|, 10·(g's rounding bound)).
+	diff := newFloat(cert.prec).Sub(cert.loss, lr.loss)
+	diff.Abs(diff)
+	tol := newFloat(cert.prec).Abs(cert.loss)
+	tol.Mul(tol, pow10(-s.Digits, cert.prec))
+	maxBig(tol, newFloat(cert.prec).Mul(lr.noise, big.NewFloat(10)))
+	if diff.Cmp(tol) > 0 {
+		res.Stop = StopUncertified
+		res.Notes = append(res.Notes, fmt.Sprintf("internal inconsistency: L from the definition and from the subspace iteration differ by %s", bigmat.Text(diff, 6)))
+		return nil
+	}
+	res.Converged, res.DigitsReached = true, lr.digits
+	res.Notes = append(res.Notes, fmt.Sprintf("d < n: best rank-%d fit, minimized over %d-dimensional subspaces by damped Newton (gradient and second-order certificate)", in.D, in.D))
 	return nil
 }
 

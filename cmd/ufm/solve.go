@@ -142,6 +142,10 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ufm: solve: %s: internal error: %v\n", in.Name, err)
+		if *asJSON {
+			// The JSON says why there is no result (stop "internal-error").
+			writeJSON(stdout, stderr, solveFailureJSON(in, *digits, err))
+		}
 		return exitFailure
 	}
 	status := exitOK
@@ -156,6 +160,21 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	}
 	writeSolveReport(stdout, in, r)
 	return status
+}
+
+// solveFailureJSON is the document of 'ufm solve --json' when the solver
+// failed internally: stop "internal-error", converged false, the error in
+// notes, and no numbers.
+func solveFailureJSON(in *instance.Instance, digits int, err error) solveJSON {
+	if digits <= 0 {
+		digits = in.Digits
+	}
+	return solveJSON{
+		Name: in.Name, Stop: "internal-error", Converged: false, Digits: digits,
+		Trend: []trendJSON{}, Notes: []string{"internal error: " + err.Error()},
+		BiasMode: in.Bias.String(), N: in.N(), D: in.D, Samples: in.M(),
+		GradientHistory: []float64{},
+	}
 }
 
 // humanColumns is how many columns of the n×M predictions and of the
