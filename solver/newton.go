@@ -208,10 +208,16 @@ func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Ti
 	return it.run()
 }
 
-// run iterates until stage 2 is done.
+// run iterates until stage 2 is done. It starts at the precision the
+// current gradient asks for (adaptivePrec), which may be below the target.
 func (it *iteration) run() (*stage2Result, error) {
 	if err := it.checkConditioning(); err != nil {
 		return nil, err
+	}
+	if p := it.adaptivePrec(); p < it.r.prec {
+		if err := it.moveTo(p, it.pt.v); err != nil {
+			return nil, err
+		}
 	}
 	for {
 		done, err := it.iterate()
@@ -236,6 +242,7 @@ type iteration struct {
 	gtol     *big.Float // certificate: ‖∇φ‖ ≤ 10^-(digits+8) (φ, V, ∇φ are of order one)
 	ctol     float64    // certificate: log10 of the invariant's relative change ≤ −(digits+2)
 	highPrec uint       // working precision in a degenerate valley (2·digits)
+	target   uint       // the precision the certificate is checked at (see adaptivePrec)
 	mu       float64    // ν = μ‖∇φ‖; μ grows after poor steps, shrinks after good ones
 	fnoise   *big.Float // bound on φ's rounding error at pt
 
@@ -281,11 +288,24 @@ func newIteration(r *reduced, v0 *bigmat.Dense, digits, maxIter int, deadline ti
 		mu:       muMin,
 		rng:      rand.New(rand.NewPCG(uint64(r.n*1000+r.k), 0x73616464)),
 		out:      &stage2Result{},
+		target:   r.prec,
 	}
-	if err := it.moveTo(r.prec, v0); err != nil {
+	if err := it.restart(r.prec, v0); err != nil {
 		return nil, err
 	}
 	return it, nil
+}
+
+// adaptivePrec is the working precision the current gradient asks for:
+// Newton's method doubles the digits of ‖∇φ‖ = 10^-g per step, so the next
+// step needs about 2.2·g digits (plus the guard digits and every extra bit
+// the target carries for conditioning or escalation), never more than the
+// target. Early steps thus run at a fraction of the final precision, and
+// the cost of a high-precision solve is dominated by its last step.
+func (it *iteration) adaptivePrec() uint {
+	g := math.Max(8, -log10Float(it.pt.gnorm))
+	extra := it.target - min(it.target, bigmat.Bits(it.digits))
+	return min(it.target, bigmat.Bits(int(math.Ceil(2.2*g)))+extra)
 }
 
 // certifiedStop is the first-order part of the convergence certificate:
@@ -298,6 +318,11 @@ func certifiedStop(gnorm, gtol *big.Float, logChange float64, digits int) bool {
 // iterate performs one stage-2 iteration. It returns true when stage 2 is
 // done (it.out.stop says why).
 func (it *iteration) iterate() (bool, error) {
+	if p := it.adaptivePrec(); p > it.r.prec {
+		if err := it.moveTo(p, it.pt.v); err != nil {
+			return false, err
+		}
+	}
 	h := it.r.hessian(it.pt)
 	d, nu, err := it.dampedStep(h)
 	if err != nil {
@@ -305,6 +330,9 @@ func (it *iteration) iterate() (bool, error) {
 	}
 	it.out.logChange = it.r.relChange(it.pt, d)
 	if certifiedStop(it.pt.gnorm, it.gtol, it.out.logChange, it.digits) {
+		if it.r.prec < it.target {
+			return false, it.moveTo(it.target, it.pt.v) // the certificate is checked at the target precision
+		}
 		return it.atStationary(h)
 	}
 	if it.out.iterations >= it.maxIter {
@@ -371,7 +399,7 @@ func (it *iteration) atStationary(h *bigmat.Dense) (bool, error) {
 	}
 	it.restarts++
 	it.out.notes = append(it.out.notes, "reached a stationary point with negative curvature (a saddle): perturbed it and continued")
-	return false, it.moveTo(it.r.prec, perturb(it.pt.v, it.rng))
+	return false, it.restart(it.r.prec, perturb(it.pt.v, it.rng))
 }
 
 // search tries damped Newton steps from it.pt, raising ν after each
@@ -442,11 +470,12 @@ func (it *iteration) valley(next *point, step *bigmat.Dense, logStep float64) (*
 		it.out.linear = true
 		it.out.notes = append(it.out.notes, fmt.Sprintf("linear convergence observed from iteration %d (steps shrink by a constant factor instead of squaring): a degenerate, flat (quartic) valley, as when c equals an eigenvalue of Σ", it.out.iterations))
 	}
-	if it.r.prec < it.highPrec {
+	if it.target < it.highPrec {
 		// In a quartic valley the gradient is cubic in the distance, so
 		// the working precision bounds the attainable accuracy: double
 		// the digits.
-		if err := it.moveTo(it.highPrec, next.v); err != nil {
+		it.target = it.highPrec
+		if err := it.restart(it.target, next.v); err != nil {
 			return nil, nil, false, err
 		}
 		it.out.notes = append(it.out.notes, fmt.Sprintf("working precision raised to %d bits (%d digits) for the degenerate valley", it.r.prec, 2*it.digits+bigmat.GuardDigits))
@@ -520,6 +549,9 @@ func (it *iteration) stalled() bool {
 // StopConverged at the noise floor). With fresh set, the invariant's
 // change estimate is recomputed at the current point.
 func (it *iteration) stall(why string, fresh bool) (bool, error) {
+	if it.r.prec < it.target {
+		return false, it.restart(it.target, it.pt.v) // the working precision's noise floor: go on at the target
+	}
 	raised, err := it.escalate(why)
 	if err != nil || raised {
 		return false, err
@@ -554,7 +586,8 @@ func (it *iteration) escalate(why string) (bool, error) {
 	}
 	it.escalations++
 	old := it.r.prec
-	if err := it.moveTo(2*old, it.pt.v); err != nil {
+	it.target = 2 * it.target
+	if err := it.restart(it.target, it.pt.v); err != nil {
 		return false, err
 	}
 	it.out.notes = append(it.out.notes, fmt.Sprintf("%s at %d bits before the requested digits were reached (an ill-conditioned evaluation): working precision raised to %d bits", why, old, it.r.prec))
@@ -592,15 +625,28 @@ func (r *reduced) boundPrec(v *bigmat.Dense, digits int) uint {
 // maxConditionings times.
 func (it *iteration) checkConditioning() error {
 	need := it.r.condPrec(it.pt, it.digits)
-	if need <= it.r.prec || it.conditionings >= maxConditionings {
+	if need <= it.target || it.conditionings >= maxConditionings {
 		return nil
 	}
 	it.conditionings++
 	old := it.r.prec
-	if err := it.moveTo(need+32, it.pt.v); err != nil {
+	it.target = need + 32
+	if err := it.moveTo(max(it.r.prec, it.adaptivePrec()), it.pt.v); err != nil {
 		return err
 	}
 	it.out.notes = append(it.out.notes, fmt.Sprintf("φ is ill-conditioned here (cond(VVᵀ+ρI) ≈ 2^%.0f): working precision raised from %d to %d bits", it.pt.log2Kappa, old, it.r.prec))
+	return nil
+}
+
+// restart continues at V = v and precision prec with fresh progress and
+// linearity trackers (after a perturbation or a precision escalation,
+// earlier steps say nothing about the new ones).
+func (it *iteration) restart(prec uint, v *bigmat.Dense) error {
+	if err := it.moveTo(prec, v); err != nil {
+		return err
+	}
+	it.best = progress{logGrad: log10Float(it.pt.gnorm), f: it.pt.f}
+	it.linear = linearity{lastStep: math.Inf(1)}
 	return nil
 }
 
@@ -618,14 +664,13 @@ func (it *iteration) moveTo(prec uint, v *bigmat.Dense) error {
 		pt, err := it.r.eval(v.Clone().SetPrec(prec))
 		if err == nil {
 			it.pt = pt
-			it.best = progress{logGrad: log10Float(pt.gnorm), f: pt.f}
-			it.linear = linearity{lastStep: math.Inf(1)}
 			return nil
 		}
 		need := it.r.boundPrec(v, it.digits)
 		if attempt > 0 || need <= prec {
 			return err
 		}
+		it.target = max(it.target, need)
 		it.out.notes = append(it.out.notes, fmt.Sprintf("VVᵀ + ρI is numerically singular at %d bits (tiny ρ): working precision raised to %d bits", prec, need))
 		prec = need
 	}
@@ -636,12 +681,7 @@ func (it *iteration) usePrec(prec uint) error {
 	if prec == it.r.prec {
 		return nil
 	}
-	hr, err := newReduced(it.r.in, it.r.lamH, it.r.lamW, prec)
-	if err != nil {
-		return err
-	}
-	it.r = hr
-	it.gtol.SetPrec(prec)
+	it.r = it.r.exact.atPrec(prec)
 	return nil
 }
 
