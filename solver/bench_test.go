@@ -88,7 +88,7 @@ func BenchmarkNewtonIteration(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				pt, _ := red.eval(v)
-				d, _, _ := red.lmStep(red.hessian(pt), pt.g, red.nuFor(pt, 1))
+				d, _, _, _ := red.lmStep(red.hessian(pt), pt.g, red.nuFor(pt, 1))
 				_, _ = red.eval(new(bigmat.Dense).Add(v, d))
 			}
 		})

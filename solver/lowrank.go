@@ -489,16 +489,16 @@ func (lr *lowRank) search(h, x *bigmat.Dense, nu *big.Float, mu float64) (*lowRa
 	return nil, mu
 }
 
-// secondOrderPSD reports whether h + τI, τ = 2^(−prec/2)·max(1, max|h_ij|),
-// has a Cholesky factorization: h is positive semidefinite up to τ.
+// secondOrderPSD reports whether h + τI, τ = secondOrderTau(h, prec) =
+// 2^(1−prec/2)·max(1, max|h_ij|), has a Cholesky factorization: h is
+// positive semidefinite up to τ. The factorization runs at prec/2 + 64
+// bits, whose rounding (a backward error far below τ) cannot change the
+// verdict's meaning.
 func secondOrderPSD(h *bigmat.Dense, prec uint) bool {
-	tau := h.MaxAbs()
-	if tau.Cmp(big.NewFloat(1)) < 0 {
-		tau.SetInt64(1)
-	}
-	tau.SetMantExp(tau, -int(prec/2))
+	p := min(prec, prec/2+64)
+	tau := secondOrderTau(h, prec)
 	var ch bigmat.Cholesky
-	return ch.Factorize(new(bigmat.Dense).AddScaledIdentity(h, tau)) == nil
+	return ch.Factorize(new(bigmat.Dense).AddScaledIdentity(h.Clone().SetPrec(p), tau.SetPrec(p))) == nil
 }
 
 // randomMatrix returns an r×c matrix of N(0, 1) entries times scale/√(rc).

@@ -23,6 +23,16 @@ const maxRestarts = 3
 // above τ (a saddle, e.g. V = 0 when some direction is active) fails.
 func (r *reduced) secondOrder(h *bigmat.Dense) bool { return secondOrderPSD(h, r.prec) }
 
+// secondOrderTau is the tolerance τ = 2^(1−prec/2)·max(1, max|h_ij|) of
+// the second-order check.
+func secondOrderTau(h *bigmat.Dense, prec uint) *big.Float {
+	tau := h.MaxAbs()
+	if tau.Cmp(big.NewFloat(1)) < 0 {
+		tau.SetInt64(1)
+	}
+	return tau.SetMantExp(tau, 1-int(prec/2))
+}
+
 // perturb returns V plus a random matrix of Frobenius norm about
 // 10^-3·max(‖V‖_F, 1).
 func perturb(v *bigmat.Dense, rng *rand.Rand) *bigmat.Dense {
@@ -93,22 +103,26 @@ func abs(x int) int {
 }
 
 // lmStep solves (H + νI) Δ = −g by Cholesky, raising ν tenfold until the
-// matrix is positive definite at the working precision. It returns Δ as an
-// n×k matrix and the ν used. ν is a big.Float: at thousands of digits the
-// damping 2^(−prec/2) lies far below float64's range, and a damping that
-// underflowed to 4.9e−324 would cap the digits gained per step at 324.
-func (r *reduced) lmStep(h *bigmat.Dense, g *bigmat.Dense, nu *big.Float) (*bigmat.Dense, *big.Float, error) {
+// matrix is positive definite, and returns Δ as an n×k matrix (at the
+// working precision), the ν used, and whether the first ν worked. ν is a
+// big.Float: at thousands of digits the damping 2^(−prec/2) lies far below
+// float64's range, and a damping that underflowed to 4.9e−324 would cap
+// the digits gained per step at 324. The system is solved at stepPrec
+// bits, which is all the step's accuracy needs.
+func (r *reduced) lmStep(h *bigmat.Dense, g *bigmat.Dense, nu *big.Float) (*bigmat.Dense, *big.Float, bool, error) {
 	N := r.n * r.k
-	rhs := vec(g)
-	rhs.Scale(newFloat(r.prec).SetInt64(-1), rhs)
+	p := stepPrec(r.prec, g.FrobeniusNorm())
+	hp := h.Clone().SetPrec(p)
+	rhs := vec(g).SetPrec(p)
+	rhs.Scale(newFloat(p).SetInt64(-1), rhs)
 	nu = newFloat(r.prec).Set(nu)
 	ten := newFloat(r.prec).SetInt64(10)
 	for tries := 0; tries < 400; tries++ {
-		a := new(bigmat.Dense).AddScaledIdentity(h, nu)
+		a := new(bigmat.Dense).AddScaledIdentity(hp, newFloat(p).Set(nu))
 		var ch bigmat.Cholesky
 		if err := ch.Factorize(a); err == nil {
 			x := ch.SolveTo(new(bigmat.Dense), rhs)
-			return unvec(x, r.n, r.k), nu, nil
+			return unvec(x, r.n, r.k).SetPrec(r.prec), nu, tries == 0, nil
 		}
 		// Raise ν gently: just above the most negative eigenvalue is
 		// enough, and near a solution that is of the order of ‖∇φ‖ (the
@@ -116,7 +130,25 @@ func (r *reduced) lmStep(h *bigmat.Dense, g *bigmat.Dense, nu *big.Float) (*bigm
 		nu.Mul(nu, ten)
 		maxBig(nu, r.nuMin())
 	}
-	return nil, nu, fmt.Errorf("solver: Hessian of order %d could not be regularized", N)
+	return nil, nu, false, fmt.Errorf("solver: Hessian of order %d could not be regularized", N)
+}
+
+// stepPrec is the precision at which the Newton system is solved when
+// ‖∇φ‖ = 10^-g at working precision prec: the step is about as small as
+// the gradient, so a relative accuracy of 2^-(prec − g·log2 10 − 64) in the
+// step gives the next iterate to the working precision; and the rounding
+// of the Hessian must stay below the damping ν ≥ 2^(−prec/2) (the Hessian
+// is singular along the rotations V → VQ), which takes prec/2 + 64 bits.
+// Near convergence this halves the precision of the factorization.
+func stepPrec(prec uint, gnorm *big.Float) uint {
+	p := prec/2 + 64
+	if gnorm.Sign() > 0 {
+		acc := float64(prec) + log10Float(gnorm)*math.Log2(10) + 64
+		if acc > float64(p) {
+			p = uint(math.Ceil(acc))
+		}
+	}
+	return min(prec, p)
 }
 
 // maxBig sets x to max(x, y) and returns x.
@@ -243,6 +275,7 @@ type iteration struct {
 	ctol     float64    // certificate: log10 of the invariant's relative change ≤ −(digits+2)
 	highPrec uint       // working precision in a degenerate valley (2·digits)
 	target   uint       // the precision the certificate is checked at (see adaptivePrec)
+	psd      bool       // the last damped step certified the second-order check (dampedStep)
 	mu       float64    // ν = μ‖∇φ‖; μ grows after poor steps, shrinks after good ones
 	fnoise   *big.Float // bound on φ's rounding error at pt
 
@@ -370,10 +403,14 @@ func (it *iteration) iterate() (bool, error) {
 // remembering in μ how much damping an indefinite Hessian needed.
 func (it *iteration) dampedStep(h *bigmat.Dense) (*bigmat.Dense, *big.Float, error) {
 	nu := it.r.nuFor(it.pt, it.mu)
-	d, used, err := it.r.lmStep(h, it.pt.g, nu)
+	d, used, first, err := it.r.lmStep(h, it.pt.g, nu)
 	if err != nil {
 		return nil, nil, err
 	}
+	// h + νI factored at stepPrec ≥ prec/2 + 64 bits with ν ≤ τ: then
+	// h + τI is positive definite too, and the second-order check holds
+	// without another factorization (backward error ≪ 2^(−prec/2)‖h‖).
+	it.psd = first && used.Cmp(secondOrderTau(h, it.r.prec)) <= 0
 	if used.Cmp(nu) > 0 && it.pt.gnorm.Sign() > 0 {
 		// The Hessian was indefinite beyond ν: remember the level.
 		m, _ := newFloat(64).Quo(used, it.pt.gnorm).Float64()
@@ -388,7 +425,7 @@ func (it *iteration) dampedStep(h *bigmat.Dense) (*bigmat.Dense, *big.Float, err
 // perturbed at most maxRestarts times, and a saddle that remains is
 // reported as such, never as converged.
 func (it *iteration) atStationary(h *bigmat.Dense) (bool, error) {
-	if it.r.secondOrder(h) {
+	if it.psd || it.r.secondOrder(h) {
 		it.out.stop, it.out.converged = StopConverged, true
 		return true, nil
 	}
@@ -414,7 +451,7 @@ func (it *iteration) search(h, d *bigmat.Dense, nu *big.Float) (*point, *bigmat.
 			it.mu = math.Min(4*it.mu, muMax)
 			nu = maxBig(newFloat(r.prec).Mul(nu, four), r.nuFor(pt, it.mu))
 			var err error
-			if d, nu, err = r.lmStep(h, pt.g, nu); err != nil {
+			if d, nu, _, err = r.lmStep(h, pt.g, nu); err != nil {
 				return nil, nil, nil, err
 			}
 		}
@@ -507,7 +544,7 @@ func (it *iteration) extrapolate(step *bigmat.Dense, q float64) *point {
 	if err != nil {
 		return nil
 	}
-	dx, _, err := r.lmStep(r.hessian(xp), xp.g, r.nuFor(xp, it.mu))
+	dx, _, _, err := r.lmStep(r.hessian(xp), xp.g, r.nuFor(xp, it.mu))
 	if err != nil {
 		return nil
 	}
@@ -559,7 +596,7 @@ func (it *iteration) stall(why string, fresh bool) (bool, error) {
 	it.out.stop = StopStalled
 	it.out.notes = append(it.out.notes, why+": progress stopped at the working precision's noise level")
 	if fresh {
-		d, _, err := it.r.lmStep(it.r.hessian(it.pt), it.pt.g, it.r.nuFor(it.pt, it.mu))
+		d, _, _, err := it.r.lmStep(it.r.hessian(it.pt), it.pt.g, it.r.nuFor(it.pt, it.mu))
 		if err != nil {
 			return false, err
 		}
@@ -577,7 +614,7 @@ func (it *iteration) escalate(why string) (bool, error) {
 	if it.escalations >= maxEscalations || time.Now().After(it.deadline) {
 		return false, nil
 	}
-	d, _, err := it.r.lmStep(it.r.hessian(it.pt), it.pt.g, it.r.nuFor(it.pt, it.mu))
+	d, _, _, err := it.r.lmStep(it.r.hessian(it.pt), it.pt.g, it.r.nuFor(it.pt, it.mu))
 	if err != nil {
 		return false, err
 	}

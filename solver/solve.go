@@ -222,9 +222,11 @@ func solveRegular(in *instance.Instance, s Settings, prec uint, deadline time.Ti
 	res.History = historyOf(c.s2)
 	res.Notes = append(res.Notes, c.s2.notes...)
 	// The certificate is evaluated at stage 2's final precision (raised
-	// for ill-conditioning), with λ_W a0·φ(V) as the estimate of L's size.
+	// for ill-conditioning) plus certGuardBits, with λ_W a0·φ(V) as the
+	// estimate of L's size: it measures the gradient at the returned point
+	// to well below the requested digits.
 	fr := newFloat(c.red.prec).Mul(c.red.fScale, c.s2.pt.f)
-	cert := certifyAccurate(in, c.wp, in.LambdaH, c.red.prec, fr)
+	cert := certifyAccurate(in, c.wp, in.LambdaH, c.red.prec+certGuardBits, fr)
 	res.setCertificate(cert)
 	if res.Converged {
 		if why := c.certificateFails(cert, fr, s.Digits); why != "" {
@@ -234,6 +236,12 @@ func solveRegular(in *instance.Instance, s Settings, prec uint, deadline time.Ti
 	}
 	return nil
 }
+
+// certGuardBits (32 decimal digits) are added to the certificate's
+// precision: the residual and the ridge solve for H lose digits to
+// cancellation and conditioning, and the certificate must still resolve a
+// gradient of 10^-digits relative to its terms.
+const certGuardBits = 107
 
 // certificateFails checks stage 2's result against the certificate built
 // from the definition of L and returns why it fails ("" if it holds):
