@@ -527,8 +527,8 @@ func TestBudgets(t *testing.T) {
 		t.Errorf("after one Newton step from stage 1, DigitsReached = %d", res.DigitsReached)
 	}
 	res = solveOK(t, in, Settings{Digits: 50, TimeLimit: time.Nanosecond})
-	if res.Stop != StopTimeLimit || res.Converged {
-		t.Errorf("TimeLimit 1ns: stop %q converged %v", res.Stop, res.Converged)
+	if res.Stop != StopTimeLimit || res.Converged || !res.OutOfTime {
+		t.Errorf("TimeLimit 1ns: stop %q converged %v out of time %v", res.Stop, res.Converged, res.OutOfTime)
 	}
 	if res.Loss == nil || res.WW == nil {
 		t.Errorf("time-limited result lacks its certificate")

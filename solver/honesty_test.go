@@ -2,6 +2,7 @@ package solver
 
 import (
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 
@@ -342,5 +343,30 @@ func TestNoFalseConvergence(t *testing.T) {
 				t.Errorf("%s: %d iterations with a budget of 1", f, res.Iterations)
 			}
 		}
+	}
+}
+
+// TestProgress: a long solve reports each stage-2 iteration on the
+// Progress writer (here with the delay set to zero).
+func TestProgress(t *testing.T) {
+	in := loadTestdata(t, "full-3x8.json")
+	r, err := newReduced(in, in.LambdaH, in.LambdaW, bigmat.Bits(50))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	s1 := r.stage1(DefaultStarts, DefaultSeed, deadline)
+	it, err := newIteration(r, bigmat.FromFloat64(r.n, r.k, r.prec, s1.v), 50, 100, deadline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf strings.Builder
+	it.progress, it.progressAfter = &buf, 0
+	s2, err := it.run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(buf.String(), "Newton iteration"); n != s2.iterations || n == 0 {
+		t.Errorf("%d progress lines for %d iterations:\n%s", n, s2.iterations, buf.String())
 	}
 }

@@ -2,6 +2,7 @@ package solver
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"math/big"
 	"math/rand/v2"
@@ -68,6 +69,7 @@ type stage2Result struct {
 	digits     int     // estimated correct digits of VVᵀ (see relChange)
 	logChange  float64 // log10 of the change in VVᵀ a further Newton step would make
 	linear     bool    // linear convergence was observed
+	outOfTime  bool    // stopped because the deadline passed
 	history    []stepRecord
 	notes      []string
 }
@@ -276,8 +278,12 @@ type iteration struct {
 	highPrec uint       // working precision in a degenerate valley (2·digits)
 	target   uint       // the precision the certificate is checked at (see adaptivePrec)
 	psd      bool       // the last damped step certified the second-order check (dampedStep)
-	mu       float64    // ν = μ‖∇φ‖; μ grows after poor steps, shrinks after good ones
-	fnoise   *big.Float // bound on φ's rounding error at pt
+	progress io.Writer  // progress lines for long solves (nil: none)
+
+	progressAfter time.Duration // progress starts after this long (ProgressAfter)
+	started       time.Time
+	mu            float64    // ν = μ‖∇φ‖; μ grows after poor steps, shrinks after good ones
+	fnoise        *big.Float // bound on φ's rounding error at pt
 
 	best   progress
 	linear linearity
@@ -322,6 +328,9 @@ func newIteration(r *reduced, v0 *bigmat.Dense, digits, maxIter int, deadline ti
 		rng:      rand.New(rand.NewPCG(uint64(r.n*1000+r.k), 0x73616464)),
 		out:      &stage2Result{},
 		target:   r.prec,
+		started:  time.Now(),
+
+		progressAfter: ProgressAfter,
 	}
 	if err := it.restart(r.prec, v0); err != nil {
 		return nil, err
@@ -373,7 +382,7 @@ func (it *iteration) iterate() (bool, error) {
 		return true, nil
 	}
 	if time.Now().After(it.deadline) {
-		it.out.stop = StopTimeLimit
+		it.out.stop, it.out.outOfTime = StopTimeLimit, true
 		return true, nil
 	}
 	it.out.iterations++
@@ -565,6 +574,10 @@ func (it *iteration) accept(next *point, step *bigmat.Dense, nu *big.Float, extr
 	it.out.history = append(it.out.history, stepRecord{
 		LogGrad: lg, LogStep: log10Float(step.FrobeniusNorm()), Damping: log10Float(nu), Extrap: extrap,
 	})
+	if el := time.Since(it.started); it.progress != nil && el >= it.progressAfter {
+		fmt.Fprintf(it.progress, "solver: Newton iteration %d: log10 ‖∇φ‖ = %.1f (%d digits requested), %d bits, %.1f s\n",
+			it.out.iterations, lg, it.digits, it.r.prec, el.Seconds())
+	}
 }
 
 // stalled updates the progress tracker after an accepted step and reports

@@ -3,6 +3,7 @@ package solver
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/big"
 	"math/rand/v2"
@@ -19,7 +20,13 @@ type Settings struct {
 	Seed          int64         // seed of the starts (default 1)
 	MaxIterations int           // stage-2 iteration budget (default DefaultMaxIterations(digits))
 	TimeLimit     time.Duration // wall-clock budget of the whole solve (default 60s)
+	// Progress, if not nil, receives one line per stage-2 iteration once
+	// the solve has run for ProgressAfter (long solves only).
+	Progress io.Writer
 }
+
+// ProgressAfter is how long a solve runs before it reports progress.
+const ProgressAfter = 2 * time.Second
 
 // Defaults of Settings.
 const (
@@ -130,7 +137,8 @@ type Result struct {
 
 	Stop          StopReason
 	Converged     bool
-	DigitsReached int // estimated correct digits of WWᵀ relative to max(‖WWᵀ‖, a0) (see doc.go); 0 for unattained
+	OutOfTime     bool // the solve stopped because Settings.TimeLimit passed (whatever Stop says)
+	DigitsReached int  // estimated correct digits of WWᵀ relative to max(‖WWᵀ‖, a0) (see doc.go); 0 for unattained
 
 	// History is log10 of the scaled gradient norm after each stage-2 step
 	// of the (last) solve: digits should roughly double per step.
@@ -155,7 +163,12 @@ func solveCore(in *instance.Instance, lamH, lamW *big.Rat, s Settings, prec uint
 	}
 	s1 := red.stage1(s.Starts, s.Seed, deadline)
 	v0 := bigmat.FromFloat64(red.n, red.k, prec, s1.v)
-	s2, err := red.stage2(v0, s.Digits, s.MaxIterations, deadline)
+	it, err := newIteration(red, v0, s.Digits, s.MaxIterations, deadline)
+	if err != nil {
+		return nil, err
+	}
+	it.progress = s.Progress
+	s2, err := it.run()
 	if err != nil {
 		return nil, err
 	}
@@ -219,6 +232,7 @@ func solveRegular(in *instance.Instance, s Settings, prec uint, deadline time.Ti
 	}
 	res.Iterations, res.Stage1Iterations = c.s2.iterations, c.s1.iterations
 	res.Stop, res.Converged, res.DigitsReached = c.s2.stop, c.s2.converged, c.s2.digits
+	res.OutOfTime = c.s2.outOfTime
 	res.History = historyOf(c.s2)
 	res.Notes = append(res.Notes, c.s2.notes...)
 	// The certificate is evaluated at stage 2's final precision (raised
@@ -311,6 +325,7 @@ func solveUnattained(in *instance.Instance, s Settings, prec uint, deadline time
 		}
 		res.Iterations += c.s2.iterations
 		res.Stage1Iterations += c.s1.iterations
+		res.OutOfTime = res.OutOfTime || c.s2.outOfTime
 		allConverged = allConverged && c.s2.converged
 		cert := certifyAccurate(in, c.wp, lamH, prec, nil)
 		res.Trend = append(res.Trend, TrendPoint{
@@ -421,7 +436,7 @@ func solveLowRank(in *instance.Instance, s Settings, prec uint, deadline time.Ti
 	cert := certifyAccurate(in, lr.q, new(big.Rat), prec, lr.loss)
 	res.setCertificate(cert)
 	if !lr.converged {
-		res.Stop = lr.stop
+		res.Stop, res.OutOfTime = lr.stop, lr.stop == StopTimeLimit
 		res.Notes = append(res.Notes, fmt.Sprintf("d < n: the best rank-%d fit was not certified (stop: %s)", in.D, lr.stop))
 		return nil
 	}

@@ -136,6 +136,7 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	}
 	r, err := solver.Solve(in, solver.Settings{
 		Digits: *digits, Starts: *starts, Seed: *seed, MaxIterations: *maxIter, TimeLimit: *timeLimit,
+		Progress: stderr,
 	})
 	if errors.Is(err, solver.ErrTooLarge) {
 		return fail(stderr, "solve: %s: %v", in.Name, err)

@@ -7,12 +7,18 @@ import (
 	"io"
 	"math/big"
 	"strings"
+	"time"
 
 	"github.com/nrc-ufm/ufm/bigmat"
 	"github.com/nrc-ufm/ufm/solver"
 	"github.com/nrc-ufm/ufm/theory"
 	"github.com/nrc-ufm/ufm/verify"
 )
+
+// defaultVerifyTimeLimit is the solver's default budget in ufm verify:
+// generous, because running out is an undecided "unfinished", never a
+// verdict.
+const defaultVerifyTimeLimit = 10 * time.Minute
 
 type solverJSON struct {
 	Loss       string   `json:"loss"`
@@ -21,6 +27,7 @@ type solverJSON struct {
 	Seconds    float64  `json:"seconds"`
 	Stop       string   `json:"stop"`
 	Converged  bool     `json:"converged"`
+	OutOfTime  bool     `json:"out_of_time"`
 	Stage1     int      `json:"stage1_iterations"`
 	Notes      []string `json:"notes"`
 }
@@ -44,11 +51,12 @@ type verifyJSON struct {
 }
 
 func runVerify(args []string, stdout, stderr io.Writer) int {
-	const synopsis = "ufm verify [FILE] [--digits N] [--starts K] [--seed S] [--json]"
+	const synopsis = "ufm verify [FILE] [--digits N] [--starts K] [--seed S] [--time-limit T] [--json]"
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	digits := fs.Int("digits", 0, "significant decimal digits (default: the instance's, else 50)")
 	starts := fs.Int("starts", 8, "random starts of the solver's float64 stage")
 	seed := fs.Int64("seed", 1, "seed of the solver's random starts")
+	timeLimit := fs.Duration("time-limit", defaultVerifyTimeLimit, "wall-clock budget of the solver (running out is status \"unfinished\", exit 1)")
 	asJSON := fs.Bool("json", false, "print one JSON document")
 	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
 	if done {
@@ -60,11 +68,14 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	if *starts < 1 || *starts > 1000 {
 		return fail(stderr, "verify: --starts must be between 1 and 1000, got %d", *starts)
 	}
+	if *timeLimit <= 0 {
+		return fail(stderr, "verify: --time-limit must be positive, got %v", *timeLimit)
+	}
 	in, err := loadInstanceArg("verify", pos, true)
 	if err != nil {
 		return fail(stderr, "%v", err)
 	}
-	rep, err := verify.Run(in, *digits, solver.Settings{Starts: *starts, Seed: *seed})
+	rep, err := verify.Run(in, *digits, solver.Settings{Starts: *starts, Seed: *seed, TimeLimit: *timeLimit, Progress: stderr})
 	if errors.Is(err, theory.ErrNoClosedForm) {
 		return fail(stderr, "verify: %s: %v", in.Name, err)
 	}
@@ -73,7 +84,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	code = exitOK
-	if rep.Status == verify.Disagree {
+	if rep.Status == verify.Disagree || rep.Status == verify.Unfinished {
 		code = exitFailure
 	}
 	if *asJSON {
@@ -98,7 +109,7 @@ func newVerifyJSON(rep *verify.Report) verifyJSON {
 		Solver: solverJSON{
 			Loss: textOrEmpty(res.Loss, dg), GradNorm: textOrEmpty(res.GradNorm, 6),
 			Iterations: res.Iterations, Seconds: res.Duration.Seconds(), Stop: string(res.Stop),
-			Converged: res.Converged, Stage1: res.Stage1Iterations, Notes: notes,
+			Converged: res.Converged, OutOfTime: res.OutOfTime, Stage1: res.Stage1Iterations, Notes: notes,
 		},
 		Agreement: agreementJSON{rep.Agreement.MinLoss, rep.Agreement.WW, rep.Agreement.Bias, rep.Agreement.Predictions},
 		Status:    string(rep.Status), Required: rep.Required, Margin: verify.Margin,
