@@ -255,7 +255,7 @@ func certify(in *instance.Instance, wp *bigmat.Dense, lamHSolve *big.Rat, prec u
 // precision the certificate's L is rounding noise and overstates L. The
 // estimate is refined up to three times.
 func certifyAccurate(in *instance.Instance, wp *bigmat.Dense, lamHSolve *big.Rat, prec uint, hint *big.Float) *certificate {
-	c := certify(in, wp, lamHSolve, prec)
+	c := certify(in, wp.Clone().SetPrec(prec), lamHSolve, prec)
 	p, note := prec, ""
 	for range 3 {
 		size := log10Float(c.loss)
