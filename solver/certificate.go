@@ -32,7 +32,7 @@ type certificate struct {
 	gradB       *bigmat.Dense // ∇_b L, n×1 (nil for bias none)
 	// termsW, termsH, termsB are the sizes of the terms that cancel in
 	// each gradient block at a stationary point: ‖RHᵀ‖/M + λ_W‖W‖,
-	// (‖WᵀR‖ + λ_H‖H‖)/M and ‖R‖_F/√M + λ_b‖b‖ (see gradientCertified).
+	// (‖WᵀR‖ + λ_H‖H‖)/M and ‖R‖_F/√M + λ_b‖b‖ (see relGradient).
 	termsW, termsH, termsB *big.Float
 	hNorm                  *big.Float // ‖H‖_F
 	wNorm                  *big.Float // ‖W‖_F

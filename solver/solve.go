@@ -67,11 +67,14 @@ func (s Settings) withDefaults(in *instance.Instance) Settings {
 type StopReason string
 
 const (
-	// StopConverged: the gradient of the scaled reduced objective φ is below
-	// 10^-(digits+8) and a further Newton step would move W Wᵀ by less than
-	// 10^-(digits+2) of its scale (doc.go), or progress stopped at the
-	// working precision's noise floor with that estimate already below
-	// 10^-digits. Converged is true.
+	// StopConverged: the certificate holds (doc.go): the gradient of the
+	// scaled reduced objective φ is below 10^-(digits+8), a further Newton
+	// step would move W Wᵀ by less than 10^-(digits+2) of its scale, the
+	// Hessian is positive semidefinite up to 2^(1−prec/2), and L and ∇L
+	// from their definitions agree (or, at the working precision's noise
+	// floor: change and gradient below 10^-digits, same second-order and
+	// definition checks). Converged is true; no other stop has it, except
+	// StopNotAPoint.
 	StopConverged StopReason = "converged"
 	// StopIterationLimit: Settings.MaxIterations stage-2 iterations were
 	// spent without converging.
@@ -100,13 +103,12 @@ const (
 	// problems with the zero λ replaced by ε → 0. Converged is false.
 	StopUnattained StopReason = "unattained"
 	// StopNotAPoint: λ_H = λ_W = 0, so the minimizers form a set: the
-	// result is one global minimizer (Converged true) or, for d < n when
-	// the best-fit residual could not be confirmed, a best effort.
+	// result is one certified global minimizer (Converged true). When the
+	// d < n best fit is not certified, Stop is the reason instead.
 	StopNotAPoint StopReason = "not-a-point"
 )
 
-// TrendPoint is one point of the path toward an unattained infimum (or of
-// the ε-path used for λ_H = λ_W = 0 with d < n).
+// TrendPoint is one point of the path toward an unattained infimum.
 type TrendPoint struct {
 	LambdaH, LambdaW *big.Float // the λ's of the regularized problem solved
 	Loss             *big.Float // L with the instance's own λ's at that problem's minimizer
@@ -144,7 +146,7 @@ type Result struct {
 	// of the (last) solve: digits should roughly double per step.
 	History []float64
 
-	Trend []TrendPoint // for StopUnattained (and the d < n, λ = 0 path); nil otherwise
+	Trend []TrendPoint // for StopUnattained; nil otherwise
 	Notes []string
 }
 
@@ -387,9 +389,8 @@ func trendSentence(tr []TrendPoint, zeroH bool) string {
 
 // solveUnregularized handles λ_H = λ_W = 0. For d ≥ n a random W (full row
 // rank with probability one) spans every target, and (H, b) from exact
-// least squares interpolate: L = 0 up to rounding. For d < n it follows
-// minimizers with λ_H = λ_W = ε_j·√σ0, ε_j = 10^-j, evaluating L with the
-// true λ = 0 and least-squares H, until two successive losses agree.
+// least squares interpolate: L = 0 up to rounding. For d < n it is the
+// best rank-d fit (solveLowRank).
 func solveUnregularized(in *instance.Instance, s Settings, prec uint, deadline time.Time, res *Result) error {
 	n := in.N()
 	res.Stop = StopNotAPoint
