@@ -27,6 +27,13 @@ const (
 	MaxExponent     = 10000   // |e| in a decimal exponent
 	MaxFileBytes    = 64 << 20
 	DefaultDigits   = 50
+
+	// MaxTargetBits bounds the exact targets: the bit lengths of their
+	// numerators and denominators add up to at most this (32 MiB of
+	// integers), checked number by number while parsing, so that 10⁶
+	// entries of ±1e10000 (4 GiB as integers) are refused after about
+	// 8 000 of them instead of exhausting memory.
+	MaxTargetBits = 1 << 28
 )
 
 // Bias is the bias mode of THEORY §1.
@@ -51,8 +58,11 @@ func (b Bias) String() string {
 	return fmt.Sprintf("Bias(%d)", int(b))
 }
 
-// Instance is a validated problem: targets Y (Targets[i] is sample y_i, of
-// length n), λ's, d, bias mode and digits. All numbers are exact.
+// Instance is a problem: targets Y (Targets[i] is sample y_i, of length n),
+// λ's, d, bias mode and digits. All numbers are exact. Parse and Load return
+// valid instances; one built by hand is checked by Validate, which every
+// public entry point of theory, solver, verify and proofs calls first. The
+// methods below assume a valid instance.
 type Instance struct {
 	Name    string
 	Targets [][]*big.Rat
@@ -159,19 +169,20 @@ func (in *Instance) Sigma() [][]*big.Rat {
 }
 
 // Load reads and validates the instance file at path. A file without a
-// "name" is named after the file.
+// "name" is named after the file. Errors do not repeat path (callers name
+// the file once).
 func Load(path string) (*Instance, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &Error{Problem: fmt.Sprintf("cannot read instance: %v", unwrapPathError(err))}
+		return nil, &Error{Problem: fmt.Sprintf("cannot read: %v", unwrapPathError(err))}
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
 	if err != nil {
-		return nil, &Error{Problem: fmt.Sprintf("cannot read %s: %v", path, err)}
+		return nil, &Error{Problem: fmt.Sprintf("cannot read: %v", unwrapPathError(err))}
 	}
 	if len(data) > MaxFileBytes {
-		return nil, &Error{Problem: fmt.Sprintf("%s is larger than %d MiB", path, MaxFileBytes>>20)}
+		return nil, &Error{Problem: fmt.Sprintf("larger than %d MiB (MaxFileBytes)", MaxFileBytes>>20)}
 	}
 	in, err := Parse(data)
 	if err != nil {
@@ -183,10 +194,11 @@ func Load(path string) (*Instance, error) {
 	return in, nil
 }
 
+// unwrapPathError returns the cause of an *os.PathError without its path.
 func unwrapPathError(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
-		return fmt.Errorf("%s: %v", pe.Path, pe.Err)
+		return pe.Err
 	}
 	return err
 }
@@ -342,13 +354,84 @@ func Parse(data []byte) (*Instance, error) {
 			return nil, errorf(f.name, "missing (required)")
 		}
 	}
-	switch {
-	case in.Bias == BiasRegularized && in.LambdaB == nil:
-		return nil, errorf("lambda_b", "missing (required with bias \"regularized\")")
-	case in.Bias != BiasRegularized && in.LambdaB != nil:
-		return nil, errorf("lambda_b", "only allowed with bias \"regularized\"")
+	if err := in.Validate(); err != nil {
+		return nil, err
 	}
 	return in, nil
+}
+
+// Validate reports the first problem that makes in unusable, as an *Error
+// naming the field, or nil. It is what Parse enforces, for instances built
+// by hand: M ≥ 1 samples of n ≥ 1 numbers each (no ragged rows, no nil
+// entries), λ_H and λ_W present and ≥ 0, 1 ≤ d ≤ MaxFeatureDim,
+// 1 ≤ Digits ≤ MaxDigits, a known bias mode, λ_b present and ≥ 0 exactly
+// when Bias is BiasRegularized, sizes within the caps, and a one-line name
+// of at most 200 bytes. Every public entry point of theory, solver,
+// verify and proofs calls it and returns its error instead of panicking.
+func (in *Instance) Validate() error {
+	if in == nil {
+		return &Error{Problem: "nil instance"}
+	}
+	if len(in.Name) > 200 || strings.ContainsAny(in.Name, "\n\r") {
+		return errorf("name", "must be one line of at most 200 characters")
+	}
+	if err := validateTargets(in.Targets); err != nil {
+		return err
+	}
+	for _, l := range []struct {
+		field string
+		v     *big.Rat
+	}{{"lambda_h", in.LambdaH}, {"lambda_w", in.LambdaW}} {
+		switch {
+		case l.v == nil:
+			return errorf(l.field, "missing (nil)")
+		case l.v.Sign() < 0:
+			return errorf(l.field, "must be ≥ 0, got %s", l.v.RatString())
+		}
+	}
+	switch {
+	case in.D < 1 || in.D > MaxFeatureDim:
+		return errorf("d", "must be between 1 and %d, got %d", MaxFeatureDim, in.D)
+	case in.Digits < 1 || in.Digits > MaxDigits:
+		return errorf("digits", "must be between 1 and %d, got %d", MaxDigits, in.Digits)
+	case in.Bias != BiasFree && in.Bias != BiasNone && in.Bias != BiasRegularized:
+		return errorf("bias", "unknown bias mode %v", in.Bias)
+	case in.Bias == BiasRegularized && in.LambdaB == nil:
+		return errorf("lambda_b", "missing (required with bias \"regularized\")")
+	case in.Bias != BiasRegularized && in.LambdaB != nil:
+		return errorf("lambda_b", "only allowed with bias \"regularized\"")
+	case in.LambdaB != nil && in.LambdaB.Sign() < 0:
+		return errorf("lambda_b", "must be ≥ 0, got %s", in.LambdaB.RatString())
+	}
+	return nil
+}
+
+// validateTargets checks the shape and caps of the targets (M rows of n
+// non-nil numbers).
+func validateTargets(t [][]*big.Rat) error {
+	switch {
+	case len(t) == 0:
+		return errorf("targets", "no samples (M must be ≥ 1)")
+	case len(t) > MaxSamples:
+		return errorf("targets", "more than %d samples", MaxSamples)
+	case len(t[0]) == 0:
+		return errorf("targets[0]", "empty row (n must be ≥ 1)")
+	case len(t[0]) > MaxTargetDim:
+		return errorf("targets[0]", "more than %d target dimensions", MaxTargetDim)
+	case len(t)*len(t[0]) > MaxEntries:
+		return errorf("targets", "more than %d numbers", MaxEntries)
+	}
+	for i, row := range t {
+		if len(row) != len(t[0]) {
+			return errorf(fmt.Sprintf("targets[%d]", i), "has %d numbers but targets[0] has %d (ragged rows)", len(row), len(t[0]))
+		}
+		for j, v := range row {
+			if v == nil {
+				return errorf(fmt.Sprintf("targets[%d][%d]", i, j), "missing (nil)")
+			}
+		}
+	}
+	return nil
 }
 
 func jsonProblem(err error) string {
@@ -417,7 +500,7 @@ func readTargets(dec *json.Decoder) ([][]*big.Rat, error) {
 		return nil, err
 	}
 	var rows [][]*big.Rat
-	entries := 0
+	entries, bits := 0, 0
 	for dec.More() {
 		i := len(rows)
 		if i >= MaxSamples {
@@ -440,6 +523,10 @@ func readTargets(dec *json.Decoder) ([][]*big.Rat, error) {
 			r, err := readNumber(dec, fmt.Sprintf("targets[%d][%d]", i, j))
 			if err != nil {
 				return nil, err
+			}
+			bits += r.Num().BitLen() + r.Denom().BitLen()
+			if bits > MaxTargetBits {
+				return nil, errorf(fmt.Sprintf("targets[%d][%d]", i, j), "the exact targets up to here take more than %d bits (MaxTargetBits: too many digits or too large exponents)", MaxTargetBits)
 			}
 			row = append(row, r)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/nrc-ufm/ufm/bigmat"
 	"github.com/nrc-ufm/ufm/theory"
@@ -47,7 +48,7 @@ func newPredictJSON(p *theory.Prediction) predictJSON {
 	dg := p.Digits
 	out := predictJSON{
 		Name: p.Name, Regime: string(p.Regime), C: bigmat.Text(p.C, dg), Rank: p.Rank,
-		SigmaEigenvalues: bigmat.Texts(p.Sigma, dg), Bias: bigmat.Texts(p.BiasStar, dg),
+		SigmaEigenvalues: bigmat.Texts(p.Sigma, dg), Bias: bigmat.Texts(p.B, dg),
 		MinLoss: bigmat.Text(p.MinLoss, dg), TrainMSE: bigmat.Text(p.TrainMSE, dg),
 		Digits: dg, CExact: p.CExact.RatString(), ActiveCount: p.Active, TargetRank: p.TargetRank,
 		Shrinkage: bigmat.Texts(p.Shrinkage, dg), BiasMode: p.Bias.String(),
@@ -64,30 +65,43 @@ func newPredictJSON(p *theory.Prediction) predictJSON {
 		g := bigmat.Text(p.Gamma, dg)
 		out.Gamma = &g
 	}
-	if p.MinLossExt != nil {
-		s := p.MinLossExt.RatString()
+	if p.MinLossExact != nil {
+		s := p.MinLossExact.RatString()
 		out.MinLossExact = &s
 	}
 	return out
 }
 
 func runPredict(args []string, stdout, stderr io.Writer) int {
-	const synopsis = "ufm predict FILE [--digits N] [--json]"
+	const synopsis = "ufm predict FILE [--digits N] [--time-limit T] [--json]"
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
 	digits := fs.Int("digits", 0, "significant decimal digits (default: the instance's, else 50)")
+	timeLimit := fs.Duration("time-limit", defaultPredictTime, "wall-clock budget: stop with a message after it")
 	asJSON := fs.Bool("json", false, "print one JSON document")
 	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
 	if done {
 		return code
 	}
-	if err := checkDigits(*digits); err != nil {
+	if err := checkDigits(fs, *digits); err != nil {
 		return fail(stderr, "predict: %v", err)
+	}
+	if *timeLimit <= 0 {
+		return fail(stderr, "predict: --time-limit must be positive, got %v", *timeLimit)
 	}
 	in, err := loadInstanceArg("predict", pos, false)
 	if err != nil {
 		return fail(stderr, "%v", err)
 	}
-	p, err := theory.Predict(in, *digits)
+	var p *theory.Prediction
+	ctx, stop := interruptContext(stderr, "stopping (no result)")
+	defer stop()
+	switch waitBounded(ctx, *timeLimit, stderr, "predict", func() { p, err = theory.Predict(in, *digits) }) {
+	case interrupted:
+		return emitUnfinished(stdout, stderr, *asJSON, "predict", in.Name, "interrupted before the prediction finished: no result", true)
+	case overtime:
+		emitUnfinished(stdout, stderr, *asJSON, "predict", in.Name, fmt.Sprintf("stopped at --time-limit %s: no result", *timeLimit), false)
+		return exitFailure
+	}
 	if err != nil {
 		return fail(stderr, "predict: %s: %v", in.Name, err)
 	}
@@ -97,6 +111,9 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	writePredictReport(stdout, p)
 	return exitOK
 }
+
+// defaultPredictTime is predict's default --time-limit.
+const defaultPredictTime = 5 * time.Minute
 
 func writeJSON(stdout, stderr io.Writer, v any) int {
 	b, err := json.MarshalIndent(v, "", "  ")
@@ -132,7 +149,7 @@ func regimeSentence(p *theory.Prediction) string {
 func writePredictReport(w io.Writer, p *theory.Prediction) {
 	dg := p.Digits
 	fmt.Fprintf(w, "ufm predict: %s  (n = %d targets, d = %d features, M = %d samples, bias %s, %d digits)\n\n",
-		p.Name, p.N, p.D, p.M, p.Bias, dg)
+		termSafe(p.Name), p.N, p.D, p.M, p.Bias, dg)
 	fmt.Fprintf(w, "Regime: %s.\n\n", regimeSentence(p))
 	fmt.Fprintf(w, "c = λ_H·λ_W = %s = %s\n\n", p.CExact.RatString(), bigmat.Text(p.C, dg))
 	cov := "covariance Σ of the centered targets"
@@ -171,7 +188,7 @@ func writePredictReport(w io.Writer, p *theory.Prediction) {
 		fmt.Fprintln(w, "Gram matrix W*W*ᵀ: not determined (no unique minimizer).")
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "Optimal bias b* = %s\n", strings.Join(bigmat.Texts(p.BiasStar, dg), ", "))
+	fmt.Fprintf(w, "Optimal bias b* = %s\n", strings.Join(bigmat.Texts(p.B, dg), ", "))
 	if !p.BiasUnique {
 		fmt.Fprintln(w, "  (not unique: see notes)")
 	}
@@ -181,8 +198,8 @@ func writePredictReport(w io.Writer, p *theory.Prediction) {
 		label = "Infimum of the loss"
 	}
 	fmt.Fprintf(w, "%s = %s\n", label, bigmat.Text(p.MinLoss, dg))
-	if p.MinLossExt != nil {
-		fmt.Fprintf(w, "  exactly %s\n", p.MinLossExt.RatString())
+	if p.MinLossExact != nil {
+		fmt.Fprintf(w, "  exactly %s\n", p.MinLossExact.RatString())
 	}
 	fmt.Fprintf(w, "Training MSE (1/M)Σ‖W h_i + b − y_i‖² = %s\n", bigmat.Text(p.TrainMSE, dg))
 	if p.Gamma != nil {

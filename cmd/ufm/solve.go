@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nrc-ufm/ufm/bigmat"
@@ -74,7 +75,7 @@ func trainMSE(in *instance.Instance, pred *bigmat.Dense, prec uint) *big.Float {
 func newSolveJSON(in *instance.Instance, r *solver.Result) solveJSON {
 	dg := r.Digits
 	out := solveJSON{
-		Name: in.Name, Loss: bigmat.Text(r.Loss, dg), GradNorm: bigmat.Text(r.GradNorm, dg),
+		Name: in.Name, Loss: bigmat.Text(r.MinLoss, dg), GradNorm: bigmat.Text(r.GradNorm, dg),
 		Iterations: r.Iterations, Stage1Iterations: r.Stage1Iterations, Seconds: r.Duration.Seconds(),
 		Stop: string(r.Stop), Converged: r.Converged, Digits: dg, DigitsReached: r.DigitsReached,
 		WW: r.WW.Rows(dg), Bias: bigmat.Texts(r.B, dg), Predictions: r.Predictions.Rows(dg),
@@ -117,16 +118,18 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	if done {
 		return code
 	}
-	if err := checkDigits(*digits); err != nil {
+	if err := checkDigits(fs, *digits); err != nil {
 		return fail(stderr, "solve: %v", err)
 	}
 	switch {
-	case *starts < 1 || *starts > 10000:
-		return fail(stderr, "solve: --starts must be between 1 and 10000, got %d", *starts)
+	case *starts < 1 || *starts > maxStarts:
+		return fail(stderr, "solve: --starts must be between 1 and %d, got %d", maxStarts, *starts)
 	case *seed == 0:
 		return fail(stderr, "solve: --seed must be nonzero")
 	case *maxIter < 0 || *maxIter > 1000000:
 		return fail(stderr, "solve: --max-iterations must be between 1 and 1000000 (0: default), got %d", *maxIter)
+	case flagSet(fs, "max-iterations") && *maxIter == 0:
+		return fail(stderr, "solve: --max-iterations must be between 1 and 1000000, got 0")
 	case *timeLimit <= 0:
 		return fail(stderr, "solve: --time-limit must be positive, got %v", *timeLimit)
 	}
@@ -134,15 +137,30 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "%v", err)
 	}
-	r, err := solver.Solve(in, solver.Settings{
-		Digits: *digits, Starts: *starts, Seed: *seed, MaxIterations: *maxIter, TimeLimit: *timeLimit,
-		Progress: stderr,
-	})
+	if err := checkSolverSize(in); err != nil {
+		return fail(stderr, "solve: %s: %v", in.Name, err)
+	}
+	var r *solver.Result
+	serr := &lockedWriter{w: stderr} // the solver's progress and the command's share stderr
+	ctx, stop := interruptContext(serr, "stopping the solver (no result)")
+	defer stop()
+	switch waitBounded(ctx, *timeLimit, serr, "solve", func() {
+		r, err = solver.Solve(in, solver.Settings{
+			Digits: *digits, Starts: *starts, Seed: *seed, MaxIterations: *maxIter, TimeLimit: *timeLimit,
+			Progress: serr,
+		})
+	}) {
+	case interrupted:
+		return emitUnfinished(stdout, stderr, *asJSON, "solve", in.Name, "interrupted before the solver returned: no result", true)
+	case overtime:
+		emitUnfinished(stdout, stderr, *asJSON, "solve", in.Name, fmt.Sprintf("stopped at --time-limit %s: the solver had not returned (no result)", *timeLimit), false)
+		return exitFailure
+	}
 	if errors.Is(err, solver.ErrTooLarge) {
 		return fail(stderr, "solve: %s: %v", in.Name, err)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "ufm: solve: %s: internal error: %v\n", in.Name, err)
+		fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: solve: %s: internal error: %v", in.Name, err)))
 		if *asJSON {
 			// The JSON says why there is no result (stop "internal-error").
 			writeJSON(stdout, stderr, solveFailureJSON(in, *digits, err))
@@ -161,6 +179,20 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	}
 	writeSolveReport(stdout, in, r)
 	return status
+}
+
+// lockedWriter serializes writes to w: the solver's progress lines and the
+// command's own (progress ticker, interrupt notice) come from different
+// goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // solveFailureJSON is the document of 'ufm solve --json' when the solver
@@ -185,7 +217,7 @@ const humanColumns = 6
 func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 	dg := r.Digits
 	fmt.Fprintf(w, "ufm solve: %s  (n = %d targets, d = %d features, M = %d samples, bias %s, %d digits)\n\n",
-		in.Name, in.N(), in.D, in.M(), in.Bias, dg)
+		termSafe(in.Name), in.N(), in.D, in.M(), in.Bias, dg)
 	state := "yes"
 	if !r.Converged {
 		state = "NO"
@@ -209,7 +241,7 @@ func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 	if r.Stop == solver.StopUnattained {
 		label = "Loss L at the last point of the trend"
 	}
-	fmt.Fprintf(w, "%s = %s\n", label, bigmat.Text(r.Loss, dg))
+	fmt.Fprintf(w, "%s = %s\n", label, bigmat.Text(r.MinLoss, dg))
 	fmt.Fprintf(w, "‖∇L‖ over (W, H, b) = %s\n", bigmat.Text(r.GradNorm, 6))
 	fmt.Fprintf(w, "Training MSE = %s\n\n", bigmat.Text(trainMSE(in, r.Predictions, r.Prec), dg))
 	fmt.Fprintf(w, "Gram matrix of the weights, W Wᵀ (%d digits shown; --json for all):\n", matrixDigits)

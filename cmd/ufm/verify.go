@@ -55,32 +55,49 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	digits := fs.Int("digits", 0, "significant decimal digits (default: the instance's, else 50)")
 	starts := fs.Int("starts", 8, "random starts of the solver's float64 stage")
-	seed := fs.Int64("seed", 1, "seed of the solver's random starts")
+	seed := fs.Int64("seed", 1, "seed of the solver's random starts (nonzero)")
 	timeLimit := fs.Duration("time-limit", defaultVerifyTimeLimit, "wall-clock budget of the solver (running out is status \"unfinished\", exit 1)")
 	asJSON := fs.Bool("json", false, "print one JSON document")
 	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
 	if done {
 		return code
 	}
-	if err := checkDigits(*digits); err != nil {
+	if err := checkDigits(fs, *digits); err != nil {
 		return fail(stderr, "verify: %v", err)
 	}
-	if *starts < 1 || *starts > 1000 {
-		return fail(stderr, "verify: --starts must be between 1 and 1000, got %d", *starts)
-	}
-	if *timeLimit <= 0 {
+	switch {
+	case *starts < 1 || *starts > maxStarts:
+		return fail(stderr, "verify: --starts must be between 1 and %d, got %d", maxStarts, *starts)
+	case *seed == 0:
+		return fail(stderr, "verify: --seed must be nonzero")
+	case *timeLimit <= 0:
 		return fail(stderr, "verify: --time-limit must be positive, got %v", *timeLimit)
 	}
 	in, err := loadInstanceArg("verify", pos, true)
 	if err != nil {
 		return fail(stderr, "%v", err)
 	}
-	rep, err := verify.Run(in, *digits, solver.Settings{Starts: *starts, Seed: *seed, TimeLimit: *timeLimit, Progress: stderr})
-	if errors.Is(err, theory.ErrNoClosedForm) {
+	if err := checkSolverSize(in); err != nil {
+		return fail(stderr, "verify: %s: %v", in.Name, err)
+	}
+	var rep *verify.Report
+	serr := &lockedWriter{w: stderr} // the solver's progress and the command's share stderr
+	ctx, stop := interruptContext(serr, "stopping (no result)")
+	defer stop()
+	switch waitBounded(ctx, *timeLimit, serr, "verify", func() {
+		rep, err = verify.Run(in, *digits, solver.Settings{Starts: *starts, Seed: *seed, TimeLimit: *timeLimit, Progress: serr})
+	}) {
+	case interrupted:
+		return emitUnfinished(stdout, stderr, *asJSON, "verify", in.Name, "interrupted before the comparison finished: no result", true)
+	case overtime:
+		emitUnfinished(stdout, stderr, *asJSON, "verify", in.Name, fmt.Sprintf("stopped at --time-limit %s: no result", *timeLimit), false)
+		return exitFailure
+	}
+	if errors.Is(err, theory.ErrNoClosedForm) || errors.Is(err, solver.ErrTooLarge) {
 		return fail(stderr, "verify: %s: %v", in.Name, err)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "ufm: verify: %s: %v\n", in.Name, err)
+		fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: verify: %s: %v", in.Name, err)))
 		return exitFailure
 	}
 	code = exitOK
@@ -107,7 +124,7 @@ func newVerifyJSON(rep *verify.Report) verifyJSON {
 	return verifyJSON{
 		predictJSON: newPredictJSON(rep.Prediction),
 		Solver: solverJSON{
-			Loss: textOrEmpty(res.Loss, dg), GradNorm: textOrEmpty(res.GradNorm, 6),
+			Loss: textOrEmpty(res.MinLoss, dg), GradNorm: textOrEmpty(res.GradNorm, 6),
 			Iterations: res.Iterations, Seconds: res.Duration.Seconds(), Stop: string(res.Stop),
 			Converged: res.Converged, OutOfTime: res.OutOfTime, Stage1: res.Stage1Iterations, Notes: notes,
 		},
@@ -120,11 +137,11 @@ func newVerifyJSON(rep *verify.Report) verifyJSON {
 func writeVerifyReport(w io.Writer, rep *verify.Report) {
 	p, res := rep.Prediction, rep.Solver
 	dg := p.Digits
-	fmt.Fprintf(w, "ufm verify: %s  (n = %d, d = %d, M = %d, bias %s, %d digits)\n\n", p.Name, p.N, p.D, p.M, p.Bias, dg)
-	fmt.Fprintf(w, "Theory (closed form, THEORY §3): regime %s, rank %d\n", p.Regime, p.Rank)
+	fmt.Fprintf(w, "ufm verify: %s  (n = %d, d = %d, M = %d, bias %s, %d digits)\n\n", termSafe(p.Name), p.N, p.D, p.M, p.Bias, dg)
+	fmt.Fprintf(w, "Theory (closed form, docs/theory.md §3): regime %s, rank %d\n", p.Regime, p.Rank)
 	fmt.Fprintf(w, "  L*     = %s\n", bigmat.Text(p.MinLoss, dg))
 	fmt.Fprintf(w, "Solver (independent minimization of L, no closed form):\n")
-	fmt.Fprintf(w, "  L      = %s\n", textOrEmpty(res.Loss, dg))
+	fmt.Fprintf(w, "  L      = %s\n", textOrEmpty(res.MinLoss, dg))
 	fmt.Fprintf(w, "  ‖∇L‖   = %s over (W, H, b) at the returned point\n", textOrEmpty(res.GradNorm, 6))
 	fmt.Fprintf(w, "  stop: %s after %d big-float steps (+%d float64 steps) in %.3f s\n", res.Stop, res.Iterations, res.Stage1Iterations, res.Duration.Seconds())
 	for _, n := range res.Notes {
