@@ -198,8 +198,19 @@ func (c *Conjecture) compareOnce(e *env, idx *int) (*Comparison, error) {
 }
 
 // Check decides the conjecture on one instance (proofs.Claim.Check).
+//
+// When the relation held but only loosely — some comparison's relative
+// tolerance above 10^-(digits/2), typically a solver quantity much smaller
+// than the targets' scale, whose certified digits are relative to that
+// scale — the instance is evaluated again at twice the digits (at most
+// MaxEscalatedDigits), and that evaluation decides.
 func (c *Conjecture) Check(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
-	cmps, err := c.Evaluate(in, cfg.Digits, cfg.Seed, cfg.SolverTime)
+	digits := cfg.Digits
+	cmps, err := c.Evaluate(in, digits, cfg.Seed, cfg.SolverTime)
+	for err == nil && loose(cmps, digits) && 2*digits <= MaxEscalatedDigits {
+		digits *= 2
+		cmps, err = c.Evaluate(in, digits, cfg.Seed, cfg.SolverTime)
+	}
 	if err != nil {
 		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: err.Error()}
 	}
@@ -207,19 +218,42 @@ func (c *Conjecture) Check(in *instance.Instance, cfg proofs.CheckConfig) proofs
 	if !last.Holds {
 		return proofs.Outcome{Verdict: proofs.Fails, Points: len(cmps), Reason: c.failReason(last)}
 	}
-	worst := newRad()
+	// Residual: the worst relative tolerance over the comparisons whose
+	// sides are not both within the tolerance of 0; nil when every
+	// comparison is of that kind (it then held only absolutely, and the
+	// reason says so with AbsoluteOnly as its prefix).
+	var worst *big.Float
 	exact := true
 	for _, cmp := range cmps {
-		if cmp.Relative.Cmp(worst) > 0 {
+		exact = exact && cmp.Exact
+		if cmp.nearZero() {
+			continue
+		}
+		if worst == nil || cmp.Relative.Cmp(worst) > 0 {
 			worst = cmp.Relative
 		}
-		exact = exact && cmp.Exact
 	}
 	reason := fmt.Sprintf("%s %s %s: %s vs %s", c.Quantity, c.Relation, c.Formula, last.QuantityText(), last.FormulaText())
 	if len(cmps) > 1 {
 		reason = fmt.Sprintf("%s for %d indices (last: %s)", c.Relation, len(cmps), reason)
 	}
+	if worst == nil && !exact {
+		reason = fmt.Sprintf("%sboth sides are 0 within ±%s; %s", AbsoluteOnly, last.Tolerance.Text('e', 1), reason)
+	}
 	return proofs.Outcome{Verdict: proofs.Holds, Residual: worst, Exact: exact, Points: len(cmps), Reason: reason}
+}
+
+// AbsoluteOnly prefixes the reason of a trial that held only in the
+// absolute sense: both sides within the tolerance of 0, so no relative
+// digits were compared.
+const AbsoluteOnly = "held absolutely only: "
+
+// nearZero reports whether both sides lie within the tolerance of 0.
+func (cmp *Comparison) nearZero() bool {
+	if cmp.Exact {
+		return false
+	}
+	return absRad(cmp.q.mid).Cmp(cmp.Tolerance) <= 0 && absRad(cmp.f.mid).Cmp(cmp.Tolerance) <= 0
 }
 
 func (c *Conjecture) failReason(cmp *Comparison) string {
@@ -233,4 +267,23 @@ func (c *Conjecture) failReason(cmp *Comparison) string {
 	}
 	return fmt.Sprintf("%s %s %s is false%s: quantity %s = %s, formula = %s; they share %d digits (%s)",
 		c.Quantity, c.Relation, c.Formula, at, c.Quantity, cmp.QuantityText(), cmp.FormulaText(), cmp.SharedDigits, tol)
+}
+
+// MaxEscalatedDigits bounds the working digits Check raises to.
+const MaxEscalatedDigits = 240
+
+// loose reports whether every comparison held and one of them only with a
+// relative tolerance above 10^-(digits/2).
+func loose(cmps []*Comparison, digits int) bool {
+	limit := pow10Rad(-digits / 2)
+	out := false
+	for _, cmp := range cmps {
+		if !cmp.Holds {
+			return false
+		}
+		if !cmp.nearZero() && cmp.Relative.Cmp(limit) > 0 {
+			out = true
+		}
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package conjecture
 import (
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 
 	"github.com/nrc-ufm/ufm/bigmat"
@@ -89,7 +90,13 @@ func (e *env) computeSpectrum() error {
 	rad := newRad().SetRat(e.trace())
 	rad.Mul(rad, pow10Rad(-(e.digits + 8)))
 	e.spectrum = make([]value, n)
+	rank := theory.Rank(s) // σ_j = 0 exactly for j > rank
 	for j, v := range eig.Values {
+		if j >= rank {
+			e.spectrum[j] = e.fromInt(0)
+			e.spectrum[j].sigma = j + 1
+			continue
+		}
 		m := e.newF().Set(v)
 		if m.Sign() < 0 {
 			m.SetInt64(0) // Σ is PSD exactly
@@ -194,7 +201,8 @@ type solverSide struct {
 // digits − verify.Margin digits on the scales verify.Compare uses:
 // min_loss relative to max(|L|, 10^-(digits−Margin)·E) with E =
 // (1/M)‖Y‖²_F; ww relative to max(‖WWᵀ‖_F, √(λ_H/λ_W)·√E); bias relative to
-// max(‖b‖, √E); predictions relative to max(‖P‖_F, √(M·E)).
+// max(‖b‖, √E); predictions relative to max(‖P‖_F, √(M·E)). (E = 1 when
+// Y = 0.)
 func (e *env) solve(p Pos, name string) (*solverSide, error) {
 	if e.sol == nil && e.solErr == nil {
 		e.sol, e.solErr = e.runSolver()
@@ -211,7 +219,11 @@ func (e *env) runSolver() (*solverSide, error) {
 		return nil, fmt.Errorf("solver: %v", err)
 	}
 	if !res.Converged {
-		return nil, fmt.Errorf("the solver did not converge (stop: %s)", res.Stop)
+		why := string(res.Stop)
+		if len(res.Notes) > 0 {
+			why += "; " + strings.Join(res.Notes, "; ")
+		}
+		return nil, fmt.Errorf("the solver did not converge (stop: %s)", why)
 	}
 	s := &solverSide{res: res, unit: pow10Rad(-(e.digits - verify.Margin))}
 	n, m := e.in.N(), e.in.M()
@@ -222,6 +234,9 @@ func (e *env) runSolver() (*solverSide, error) {
 		}
 	}
 	s.energy = energy.Quo(energy, newRad().SetInt64(int64(m)))
+	if s.energy.Sign() == 0 {
+		s.energy.SetInt64(1) // Y = 0: the scales fall back to unit targets
+	}
 	rootE := newRad().Sqrt(s.energy)
 	s.lossR = maxRad(absRad(res.Loss), newRad().Mul(s.unit, s.energy))
 	s.lossR.Mul(s.lossR, s.unit)
@@ -289,7 +304,7 @@ func (e *env) rankOf(s *solverSide, wwScale *big.Float) (int, error) {
 	rank := 0
 	for _, v := range eig.Values {
 		switch {
-		case v.Cmp(hi) >= 0:
+		case v.Sign() > 0 && v.Cmp(hi) >= 0:
 			rank++
 		case v.Cmp(lo) > 0:
 			return 0, fmt.Errorf("an eigenvalue of WWᵀ, %s, lies between the noise (%s) and the level that certifies it nonzero (%s)", v.Text('e', 3), lo.Text('e', 1), hi.Text('e', 1))

@@ -305,3 +305,29 @@ func holdsRel(op string, sign int) bool {
 	}
 	return sign != 0 // !=
 }
+
+// minmax returns the smaller (max false) or the larger of x and y. When
+// compare decides the order, the result is that operand itself (with its
+// exactness); when the balls overlap it is the ball around the smaller
+// (larger) mid with the larger radius, since |min(a, b) − min(a', b')| ≤
+// max(|a − a'|, |b − b'|).
+func (e *env) minmax(x, y value, max bool) value {
+	sign := e.compare(x, y)
+	switch {
+	case sign < 0 && !max || sign > 0 && max:
+		return x
+	case sign != 0:
+		return y
+	case x.exact != nil && y.exact != nil:
+		return x
+	}
+	pick := x
+	if c := x.mid.Cmp(y.mid); (c < 0) == max {
+		pick = y
+	}
+	r := x.rad
+	if y.rad.Cmp(r) > 0 {
+		r = y.rad
+	}
+	return value{mid: pick.mid, rad: r}
+}

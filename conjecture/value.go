@@ -110,26 +110,6 @@ func (a arith) div(p Pos, x, y value) (value, error) {
 	return a.inexact(a.newF().Quo(x.mid, y.mid), num.Quo(num, den)), nil
 }
 
-// minmax returns the smaller (max false) or larger of x and y.
-func (a arith) minmax(x, y value, max bool) value {
-	if x.exact != nil && y.exact != nil {
-		c := x.exact.Cmp(y.exact)
-		if (c < 0) == max {
-			return y
-		}
-		return x
-	}
-	pick := x
-	if c := x.mid.Cmp(y.mid); (c < 0) == max {
-		pick = y
-	}
-	r := x.rad
-	if y.rad.Cmp(r) > 0 {
-		r = y.rad
-	}
-	return value{mid: pick.mid, rad: r, sigma: 0}
-}
-
 func (a arith) abs(x value) value {
 	if x.mid.Sign() < 0 || x.exact != nil && x.exact.Sign() < 0 {
 		return a.neg(x)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nrc-ufm/ufm/conjecture"
@@ -72,9 +73,11 @@ func runConjecture(args []string, stdout, stderr io.Writer) int {
 			b = unboundedBudget
 		}
 	}
+	absolute := &absoluteTrials{trials: map[int]bool{}}
 	res, err := proofs.Search(&claim, proofs.SearchOptions{
 		Budget: b, Time: *limit, Seed: *seed, Shard: k, Shards: n,
 		Digits: *digits, Workers: *workers, NoShrink: *noShrink, Progress: stderr,
+		OnTrial: absolute.record,
 	})
 	if err != nil {
 		return fail(stderr, "conjecture: %v", err)
@@ -99,7 +102,7 @@ func runConjecture(args []string, stdout, stderr io.Writer) int {
 		}
 		return code
 	}
-	writeConjectureReport(stdout, conj, res, doc)
+	writeConjectureReport(stdout, conj, res, doc, absolute.count(res))
 	return code
 }
 
@@ -133,7 +136,7 @@ func loadConjecture(path string) (*conjecture.Conjecture, error) {
 
 // writeConjectureReport prints the verdict in the conjecture's terms, then
 // the search report (trials, counterexample, replay file) of 'ufm search'.
-func writeConjectureReport(w io.Writer, c *conjecture.Conjecture, res *proofs.SearchResult, doc *searchJSON) {
+func writeConjectureReport(w io.Writer, c *conjecture.Conjecture, res *proofs.SearchResult, doc *searchJSON, absolute int) {
 	fmt.Fprintf(w, "ufm conjecture %s: %s\n", c.Name, c.Relationship())
 	switch {
 	case res.Counterexample != nil:
@@ -144,32 +147,61 @@ func writeConjectureReport(w io.Writer, c *conjecture.Conjecture, res *proofs.Se
 	case res.Held == 0:
 		fmt.Fprintf(w, "NOT ESTABLISHED: no trial held (%d inconclusive of %d); see the notes below.\n", res.Inconclusive, res.Trials)
 	default:
-		fmt.Fprintf(w, "held on %d trials to %s (%d inconclusive, %d run)%s.\n", res.Held, heldDigits(res), res.Inconclusive, res.Trials, exactNote(res))
+		fmt.Fprintf(w, "held on %d trials", res.Held)
+		if absolute > 0 {
+			fmt.Fprintf(w, " (%d of them only absolutely: both sides 0 within the tolerance)", absolute)
+		}
+		fmt.Fprintf(w, "; %s; %d inconclusive of %d run.\n", heldDigits(res), res.Inconclusive, res.Trials)
 	}
 	fmt.Fprintln(w)
 	writeSearchReport(w, doc)
 }
 
 // heldDigits states the tolerance of the trials that held: the worst
-// relative tolerance 10^-k reads "k digits".
+// relative tolerance 10^-k reads "to k digits".
 func heldDigits(res *proofs.SearchResult) string {
 	r := res.WorstResidual
-	if r == nil || r.Sign() == 0 {
-		return fmt.Sprintf("%d digits (every comparison exact)", res.Digits)
+	switch {
+	case r == nil:
+		return "no relative comparison was made"
+	case r.Sign() == 0 && res.Exact:
+		return "every comparison was exact (both sides exact rationals)"
+	case r.Sign() == 0:
+		return "every relative comparison was exact"
 	}
 	e := r.MantExp(nil) // r ∈ [2^(e−1), 2^e)
 	k := (-e) * 30103 / 100000
-	if k < 1 {
-		return fmt.Sprintf("within an absolute tolerance (worst relative tolerance %s: a side was 0 or tiny)", r.Text('e', 1))
-	}
-	return fmt.Sprintf("%d digits (worst relative tolerance %s, working digits %d)", k, r.Text('e', 1), res.Digits)
+	return fmt.Sprintf("to %d digits (worst relative tolerance %s; working digits %d)", k, r.Text('e', 1), res.Digits)
 }
 
-func exactNote(res *proofs.SearchResult) string {
-	if res.Exact {
-		return "; every comparison was exact"
+// absoluteTrials records the trials that held only absolutely (OnTrial is
+// called from the search's workers).
+type absoluteTrials struct {
+	mu     sync.Mutex
+	trials map[int]bool
+}
+
+func (a *absoluteTrials) record(trial int, out proofs.Outcome) {
+	if out.Verdict != proofs.Holds || !strings.HasPrefix(out.Reason, conjecture.AbsoluteOnly) {
+		return
 	}
-	return ""
+	a.mu.Lock()
+	a.trials[trial] = true
+	a.mu.Unlock()
+}
+
+// count returns how many of the trials that count in res held only
+// absolutely.
+func (a *absoluteTrials) count(res *proofs.SearchResult) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	k := 0
+	for j := 0; j < res.Trials; j++ {
+		if a.trials[res.Shard+j*res.Shards] {
+			k++
+		}
+	}
+	return k
 }
 
 // sideBySide re-evaluates the (shrunk) counterexample and prints the two
