@@ -207,9 +207,12 @@ func keyLine(s string, p Pos, known []string, what string) (*entry, error) {
 		return nil, errAt(p, "unknown %s %q (known: %s)", what, key, strings.Join(known, ", "))
 	}
 	vcol := p.Col + utf8.RuneCountInString(k) + 1
+	if t := strings.TrimLeft(v, " \t"); t != "" {
+		vcol += utf8.RuneCountInString(v) - utf8.RuneCountInString(t)
+	}
 	vpos := Pos{p.Line, vcol}
 	e := &entry{key: key, pos: p, vpos: vpos}
-	e.segs = append(e.segs, segment{v, vpos})
+	e.segs = append(e.segs, segment{strings.TrimLeft(v, " \t"), vpos})
 	return e, nil
 }
 

@@ -134,7 +134,7 @@ func (n *numLit) at() Pos  { return n.p }
 func (n *ident) at() Pos   { return n.p }
 func (n *call) at() Pos    { return n.p }
 func (n *unary) at() Pos   { return n.p }
-func (n *binary) at() Pos  { return n.p }
+func (n *binary) at() Pos  { return n.x.at() } // where the operand expression starts
 func (n *sumNode) at() Pos { return n.p }
 
 // maxDepth bounds the nesting of an expression.
