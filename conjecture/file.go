@@ -383,18 +383,43 @@ func subExpr(toks []token, end Pos, what string, ck *checker) (node, error) {
 	return n, ck.want(n, tyNum, what)
 }
 
-// New builds a conjecture in Go from the same expressions a file holds
-// (hypotheses may be "" for none); positions in errors count from line 1
-// of each expression. The family is the default one; set c.Family to
-// change it.
-func New(name, statement, hypotheses, quantity, relation, formula string) (*Conjecture, error) {
+// Spec is a conjecture written in Go: the same fields, in the same
+// expression language, as a conjecture file. Hypotheses and ForAll may be
+// empty; Relation defaults to "==", Expect to proofs.Holds, Digits to 30,
+// Budget to 100, Family to the default family.
+type Spec struct {
+	Name, Statement             string
+	Hypotheses, ForAll          string
+	Quantity, Relation, Formula string
+	Expect                      proofs.Verdict
+	Digits, Budget              int
+	Family                      Family
+}
+
+// New builds a conjecture from a Spec. It is parsed exactly as the
+// equivalent file would be; positions in errors refer to the lines of
+// that file (name: line 1, statement: 2, then the keys in the order of
+// Spec that are set).
+func New(s Spec) (*Conjecture, error) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "name: %s\nstatement: %s\n", name, oneLine(statement))
-	if hypotheses != "" {
-		fmt.Fprintf(&b, "hypotheses: %s\n", oneLine(hypotheses))
+	fmt.Fprintf(&b, "name: %s\nstatement: %s\n", s.Name, oneLine(s.Statement))
+	for _, kv := range [][2]string{{"hypotheses", s.Hypotheses}, {"forall", s.ForAll}, {"quantity", s.Quantity}, {"relation", s.Relation}, {"formula", s.Formula}, {"expect", string(s.Expect)}} {
+		if kv[1] != "" {
+			fmt.Fprintf(&b, "%s: %s\n", kv[0], oneLine(kv[1]))
+		}
 	}
-	fmt.Fprintf(&b, "quantity: %s\nrelation: %s\nformula: %s\n", oneLine(quantity), relation, oneLine(formula))
-	return Parse("", []byte(b.String()))
+	if s.Digits != 0 {
+		fmt.Fprintf(&b, "digits: %d\n", s.Digits)
+	}
+	if s.Budget != 0 {
+		fmt.Fprintf(&b, "budget: %d\n", s.Budget)
+	}
+	c, err := Parse("", []byte(b.String()))
+	if err != nil {
+		return nil, err
+	}
+	c.Family = s.Family
+	return c, nil
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -55,7 +55,7 @@ func TestMalformedFiles(t *testing.T) {
 
 // TestUnknownNameListsKnown checks that an unknown name lists the known ones.
 func TestUnknownNameListsKnown(t *testing.T) {
-	_, err := New("t", "s", "", "n", "==", "sigmaa(1)")
+	_, err := New(Spec{Name: "t", Statement: "s", Quantity: "n", Formula: "sigmaa(1)"})
 	if err == nil || !strings.Contains(err.Error(), "sigma(…)") || !strings.Contains(err.Error(), "train_mse") {
 		t.Fatalf("error %v does not list the known names", err)
 	}
