@@ -238,7 +238,7 @@ func (c *Conjecture) Check(in *instance.Instance, cfg proofs.CheckConfig) proofs
 		reason = fmt.Sprintf("%s for %d indices (last: %s)", c.Relation, len(cmps), reason)
 	}
 	if worst == nil && !exact {
-		reason = fmt.Sprintf("%sboth sides are 0 within ±%s; %s", AbsoluteOnly, last.Tolerance.Text('e', 1), reason)
+		reason = fmt.Sprintf("%sboth sides are 0 within ±%s; %s", AbsoluteOnly, floatText(last.Tolerance, 'e', 1), reason)
 	}
 	return proofs.Outcome{Verdict: proofs.Holds, Residual: worst, Exact: exact, Points: len(cmps), Reason: reason}
 }
@@ -263,7 +263,7 @@ func (c *Conjecture) failReason(cmp *Comparison) string {
 	}
 	tol := "both sides exact"
 	if !cmp.Exact {
-		tol = fmt.Sprintf("tolerance ±%s (relative %s), from the working precision and the solver's certified digits", cmp.Tolerance.Text('e', 1), cmp.Relative.Text('e', 1))
+		tol = fmt.Sprintf("tolerance ±%s (relative %s), from the working precision and the solver's certified digits", floatText(cmp.Tolerance, 'e', 1), floatText(cmp.Relative, 'e', 1))
 	}
 	return fmt.Sprintf("%s %s %s is false%s: quantity %s = %s, formula = %s; they share %d digits (%s)",
 		c.Quantity, c.Relation, c.Formula, at, c.Quantity, cmp.QuantityText(), cmp.FormulaText(), cmp.SharedDigits, tol)

@@ -34,7 +34,7 @@ type env struct {
 }
 
 // maxSumSteps bounds the summands of one evaluation.
-const maxSumSteps = 1000000
+const maxSumSteps = 200000
 
 func newEnv(in *instance.Instance, digits int, seed uint64, limit time.Duration) *env {
 	// The expression is evaluated with 64 bits beyond the working precision,

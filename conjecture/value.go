@@ -37,9 +37,18 @@ func (a arith) ulp(x *big.Float) *big.Float {
 	return u.SetMantExp(u, 1-int(a.prec))
 }
 
+// maxExactBits bounds the size of an exact rational (numerator plus
+// denominator bits); a larger one is kept as a ball only, so that exact
+// arithmetic cannot grow without bound (pow(10^9999, 1000)).
+const maxExactBits = 1 << 16
+
 func (a arith) fromRat(r *big.Rat) value {
 	m := a.newF().SetRat(r)
-	return value{mid: m, rad: a.ulp(m), exact: new(big.Rat).Set(r)}
+	v := value{mid: m, rad: a.ulp(m)}
+	if r.Num().BitLen()+r.Denom().BitLen() <= maxExactBits {
+		v.exact = new(big.Rat).Set(r)
+	}
+	return v
 }
 
 func (a arith) fromInt(k int) value { return a.fromRat(new(big.Rat).SetInt64(int64(k))) }
@@ -268,7 +277,26 @@ func (a arith) text(x value) string {
 	capDigits := int(a.prec)*30103/100000 - 16
 	d := digitsOf(x, capDigits)
 	if d < 1 {
-		return fmt.Sprintf("%s ± %s", x.mid.Text('g', 3), x.rad.Text('e', 1))
+		return fmt.Sprintf("%s ± %s", floatText(x.mid, 'g', 3), floatText(x.rad, 'e', 1))
 	}
-	return fmt.Sprintf("%s (± %s)", x.mid.Text('g', d), x.rad.Text('e', 1))
+	return fmt.Sprintf("%s (± %s)", floatText(x.mid, 'g', d), floatText(x.rad, 'e', 1))
+}
+
+// maxTextExp bounds the binary exponent of numbers formatted in decimal:
+// converting 2^(10^7) to decimal takes minutes.
+const maxTextExp = 1 << 14
+
+// floatText is x.Text(format, digits), except that a number beyond
+// 2^±maxTextExp is given as a power of ten (its decimal exponent, within
+// one).
+func floatText(x *big.Float, format byte, digits int) string {
+	e := x.MantExp(nil)
+	if x.Sign() == 0 || absInt(e) <= maxTextExp {
+		return x.Text(format, digits)
+	}
+	sign := ""
+	if x.Sign() < 0 {
+		sign = "-"
+	}
+	return fmt.Sprintf("%s~1e%+d", sign, (e-1)*30103/100000)
 }
