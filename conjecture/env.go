@@ -238,7 +238,7 @@ func (e *env) runSolver() (*solverSide, error) {
 		s.energy.SetInt64(1) // Y = 0: the scales fall back to unit targets
 	}
 	rootE := newRad().Sqrt(s.energy)
-	s.lossR = maxRad(absRad(res.Loss), newRad().Mul(s.unit, s.energy))
+	s.lossR = maxRad(absRad(res.MinLoss), newRad().Mul(s.unit, s.energy))
 	s.lossR.Mul(s.lossR, s.unit)
 	wwScale := newRad().Set(rootE)
 	if e.in.LambdaW.Sign() > 0 {

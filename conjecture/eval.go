@@ -197,7 +197,7 @@ func (e *env) solverName(p Pos, name string, args []node) (value, error) {
 	n, m := e.in.N(), e.in.M()
 	switch name {
 	case "min_loss":
-		return e.inexact(e.newF().Set(res.Loss), s.lossR), nil
+		return e.inexact(e.newF().Set(res.MinLoss), s.lossR), nil
 	case "train_mse":
 		return s.mse, nil
 	case "rank":
