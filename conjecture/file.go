@@ -254,7 +254,7 @@ func (c *Conjecture) setTexts(top map[string]*entry) error {
 		}
 	}
 	var err error
-	if c.Digits, err = intKey(top["digits"], c.Digits, 5, instance.MaxDigits); err != nil {
+	if c.Digits, err = intKey(top["digits"], c.Digits, 10, instance.MaxDigits); err != nil {
 		return err
 	}
 	if c.Budget, err = intKey(top["budget"], c.Budget, 1, 1<<30); err != nil {
