@@ -50,7 +50,6 @@ var namePattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 // keys of a conjecture file; exprKeys hold expressions.
 var (
 	topKeys    = []string{"name", "statement", "expect", "hypotheses", "quantity", "relation", "formula", "forall", "digits", "budget", "family"}
-	exprKeys   = map[string]bool{"hypotheses": true, "quantity": true, "formula": true, "forall": true}
 	familyKeys = []string{"n", "M", "d", "lambda", "lambda_h", "lambda_w", "lambda_b", "bias", "spectrum"}
 )
 

@@ -1,7 +1,6 @@
 package conjecture
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -82,16 +81,4 @@ func TestParseGood(t *testing.T) {
 			t.Errorf("%s: %v", path, err)
 		}
 	}
-}
-
-// wantLines reads "# want" lines (helper for fixtures).
-func wantLines(src []byte) []string {
-	var out []string
-	sc := bufio.NewScanner(bytes.NewReader(src))
-	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), "# want ") {
-			out = append(out, sc.Text())
-		}
-	}
-	return out
 }
