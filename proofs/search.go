@@ -87,7 +87,8 @@ type SearchResult struct {
 	Elapsed        time.Duration
 	Outside        bool
 	Digits         int
-	// WorstResidual is the largest residual over the trials that held.
+	// WorstResidual is the largest residual over the trials that held;
+	// nil when none of them reported a residual (a discrete decision).
 	WorstResidual *big.Float
 	// BoundLog10 is the Schwartz–Zippel bound (log10) of the identity
 	// checks, for the weakest shape: identities of different shapes
@@ -281,6 +282,7 @@ func Search(claim *Claim, opts SearchOptions) (*SearchResult, error) {
 	}
 	res.TimeLimited = timeUp && stopAt == math.MaxInt
 	worst := new(big.Float)
+	residuals := 0
 	shapes := map[string]float64{}
 	for j := 0; j <= last; j++ {
 		tr, ok := results[j]
@@ -294,8 +296,11 @@ func Search(claim *Claim, opts SearchOptions) (*SearchResult, error) {
 				res.FirstHeld = fmt.Sprintf("e.g. trial %d (n = %d, d = %d, M = %d): %s", global(j), tr.in.N(), tr.in.D, tr.in.M(), tr.out.Reason)
 			}
 			res.Held++
-			if tr.out.Residual != nil && tr.out.Residual.Cmp(worst) > 0 {
-				worst = tr.out.Residual
+			if tr.out.Residual != nil {
+				residuals++
+				if tr.out.Residual.Cmp(worst) > 0 {
+					worst = tr.out.Residual
+				}
 			}
 			if tr.out.BoundLog10 != 0 {
 				shapes[fmt.Sprintf("%d/%d/%d/%s", tr.in.N(), tr.in.D, tr.in.M(), tr.in.Bias)] += tr.out.BoundLog10
@@ -326,7 +331,7 @@ func Search(claim *Claim, opts SearchOptions) (*SearchResult, error) {
 			res.Counterexample = ce
 		}
 	}
-	if res.Held > 0 {
+	if residuals > 0 { // nil when no trial that held had a residual
 		res.WorstResidual = worst
 	}
 	res.Shapes = len(shapes)

@@ -163,7 +163,7 @@ func heldDigits(res *proofs.SearchResult) string {
 	r := res.WorstResidual
 	switch {
 	case r == nil:
-		return "no relative comparison was made"
+		return "no relative comparison was made (the sides agreed only within an absolute tolerance)"
 	case r.Sign() == 0 && res.Exact:
 		return "every comparison was exact (both sides exact rationals)"
 	case r.Sign() == 0:
