@@ -59,6 +59,9 @@
 //	  n d M c lambda_h lambda_w lambda_b trace norm_ybar
 //	  sigma(j)   eigenvalues of Σ, descending, j = 1…n
 //	  ybar(i)    the target mean;  cov(i, j)  entries of Σ
+//	  v(k, j)    entry k of the unit eigenvector of sigma(j), its first
+//	             clearly nonzero entry positive (undetermined, so the
+//	             trial inconclusive, when σ_j is repeated)
 //	solver (at the independent solver's optimum):
 //	  min_loss train_mse rank nrc1 nrc2 nrc3
 //	  bias(i)  ww(i, j)  predictions(k, i)  (k target, i sample)
@@ -70,6 +73,16 @@
 // instance names only. Errors are reported as FILE:LINE:COL: what was
 // expected; an unknown name lists the known ones; a type error (a number
 // where a condition is needed, or the reverse) names the operand.
+//
+// # Why a hand-written parser and not expr-lang/expr
+//
+// expr-lang/expr can overload operators on a big.Float type, but its
+// literals are float64 (0.1 would arrive already rounded), its errors
+// point into one string rather than a line and column of the file, and
+// its type checker knows Go types, not "a number" and "a condition" with
+// the operand at fault. The language here is small (about 300 lines of
+// recursive descent), every literal is an exact rational, and every node
+// keeps its position in the file.
 //
 // # Evaluation: balls of big.Float, exact where possible
 //
@@ -86,7 +99,8 @@
 //   - an exact rational: one rounding;
 //   - sigma(j): 10^-(digits+8)·tr Σ (Jacobi at bigmat.Bits(digits) bits,
 //     16 guard digits; Weyl's bound with ‖Σ‖₂ ≤ tr Σ); σ_j = 0 is exact
-//     (from the exact rank of Σ);
+//     (from the exact rank of Σ); v(k, j): 2·10^-(digits+8)·tr Σ/gap_j
+//     (Davis–Kahan, gap_j the distance of σ_j to the other eigenvalues);
 //   - a solver quantity: the solver is trusted, when it converged, to
 //     s = digits − verify.Margin digits on the scales verify.Compare uses
 //     (E = (1/M)‖Y‖²_F): min_loss 10^-s·max(|L|, 10^-s·E); ww

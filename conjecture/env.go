@@ -27,7 +27,8 @@ type env struct {
 	steps  int // summands evaluated (bounded by maxSumSteps)
 
 	sigmaRat [][]*big.Rat
-	spectrum []value // σ_1 ≥ … ≥ σ_n
+	spectrum []value       // σ_1 ≥ … ≥ σ_n
+	vectors  *bigmat.Dense // column j: unit eigenvector of σ_{j+1}
 
 	sol    *solverSide
 	solErr error
@@ -87,6 +88,7 @@ func (e *env) computeSpectrum() error {
 	if err := eig.Factorize(bigmat.FromRat(n, n, prec, flat)); err != nil {
 		return fmt.Errorf("eigenvalues of Σ: %w", err)
 	}
+	e.vectors = eig.Vectors
 	rad := newRad().SetRat(e.trace())
 	rad.Mul(rad, pow10Rad(-(e.digits + 8)))
 	e.spectrum = make([]value, n)
@@ -341,4 +343,52 @@ func (e *env) nrcs(s *solverSide) (*metrics.BigResult, error) {
 	opt := metrics.Options{Uncentered: e.in.Bias == instance.BiasNone}
 	s.nrc, s.nrcErr = metrics.ComputeBig(h, res.W, y, e.digits-verify.Margin, opt)
 	return s.nrc, s.nrcErr
+}
+
+// eigvec returns entry k of the unit eigenvector v_j of Σ (1-based), with
+// the sign convention that its first entry of magnitude above the radius
+// is positive. By Davis–Kahan, an eigenvector computed with backward error
+// ε (the radius of sigma) is within 2ε/gap_j of the true one, gap_j the
+// distance from σ_j to the other eigenvalues; when gap_j ≤ 4ε (a repeated
+// or nearly repeated eigenvalue) v_j is not determined and the evaluation
+// fails.
+func (e *env) eigvec(p Pos, k, j int) (value, error) {
+	if _, err := e.sigma(p, j); err != nil {
+		return value{}, err
+	}
+	eps := e.spectrum[0].rad
+	if e.spectrum[0].exact != nil { // Σ = 0
+		return value{}, failAt(p, "v(·, %d): Σ = 0 has no determined eigenvectors", j)
+	}
+	n := e.in.N()
+	var gap *big.Float
+	for i := 0; i < n; i++ {
+		if i == j-1 {
+			continue
+		}
+		g := absRad(e.newF().Sub(e.spectrum[i].mid, e.spectrum[j-1].mid))
+		if gap == nil || g.Cmp(gap) < 0 {
+			gap = g
+		}
+	}
+	r := newRad().Mul(eps, newRad().SetInt64(2))
+	if gap != nil {
+		if gap.Cmp(newRad().Mul(eps, newRad().SetInt64(4))) <= 0 {
+			return value{}, failAt(p, "v(·, %d): σ_%d is repeated (or within %s of another eigenvalue), so its eigenvector is not determined", j, j, floatText(newRad().Mul(eps, newRad().SetInt64(4)), 'e', 1))
+		}
+		r.Quo(r, gap)
+	}
+	sign := 1
+	for i := 0; i < n; i++ {
+		x := e.vectors.At(i, j-1)
+		if absRad(x).Cmp(r) > 0 {
+			sign = x.Sign()
+			break
+		}
+	}
+	m := e.newF().Set(e.vectors.At(k-1, j-1))
+	if sign < 0 {
+		m.Neg(m)
+	}
+	return e.inexact(m, r), nil
 }

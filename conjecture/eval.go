@@ -180,9 +180,12 @@ func (e *env) instanceCall(n *call) (value, error) {
 		}
 		return e.fromRat(e.in.Mean()[k[0]]), nil
 	}
-	k, err := e.indices(n, nn, nn) // cov
+	k, err := e.indices(n, nn, nn) // cov or v
 	if err != nil {
 		return value{}, err
+	}
+	if n.name == "v" {
+		return e.eigvec(n.p, k[0]+1, k[1]+1)
 	}
 	return e.fromRat(e.sigmaMatrix()[k[0]][k[1]]), nil
 }

@@ -102,6 +102,9 @@ func TestBallsContainTruth(t *testing.T) {
 		{"sigma(2) + 0", new(big.Float).SetPrec(ref).Quo(f(1), two)},
 		{"norm_ybar", new(big.Float).SetPrec(ref).Quo(new(big.Float).SetPrec(ref).Sqrt(f(5)), two)},
 		{"sum(j, 1, n, min(sigma(j), c))", new(big.Float).SetPrec(ref).Quo(f(4), f(2))}, // min(2, 3/2) + min(1/2, 3/2) = 2
+		{"v(1, 1) + 2*v(2, 2)", f(3)},       // Σ diagonal: v_1 = e_1, v_2 = e_2
+		{"v(2, 1) + v(1, 2)", new(big.Float)}, // zero entries
+		{"sum(j, 1, n, sigma(j) * v(1, j) * v(2, j)) - cov(1, 2)", new(big.Float)},
 	}
 	in := diagInstance()
 	for _, tc := range cases {
@@ -118,6 +121,9 @@ func TestBallsContainTruth(t *testing.T) {
 			t.Errorf("%s = %v ± %v does not contain %v", tc.expr, v.mid, v.rad, tc.want)
 		}
 		rel := new(big.Float).Quo(v.rad, new(big.Float).Abs(tc.want))
+		if tc.want.Sign() == 0 {
+			rel = v.rad
+		}
 		if rel.Cmp(big.NewFloat(1e-30)) > 0 {
 			t.Errorf("%s: radius %v is wider than 10^-30 relative", tc.expr, v.rad)
 		}
@@ -178,6 +184,7 @@ func TestDomainErrors(t *testing.T) {
 		{"pow(-2, 1/2)", "needs x > 0"},
 		{"1/(sqrt(2)*sqrt(2) - 2)", "not certainly nonzero"},
 		{"sum(j, 1, 10^6, 1)", "summands"},
+		{"v(1, 3)", "outside 1…2"},
 	}
 	in := diagInstance()
 	for _, tc := range cases {
@@ -186,5 +193,16 @@ func TestDomainErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", tc.expr, err, tc.want)
 		}
+	}
+}
+
+// TestRepeatedEigenvector: Σ = I/2 has no determined eigenvectors.
+func TestRepeatedEigenvector(t *testing.T) {
+	in := diagInstance()
+	in.Targets[0][0] = big.NewRat(1, 1) // y_1 = (1, 0), y_2 = (0, 1): Σ = I/2
+	n, _ := compileFor(t, "v(1, 1)")
+	_, err := newEnv(in, 30, 1, 0).num(n)
+	if err == nil || !strings.Contains(err.Error(), "repeated") {
+		t.Fatalf("error %v, want one about a repeated eigenvalue", err)
 	}
 }
