@@ -102,7 +102,7 @@ func TestBallsContainTruth(t *testing.T) {
 		{"sigma(2) + 0", new(big.Float).SetPrec(ref).Quo(f(1), two)},
 		{"norm_ybar", new(big.Float).SetPrec(ref).Quo(new(big.Float).SetPrec(ref).Sqrt(f(5)), two)},
 		{"sum(j, 1, n, min(sigma(j), c))", new(big.Float).SetPrec(ref).Quo(f(4), f(2))}, // min(2, 3/2) + min(1/2, 3/2) = 2
-		{"v(1, 1) + 2*v(2, 2)", f(3)},       // Σ diagonal: v_1 = e_1, v_2 = e_2
+		{"v(1, 1) + 2*v(2, 2)", f(3)},         // Σ diagonal: v_1 = e_1, v_2 = e_2
 		{"v(2, 1) + v(1, 2)", new(big.Float)}, // zero entries
 		{"sum(j, 1, n, sigma(j) * v(1, j) * v(2, j)) - cov(1, 2)", new(big.Float)},
 	}

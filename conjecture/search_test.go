@@ -109,7 +109,7 @@ func TestLibraryConjectures(t *testing.T) {
 			formula: "trace/2", family: Family{Spectrum: "exact"}, expect: proofs.Holds},
 		{name: "ww-spectral", hyp: "lambda_h > 0 && lambda_w > 0 && d >= n", forall: "i in 1..n", quantity: "ww(i, 1)", rel: "==",
 			formula: "sqrt(lambda_h/lambda_w) * sum(j, 1, n, pos(sqrt(sigma(j)) - sqrt(c)) * v(i, j) * v(1, j))",
-			family: Family{NMin: 2, NMax: 3, D: ">= n", Spectrum: "distinct"}, expect: proofs.Holds},
+			family:  Family{NMin: 2, NMax: 3, D: ">= n", Spectrum: "distinct"}, expect: proofs.Holds},
 		{name: "ww-trace", hyp: "lambda_h > 0 && lambda_w > 0 && d >= n", quantity: "sum(i, 1, n, ww(i, i))", rel: "==",
 			formula: "sqrt(lambda_h/lambda_w) * sum(j, 1, n, pos(sqrt(sigma(j)) - sqrt(c)))", expect: proofs.Holds},
 	}
