@@ -85,6 +85,9 @@ func TestShippedExamples(t *testing.T) {
 // the regimes, the bias and the loss, true and false ones, and checks their
 // verdicts.
 func TestLibraryConjectures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the shipped examples cover the concurrent search (make test runs them under -race)")
+	}
 	type tc struct {
 		name, hyp, quantity, rel, formula string
 		forall                            string
