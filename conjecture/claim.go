@@ -123,7 +123,7 @@ func (cmp *Comparison) FormulaText() string { return cmp.text(cmp.f) }
 // range, a solver that did not converge).
 func (c *Conjecture) Evaluate(in *instance.Instance, digits int, seed uint64, limit time.Duration) ([]*Comparison, error) {
 	if ok, why := c.InHypotheses(in); !ok {
-		return nil, errors.New(why)
+		return nil, &evalErr{msg: why}
 	}
 	if digits <= 0 {
 		digits = c.Digits
@@ -212,7 +212,7 @@ func (c *Conjecture) Check(in *instance.Instance, cfg proofs.CheckConfig) proofs
 		cmps, err = c.Evaluate(in, digits, cfg.Seed, cfg.SolverTime)
 	}
 	if err != nil {
-		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: err.Error()}
+		return proofs.Outcome{Verdict: verdictOf(err), Reason: err.Error()}
 	}
 	last := cmps[len(cmps)-1]
 	if !last.Holds {
@@ -286,4 +286,16 @@ func loose(cmps []*Comparison, digits int) bool {
 		}
 	}
 	return out
+}
+
+// verdictOf classifies an evaluation error: a numerical breakdown (the
+// solver or an eigendecomposition failed) or an internal error is
+// proofs.Error; a domain error, a solver that did not converge or an
+// instance outside the hypotheses is proofs.Inconclusive.
+func verdictOf(err error) proofs.Verdict {
+	var ee *evalErr
+	if errors.As(err, &ee) && !ee.broke {
+		return proofs.Inconclusive
+	}
+	return proofs.Error
 }

@@ -1,6 +1,7 @@
 package conjecture
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 	"strings"
@@ -70,7 +71,7 @@ func (e *env) sigma(p Pos, j int) (value, error) {
 	}
 	if e.spectrum == nil {
 		if err := e.computeSpectrum(); err != nil {
-			return value{}, failAt(p, "%v", err)
+			return value{}, brokeAt(p, "%v", err)
 		}
 	}
 	return e.spectrum[j-1], nil
@@ -182,6 +183,12 @@ func (e *env) instanceName(name string) value {
 	return v
 }
 
+// notConverged is a solve that ended without converging (inconclusive,
+// not a breakdown).
+type notConverged struct{ why string }
+
+func (n *notConverged) Error() string { return "the solver did not converge (stop: " + n.why + ")" }
+
 // solverSide is the solver's optimum of the instance with the radii of its
 // quantities (see solve).
 type solverSide struct {
@@ -209,8 +216,12 @@ func (e *env) solve(p Pos, name string) (*solverSide, error) {
 	if e.sol == nil && e.solErr == nil {
 		e.sol, e.solErr = e.runSolver()
 	}
-	if e.solErr != nil {
+	var nc *notConverged
+	switch {
+	case errors.As(e.solErr, &nc):
 		return nil, failAt(p, "%s: %v", name, e.solErr)
+	case e.solErr != nil:
+		return nil, brokeAt(p, "%s: %v", name, e.solErr)
 	}
 	return e.sol, nil
 }
@@ -225,7 +236,7 @@ func (e *env) runSolver() (*solverSide, error) {
 		if len(res.Notes) > 0 {
 			why += "; " + strings.Join(res.Notes, "; ")
 		}
-		return nil, fmt.Errorf("the solver did not converge (stop: %s)", why)
+		return nil, &notConverged{why}
 	}
 	s := &solverSide{res: res, unit: pow10Rad(-(e.digits - verify.Margin))}
 	n, m := e.in.N(), e.in.M()
@@ -297,7 +308,7 @@ func (e *env) trainMSE(s *solverSide, n, m int) value {
 func (e *env) rankOf(s *solverSide, wwScale *big.Float) (int, error) {
 	var eig bigmat.SymEigen
 	if err := eig.Factorize(s.res.WW); err != nil {
-		return 0, fmt.Errorf("eigenvalues of WWᵀ: %v", err)
+		return 0, brokeAt(Pos{}, "rank: eigenvalues of WWᵀ: %v", err)
 	}
 	scale := maxRad(absRad(s.res.WW.FrobeniusNorm()), wwScale)
 	sd := e.digits - verify.Margin
@@ -309,7 +320,7 @@ func (e *env) rankOf(s *solverSide, wwScale *big.Float) (int, error) {
 		case v.Sign() > 0 && v.Cmp(hi) >= 0:
 			rank++
 		case v.Cmp(lo) > 0:
-			return 0, fmt.Errorf("an eigenvalue of WWᵀ, %s, lies between the noise (%s) and the level that certifies it nonzero (%s)", v.Text('e', 3), lo.Text('e', 1), hi.Text('e', 1))
+			return 0, failAt(Pos{}, "rank: an eigenvalue of WWᵀ, %s, lies between the noise (%s) and the level that certifies it nonzero (%s)", v.Text('e', 3), lo.Text('e', 1), hi.Text('e', 1))
 		}
 	}
 	return rank, nil

@@ -205,7 +205,7 @@ func (e *env) solverName(p Pos, name string, args []node) (value, error) {
 		return s.mse, nil
 	case "rank":
 		if s.rankOK != nil {
-			return value{}, failAt(p, "rank: %v", s.rankOK)
+			return value{}, s.rankOK
 		}
 		return e.fromInt(s.rank), nil
 	case "bias":
@@ -235,7 +235,7 @@ func (e *env) solverName(p Pos, name string, args []node) (value, error) {
 func (e *env) nrc(p Pos, name string, s *solverSide) (value, error) {
 	r, err := e.nrcs(s)
 	if err != nil {
-		return value{}, failAt(p, "%s: %v", name, err)
+		return value{}, brokeAt(p, "%s: %v", name, err)
 	}
 	v := map[string]*big.Float{"nrc1": r.NRC1, "nrc2": r.NRC2, "nrc3": r.NRC3}[name]
 	if v == nil {

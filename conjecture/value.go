@@ -90,15 +90,28 @@ func (a arith) mul(x, y value) value {
 
 // evalErr is a problem found while evaluating (a domain error, a solver
 // that did not converge): the trial is inconclusive.
+// broke marks a numerical breakdown (the solver or an eigendecomposition
+// failed): the trial is then an Error, not inconclusive.
 type evalErr struct {
-	pos Pos
-	msg string
+	pos   Pos
+	msg   string
+	broke bool
 }
 
-func (e *evalErr) Error() string { return fmt.Sprintf("%s: %s", e.pos, e.msg) }
+func (e *evalErr) Error() string {
+	if e.pos.Line == 0 {
+		return e.msg
+	}
+	return fmt.Sprintf("%s: %s", e.pos, e.msg)
+}
 
 func failAt(p Pos, format string, args ...any) error {
-	return &evalErr{p, fmt.Sprintf(format, args...)}
+	return &evalErr{pos: p, msg: fmt.Sprintf(format, args...)}
+}
+
+// brokeAt is failAt for a numerical breakdown.
+func brokeAt(p Pos, format string, args ...any) error {
+	return &evalErr{pos: p, msg: fmt.Sprintf(format, args...), broke: true}
 }
 
 func (a arith) div(p Pos, x, y value) (value, error) {

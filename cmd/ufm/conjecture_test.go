@@ -67,8 +67,39 @@ func TestConjectureHolds(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("merge: exit %d: %s", code, errs)
 	}
-	if doc := searchDoc(t, out); doc.Trials != 12 || doc.Held != 12 {
+	if doc := searchDoc(t, out); doc.Trials != 12 || doc.Held != 12 || doc.ConjectureSource == nil {
 		t.Fatalf("merged: %d trials, %d held", doc.Trials, doc.Held)
+	}
+	// A shard from an edited conjecture file does not merge.
+	data, _ := os.ReadFile(files[1])
+	edited := strings.Replace(string(data), "min(d, sum(j", "min(d + 0, sum(j", 1)
+	if edited == string(data) {
+		t.Fatal("the edit did not apply")
+	}
+	os.WriteFile(files[1], []byte(edited), 0o644)
+	if code, _, errs := runCmd(t, append([]string{"merge"}, files...)...); code != exitUsage || !strings.Contains(errs, "different conjecture files") {
+		t.Fatalf("merge of different conjectures: exit %d: %s", code, errs)
+	}
+}
+
+// TestConjectureReplay: --replay checks the conjecture on an instance file.
+func TestConjectureReplay(t *testing.T) {
+	dir := t.TempDir()
+	wrong := filepath.Join(conjDir, "training-mse-wrong.conj")
+	code, out, _ := runCmd(t, "conjecture", wrong, "--out", dir)
+	if code != exitFailure || !strings.Contains(out, "ufm conjecture "+wrong+" --replay") {
+		t.Fatalf("exit %d, no replay line:\n%s", code, out)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if len(files) != 1 {
+		t.Fatalf("%d counterexample files", len(files))
+	}
+	if code, out, errs := runCmd(t, "conjecture", wrong, "--replay", files[0]); code != exitFailure || !strings.Contains(out, "FAILS") {
+		t.Fatalf("replay on the wrong formula: exit %d: %s %s", code, out, errs)
+	}
+	right := filepath.Join(conjDir, "training-mse.conj")
+	if code, out, errs := runCmd(t, "conjecture", right, "--replay", files[0]); code != exitOK || !strings.Contains(out, "HOLDS") {
+		t.Fatalf("replay on the right formula: exit %d: %s %s", code, out, errs)
 	}
 }
 

@@ -36,12 +36,44 @@ type metricsJSON struct {
 	FeaturesCollapsed bool     `json:"features_collapsed"`
 	NRC3Undefined     *string  `json:"nrc3_undefined"`
 	NRC3Flat          bool     `json:"nrc3_flat"`
+	Normalized        bool     `json:"normalized"`
+	Divisor           string   `json:"divisor"` // "M" or "M·d"
 	Notes             []string `json:"notes"`
 }
 
 // maxBigWork bounds M·d² for --digits, where every operation is a big.Float
 // one (about a microsecond each).
 const maxBigWork = 2e7
+
+// maxBigBytes bounds the memory of the --digits inputs: (M·d + n·d + M·n)
+// big.Floats of (digits·log2(10))/8 + 40 bytes each, checked from the
+// shapes before any big.Float is made.
+const maxBigBytes = 1 << 30
+
+// maxDenseFeatureDim bounds d on the float64 path, which forms d×d
+// covariance blocks (8·d² bytes each, one per worker): refused before the
+// computation starts. Lift it when metrics no longer forms the d×d block.
+const maxDenseFeatureDim = 4096
+
+// checkMetricsShape refuses, before any large allocation, inputs beyond
+// the caps above: M samples of d features, n targets, at digits (0:
+// float64).
+func checkMetricsShape(M, d, n, digits int) error {
+	if digits == 0 {
+		if d > maxDenseFeatureDim {
+			return fmt.Errorf("feature dimension d = %d is beyond %d (the float64 path forms d×d covariance blocks of 8·d² bytes)", d, maxDenseFeatureDim)
+		}
+		return nil
+	}
+	if work := float64(M) * float64(d) * float64(d); work > maxBigWork {
+		return fmt.Errorf("--digits on M = %d samples of d = %d features: M·d² = %.3g > %.0g big-float operations; drop --digits for the float64 path", M, d, work, maxBigWork)
+	}
+	per := float64(bigmat.Bits(digits))/8 + 40
+	if bytes := (float64(M)*float64(d) + float64(n)*float64(d) + float64(M)*float64(n)) * per; bytes > maxBigBytes {
+		return fmt.Errorf("--digits %d on M = %d, d = %d, n = %d needs about %.3g bytes of big floats, beyond %d MiB; use fewer digits or drop --digits", digits, M, d, n, bytes, maxBigBytes>>20)
+	}
+	return nil
+}
 
 func runMetrics(args []string, stdout, stderr io.Writer) int {
 	const synopsis = "ufm metrics --features H --weights W --targets Y [--center=false] [--evr K] [--digits N] [--json]"
@@ -50,8 +82,10 @@ func runMetrics(args []string, stdout, stderr io.Writer) int {
 	wPath := fs.String("weights", "", "last-layer weights W: n×d, a row per target (.npy or .csv)")
 	yPath := fs.String("targets", "", "targets Y: M×n, a row per sample (.npy or .csv)")
 	center := fs.Bool("center", true, "center features and targets (false: the uncentered variant)")
+	normalize := fs.Bool("normalize", true, "normalize each feature row before NRC1/NRC2 (false: raw squared distances, as some scripts do)")
+	perCoord := fs.Bool("per-coordinate", false, "divide NRC1/NRC2 by M·d instead of M (as np.mean over the residual array)")
 	evr := fs.Int("evr", 0, "explained-variance ratios to report: 0 = min(d, n+5), -1 = all d")
-	digits := fs.Int("digits", 0, "work in big floats with N significant digits (CSV decimals read exactly); 0 = float64")
+	digits := fs.Int("digits", 0, "work in big floats with N significant digits (CSV decimals read exactly); without it, float64")
 	asJSON := fs.Bool("json", false, "print one JSON document")
 	pos, err := parseFlags(fs, args, stdout, synopsis)
 	if errors.Is(err, errHelp) {
@@ -63,7 +97,7 @@ numbers, an optional header row of names, '#' comment lines).
 NRC1: mean squared distance of the normalized features from their top-n
 principal subspace; NRC2: from the row space of W; NRC3: distance of
 WWᵀ/‖WWᵀ‖ from (Σ^{1/2} − √γ I)/‖·‖, minimized over γ ∈ [0, σ_min].
-0 means collapse; NRC1, NRC2 ≤ 1, NRC3 ≤ 2. See THEORY.md §4.`)
+0 means collapse; NRC1, NRC2 ≤ 1, NRC3 ≤ 2. See docs/theory.md §4.`)
 		return exitOK
 	}
 	if err != nil {
@@ -81,15 +115,16 @@ WWᵀ/‖WWᵀ‖ from (Σ^{1/2} − √γ I)/‖·‖, minimized over γ ∈ [0
 	if len(missing) > 0 {
 		return fail(stderr, "metrics: missing %s (usage: %s)", strings.Join(missing, ", "), synopsis)
 	}
-	if *digits != 0 {
-		if err := checkDigits(*digits); err != nil {
-			return fail(stderr, "metrics: %v", err)
-		}
+	if err := checkDigits(fs, *digits); err != nil {
+		return fail(stderr, "metrics: %v", err)
 	}
 	if *evr < -1 {
 		return fail(stderr, "metrics: --evr must be ≥ -1, got %d", *evr)
 	}
-	opt := metrics.Options{Uncentered: !*center, EVRCount: *evr}
+	opt := metrics.Options{Uncentered: !*center, EVRCount: *evr, Unnormalized: !*normalize, PerCoordinate: *perCoord}
+	if *digits > 0 && (opt.Unnormalized || opt.PerCoordinate) {
+		return fail(stderr, "metrics: --normalize=false and --per-coordinate are float64-only conventions; drop --digits")
+	}
 	if *digits > 0 {
 		return metricsBig(*hPath, *wPath, *yPath, *digits, opt, *asJSON, stdout, stderr)
 	}
@@ -106,12 +141,18 @@ WWᵀ/‖WWᵀ‖ from (Σ^{1/2} − √γ I)/‖·‖, minimized over γ ∈ [0
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
 	}
+	M, d := h.Dims()
+	_, n := y.Dims()
+	if err := checkMetricsShape(M, d, n, 0); err != nil {
+		return fail(stderr, "metrics: %v", err)
+	}
 	r, err := metrics.Compute(h, w, y, opt)
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
 	}
 	num := func(v float64) any { return v }
 	doc := newMetricsJSON(r.Report, nil)
+	doc.conventions(opt)
 	if !r.FeaturesCollapsed {
 		doc.NRC1, doc.NRC2 = num(r.NRC1), num(r.NRC2)
 	}
@@ -129,8 +170,17 @@ WWᵀ/‖WWᵀ‖ from (Σ^{1/2} − √γ I)/‖·‖, minimized over γ ∈ [0
 	return exitOK
 }
 
+// conventions records the feature conventions of opt in the document.
+func (doc *metricsJSON) conventions(opt metrics.Options) {
+	doc.Normalized = !opt.Unnormalized
+	doc.Divisor = "M"
+	if opt.PerCoordinate {
+		doc.Divisor = "M·d"
+	}
+}
+
 func newMetricsJSON(rep metrics.Report, digits *int) metricsJSON {
-	doc := metricsJSON{
+	doc := metricsJSON{Normalized: true, Divisor: "M",
 		EVR: []any{}, Samples: rep.Samples, FeatureDim: rep.FeatureDim, TargetDim: rep.TargetDim,
 		Centered: rep.Centered, Digits: digits, PrincipalDims: rep.PrincipalDims, WeightsRank: rep.WeightsRank,
 		ZeroFeatures: rep.ZeroFeatures, FeaturesCollapsed: rep.FeaturesCollapsed, NRC3Flat: rep.NRC3Flat,
@@ -149,6 +199,21 @@ func newMetricsJSON(rep metrics.Report, digits *int) metricsJSON {
 // metricsBig is the --digits path: CSV decimals are read exactly into big
 // floats, .npy values converted exactly.
 func metricsBig(hPath, wPath, yPath string, digits int, opt metrics.Options, asJSON bool, stdout, stderr io.Writer) int {
+	// Shapes first, from the float64 reading (8 bytes an entry), so that
+	// the caps are checked before any big.Float is made.
+	hf, err := loadArray(hPath, false)
+	if err != nil {
+		return fail(stderr, "metrics: %v", err)
+	}
+	yf, err := loadArray(yPath, false)
+	if err != nil {
+		return fail(stderr, "metrics: %v", err)
+	}
+	M, d := hf.Dims()
+	_, n := yf.Dims()
+	if err := checkMetricsShape(M, d, n, digits); err != nil {
+		return fail(stderr, "metrics: %v", err)
+	}
 	prec := bigmat.Bits(digits)
 	h, err := loadBig(hPath, prec, false)
 	if err != nil {
@@ -161,10 +226,6 @@ func metricsBig(hPath, wPath, yPath string, digits int, opt metrics.Options, asJ
 	y, err := loadBig(yPath, prec, false)
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
-	}
-	M, d := h.Dims()
-	if work := float64(M) * float64(d) * float64(d); work > maxBigWork {
-		return fail(stderr, "metrics: %s is %s: too large for --digits (M·d² = %.3g > %.0g big-float operations); drop --digits for the float64 path", hPath, metrics.Shape(M, d), work, maxBigWork)
 	}
 	r, err := metrics.ComputeBig(h, w, y, digits, opt)
 	if err != nil {
@@ -263,11 +324,21 @@ func writeMetricsReport(w io.Writer, rep metrics.Report, doc metricsJSON, show f
 		}
 		return show(v)
 	}
-	fmt.Fprintln(w, "Neural regression collapse (0 = collapsed; THEORY.md §4):")
-	fmt.Fprintf(w, "  NRC1 = %-12s mean squared distance of the normalized features from their top-%d principal subspace (at most 1)\n",
-		val(doc.NRC1), rep.PrincipalDims)
-	fmt.Fprintf(w, "  NRC2 = %-12s mean squared distance of the normalized features from the row space of W, of dimension %d (at most 1)\n",
-		val(doc.NRC2), rep.WeightsRank)
+	bound, feat := "at most 1", "normalized features"
+	if !doc.Normalized {
+		bound, feat = "in the features' squared units", "centered features (not normalized)"
+		if !rep.Centered {
+			feat = "features (not normalized)"
+		}
+	}
+	if !doc.Normalized || doc.Divisor != "M" {
+		fmt.Fprintf(w, "Conventions: rows normalized %v, sums divided by %s — not the seed paper's definitions (normalized, /M).\n\n", doc.Normalized, doc.Divisor)
+	}
+	fmt.Fprintln(w, "Neural regression collapse (0 = collapsed; docs/theory.md §4):")
+	fmt.Fprintf(w, "  NRC1 = %-12s mean squared distance of the %s from their top-%d principal subspace (%s)\n",
+		val(doc.NRC1), feat, rep.PrincipalDims, bound)
+	fmt.Fprintf(w, "  NRC2 = %-12s mean squared distance of the %s from the row space of W, of dimension %d (%s)\n",
+		val(doc.NRC2), feat, rep.WeightsRank, bound)
 	fmt.Fprintf(w, "  NRC3 = %-12s squared distance between WWᵀ/‖WWᵀ‖_F and (Σ^{1/2} − √γ I)/‖Σ^{1/2} − √γ I‖_F (at most 2),\n", val(doc.NRC3))
 	if doc.NRC3 != nil {
 		fmt.Fprintf(w, "                      minimized over γ ∈ [0, σ_min = %s]: the minimum is at γ = %s\n", show(doc.SigmaMin), show(doc.NRC3Gamma))
