@@ -44,6 +44,7 @@ func commands() []command {
 		{"merge", "combine the JSON outputs of sharded searches", runMerge},
 		{"sweep", "closed form over a grid of λ_H (and λ_W): table and plots", runSweep},
 		{"series", "NRC, γ, explained variance, MSE and R² across a training run's epochs", runSeries},
+		{"conjecture", "counterexample search against a conjecture file (no Go needed)", runConjecture},
 	}
 }
 
@@ -52,7 +53,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "commands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'ufm COMMAND --help' for a command's flags. Exit status: 0 success,")
