@@ -126,17 +126,16 @@ func attempt(in *instance.Instance, digits, sd int, st solver.Settings) (*Result
 		yt: in.CenteredTargets(), c: in.C()}
 	b.prec = max(sol.Prec, bigmat.Bits(digits+20))
 	b.file = &check.File{Format: check.Format, Digits: digits, Lemmas: Lemmas, Instance: instanceJSON(in)}
-	b.setPoint(sol)
-	cert, err := b.cert()
+	pt, upper, err := b.choosePoint(sol)
 	if err != nil {
 		return nil, err
 	}
-	upper := check.PointLoss(cert)
 	if err := b.setSpectrum(upper); err != nil {
 		return nil, err
 	}
 	var vals *check.Values
-	dualOK := b.setDual(sol) == nil
+	var cert *check.Cert
+	dualOK := b.setDual(pt) == nil
 	if dualOK {
 		if cert, err = b.cert(); err != nil {
 			return nil, err
@@ -156,8 +155,10 @@ func attempt(in *instance.Instance, digits, sd int, st solver.Settings) (*Result
 		b.file.Notes = append(b.file.Notes, "lower bound from eigenvalue enclosures (Mirsky): the dual relaxation is not tight here (the rank constraint d binds) or no feasible Λ was found")
 	}
 	b.setClaims(vals)
-	cert, err = b.cert()
-	if err != nil {
+	if pt.what != "solver" {
+		b.file.Notes = append(b.file.Notes, "point: the solver's minimizer with W Wᵀ's eigenvalues below 10^-(solver digits/3) of the largest dropped and H, b re-minimized for that W")
+	}
+	if cert, err = b.cert(); err != nil {
 		return nil, err
 	}
 	rep, err := check.Check(cert)
@@ -165,6 +166,30 @@ func attempt(in *instance.Instance, digits, sd int, st solver.Settings) (*Result
 		return nil, fmt.Errorf("internal: the certificate does not pass its own checker: %w", err)
 	}
 	return &Result{File: b.file, Report: rep, Solver: sol, SolverDigits: sd, Gap: new(big.Rat).Sub(rep.Upper, rep.Lower)}, nil
+}
+
+// choosePoint sets the point of the certificate: the solver's, or its
+// polished version when that has the smaller exact loss.
+func (b *builder) choosePoint(sol *solver.Result) (point, *big.Rat, error) {
+	cands := []point{b.solverPoint(sol)}
+	if p, ok := b.truncated(cands[0]); ok {
+		cands = append(cands, p)
+	}
+	var best point
+	var upper *big.Rat
+	var file check.PointJSON
+	for _, p := range cands {
+		b.setPoint(p)
+		cert, err := b.cert()
+		if err != nil {
+			return point{}, nil, err
+		}
+		if u := check.PointLoss(cert); upper == nil || u.Cmp(upper) < 0 {
+			best, upper, file = p, u, b.file.Point
+		}
+	}
+	b.file.Point = file
+	return best, upper, nil
 }
 
 // narrowEnough reports hi − lo ≤ 10^-D·max(lo, 0), or hi = lo.
@@ -200,14 +225,11 @@ func instanceJSON(in *instance.Instance) check.InstanceJSON {
 // rows of H, the rest being zero — to grids with sd + 10 significant
 // digits of each matrix's largest entry. Placeholder claims are set so
 // that the file parses.
-func (b *builder) setPoint(sol *solver.Result) {
-	w := sol.W.Slice(0, b.n, 0, b.k)
-	h := sol.H.Slice(0, b.k, 0, b.m)
-	bias := bigmat.New(b.n, 1, sol.Prec)
-	if b.in.Bias != instance.BiasNone {
-		for i := 0; i < b.n; i++ {
-			bias.At(i, 0).Set(sol.B[i])
-		}
+func (b *builder) setPoint(pt point) {
+	w, h := pt.w, pt.h
+	bias := bigmat.New(b.n, 1, b.prec)
+	for i := 0; i < b.n; i++ {
+		bias.At(i, 0).Set(pt.b[i])
 	}
 	p := &b.file.Point
 	p.W = ratStrings(denseToRat(w, b.n, b.k, gridExponent(w.MaxAbs(), b.sd+10)))

@@ -8,19 +8,21 @@ import (
 	"github.com/nrc-ufm/ufm/bigmat"
 	"github.com/nrc-ufm/ufm/certify/check"
 	"github.com/nrc-ufm/ufm/instance"
-	"github.com/nrc-ufm/ufm/solver"
 )
 
 // setDual builds Λ from the solver's point: Λ̃ = (Ỹ − W H̃)/M, projected
 // onto {ΛΛᵀ ⪯ t²I}, t = (1 − ε)√(c/M), by clipping its singular values at t
 // (Λ = Q·diag(min(1, t/s_i))·Qᵀ·Λ̃ from the eigendecomposition
-// Λ̃Λ̃ᵀ = Q diag(s_i²) Qᵀ), and rounded to the grid of D + 12 significant
+// Λ̃Λ̃ᵀ = Q diag(s_i²) Qᵀ); singular values within a relative 10^-10 below t
+// are raised to t as well (they are the active directions, where the
+// optimal Λ* has singular value exactly √(c/M); leaving them a little
+// low would cost ℓ an error of first order in the solver's). Then Λ is rounded to the grid of D + 12 significant
 // digits. The clipping makes the loss of ℓ first order in ε only (which
 // is chosen as 10^-(D+8)); everything else is second order in the point's
 // error. Feasibility is then decided exactly; if rounding broke it, ε
 // grows.
-func (b *builder) setDual(sol *solver.Result) error {
-	lt := b.lambdaTilde(sol)
+func (b *builder) setDual(p point) error {
+	lt := b.lambdaTilde(p)
 	var eig bigmat.SymEigen
 	if err := eig.Factorize(new(bigmat.Dense).MulTrans(lt, lt)); err != nil {
 		return err
@@ -29,16 +31,18 @@ func (b *builder) setDual(sol *solver.Result) error {
 	tmax := new(big.Float).SetPrec(b.prec).SetRat(cm)
 	tmax.Sqrt(tmax)
 	q := eig.Vectors
+	snap := new(big.Float).SetPrec(b.prec).SetRat(new(big.Rat).Sub(big.NewRat(1, 1), pow10(-10)))
 	for try, eps := 0, pow10(-(b.digits + 8)); try < 8; try, eps = try+1, eps.Mul(eps, big.NewRat(100, 1)) {
 		t := new(big.Float).SetPrec(b.prec).SetRat(new(big.Rat).Sub(big.NewRat(1, 1), eps))
 		t.Mul(t, tmax)
+		near := new(big.Float).SetPrec(b.prec).Mul(t, snap)
 		dq := q.Clone()
 		for j, v := range eig.Values {
 			if v.Sign() <= 0 {
 				continue
 			}
 			s := new(big.Float).SetPrec(b.prec).Sqrt(v)
-			if s.Cmp(t) <= 0 {
+			if s.Cmp(near) < 0 {
 				continue
 			}
 			f := new(big.Float).SetPrec(b.prec).Quo(t, s)
@@ -49,7 +53,8 @@ func (b *builder) setDual(sol *solver.Result) error {
 		proj := new(bigmat.Dense).MulTrans(dq, q)
 		lam := new(bigmat.Dense).Mul(proj, lt)
 		rl := denseToRat(lam, b.n, b.m, gridExponent(lam.MaxAbs(), b.digits+12))
-		if pos, _, ok := check.Inertia(shiftedGram(cm, rl)); ok && pos == b.n {
+		pos, _, ok := check.Inertia(shiftedGram(cm, rl))
+		if ok && pos == b.n {
 			b.file.LowerBound = check.LowerBoundJSON{Method: "dual", Lambda: ratStrings(rl)}
 			return nil
 		}
@@ -58,9 +63,8 @@ func (b *builder) setDual(sol *solver.Result) error {
 }
 
 // lambdaTilde returns (Ỹ − W H̃)/M at the solver's point, at b.prec.
-func (b *builder) lambdaTilde(sol *solver.Result) *bigmat.Dense {
-	w := sol.W.Slice(0, b.n, 0, b.k).SetPrec(b.prec)
-	h := sol.H.Slice(0, b.k, 0, b.m).SetPrec(b.prec)
+func (b *builder) lambdaTilde(p point) *bigmat.Dense {
+	w, h := p.w, p.h.Clone()
 	if b.in.Bias != instance.BiasNone {
 		inv := new(big.Float).SetPrec(b.prec).SetInt64(int64(b.m))
 		for i := 0; i < b.k; i++ {
