@@ -35,6 +35,8 @@ func commands() []command {
 		{"proofs", "run every claim's check and print a table", runProofs},
 		{"search", "counterexample search against a claim", runSearch},
 		{"merge", "combine the JSON outputs of sharded searches", runMerge},
+		{"certify", "exact rational bounds on L* with a checkable certificate", runCertify},
+		{"check", "re-verify a certificate with exact arithmetic (exit 0 valid, 1 invalid, 2 unreadable)", runCheck},
 	}
 }
 

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/nrc-ufm/ufm/certify"
+	"github.com/nrc-ufm/ufm/solver"
+)
+
+func runCertify(args []string, stdout, stderr io.Writer) int {
+	const synopsis = "ufm certify FILE [--digits D] [--out CERT.json] [--json]"
+	fs := flag.NewFlagSet("certify", flag.ContinueOnError)
+	digits := fs.Int("digits", 0, "aim at bounds of relative width 10^-D (default: the instance's digits, else 50)")
+	out := fs.String("out", "", "write the certificate to this file")
+	seed := fs.Int64("seed", 1, "seed of the solver's random starts")
+	asJSON := fs.Bool("json", false, "print the certificate (one JSON document) on stdout")
+	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
+	if done {
+		return code
+	}
+	if err := checkDigits(*digits); err != nil {
+		return fail(stderr, "certify: %v", err)
+	}
+	in, err := loadInstanceArg("certify", pos, false)
+	if err != nil {
+		return fail(stderr, "%v", err)
+	}
+	res, err := certify.Build(in, certify.Options{Digits: *digits, Solver: solver.Settings{Seed: *seed}})
+	var cannot *certify.CannotError
+	if errors.As(err, &cannot) {
+		fmt.Fprintf(stderr, "ufm: certify: %s: %v\n", in.Name, err)
+		return exitFailure
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ufm: certify: %s: %v\n", in.Name, err)
+		return exitFailure
+	}
+	doc, err := json.MarshalIndent(res.File, "", " ")
+	if err != nil {
+		fmt.Fprintf(stderr, "ufm: internal error encoding the certificate: %v\n", err)
+		return exitFailure
+	}
+	doc = append(doc, '\n')
+	if *out != "" {
+		if err := writeFileAtomic(*out, doc); err != nil {
+			return fail(stderr, "certify: %v", err)
+		}
+	}
+	code = exitOK
+	if res.Report.ProvedDigits == 0 {
+		code = exitFailure
+	}
+	if *asJSON {
+		stdout.Write(doc)
+		return code
+	}
+	writeCertifyReport(stdout, res, *out)
+	return code
+}
+
+func writeCertifyReport(w io.Writer, res *certify.Result, out string) {
+	f, rep := res.File, res.Report
+	dg := f.Digits
+	in := f.Instance
+	fmt.Fprintf(w, "ufm certify: %s  (n = %d, d = %d, M = %d, bias %s, %d digits)\n\n", in.Name, len(in.Targets[0]), in.D, len(in.Targets), in.Bias, dg)
+	how := "dual certificate Λ, (c/M)I − ΛΛᵀ ≻ 0 by exact LDLᵀ"
+	if rep.Method == "mirsky" {
+		how = "eigenvalue enclosures of Σ + Mirsky/von Neumann (the rank constraint binds)"
+	}
+	fmt.Fprintf(w, "  L* ≥ %s  (%s)\n", certify.Decimal(rep.Lower, dg, false), how)
+	fmt.Fprintf(w, "  L* ≤ %s  (L at the rounded solver point, exact)\n", certify.Decimal(rep.Upper, dg, true))
+	fmt.Fprintf(w, "  upper − lower < %s\n", certify.PowerBound(res.Gap))
+	fmt.Fprintf(w, "  closed form (docs/theory.md §3) ∈ [%s, %s]\n", certify.Decimal(rep.CFLower, dg, false), certify.Decimal(rep.CFUpper, dg, true))
+	if f.TrainMSE != nil {
+		lo, hi := certify.MustRat(f.TrainMSE.Lower), certify.MustRat(f.TrainMSE.Upper)
+		fmt.Fprintf(w, "  training MSE of every global minimizer ∈ [%s, %s]\n", certify.Decimal(lo, max(dg/2, 6), false), certify.Decimal(hi, max(dg/2, 6), true))
+	}
+	for _, n := range f.Notes {
+		fmt.Fprintf(w, "  note: %s\n", n)
+	}
+	fmt.Fprintf(w, "  solver asked for %d digits; %.3f s in all\n", res.SolverDigits, res.Duration.Seconds())
+	switch {
+	case rep.Refuted:
+		fmt.Fprintf(w, "\nVerdict: REFUTED — the closed form's interval and [lower, upper] are disjoint\n")
+	case rep.ProvedDigits > 0:
+		fmt.Fprintf(w, "\nVerdict: PROVED TO %d DIGITS — L* and the closed form each lie in an interval of relative width ≤ 10^-%d, and the intervals meet\n", rep.ProvedDigits, rep.ProvedDigits)
+	default:
+		fmt.Fprintf(w, "\nVerdict: BOUNDS ONLY — the intervals are valid but wider than 10^-%d relative\n", dg)
+	}
+	if out != "" {
+		fmt.Fprintf(w, "Certificate written to %s (check it with: ufm check %s, or python3 scripts/check_certificate.py %s)\n", out, out, out)
+	} else {
+		fmt.Fprintf(w, "(--out FILE writes the certificate, --json prints it)\n")
+	}
+}
+
+// writeFileAtomic writes data to a temporary file next to path and renames
+// it, so that a failure leaves no half-written certificate.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".ufm-cert-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
