@@ -250,13 +250,16 @@ func TestBadFiles(t *testing.T) {
 			rows := in["targets"].([]any)
 			rows[1] = rows[1].([]any)[:1]
 		},
-		"no targets":    func(d map[string]any) { d["instance"].(map[string]any)["targets"] = []any{} },
-		"d zero":        func(d map[string]any) { d["instance"].(map[string]any)["d"] = 0 },
-		"bias":          func(d map[string]any) { d["instance"].(map[string]any)["bias"] = "regularized" },
-		"lambda zero":   func(d map[string]any) { d["instance"].(map[string]any)["lambda_h"] = "0" },
-		"digits":        func(d map[string]any) { d["digits"] = 0 },
-		"method":        func(d map[string]any) { d["lower_bound"].(map[string]any)["method"] = "guess" },
-		"lambda shape":  func(d map[string]any) { lb := d["lower_bound"].(map[string]any); lb["lambda"] = lb["lambda"].([]any)[:2] },
+		"no targets":  func(d map[string]any) { d["instance"].(map[string]any)["targets"] = []any{} },
+		"d zero":      func(d map[string]any) { d["instance"].(map[string]any)["d"] = 0 },
+		"bias":        func(d map[string]any) { d["instance"].(map[string]any)["bias"] = "regularized" },
+		"lambda zero": func(d map[string]any) { d["instance"].(map[string]any)["lambda_h"] = "0" },
+		"digits":      func(d map[string]any) { d["digits"] = 0 },
+		"method":      func(d map[string]any) { d["lower_bound"].(map[string]any)["method"] = "guess" },
+		"lambda shape": func(d map[string]any) {
+			lb := d["lower_bound"].(map[string]any)
+			lb["lambda"] = lb["lambda"].([]any)[:2]
+		},
 		"spectrum size": func(d map[string]any) { s := d["spectrum"].(map[string]any); s["upper"] = s["upper"].([]any)[:1] },
 		"w too wide": func(d map[string]any) {
 			p := d["point"].(map[string]any)

@@ -11,22 +11,62 @@ func add(a, b *big.Rat) *big.Rat { return new(big.Rat).Add(a, b) }
 func sub(a, b *big.Rat) *big.Rat { return new(big.Rat).Sub(a, b) }
 func mul(a, b *big.Rat) *big.Rat { return new(big.Rat).Mul(a, b) }
 
+// scaled returns the integer matrix A and the positive integer l with
+// a = A/l (l the least common multiple of the denominators): products of
+// integer matrices need no gcd per operation, which is where exact
+// rational arithmetic spends its time.
+func scaled(a [][]*big.Rat) ([][]*big.Int, *big.Int) {
+	l := big.NewInt(1)
+	var g big.Int
+	for _, row := range a {
+		for _, x := range row {
+			if d := x.Denom(); !d.IsInt64() || d.Int64() != 1 {
+				g.GCD(nil, nil, l, d)
+				l.Mul(l, new(big.Int).Quo(d, &g))
+			}
+		}
+	}
+	out := make([][]*big.Int, len(a))
+	for i, row := range a {
+		out[i] = make([]*big.Int, len(row))
+		for j, x := range row {
+			f := new(big.Int).Quo(l, x.Denom())
+			out[i][j] = f.Mul(f, x.Num())
+		}
+	}
+	return out, l
+}
+
+// intDot returns Σ u_i v_i.
+func intDot(u, v []*big.Int) *big.Int {
+	s := new(big.Int)
+	var t big.Int
+	for i := range u {
+		s.Add(s, t.Mul(u[i], v[i]))
+	}
+	return s
+}
+
 // matMul returns a·b.
 func matMul(a, b [][]*big.Rat) [][]*big.Rat {
+	ai, la := scaled(a)
+	bi, lb := scaled(b)
+	den := new(big.Int).Mul(la, lb)
 	inner, cols := len(b), 0
 	if inner > 0 {
 		cols = len(b[0])
 	}
+	col := make([]*big.Int, inner)
 	out := make([][]*big.Rat, len(a))
-	var t big.Rat
-	for i := range a {
+	for i := range out {
 		out[i] = make([]*big.Rat, cols)
-		for j := 0; j < cols; j++ {
-			s := new(big.Rat)
-			for l := 0; l < inner; l++ {
-				s.Add(s, t.Mul(a[i][l], b[l][j]))
-			}
-			out[i][j] = s
+	}
+	for j := 0; j < cols; j++ {
+		for l := range col {
+			col[l] = bi[l][j]
+		}
+		for i := range a {
+			out[i][j] = new(big.Rat).SetFrac(intDot(ai[i], col), den)
 		}
 	}
 	return out
@@ -34,44 +74,40 @@ func matMul(a, b [][]*big.Rat) [][]*big.Rat {
 
 // gram returns a·aᵀ.
 func gram(a [][]*big.Rat) [][]*big.Rat {
+	ai, l := scaled(a)
+	den := new(big.Int).Mul(l, l)
 	out := make([][]*big.Rat, len(a))
 	for i := range out {
 		out[i] = make([]*big.Rat, len(a))
 	}
 	for i := range a {
 		for j := i; j < len(a); j++ {
-			s := dot(a[i], a[j])
+			s := new(big.Rat).SetFrac(intDot(ai[i], ai[j]), den)
 			out[i][j], out[j][i] = s, new(big.Rat).Set(s)
 		}
 	}
 	return out
 }
 
-func dot(u, v []*big.Rat) *big.Rat {
-	s := new(big.Rat)
-	var t big.Rat
-	for i := range u {
-		s.Add(s, t.Mul(u[i], v[i]))
-	}
-	return s
-}
-
 // frob2 returns ‖a‖²_F.
 func frob2(a [][]*big.Rat) *big.Rat {
-	s := new(big.Rat)
-	for _, row := range a {
-		s.Add(s, dot(row, row))
+	ai, l := scaled(a)
+	s := new(big.Int)
+	for _, row := range ai {
+		s.Add(s, intDot(row, row))
 	}
-	return s
+	return new(big.Rat).SetFrac(s, new(big.Int).Mul(l, l))
 }
 
 // inner returns ⟨a, b⟩ = Σ a_ij b_ij.
 func inner(a, b [][]*big.Rat) *big.Rat {
-	s := new(big.Rat)
-	for i := range a {
-		s.Add(s, dot(a[i], b[i]))
+	ai, la := scaled(a)
+	bi, lb := scaled(b)
+	s := new(big.Int)
+	for i := range ai {
+		s.Add(s, intDot(ai[i], bi[i]))
 	}
-	return s
+	return new(big.Rat).SetFrac(s, new(big.Int).Mul(la, lb))
 }
 
 // shifted returns s·I − a (a square).
@@ -92,19 +128,19 @@ func shifted(s *big.Rat, a [][]*big.Rat) [][]*big.Rat {
 // if a pivot is zero (then nothing is claimed). By Sylvester's law of
 // inertia, with no zero pivot these are the numbers of positive and
 // negative eigenvalues of a, and a is nonsingular.
+//
+// The pivots are d_k = m_k/m_{k−1}, m_k the k-th leading principal minor
+// (m_0 = 1). They are computed fraction-free (Bareiss) on the integer
+// matrix l·a, l > 0 the common denominator, which has the same inertia:
+// after step k the diagonal entry is the minor m_{k+1} exactly.
 func Inertia(a [][]*big.Rat) (pos, neg int, ok bool) {
-	n := len(a)
-	w := make([][]*big.Rat, n)
-	for i := range a {
-		w[i] = make([]*big.Rat, n)
-		for j := range a {
-			w[i][j] = new(big.Rat).Set(a[i][j])
-		}
-	}
-	var f, t big.Rat
+	w, _ := scaled(a)
+	n := len(w)
+	prev := big.NewInt(1)
+	var t big.Int
 	for k := 0; k < n; k++ {
 		p := w[k][k]
-		switch p.Sign() {
+		switch p.Sign() * prev.Sign() {
 		case 0:
 			return 0, 0, false
 		case 1:
@@ -113,14 +149,13 @@ func Inertia(a [][]*big.Rat) (pos, neg int, ok bool) {
 			neg++
 		}
 		for i := k + 1; i < n; i++ {
-			if w[i][k].Sign() == 0 {
-				continue
-			}
-			f.Quo(w[i][k], p)
 			for j := k + 1; j < n; j++ {
-				w[i][j].Sub(w[i][j], t.Mul(&f, w[k][j]))
+				w[i][j].Mul(w[i][j], p)
+				w[i][j].Sub(w[i][j], t.Mul(w[i][k], w[k][j]))
+				w[i][j].Quo(w[i][j], prev) // exact (Sylvester's identity)
 			}
 		}
+		prev = p
 	}
 	return pos, neg, true
 }
