@@ -206,7 +206,10 @@ func TestNRC3MatchesMetrics(t *testing.T) {
 		w := randMatS(rng, p.n, p.d)
 		h := randMatS(rng, p.d, p.m)
 		prec := pred.Prec
-		got, _ := nrc3(ratmat.Mul(w, w.T()).Dense(prec), pred)
+		got, _, err := nrc3(ratmat.Mul(w, w.T()).Dense(prec), pred)
+		if err != nil {
+			t.Fatal(err)
+		}
 		res, err := metrics.ComputeBig(h.T().Dense(prec), w.Dense(prec), p.y.T().Dense(prec), 40, metrics.Options{})
 		if err != nil {
 			t.Fatal(err)

@@ -241,13 +241,6 @@ func randLambda(rng *rand.Rand) *big.Rat {
 	return new(big.Rat).Mul(big.NewRat(m, 1), ratmat.Pow10(e))
 }
 
-func abs(k int) int {
-	if k < 0 {
-		return -k
-	}
-	return k
-}
-
 // plainTargets draws an n×M matrix of small integers, short decimals or
 // small fractions (one style per instance).
 func plainTargets(rng *rand.Rand, n, m int) *ratmat.Matrix {

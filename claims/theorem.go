@@ -75,8 +75,8 @@ func checkTheorem(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome 
 	case verify.Disagree:
 		if !res.Converged {
 			// A non-converged solver refutes nothing — unless it went below L*.
-			if below(res.Loss, pred, required) {
-				return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("the solver (not converged, %s) reached L = %s below the claimed minimum L* = %s", res.Stop, bigmat.Text(res.Loss, 20), bigmat.Text(pred.MinLoss, 20))}
+			if below(res.MinLoss, pred, required) {
+				return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("the solver (not converged, %s) reached L = %s below the claimed minimum L* = %s", res.Stop, bigmat.Text(res.MinLoss, 20), bigmat.Text(pred.MinLoss, 20))}
 			}
 			return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: fmt.Sprintf("the solver did not converge (%s): %s", res.Stop, rep.Reason)}
 		}

@@ -94,27 +94,9 @@ func zeroWitness(p *problem, rho int) (point, int) {
 	x := p.zeroPoint()
 	x.B = p.meanVec()
 	if rho > 0 {
-		piv := p.yt.PivotColumns()
-		c := ratmat.New(p.n, rho)
-		for k, j := range piv {
-			for i := 0; i < p.n; i++ {
-				c.Set(i, k, p.yt.At(i, j))
-			}
-		}
-		k, err := ratmat.Solve(ratmat.Mul(c.T(), c), ratmat.Mul(c.T(), p.yt))
-		if err != nil {
-			panic("proofs: pivot columns are dependent")
-		}
-		for i := 0; i < p.n; i++ {
-			for j := 0; j < rho; j++ {
-				x.W.Set(i, j, c.At(i, j))
-			}
-		}
-		for j := 0; j < rho; j++ {
-			for i := 0; i < p.m; i++ {
-				x.H.Set(j, i, k.At(j, i))
-			}
-		}
+		c, k := pivotFactor(p, rho)
+		copyInto(x.W, c)
+		copyInto(x.H, k)
 	}
 	if rho < p.d {
 		x.H.At(rho, 0).SetInt64(1)
@@ -160,7 +142,8 @@ const gramFreeStatement = "With λ_H = λ_W = 0, some global minimizer has NRC3 
 	"a set of dimension ≥ 2 after normalization when min(n, d) ≥ 2, while the NRC3 curve is one-dimensional. " +
 	"It fails for n = 1 (every nonzero 1×1 Gram normalizes to 1, NRC3 ≡ 0), for constant targets (Σ = 0: NRC3 undefined), and for d = 1 when the only Gram is v₁v₁ᵀ on the curve: " +
 	"ρ = 1 (γ = 0) or n-fold spectra σ_1 > σ_2 = ⋯ = σ_n (γ = σ_n), e.g. every n = 2, d = 1 instance with σ_1 > σ_2. " +
-	"Witnesses: exact rational minimizers (d ≥ ρ) or minimizers at the working precision built from the top-d eigenvectors (d < ρ), NRC3 evaluated at the working precision."
+	"Witnesses: exact rational minimizers (d ≥ ρ) proven off the curve exactly (W Wᵀ does not commute with Σ, or is not ∝ Σ when Σ is scalar on its range), or minimizers at the working precision built from the top-d eigenvectors (d < ρ) with NRC3 clearly above 0. " +
+	"A fail is always an exact argument that no minimizer escapes the curve; a check that finds neither a witness nor such an argument is inconclusive."
 
 func gramFreeClaim() proofs.Claim {
 	return proofs.Claim{
@@ -168,7 +151,7 @@ func gramFreeClaim() proofs.Claim {
 		Source:     "THEORY §3 (zero regularization), as usually stated",
 		Statement:  gramFreeStatement,
 		Hypotheses: "λ_H = λ_W = 0 and Σ ≠ 0 (so that NRC3 is defined), as the claim is usually stated — no condition on n, d (it needs in fact n ≥ 2 and d ≥ 2, or the d = 1 condition above)",
-		Method:     "exact minimizer + NRC3 at high precision",
+		Method:     "exact witness off the curve / exact argument",
 		Expect:     proofs.Fails, Budget: 500, Trials: 100, Digits: 30,
 		Generate: func(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
 			g := Family{NMax: 4, MMax: 8, Lambda: LambdaZero, BiasNone: true, Spectral: 0.3, NoSingle: true}
@@ -192,151 +175,352 @@ func gramFreeClaim() proofs.Claim {
 	}
 }
 
+// checkGramFree decides gram-free-at-zero on one instance. A fail is
+// always a proof that no minimizer escapes the NRC3 curve (decided in
+// exact rational arithmetic); a holds is an exact witness (d ≥ rank Ỹ) or a
+// minimizer at the working precision with NRC3 clearly above 0 (d <
+// rank Ỹ); anything else, including a numerical failure, is inconclusive.
 func checkGramFree(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 	lh, lw := in.LambdaH.Sign() > 0, in.LambdaW.Sign() > 0
 	if lh != lw {
-		return proofs.Outcome{Verdict: proofs.Fails, Reason: "exactly one λ is zero: no global minimizer exists (THEORY §3)"}
+		return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Reason: "exactly one λ is zero: no global minimizer exists unless Σ = 0 (THEORY §3), and with Σ = 0 NRC3 is undefined; either way no minimizer has NRC3 > 0"}
 	}
 	pred, err := theory.Predict(in, cfg.Digits)
 	if err != nil {
 		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: err.Error()}
 	}
-	prec := pred.Prec
-	n := pred.N
-	tol := pow10Float(-(cfg.Digits / 2), prec)
 	if pred.TargetRank == 0 {
 		return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Reason: "Σ = 0 (constant targets): NRC3 is undefined for every minimizer"}
 	}
 	if lh && lw {
-		// Outside the hypotheses: the minimizer's Gram A* is unique.
-		if pred.Rank == 0 {
-			return proofs.Outcome{Verdict: proofs.Fails, Reason: "λ_H, λ_W > 0 in the trivial regime: W* = 0, NRC3 undefined"}
-		}
-		if !pred.WWUnique {
-			return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "λ_H, λ_W > 0 with a tie at the cut-off: A* not unique"}
-		}
-		v, _ := nrc3(pred.WW, pred)
-		if v.Cmp(tol) > 0 {
-			return proofs.Outcome{Verdict: proofs.Holds, Residual: nil, Reason: fmt.Sprintf("λ_H, λ_W > 0, regime %s: the unique Gram A* has NRC3 = %s > 0", pred.Regime, v.Text('e', 4))}
-		}
-		return proofs.Outcome{Verdict: proofs.Fails, Residual: v, Reason: fmt.Sprintf("λ_H, λ_W > 0, regime %s: the unique Gram A* has NRC3 = %s (0 to the working precision): the claim needs λ = 0", pred.Regime, sci(v))}
+		return gramFreePositive(in, pred, cfg)
 	}
-	if n == 1 {
+	if pred.N == 1 {
 		return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Reason: "n = 1: every nonzero 1×1 Gram normalizes to 1, as does Σ^{1/2} − √γ for γ < σ, so NRC3 = 0 for every minimizer"}
 	}
+	if ok, why := exactSizeOK(in); !ok {
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: why}
+	}
 	p := newProblem(in)
+	if in.D >= pred.TargetRank {
+		return gramFreeInterpolating(p, pred, cfg)
+	}
+	return gramFreeBestFit(p, pred, cfg)
+}
+
+// gramFreeInterpolating: d ≥ ρ = rank Ỹ, so the minimizers are the exact
+// interpolants W H + b1ᵀ = Y, and their Grams are the PSD matrices of rank
+// ≤ min(n, d) whose range contains the columns of Ỹ.
+func gramFreeInterpolating(p *problem, pred *theory.Prediction, cfg proofs.CheckConfig) proofs.Outcome {
 	rho := pred.TargetRank
-	type cand struct {
-		name string
-		gram *bigmat.Dense
-		loss *big.Float // relative deviation from L* (nil when exact)
+	if p.d == 1 {
+		// ρ = 1: W = w must span the single target direction, so W Wᵀ ∝ Σ,
+		// and Σ^{1/2} ∝ Σ (rank 1) is the curve's point at γ = 0 = σ_min.
+		return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Points: 1, Reason: fmt.Sprintf(
+			"d = 1, rank Ỹ = 1 < n = %d: every minimizer has W ∝ the single target direction c, and ccᵀ ∝ Σ^{1/2} (γ = 0 = σ_min), so NRC3 = 0 for every minimizer", p.n)}
 	}
-	var cands []cand
-	if in.D >= rho {
-		// Exact interpolating minimizers W = [C·D, extra], H = [D⁻¹K; 0].
-		x, _ := zeroWitness(p, rho)
-		c := x.W
-		for _, scales := range scaleChoices(rho) {
-			w := ratmat.New(p.n, p.d)
-			for j := 0; j < rho; j++ {
-				s := big.NewRat(scales[j], 1)
-				for i := 0; i < p.n; i++ {
-					w.At(i, j).Mul(c.At(i, j), s)
-				}
-			}
-			cands = append(cands, cand{name: fmt.Sprintf("W = C·diag%v", scales), gram: ratmat.Mul(w, w.T()).Dense(prec)})
-			if rho < min(p.n, p.d) {
-				if k := outsideCoordinate(c, rho); k >= 0 {
-					w2 := w.Clone()
-					w2.At(k, rho).SetInt64(1)
-					cands = append(cands, cand{name: fmt.Sprintf("W = [C·diag%v, e_%d]", scales, k+1), gram: ratmat.Mul(w2, w2.T()).Dense(prec)})
-				}
-			}
+	scalar := scalarOnRange(p.sigma, rho)
+	cands := interpolatingWitnesses(p, rho)
+	for _, x := range cands {
+		if !p.residual(x.point).IsZero() {
+			return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "internal: the candidate " + x.name + " does not interpolate the targets"}
 		}
-		// Each candidate interpolates: W [D⁻¹K; 0] = C K = Ỹ (exact, by
-		// construction); the extra column meets a zero feature row.
-	} else {
-		// Best rank-d fit: W = U_d diag(g), H = W⁺ Ỹ (working precision).
-		for _, g := range scaleChoices(in.D) {
-			w := bigmat.New(p.n, p.d, prec)
-			for j := 0; j < p.d; j++ {
-				for i := 0; i < p.n; i++ {
-					w.At(i, j).Mul(pred.Eigenvectors.At(i, j), new(big.Float).SetInt64(g[j]))
-				}
-			}
-			dev, err := bestFitDeviation(p, w, pred)
-			if err != nil {
-				return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: err.Error()}
-			}
-			cands = append(cands, cand{name: fmt.Sprintf("W = U_%d·diag%v", in.D, g), gram: new(bigmat.Dense).MulTrans(w, w), loss: dev})
+		g := ratmat.Mul(x.W, x.W.T())
+		why := offCurve(g, p.sigma, scalar)
+		if why == "" {
+			continue
 		}
+		return proofs.Outcome{Verdict: proofs.Holds, Exact: true, Residual: new(big.Float), Points: len(cands),
+			Reason: fmt.Sprintf("n = %d, d = %d, rank Ỹ = %d: the exact minimizer %s (W H + b1ᵀ = Y, L = 0 = L*) has NRC3 > 0 exactly: %s%s",
+				p.n, p.d, rho, x.name, why, nrc3Note(g.Dense(pred.Prec), pred, cfg.Digits))}
 	}
-	best := new(big.Float).SetPrec(prec).SetInt64(-1)
-	var bestName string
-	var bestGamma *big.Float
-	worstLoss := new(big.Float).SetPrec(prec)
-	for _, c := range cands {
-		if c.loss != nil {
-			if c.loss.Cmp(pow10Float(-(cfg.Digits-6), prec)) > 0 {
-				return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: fmt.Sprintf("the candidate %s is not a minimizer to the working precision (relative loss gap %s)", c.name, sci(c.loss))}
-			}
-			if c.loss.Cmp(worstLoss) > 0 {
-				worstLoss = c.loss
-			}
-		}
-		v, g := nrc3(c.gram, pred)
-		if v.Cmp(best) > 0 {
-			best, bestName, bestGamma = v, c.name, g
-		}
-	}
-	if best.Cmp(tol) > 0 {
-		return proofs.Outcome{Verdict: proofs.Holds, Residual: worstLoss, Points: len(cands),
-			Reason: fmt.Sprintf("n = %d, d = %d, rank Ỹ = %d: the global minimizer with %s has NRC3 = %s > 0 (argmin γ = %s)", n, in.D, rho, bestName, best.Text('e', 4), bestGamma.Text('e', 3))}
-	}
-	why := "every minimizer's Gram is, up to scale, on the NRC3 curve"
-	if in.D == 1 {
-		if rho == 1 {
-			why = "d = 1 and rank Ỹ = 1: every minimizer has W ∝ the single target direction c, and ccᵀ ∝ Σ^{1/2} (γ = 0)"
-		} else {
-			why = "d = 1: every minimizer has W ∝ v₁ (σ₁ simple) and v₁v₁ᵀ ∝ Σ^{1/2} − √σ_n I because σ₂ = ⋯ = σ_n"
-		}
-	}
-	return proofs.Outcome{Verdict: proofs.Fails, Residual: best, Points: len(cands),
-		Reason: fmt.Sprintf("n = %d, d = %d, rank Ỹ = %d: %s; the largest NRC3 over the candidate minimizers is %s (0 to the working precision)", n, in.D, rho, why, sci(best))}
+	return proofs.Outcome{Verdict: proofs.Inconclusive, Points: len(cands), Reason: fmt.Sprintf(
+		"internal: n = %d ≥ 2, d = %d ≥ 2, d ≥ rank Ỹ = %d guarantee an exact witness, but none of the %d candidates is provably off the NRC3 curve", p.n, p.d, rho, len(cands))}
 }
 
-// scaleChoices returns column scalings for witness Grams: all ones, then
-// 1, 2, …, k and k, …, 1 when k ≥ 2.
-func scaleChoices(k int) [][]int64 {
-	ones := make([]int64, k)
-	up := make([]int64, k)
-	down := make([]int64, k)
-	for j := 0; j < k; j++ {
-		ones[j], up[j], down[j] = 1, int64(j+1), int64(k-j)
-	}
-	if k < 2 {
-		return [][]int64{ones}
-	}
-	return [][]int64{ones, up, down}
+// witness is a named candidate minimizer.
+type witness struct {
+	point
+	name string
 }
 
-// outsideCoordinate returns k with e_k outside the column space of c's
-// first rho columns, or −1.
-func outsideCoordinate(c *ratmat.Matrix, rho int) int {
+// interpolatingWitnesses returns exact interpolants (d ≥ ρ): with C the
+// pivot columns of Ỹ (n×ρ) and C K = Ỹ, the points W = [C F, 0],
+// H = [F⁻¹K; 0], b = ȳ for F = I and F = I + E_ij (i, j < ρ), whose Grams
+// C F Fᵀ Cᵀ span every C S Cᵀ (S symmetric); and, when ρ < min(n, d),
+// W = [C, e_k, 0] for each e_k outside the range of C, H = [K; 0] (a Gram
+// of rank ρ + 1).
+func interpolatingWitnesses(p *problem, rho int) []witness {
+	c, k := pivotFactor(p, rho)
+	mk := func(f *ratmat.Matrix, name string) (witness, bool) {
+		finv, err := ratmat.Inverse(f)
+		if err != nil {
+			return witness{}, false
+		}
+		x := point{W: ratmat.New(p.n, p.d), H: ratmat.New(p.d, p.m), B: p.meanVec()}
+		copyInto(x.W, ratmat.Mul(c, f))
+		copyInto(x.H, ratmat.Mul(finv, k))
+		return witness{x, name}, true
+	}
+	var out []witness
+	if w, ok := mk(ratmat.Identity(rho), "W = [C, 0]"); ok {
+		out = append(out, w)
+	}
+	for i := 0; i < rho; i++ {
+		for j := 0; j < rho; j++ {
+			f := ratmat.Identity(rho)
+			f.At(i, j).Add(f.At(i, j), big.NewRat(1, 1))
+			if w, ok := mk(f, fmt.Sprintf("W = [C(I + E_%d%d), 0]", i+1, j+1)); ok {
+				out = append(out, w)
+			}
+		}
+	}
+	if rho >= min(p.n, p.d) || len(out) == 0 {
+		return out
+	}
+	for e := 0; e < p.n; e++ {
+		if outsideCoordinateOK(c, rho, e) {
+			x := point{W: out[0].W.Clone(), H: out[0].H, B: out[0].B}
+			x.W.At(e, rho).SetInt64(1)
+			out = append(out, witness{x, fmt.Sprintf("W = [C, e_%d, 0]", e+1)})
+		}
+	}
+	return out
+}
+
+// copyInto copies src into the top-left corner of dst.
+func copyInto(dst, src *ratmat.Matrix) {
+	r, c := src.Dims()
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			dst.Set(i, j, src.At(i, j))
+		}
+	}
+}
+
+// pivotFactor returns C, the pivot columns of Ỹ (n×ρ), and K (ρ×M) with
+// C K = Ỹ exactly.
+func pivotFactor(p *problem, rho int) (c, k *ratmat.Matrix) {
+	piv := p.yt.PivotColumns()
+	c = ratmat.New(p.n, rho)
+	for col, j := range piv {
+		for i := 0; i < p.n; i++ {
+			c.Set(i, col, p.yt.At(i, j))
+		}
+	}
+	k, err := ratmat.Solve(ratmat.Mul(c.T(), c), ratmat.Mul(c.T(), p.yt))
+	if err != nil {
+		panic("claims: pivot columns are dependent")
+	}
+	return c, k
+}
+
+// outsideCoordinateOK reports whether e_k lies outside the range of c's
+// first rho columns.
+func outsideCoordinateOK(c *ratmat.Matrix, rho, k int) bool {
 	n, _ := c.Dims()
-	for k := 0; k < n; k++ {
-		m := ratmat.New(n, rho+1)
-		for i := 0; i < n; i++ {
-			for j := 0; j < rho; j++ {
-				m.Set(i, j, c.At(i, j))
-			}
-		}
-		m.At(k, rho).SetInt64(1)
-		if m.Rank() == rho+1 {
-			return k
+	m := ratmat.New(n, rho+1)
+	for i := 0; i < n; i++ {
+		for j := 0; j < rho; j++ {
+			m.Set(i, j, c.At(i, j))
 		}
 	}
-	return -1
+	m.At(k, rho).SetInt64(1)
+	return m.Rank() == rho+1
+}
+
+// scalarOnRange reports whether Σ is a multiple of the orthogonal
+// projector onto its range (all nonzero eigenvalues equal): Σ² = (tr Σ/ρ)Σ,
+// exactly.
+func scalarOnRange(sigma *ratmat.Matrix, rho int) bool {
+	s := new(big.Rat).Quo(sigma.Trace(), big.NewRat(int64(rho), 1))
+	return ratmat.Equal(ratmat.Mul(sigma, sigma), ratmat.Scale(s, sigma))
+}
+
+// offCurve returns why the nonzero PSD Gram g is provably off the NRC3
+// curve {N(Σ^{1/2} − √γ I) : γ ∈ [0, σ_min]} (N normalizes), or "" when
+// this exact test cannot tell. Every curve point is a polynomial in Σ, so
+// g Σ ≠ Σ g suffices. When Σ is a multiple of the projector onto its range
+// (scalar), the curve is the single point N(Σ) (γ = 0 when σ_min = 0,
+// and Σ ∝ I otherwise), so g ∝ Σ fails to hold is enough.
+func offCurve(g, sigma *ratmat.Matrix, scalar bool) string {
+	if !ratmat.Equal(ratmat.Mul(g, sigma), ratmat.Mul(sigma, g)) {
+		return "W Wᵀ does not commute with Σ, while every point of the NRC3 curve is a polynomial in Σ"
+	}
+	if scalar && !ratmat.Equal(ratmat.Scale(sigma.Trace(), g), ratmat.Scale(g.Trace(), sigma)) {
+		return "Σ is a multiple of the projector onto its range, so the NRC3 curve is the single point Σ/‖Σ‖_F, and W Wᵀ is not a multiple of Σ"
+	}
+	return ""
+}
+
+// nrc3Note reports the value of NRC3 at the working precision, for the
+// reader (the verdict does not depend on it).
+func nrc3Note(g *bigmat.Dense, pred *theory.Prediction, digits int) string {
+	v, gamma, err := nrc3(g, pred)
+	if err != nil {
+		return fmt.Sprintf(" (its value could not be computed: %v)", err)
+	}
+	return fmt.Sprintf(" (NRC3 ≈ %s at γ ≈ %s, working precision %d digits)", v.Text('g', 3), gamma.Text('g', 3), digits)
+}
+
+// gramFreeBestFit: d < ρ, so the minimizers are the best rank-d fits: W
+// spans a top-d principal subspace U of Σ and the Grams are U S Uᵀ, S ≻ 0.
+// For d = 1 the claim fails exactly when ρ = n and σ₁ > σ₂ = ⋯ = σ_n
+// (decided exactly); otherwise a minimizer off the curve exists, and one is
+// built at the working precision.
+func gramFreeBestFit(p *problem, pred *theory.Prediction, cfg proofs.CheckConfig) proofs.Outcome {
+	rho := pred.TargetRank
+	if p.d == 1 && rho == p.n {
+		if ok, why := twoLevelTop(p.sigma); ok {
+			return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Points: 1, Reason: fmt.Sprintf(
+				"d = 1, rank Ỹ = n = %d: %s, so every minimizer has W ∝ v₁ (σ₁ simple) and v₁v₁ᵀ ∝ Σ^{1/2} − √σ_n I because σ₂ = ⋯ = σ_n: NRC3 = 0 for every minimizer", p.n, why)}
+		}
+	}
+	prec := pred.Prec
+	tol := pow10Float(-(cfg.Digits / 2), prec)
+	gap := pow10Float(-(cfg.Digits - 6), prec)
+	points := 0
+	for _, f := range bestFitFactors(p.d) {
+		// W = U_d F, H = W⁺ Ỹ, b = ȳ: a best rank-d fit for every invertible F.
+		u := pred.Eigenvectors.Slice(0, p.n, 0, p.d)
+		w := new(bigmat.Dense).Mul(u, f.Dense(prec))
+		w = padCols(w, p.d, prec)
+		dev, err := bestFitDeviation(p, w, pred)
+		if err != nil {
+			return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: err.Error()}
+		}
+		if dev.Cmp(gap) > 0 {
+			return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: fmt.Sprintf("the candidate W = U_%d F is not a minimizer to the working precision (relative loss gap %s)", p.d, sci(dev))}
+		}
+		points++
+		v, gamma, err := nrc3(new(bigmat.Dense).MulTrans(w, w), pred)
+		if err != nil {
+			return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "NRC3 of a candidate: " + err.Error()}
+		}
+		if v.Cmp(tol) > 0 {
+			return proofs.Outcome{Verdict: proofs.Holds, Residual: dev, Points: points, Reason: fmt.Sprintf(
+				"n = %d, d = %d < rank Ỹ = %d: the best rank-%d fit W = U_%d F (F = %s) is a global minimizer to the working precision and has NRC3 = %s > 0 (argmin γ = %s)",
+				p.n, p.d, rho, p.d, p.d, f.String(), v.Text('e', 4), gamma.Text('e', 3))}
+		}
+	}
+	return proofs.Outcome{Verdict: proofs.Inconclusive, Points: points, Reason: fmt.Sprintf(
+		"n = %d, d = %d < rank Ỹ = %d: no candidate minimizer has NRC3 above 10^-%d, and no exact proof that every minimizer is on the curve applies", p.n, p.d, rho, cfg.Digits/2)}
+}
+
+// bestFitFactors returns I and I + E_ij (d×d): Grams U F Fᵀ Uᵀ that span
+// every U S Uᵀ, so that some is off the curve whenever a minimizer is.
+func bestFitFactors(d int) []*ratmat.Matrix {
+	out := []*ratmat.Matrix{ratmat.Identity(d)}
+	for i := 0; i < d; i++ {
+		for j := 0; j < d; j++ {
+			f := ratmat.Identity(d)
+			f.At(i, j).Add(f.At(i, j), big.NewRat(1, 1))
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// padCols returns w (n×k) as an n×d matrix (zero columns appended).
+func padCols(w *bigmat.Dense, d int, prec uint) *bigmat.Dense {
+	n, k := w.Dims()
+	if k == d {
+		return w
+	}
+	out := bigmat.New(n, d, prec)
+	for i := 0; i < n; i++ {
+		for j := 0; j < k; j++ {
+			out.Set(i, j, w.At(i, j))
+		}
+	}
+	return out
+}
+
+// twoLevelTop decides exactly whether σ₁ > σ₂ = ⋯ = σ_n (n ≥ 2): for
+// n = 2 iff Σ is not a multiple of I; for n ≥ 3 iff Σ − sI is PSD of rank
+// one for the rational s it forces. (An (n−1)-fold eigenvalue, n ≥ 3, is a
+// root of gcd(p, p′) ∈ Q[x] of degree ≥ 1 with a single root, hence
+// rational; with Σ² = aΣ + bI it is s = (tr Σ − a)/(n − 2).)
+func twoLevelTop(sigma *ratmat.Matrix) (bool, string) {
+	n, _ := sigma.Dims()
+	mean := new(big.Rat).Quo(sigma.Trace(), big.NewRat(int64(n), 1))
+	dev := ratmat.AddScaledIdentity(sigma, new(big.Rat).Neg(mean))
+	if dev.IsZero() {
+		return false, ""
+	}
+	if n == 2 {
+		return true, "Σ is not a multiple of I, so σ₁ > σ₂"
+	}
+	a, ok := quadraticCoefficient(sigma)
+	if !ok {
+		return false, ""
+	}
+	s := new(big.Rat).Sub(sigma.Trace(), a)
+	s.Quo(s, big.NewRat(int64(n-2), 1))
+	top := ratmat.AddScaledIdentity(sigma, new(big.Rat).Neg(s))
+	if top.Rank() != 1 || top.Trace().Sign() <= 0 {
+		return false, ""
+	}
+	return true, fmt.Sprintf("Σ − %s·I is PSD of rank 1 (exact), so σ₁ > σ₂ = ⋯ = σ_n = %s", s.RatString(), s.RatString())
+}
+
+// quadraticCoefficient returns a with Σ² = aΣ + bI for some b, when Σ
+// (not a multiple of I) satisfies such a relation, from one entry where
+// Σ differs from a multiple of I.
+func quadraticCoefficient(sigma *ratmat.Matrix) (*big.Rat, bool) {
+	n, _ := sigma.Dims()
+	s2 := ratmat.Mul(sigma, sigma)
+	var a *big.Rat
+	for i := 0; i < n && a == nil; i++ {
+		for j := 0; j < n && a == nil; j++ {
+			switch {
+			case i != j && sigma.At(i, j).Sign() != 0:
+				a = new(big.Rat).Quo(s2.At(i, j), sigma.At(i, j))
+			case i < j && sigma.At(i, i).Cmp(sigma.At(j, j)) != 0:
+				num := new(big.Rat).Sub(s2.At(i, i), s2.At(j, j))
+				a = num.Quo(num, new(big.Rat).Sub(sigma.At(i, i), sigma.At(j, j)))
+			}
+		}
+	}
+	if a == nil {
+		return nil, false
+	}
+	b := new(big.Rat).Sub(s2.At(0, 0), new(big.Rat).Mul(a, sigma.At(0, 0)))
+	want := ratmat.AddScaledIdentity(ratmat.Scale(a, sigma), b)
+	return a, ratmat.Equal(s2, want)
+}
+
+// gramFreePositive: λ_H, λ_W > 0 (outside the hypotheses): A* is unique
+// when determined. NRC3(A*) = 0 exactly when r = n (A* ∝ Σ^{1/2} − √c I,
+// c < σ_min), or when Σ is scalar on a range of dimension r, or when every
+// inactive eigenvalue equals c; these are decided exactly.
+func gramFreePositive(in *instance.Instance, pred *theory.Prediction, cfg proofs.CheckConfig) proofs.Outcome {
+	switch {
+	case pred.Rank == 0:
+		return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Reason: "λ_H, λ_W > 0 in the trivial regime: W* = 0, NRC3 undefined"}
+	case !pred.WWUnique:
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "λ_H, λ_W > 0 with a tie at the cut-off: A* not unique"}
+	case pred.Rank == pred.N:
+		return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Reason: "λ_H, λ_W > 0, every direction active: A* ∝ Σ^{1/2} − √c I with c < σ_min, so NRC3(A*) = 0 at γ = c: the claim needs λ = 0"}
+	}
+	v, gamma, err := nrc3(pred.WW, pred)
+	if err != nil {
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "NRC3 of A*: " + err.Error()}
+	}
+	if v.Cmp(pow10Float(-(cfg.Digits/2), pred.Prec)) > 0 {
+		return proofs.Outcome{Verdict: proofs.Holds, Reason: fmt.Sprintf("λ_H, λ_W > 0, regime %s: the unique Gram A* has NRC3 = %s > 0 (argmin γ = %s)", pred.Regime, v.Text('e', 4), gamma.Text('e', 3))}
+	}
+	sigma := ratmat.FromRows(in.Sigma())
+	if pred.TargetRank == pred.Rank && scalarOnRange(sigma, pred.TargetRank) {
+		return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Reason: fmt.Sprintf("λ_H, λ_W > 0, regime %s: Σ is a multiple of the projector onto its range of dimension r = %d, so A* ∝ Σ ∝ Σ^{1/2} (γ = 0 = σ_min) and NRC3(A*) = 0", pred.Regime, pred.Rank)}
+	}
+	if pred.Active == pred.Rank {
+		_, neg, _ := theory.Inertia(ratmat.AddScaledIdentity(sigma, new(big.Rat).Neg(pred.CExact)).Rows())
+		if neg == 0 {
+			return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Reason: fmt.Sprintf("λ_H, λ_W > 0, regime %s: every inactive eigenvalue of Σ equals c (exact inertia), so A* ∝ Σ^{1/2} − √c I with c = σ_min and NRC3(A*) = 0", pred.Regime)}
+		}
+	}
+	return proofs.Outcome{Verdict: proofs.Inconclusive, Residual: v, Reason: fmt.Sprintf("λ_H, λ_W > 0, regime %s: NRC3(A*) = %s is 0 to the working precision, but no exact argument decides it", pred.Regime, sci(v))}
 }
 
 // bestFitDeviation evaluates L exactly at (W, H = W⁺Ỹ, ȳ) with W rounded
@@ -364,14 +548,21 @@ func bestFitDeviation(p *problem, w *bigmat.Dense, pred *theory.Prediction) (*bi
 // φ(t) = (a − bt)/√(P − 2qt + nt²), whose derivative has the sign of
 // (aq − bP) + t(bq − an): the candidates are t = 0, t = √σ_min and the
 // root t* = (bP − aq)/(bq − an).
-func nrc3(g *bigmat.Dense, pred *theory.Prediction) (val, gamma *big.Float) {
+//
+// A failed square root, a zero Gram or a curve with no defined point is an
+// error, never a value (0 would read as collapse).
+func nrc3(g *bigmat.Dense, pred *theory.Prediction) (val, gamma *big.Float, err error) {
 	prec := pred.Prec
 	n := pred.N
 	nf := func() *big.Float { return new(big.Float).SetPrec(prec) }
-	gh := new(bigmat.Dense).Scale(nf().Quo(nf().SetInt64(1), g.FrobeniusNorm()), g)
-	s, err := bigmat.SqrtPSD(pred.SigmaMatrix)
+	norm := g.FrobeniusNorm()
+	if norm.Sign() == 0 {
+		return nil, nil, fmt.Errorf("NRC3 is undefined for W Wᵀ = 0")
+	}
+	gh := new(bigmat.Dense).Scale(nf().Quo(nf().SetInt64(1), norm), g)
+	s, err := sqrtPSD(pred.SigmaMatrix)
 	if err != nil {
-		return nf(), nf()
+		return nil, nil, fmt.Errorf("Σ^{1/2}: %w", err)
 	}
 	a := nf()
 	var t big.Float
@@ -418,9 +609,15 @@ func nrc3(g *bigmat.Dense, pred *theory.Prediction) (val, gamma *big.Float) {
 			bestPhi, bestT = v, c
 		}
 	}
+	if bestPhi == nil {
+		return nil, nil, fmt.Errorf("the NRC3 curve has no defined point (Σ^{1/2} − √γ I = 0 for every γ)")
+	}
 	val = nf().Sub(nf().SetInt64(2), nf().Mul(nf().SetInt64(2), bestPhi))
 	if val.Sign() < 0 {
 		val.SetInt64(0)
 	}
-	return val, nf().Mul(bestT, bestT)
+	return val, nf().Mul(bestT, bestT), nil
 }
+
+// sqrtPSD is bigmat.SqrtPSD; a variable so that a test can make it fail.
+var sqrtPSD = bigmat.SqrtPSD

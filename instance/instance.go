@@ -342,13 +342,84 @@ func Parse(data []byte) (*Instance, error) {
 			return nil, errorf(f.name, "missing (required)")
 		}
 	}
-	switch {
-	case in.Bias == BiasRegularized && in.LambdaB == nil:
-		return nil, errorf("lambda_b", "missing (required with bias \"regularized\")")
-	case in.Bias != BiasRegularized && in.LambdaB != nil:
-		return nil, errorf("lambda_b", "only allowed with bias \"regularized\"")
+	if err := in.Validate(); err != nil {
+		return nil, err
 	}
 	return in, nil
+}
+
+// Validate reports the first problem that makes in unusable, as an *Error
+// naming the field, or nil. It is what Parse enforces, for instances built
+// by hand: M ≥ 1 samples of n ≥ 1 numbers each (no ragged rows, no nil
+// entries), λ_H and λ_W present and ≥ 0, 1 ≤ d ≤ MaxFeatureDim,
+// 1 ≤ Digits ≤ MaxDigits, a known bias mode, λ_b present and ≥ 0 exactly
+// when Bias is BiasRegularized, sizes within the caps, and a one-line name
+// of at most 200 bytes. Every public entry point of theory, solver,
+// verify and proofs calls it and returns its error instead of panicking.
+func (in *Instance) Validate() error {
+	if in == nil {
+		return &Error{Problem: "nil instance"}
+	}
+	if len(in.Name) > 200 || strings.ContainsAny(in.Name, "\n\r") {
+		return errorf("name", "must be one line of at most 200 characters")
+	}
+	if err := validateTargets(in.Targets); err != nil {
+		return err
+	}
+	for _, l := range []struct {
+		field string
+		v     *big.Rat
+	}{{"lambda_h", in.LambdaH}, {"lambda_w", in.LambdaW}} {
+		switch {
+		case l.v == nil:
+			return errorf(l.field, "missing (nil)")
+		case l.v.Sign() < 0:
+			return errorf(l.field, "must be ≥ 0, got %s", l.v.RatString())
+		}
+	}
+	switch {
+	case in.D < 1 || in.D > MaxFeatureDim:
+		return errorf("d", "must be between 1 and %d, got %d", MaxFeatureDim, in.D)
+	case in.Digits < 1 || in.Digits > MaxDigits:
+		return errorf("digits", "must be between 1 and %d, got %d", MaxDigits, in.Digits)
+	case in.Bias != BiasFree && in.Bias != BiasNone && in.Bias != BiasRegularized:
+		return errorf("bias", "unknown bias mode %v", in.Bias)
+	case in.Bias == BiasRegularized && in.LambdaB == nil:
+		return errorf("lambda_b", "missing (required with bias \"regularized\")")
+	case in.Bias != BiasRegularized && in.LambdaB != nil:
+		return errorf("lambda_b", "only allowed with bias \"regularized\"")
+	case in.LambdaB != nil && in.LambdaB.Sign() < 0:
+		return errorf("lambda_b", "must be ≥ 0, got %s", in.LambdaB.RatString())
+	}
+	return nil
+}
+
+// validateTargets checks the shape and caps of the targets (M rows of n
+// non-nil numbers).
+func validateTargets(t [][]*big.Rat) error {
+	switch {
+	case len(t) == 0:
+		return errorf("targets", "no samples (M must be ≥ 1)")
+	case len(t) > MaxSamples:
+		return errorf("targets", "more than %d samples", MaxSamples)
+	case len(t[0]) == 0:
+		return errorf("targets[0]", "empty row (n must be ≥ 1)")
+	case len(t[0]) > MaxTargetDim:
+		return errorf("targets[0]", "more than %d target dimensions", MaxTargetDim)
+	case len(t)*len(t[0]) > MaxEntries:
+		return errorf("targets", "more than %d numbers", MaxEntries)
+	}
+	for i, row := range t {
+		if len(row) != len(t[0]) {
+			return errorf(fmt.Sprintf("targets[%d]", i), "has %d numbers but targets[0] has %d (ragged rows)", len(row), len(t[0]))
+		}
+		for j, v := range row {
+			if v == nil {
+				return errorf(fmt.Sprintf("targets[%d][%d]", i, j), "missing (nil)")
+			}
+		}
+	}
+	return nil
 }
 
 func jsonProblem(err error) string {

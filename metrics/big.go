@@ -36,6 +36,12 @@ func ComputeBig(h, w, y *bigmat.Dense, digits int, opt Options) (*BigResult, err
 	if digits < 1 {
 		return nil, fmt.Errorf("digits must be ≥ 1, got %d", digits)
 	}
+	if h == nil || w == nil || y == nil {
+		return nil, errors.New("metrics: nil matrix (features, weights and targets are all required)")
+	}
+	if err := opt.check(); err != nil {
+		return nil, err
+	}
 	M, d := h.Dims()
 	n, wd := w.Dims()
 	yM, yn := y.Dims()
@@ -121,12 +127,11 @@ func ComputeBig(h, w, y *bigmat.Dense, digits int, opt Options) (*BigResult, err
 	}
 
 	// Residuals.
-	zeroTol := new(big.Float).SetPrec(prec)
+	zeroTol := tenPow(1-digits, prec)
 	if opt.ZeroTol > 0 {
 		zeroTol.SetFloat64(opt.ZeroTol)
-	} else {
-		zeroTol.Mul(tenPow(1-digits, prec), maxNorm)
 	}
+	zeroTol.Mul(zeroTol, maxNorm) // relative to the largest raw row norm
 	var R1, R2 *bigmat.Dense
 	if U != nil {
 		R1 = new(bigmat.Dense).Sub(X, new(bigmat.Dense).MulTrans(new(bigmat.Dense).Mul(X, U), U))

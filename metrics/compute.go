@@ -24,6 +24,9 @@ const blockRows = 256
 // degenerate cases of THEORY §4 (features collapsed to a point, W = 0,
 // Σ = 0, Σ ∝ I) are not errors but flags and notes in the Result.
 func Compute(h, w, y Rows, opt Options) (*Result, error) {
+	if err := checkInputs(h, w, y, opt); err != nil {
+		return nil, err
+	}
 	M, d := h.Dims()
 	n, wd := w.Dims()
 	yM, yn := y.Dims()
@@ -96,10 +99,11 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 	}
 
 	// Third pass: residuals of the normalized features.
-	zeroTol := opt.ZeroTol
-	if zeroTol <= 0 {
-		zeroTol = DefaultZeroTol * maxNorm
+	zeroTol := DefaultZeroTol
+	if opt.ZeroTol > 0 {
+		zeroTol = opt.ZeroTol
 	}
+	zeroTol *= maxNorm // relative to the largest raw row norm
 	sums, err := hs.residuals(hMean, U, Q, zeroTol)
 	if err != nil {
 		return nil, err
@@ -470,4 +474,18 @@ func (s *stream) residuals(mean []float64, U, Q *mat.Dense, zeroTol float64) (re
 func ratio(a, b float64) float64 {
 	q := a / b
 	return math.Min(1, q*q)
+}
+
+// checkInputs refuses missing inputs (a nil Rows or nil *Matrix) and
+// meaningless options before anything is read.
+func checkInputs(h, w, y Rows, opt Options) error {
+	for _, in := range []struct {
+		name string
+		r    Rows
+	}{{"features", h}, {"weights", w}, {"targets", y}} {
+		if m, ok := in.r.(*Matrix); in.r == nil || ok && m == nil {
+			return fmt.Errorf("metrics: %s: nil matrix", in.name)
+		}
+	}
+	return opt.check()
 }

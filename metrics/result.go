@@ -1,6 +1,9 @@
 package metrics
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Options adjust a computation; the zero value is the default of THEORY §4.
 type Options struct {
@@ -16,10 +19,12 @@ type Options struct {
 	// beyond, enough to see the drop); a negative value means all d.
 	EVRCount int
 
-	// ZeroTol is an absolute threshold: a (centered) feature vector whose
-	// norm is ≤ ZeroTol is treated as zero and skipped. 0 selects the
-	// default, DefaultZeroTol (float64) or 10^-(digits-1) (big-float) times
-	// the largest norm of a raw feature row.
+	// ZeroTol is a relative threshold: a (centered) feature vector whose
+	// norm is ≤ ZeroTol times the largest norm of a raw feature row is
+	// treated as zero and skipped. 0 selects the default, DefaultZeroTol
+	// (float64) or 10^-(digits-1) (big-float); setting it to the default
+	// value gives the same result as leaving it 0. Negative, NaN and
+	// infinite values are errors.
 	ZeroTol float64
 
 	// RankTol is a relative threshold: singular values of W at most
@@ -32,6 +37,19 @@ type Options struct {
 	// *Matrix (other Rows are read by one goroutine). 0 means
 	// min(GOMAXPROCS, 4). Each worker keeps its own d×d accumulator.
 	Workers int
+}
+
+// check refuses tolerances that have no meaning.
+func (o Options) check() error {
+	for _, t := range []struct {
+		name string
+		v    float64
+	}{{"ZeroTol", o.ZeroTol}, {"RankTol", o.RankTol}} {
+		if math.IsNaN(t.v) || math.IsInf(t.v, 0) || t.v < 0 {
+			return fmt.Errorf("metrics: Options.%s must be a finite number ≥ 0, got %v", t.name, t.v)
+		}
+	}
+	return nil
 }
 
 // DefaultZeroTol is the default relative threshold below which a centered

@@ -123,9 +123,9 @@ func TestPropertyPermutation(t *testing.T) {
 				f.addf("A* changed by %s", relErrMat(b.WW, a.WW, sc.ww))
 			}
 			if a.PredictionUnique {
-				want := permuteCols(a.Prediction, p)
-				if !withinMat(b.Prediction, want, sc.pred, dg) {
-					f.addf("predictions are not the permuted ones (%s)", relErrMat(b.Prediction, want, sc.pred))
+				want := permuteCols(a.Predictions, p)
+				if !withinMat(b.Predictions, want, sc.pred, dg) {
+					f.addf("predictions are not the permuted ones (%s)", relErrMat(b.Predictions, want, sc.pred))
 				}
 			}
 			return f.String()
@@ -222,9 +222,9 @@ func TestPropertyRotationTargets(t *testing.T) {
 				}
 			}
 			if a.PredictionUnique {
-				want := new(bigmat.Dense).Mul(ud, a.Prediction)
-				if !withinMat(b.Prediction, want, sc.pred, dg) {
-					f.addf("predictions of the rotated targets are not U·predictions (%s)", relErrMat(b.Prediction, want, sc.pred))
+				want := new(bigmat.Dense).Mul(ud, a.Predictions)
+				if !withinMat(b.Predictions, want, sc.pred, dg) {
+					f.addf("predictions of the rotated targets are not U·predictions (%s)", relErrMat(b.Predictions, want, sc.pred))
 				}
 			}
 			return f.String()
@@ -309,9 +309,9 @@ func TestPropertyScaling(t *testing.T) {
 				}
 			}
 			if a.PredictionUnique {
-				want := new(bigmat.Dense).Scale(s, a.Prediction)
-				if !withinMat(b.Prediction, want, sc.pred, dg) {
-					f.addf("predictions are not s·predictions (%s)", relErrMat(b.Prediction, want, sc.pred))
+				want := new(bigmat.Dense).Scale(s, a.Predictions)
+				if !withinMat(b.Predictions, want, sc.pred, dg) {
+					f.addf("predictions are not s·predictions (%s)", relErrMat(b.Predictions, want, sc.pred))
 				}
 			}
 			for j := range a.Shrinkage {

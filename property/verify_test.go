@@ -28,7 +28,10 @@ func TestPropertyVerifyAgrees(t *testing.T) {
 			}
 			var f failures
 			agree(&f, in, p, res, in.Digits-margin)
-			rep := verify.Compare(in, p, res)
+			rep, err := verify.Compare(in, p, res)
+			if err != nil {
+				return "verify.Compare: " + err.Error()
+			}
 			mine := len(f) == 0
 			if (rep.Status == verify.Agree) != mine {
 				var g failures

@@ -75,8 +75,8 @@ func checkSolved(t *testing.T, in *instance.Instance, res *Result, w want) {
 	if ls.Sign() == 0 {
 		ls = one
 	}
-	if e := relErr(res.Loss, w.loss, ls); e > tol {
-		t.Errorf("%s: loss %s, want %s (1e%.1f)", in.Name, res.Loss.Text('g', 30), w.loss.Text('g', 30), e)
+	if e := relErr(res.MinLoss, w.loss, ls); e > tol {
+		t.Errorf("%s: loss %s, want %s (1e%.1f)", in.Name, res.MinLoss.Text('g', 30), w.loss.Text('g', 30), e)
 	}
 	for i := range w.bias {
 		if e := relErr(res.B[i], w.bias[i], one); e > tol {
@@ -223,9 +223,9 @@ func TestScaleLaw(t *testing.T) {
 		t.Fatalf("not converged: %s %v / %s %v", a.Stop, a.Notes, b.Stop, b.Notes)
 	}
 	t2 := new(big.Float).SetPrec(b.Prec).SetRat(pow10Rat(200))
-	lb := new(big.Float).SetPrec(b.Prec).Mul(b.Loss, t2)
-	if e := relErr(a.Loss, lb, lb); e > -45 {
-		t.Errorf("L(tY) = %s, t²·L(Y; λ_W/t²) = %s (1e%.1f)", a.Loss.Text('g', 30), lb.Text('g', 30), e)
+	lb := new(big.Float).SetPrec(b.Prec).Mul(b.MinLoss, t2)
+	if e := relErr(a.MinLoss, lb, lb); e > -45 {
+		t.Errorf("L(tY) = %s, t²·L(Y; λ_W/t²) = %s (1e%.1f)", a.MinLoss.Text('g', 30), lb.Text('g', 30), e)
 	}
 	if e := maxEntryErr(a.WW, b.WW, b.WW.FrobeniusNorm()); e > -45 {
 		t.Errorf("W Wᵀ differ by 1e%.1f", e)
@@ -309,11 +309,11 @@ func TestRegularizedBias(t *testing.T) {
 	if f2.Cmp(f1) < 0 {
 		best = f2
 	}
-	if e := relErr(res.Loss, best, best); e > -38 {
-		t.Errorf("loss %s, golden-section minimum of the raw L %s (1e%.1f)", res.Loss.Text('g', 45), best.Text('g', 45), e)
+	if e := relErr(res.MinLoss, best, best); e > -38 {
+		t.Errorf("loss %s, golden-section minimum of the raw L %s (1e%.1f)", res.MinLoss.Text('g', 45), best.Text('g', 45), e)
 	}
 	// The solver's point cannot be beaten by the search by more than rounding.
-	diff := new(big.Float).SetPrec(prec).Sub(best, res.Loss)
+	diff := new(big.Float).SetPrec(prec).Sub(best, res.MinLoss)
 	if diff.Sign() < 0 && log10Float(diff)-log10Float(best) > -38 {
 		t.Errorf("golden-section search found a lower loss by %s", diff.Text('g', 6))
 	}
@@ -382,7 +382,7 @@ func TestSharedInstances(t *testing.T) {
 		if e := maxEntryErr(a.WW, b.WW, scale); e > -48 {
 			t.Errorf("%s: WWᵀ depends on the seed: 1e%.1f", name, e)
 		}
-		if e := relErr(a.Loss, b.Loss, a.Loss); e > -48 {
+		if e := relErr(a.MinLoss, b.MinLoss, a.MinLoss); e > -48 {
 			t.Errorf("%s: loss depends on the seed: 1e%.1f", name, e)
 		}
 		if e := log10Float(a.GradNorm); e > -48 {
@@ -393,7 +393,7 @@ func TestSharedInstances(t *testing.T) {
 			t.Errorf("%s: finite-difference ‖∇L‖ = 1e%.1f", name, e)
 		}
 		c := solveOK(t, in, Settings{Digits: 50})
-		if a.WW.Rows(50)[0][0] != c.WW.Rows(50)[0][0] || a.Loss.Cmp(c.Loss) != 0 {
+		if a.WW.Rows(50)[0][0] != c.WW.Rows(50)[0][0] || a.MinLoss.Cmp(c.MinLoss) != 0 {
 			t.Errorf("%s: two solves with the same settings differ", name)
 		}
 	}
@@ -433,8 +433,8 @@ func TestDegenerateValley(t *testing.T) {
 		if res.Converged && e > -45 {
 			t.Errorf("%s: converged but WWᵀ off by 1e%.1f", tc.file, e)
 		}
-		if el := relErr(res.Loss, new(big.Float).SetPrec(prec).SetInt64(tc.loss), big.NewFloat(1)); el > -45 {
-			t.Errorf("%s: loss %s, want %d", tc.file, res.Loss.Text('g', 30), tc.loss)
+		if el := relErr(res.MinLoss, new(big.Float).SetPrec(prec).SetInt64(tc.loss), big.NewFloat(1)); el > -45 {
+			t.Errorf("%s: loss %s, want %d", tc.file, res.MinLoss.Text('g', 30), tc.loss)
 		}
 		t.Logf("%s: %s after %d iterations, %d digits, WWᵀ error 1e%.1f, %v", tc.file, res.Stop, res.Iterations, res.DigitsReached, e, res.Duration)
 	}
@@ -486,8 +486,8 @@ func TestUnregularized(t *testing.T) {
 	if res.Stop != StopNotAPoint || !res.Converged {
 		t.Errorf("stop %q converged %v", res.Stop, res.Converged)
 	}
-	if e := log10Float(res.Loss); e > -90 {
-		t.Errorf("loss = %s, want 0", res.Loss.Text('g', 10))
+	if e := log10Float(res.MinLoss); e > -90 {
+		t.Errorf("loss = %s, want 0", res.MinLoss.Text('g', 10))
 	}
 	if e := log10Float(res.GradNorm); e > -45 {
 		t.Errorf("‖∇L‖ = 1e%.1f", e)
@@ -500,8 +500,8 @@ func TestUnregularized(t *testing.T) {
 		t.Errorf("d<n: stop %q converged %v, notes %v", res.Stop, res.Converged, res.Notes)
 	}
 	sixth := new(big.Float).SetPrec(res.Prec).Quo(big.NewFloat(1), new(big.Float).SetPrec(res.Prec).SetInt64(6))
-	if e := relErr(res.Loss, sixth, sixth); e > -45 {
-		t.Errorf("d<n: loss %s, want 1/6 (1e%.1f)", res.Loss.Text('g', 30), e)
+	if e := relErr(res.MinLoss, sixth, sixth); e > -45 {
+		t.Errorf("d<n: loss %s, want 1/6 (1e%.1f)", res.MinLoss.Text('g', 30), e)
 	}
 	if e := log10Float(res.GradNorm); e > -45 {
 		t.Errorf("d<n: ‖∇L‖ = 1e%.1f", e)
@@ -521,7 +521,7 @@ func TestBudgets(t *testing.T) {
 	if res.Stop != StopTimeLimit || res.Converged {
 		t.Errorf("TimeLimit 1ns: stop %q converged %v", res.Stop, res.Converged)
 	}
-	if res.Loss == nil || res.WW == nil {
+	if res.MinLoss == nil || res.WW == nil {
 		t.Errorf("time-limited result lacks its certificate")
 	}
 }
@@ -572,8 +572,8 @@ func TestExtremeScales(t *testing.T) {
 			continue
 		}
 		want := bf(res.Prec, tc.loss)
-		if e := relErr(res.Loss, want, want); e > -48 {
-			t.Errorf("%s: loss %s, want %s (1e%.1f)", tc.file, res.Loss.Text('g', 50), tc.loss, e)
+		if e := relErr(res.MinLoss, want, want); e > -48 {
+			t.Errorf("%s: loss %s, want %s (1e%.1f)", tc.file, res.MinLoss.Text('g', 50), tc.loss, e)
 		}
 	}
 }
@@ -594,8 +594,8 @@ func TestSaddleEscape(t *testing.T) {
 	}
 	ref := solveOK(t, in, Settings{Digits: 50})
 	got := new(big.Float).SetPrec(s2.red.prec).Mul(s2.red.fScale, s2.pt.f)
-	if !s2.converged || relErr(got, ref.Loss, ref.Loss) > -45 {
-		t.Errorf("from V = 0: %s after %d iterations, loss %s, want %s", s2.stop, s2.iterations, got.Text('g', 20), ref.Loss.Text('g', 20))
+	if !s2.converged || relErr(got, ref.MinLoss, ref.MinLoss) > -45 {
+		t.Errorf("from V = 0: %s after %d iterations, loss %s, want %s", s2.stop, s2.iterations, got.Text('g', 20), ref.MinLoss.Text('g', 20))
 	}
 	if !strings.Contains(strings.Join(s2.notes, " "), "saddle") {
 		t.Errorf("saddle not reported: %v", s2.notes)

@@ -1,7 +1,6 @@
 package solver
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -112,7 +111,7 @@ type Result struct {
 	Predictions *bigmat.Dense // W H + b 1ᵀ, n×M
 	FeatureGram *bigmat.Dense // Hᵀ H, M×M; nil if M > MaxGramSamples
 
-	Loss     *big.Float // L(W, H, b) from its definition (THEORY §1, + λ_b‖b‖²/2 for bias regularized)
+	MinLoss  *big.Float // the solver's value of L*: L(W, H, b) at the returned point, from its definition (THEORY §1, + λ_b‖b‖²/2 for bias regularized)
 	GradNorm *big.Float // ‖∇L‖_F over (W, H, b) jointly (b omitted for bias none), from the definition
 
 	Iterations       int // stage-2 (big-float Newton) iterations, summed over the solves made
@@ -160,10 +159,13 @@ func solveCore(in *instance.Instance, lamH, lamW *big.Rat, s Settings, prec uint
 // reported in the Result.
 func Solve(in *instance.Instance, s Settings) (*Result, error) {
 	start := time.Now()
-	s = s.withDefaults(in)
-	if in.N() < 1 || in.M() < 1 || in.D < 1 {
-		return nil, errors.New("solver: empty instance")
+	if err := in.Validate(); err != nil {
+		return nil, fmt.Errorf("solver: invalid instance: %w", err)
 	}
+	if s.Digits > instance.MaxDigits {
+		return nil, fmt.Errorf("solver: %d digits requested (at most %d)", s.Digits, instance.MaxDigits)
+	}
+	s = s.withDefaults(in)
 	prec := bigmat.Bits(s.Digits)
 	deadline := start.Add(s.TimeLimit)
 	res := &Result{Digits: s.Digits, Prec: prec}
@@ -190,7 +192,7 @@ func Solve(in *instance.Instance, s Settings) (*Result, error) {
 func (res *Result) setCertificate(c *certificate) {
 	res.W, res.H, res.B = c.w, c.h, c.b
 	res.WW, res.Predictions, res.FeatureGram = c.ww, c.pred, c.featureGram
-	res.Loss, res.GradNorm = c.loss, c.gradNorm
+	res.MinLoss, res.GradNorm = c.loss, c.gradNorm
 	res.Prec = c.prec
 	res.Notes = append(res.Notes, c.notes...)
 }

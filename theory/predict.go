@@ -51,15 +51,15 @@ type Prediction struct {
 	Eigenvectors *bigmat.Dense // column j belongs to Sigma[j]
 	TraceSigma   *big.Rat      // tr Σ exactly
 
-	Mean       []*big.Float  // ȳ (zero vector for bias none)
-	BiasStar   []*big.Float  // b* (= ȳ for free bias, 0 for none)
-	WW         *bigmat.Dense // A* = W*W*ᵀ; nil when not determined
-	MinLoss    *big.Float    // L* (the infimum when Unattained)
-	MinLossExt *big.Rat      // L* exactly when it is rational (trivial regime, unregularized with L* = 0), else nil
-	TrainMSE   *big.Float
-	Shrinkage  []*big.Float  // 1 − √(c/σ_j) for j < Rank, 0 after
-	Gamma      *big.Float    // c in the full regime, nil otherwise
-	Prediction *bigmat.Dense // W*H* + b*1ᵀ, n×M
+	Mean         []*big.Float  // ȳ (zero vector for bias none)
+	B            []*big.Float  // b* (= ȳ for free bias, 0 for none)
+	WW           *bigmat.Dense // A* = W*W*ᵀ; nil when not determined
+	MinLoss      *big.Float    // L* (the infimum when Unattained)
+	MinLossExact *big.Rat      // L* exactly when it is rational (trivial regime, unregularized with L* = 0), else nil
+	TrainMSE     *big.Float
+	Shrinkage    []*big.Float  // 1 − √(c/σ_j) for j < Rank, 0 after
+	Gamma        *big.Float    // c in the full regime, nil otherwise
+	Predictions  *bigmat.Dense // W*H* + b*1ᵀ, n×M
 
 	// Determined says which invariants every global minimizer shares.
 	// WWUnique is false when A* is not unique (ties at the cut-off when
@@ -74,6 +74,12 @@ type Prediction struct {
 // Predict computes the closed form of THEORY §3 for in at digits
 // significant decimal digits (digits ≤ 0 means in.Digits).
 func Predict(in *instance.Instance, digits int) (*Prediction, error) {
+	if err := in.Validate(); err != nil {
+		return nil, fmt.Errorf("theory: invalid instance: %w", err)
+	}
+	if digits > instance.MaxDigits {
+		return nil, fmt.Errorf("theory: %d digits requested (at most %d)", digits, instance.MaxDigits)
+	}
 	if in.Bias == instance.BiasRegularized {
 		return nil, ErrNoClosedForm
 	}
@@ -119,14 +125,14 @@ func Predict(in *instance.Instance, digits int) (*Prediction, error) {
 
 	// Bias and mean.
 	p.Mean = make([]*big.Float, n)
-	p.BiasStar = make([]*big.Float, n)
+	p.B = make([]*big.Float, n)
 	mean := in.Mean()
 	for k := 0; k < n; k++ {
 		p.Mean[k] = newF()
-		p.BiasStar[k] = newF()
+		p.B[k] = newF()
 		if in.Bias != instance.BiasNone {
 			p.Mean[k].SetRat(mean[k])
-			p.BiasStar[k].SetRat(mean[k])
+			p.B[k].SetRat(mean[k])
 		}
 	}
 	p.BiasUnique = true
@@ -142,7 +148,7 @@ func Predict(in *instance.Instance, digits int) (*Prediction, error) {
 	default:
 		p.fillRegularized(in)
 	}
-	p.Prediction = p.predictions(in)
+	p.Predictions = p.predictions(in)
 	return p, nil
 }
 
@@ -205,7 +211,7 @@ func (p *Prediction) fillRegularized(in *instance.Instance) {
 	p.TrainMSE = mse.Add(mse, rest)
 	if p.Rank == 0 {
 		half := new(big.Rat).Quo(p.TraceSigma, big.NewRat(2, 1))
-		p.MinLossExt = half
+		p.MinLossExact = half
 	}
 	p.WW = spectral(p.Eigenvectors, weights)
 	if p.Regime == Full {
@@ -248,7 +254,7 @@ func (p *Prediction) fillUnregularized(in *instance.Instance) {
 	p.WWUnique = false
 	p.BiasUnique = in.Bias == instance.BiasNone
 	if p.D >= p.TargetRank {
-		p.MinLossExt = new(big.Rat)
+		p.MinLossExact = new(big.Rat)
 		p.note("zero regularization and d = %d ≥ rank(Ỹ) = %d: L* = 0, attained by every (W, H, b) with W H + b 1ᵀ = Y", p.D, p.TargetRank)
 	} else {
 		p.note("zero regularization and d = %d < rank(Ỹ) = %d: L* is half the energy of Ỹ outside its top d principal directions (Eckart–Young)", p.D, p.TargetRank)
@@ -274,7 +280,7 @@ func (p *Prediction) fillUnattained(in *instance.Instance) {
 	lhZero := in.LambdaH.Sign() == 0
 	if p.TargetRank == 0 {
 		p.Regime = Trivial
-		p.MinLossExt = new(big.Rat)
+		p.MinLossExact = new(big.Rat)
 		if lhZero {
 			p.note("λ_H = 0 and Σ = 0: L* = 0 is attained at W = 0 with any H; the minimizer is not unique")
 		} else {
@@ -337,7 +343,7 @@ func (p *Prediction) predictions(in *instance.Instance) *bigmat.Dense {
 	for k := 0; k < n; k++ {
 		for i := 0; i < m; i++ {
 			e := out.At(k, i)
-			e.Add(e, p.BiasStar[k])
+			e.Add(e, p.B[k])
 		}
 	}
 	return out

@@ -49,6 +49,9 @@ type Report struct {
 
 // Run solves in with the solver, predicts it with the theory, and compares.
 func Run(in *instance.Instance, digits int, settings solver.Settings) (*Report, error) {
+	if err := in.Validate(); err != nil {
+		return nil, fmt.Errorf("verify: invalid instance: %w", err)
+	}
 	if digits <= 0 {
 		digits = in.Digits
 	}
@@ -61,12 +64,17 @@ func Run(in *instance.Instance, digits int, settings solver.Settings) (*Report, 
 	if err != nil {
 		return nil, fmt.Errorf("solver: %w", err)
 	}
-	return Compare(in, pred, res), nil
+	return Compare(in, pred, res)
 }
 
 // Compare measures the agreement of a prediction and a solver result for
-// the same instance at pred.Digits.
-func Compare(in *instance.Instance, pred *theory.Prediction, res *solver.Result) *Report {
+// the same instance at pred.Digits. It returns an error, not a report, when
+// in is invalid (instance.Validate), pred or res is nil, or their sizes do
+// not match in's (n, M, d).
+func Compare(in *instance.Instance, pred *theory.Prediction, res *solver.Result) (*Report, error) {
+	if err := checkInputs(in, pred, res); err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
 	r := &Report{Prediction: pred, Solver: res, Required: pred.Digits - Margin}
 	cap := pred.Digits + bigmat.GuardDigits
 	prec := pred.Prec
@@ -74,7 +82,7 @@ func Compare(in *instance.Instance, pred *theory.Prediction, res *solver.Result)
 
 	if pred.Regime == theory.Unattained {
 		r.compareUnattained(pred, res, trace)
-		return r
+		return r, nil
 	}
 
 	// Below, "tr Σ" stands for targetEnergy: tr Σ unless Σ = 0.
@@ -88,7 +96,7 @@ func Compare(in *instance.Instance, pred *theory.Prediction, res *solver.Result)
 	if pred.MinLoss.Sign() != 0 {
 		lossScale.SetInt64(0)
 	}
-	r.Agreement.MinLoss = ptr(Digits(res.Loss, pred.MinLoss, lossScale, cap))
+	r.Agreement.MinLoss = ptr(Digits(res.MinLoss, pred.MinLoss, lossScale, cap))
 
 	// ww: relative to ‖A*‖_F, or to √(λ_H/λ_W)·√(tr Σ) — the size A* would
 	// have if one direction were active — when A* = 0.
@@ -103,14 +111,14 @@ func Compare(in *instance.Instance, pred *theory.Prediction, res *solver.Result)
 	// bias: relative to ‖b*‖, or to √(tr Σ) (the spread of the targets).
 	if pred.BiasUnique {
 		biasScale := new(big.Float).SetPrec(prec).Sqrt(trace)
-		r.Agreement.Bias = ptr(VectorDigits(res.B, pred.BiasStar, biasScale, cap))
+		r.Agreement.Bias = ptr(VectorDigits(res.B, pred.B, biasScale, cap))
 	}
 	// predictions: relative to ‖W*H* + b*1ᵀ‖_F, or to √(M·tr Σ) = ‖Ỹ‖_F.
 	if pred.PredictionUnique {
 		predScale := new(big.Float).SetPrec(prec).SetInt64(int64(pred.M))
 		predScale.Mul(predScale, trace)
 		predScale.Sqrt(predScale)
-		r.Agreement.Predictions = ptr(MatrixDigits(res.Predictions, pred.Prediction, predScale, cap))
+		r.Agreement.Predictions = ptr(MatrixDigits(res.Predictions, pred.Predictions, predScale, cap))
 	}
 
 	r.Status = Agree
@@ -133,7 +141,60 @@ func Compare(in *instance.Instance, pred *theory.Prediction, res *solver.Result)
 	default:
 		r.Reason += fmt.Sprintf("every compared quantity agrees to at least %d digits (worst: %s, %d)", r.Required, r.Worst, worst)
 	}
-	return r
+	return r, nil
+}
+
+// checkInputs refuses what Compare cannot compare: an invalid instance, a
+// missing side, or a side whose sizes are not the instance's.
+func checkInputs(in *instance.Instance, pred *theory.Prediction, res *solver.Result) error {
+	if err := in.Validate(); err != nil {
+		return fmt.Errorf("invalid instance: %w", err)
+	}
+	n, m := in.N(), in.M()
+	switch {
+	case pred == nil:
+		return fmt.Errorf("nil prediction")
+	case res == nil:
+		return fmt.Errorf("nil solver result")
+	case pred.N != n || pred.M != m || pred.D != in.D:
+		return fmt.Errorf("the prediction is for n=%d, M=%d, d=%d, the instance has n=%d, M=%d, d=%d", pred.N, pred.M, pred.D, n, m, in.D)
+	case pred.Digits < 1 || pred.MinLoss == nil || pred.TraceSigma == nil:
+		return fmt.Errorf("incomplete prediction (not made by theory.Predict)")
+	case pred.Regime != theory.Unattained && res.MinLoss == nil:
+		return fmt.Errorf("the solver result has no loss")
+	}
+	for _, c := range []struct {
+		what       string
+		compared   bool
+		ok         bool
+		rows, cols int
+	}{
+		{"ww", pred.WW != nil && pred.WWUnique, shapeIs(pred.WW, n, n) && shapeIs(res.WW, n, n), n, n},
+		{"bias", pred.BiasUnique, len(pred.B) == n && len(res.B) == n && noNil(res.B), n, 1},
+		{"predictions", pred.PredictionUnique, shapeIs(pred.Predictions, n, m) && shapeIs(res.Predictions, n, m), n, m},
+	} {
+		if pred.Regime != theory.Unattained && c.compared && !c.ok {
+			return fmt.Errorf("%s: both sides must be %d×%d (missing or of another size)", c.what, c.rows, c.cols)
+		}
+	}
+	return nil
+}
+
+func shapeIs(a *bigmat.Dense, rows, cols int) bool {
+	if a == nil {
+		return false
+	}
+	r, c := a.Dims()
+	return r == rows && c == cols
+}
+
+func noNil(v []*big.Float) bool {
+	for _, x := range v {
+		if x == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // compareUnattained: THEORY says no minimizer exists. The solver must not
@@ -151,10 +212,10 @@ func (r *Report) compareUnattained(pred *theory.Prediction, res *solver.Result, 
 	scale := new(big.Float).SetPrec(pred.Prec).Quo(trace, big.NewFloat(2))
 	tol := new(big.Float).SetPrec(pred.Prec).Mul(scale, pow10(-pred.Digits, pred.Prec))
 	low := new(big.Float).SetPrec(pred.Prec).Sub(pred.MinLoss, tol)
-	if res.Loss != nil && res.Loss.Cmp(low) < 0 {
+	if res.MinLoss != nil && res.MinLoss.Cmp(low) < 0 {
 		r.Status = Disagree
 		r.Worst = "min_loss"
-		r.Reason = fmt.Sprintf("the solver attains L = %s below the theory's infimum %s", bigmat.Text(res.Loss, 20), bigmat.Text(pred.MinLoss, 20))
+		r.Reason = fmt.Sprintf("the solver attains L = %s below the theory's infimum %s", bigmat.Text(res.MinLoss, 20), bigmat.Text(pred.MinLoss, 20))
 		return
 	}
 	r.Reason = "both sides agree that no minimizer exists; every loss the solver attains lies above the theory's infimum"

@@ -50,13 +50,22 @@ func solveBoth(t *testing.T, in *instance.Instance, digits int) (*theory.Predict
 	return p, r
 }
 
+func mustCompare(t *testing.T, in *instance.Instance, p *theory.Prediction, r *solver.Result) *Report {
+	t.Helper()
+	rep, err := Compare(in, p, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
 // TestCompareDetectsPerturbation: the comparison is not a rubber stamp. A
 // solver result perturbed by 10^-30 in one quantity, at 50 digits, must be
 // reported as a disagreement naming that quantity with about 30 digits.
 func TestCompareDetectsPerturbation(t *testing.T) {
 	in := instance.Default()
 	p, r := solveBoth(t, in, 50)
-	if rep := Compare(in, p, r); rep.Status != Agree {
+	if rep := mustCompare(t, in, p, r); rep.Status != Agree {
 		t.Fatalf("unperturbed: %s (%s)", rep.Status, rep.Reason)
 	}
 	eps := new(big.Float).SetPrec(p.Prec).SetMantExp(big.NewFloat(1), -100) // 2^-100 ≈ 7.9e-31
@@ -66,8 +75,8 @@ func TestCompareDetectsPerturbation(t *testing.T) {
 		p2, r2 := p, *r
 		switch q {
 		case "min_loss":
-			r2.Loss = new(big.Float).Copy(r.Loss)
-			perturb(r2.Loss)
+			r2.MinLoss = new(big.Float).Copy(r.MinLoss)
+			perturb(r2.MinLoss)
 		case "ww":
 			r2.WW = r.WW.Clone()
 			perturb(r2.WW.At(0, 0))
@@ -78,7 +87,7 @@ func TestCompareDetectsPerturbation(t *testing.T) {
 			r2.Predictions = r.Predictions.Clone()
 			perturb(r2.Predictions.At(1, 2))
 		}
-		rep := Compare(in, p2, &r2)
+		rep := mustCompare(t, in, p2, &r2)
 		if rep.Status != Disagree || rep.Worst != q {
 			t.Errorf("%s perturbed: status %s worst %q (%s)", q, rep.Status, rep.Worst, rep.Reason)
 		}
@@ -94,18 +103,18 @@ func TestCompareUnattained(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, r := solveBoth(t, in, 30)
-	if rep := Compare(in, p, r); rep.Status != Unattained {
+	if rep := mustCompare(t, in, p, r); rep.Status != Unattained {
 		t.Fatalf("status %s (%s)", rep.Status, rep.Reason)
 	}
 	fake := *r
 	fake.Converged = true
-	if rep := Compare(in, p, &fake); rep.Status != Disagree {
+	if rep := mustCompare(t, in, p, &fake); rep.Status != Disagree {
 		t.Errorf("converged claim accepted: %s", rep.Status)
 	}
 	fake = *r
 	fake.Converged = false
-	fake.Loss = new(big.Float).SetPrec(p.Prec).Sub(p.MinLoss, big.NewFloat(1e-6))
-	if rep := Compare(in, p, &fake); rep.Status != Disagree {
+	fake.MinLoss = new(big.Float).SetPrec(p.Prec).Sub(p.MinLoss, big.NewFloat(1e-6))
+	if rep := mustCompare(t, in, p, &fake); rep.Status != Disagree {
 		t.Errorf("loss below the infimum accepted: %s", rep.Status)
 	}
 }

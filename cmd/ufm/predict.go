@@ -47,7 +47,7 @@ func newPredictJSON(p *theory.Prediction) predictJSON {
 	dg := p.Digits
 	out := predictJSON{
 		Name: p.Name, Regime: string(p.Regime), C: bigmat.Text(p.C, dg), Rank: p.Rank,
-		SigmaEigenvalues: bigmat.Texts(p.Sigma, dg), Bias: bigmat.Texts(p.BiasStar, dg),
+		SigmaEigenvalues: bigmat.Texts(p.Sigma, dg), Bias: bigmat.Texts(p.B, dg),
 		MinLoss: bigmat.Text(p.MinLoss, dg), TrainMSE: bigmat.Text(p.TrainMSE, dg),
 		Digits: dg, CExact: p.CExact.RatString(), ActiveCount: p.Active, TargetRank: p.TargetRank,
 		Shrinkage: bigmat.Texts(p.Shrinkage, dg), BiasMode: p.Bias.String(),
@@ -64,8 +64,8 @@ func newPredictJSON(p *theory.Prediction) predictJSON {
 		g := bigmat.Text(p.Gamma, dg)
 		out.Gamma = &g
 	}
-	if p.MinLossExt != nil {
-		s := p.MinLossExt.RatString()
+	if p.MinLossExact != nil {
+		s := p.MinLossExact.RatString()
 		out.MinLossExact = &s
 	}
 	return out
@@ -171,7 +171,7 @@ func writePredictReport(w io.Writer, p *theory.Prediction) {
 		fmt.Fprintln(w, "Gram matrix W*W*ᵀ: not determined (no unique minimizer).")
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "Optimal bias b* = %s\n", strings.Join(bigmat.Texts(p.BiasStar, dg), ", "))
+	fmt.Fprintf(w, "Optimal bias b* = %s\n", strings.Join(bigmat.Texts(p.B, dg), ", "))
 	if !p.BiasUnique {
 		fmt.Fprintln(w, "  (not unique: see notes)")
 	}
@@ -181,8 +181,8 @@ func writePredictReport(w io.Writer, p *theory.Prediction) {
 		label = "Infimum of the loss"
 	}
 	fmt.Fprintf(w, "%s = %s\n", label, bigmat.Text(p.MinLoss, dg))
-	if p.MinLossExt != nil {
-		fmt.Fprintf(w, "  exactly %s\n", p.MinLossExt.RatString())
+	if p.MinLossExact != nil {
+		fmt.Fprintf(w, "  exactly %s\n", p.MinLossExact.RatString())
 	}
 	fmt.Fprintf(w, "Training MSE (1/M)Σ‖W h_i + b − y_i‖² = %s\n", bigmat.Text(p.TrainMSE, dg))
 	if p.Gamma != nil {

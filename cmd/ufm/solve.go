@@ -74,7 +74,7 @@ func trainMSE(in *instance.Instance, pred *bigmat.Dense, prec uint) *big.Float {
 func newSolveJSON(in *instance.Instance, r *solver.Result) solveJSON {
 	dg := r.Digits
 	out := solveJSON{
-		Name: in.Name, Loss: bigmat.Text(r.Loss, dg), GradNorm: bigmat.Text(r.GradNorm, dg),
+		Name: in.Name, Loss: bigmat.Text(r.MinLoss, dg), GradNorm: bigmat.Text(r.GradNorm, dg),
 		Iterations: r.Iterations, Stage1Iterations: r.Stage1Iterations, Seconds: r.Duration.Seconds(),
 		Stop: string(r.Stop), Converged: r.Converged, Digits: dg, DigitsReached: r.DigitsReached,
 		WW: r.WW.Rows(dg), Bias: bigmat.Texts(r.B, dg), Predictions: r.Predictions.Rows(dg),
@@ -189,7 +189,7 @@ func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 	if r.Stop == solver.StopUnattained {
 		label = "Loss L at the last point of the trend"
 	}
-	fmt.Fprintf(w, "%s = %s\n", label, bigmat.Text(r.Loss, dg))
+	fmt.Fprintf(w, "%s = %s\n", label, bigmat.Text(r.MinLoss, dg))
 	fmt.Fprintf(w, "‖∇L‖ over (W, H, b) = %s\n", bigmat.Text(r.GradNorm, 6))
 	fmt.Fprintf(w, "Training MSE = %s\n\n", bigmat.Text(trainMSE(in, r.Predictions, r.Prec), dg))
 	fmt.Fprintf(w, "Gram matrix of the weights, W Wᵀ (%d digits shown; --json for all):\n", matrixDigits)

@@ -96,7 +96,7 @@ func newVerifyJSON(rep *verify.Report) verifyJSON {
 	return verifyJSON{
 		predictJSON: newPredictJSON(rep.Prediction),
 		Solver: solverJSON{
-			Loss: textOrEmpty(res.Loss, dg), GradNorm: textOrEmpty(res.GradNorm, 6),
+			Loss: textOrEmpty(res.MinLoss, dg), GradNorm: textOrEmpty(res.GradNorm, 6),
 			Iterations: res.Iterations, Seconds: res.Duration.Seconds(), Stop: string(res.Stop),
 			Converged: res.Converged, Stage1: res.Stage1Iterations, Notes: notes,
 		},
@@ -113,7 +113,7 @@ func writeVerifyReport(w io.Writer, rep *verify.Report) {
 	fmt.Fprintf(w, "Theory (closed form, THEORY §3): regime %s, rank %d\n", p.Regime, p.Rank)
 	fmt.Fprintf(w, "  L*     = %s\n", bigmat.Text(p.MinLoss, dg))
 	fmt.Fprintf(w, "Solver (independent minimization of L, no closed form):\n")
-	fmt.Fprintf(w, "  L      = %s\n", textOrEmpty(res.Loss, dg))
+	fmt.Fprintf(w, "  L      = %s\n", textOrEmpty(res.MinLoss, dg))
 	fmt.Fprintf(w, "  ‖∇L‖   = %s over (W, H, b) at the returned point\n", textOrEmpty(res.GradNorm, 6))
 	fmt.Fprintf(w, "  stop: %s after %d big-float steps (+%d float64 steps) in %.3f s\n", res.Stop, res.Iterations, res.Stage1Iterations, res.Duration.Seconds())
 	for _, n := range res.Notes {
