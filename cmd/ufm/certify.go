@@ -10,8 +10,69 @@ import (
 	"path/filepath"
 
 	"github.com/nrc-ufm/ufm/certify"
+	"github.com/nrc-ufm/ufm/instance"
 	"github.com/nrc-ufm/ufm/solver"
+	"github.com/nrc-ufm/ufm/verify"
 )
+
+// certifiedJSON is the "certified" object of verify --certify --json.
+type certifiedJSON struct {
+	Lower        string `json:"lower,omitempty"` // exact "p/q"
+	Upper        string `json:"upper,omitempty"`
+	Method       string `json:"method,omitempty"`
+	Verdict      string `json:"verdict"` // "proved to D digits", "refuted", "bounds" or "cannot certify"
+	ProvedDigits int    `json:"proved_digits"`
+	Reason       string `json:"reason,omitempty"`
+}
+
+type verifyCertifiedJSON struct {
+	verifyJSON
+	Certified certifiedJSON `json:"certified"`
+}
+
+// verifyCertified is ufm verify --certify: the verify report followed by
+// the certified interval of L* (certify.Build at the same digits). A
+// refuted closed form makes the exit status 1.
+func verifyCertified(in *instance.Instance, rep *verify.Report, st solver.Settings, asJSON bool, code int, stdout, stderr io.Writer) int {
+	dg := rep.Prediction.Digits
+	res, err := certify.Build(in, certify.Options{Digits: dg, Solver: st})
+	var cj certifiedJSON
+	switch {
+	case err != nil:
+		cj = certifiedJSON{Verdict: "cannot certify", Reason: err.Error()}
+	default:
+		r := res.Report
+		cj = certifiedJSON{Lower: r.Lower.RatString(), Upper: r.Upper.RatString(), Method: r.Method,
+			Verdict: res.File.Verdict, ProvedDigits: r.ProvedDigits}
+		if r.Refuted {
+			code = exitFailure
+		}
+	}
+	if asJSON {
+		if c := writeJSON(stdout, stderr, verifyCertifiedJSON{newVerifyJSON(rep), cj}); c != exitOK {
+			return c
+		}
+		return code
+	}
+	writeVerifyReport(stdout, rep)
+	fmt.Fprintln(stdout)
+	if err != nil {
+		fmt.Fprintf(stdout, "Certified: no — %v\n", err)
+		return code
+	}
+	r := res.Report
+	fmt.Fprintf(stdout, "Certified (exact rational bounds, lower bound by %s; ufm certify --out writes the certificate):\n", r.Method)
+	fmt.Fprintf(stdout, "  %s ≤ L* ≤ %s\n", certify.Decimal(r.Lower, dg, false), certify.Decimal(r.Upper, dg, true))
+	switch {
+	case r.Refuted:
+		fmt.Fprintf(stdout, "  REFUTED: the closed form's interval [%s, %s] misses it\n", certify.Decimal(r.CFLower, dg, false), certify.Decimal(r.CFUpper, dg, true))
+	case r.ProvedDigits > 0:
+		fmt.Fprintf(stdout, "  proved to %d digits: the closed form lies in [%s, %s], which meets it\n", r.ProvedDigits, certify.Decimal(r.CFLower, dg, false), certify.Decimal(r.CFUpper, dg, true))
+	default:
+		fmt.Fprintf(stdout, "  bounds only: the intervals are wider than 10^-%d relative\n", dg)
+	}
+	return code
+}
 
 func runCertify(args []string, stdout, stderr io.Writer) int {
 	const synopsis = "ufm certify FILE [--digits D] [--out CERT.json] [--json]"

@@ -44,12 +44,13 @@ type verifyJSON struct {
 }
 
 func runVerify(args []string, stdout, stderr io.Writer) int {
-	const synopsis = "ufm verify [FILE] [--digits N] [--starts K] [--seed S] [--json]"
+	const synopsis = "ufm verify [FILE] [--digits N] [--starts K] [--seed S] [--certify] [--json]"
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	digits := fs.Int("digits", 0, "significant decimal digits (default: the instance's, else 50)")
 	starts := fs.Int("starts", 8, "random starts of the solver's float64 stage")
 	seed := fs.Int64("seed", 1, "seed of the solver's random starts")
 	asJSON := fs.Bool("json", false, "print one JSON document")
+	withCert := fs.Bool("certify", false, "also prove exact rational bounds on L* (as ufm certify does) and say whether the closed form is proved")
 	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
 	if done {
 		return code
@@ -75,6 +76,9 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	code = exitOK
 	if rep.Status == verify.Disagree {
 		code = exitFailure
+	}
+	if *withCert {
+		return verifyCertified(in, rep, solver.Settings{Starts: *starts, Seed: *seed}, *asJSON, code, stdout, stderr)
 	}
 	if *asJSON {
 		if c := writeJSON(stdout, stderr, newVerifyJSON(rep)); c != exitOK {
