@@ -55,8 +55,7 @@ def gram(a):
     return [[sum(x * y for x, y in zip(u, v)) for v in a] for u in a]
 
 
-def frob2(a):
-    return sum(x * x for row in a for x in row)
+frob2 = lambda a: sum(x * x for row in a for x in row)  # noqa: E731
 
 
 def positive_pivots(a):
@@ -83,12 +82,8 @@ def center(rows, m):
     return [[x - sum(row) / m for x in row] for row in rows]
 
 
-def phi_up(u, s, c):
-    return F(0) if u <= c else (u + c) / 2 - s
-
-
-def phi_lo(l, s, c):
-    return F(0) if l <= c else max(F(0), (l + c) / 2 - s)
+def phi(t, s, c):  # bound of phi(sigma) = (sqrt(sigma) - sqrt(c))_+^2 / 2 from sigma ~ t, s ~ sqrt(ct)
+    return F(0) if t <= c else max(F(0), (t + c) / 2 - s)
 
 
 def narrow(lo, hi, digits):
@@ -157,8 +152,8 @@ def check(doc):
         if ru[i] < 0 or ru[i] ** 2 > c * su[i] or rl[i] < 0 or rl[i] ** 2 < c * sl[i]:
             raise Invalid("square-root bound %d fails" % i)
     half_tr = sum(sig[i][i] for i in range(n)) / 2
-    mirsky = half_tr - sum(phi_up(su[i], ru[i], c) for i in range(k))
-    cf_hi = half_tr - sum(phi_lo(sl[i], rl[i], c) for i in range(k))
+    mirsky = half_tr - sum(phi(su[i], ru[i], c) for i in range(k))  # (u+c)/2 - s >= phi(u) >= 0 here
+    cf_hi = half_tr - sum(phi(sl[i], rl[i], c) for i in range(k))
     if Lam:
         K = [[-x for x in row] for row in gram(Lam)]
         for i in range(n):
