@@ -155,8 +155,11 @@ func attempt(in *instance.Instance, digits, sd int, st solver.Settings) (*Result
 		b.file.Notes = append(b.file.Notes, "lower bound from eigenvalue enclosures (Mirsky): the dual relaxation is not tight here (the rank constraint d binds) or no feasible Λ was found")
 	}
 	b.setClaims(vals)
-	if pt.what != "solver" {
+	switch pt.what {
+	case "polished":
 		b.file.Notes = append(b.file.Notes, "point: the solver's minimizer with W Wᵀ's eigenvalues below 10^-(solver digits/3) of the largest dropped and H, b re-minimized for that W")
+	case "zero":
+		b.file.Notes = append(b.file.Notes, "point: W = 0, H = 0, b = ȳ (0 for bias none), which has a lower loss than the rounded solver point")
 	}
 	if cert, err = b.cert(); err != nil {
 		return nil, err
@@ -175,6 +178,7 @@ func (b *builder) choosePoint(sol *solver.Result) (point, *big.Rat, error) {
 	if p, ok := b.truncated(cands[0]); ok {
 		cands = append(cands, p)
 	}
+	cands = append(cands, b.zeroPoint())
 	var best point
 	var upper *big.Rat
 	var file check.PointJSON
@@ -234,10 +238,14 @@ func (b *builder) setPoint(pt point) {
 	p := &b.file.Point
 	p.W = ratStrings(denseToRat(w, b.n, b.k, gridExponent(w.MaxAbs(), b.sd+10)))
 	p.H = ratStrings(denseToRat(h, b.k, b.m, gridExponent(h.MaxAbs(), b.sd+10)))
-	bv := denseToRat(bias, b.n, 1, gridExponent(bias.MaxAbs(), b.sd+10))
 	p.B = make([]string, b.n)
-	for i := range p.B {
-		p.B[i] = bv[i][0].RatString()
+	if pt.bExact != nil {
+		p.B = vecStrings(pt.bExact)
+	} else {
+		bv := denseToRat(bias, b.n, 1, gridExponent(bias.MaxAbs(), b.sd+10))
+		for i := range p.B {
+			p.B[i] = bv[i][0].RatString()
+		}
 	}
 	zero := make([]string, b.k)
 	for i := range zero {

@@ -11,9 +11,10 @@ import (
 // point is a candidate (W', H', b) for the upper bound: W' is n×k, H' is
 // k×M, b has n entries.
 type point struct {
-	w, h *bigmat.Dense
-	b    []*big.Float
-	what string
+	w, h   *bigmat.Dense
+	b      []*big.Float
+	bExact []*big.Rat // if set, b exactly (ȳ or 0), written without rounding
+	what   string
 }
 
 // solverPoint is the solver's minimizer restricted to its first k
@@ -84,5 +85,36 @@ func (b *builder) truncated(p point) (point, bool) {
 			bias[i].SetRat(mean[i])
 		}
 	}
-	return point{w: w, h: h, b: bias, what: "solver, polished"}, true
+	return point{w: w, h: h, b: bias, bExact: exactBias(b.n, mean), what: "polished"}, true
+}
+
+// zeroPoint is W = 0, H = 0, b = ȳ (0 for bias none): the exact minimizer
+// when c ≥ σ_1, where the solver can only approach it, and L = 0 exactly
+// when the targets are constant. It is a candidate like any other: the
+// smallest exact loss wins.
+func (b *builder) zeroPoint() point {
+	bias := make([]*big.Float, b.n)
+	var mean []*big.Rat
+	if b.in.Bias != instance.BiasNone {
+		mean = b.in.Mean()
+	}
+	for i := range bias {
+		bias[i] = new(big.Float).SetPrec(b.prec)
+		if mean != nil {
+			bias[i].SetRat(mean[i])
+		}
+	}
+	return point{w: bigmat.New(b.n, b.k, b.prec), h: bigmat.New(b.k, b.m, b.prec), b: bias, bExact: exactBias(b.n, mean), what: "zero"}
+}
+
+// exactBias is ȳ, or zeros when mean is nil (bias none).
+func exactBias(n int, mean []*big.Rat) []*big.Rat {
+	out := make([]*big.Rat, n)
+	for i := range out {
+		out[i] = new(big.Rat)
+		if mean != nil {
+			out[i].Set(mean[i])
+		}
+	}
+	return out
 }

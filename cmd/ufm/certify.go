@@ -135,8 +135,12 @@ func writeCertifyReport(w io.Writer, res *certify.Result, out string) {
 		how = "eigenvalue enclosures of Σ + Mirsky/von Neumann (the rank constraint binds)"
 	}
 	fmt.Fprintf(w, "  L* ≥ %s  (%s)\n", certify.Decimal(rep.Lower, dg, false), how)
-	fmt.Fprintf(w, "  L* ≤ %s  (L at the rounded solver point, exact)\n", certify.Decimal(rep.Upper, dg, true))
-	fmt.Fprintf(w, "  upper − lower < %s\n", certify.PowerBound(res.Gap))
+	fmt.Fprintf(w, "  L* ≤ %s  (L at an explicit rational point, exact)\n", certify.Decimal(rep.Upper, dg, true))
+	if res.Gap.Sign() == 0 {
+		fmt.Fprintf(w, "  upper = lower: L* is this rational number exactly\n")
+	} else {
+		fmt.Fprintf(w, "  upper − lower < %s\n", certify.PowerBound(res.Gap))
+	}
 	fmt.Fprintf(w, "  closed form (docs/theory.md §3) ∈ [%s, %s]\n", certify.Decimal(rep.CFLower, dg, false), certify.Decimal(rep.CFUpper, dg, true))
 	if f.TrainMSE != nil {
 		lo, hi := certify.MustRat(f.TrainMSE.Lower), certify.MustRat(f.TrainMSE.Upper)
