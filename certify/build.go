@@ -42,6 +42,7 @@ var Lemmas = []check.Lemma{
 	{ID: check.LemmaSylvester, Statement: "Sylvester's law of inertia: if the LDLᵀ elimination (no pivoting) of a symmetric rational matrix meets no zero pivot, its numbers of positive and negative pivots are its numbers of positive and negative eigenvalues; so #{σ_j(Σ) > t} = #positive pivots of Σ − tI"},
 	{ID: check.LemmaMirsky, Statement: "Mirsky/von Neumann: ‖Z − Ỹ‖²_F ≥ Σ_i (s_i(Z) − t_i(Ỹ))² with singular values in decreasing order; with ‖Z‖_* = Σ s_i and rank Z ≤ k = min(d, n): f(Z) ≥ Σ_{i≤k} min_{s≥0}[(s − t_i)²/(2M) + √(c/M) s] + Σ_{i>k} t_i²/(2M) = tr Σ/2 − Σ_{i≤k} φ(σ_i), φ(σ) = (√σ − √c)²₊/2 nondecreasing, t_i² = Mσ_i"},
 	{ID: check.LemmaStrongConvexity, Statement: "f is 1/M-strongly convex with minimizer Z*: f(Z) − f(Z*) ≥ ‖Z − Z*‖²_F/(2M); with f(Z*) ≥ ℓ(Λ) every Z with f(Z) ≤ U, in particular the point's W H̃ and every global minimizer's W*H̃*, lies within √(2M(U − ℓ)) of Z*; a global minimizer has training MSE ‖W*H̃* − Ỹ‖²/M (its mean residual is zero)"},
+	{ID: check.LemmaBiasDuality, Statement: "bias regularized (+λ_b/2‖b‖²): for ΛΛᵀ ⪯ (c/M)I and any (W, H, b), L ≥ 1/(2M)‖Z + b1ᵀ − Y‖² + ⟨Λ, Z⟩ + λ_b/2‖b‖² with Z = WH (factorization-nuclear), and the minimum of the right side over all Z and b (Z = Y − b1ᵀ − MΛ, b = Λ1/λ_b) is ⟨Λ, Y⟩ − (M/2)‖Λ‖²_F − ‖Λ1‖²/(2λ_b)"},
 	{ID: check.LemmaSqrtBounds, Statement: "for rationals s, x ≥ 0: s² ≤ x implies s ≤ √x and s² ≥ x implies s ≥ √x"},
 	{ID: check.LemmaClosedForm, Statement: "the closed form of docs/theory.md §3 equals tr Σ/2 − Σ_{i≤min(d,n)} φ(σ_i) (σ_i ≤ c contribute φ = 0); it is nondecreasing in each σ_i's φ, so σ-enclosures and √-bounds enclose it"},
 }
@@ -71,7 +72,7 @@ func Build(in *instance.Instance, opt Options) (*Result, error) {
 	// 10^-D, the solve is repeated at D + 10 digits.
 	for _, sd := range []int{digits/2 + 20, digits + 10} {
 		res, err = attempt(in, digits, sd, opt.Solver)
-		if err != nil || res.Report.ProvedDigits >= digits || res.Report.Refuted {
+		if err != nil || res.Report.ProvedDigits >= digits || res.Report.EnclosedDigits >= digits || res.Report.Refuted {
 			break
 		}
 	}
@@ -89,8 +90,6 @@ func certifiable(in *instance.Instance) error {
 		return &CannotError{"exactly one of λ_H, λ_W is zero: the infimum is not attained, so there is no minimizer to certify"}
 	case !lh:
 		return &CannotError{"λ_H = λ_W = 0: certifying the unregularized infimum is not implemented"}
-	case in.Bias == instance.BiasRegularized:
-		return &CannotError{"bias regularized: no tight lower bound is implemented for λ_b > 0"}
 	case in.N() > check.MaxTargetDim || in.M() > check.MaxSamples || in.N()*in.M() > check.MaxEntries:
 		return &CannotError{fmt.Sprintf("size cap: n = %d, M = %d (a certificate allows n ≤ %d, M ≤ %d, n·M ≤ %d)",
 			in.N(), in.M(), check.MaxTargetDim, check.MaxSamples, check.MaxEntries)}
@@ -110,6 +109,7 @@ type builder struct {
 	k      int // min(n, d)
 	yt     [][]*big.Rat
 	c      *big.Rat
+	reg    bool // bias regularized: dual bound with the λ_b term, no spectrum or closed form
 	file   *check.File
 }
 
@@ -123,15 +123,20 @@ func attempt(in *instance.Instance, digits, sd int, st solver.Settings) (*Result
 		return nil, &CannotError{"size cap: the solver did not return W and H (n·d or d·M too large)"}
 	}
 	b := &builder{in: in, digits: digits, sd: sd, n: in.N(), m: in.M(), k: min(in.N(), in.D),
-		yt: in.CenteredTargets(), c: in.C()}
+		yt: in.CenteredTargets(), c: in.C(), reg: in.Bias == instance.BiasRegularized}
+	if b.reg {
+		b.yt = rawTargets(in) // the dual bound of bias regularized uses Y itself
+	}
 	b.prec = max(sol.Prec, bigmat.Bits(digits+20))
 	b.file = &check.File{Format: check.Format, Digits: digits, Lemmas: Lemmas, Instance: instanceJSON(in)}
 	pt, upper, err := b.choosePoint(sol)
 	if err != nil {
 		return nil, err
 	}
-	if err := b.setSpectrum(upper); err != nil {
-		return nil, err
+	if !b.reg {
+		if err := b.setSpectrum(upper); err != nil {
+			return nil, err
+		}
 	}
 	var vals *check.Values
 	var cert *check.Cert
@@ -144,7 +149,10 @@ func attempt(in *instance.Instance, digits, sd int, st solver.Settings) (*Result
 			dualOK = false
 		}
 	}
-	if !dualOK || !narrowEnough(vals.Bound, upper, digits) && vals.Mirsky.Cmp(vals.Bound) > 0 {
+	if b.reg && !dualOK {
+		return nil, &CannotError{"bias regularized: no feasible dual Λ was found"}
+	}
+	if !b.reg && (!dualOK || !narrowEnough(vals.Bound, upper, digits) && vals.Mirsky.Cmp(vals.Bound) > 0) {
 		b.file.LowerBound = check.LowerBoundJSON{Method: "mirsky"}
 		if cert, err = b.cert(); err != nil {
 			return nil, err
@@ -175,7 +183,7 @@ func attempt(in *instance.Instance, digits, sd int, st solver.Settings) (*Result
 // polished version when that has the smaller exact loss.
 func (b *builder) choosePoint(sol *solver.Result) (point, *big.Rat, error) {
 	cands := []point{b.solverPoint(sol)}
-	if p, ok := b.truncated(cands[0]); ok {
+	if p, ok := b.truncated(cands[0]); ok && !b.reg {
 		cands = append(cands, p)
 	}
 	cands = append(cands, b.zeroPoint())
@@ -216,13 +224,40 @@ func (b *builder) cert() (*check.Cert, error) {
 	return c, nil
 }
 
+// rawTargets returns Y as an n×M matrix (Y[k][i] = target k of sample i).
+func rawTargets(in *instance.Instance) [][]*big.Rat {
+	out := make([][]*big.Rat, in.N())
+	for k := range out {
+		out[k] = make([]*big.Rat, in.M())
+		for i := range out[k] {
+			out[k][i] = new(big.Rat).Set(in.Targets[i][k])
+		}
+	}
+	return out
+}
+
+func zeroRows(r, c int) [][]string {
+	out := make([][]string, r)
+	for i := range out {
+		out[i] = make([]string, c)
+		for j := range out[i] {
+			out[i][j] = "0"
+		}
+	}
+	return out
+}
+
 func instanceJSON(in *instance.Instance) check.InstanceJSON {
 	t := make([][]string, in.M())
 	for i, row := range in.Targets {
 		t[i] = vecStrings(row)
 	}
-	return check.InstanceJSON{Name: in.Name, Targets: t, LambdaH: in.LambdaH.RatString(),
+	j := check.InstanceJSON{Name: in.Name, Targets: t, LambdaH: in.LambdaH.RatString(),
 		LambdaW: in.LambdaW.RatString(), D: in.D, Bias: in.Bias.String()}
+	if in.Bias == instance.BiasRegularized && in.LambdaB != nil {
+		j.LambdaB = in.LambdaB.RatString()
+	}
+	return j
 }
 
 // setPoint rounds the solver's (W, H, b) — the first k columns of W and
@@ -251,11 +286,15 @@ func (b *builder) setPoint(pt point) {
 	for i := range zero {
 		zero[i] = "0"
 	}
-	b.file.Spectrum = check.SpectrumJSON{Upper: zero, Lower: zero, RootUpper: zero, RootLower: zero}
-	b.file.LowerBound = check.LowerBoundJSON{Method: "mirsky"}
 	b.file.Lower, b.file.Upper = "0", "0"
-	b.file.ClosedForm = check.IntervalJSON{Lower: "0", Upper: "0"}
 	b.file.Verdict = "bounds"
+	if b.reg {
+		b.file.LowerBound = check.LowerBoundJSON{Method: "dual", Lambda: zeroRows(b.n, b.m)}
+		return
+	}
+	b.file.Spectrum = &check.SpectrumJSON{Upper: zero, Lower: zero, RootUpper: zero, RootLower: zero}
+	b.file.LowerBound = check.LowerBoundJSON{Method: "mirsky"}
+	b.file.ClosedForm = &check.IntervalJSON{Lower: "0", Upper: "0"}
 }
 
 // setSpectrum encloses σ_1..σ_k of Σ: Jacobi eigenvalues at high precision
@@ -279,8 +318,8 @@ func (b *builder) setSpectrum(upper *big.Rat) error {
 	if err := eig.Factorize(ratDense(sigma, prec)); err != nil {
 		return fmt.Errorf("eigenvalues of Σ: %w", err)
 	}
-	s := &b.file.Spectrum
-	*s = check.SpectrumJSON{}
+	s := &check.SpectrumJSON{}
+	b.file.Spectrum = s
 	for i := 0; i < b.k; i++ {
 		val, _ := eig.Values[i].Rat(nil)
 		u, err := enclose(sigma, val, delta, e, i, up)

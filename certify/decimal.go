@@ -29,12 +29,12 @@ func Decimal(x *big.Rat, digits int, roundUp bool) string {
 	return fmt.Sprintf("%se%+d", s, l)
 }
 
-// PowerBound returns "10^k" with |x| < 10^k (k = 0 for x = 0 prints "0").
+// PowerBound returns "< 10^k" with |x| < 10^k, or "= 0" for x = 0.
 func PowerBound(x *big.Rat) string {
 	if x.Sign() == 0 {
-		return "0 (exactly)"
+		return "= 0"
 	}
-	return "10^" + big.NewInt(int64(log10Rat(x)+1)).String()
+	return fmt.Sprintf("< 10^%d", floorLog10(x)+1)
 }
 
 // MustRat reads a "p/q" string that this package wrote itself.

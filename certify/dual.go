@@ -65,7 +65,7 @@ func (b *builder) setDual(p point) error {
 // lambdaTilde returns (Ỹ − W H̃)/M at the solver's point, at b.prec.
 func (b *builder) lambdaTilde(p point) *bigmat.Dense {
 	w, h := p.w, p.h.Clone()
-	if b.in.Bias != instance.BiasNone {
+	if b.in.Bias == instance.BiasFree {
 		inv := new(big.Float).SetPrec(b.prec).SetInt64(int64(b.m))
 		for i := 0; i < b.k; i++ {
 			mean := new(big.Float).SetPrec(b.prec)
@@ -79,6 +79,13 @@ func (b *builder) lambdaTilde(p point) *bigmat.Dense {
 		}
 	}
 	z := new(bigmat.Dense).Mul(w, h)
+	if b.reg { // residual of the full predictions W H + b1ᵀ
+		for i := 0; i < b.n; i++ {
+			for j := 0; j < b.m; j++ {
+				z.At(i, j).Add(z.At(i, j), p.b[i])
+			}
+		}
+	}
 	lt := ratDense(b.yt, b.prec)
 	lt.Sub(lt, z)
 	inv := new(big.Float).SetPrec(b.prec).SetRat(big.NewRat(1, int64(b.m)))
@@ -116,10 +123,22 @@ func (b *builder) setClaims(v *check.Values) {
 	e := b.digits + 20 - log10Rat(v.PointLoss)
 	lower := onGrid(v.Bound, e, down)
 	upper := onGrid(v.PointLoss, e, up)
+	if b.reg {
+		v.CFLower, v.CFUpper = new(big.Rat), new(big.Rat) // unused: no closed form
+	}
 	cfl, cfu := onGrid(v.CFLower, e, down), onGrid(v.CFUpper, e, up)
 	f.Lower, f.Upper = lower.RatString(), upper.RatString()
-	f.ClosedForm = check.IntervalJSON{Lower: cfl.RatString(), Upper: cfu.RatString()}
 	f.Predictions, f.TrainMSE = nil, nil
+	f.ProvedDigits = 0
+	if b.reg {
+		f.Verdict = "bounds"
+		if narrowEnough(lower, upper, b.digits) {
+			f.Verdict = fmt.Sprintf("enclosed to %d digits", b.digits)
+			f.ProvedDigits = b.digits
+		}
+		return
+	}
+	f.ClosedForm = &check.IntervalJSON{Lower: cfl.RatString(), Upper: cfu.RatString()}
 	if f.LowerBound.Method == "dual" {
 		mr := new(big.Rat).SetInt64(int64(b.m))
 		gap := new(big.Rat).Sub(upper, lower)
@@ -138,7 +157,6 @@ func (b *builder) setClaims(v *check.Values) {
 			NormLower: alo.RatString(), NormUpper: ahi.RatString()}
 	}
 	disjoint := cfl.Cmp(upper) > 0 || cfu.Cmp(lower) < 0
-	f.ProvedDigits = 0
 	switch {
 	case disjoint:
 		f.Verdict = "refuted"

@@ -98,6 +98,12 @@ func (b *builder) zeroPoint() point {
 	if b.in.Bias != instance.BiasNone {
 		mean = b.in.Mean()
 	}
+	if b.reg { // b = ȳ/(1 + λ_b) minimizes the bias terms at W = 0
+		f := new(big.Rat).Add(big.NewRat(1, 1), b.in.LambdaB)
+		for i := range mean {
+			mean[i].Quo(mean[i], f)
+		}
+	}
 	for i := range bias {
 		bias[i] = new(big.Float).SetPrec(b.prec)
 		if mean != nil {

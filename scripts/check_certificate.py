@@ -8,7 +8,8 @@ the certificate): L(W,H,b) >= f(W H~) with f(Z) = |Z - Y~|^2/(2M) + sqrt(c/M)|Z|
 (bias-split, factorization-nuclear); f >= <Lam,Y~> - M/2 |Lam|^2 whenever
 (c/M)I - Lam Lam^T is positive definite (weak-duality); or, with rank <= k =
 min(d,n), f >= tr(Sigma)/2 - sum_{i<=k} phi(sigma_i), phi(s) = (sqrt s - sqrt c)_+^2/2
-(mirsky-von-neumann).  Eigenvalue counts come from the signs of LDL^T pivots
+(mirsky-von-neumann); bias regularized adds - |Lam 1|^2/(2 lambda_b) with Y~ = Y
+(bias-regularized-duality).  Eigenvalue counts come from the signs of LDL^T pivots
 (sylvester-inertia).  See docs/formats.md, section Certificates.
 """
 import json
@@ -97,35 +98,43 @@ def check(doc):
     t = inst["targets"]
     if not isinstance(t, list) or not t or not isinstance(t[0], list) or not t[0]:
         raise Unreadable("instance.targets: empty")
-    m, n, d = len(t), len(t[0]), inst["d"]
+    m, n, d, bias = len(t), len(t[0]), inst["d"], inst["bias"]
     if n > 32 or m > 4096 or n * m > 20000 or not isinstance(d, int) or d < 1:
         raise Unreadable("instance: size beyond the caps or bad d")
-    if inst["bias"] not in ("free", "none"):
-        raise Unreadable("instance.bias must be free or none")
+    reg = bias == "regularized"
+    if bias not in ("free", "none", "regularized") or reg != ("lambda_b" in inst):
+        raise Unreadable("instance.bias must be free, none or regularized (with lambda_b)")
     digits = doc["digits"]
     if not isinstance(digits, int) or not 1 <= digits <= 2000:
         raise Unreadable("digits out of range")
     Y = [list(col) for col in zip(*mat(t, m, n, "targets"))]  # n x M
     lh, lw = num(inst["lambda_h"]), num(inst["lambda_w"])
-    if lh <= 0 or lw <= 0:
-        raise Unreadable("a certificate needs lambda_h > 0 and lambda_w > 0")
-    c, k, none = lh * lw, min(n, d), inst["bias"] == "none"
-    pt, lb, sp = doc["point"], doc["lower_bound"], doc["spectrum"]
+    lbias = num(inst["lambda_b"]) if reg else None
+    if lh <= 0 or lw <= 0 or (reg and lbias <= 0):
+        raise Unreadable("a certificate needs lambda_h, lambda_w (and lambda_b) > 0")
+    c, k, none = lh * lw, min(n, d), bias == "none"
+    pt, lb = doc["point"], doc["lower_bound"]
     kp = len(pt["w"][0]) if pt["w"] and isinstance(pt["w"][0], list) else 0
     if not 1 <= kp <= min(d, 32):
         raise Unreadable("point.w: bad number of columns")
     W, H, b = mat(pt["w"], n, kp, "point.w"), mat(pt["h"], kp, m, "point.h"), vec(pt["b"], n, "point.b")
     lower, upper = num(doc["lower"]), num(doc["upper"])
     method = lb.get("method")
-    if method not in ("dual", "mirsky"):
-        raise Unreadable("lower_bound.method must be dual or mirsky")
+    if method not in ("dual", "mirsky") or (reg and method != "dual"):
+        raise Unreadable("lower_bound.method must be dual or mirsky (dual for bias regularized)")
     Lam = mat(lb["lambda"], n, m, "lower_bound.lambda") if method == "dual" else None
-    su, sl = vec(sp["upper"], k, "spectrum.upper"), vec(sp["lower"], k, "spectrum.lower")
-    ru, rl = vec(sp["root_c_upper"], k, "root_c_upper"), vec(sp["root_c_lower"], k, "root_c_lower")
-    cfl, cfu = num(doc["closed_form"]["lower"]), num(doc["closed_form"]["upper"])
+    if reg and any(x in doc for x in ("spectrum", "closed_form", "predictions", "train_mse")):
+        raise Unreadable("bias regularized: no spectrum, closed_form, predictions or train_mse")
+    if not reg:
+        sp = doc["spectrum"]
+        su, sl = vec(sp["upper"], k, "spectrum.upper"), vec(sp["lower"], k, "spectrum.lower")
+        ru, rl = vec(sp["root_c_upper"], k, "root_c_upper"), vec(sp["root_c_lower"], k, "root_c_lower")
+        cfl, cfu = num(doc["closed_form"]["lower"]), num(doc["closed_form"]["upper"])
     # --- from here on every number is read: only claims can fail ---
     lemmas = {l.get("id") for l in doc["lemmas"]}
     need = NEED + (["weak-duality"] if Lam else ["mirsky-von-neumann"])
+    if reg:
+        need = ["factorization-nuclear", "bias-regularized-duality", "sylvester-inertia"]
     if doc.get("predictions") or doc.get("train_mse"):
         need.append("strong-convexity")
     for lem in need:
@@ -135,12 +144,29 @@ def check(doc):
         raise Invalid("lower > upper")
     if none and any(b):
         raise Invalid("point.b must be zero for bias none")
-    Yt = Y if none else center(Y, m)
+    Yt = Y if none or reg else center(Y, m)
     R = matmul(W, H)
     loss = sum((R[i][j] + b[i] - Y[i][j]) ** 2 for i in range(n) for j in range(m)) / (2 * m)
-    loss += lh * frob2(H) / (2 * m) + lw * frob2(W) / 2
+    loss += lh * frob2(H) / (2 * m) + lw * frob2(W) / 2 + (lbias * frob2([b]) / 2 if reg else 0)
     if loss > upper:
         raise Invalid("upper is below L at the point")
+    if Lam:
+        K = [[-x for x in row] for row in gram(Lam)]
+        for i in range(n):
+            K[i][i] += c / m
+        if positive_pivots(K) != n:
+            raise Invalid("(c/M)I - Lambda Lambda^T is not positive definite")
+        bound = sum(x * y for r1, r2 in zip(Lam, Yt) for x, y in zip(r1, r2)) - F(m, 2) * frob2(Lam)
+        if reg:
+            bound -= sum(sum(row) ** 2 for row in Lam) / (2 * lbias)
+    if reg:
+        if lower > bound:
+            raise Invalid("lower exceeds the recomputed dual bound")
+        pd = doc["proved_digits"]
+        if not (doc["verdict"] == "bounds" and pd == 0) and not (isinstance(pd, int) and 0 < pd <= 2000 and
+                doc["verdict"] == "enclosed to %d digits" % pd and narrow(lower, upper, pd)):
+            raise Invalid("verdict is not implied (bias regularized)")
+        return "%s: VALID (dual, bias regularized); %s" % (inst.get("name"), doc["verdict"])
     sig = [[x / m for x in row] for row in gram(Yt)]
     for i in range(k):
         p = positive_pivots(shift(sig, su[i]))
@@ -154,14 +180,7 @@ def check(doc):
     half_tr = sum(sig[i][i] for i in range(n)) / 2
     mirsky = half_tr - sum(phi(su[i], ru[i], c) for i in range(k))  # (u+c)/2 - s >= phi(u) >= 0 here
     cf_hi = half_tr - sum(phi(sl[i], rl[i], c) for i in range(k))
-    if Lam:
-        K = [[-x for x in row] for row in gram(Lam)]
-        for i in range(n):
-            K[i][i] += c / m
-        if positive_pivots(K) != n:
-            raise Invalid("(c/M)I - Lambda Lambda^T is not positive definite")
-        bound = sum(x * y for r1, r2 in zip(Lam, Yt) for x, y in zip(r1, r2)) - F(m, 2) * frob2(Lam)
-    else:
+    if not Lam:
         bound = mirsky
     if lower > bound:
         raise Invalid("lower exceeds the recomputed %s bound" % method)

@@ -15,6 +15,7 @@ const (
 	LemmaStrongConvexity = "strong-convexity"
 	LemmaSqrtBounds      = "rational-sqrt-bounds"
 	LemmaClosedForm      = "closed-form-spectral"
+	LemmaBiasDuality     = "bias-regularized-duality"
 )
 
 // Report is what a valid certificate proves. Every field was recomputed by
@@ -29,6 +30,9 @@ type Report struct {
 	CFUpper      *big.Rat
 	ProvedDigits int  // > 0: both intervals have relative width ≤ 10^-ProvedDigits and intersect
 	Refuted      bool // the closed form's interval and [Lower, Upper] are disjoint
+	// EnclosedDigits > 0 (bias regularized, no closed form to compare):
+	// [Lower, Upper] has relative width ≤ 10^-EnclosedDigits.
+	EnclosedDigits int
 }
 
 // InvalidError is a readable certificate whose claims do not all hold.
@@ -52,7 +56,7 @@ func newData(c *Cert) *data {
 	d.yt = make([][]*big.Rat, n)
 	for i, row := range c.Y {
 		mean := new(big.Rat)
-		if !c.BiasNone {
+		if !c.BiasNone && !c.BiasReg {
 			for _, v := range row {
 				mean.Add(mean, v)
 			}
@@ -98,6 +102,11 @@ func Compute(c *Cert) (*Values, error) {
 		}
 	}
 	v := &Values{PointLoss: pointLoss(c, d)}
+	if c.BiasReg {
+		var err error
+		v.Bound, err = dualBound(c, d)
+		return v, err
+	}
 	if err := checkSpectrum(c, d); err != nil {
 		return nil, err
 	}
@@ -142,7 +151,7 @@ func Check(c *Cert) (*Report, error) {
 	if c.Lower.Cmp(v.Bound) > 0 {
 		return nil, invalid("lower exceeds the recomputed %s bound %s", rep.Method, short(v.Bound))
 	}
-	if c.CFLower.Cmp(v.CFLower) > 0 || c.CFUpper.Cmp(v.CFUpper) < 0 {
+	if !c.BiasReg && (c.CFLower.Cmp(v.CFLower) > 0 || c.CFUpper.Cmp(v.CFUpper) < 0) {
 		return nil, invalid("closed_form interval does not contain the recomputed [%s, %s]", short(v.CFLower), short(v.CFUpper))
 	}
 	if err := checkImplied(c, v); err != nil {
@@ -157,7 +166,9 @@ func requireLemmas(c *Cert) error {
 		have[l.ID] = true
 	}
 	need := []string{LemmaBiasSplit, LemmaFactorization, LemmaSylvester, LemmaSqrtBounds, LemmaClosedForm}
-	if c.Lambda != nil {
+	if c.BiasReg {
+		need = []string{LemmaFactorization, LemmaBiasDuality, LemmaSylvester}
+	} else if c.Lambda != nil {
 		need = append(need, LemmaWeakDuality)
 	} else {
 		need = append(need, LemmaMirsky)
@@ -205,18 +216,34 @@ func pointLoss(c *Cert, d *data) *big.Rat {
 	}
 	l := new(big.Rat).Quo(frob2(p), mul(rat(2, 1), d.mr))
 	l.Add(l, new(big.Rat).Quo(mul(c.LambdaH, frob2(c.H)), mul(rat(2, 1), d.mr)))
-	return l.Add(l, mul(mul(c.LambdaW, rat(1, 2)), frob2(c.W)))
+	l.Add(l, mul(mul(c.LambdaW, rat(1, 2)), frob2(c.W)))
+	if c.BiasReg {
+		l.Add(l, mul(mul(c.LambdaB, rat(1, 2)), frob2([][]*big.Rat{c.B})))
+	}
+	return l
 }
 
 // dualBound checks Λ Λᵀ ≺ (c/M) I by exact inertia and returns
-// ℓ(Λ) = ⟨Λ, Ỹ⟩ − (M/2)‖Λ‖²_F.
+// ℓ(Λ) = ⟨Λ, Ỹ⟩ − (M/2)‖Λ‖²_F, minus ‖Λ1‖²/(2λ_b) for bias regularized
+// (where Ỹ = Y).
 func dualBound(c *Cert, d *data) (*big.Rat, error) {
 	k := shifted(new(big.Rat).Quo(d.c, d.mr), gram(c.Lambda))
 	if pos, _, ok := Inertia(k); !ok || pos != d.n {
 		return nil, invalid("lower_bound.lambda: (c/M)I − ΛΛᵀ is not positive definite (LDLᵀ pivots)")
 	}
 	l := inner(c.Lambda, d.yt)
-	return l.Sub(l, mul(mul(d.mr, rat(1, 2)), frob2(c.Lambda))), nil
+	l.Sub(l, mul(mul(d.mr, rat(1, 2)), frob2(c.Lambda)))
+	if c.BiasReg {
+		sums := make([]*big.Rat, len(c.Lambda))
+		for i, row := range c.Lambda {
+			sums[i] = new(big.Rat)
+			for _, x := range row {
+				sums[i].Add(sums[i], x)
+			}
+		}
+		l.Sub(l, new(big.Rat).Quo(frob2([][]*big.Rat{sums}), mul(rat(2, 1), c.LambdaB)))
+	}
+	return l, nil
 }
 
 // checkSpectrum verifies Lower[i] < σ_{i+1} ≤ Upper[i] by exact inertia of
@@ -352,6 +379,17 @@ func narrow(lo, hi *big.Rat, digits int) bool {
 
 // verdict checks the certificate's claimed verdict.
 func verdict(c *Cert, rep *Report) error {
+	if c.BiasReg {
+		p := c.File.ProvedDigits
+		switch {
+		case c.File.Verdict == "bounds" && p == 0:
+		case p > 0 && p <= MaxDigits && c.File.Verdict == fmt.Sprintf("enclosed to %d digits", p) && narrow(c.Lower, c.Upper, p):
+			rep.EnclosedDigits = p
+		default:
+			return invalid("verdict %.40q (proved_digits %d) is not implied (bias regularized: \"enclosed to D digits\" or \"bounds\")", c.File.Verdict, p)
+		}
+		return nil
+	}
 	disjoint := rep.CFLower.Cmp(c.Upper) > 0 || rep.CFUpper.Cmp(c.Lower) < 0
 	rep.Refuted = disjoint
 	p := c.File.ProvedDigits

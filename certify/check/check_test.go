@@ -11,13 +11,15 @@ import (
 	"testing"
 
 	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/solver"
 	"github.com/nrc-ufm/ufm/theory"
 )
 
 // fixtures are certificates written by `ufm certify --digits 40` for the
 // shipped examples of the same name (inputs to the checker, not expected
-// outputs): a dual one, a bias-none dual one and a Mirsky one.
-var fixtures = []string{"full-4x10", "nobias-3x6", "d-less-than-n-4x2"}
+// outputs): a dual one, a bias-none dual one, a Mirsky one and a
+// bias-regularized one.
+var fixtures = []string{"full-4x10", "nobias-3x6", "d-less-than-n-4x2", "regularized-bias-2x3"}
 
 func load(t testing.TB, name string) []byte {
 	t.Helper()
@@ -28,7 +30,8 @@ func load(t testing.TB, name string) []byte {
 	return data
 }
 
-// truth returns L* of the example from package theory at 60 digits (an
+// truth returns L* of the example from package theory at 60 digits, or
+// for bias regularized the solver's converged loss at 60 digits (an
 // independent computation; the certificates claim 40 digits, so a
 // tolerance of 10^-55 relative cannot hide a wrong claim).
 func truth(t testing.TB, name string) (lo, hi *big.Rat) {
@@ -37,11 +40,20 @@ func truth(t testing.TB, name string) (lo, hi *big.Rat) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := theory.Predict(in, 60)
-	if err != nil {
-		t.Fatal(err)
+	var l *big.Rat
+	if in.Bias == instance.BiasRegularized {
+		res, err := solver.Solve(in, solver.Settings{Digits: 60})
+		if err != nil || !res.Converged {
+			t.Fatalf("solver: %v", err)
+		}
+		l, _ = res.MinLoss.Rat(nil)
+	} else {
+		p, err := theory.Predict(in, 60)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, _ = p.MinLoss.Rat(nil)
 	}
-	l, _ := p.MinLoss.Rat(nil)
 	tol := new(big.Rat).Mul(l, big.NewRat(1, 1))
 	tol.Mul(tol, new(big.Rat).SetFrac(big.NewInt(1), new(big.Int).Exp(big.NewInt(10), big.NewInt(55), nil)))
 	return new(big.Rat).Sub(l, tol), new(big.Rat).Add(l, tol)
@@ -60,6 +72,12 @@ func TestFixturesValid(t *testing.T) {
 		lo, hi := truth(t, name)
 		if rep.Lower.Cmp(hi) > 0 || rep.Upper.Cmp(lo) < 0 {
 			t.Errorf("%s: [lower, upper] misses theory's L*", name)
+		}
+		if rep.CFLower == nil {
+			if rep.EnclosedDigits != 40 {
+				t.Errorf("%s: enclosed %d", name, rep.EnclosedDigits)
+			}
+			continue
 		}
 		if rep.CFLower.Cmp(hi) > 0 || rep.CFUpper.Cmp(lo) < 0 {
 			t.Errorf("%s: the closed-form enclosure misses theory's L*", name)
@@ -140,12 +158,15 @@ func TestTamper(t *testing.T) {
 	for _, name := range fixtures {
 		data := load(t, name)
 		lo, hi := truth(t, name)
-		paths := [][]any{
-			{"lower"}, {"upper"}, {"closed_form", "lower"}, {"closed_form", "upper"},
-			{"point", "w", 0, 0}, {"point", "h", 0, 1}, {"point", "b", 0},
-			{"spectrum", "upper", 0}, {"spectrum", "lower", 0}, {"spectrum", "root_c_upper", 0}, {"spectrum", "root_c_lower", 0},
+		paths := [][]any{{"lower"}, {"upper"}, {"point", "w", 0, 0}, {"point", "h", 0, 1}, {"point", "b", 0}}
+		reg := strings.HasPrefix(name, "regularized")
+		if reg {
+			paths = append(paths, []any{"lower_bound", "lambda", 0, 0}, []any{"lower_bound", "lambda", 1, 2}, []any{"instance", "lambda_b"})
+		} else {
+			paths = append(paths, []any{"closed_form", "lower"}, []any{"closed_form", "upper"},
+				[]any{"spectrum", "upper", 0}, []any{"spectrum", "lower", 0}, []any{"spectrum", "root_c_upper", 0}, []any{"spectrum", "root_c_lower", 0})
 		}
-		if !strings.Contains(name, "less") {
+		if !strings.Contains(name, "less") && !reg {
 			paths = append(paths, []any{"lower_bound", "lambda", 0, 0}, []any{"lower_bound", "lambda", 1, 2},
 				[]any{"predictions", "radius"}, []any{"train_mse", "lower"}, []any{"train_mse", "upper"})
 		}
@@ -165,6 +186,10 @@ func TestTamper(t *testing.T) {
 					}
 					what := fmt.Sprintf("%s %v digit %d %+d", name, path, pos, delta)
 					c, err := Parse(mut)
+					if err != nil && path[0] == "instance" {
+						refused++ // λ_b = 0 is not a certifiable instance
+						continue
+					}
 					if err != nil {
 						t.Fatalf("%s: %v", what, err)
 					}
@@ -178,7 +203,13 @@ func TestTamper(t *testing.T) {
 						continue
 					}
 					accepted++
-					if rep.Lower.Cmp(hi) > 0 || rep.Upper.Cmp(lo) < 0 || rep.CFLower.Cmp(hi) > 0 || rep.CFUpper.Cmp(lo) < 0 {
+					if path[0] == "instance" {
+						// another instance: its L* is not the fixture's, so
+						// only refusal is acceptable
+						t.Errorf("%s: a certificate was accepted for a changed instance", what)
+						continue
+					}
+					if rep.Lower.Cmp(hi) > 0 || rep.Upper.Cmp(lo) < 0 || (rep.CFLower != nil && (rep.CFLower.Cmp(hi) > 0 || rep.CFUpper.Cmp(lo) < 0)) {
 						t.Errorf("%s: accepted with a false interval", what)
 					}
 					tighter := pos == 0 && ((path[0] == "lower" && delta == 1) || (path[0] == "upper" && delta == -1))

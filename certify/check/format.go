@@ -36,8 +36,8 @@ type File struct {
 	Lemmas       []Lemma        `json:"lemmas"`
 	Point        PointJSON      `json:"point"`
 	LowerBound   LowerBoundJSON `json:"lower_bound"`
-	Spectrum     SpectrumJSON   `json:"spectrum"`
-	ClosedForm   IntervalJSON   `json:"closed_form"`
+	Spectrum     *SpectrumJSON  `json:"spectrum,omitempty"`    // absent for bias regularized
+	ClosedForm   *IntervalJSON  `json:"closed_form,omitempty"` // absent for bias regularized
 	Predictions  *RadiusJSON    `json:"predictions,omitempty"`
 	TrainMSE     *MSEJSON       `json:"train_mse,omitempty"`
 	Verdict      string         `json:"verdict"`
@@ -52,7 +52,8 @@ type InstanceJSON struct {
 	LambdaH string     `json:"lambda_h"`
 	LambdaW string     `json:"lambda_w"`
 	D       int        `json:"d"`
-	Bias    string     `json:"bias"` // "free" or "none"
+	Bias    string     `json:"bias"`               // "free", "none" or "regularized"
+	LambdaB string     `json:"lambda_b,omitempty"` // bias regularized only
 }
 
 // Lemma is one mathematical fact the certificate relies on.
@@ -118,6 +119,8 @@ type Cert struct {
 	LambdaW   *big.Rat
 	D         int
 	BiasNone  bool
+	BiasReg   bool     // bias regularized: L has + λ_b/2 ‖b‖², no closed form
+	LambdaB   *big.Rat // nil unless BiasReg
 	Lower     *big.Rat
 	Upper     *big.Rat
 	W, H      [][]*big.Rat
@@ -236,15 +239,18 @@ func convert(f *File) (*Cert, error) {
 	if in.D < 1 || in.D > MaxFeatureDim {
 		return nil, perr("instance.d = %d is not a feature dimension", in.D)
 	}
-	if in.Bias != "free" && in.Bias != "none" {
-		return nil, perr("instance.bias is %.20q (a certificate covers \"free\" and \"none\")", in.Bias)
+	if in.Bias != "free" && in.Bias != "none" && in.Bias != "regularized" {
+		return nil, perr("instance.bias is %.20q (free, none or regularized)", in.Bias)
+	}
+	if (in.Bias == "regularized") != (in.LambdaB != "") {
+		return nil, perr("instance.lambda_b goes with bias regularized, and only with it")
 	}
 	if f.Digits < 1 || f.Digits > MaxDigits {
 		return nil, perr("digits = %d (1 to %d)", f.Digits, MaxDigits)
 	}
 	k := min(n, in.D)
 	r := &reader{}
-	c := &Cert{File: f, Name: in.Name, D: in.D, BiasNone: in.Bias == "none"}
+	c := &Cert{File: f, Name: in.Name, D: in.D, BiasNone: in.Bias == "none", BiasReg: in.Bias == "regularized"}
 	ys := r.mat("instance.targets", in.Targets, m, n)
 	c.LambdaH = r.rat("instance.lambda_h", in.LambdaH)
 	c.LambdaW = r.rat("instance.lambda_w", in.LambdaW)
@@ -252,6 +258,16 @@ func convert(f *File) (*Cert, error) {
 	c.Upper = r.rat("upper", f.Upper)
 	if r.err == nil && (c.LambdaH.Sign() <= 0 || c.LambdaW.Sign() <= 0) {
 		return nil, perr("instance: a certificate needs λ_H > 0 and λ_W > 0")
+	}
+	if c.BiasReg {
+		if c.LambdaB = r.rat("instance.lambda_b", in.LambdaB); r.err == nil && c.LambdaB.Sign() <= 0 {
+			return nil, perr("instance.lambda_b must be > 0")
+		}
+		if f.Spectrum != nil || f.ClosedForm != nil || f.Predictions != nil || f.TrainMSE != nil || f.LowerBound.Method != "dual" {
+			return nil, perr("bias regularized: a certificate has a dual lower bound and no spectrum, closed_form, predictions or train_mse")
+		}
+	} else if f.Spectrum == nil || f.ClosedForm == nil {
+		return nil, perr("spectrum and closed_form are required (bias free or none)")
 	}
 	pk := len(f.Point.W)
 	if pk != n {
@@ -277,12 +293,14 @@ func convert(f *File) (*Cert, error) {
 	default:
 		return nil, perr("lower_bound.method is %.20q (dual or mirsky)", f.LowerBound.Method)
 	}
-	c.SigUpper = r.vec("spectrum.upper", f.Spectrum.Upper, k)
-	c.SigLower = r.vec("spectrum.lower", f.Spectrum.Lower, k)
-	c.RootUpper = r.vec("spectrum.root_c_upper", f.Spectrum.RootUpper, k)
-	c.RootLower = r.vec("spectrum.root_c_lower", f.Spectrum.RootLower, k)
-	c.CFLower = r.rat("closed_form.lower", f.ClosedForm.Lower)
-	c.CFUpper = r.rat("closed_form.upper", f.ClosedForm.Upper)
+	if !c.BiasReg {
+		c.SigUpper = r.vec("spectrum.upper", f.Spectrum.Upper, k)
+		c.SigLower = r.vec("spectrum.lower", f.Spectrum.Lower, k)
+		c.RootUpper = r.vec("spectrum.root_c_upper", f.Spectrum.RootUpper, k)
+		c.RootLower = r.vec("spectrum.root_c_lower", f.Spectrum.RootLower, k)
+		c.CFLower = r.rat("closed_form.lower", f.ClosedForm.Lower)
+		c.CFUpper = r.rat("closed_form.upper", f.ClosedForm.Upper)
+	}
 	if f.Predictions != nil {
 		c.Radius = r.rat("predictions.radius", f.Predictions.Radius)
 	}

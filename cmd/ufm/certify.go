@@ -114,7 +114,7 @@ func runCertify(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	code = exitOK
-	if res.Report.ProvedDigits == 0 {
+	if res.Report.ProvedDigits == 0 && res.Report.EnclosedDigits == 0 {
 		code = exitFailure
 	}
 	if *asJSON {
@@ -139,9 +139,13 @@ func writeCertifyReport(w io.Writer, res *certify.Result, out string) {
 	if res.Gap.Sign() == 0 {
 		fmt.Fprintf(w, "  upper = lower: L* is this rational number exactly\n")
 	} else {
-		fmt.Fprintf(w, "  upper − lower < %s\n", certify.PowerBound(res.Gap))
+		fmt.Fprintf(w, "  upper − lower %s\n", certify.PowerBound(res.Gap))
 	}
-	fmt.Fprintf(w, "  closed form (docs/theory.md §3) ∈ [%s, %s]\n", certify.Decimal(rep.CFLower, dg, false), certify.Decimal(rep.CFUpper, dg, true))
+	if rep.CFLower != nil {
+		fmt.Fprintf(w, "  closed form (docs/theory.md §3) ∈ [%s, %s]\n", certify.Decimal(rep.CFLower, dg, false), certify.Decimal(rep.CFUpper, dg, true))
+	} else {
+		fmt.Fprintf(w, "  closed form: none (bias regularized: THEORY claims none; the lower bound is the dual with the λ_b term)\n")
+	}
 	if f.TrainMSE != nil {
 		lo, hi := certify.MustRat(f.TrainMSE.Lower), certify.MustRat(f.TrainMSE.Upper)
 		fmt.Fprintf(w, "  training MSE of every global minimizer ∈ [%s, %s]\n", certify.Decimal(lo, max(dg/2, 6), false), certify.Decimal(hi, max(dg/2, 6), true))
@@ -153,6 +157,8 @@ func writeCertifyReport(w io.Writer, res *certify.Result, out string) {
 	switch {
 	case rep.Refuted:
 		fmt.Fprintf(w, "\nVerdict: REFUTED — the closed form's interval and [lower, upper] are disjoint\n")
+	case rep.EnclosedDigits > 0:
+		fmt.Fprintf(w, "\nVerdict: ENCLOSED TO %d DIGITS — L* lies in an interval of relative width ≤ 10^-%d (no closed form to compare)\n", rep.EnclosedDigits, rep.EnclosedDigits)
 	case rep.ProvedDigits > 0:
 		fmt.Fprintf(w, "\nVerdict: PROVED TO %d DIGITS — L* and the closed form each lie in an interval of relative width ≤ 10^-%d, and the intervals meet\n", rep.ProvedDigits, rep.ProvedDigits)
 	default:

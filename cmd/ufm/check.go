@@ -11,15 +11,16 @@ import (
 )
 
 type checkJSON struct {
-	Valid        bool      `json:"valid"`
-	Name         string    `json:"name"`
-	Lower        string    `json:"lower"`
-	Upper        string    `json:"upper"`
-	Method       string    `json:"method"`
-	ClosedForm   [2]string `json:"closed_form"`
-	ProvedDigits int       `json:"proved_digits"`
-	Refuted      bool      `json:"refuted"`
-	Reason       string    `json:"reason"`
+	Valid        bool     `json:"valid"`
+	Name         string   `json:"name"`
+	Lower        string   `json:"lower"`
+	Upper        string   `json:"upper"`
+	Method       string   `json:"method"`
+	ClosedForm   []string `json:"closed_form"` // [lower, upper]; null for bias regularized
+	ProvedDigits int      `json:"proved_digits"`
+	Enclosed     int      `json:"enclosed_digits"`
+	Refuted      bool     `json:"refuted"`
+	Reason       string   `json:"reason"`
 }
 
 // runCheck re-verifies a certificate with exact rational arithmetic only
@@ -58,8 +59,10 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	doc := checkJSON{Valid: true, Name: rep.Name, Lower: rep.Lower.RatString(), Upper: rep.Upper.RatString(),
-		Method: rep.Method, ClosedForm: [2]string{rep.CFLower.RatString(), rep.CFUpper.RatString()},
-		ProvedDigits: rep.ProvedDigits, Refuted: rep.Refuted, Reason: verdictText(rep)}
+		Method: rep.Method, ProvedDigits: rep.ProvedDigits, Enclosed: rep.EnclosedDigits, Refuted: rep.Refuted, Reason: verdictText(rep)}
+	if rep.CFLower != nil {
+		doc.ClosedForm = []string{rep.CFLower.RatString(), rep.CFUpper.RatString()}
+	}
 	if *asJSON {
 		return writeJSON(stdout, stderr, doc)
 	}
@@ -71,6 +74,8 @@ func verdictText(rep *check.Report) string {
 	switch {
 	case rep.Refuted:
 		return "the closed form of docs/theory.md §3 is refuted (its interval misses [lower, upper])"
+	case rep.EnclosedDigits > 0:
+		return fmt.Sprintf("L* enclosed to %d digits (bias regularized: no closed form to compare)", rep.EnclosedDigits)
 	case rep.ProvedDigits > 0:
 		return fmt.Sprintf("proved to %d digits (closed form and L* in intersecting intervals of relative width ≤ 10^-%d)", rep.ProvedDigits, rep.ProvedDigits)
 	}
