@@ -43,6 +43,8 @@ var Lemmas = []check.Lemma{
 	{ID: check.LemmaMirsky, Statement: "Mirsky/von Neumann: ‖Z − Ỹ‖²_F ≥ Σ_i (s_i(Z) − t_i(Ỹ))² with singular values in decreasing order; with ‖Z‖_* = Σ s_i and rank Z ≤ k = min(d, n): f(Z) ≥ Σ_{i≤k} min_{s≥0}[(s − t_i)²/(2M) + √(c/M) s] + Σ_{i>k} t_i²/(2M) = tr Σ/2 − Σ_{i≤k} φ(σ_i), φ(σ) = (√σ − √c)²₊/2 nondecreasing, t_i² = Mσ_i"},
 	{ID: check.LemmaStrongConvexity, Statement: "f is 1/M-strongly convex with minimizer Z*: f(Z) − f(Z*) ≥ ‖Z − Z*‖²_F/(2M); with f(Z*) ≥ ℓ(Λ) every Z with f(Z) ≤ U, in particular the point's W H̃ and every global minimizer's W*H̃*, lies within √(2M(U − ℓ)) of Z*; a global minimizer has training MSE ‖W*H̃* − Ỹ‖²/M (its mean residual is zero)"},
 	{ID: check.LemmaBiasDuality, Statement: "bias regularized (+λ_b/2‖b‖²): for ΛΛᵀ ⪯ (c/M)I and any (W, H, b), L ≥ 1/(2M)‖Z + b1ᵀ − Y‖² + ⟨Λ, Z⟩ + λ_b/2‖b‖² with Z = WH (factorization-nuclear), and the minimum of the right side over all Z and b (Z = Y − b1ᵀ − MΛ, b = Λ1/λ_b) is ⟨Λ, Y⟩ − (M/2)‖Λ‖²_F − ‖Λ1‖²/(2λ_b)"},
+	{ID: check.LemmaNonnegative, Statement: "L ≥ 0 (squares with nonnegative weights), and the closed form is ≥ 0 term by term (σ/2 − φ(σ) ≥ min(σ, c)/2 ≥ 0): a negative lower bound of either may be replaced by 0"},
+	{ID: check.LemmaTraceIdentity, Statement: "for c = 0 and d ≥ n: φ(σ) = σ/2, so the closed form tr Σ/2 − Σ_{i≤n} σ_i/2 is 0 (Σ_i σ_i = tr Σ)"},
 	{ID: check.LemmaSqrtBounds, Statement: "for rationals s, x ≥ 0: s² ≤ x implies s ≤ √x and s² ≥ x implies s ≥ √x"},
 	{ID: check.LemmaClosedForm, Statement: "the closed form of docs/theory.md §3 equals tr Σ/2 − Σ_{i≤min(d,n)} φ(σ_i) (σ_i ≤ c contribute φ = 0); it is nondecreasing in each σ_i's φ, so σ-enclosures and √-bounds enclose it"},
 }
@@ -88,8 +90,8 @@ func certifiable(in *instance.Instance) error {
 	switch {
 	case lh != lw:
 		return &CannotError{"exactly one of λ_H, λ_W is zero: the infimum is not attained, so there is no minimizer to certify"}
-	case !lh:
-		return &CannotError{"λ_H = λ_W = 0: certifying the unregularized infimum is not implemented"}
+	case !lh && in.Bias == instance.BiasRegularized:
+		return &CannotError{"λ_H = λ_W = 0 with bias regularized: not implemented"}
 	case in.N() > check.MaxTargetDim || in.M() > check.MaxSamples || in.N()*in.M() > check.MaxEntries:
 		return &CannotError{fmt.Sprintf("size cap: n = %d, M = %d (a certificate allows n ≤ %d, M ≤ %d, n·M ≤ %d)",
 			in.N(), in.M(), check.MaxTargetDim, check.MaxSamples, check.MaxEntries)}
@@ -140,7 +142,7 @@ func attempt(in *instance.Instance, digits, sd int, st solver.Settings) (*Result
 	}
 	var vals *check.Values
 	var cert *check.Cert
-	dualOK := b.setDual(pt) == nil
+	dualOK := b.c.Sign() > 0 && b.setDual(pt) == nil
 	if dualOK {
 		if cert, err = b.cert(); err != nil {
 			return nil, err
@@ -160,12 +162,18 @@ func attempt(in *instance.Instance, digits, sd int, st solver.Settings) (*Result
 		if vals, err = check.Compute(cert); err != nil {
 			return nil, fmt.Errorf("internal: the spectrum enclosures do not check: %w", err)
 		}
-		b.file.Notes = append(b.file.Notes, "lower bound from eigenvalue enclosures (Mirsky): the dual relaxation is not tight here (the rank constraint d binds) or no feasible Λ was found")
+		why := "the dual relaxation is not tight here (the rank constraint d binds) or no feasible Λ was found"
+		if b.c.Sign() == 0 {
+			why = "λ_H = λ_W = 0: the infimum is the Eckart–Young tail Σ_{j>d} σ_j/2 (0 when d ≥ n)"
+		}
+		b.file.Notes = append(b.file.Notes, "lower bound from eigenvalue enclosures (Mirsky): "+why)
 	}
 	b.setClaims(vals)
 	switch pt.what {
 	case "polished":
 		b.file.Notes = append(b.file.Notes, "point: the solver's minimizer with W Wᵀ's eigenvalues below 10^-(solver digits/3) of the largest dropped and H, b re-minimized for that W")
+	case "interpolation":
+		b.file.Notes = append(b.file.Notes, "point: W = [I 0], H = Ỹ, b = ȳ (0 for bias none): L = 0 exactly (λ_H = λ_W = 0, d ≥ n)")
 	case "zero":
 		b.file.Notes = append(b.file.Notes, "point: W = 0, H = 0, b = ȳ (0 for bias none), which has a lower loss than the rounded solver point")
 	}
@@ -187,6 +195,9 @@ func (b *builder) choosePoint(sol *solver.Result) (point, *big.Rat, error) {
 		cands = append(cands, p)
 	}
 	cands = append(cands, b.zeroPoint())
+	if p, ok := b.interpolation(); ok {
+		cands = append(cands, p)
+	}
 	var best point
 	var upper *big.Rat
 	var file check.PointJSON
@@ -273,6 +284,9 @@ func (b *builder) setPoint(pt point) {
 	p := &b.file.Point
 	p.W = ratStrings(denseToRat(w, b.n, b.k, gridExponent(w.MaxAbs(), b.sd+10)))
 	p.H = ratStrings(denseToRat(h, b.k, b.m, gridExponent(h.MaxAbs(), b.sd+10)))
+	if pt.hExact != nil {
+		p.H = ratStrings(pt.hExact)
+	}
 	p.B = make([]string, b.n)
 	if pt.bExact != nil {
 		p.B = vecStrings(pt.bExact)

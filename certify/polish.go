@@ -13,7 +13,8 @@ import (
 type point struct {
 	w, h   *bigmat.Dense
 	b      []*big.Float
-	bExact []*big.Rat // if set, b exactly (ȳ or 0), written without rounding
+	bExact []*big.Rat   // if set, b exactly (ȳ or 0), written without rounding
+	hExact [][]*big.Rat // if set, H exactly, written without rounding
 	what   string
 }
 
@@ -123,4 +124,23 @@ func exactBias(n int, mean []*big.Rat) []*big.Rat {
 		}
 	}
 	return out
+}
+
+// interpolation is W = [I_n 0], H = Ỹ, b = ȳ (0 for bias none), exactly:
+// W H + b1ᵀ = Y, so L = 0 when λ_H = λ_W = 0. Only for c = 0 and d ≥ n.
+func (b *builder) interpolation() (point, bool) {
+	if b.c.Sign() != 0 || b.k != b.n {
+		return point{}, false
+	}
+	w := bigmat.Identity(b.n, b.prec)
+	h := ratDense(b.yt, b.prec) // exact: Ỹ's entries are converted below without rounding
+	var mean []*big.Rat
+	if b.in.Bias != instance.BiasNone {
+		mean = b.in.Mean()
+	}
+	bias := make([]*big.Float, b.n)
+	for i := range bias {
+		bias[i] = new(big.Float).SetPrec(b.prec)
+	}
+	return point{w: w, h: h, hExact: b.yt, b: bias, bExact: exactBias(b.n, mean), what: "interpolation"}, true
 }

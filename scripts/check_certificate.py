@@ -19,7 +19,7 @@ from fractions import Fraction as F
 
 RAT = re.compile(r"^-?(0|[1-9][0-9]*)(/[1-9][0-9]*)?$")
 NEED = ["bias-split", "factorization-nuclear", "sylvester-inertia",
-        "rational-sqrt-bounds", "closed-form-spectral"]
+        "rational-sqrt-bounds", "closed-form-spectral", "nonnegative"]
 
 
 class Unreadable(Exception):
@@ -110,8 +110,8 @@ def check(doc):
     Y = [list(col) for col in zip(*mat(t, m, n, "targets"))]  # n x M
     lh, lw = num(inst["lambda_h"]), num(inst["lambda_w"])
     lbias = num(inst["lambda_b"]) if reg else None
-    if lh <= 0 or lw <= 0 or (reg and lbias <= 0):
-        raise Unreadable("a certificate needs lambda_h, lambda_w (and lambda_b) > 0")
+    if lh < 0 or lw < 0 or (lh == 0) != (lw == 0) or (reg and (lbias <= 0 or lh == 0)):
+        raise Unreadable("a certificate needs lambda_h, lambda_w both > 0 or both 0 (and lambda_b > 0)")
     c, k, none = lh * lw, min(n, d), bias == "none"
     pt, lb = doc["point"], doc["lower_bound"]
     kp = len(pt["w"][0]) if pt["w"] and isinstance(pt["w"][0], list) else 0
@@ -120,7 +120,7 @@ def check(doc):
     W, H, b = mat(pt["w"], n, kp, "point.w"), mat(pt["h"], kp, m, "point.h"), vec(pt["b"], n, "point.b")
     lower, upper = num(doc["lower"]), num(doc["upper"])
     method = lb.get("method")
-    if method not in ("dual", "mirsky") or (reg and method != "dual"):
+    if method not in ("dual", "mirsky") or (reg and method != "dual") or (lh == 0 and method != "mirsky"):
         raise Unreadable("lower_bound.method must be dual or mirsky (dual for bias regularized)")
     Lam = mat(lb["lambda"], n, m, "lower_bound.lambda") if method == "dual" else None
     if reg and any(x in doc for x in ("spectrum", "closed_form", "predictions", "train_mse")):
@@ -137,6 +137,8 @@ def check(doc):
         need = ["factorization-nuclear", "bias-regularized-duality", "sylvester-inertia"]
     if doc.get("predictions") or doc.get("train_mse"):
         need.append("strong-convexity")
+    if not reg and c == 0 and k == n:
+        need.append("trace-identity")
     for lem in need:
         if lem not in lemmas:
             raise Invalid("lemma %s is used but not named" % lem)
@@ -178,23 +180,26 @@ def check(doc):
         if ru[i] < 0 or ru[i] ** 2 > c * su[i] or rl[i] < 0 or rl[i] ** 2 < c * sl[i]:
             raise Invalid("square-root bound %d fails" % i)
     half_tr = sum(sig[i][i] for i in range(n)) / 2
-    mirsky = half_tr - sum(phi(su[i], ru[i], c) for i in range(k))  # (u+c)/2 - s >= phi(u) >= 0 here
+    mirsky = max(F(0), half_tr - sum(phi(su[i], ru[i], c) for i in range(k)))  # L >= 0 (nonnegative)
     cf_hi = half_tr - sum(phi(sl[i], rl[i], c) for i in range(k))
+    if c == 0 and k == n:  # trace-identity: the closed form is tr/2 - sum sigma_i/2 = 0
+        cf_hi = F(0)
     if not Lam:
         bound = mirsky
     if lower > bound:
         raise Invalid("lower exceeds the recomputed %s bound" % method)
-    if cfl > mirsky or cfu < cf_hi:
+    if cfl > (0 if c == 0 and k == n else mirsky) or cfu < cf_hi:
         raise Invalid("closed_form interval does not contain the recomputed one")
     implied(doc, Lam, lower, upper, m, W, H, Yt, none)
-    refuted = mirsky > upper or cf_hi < lower
+    cf_lo = F(0) if c == 0 and k == n else mirsky
+    refuted = cf_lo > upper or cf_hi < lower
     pd = doc["proved_digits"]
     if doc["verdict"] == "refuted":
         if not refuted:
             raise Invalid("verdict refuted, but the intervals meet")
     elif pd:
         if not isinstance(pd, int) or pd < 0 or pd > 2000 or refuted or not narrow(lower, upper, pd) \
-                or not narrow(mirsky, cf_hi, pd) or doc["verdict"] != "proved to %d digits" % pd:
+                or not narrow(cf_lo, cf_hi, pd) or doc["verdict"] != "proved to %d digits" % pd:
             raise Invalid("proved_digits is not implied by the intervals")
     elif doc["verdict"] != "bounds":
         raise Invalid("unknown verdict")

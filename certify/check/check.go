@@ -16,6 +16,8 @@ const (
 	LemmaSqrtBounds      = "rational-sqrt-bounds"
 	LemmaClosedForm      = "closed-form-spectral"
 	LemmaBiasDuality     = "bias-regularized-duality"
+	LemmaNonnegative     = "nonnegative"
+	LemmaTraceIdentity   = "trace-identity"
 )
 
 // Report is what a valid certificate proves. Every field was recomputed by
@@ -110,7 +112,7 @@ func Compute(c *Cert) (*Values, error) {
 	if err := checkSpectrum(c, d); err != nil {
 		return nil, err
 	}
-	v.Mirsky = mirskyBound(c, d)
+	v.Mirsky = nonnegative(mirskyBound(c, d))
 	v.Bound = v.Mirsky
 	if c.Lambda != nil {
 		var err error
@@ -165,7 +167,7 @@ func requireLemmas(c *Cert) error {
 	for _, l := range c.File.Lemmas {
 		have[l.ID] = true
 	}
-	need := []string{LemmaBiasSplit, LemmaFactorization, LemmaSylvester, LemmaSqrtBounds, LemmaClosedForm}
+	need := []string{LemmaBiasSplit, LemmaFactorization, LemmaSylvester, LemmaSqrtBounds, LemmaClosedForm, LemmaNonnegative}
 	if c.BiasReg {
 		need = []string{LemmaFactorization, LemmaBiasDuality, LemmaSylvester}
 	} else if c.Lambda != nil {
@@ -175,6 +177,9 @@ func requireLemmas(c *Cert) error {
 	}
 	if c.Radius != nil || c.MSE != nil {
 		need = append(need, LemmaStrongConvexity)
+	}
+	if !c.BiasReg && c.LambdaH.Sign() == 0 && min(c.D, len(c.Y)) == len(c.Y) {
+		need = append(need, LemmaTraceIdentity)
 	}
 	for _, id := range need {
 		if !have[id] {
@@ -314,9 +319,24 @@ func mirskyBound(c *Cert, d *data) *big.Rat {
 	return l
 }
 
-// closedForm encloses L*_§3 = tr Σ/2 − Σ_{i≤k} φ(σ_i).
+// nonnegative returns max(x, 0): L ≥ 0, and the closed form is ≥ 0 term
+// by term (σ/2 − φ(σ) ≥ min(σ, c)/2 ≥ 0), so a negative bound of either is
+// replaced by 0 (lemma nonnegative).
+func nonnegative(x *big.Rat) *big.Rat {
+	if x.Sign() < 0 {
+		return new(big.Rat)
+	}
+	return x
+}
+
+// closedForm encloses L*_§3 = tr Σ/2 − Σ_{i≤k} φ(σ_i). For c = 0 and
+// k = n it is exactly 0: φ(σ) = σ/2 and Σ_i σ_i = tr Σ (lemma
+// trace-identity).
 func closedForm(c *Cert, d *data) (lo, hi *big.Rat) {
-	lo = mirskyBound(c, d)
+	if d.c.Sign() == 0 && d.k == d.n {
+		return new(big.Rat), new(big.Rat)
+	}
+	lo = nonnegative(mirskyBound(c, d))
 	hi = halfTrace(d)
 	for i := 0; i < d.k; i++ {
 		hi.Sub(hi, phiLower(c.SigLower[i], c.RootLower[i], d.c))

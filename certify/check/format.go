@@ -256,8 +256,11 @@ func convert(f *File) (*Cert, error) {
 	c.LambdaW = r.rat("instance.lambda_w", in.LambdaW)
 	c.Lower = r.rat("lower", f.Lower)
 	c.Upper = r.rat("upper", f.Upper)
-	if r.err == nil && (c.LambdaH.Sign() <= 0 || c.LambdaW.Sign() <= 0) {
-		return nil, perr("instance: a certificate needs λ_H > 0 and λ_W > 0")
+	if r.err == nil && (c.LambdaH.Sign() < 0 || c.LambdaW.Sign() < 0 || (c.LambdaH.Sign() == 0) != (c.LambdaW.Sign() == 0)) {
+		return nil, perr("instance: a certificate needs λ_H, λ_W both > 0 or both 0 (one zero: the infimum is not attained)")
+	}
+	if r.err == nil && c.LambdaH.Sign() == 0 && (in.Bias == "regularized" || f.LowerBound.Method != "mirsky") {
+		return nil, perr("instance: λ_H = λ_W = 0 is certified with method mirsky, bias free or none")
 	}
 	if c.BiasReg {
 		if c.LambdaB = r.rat("instance.lambda_b", in.LambdaB); r.err == nil && c.LambdaB.Sign() <= 0 {

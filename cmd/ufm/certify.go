@@ -132,7 +132,7 @@ func writeCertifyReport(w io.Writer, res *certify.Result, out string) {
 	fmt.Fprintf(w, "ufm certify: %s  (n = %d, d = %d, M = %d, bias %s, %d digits)\n\n", in.Name, len(in.Targets[0]), in.D, len(in.Targets), in.Bias, dg)
 	how := "dual certificate Λ, (c/M)I − ΛΛᵀ ≻ 0 by exact LDLᵀ"
 	if rep.Method == "mirsky" {
-		how = "eigenvalue enclosures of Σ + Mirsky/von Neumann (the rank constraint binds)"
+		how = "eigenvalue enclosures of Σ + Mirsky/von Neumann; see the note"
 	}
 	fmt.Fprintf(w, "  L* ≥ %s  (%s)\n", certify.Decimal(rep.Lower, dg, false), how)
 	fmt.Fprintf(w, "  L* ≤ %s  (L at an explicit rational point, exact)\n", certify.Decimal(rep.Upper, dg, true))
