@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/nrc-ufm/ufm/certify"
 	"github.com/nrc-ufm/ufm/instance"
@@ -85,7 +83,7 @@ func runCertify(args []string, stdout, stderr io.Writer) int {
 	if done {
 		return code
 	}
-	if err := checkDigits(*digits); err != nil {
+	if err := checkDigits(fs, *digits); err != nil {
 		return fail(stderr, "certify: %v", err)
 	}
 	in, err := loadInstanceArg("certify", pos, false)
@@ -95,11 +93,11 @@ func runCertify(args []string, stdout, stderr io.Writer) int {
 	res, err := certify.Build(in, certify.Options{Digits: *digits, Solver: solver.Settings{Seed: *seed}})
 	var cannot *certify.CannotError
 	if errors.As(err, &cannot) {
-		fmt.Fprintf(stderr, "ufm: certify: %s: %v\n", in.Name, err)
+		fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: certify: %s: %v", in.Name, err)))
 		return exitFailure
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "ufm: certify: %s: %v\n", in.Name, err)
+		fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: certify: %s: %v", in.Name, err)))
 		return exitFailure
 	}
 	doc, err := json.MarshalIndent(res.File, "", " ")
@@ -129,7 +127,7 @@ func writeCertifyReport(w io.Writer, res *certify.Result, out string) {
 	f, rep := res.File, res.Report
 	dg := f.Digits
 	in := f.Instance
-	fmt.Fprintf(w, "ufm certify: %s  (n = %d, d = %d, M = %d, bias %s, %d digits)\n\n", in.Name, len(in.Targets[0]), in.D, len(in.Targets), in.Bias, dg)
+	fmt.Fprintf(w, "ufm certify: %s  (n = %d, d = %d, M = %d, bias %s, %d digits)\n\n", termSafe(in.Name), len(in.Targets[0]), in.D, len(in.Targets), in.Bias, dg)
 	how := "dual certificate Λ, (c/M)I − ΛΛᵀ ≻ 0 by exact LDLᵀ"
 	if rep.Method == "mirsky" {
 		how = "eigenvalue enclosures of Σ + Mirsky/von Neumann; see the note"
@@ -151,7 +149,7 @@ func writeCertifyReport(w io.Writer, res *certify.Result, out string) {
 		fmt.Fprintf(w, "  training MSE of every global minimizer ∈ [%s, %s]\n", certify.Decimal(lo, max(dg/2, 6), false), certify.Decimal(hi, max(dg/2, 6), true))
 	}
 	for _, n := range f.Notes {
-		fmt.Fprintf(w, "  note: %s\n", n)
+		fmt.Fprintf(w, "  note: %s\n", termSafe(n))
 	}
 	fmt.Fprintf(w, "  solver asked for %d digits; %.3f s in all\n", res.SolverDigits, res.Duration.Seconds())
 	switch {
@@ -165,37 +163,9 @@ func writeCertifyReport(w io.Writer, res *certify.Result, out string) {
 		fmt.Fprintf(w, "\nVerdict: BOUNDS ONLY — the intervals are valid but wider than 10^-%d relative\n", dg)
 	}
 	if out != "" {
-		fmt.Fprintf(w, "Certificate written to %s (check it with: ufm check %s, or python3 scripts/check_certificate.py %s)\n", out, out, out)
+		o := termSafe(out)
+		fmt.Fprintf(w, "Certificate written to %s (check it with: ufm check %s, or python3 scripts/check_certificate.py %s)\n", o, o, o)
 	} else {
 		fmt.Fprintf(w, "(--out FILE writes the certificate, --json prints it)\n")
 	}
-}
-
-// writeFileAtomic writes data to a temporary file next to path and renames
-// it, so that a failure leaves no half-written certificate.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".ufm-cert-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }

@@ -39,11 +39,11 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	data, err := readCapped(pos[0], check.MaxFileBytes)
 	if err != nil {
-		return fail(stderr, "check: %s: %v", pos[0], err)
+		return fail(stderr, "check: %s: %v", termSafe(pos[0]), err)
 	}
 	cert, err := check.Parse(data)
 	if err != nil {
-		return fail(stderr, "check: %s: %v", pos[0], err)
+		return fail(stderr, "check: %s: %s", termSafe(pos[0]), termSafe(err.Error()))
 	}
 	rep, err := check.Check(cert)
 	var inv *check.InvalidError
@@ -51,11 +51,11 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		if *asJSON {
 			writeJSON(stdout, stderr, checkJSON{Name: cert.Name, Reason: inv.Problem})
 		}
-		fmt.Fprintf(stderr, "ufm: check: %s: %v\n", pos[0], err)
+		fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: check: %s: %v", pos[0], err)))
 		return exitFailure
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "ufm: check: %s: internal error: %v\n", pos[0], err)
+		fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: check: %s: internal error: %v", pos[0], err)))
 		return exitFailure
 	}
 	doc := checkJSON{Valid: true, Name: rep.Name, Lower: rep.Lower.RatString(), Upper: rep.Upper.RatString(),
@@ -66,7 +66,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		return writeJSON(stdout, stderr, doc)
 	}
-	fmt.Fprintf(stdout, "ufm check: %s: VALID — lower ≤ L* ≤ upper (lower bound: %s); %s\n", pos[0], rep.Method, doc.Reason)
+	fmt.Fprintf(stdout, "ufm check: %s: VALID — lower ≤ L* ≤ upper (lower bound: %s); %s\n", termSafe(pos[0]), rep.Method, doc.Reason)
 	return exitOK
 }
 
