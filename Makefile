@@ -3,9 +3,9 @@ GO      ?= go
 BIN     ?= bin/ufm
 PKGS    := ./...
 # Packages with goroutines, run under the race detector by `make test`.
-RACE_PKGS ?= ./internal/... ./verify/... ./solver/... ./proofs/... ./claims/...
+RACE_PKGS ?= ./internal/... ./verify/... ./solver/... ./proofs/... ./claims/... ./sweep/... ./series/...
 
-.PHONY: run test bench lint build install property proofs search fuzz readme clean
+.PHONY: run test bench lint build install property proofs search fuzz readme clean pictures examples
 
 ## run: the main job on the built-in default instance (solve, predict, compare)
 run:
@@ -52,6 +52,23 @@ fuzz:
 ## readme: regenerate the README's output blocks marked <!-- check --> (make test fails when they drift)
 readme:
 	UFM_README=update $(GO) test -count=1 -run TestREADMEOutputs ./cmd/ufm
+
+## pictures: regenerate the README's pictures under docs/ (ufm sweep and ufm series on shipped examples)
+pictures:
+	@tmp=$$(mktemp -d) && \
+	$(GO) run ./cmd/ufm sweep examples/partial-3x5.json --lambda-h 0.001:1000:61 --log --digits 30 --check-every 20 --out $$tmp/sweep >/dev/null && \
+	$(GO) run ./cmd/ufm sweep examples/partial-3x5.json --lambda-h 0.01:100:40 --lambda-w 0.01:100:40 --log --digits 20 --out $$tmp/grid >/dev/null && \
+	$(GO) run ./cmd/ufm series examples/series --lambda-h 0.01 --lambda-w 0.01 --out $$tmp/series >/dev/null && \
+	for ext in png svg; do \
+		cp $$tmp/sweep/loss.$$ext docs/sweep-example.$$ext && \
+		cp $$tmp/sweep/rank.$$ext docs/sweep-rank.$$ext && \
+		cp $$tmp/grid/regime.$$ext docs/sweep-regime.$$ext && \
+		cp $$tmp/series/nrc.$$ext docs/series-nrc.$$ext || exit 1; \
+	done && rm -rf $$tmp && echo "docs/sweep-example, sweep-rank, sweep-regime, series-nrc (.png, .svg) regenerated"
+
+## examples: regenerate examples/series (gradient descent on the UFM, 5 checkpoints)
+examples:
+	UFM_WRITE_SERIES_EXAMPLE=1 $(GO) test -count=1 -run WriteSeriesExample ./series
 
 ## build: the binary at bin/ufm
 build:

@@ -36,6 +36,9 @@ func ComputeBig(h, w, y *bigmat.Dense, digits int, opt Options) (*BigResult, err
 	if digits < 1 {
 		return nil, fmt.Errorf("digits must be ≥ 1, got %d", digits)
 	}
+	if opt.Unnormalized || opt.PerCoordinate {
+		return nil, errConventionsBig
+	}
 	if h == nil || w == nil || y == nil {
 		return nil, errors.New("metrics: nil matrix (features, weights and targets are all required)")
 	}

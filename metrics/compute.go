@@ -104,7 +104,7 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 		zeroTol = opt.ZeroTol
 	}
 	zeroTol *= maxNorm // relative to the largest raw row norm
-	sums, err := hs.residuals(hMean, U, Q, zeroTol)
+	sums, err := hs.residuals(hMean, U, Q, zeroTol, !opt.Unnormalized)
 	if err != nil {
 		return nil, err
 	}
@@ -113,8 +113,7 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 		res.FeaturesCollapsed = true
 		res.note("every %sfeature vector vanishes: the features collapsed to a point, so NRC1 and NRC2 are undefined and there are no principal components", centeredWord(center))
 	} else {
-		res.NRC1 = clamp(sums.nrc1/float64(M), 0, 1)
-		res.NRC2 = clamp(sums.nrc2/float64(M), 0, 1)
+		res.NRC1, res.NRC2 = opt.averages(sums, M, d)
 		if sums.zero > 0 {
 			res.note("%d of %d %sfeature vectors vanish (norm ≤ %.3g) and are skipped; the sums are still divided by M", sums.zero, M, centeredWord(center), zeroTol)
 		}
@@ -393,7 +392,7 @@ type residualSums struct {
 // as 1 − ‖Px‖²/‖x‖², so values far below 1e-16 are accurate. Per row this
 // is n + rank W dot products and as many AXPYs of length d (BLAS level 1:
 // a level-3 call per block would start goroutines inside each worker).
-func (s *stream) residuals(mean []float64, U, Q *mat.Dense, zeroTol float64) (residualSums, error) {
+func (s *stream) residuals(mean []float64, U, Q *mat.Dense, zeroTol float64, normalize bool) (residualSums, error) {
 	d := s.cols
 	k1, r := 0, 0
 	if U != nil {
@@ -444,17 +443,23 @@ func (s *stream) residuals(mean []float64, U, Q *mat.Dense, zeroTol float64) (re
 				parts[k].zero++
 				continue
 			}
+			den := nx
+			if !normalize {
+				den = -1 // ratio(a, -1) is a²: the unnormalized residual
+			}
 			for c := 0; c < p; c++ {
 				z[c] = blas64.Dot(vec(basis[c*d:(c+1)*d]), vec(x))
 			}
 			if k1 > 0 {
-				sum1[k].add(ratio(residualOf(x, z, res[k], 0, k1), nx))
+				sum1[k].add(ratio(residualOf(x, z, res[k], 0, k1), den))
 			}
 			switch {
+			case r == 0 && !normalize:
+				sum2[k].add(nx * nx)
 			case r == 0:
 				sum2[k].add(1)
 			case r < d:
-				sum2[k].add(ratio(residualOf(x, z, res[k], k1, p), nx))
+				sum2[k].add(ratio(residualOf(x, z, res[k], k1, p), den))
 			}
 		}
 		return nil
@@ -470,8 +475,12 @@ func (s *stream) residuals(mean []float64, U, Q *mat.Dense, zeroTol float64) (re
 	return out, err
 }
 
-// ratio returns min(1, (a/b)²) for b > 0.
+// ratio returns min(1, (a/b)²) for b > 0, and a² for b < 0 (the
+// unnormalized variant).
 func ratio(a, b float64) float64 {
+	if b < 0 {
+		return a * a
+	}
 	q := a / b
 	return math.Min(1, q*q)
 }

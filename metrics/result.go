@@ -33,6 +33,19 @@ type Options struct {
 	// matrix_rank) or 10^-digits (big-float).
 	RankTol float64
 
+	// Unnormalized skips the row normalization ĥ_i = h̃_i/‖h̃_i‖: NRC1 and
+	// NRC2 then average the squared distances of the (centered) features
+	// themselves, ‖h̃_i − P h̃_i‖², which carry the features' units and are
+	// not bounded by 1 (some public scripts do this). Not the seed paper's
+	// definition; see the README's table of conventions. Float64 path
+	// only (ComputeBig refuses it).
+	Unnormalized bool
+
+	// PerCoordinate divides the sums of NRC1 and NRC2 by M·d instead of
+	// M, as np.mean over an M×d residual array does. Not the seed paper's
+	// definition (that is /M). Float64 path only.
+	PerCoordinate bool
+
 	// Workers bounds the goroutines of the streaming passes over a
 	// *Matrix (other Rows are read by one goroutine). 0 means
 	// min(GOMAXPROCS, 4). Each worker keeps its own d×d accumulator.

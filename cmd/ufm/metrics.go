@@ -36,6 +36,8 @@ type metricsJSON struct {
 	FeaturesCollapsed bool     `json:"features_collapsed"`
 	NRC3Undefined     *string  `json:"nrc3_undefined"`
 	NRC3Flat          bool     `json:"nrc3_flat"`
+	Normalized        bool     `json:"normalized"`
+	Divisor           string   `json:"divisor"` // "M" or "M·d"
 	Notes             []string `json:"notes"`
 }
 
@@ -80,6 +82,8 @@ func runMetrics(args []string, stdout, stderr io.Writer) int {
 	wPath := fs.String("weights", "", "last-layer weights W: n×d, a row per target (.npy or .csv)")
 	yPath := fs.String("targets", "", "targets Y: M×n, a row per sample (.npy or .csv)")
 	center := fs.Bool("center", true, "center features and targets (false: the uncentered variant)")
+	normalize := fs.Bool("normalize", true, "normalize each feature row before NRC1/NRC2 (false: raw squared distances, as some scripts do)")
+	perCoord := fs.Bool("per-coordinate", false, "divide NRC1/NRC2 by M·d instead of M (as np.mean over the residual array)")
 	evr := fs.Int("evr", 0, "explained-variance ratios to report: 0 = min(d, n+5), -1 = all d")
 	digits := fs.Int("digits", 0, "work in big floats with N significant digits (CSV decimals read exactly); without it, float64")
 	asJSON := fs.Bool("json", false, "print one JSON document")
@@ -117,7 +121,10 @@ WWᵀ/‖WWᵀ‖ from (Σ^{1/2} − √γ I)/‖·‖, minimized over γ ∈ [0
 	if *evr < -1 {
 		return fail(stderr, "metrics: --evr must be ≥ -1, got %d", *evr)
 	}
-	opt := metrics.Options{Uncentered: !*center, EVRCount: *evr}
+	opt := metrics.Options{Uncentered: !*center, EVRCount: *evr, Unnormalized: !*normalize, PerCoordinate: *perCoord}
+	if *digits > 0 && (opt.Unnormalized || opt.PerCoordinate) {
+		return fail(stderr, "metrics: --normalize=false and --per-coordinate are float64-only conventions; drop --digits")
+	}
 	if *digits > 0 {
 		return metricsBig(*hPath, *wPath, *yPath, *digits, opt, *asJSON, stdout, stderr)
 	}
@@ -145,6 +152,7 @@ WWᵀ/‖WWᵀ‖ from (Σ^{1/2} − √γ I)/‖·‖, minimized over γ ∈ [0
 	}
 	num := func(v float64) any { return v }
 	doc := newMetricsJSON(r.Report, nil)
+	doc.conventions(opt)
 	if !r.FeaturesCollapsed {
 		doc.NRC1, doc.NRC2 = num(r.NRC1), num(r.NRC2)
 	}
@@ -162,8 +170,17 @@ WWᵀ/‖WWᵀ‖ from (Σ^{1/2} − √γ I)/‖·‖, minimized over γ ∈ [0
 	return exitOK
 }
 
+// conventions records the feature conventions of opt in the document.
+func (doc *metricsJSON) conventions(opt metrics.Options) {
+	doc.Normalized = !opt.Unnormalized
+	doc.Divisor = "M"
+	if opt.PerCoordinate {
+		doc.Divisor = "M·d"
+	}
+}
+
 func newMetricsJSON(rep metrics.Report, digits *int) metricsJSON {
-	doc := metricsJSON{
+	doc := metricsJSON{Normalized: true, Divisor: "M",
 		EVR: []any{}, Samples: rep.Samples, FeatureDim: rep.FeatureDim, TargetDim: rep.TargetDim,
 		Centered: rep.Centered, Digits: digits, PrincipalDims: rep.PrincipalDims, WeightsRank: rep.WeightsRank,
 		ZeroFeatures: rep.ZeroFeatures, FeaturesCollapsed: rep.FeaturesCollapsed, NRC3Flat: rep.NRC3Flat,
@@ -307,11 +324,21 @@ func writeMetricsReport(w io.Writer, rep metrics.Report, doc metricsJSON, show f
 		}
 		return show(v)
 	}
+	bound, feat := "at most 1", "normalized features"
+	if !doc.Normalized {
+		bound, feat = "in the features' squared units", "centered features (not normalized)"
+		if !rep.Centered {
+			feat = "features (not normalized)"
+		}
+	}
+	if !doc.Normalized || doc.Divisor != "M" {
+		fmt.Fprintf(w, "Conventions: rows normalized %v, sums divided by %s — not the seed paper's definitions (normalized, /M).\n\n", doc.Normalized, doc.Divisor)
+	}
 	fmt.Fprintln(w, "Neural regression collapse (0 = collapsed; docs/theory.md §4):")
-	fmt.Fprintf(w, "  NRC1 = %-12s mean squared distance of the normalized features from their top-%d principal subspace (at most 1)\n",
-		val(doc.NRC1), rep.PrincipalDims)
-	fmt.Fprintf(w, "  NRC2 = %-12s mean squared distance of the normalized features from the row space of W, of dimension %d (at most 1)\n",
-		val(doc.NRC2), rep.WeightsRank)
+	fmt.Fprintf(w, "  NRC1 = %-12s mean squared distance of the %s from their top-%d principal subspace (%s)\n",
+		val(doc.NRC1), feat, rep.PrincipalDims, bound)
+	fmt.Fprintf(w, "  NRC2 = %-12s mean squared distance of the %s from the row space of W, of dimension %d (%s)\n",
+		val(doc.NRC2), feat, rep.WeightsRank, bound)
 	fmt.Fprintf(w, "  NRC3 = %-12s squared distance between WWᵀ/‖WWᵀ‖_F and (Σ^{1/2} − √γ I)/‖Σ^{1/2} − √γ I‖_F (at most 2),\n", val(doc.NRC3))
 	if doc.NRC3 != nil {
 		fmt.Fprintf(w, "                      minimized over γ ∈ [0, σ_min = %s]: the minimum is at γ = %s\n", show(doc.SigmaMin), show(doc.NRC3Gamma))

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/metrics"
+	"github.com/nrc-ufm/ufm/series"
+)
+
+func runSeries(args []string, stdout, stderr io.Writer) int {
+	const synopsis = "ufm series DIR [--out DIR] [--lambda-h X --lambda-w Y] [--center=false] [--normalize=false] [--per-coordinate] [--json]"
+	fs := flag.NewFlagSet("series", flag.ContinueOnError)
+	out := fs.String("out", "series-out", "directory for table.csv, table.json and the plots")
+	lh := fs.String("lambda-h", "", "λ_H of the training run (with --lambda-w: c = λ_H·λ_W for the γ/c column)")
+	lw := fs.String("lambda-w", "", "λ_W of the training run")
+	center := fs.Bool("center", true, "center features and targets (false: the uncentered variant)")
+	normalize := fs.Bool("normalize", true, "normalize feature rows before NRC1/NRC2")
+	perCoord := fs.Bool("per-coordinate", false, "divide NRC1/NRC2 by M·d instead of M")
+	evr := fs.Int("evr", 0, "explained-variance ratios per epoch: 0 = min(d, n+5), -1 = all d")
+	workers := fs.Int("workers", 0, "epochs computed at once (0: GOMAXPROCS)")
+	memMB := fs.Int64("memory-mb", series.DefaultMemoryBudget>>20, "memory budget of the epochs in flight, MiB")
+	noPlots := fs.Bool("no-plots", false, "write the tables only")
+	asJSON := fs.Bool("json", false, "print the table as one JSON document on stdout")
+	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
+	if done {
+		return code
+	}
+	if len(pos) != 1 {
+		return fail(stderr, "series: expected one run directory DIR, got %d arguments (usage: %s)", len(pos), synopsis)
+	}
+	if *evr < -1 || *workers < 0 || *memMB < 1 {
+		return fail(stderr, "series: --evr must be ≥ -1, --workers ≥ 0 and --memory-mb ≥ 1")
+	}
+	c, err := runC(*lh, *lw)
+	if err != nil {
+		return fail(stderr, "series: %v", err)
+	}
+	s := series.Settings{
+		Options:      metrics.Options{Uncentered: !*center, EVRCount: *evr, Unnormalized: !*normalize, PerCoordinate: *perCoord},
+		C:            c,
+		Workers:      *workers,
+		MemoryBudget: *memMB << 20,
+		Progress:     progressBar(stderr, "series", "epochs"),
+	}
+	t, err := series.Run(pos[0], s)
+	if err != nil {
+		return fail(stderr, "series: %v", err)
+	}
+	files, err := writeSeries(t, *out, !*noPlots)
+	if err != nil {
+		fmt.Fprintf(stderr, "ufm: series: %v\n", err)
+		return exitFailure
+	}
+	if *asJSON {
+		return writeJSON(stdout, stderr, t.JSON())
+	}
+	writeSeriesReport(stdout, t, files)
+	return exitOK
+}
+
+// runC returns c = λ_H·λ_W from the flags (0 when neither is given).
+func runC(lh, lw string) (float64, error) {
+	if lh == "" && lw == "" {
+		return 0, nil
+	}
+	if lh == "" || lw == "" {
+		return 0, fmt.Errorf("give both --lambda-h and --lambda-w (c = λ_H·λ_W)")
+	}
+	h, err := instance.ParseNumber(lh)
+	if err != nil {
+		return 0, fmt.Errorf("--lambda-h: %v", err)
+	}
+	w, err := instance.ParseNumber(lw)
+	if err != nil {
+		return 0, fmt.Errorf("--lambda-w: %v", err)
+	}
+	if h.Sign() < 0 || w.Sign() < 0 {
+		return 0, fmt.Errorf("λ must be ≥ 0")
+	}
+	f, _ := new(big.Rat).Mul(h, w).Float64()
+	return f, nil
+}
+
+// progressBar returns a callback drawing "[#####.....] k/n unit" on w.
+func progressBar(w io.Writer, cmd, unit string) func(done, total int) {
+	start := time.Now()
+	var last time.Time
+	return func(done, total int) {
+		if done < total && time.Since(last) < barEvery {
+			return
+		}
+		last = time.Now()
+		const width = 30
+		fill := width * done / max(total, 1)
+		fmt.Fprintf(w, "\rufm %s: [%s%s] %d/%d %s (%.1f s)", cmd, strings.Repeat("#", fill), strings.Repeat(".", width-fill), done, total, unit, time.Since(start).Seconds())
+		if done == total {
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+func writeSeries(t *series.Table, dir string, plots bool) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var csvBuf, jsonBuf bytes.Buffer
+	if err := t.WriteCSV(&csvBuf); err != nil {
+		return nil, err
+	}
+	if err := t.WriteJSON(&jsonBuf); err != nil {
+		return nil, err
+	}
+	files := []string{filepath.Join(dir, "table.csv"), filepath.Join(dir, "table.json")}
+	for i, b := range [][]byte{csvBuf.Bytes(), jsonBuf.Bytes()} {
+		if err := writeFileAtomic(files[i], b); err != nil {
+			return nil, err
+		}
+	}
+	if !plots {
+		return files, nil
+	}
+	pics, err := t.Plots(dir)
+	return append(files, pics...), err
+}
+
+func writeSeriesReport(w io.Writer, t *series.Table, files []string) {
+	m := t.Rows[0].Metrics
+	fmt.Fprintf(w, "ufm series: %s  (%d epochs; M = %d, d = %d, n = %d; at most %d epochs in flight, first epoch's footprint %.1f MiB)\n\n",
+		t.Dir, len(t.Rows), m.Samples, m.FeatureDim, m.TargetDim, t.Parallel, float64(t.Footprint)/(1<<20))
+	fmt.Fprintf(w, "  %6s  %-11s %-11s %-11s %-11s %-11s %-11s %s\n", "epoch", "NRC1", "NRC2", "NRC3", "γ", "EVR top n", "train MSE", "R²")
+	for _, r := range t.Rows {
+		rm := r.Metrics
+		get := func(v float64, ok bool) string {
+			if !ok {
+				return "—"
+			}
+			return fmt.Sprintf("%.4g", v)
+		}
+		top := 0.0
+		for _, v := range rm.EVR[:min(rm.PrincipalDims, len(rm.EVR))] {
+			top += v
+		}
+		fmt.Fprintf(w, "  %6d  %-11s %-11s %-11s %-11s %-11s %-11s %s\n", r.Epoch,
+			get(rm.NRC1, !rm.FeaturesCollapsed), get(rm.NRC2, !rm.FeaturesCollapsed), get(rm.NRC3, rm.NRC3Undefined == ""),
+			get(rm.NRC3Gamma, rm.NRC3Undefined == ""), get(top, len(rm.EVR) > 0), get(r.Fit.MSE, true), get(r.Fit.R2, r.Fit.Valid))
+	}
+	if t.C > 0 {
+		fmt.Fprintf(w, "\nc = λ_H·λ_W = %.6g: at a UFM optimum in the full regime NRC3 vanishes at γ = c.\n", t.C)
+	}
+	fmt.Fprintf(w, "\n(4 digits shown; table.csv and table.json hold the float64 values)\n\nWritten:\n")
+	for _, f := range files {
+		fmt.Fprintf(w, "  %s\n", f)
+	}
+}

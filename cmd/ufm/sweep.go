@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/solver"
+	"github.com/nrc-ufm/ufm/sweep"
+)
+
+// maxSweepChecks bounds the solver spot checks of one sweep (each may take
+// up to the solver's time limit).
+const maxSweepChecks = 200
+
+func runSweep(args []string, stdout, stderr io.Writer) int {
+	const synopsis = "ufm sweep FILE --lambda-h A:B:K [--lambda-w A:B:K] [--log] [--digits D] [--check-every N] [--out DIR] [--json]"
+	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
+	lh := fs.String("lambda-h", "", "grid of λ_H: K points from A to B (A:B:K); default: the instance's λ_H")
+	lw := fs.String("lambda-w", "", "grid of λ_W (A:B:K); with --lambda-h a 2-D grid; default: the instance's λ_W")
+	logGrid := fs.Bool("log", false, "geometric grids (points rounded to 12 significant digits) and log axes")
+	digits := fs.Int("digits", 0, "significant decimal digits (default: the instance's, else 50)")
+	every := fs.Int("check-every", 0, "run the solver spot check (ufm verify) at every N-th point; 0 = none")
+	limit := fs.Duration("check-time-limit", solver.DefaultTimeLimit, "solver time limit per spot check")
+	out := fs.String("out", "sweep-out", "directory for table.csv, table.json and the plots")
+	noPlots := fs.Bool("no-plots", false, "write the tables only")
+	asJSON := fs.Bool("json", false, "print the table as one JSON document on stdout")
+	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
+	if done {
+		return code
+	}
+	if err := checkDigits(fs, *digits); err != nil {
+		return fail(stderr, "sweep: %v", err)
+	}
+	in, err := loadInstanceArg("sweep", pos, false)
+	if err != nil {
+		return fail(stderr, "%v", err)
+	}
+	if *lh == "" && *lw == "" {
+		return fail(stderr, "sweep: give a grid with --lambda-h and/or --lambda-w (usage: %s)", synopsis)
+	}
+	var hAxis, wAxis *sweep.Axis
+	if *lh != "" {
+		if hAxis, err = sweep.ParseAxis("lambda_h", *lh, *logGrid); err != nil {
+			return fail(stderr, "sweep: %v", err)
+		}
+	}
+	if *lw != "" {
+		if wAxis, err = sweep.ParseAxis("lambda_w", *lw, *logGrid); err != nil {
+			return fail(stderr, "sweep: %v", err)
+		}
+	}
+	total := axisLen(hAxis) * axisLen(wAxis)
+	if total > sweep.MaxPoints {
+		return fail(stderr, "sweep: the grid has %d points (at most %d)", total, sweep.MaxPoints)
+	}
+	if *every < 0 {
+		return fail(stderr, "sweep: --check-every must be ≥ 0, got %d", *every)
+	}
+	if *every > 0 && (total+*every-1) / *every > maxSweepChecks {
+		return fail(stderr, "sweep: --check-every %d would run %d solver checks (at most %d)", *every, (total+*every-1) / *every, maxSweepChecks)
+	}
+	if *limit <= 0 {
+		return fail(stderr, "sweep: --check-time-limit must be positive")
+	}
+	s := sweep.Settings{Digits: *digits, CheckEvery: *every, Progress: progressLine(stderr, "sweep", "points")}
+	if *every > 0 {
+		s.Checks = []sweep.Check{sweep.SolverCheck(solver.Settings{TimeLimit: *limit})}
+	}
+	t, err := sweep.Run(in, hAxis, wAxis, s)
+	if err != nil {
+		return fail(stderr, "%s: %v", in.Name, err)
+	}
+	files, err := writeSweep(t, *out, !*noPlots)
+	if err != nil {
+		fmt.Fprintf(stderr, "ufm: sweep: %v\n", err)
+		return exitFailure
+	}
+	failed := sweepFailures(t)
+	if *asJSON {
+		if c := writeJSON(stdout, stderr, t.JSON()); c != exitOK {
+			return c
+		}
+	} else {
+		writeSweepReport(stdout, t, files)
+	}
+	for _, f := range failed {
+		fmt.Fprintf(stderr, "ufm: sweep: %s\n", f)
+	}
+	if len(failed) > 0 {
+		return exitFailure
+	}
+	return exitOK
+}
+
+func axisLen(a *sweep.Axis) int {
+	if a == nil {
+		return 1
+	}
+	return len(a.Values)
+}
+
+// progressLine returns a progress callback that rewrites one line on w,
+// at most every 200 ms (and always for the last step).
+func progressLine(w io.Writer, cmd, unit string) func(done, total int) {
+	start := time.Now()
+	var last time.Time
+	return func(done, total int) {
+		if done < total && time.Since(last) < barEvery {
+			return
+		}
+		last = time.Now()
+		fmt.Fprintf(w, "\rufm %s: %d/%d %s (%.1f s)", cmd, done, total, unit, time.Since(start).Seconds())
+		if done == total {
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+// barEvery is the least time between two progress-bar updates.
+const barEvery = 200 * time.Millisecond
+
+// writeSweep writes table.csv, table.json and (if plots) the pictures into
+// dir, creating it.
+func writeSweep(t *sweep.Table, dir string, plots bool) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var csvBuf, jsonBuf bytes.Buffer
+	if err := t.WriteCSV(&csvBuf); err != nil {
+		return nil, err
+	}
+	if err := t.WriteJSON(&jsonBuf); err != nil {
+		return nil, err
+	}
+	files := []string{filepath.Join(dir, "table.csv"), filepath.Join(dir, "table.json")}
+	for i, b := range [][]byte{csvBuf.Bytes(), jsonBuf.Bytes()} {
+		if err := writeFileAtomic(files[i], b); err != nil {
+			return nil, err
+		}
+	}
+	if !plots {
+		return files, nil
+	}
+	pics, err := t.Plots(dir)
+	return append(files, pics...), err
+}
+
+// sweepFailures lists the spot checks that disagreed or failed.
+func sweepFailures(t *sweep.Table) []string {
+	var out []string
+	for _, p := range t.Points {
+		for _, c := range p.Checks {
+			switch {
+			case c.Err != "":
+				out = append(out, fmt.Sprintf("point %d: the %s check failed: %s", p.Index, c.Name, c.Err))
+			case c.Failed:
+				out = append(out, fmt.Sprintf("point %d: the %s check says %s: %s", p.Index, c.Name, c.Status, c.Detail))
+			}
+		}
+	}
+	return out
+}
+
+// sweepRowsShown bounds the rows of the human report.
+const sweepRowsShown = 40
+
+func writeSweepReport(w io.Writer, t *sweep.Table, files []string) {
+	fmt.Fprintf(w, "ufm sweep: %s  (n = %d, d = %d, M = %d, bias %s, %d digits requested; %d points, %d spot-checked)\n\n",
+		t.Name, t.N, t.D, t.M, t.Bias, t.Digits, len(t.Points), t.Checked)
+	fmt.Fprint(w, "Eigenvalues of Σ (modes switch off where c crosses them):")
+	for j, s := range t.Sigma {
+		fmt.Fprintf(w, "  σ_%d = %s", j+1, shortText(s, 8))
+	}
+	fmt.Fprint(w, "\n\n")
+	fmt.Fprintf(w, "  %-14s %-14s %-14s %-9s %4s  %-14s %-14s %-10s %s\n", "λ_H", "λ_W", "c", "regime", "rank", "L*", "MSE", "NRC3", "check")
+	for k, p := range t.Points {
+		if k == sweepRowsShown {
+			fmt.Fprintf(w, "  … %d more rows in table.csv\n", len(t.Points)-k)
+			break
+		}
+		check := ""
+		for _, c := range p.Checks {
+			check = c.Status
+			if c.Err != "" {
+				check = "error"
+			}
+			if c.Digits != nil {
+				check += fmt.Sprintf(" (%d digits)", *c.Digits)
+			}
+		}
+		fmt.Fprintf(w, "  %-14s %-14s %-14s %-9s %4d  %-14s %-14s %-10s %s\n",
+			shortRat(p.LambdaH), shortRat(p.LambdaW), shortText(p.CValue, 8), p.Regime, p.Rank,
+			shortText(p.MinLoss, 8), shortText(p.TrainMSE, 8), shortText(p.NRC3, 4), check)
+	}
+	fmt.Fprintf(w, "\n(8 digits shown; table.csv and table.json carry every justified digit)\n\nWritten:\n")
+	for _, f := range files {
+		fmt.Fprintf(w, "  %s\n", f)
+	}
+}
+
+// shortText shows at most k significant digits of v (fewer if fewer are
+// justified); "—" when undefined.
+func shortText(v sweep.Value, k int) string {
+	if v.X == nil {
+		return "—"
+	}
+	return bigmat.Text(v.X, min(k, v.Digits))
+}
+
+func shortRat(r *big.Rat) string {
+	s := sweep.ExactText(r)
+	if len(s) > 14 {
+		return new(big.Float).SetPrec(256).SetRat(r).Text('g', 6) + "…"
+	}
+	return s
+}

@@ -1,0 +1,165 @@
+package series
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// evrColumns is the number of explained-variance columns: the most any
+// epoch reports.
+func (t *Table) evrColumns() int {
+	k := 0
+	for _, r := range t.Rows {
+		k = max(k, len(r.Metrics.EVR))
+	}
+	return k
+}
+
+// Header returns the CSV columns.
+func (t *Table) Header() []string {
+	h := []string{"epoch", "samples", "feature_dim", "target_dim", "nrc1", "nrc2", "nrc3", "nrc3_gamma", "c", "gamma_over_c"}
+	for j := 1; j <= t.evrColumns(); j++ {
+		h = append(h, fmt.Sprintf("evr_%d", j))
+	}
+	return append(h, "evr_top_n", "train_mse", "r2", "r2_uniform", "weights_rank", "zero_features", "has_bias")
+}
+
+func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+func opt(v float64, ok bool) string {
+	if !ok {
+		return ""
+	}
+	return num(v)
+}
+
+// topN returns the explained variance of the top min(n, d) components
+// together.
+func topN(r Row) (float64, bool) {
+	m := r.Metrics
+	if len(m.EVR) < m.PrincipalDims || m.PrincipalDims == 0 {
+		return 0, false
+	}
+	s := 0.0
+	for _, v := range m.EVR[:m.PrincipalDims] {
+		s += v
+	}
+	return s, true
+}
+
+func (t *Table) record(r Row) []string {
+	m := r.Metrics
+	nrcOK := !m.FeaturesCollapsed
+	nrc3OK := m.NRC3Undefined == ""
+	rec := []string{strconv.Itoa(r.Epoch), strconv.Itoa(m.Samples), strconv.Itoa(m.FeatureDim), strconv.Itoa(m.TargetDim),
+		opt(m.NRC1, nrcOK), opt(m.NRC2, nrcOK), opt(m.NRC3, nrc3OK), opt(m.NRC3Gamma, nrc3OK),
+		opt(t.C, t.C > 0), opt(r.GammaOverC, r.GammaOverCValid)}
+	for j := 0; j < t.evrColumns(); j++ {
+		rec = append(rec, opt(0, false))
+		if j < len(m.EVR) {
+			rec[len(rec)-1] = num(m.EVR[j])
+		}
+	}
+	top, ok := topN(r)
+	return append(rec, opt(top, ok), num(r.Fit.MSE), opt(r.Fit.R2, r.Fit.Valid), opt(r.Fit.R2Uniform, r.Fit.Valid),
+		strconv.Itoa(m.WeightsRank), strconv.Itoa(m.ZeroFeatures), strconv.FormatBool(r.HasBias))
+}
+
+// WriteCSV writes a header and one row per epoch. Numbers are float64 in
+// their shortest round-trip form (the values `ufm metrics --json`
+// prints); an undefined value is an empty field.
+func (t *Table) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(t.Header()); err != nil {
+		return err
+	}
+	for _, r := range t.Rows {
+		if err := cw.Write(t.record(r)); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+type jsonEpoch struct {
+	Epoch        int       `json:"epoch"`
+	Samples      int       `json:"samples"`
+	FeatureDim   int       `json:"feature_dim"`
+	TargetDim    int       `json:"target_dim"`
+	NRC1         *float64  `json:"nrc1"`
+	NRC2         *float64  `json:"nrc2"`
+	NRC3         *float64  `json:"nrc3"`
+	NRC3Gamma    *float64  `json:"nrc3_gamma"`
+	GammaOverC   *float64  `json:"gamma_over_c"`
+	EVR          []float64 `json:"evr"`
+	EVRTopN      *float64  `json:"evr_top_n"`
+	TrainMSE     float64   `json:"train_mse"`
+	R2           *float64  `json:"r2"`
+	R2Uniform    *float64  `json:"r2_uniform"`
+	WeightsRank  int       `json:"weights_rank"`
+	ZeroFeatures int       `json:"zero_features"`
+	HasBias      bool      `json:"has_bias"`
+	Float32      bool      `json:"float32"`
+	Notes        []string  `json:"notes"`
+}
+
+type jsonTable struct {
+	Dir        string      `json:"dir"`
+	C          *float64    `json:"c"`
+	Centered   bool        `json:"centered"`
+	Normalized bool        `json:"normalized"`
+	Divisor    string      `json:"divisor"`
+	Epochs     []jsonEpoch `json:"epochs"`
+}
+
+func ptr(v float64, ok bool) *float64 {
+	if !ok {
+		return nil
+	}
+	return &v
+}
+
+// JSON returns the document table.json holds (and `ufm series --json`
+// prints).
+func (t *Table) JSON() any {
+	doc := jsonTable{Dir: t.Dir, C: ptr(t.C, t.C > 0), Centered: !t.Options.Uncentered, Normalized: !t.Options.Unnormalized,
+		Divisor: "M", Epochs: []jsonEpoch{}}
+	if t.Options.PerCoordinate {
+		doc.Divisor = "M·d"
+	}
+	for _, r := range t.Rows {
+		m := r.Metrics
+		top, ok := topN(r)
+		e := jsonEpoch{Epoch: r.Epoch, Samples: m.Samples, FeatureDim: m.FeatureDim, TargetDim: m.TargetDim,
+			NRC1: ptr(m.NRC1, !m.FeaturesCollapsed), NRC2: ptr(m.NRC2, !m.FeaturesCollapsed),
+			NRC3: ptr(m.NRC3, m.NRC3Undefined == ""), NRC3Gamma: ptr(m.NRC3Gamma, m.NRC3Undefined == ""),
+			GammaOverC: ptr(r.GammaOverC, r.GammaOverCValid), EVR: m.EVR, EVRTopN: ptr(top, ok),
+			TrainMSE: r.Fit.MSE, R2: ptr(r.Fit.R2, r.Fit.Valid), R2Uniform: ptr(r.Fit.R2Uniform, r.Fit.Valid),
+			WeightsRank: m.WeightsRank, ZeroFeatures: m.ZeroFeatures, HasBias: r.HasBias, Float32: r.Float32, Notes: m.Notes}
+		if e.EVR == nil {
+			e.EVR = []float64{}
+		}
+		if e.Notes == nil {
+			e.Notes = []string{}
+		}
+		if !r.HasBias {
+			e.Notes = append(e.Notes, "no bias file: the training MSE and R² assume b = 0")
+		}
+		doc.Epochs = append(doc.Epochs, e)
+	}
+	return doc
+}
+
+// WriteJSON writes JSON() indented.
+func (t *Table) WriteJSON(w io.Writer) error {
+	b, err := json.MarshalIndent(t.JSON(), "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}

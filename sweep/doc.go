@@ -1,0 +1,47 @@
+// Package sweep evaluates the closed form of the regression UFM
+// (docs/theory.md §3, package theory) over a grid of regularization
+// strengths (λ_H, λ_W) — one axis or a 2-D grid — and writes the result as
+// a table (CSV, JSON) and as pictures (gonum.org/v1/plot, PNG and SVG).
+//
+// # Points and digits
+//
+// Each grid point is an instance with exact rational λ: a linear axis
+// A:B:K holds A + (B−A)·i/(K−1) exactly; a logarithmic one holds
+// A·(B/A)^(i/(K−1)) rounded to LogDigits = 12 significant decimal digits
+// (the table prints the rational actually used, so every row can be
+// replayed with `ufm predict`). Regime, rank and the active count are the
+// exact rational decisions of package theory.
+//
+// Every point is predicted twice, at the requested D digits and at
+// D + ExtraDigits; a printed number keeps the digits on which the two
+// agree, never more than D (so a value whose conditioning eats digits —
+// the shrinkage 1 − √(c/σ_j) just above a switch-off, for instance — is
+// printed shorter, or left blank when nothing is resolved, with a note).
+// λ and c are printed exactly.
+//
+// # NRC at the optimum
+//
+// Full regime: NRC1 = NRC2 = NRC3 = 0 with γ = c (docs/theory.md §3).
+// Partial regime: the optimal features H* = W*ᵀ(A* + λ_H I)⁻¹Ỹ have rank
+// r ≤ n and lie in the row space of W* (R4, R5), so NRC1 = NRC2 = 0, and
+// NRC3 is computed from A* and Σ with metrics.ComputeNRC3Moments (it is
+// positive: A* has rank r < n while Σ^{1/2} − √γ I does not). Trivial
+// regime (H* = W* = 0) and the regimes without a unique minimizer leave
+// NRC blank, with a note.
+//
+// # Spot checks
+//
+// Settings.CheckEvery = N runs Settings.Checks at points 0, N, 2N, …
+// SolverCheck is `ufm verify` (package verify: the independent solver
+// against the closed form). Other checks plug in through the Check type;
+// the certificate check of docs/theory.md §5 is meant to be added there.
+// A check's error or panic is recorded as a failure of the check, never as
+// a verdict.
+//
+// # Pictures
+//
+// Table.Plots writes loss (L* and training MSE vs c, with the σ_j where
+// modes switch off), rank (the staircase r(c)), shrinkage (per direction),
+// nrc3 (NRC3 at the optimum vs c) and, for 2-D grids, regime (the regime
+// of every (λ_H, λ_W) with the curves λ_H·λ_W = σ_j).
+package sweep

@@ -1,0 +1,301 @@
+package sweep
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+	"runtime"
+	"sync"
+
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/metrics"
+	"github.com/nrc-ufm/ufm/theory"
+	"github.com/nrc-ufm/ufm/verify"
+)
+
+// ExtraDigits is how many digits beyond the requested ones the second,
+// reference evaluation of every point carries. A printed number keeps the
+// digits on which the two evaluations agree, never more than requested.
+const ExtraDigits = 20
+
+// Settings configure Run. The zero value sweeps at the instance's digits
+// with no spot checks, on GOMAXPROCS goroutines.
+type Settings struct {
+	// Digits is the number of significant digits requested (0: the
+	// instance's).
+	Digits int
+	// CheckEvery runs Checks at points 0, N, 2N, … (in table order);
+	// 0 runs none.
+	CheckEvery int
+	// Checks are run at the checked points, in order (SolverCheck; a
+	// certificate check plugs in the same way).
+	Checks []Check
+	// Workers bounds the goroutines evaluating points (0: GOMAXPROCS).
+	Workers int
+	// Progress, if set, is called after each point with the number done
+	// and the total; calls are serialized.
+	Progress func(done, total int)
+}
+
+// Value is one number of the table: X at Digits significant digits, or
+// undefined (X == nil) with the reason in the point's notes.
+type Value struct {
+	X      *big.Float
+	Digits int
+}
+
+// Text formats v with its justified digits; "" when undefined.
+func (v Value) Text() string {
+	if v.X == nil {
+		return ""
+	}
+	return bigmat.Text(v.X, v.Digits)
+}
+
+// Float64 returns v as a float64 and whether it is defined and finite in
+// float64 (values beyond float64's exponent range are not).
+func (v Value) Float64() (float64, bool) {
+	if v.X == nil {
+		return 0, false
+	}
+	f, acc := v.X.Float64()
+	if (f == 0 && v.X.Sign() != 0) || acc != big.Exact && (f > 1e308 || f < -1e308) {
+		return 0, false
+	}
+	return f, true
+}
+
+// CheckResult is the outcome of one spot check at one point.
+type CheckResult struct {
+	Name string
+	Outcome
+	Err string // a failure of the check itself (never a verdict)
+}
+
+// Point is one row of the table.
+type Point struct {
+	Index, IH, IW    int // position in the table and on each axis
+	LambdaH, LambdaW *big.Rat
+	C                *big.Rat
+	CValue           Value
+	Regime           theory.Regime
+	Rank, Active     int
+	MinLoss          Value
+	TrainMSE         Value
+	Shrinkage        []Value // 1 − √(c/σ_j), j = 1…n
+	NRC1, NRC2       Value   // at the optimum (THEORY §3–4)
+	NRC3, NRC3Gamma  Value
+	Checks           []CheckResult // empty unless this point was checked
+	Notes            []string
+}
+
+// Table is the result of a sweep.
+type Table struct {
+	Name    string
+	N, D, M int
+	Bias    string
+	Digits  int
+	// Sigma are the eigenvalues σ_1 ≥ … ≥ σ_n of Σ (they do not depend
+	// on λ), at justified digits.
+	Sigma   []Value
+	H, W    *Axis
+	Points  []Point
+	Checked int // points at which the checks ran
+}
+
+// Run evaluates the closed form of THEORY §3 (theory.Predict) at every
+// grid point (λ_H, λ_W) ∈ h × w, at s.Digits and again at s.Digits +
+// ExtraDigits; each printed value keeps the digits the two agree on. A nil
+// axis keeps the instance's λ. Points are ordered λ_W-major: index =
+// iw·len(h) + ih.
+func Run(in *instance.Instance, h, w *Axis, s Settings) (*Table, error) {
+	if in == nil {
+		return nil, errors.New("sweep: no instance")
+	}
+	if in.Bias == instance.BiasRegularized {
+		return nil, theory.ErrNoClosedForm
+	}
+	if h == nil {
+		h = &Axis{Name: "lambda_h", Values: []*big.Rat{in.LambdaH}}
+	}
+	if w == nil {
+		w = &Axis{Name: "lambda_w", Values: []*big.Rat{in.LambdaW}}
+	}
+	if len(h.Values)*len(w.Values) > MaxPoints {
+		return nil, fmt.Errorf("sweep: %d×%d = %d points (at most %d)", len(h.Values), len(w.Values), len(h.Values)*len(w.Values), MaxPoints)
+	}
+	digits := s.Digits
+	if digits <= 0 {
+		digits = in.Digits
+	}
+	if digits <= 0 {
+		digits = instance.DefaultDigits
+	}
+	t := &Table{Name: in.Name, N: in.N(), D: in.D, M: in.M(), Bias: in.Bias.String(), Digits: digits, H: h, W: w}
+	total := len(h.Values) * len(w.Values)
+	t.Points = make([]Point, total)
+	for iw := range w.Values {
+		for ih := range h.Values {
+			k := iw*len(h.Values) + ih
+			t.Points[k] = Point{Index: k, IH: ih, IW: iw, LambdaH: h.Values[ih], LambdaW: w.Values[iw]}
+		}
+	}
+	if err := t.evaluate(in, s, digits); err != nil {
+		return nil, err
+	}
+	for _, p := range t.Points {
+		if len(p.Checks) > 0 {
+			t.Checked++
+		}
+	}
+	return t, nil
+}
+
+// evaluate fills every point on a pool of workers.
+func (t *Table) evaluate(in *instance.Instance, s Settings, digits int) error {
+	workers := s.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = max(1, min(workers, len(t.Points)))
+	jobs := make(chan int)
+	errs := make([]error, len(t.Points))
+	var mu sync.Mutex
+	done := 0
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range jobs {
+				errs[k] = t.fill(in, k, s, digits)
+				mu.Lock()
+				done++
+				if s.Progress != nil {
+					s.Progress(done, len(t.Points))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for k := range t.Points {
+		jobs <- k
+	}
+	close(jobs)
+	wg.Wait()
+	for k, err := range errs {
+		if err != nil {
+			return fmt.Errorf("sweep: point %d (λ_H = %s, λ_W = %s): %w", k, t.Points[k].LambdaH.RatString(), t.Points[k].LambdaW.RatString(), err)
+		}
+	}
+	// Σ does not depend on λ: take its eigenvalues from the first point.
+	return nil
+}
+
+// fill evaluates point k. It writes only t.Points[k] (and t.Sigma for
+// k = 0), so workers never share state.
+func (t *Table) fill(in *instance.Instance, k int, s Settings, digits int) error {
+	p := &t.Points[k]
+	pin := in.Clone()
+	pin.LambdaH = new(big.Rat).Set(p.LambdaH)
+	pin.LambdaW = new(big.Rat).Set(p.LambdaW)
+	pin.Name = fmt.Sprintf("%s@%d", in.Name, k)
+	lo, err := theory.Predict(pin, digits)
+	if err != nil {
+		return err
+	}
+	hi, err := theory.Predict(pin, digits+ExtraDigits)
+	if err != nil {
+		return err
+	}
+	p.C = lo.CExact
+	p.CValue = Value{X: hi.C, Digits: digits}
+	p.Regime, p.Rank, p.Active = lo.Regime, lo.Rank, lo.Active
+	if hi.Regime != lo.Regime || hi.Rank != lo.Rank || hi.Active != lo.Active {
+		// Decisions are exact rational ones; a difference is a bug.
+		return fmt.Errorf("internal error: the regime decision differs between %d and %d digits", digits, digits+ExtraDigits)
+	}
+	p.MinLoss = agreed(lo.MinLoss, hi.MinLoss, digits)
+	p.TrainMSE = agreed(lo.TrainMSE, hi.TrainMSE, digits)
+	p.Shrinkage = make([]Value, len(lo.Shrinkage))
+	for j := range lo.Shrinkage {
+		p.Shrinkage[j] = agreed(lo.Shrinkage[j], hi.Shrinkage[j], digits)
+		if p.Shrinkage[j].X == nil {
+			p.note("shrinkage of direction %d is below the resolution of %d digits and is left blank", j+1, digits)
+		}
+	}
+	if k == 0 {
+		t.Sigma = make([]Value, len(lo.Sigma))
+		for j := range lo.Sigma {
+			t.Sigma[j] = agreed(lo.Sigma[j], hi.Sigma[j], digits)
+		}
+	}
+	if err := p.fillNRC(lo, hi, digits); err != nil {
+		return err
+	}
+	p.Notes = append(p.Notes, lo.Notes...)
+	if s.CheckEvery > 0 && k%s.CheckEvery == 0 {
+		p.runChecks(pin, digits, s.Checks)
+	}
+	return nil
+}
+
+// agreed returns hi rounded to the digits on which lo and hi agree, at
+// most digits; undefined when they share none.
+func agreed(lo, hi *big.Float, digits int) Value {
+	if hi.Sign() == 0 && lo.Sign() == 0 {
+		return Value{X: new(big.Float), Digits: digits}
+	}
+	k := verify.Digits(lo, hi, new(big.Float), digits)
+	if k < 1 {
+		return Value{}
+	}
+	return Value{X: hi, Digits: k}
+}
+
+// fillNRC sets NRC1–3 at the optimum. Full regime: all vanish with γ = c
+// (THEORY §3). Partial regime: the optimal features H* = W*ᵀ(A* + λ_H I)⁻¹Ỹ
+// have rank r ≤ n and lie in the row space of W* (R5), so NRC1 = NRC2 = 0;
+// NRC3 is computed from A* and Σ (metrics.ComputeNRC3Moments). Trivial:
+// H* = 0 and W* = 0, so all are undefined; without regularization the
+// minimizer is not determined.
+func (p *Point) fillNRC(lo, hi *theory.Prediction, digits int) error {
+	zero := Value{X: new(big.Float), Digits: digits}
+	switch lo.Regime {
+	case theory.Full:
+		p.NRC1, p.NRC2, p.NRC3 = zero, zero, zero
+		p.NRC3Gamma = Value{X: hi.C, Digits: digits}
+		return nil
+	case theory.Partial:
+		p.NRC1, p.NRC2 = zero, zero
+		if !lo.WWUnique {
+			p.note("NRC3 at the optimum is not determined: W*W*ᵀ is not unique")
+			return nil
+		}
+		a, err := metrics.ComputeNRC3Moments(lo.WW, lo.SigmaMatrix, digits)
+		if err != nil {
+			return err
+		}
+		b, err := metrics.ComputeNRC3Moments(hi.WW, hi.SigmaMatrix, digits+ExtraDigits)
+		if err != nil {
+			return err
+		}
+		if a.Undefined != "" || b.Undefined != "" {
+			p.note("NRC3 at the optimum is undefined: %s", b.Undefined)
+			return nil
+		}
+		p.NRC3 = agreed(a.Value, b.Value, digits)
+		p.NRC3Gamma = agreed(a.Gamma, b.Gamma, digits)
+		return nil
+	case theory.Trivial:
+		p.note("NRC1–NRC3 at the optimum are undefined: H* = 0 and W* = 0")
+	default:
+		p.note("NRC1–NRC3 at the optimum are not determined without regularization on both factors")
+	}
+	return nil
+}
+
+func (p *Point) note(format string, a ...any) {
+	p.Notes = append(p.Notes, fmt.Sprintf(format, a...))
+}
