@@ -73,11 +73,12 @@ func verifyCertified(in *instance.Instance, rep *verify.Report, st solver.Settin
 }
 
 func runCertify(args []string, stdout, stderr io.Writer) int {
-	const synopsis = "ufm certify FILE [--digits D] [--out CERT.json] [--json]"
+	const synopsis = "ufm certify FILE [--digits D] [--out CERT.json] [--seed S] [--time-limit T] [--json]"
 	fs := flag.NewFlagSet("certify", flag.ContinueOnError)
 	digits := fs.Int("digits", 0, "aim at bounds of relative width 10^-D (default: the instance's digits, else 50)")
 	out := fs.String("out", "", "write the certificate to this file")
-	seed := fs.Int64("seed", 1, "seed of the solver's random starts")
+	seed := fs.Int64("seed", 1, "seed of the solver's random starts (nonzero)")
+	timeLimit := fs.Duration("time-limit", solver.DefaultTimeLimit, "wall-clock budget of each solve (the command stops shortly after it)")
 	asJSON := fs.Bool("json", false, "print the certificate (one JSON document) on stdout")
 	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
 	if done {
@@ -86,11 +87,29 @@ func runCertify(args []string, stdout, stderr io.Writer) int {
 	if err := checkDigits(fs, *digits); err != nil {
 		return fail(stderr, "certify: %v", err)
 	}
+	if *seed == 0 {
+		return fail(stderr, "certify: --seed must be nonzero")
+	}
+	if *timeLimit <= 0 {
+		return fail(stderr, "certify: --time-limit must be positive, got %v", *timeLimit)
+	}
 	in, err := loadInstanceArg("certify", pos, false)
 	if err != nil {
 		return fail(stderr, "%v", err)
 	}
-	res, err := certify.Build(in, certify.Options{Digits: *digits, Solver: solver.Settings{Seed: *seed}})
+	var res *certify.Result
+	ctx, stop := interruptContext(stderr, "stopping (no certificate)")
+	defer stop()
+	// Build may solve twice (D/2 + 20, then D + 10 digits), each within the limit.
+	switch waitBounded(ctx, 2**timeLimit, stderr, "certify", func() {
+		res, err = certify.Build(in, certify.Options{Digits: *digits, Solver: solver.Settings{Seed: *seed, TimeLimit: *timeLimit}})
+	}) {
+	case interrupted:
+		return emitUnfinished(stdout, stderr, *asJSON, "certify", in.Name, "interrupted before the certificate was complete: no certificate", true)
+	case overtime:
+		emitUnfinished(stdout, stderr, *asJSON, "certify", in.Name, fmt.Sprintf("stopped at --time-limit %s: no certificate", *timeLimit), false)
+		return exitFailure
+	}
 	var cannot *certify.CannotError
 	if errors.As(err, &cannot) {
 		fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: certify: %s: %v", in.Name, err)))
