@@ -57,6 +57,9 @@ var Lemmas = []check.Lemma{
 // *CannotError.
 func Build(in *instance.Instance, opt Options) (*Result, error) {
 	start := time.Now()
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
 	if err := certifiable(in); err != nil {
 		return nil, err
 	}
@@ -198,20 +201,19 @@ func (b *builder) choosePoint(sol *solver.Result) (point, *big.Rat, error) {
 	if p, ok := b.interpolation(); ok {
 		cands = append(cands, p)
 	}
+	// The loss of each candidate is computed on an in-memory certificate
+	// holding just the instance and the point (no JSON round trip).
+	base := &check.Cert{Y: rawTargets(b.in), LambdaH: b.in.LambdaH, LambdaW: b.in.LambdaW,
+		BiasReg: b.reg, LambdaB: b.in.LambdaB, BiasNone: b.in.Bias == instance.BiasNone}
 	var best point
 	var upper *big.Rat
-	var file check.PointJSON
 	for _, p := range cands {
-		b.setPoint(p)
-		cert, err := b.cert()
-		if err != nil {
-			return point{}, nil, err
-		}
-		if u := check.PointLoss(cert); upper == nil || u.Cmp(upper) < 0 {
-			best, upper, file = p, u, b.file.Point
+		base.W, base.H, base.B = b.exactPoint(p)
+		if u := check.PointLoss(base); upper == nil || u.Cmp(upper) < 0 {
+			best, upper = p, u
 		}
 	}
-	b.file.Point = file
+	b.setPoint(best)
 	return best, upper, nil
 }
 
@@ -276,26 +278,9 @@ func instanceJSON(in *instance.Instance) check.InstanceJSON {
 // digits of each matrix's largest entry. Placeholder claims are set so
 // that the file parses.
 func (b *builder) setPoint(pt point) {
-	w, h := pt.w, pt.h
-	bias := bigmat.New(b.n, 1, b.prec)
-	for i := 0; i < b.n; i++ {
-		bias.At(i, 0).Set(pt.b[i])
-	}
+	w, h, bv := b.exactPoint(pt)
 	p := &b.file.Point
-	p.W = ratStrings(denseToRat(w, b.n, b.k, gridExponent(w.MaxAbs(), b.sd+10)))
-	p.H = ratStrings(denseToRat(h, b.k, b.m, gridExponent(h.MaxAbs(), b.sd+10)))
-	if pt.hExact != nil {
-		p.H = ratStrings(pt.hExact)
-	}
-	p.B = make([]string, b.n)
-	if pt.bExact != nil {
-		p.B = vecStrings(pt.bExact)
-	} else {
-		bv := denseToRat(bias, b.n, 1, gridExponent(bias.MaxAbs(), b.sd+10))
-		for i := range p.B {
-			p.B[i] = bv[i][0].RatString()
-		}
-	}
+	p.W, p.H, p.B = ratStrings(w), ratStrings(h), vecStrings(bv)
 	zero := make([]string, b.k)
 	for i := range zero {
 		zero[i] = "0"
@@ -309,6 +294,28 @@ func (b *builder) setPoint(pt point) {
 	b.file.Spectrum = &check.SpectrumJSON{Upper: zero, Lower: zero, RootUpper: zero, RootLower: zero}
 	b.file.LowerBound = check.LowerBoundJSON{Method: "mirsky"}
 	b.file.ClosedForm = &check.IntervalJSON{Lower: "0", Upper: "0"}
+}
+
+// exactPoint rounds the point to rationals (W, H, b as written).
+func (b *builder) exactPoint(pt point) (w, h [][]*big.Rat, bv []*big.Rat) {
+	w = denseToRat(pt.w, b.n, b.k, gridExponent(pt.w.MaxAbs(), b.sd+10))
+	h = pt.hExact
+	if h == nil {
+		h = denseToRat(pt.h, b.k, b.m, gridExponent(pt.h.MaxAbs(), b.sd+10))
+	}
+	bv = pt.bExact
+	if bv == nil {
+		bias := bigmat.New(b.n, 1, b.prec)
+		for i := 0; i < b.n; i++ {
+			bias.At(i, 0).Set(pt.b[i])
+		}
+		col := denseToRat(bias, b.n, 1, gridExponent(bias.MaxAbs(), b.sd+10))
+		bv = make([]*big.Rat, b.n)
+		for i := range bv {
+			bv[i] = col[i][0]
+		}
+	}
+	return w, h, bv
 }
 
 // setSpectrum encloses σ_1..σ_k of Σ: Jacobi eigenvalues at high precision
