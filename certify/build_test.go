@@ -80,6 +80,16 @@ func TestCertifyInstances(t *testing.T) {
 			if (!reg && rep.ProvedDigits != d) || (reg && rep.EnclosedDigits != d) {
 				t.Errorf("%s at %d digits: verdict %q", in.Name, d, res.File.Verdict)
 			}
+			// The dual certificate is tight wherever the rank constraint does
+			// not bind (d ≥ #{σ_j > c}) and c > 0: every instance here but
+			// the d < n and the unregularized ones.
+			wantMethod := "dual"
+			if strings.HasPrefix(in.Name, "d-less-than-n") || in.LambdaH.Sign() == 0 {
+				wantMethod = "mirsky"
+			}
+			if rep.Method != wantMethod {
+				t.Errorf("%s at %d digits: lower bound by %s, want %s", in.Name, d, rep.Method, wantMethod)
+			}
 			if !narrowEnough(rep.Lower, rep.Upper, d) {
 				t.Errorf("%s at %d digits: U − ℓ ≈ 10^%d is not ≤ 10^-D·ℓ", in.Name, d, log10Rat(res.Gap))
 			}
