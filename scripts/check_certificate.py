@@ -21,43 +21,34 @@ RAT = re.compile(r"^-?(0|[1-9][0-9]*)(/[1-9][0-9]*)?$")
 NEED = ["bias-split", "factorization-nuclear", "sylvester-inertia",
         "rational-sqrt-bounds", "closed-form-spectral", "nonnegative"]
 
-
-class Unreadable(Exception):
+class Unreadable(Exception):  # exit 2
     pass
 
-
-class Invalid(Exception):
+class Invalid(Exception):  # exit 1
     pass
-
 
 def num(s):
     if not isinstance(s, str) or len(s) > 60000 or not RAT.match(s):
         raise Unreadable("not an exact rational \"p/q\": %.40r" % (s,))
     return F(s)
 
-
 def vec(v, n, what):
     if not isinstance(v, list) or len(v) != n:
         raise Unreadable("%s: want %d entries" % (what, n))
     return [num(x) for x in v]
-
 
 def mat(m, r, c, what):
     if not isinstance(m, list) or len(m) != r:
         raise Unreadable("%s: want %d rows" % (what, r))
     return [vec(row, c, what) for row in m]
 
-
 def matmul(a, b):
     return [[sum(x * b[l][j] for l, x in enumerate(row)) for j in range(len(b[0]))] for row in a]
-
 
 def gram(a):
     return [[sum(x * y for x, y in zip(u, v)) for v in a] for u in a]
 
-
 frob2 = lambda a: sum(x * x for row in a for x in row)  # noqa: E731
-
 
 def positive_pivots(a):
     """Number of positive LDL^T pivots of symmetric a; None on a zero pivot."""
@@ -74,22 +65,17 @@ def positive_pivots(a):
                 a[i][j] -= f * a[k][j]
     return pos
 
-
 def shift(sig, t):  # Sigma - t I
     return [[x - (t if i == j else 0) for j, x in enumerate(row)] for i, row in enumerate(sig)]
-
 
 def center(rows, m):
     return [[x - sum(row) / m for x in row] for row in rows]
 
-
 def phi(t, s, c):  # bound of phi(sigma) = (sqrt(sigma) - sqrt(c))_+^2 / 2 from sigma ~ t, s ~ sqrt(ct)
     return F(0) if t <= c else max(F(0), (t + c) / 2 - s)
 
-
 def narrow(lo, hi, digits):
     return hi == lo or (lo > 0 and (hi - lo) * 10 ** digits <= lo)
-
 
 def check(doc):
     if not isinstance(doc, dict) or doc.get("format") != "ufm-certificate/1":
@@ -205,7 +191,6 @@ def check(doc):
         raise Invalid("unknown verdict")
     return "%s: VALID (%s); %s" % (inst.get("name"), method, doc["verdict"])
 
-
 def implied(doc, Lam, lower, upper, m, W, H, Yt, none):
     pr, ms = doc.get("predictions"), doc.get("train_mse")
     if not Lam:
@@ -227,7 +212,6 @@ def implied(doc, Lam, lower, upper, m, W, H, Yt, none):
         raise Invalid("train_mse: norm bounds do not enclose |Z - Y~|")
     if lo > max(F(0), nlo - 2 * r) ** 2 / m or hi < (nhi + 2 * r) ** 2 / m:
         raise Invalid("train_mse interval does not contain the recomputed enclosure")
-
 
 def main(argv):
     if len(argv) != 2:
