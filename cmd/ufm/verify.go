@@ -53,13 +53,14 @@ type verifyJSON struct {
 }
 
 func runVerify(args []string, stdout, stderr io.Writer) int {
-	const synopsis = "ufm verify [FILE] [--digits N] [--starts K] [--seed S] [--time-limit T] [--json]"
+	const synopsis = "ufm verify [FILE] [--digits N] [--starts K] [--seed S] [--time-limit T] [--certify] [--json]"
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	digits := fs.Int("digits", 0, "significant decimal digits (default: the instance's, else 50)")
 	starts := fs.Int("starts", 8, "random starts of the solver's float64 stage")
 	seed := fs.Int64("seed", 1, "seed of the solver's random starts (nonzero)")
 	timeLimit := fs.Duration("time-limit", defaultVerifyTimeLimit, "wall-clock budget of the solver (running out is status \"unfinished\", exit 1)")
 	asJSON := fs.Bool("json", false, "print one JSON document")
+	withCert := fs.Bool("certify", false, "also prove exact rational bounds on L* (as ufm certify does) and say whether the closed form is proved")
 	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
 	if done {
 		return code
@@ -105,6 +106,9 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	code = exitOK
 	if rep.Status == verify.Disagree || rep.Status == verify.Unfinished {
 		code = exitFailure
+	}
+	if *withCert {
+		return verifyCertified(in, rep, solver.Settings{Starts: *starts, Seed: *seed, TimeLimit: *timeLimit}, *asJSON, code, stdout, stderr)
 	}
 	if *asJSON {
 		if c := writeJSON(stdout, stderr, newVerifyJSON(rep)); c != exitOK {
