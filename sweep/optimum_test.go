@@ -56,7 +56,7 @@ func TestNRCAtPartialOptimum(t *testing.T) {
 	}
 	Yt := bigmat.FromRat(n, M, prec, flat)
 	H := new(bigmat.Dense).Mul(new(bigmat.Dense).TransMul(W, inv), Yt) // d×M
-	Y := new(bigmat.Dense).T(Yt)                                          // M×n (centered: same Σ)
+	Y := new(bigmat.Dense).T(Yt)                                       // M×n (centered: same Σ)
 	r, err := metrics.ComputeBig(new(bigmat.Dense).T(H), W, Y, digits+ExtraDigits, metrics.Options{})
 	if err != nil {
 		t.Fatal(err)
