@@ -8,11 +8,17 @@ import (
 // BenchmarkPrincipal times the principal directions alone at d = 1024,
 // n = 16 (the case of issue 15): the full O(d³) eigendecomposition against
 // subspace iteration for the top 21 eigenvalues and 16 vectors, on the
-// covariance of benchData features (near a 16-dimensional subspace).
+// covariance of benchData features (near a 16-dimensional subspace); also
+// at d = 256 and 512 for the growth exponent.
 //
 //	go test -run '^$' -bench Principal -benchtime 3x ./metrics
 func BenchmarkPrincipal(b *testing.B) {
-	const M, d, n = 4000, 1024, 16
+	for _, d := range []int{256, 512, 1024} {
+		benchPrincipal(b, 4000, d, 16)
+	}
+}
+
+func benchPrincipal(b *testing.B, M, d, n int) {
 	h, _, _ := benchData(M, d, n)
 	s := newStream(mustMatrix(b, M, d, h), "features", 0)
 	_, cov, _, err := s.moments(true)
