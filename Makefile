@@ -5,7 +5,7 @@ PKGS    := ./...
 # Packages with goroutines, run under the race detector by `make test`.
 RACE_PKGS ?= ./internal/... ./verify/... ./solver/... ./proofs/... ./claims/... ./sweep/... ./series/...
 
-.PHONY: run test bench lint build install property proofs search fuzz clean pictures examples
+.PHONY: run test bench lint build install property proofs search fuzz readme clean pictures examples
 
 ## run: the main job on the built-in default instance (solve, predict, compare)
 run:
@@ -46,6 +46,12 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./instance
 	$(GO) test -run '^$$' -fuzz FuzzReadNPY -fuzztime $(FUZZTIME) ./metrics
 	$(GO) test -run '^$$' -fuzz FuzzReadCSV -fuzztime $(FUZZTIME) ./metrics
+	$(GO) test -run '^$$' -fuzz FuzzMerge -fuzztime $(FUZZTIME) ./cmd/ufm
+	$(GO) test -run '^$$' -fuzz FuzzCommandLine -fuzztime $(FUZZTIME) ./cmd/ufm
+
+## readme: regenerate the README's output blocks marked <!-- check --> (make test fails when they drift)
+readme:
+	UFM_README=update $(GO) test -count=1 -run TestREADMEOutputs ./cmd/ufm
 
 ## pictures: regenerate the README's pictures under docs/ (ufm sweep and ufm series on shipped examples)
 pictures:

@@ -4,9 +4,14 @@
 // A Dense holds an r×c matrix of big.Float values stored row-major, all at
 // one precision (in bits) chosen when the matrix is made. Operations follow
 // the conventions of math/big: the receiver z of z.Op(a, b) receives the
-// result, its memory is reused, and its precision is the precision of the
-// result. A zero-value Dense receiver takes its shape from the operation and
-// its precision from the first operand. Rounding is always big.ToNearestEven.
+// result and is returned, and a non-empty receiver keeps its precision (the
+// result is rounded to it). A zero-value Dense receiver takes its shape from
+// the operation and its precision from the first operand. Element-wise
+// operations (Copy, T, Add, Sub, Scale, AddScaledIdentity, Symmetrize)
+// write into the receiver's entries; the products (Mul, MulTrans,
+// TransMul) compute into fresh storage, so that z may alias an operand,
+// and the receiver's old entries are dropped, not reused. Rounding is
+// always big.ToNearestEven.
 //
 // Dimension mismatches between matrices are programming errors and panic, as
 // in gonum/mat; every user-supplied size is checked at the boundary (package

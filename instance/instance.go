@@ -27,6 +27,13 @@ const (
 	MaxExponent     = 10000   // |e| in a decimal exponent
 	MaxFileBytes    = 64 << 20
 	DefaultDigits   = 50
+
+	// MaxTargetBits bounds the exact targets: the bit lengths of their
+	// numerators and denominators add up to at most this (32 MiB of
+	// integers), checked number by number while parsing, so that 10⁶
+	// entries of ±1e10000 (4 GiB as integers) are refused after about
+	// 8 000 of them instead of exhausting memory.
+	MaxTargetBits = 1 << 28
 )
 
 // Bias is the bias mode of THEORY §1.
@@ -51,8 +58,11 @@ func (b Bias) String() string {
 	return fmt.Sprintf("Bias(%d)", int(b))
 }
 
-// Instance is a validated problem: targets Y (Targets[i] is sample y_i, of
-// length n), λ's, d, bias mode and digits. All numbers are exact.
+// Instance is a problem: targets Y (Targets[i] is sample y_i, of length n),
+// λ's, d, bias mode and digits. All numbers are exact. Parse and Load return
+// valid instances; one built by hand is checked by Validate, which every
+// public entry point of theory, solver, verify and proofs calls first. The
+// methods below assume a valid instance.
 type Instance struct {
 	Name    string
 	Targets [][]*big.Rat
@@ -159,19 +169,20 @@ func (in *Instance) Sigma() [][]*big.Rat {
 }
 
 // Load reads and validates the instance file at path. A file without a
-// "name" is named after the file.
+// "name" is named after the file. Errors do not repeat path (callers name
+// the file once).
 func Load(path string) (*Instance, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &Error{Problem: fmt.Sprintf("cannot read instance: %v", unwrapPathError(err))}
+		return nil, &Error{Problem: fmt.Sprintf("cannot read: %v", unwrapPathError(err))}
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
 	if err != nil {
-		return nil, &Error{Problem: fmt.Sprintf("cannot read %s: %v", path, err)}
+		return nil, &Error{Problem: fmt.Sprintf("cannot read: %v", unwrapPathError(err))}
 	}
 	if len(data) > MaxFileBytes {
-		return nil, &Error{Problem: fmt.Sprintf("%s is larger than %d MiB", path, MaxFileBytes>>20)}
+		return nil, &Error{Problem: fmt.Sprintf("larger than %d MiB (MaxFileBytes)", MaxFileBytes>>20)}
 	}
 	in, err := Parse(data)
 	if err != nil {
@@ -183,10 +194,11 @@ func Load(path string) (*Instance, error) {
 	return in, nil
 }
 
+// unwrapPathError returns the cause of an *os.PathError without its path.
 func unwrapPathError(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
-		return fmt.Errorf("%s: %v", pe.Path, pe.Err)
+		return pe.Err
 	}
 	return err
 }
@@ -488,7 +500,7 @@ func readTargets(dec *json.Decoder) ([][]*big.Rat, error) {
 		return nil, err
 	}
 	var rows [][]*big.Rat
-	entries := 0
+	entries, bits := 0, 0
 	for dec.More() {
 		i := len(rows)
 		if i >= MaxSamples {
@@ -511,6 +523,10 @@ func readTargets(dec *json.Decoder) ([][]*big.Rat, error) {
 			r, err := readNumber(dec, fmt.Sprintf("targets[%d][%d]", i, j))
 			if err != nil {
 				return nil, err
+			}
+			bits += r.Num().BitLen() + r.Denom().BitLen()
+			if bits > MaxTargetBits {
+				return nil, errorf(fmt.Sprintf("targets[%d][%d]", i, j), "the exact targets up to here take more than %d bits (MaxTargetBits: too many digits or too large exponents)", MaxTargetBits)
 			}
 			row = append(row, r)
 		}

@@ -223,3 +223,54 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// targetsWithBits returns an instance document whose exact targets take
+// exactly bits bits (numerator plus denominator bit lengths), built from
+// copies of 1e10000 and one power of two.
+func targetsWithBits(t *testing.T, bits int) []byte {
+	t.Helper()
+	one := new(big.Int).Exp(big.NewInt(10), big.NewInt(10000), nil)
+	b0 := one.BitLen() + 1 // denominator 1 has bit length 1
+	k := (bits - 2) / b0
+	rest := bits - k*b0                                   // in [2, b0+1]
+	last := new(big.Int).Lsh(big.NewInt(1), uint(rest-2)) // bit length rest−1
+	var sb strings.Builder
+	sb.WriteString(`{"lambda_h": "1", "lambda_w": "1", "d": 1, "targets": [`)
+	for i := 0; i < k; i++ {
+		sb.WriteString(`["1e10000"],`)
+	}
+	sb.WriteString(`["` + last.String() + `"]]}`)
+	return []byte(sb.String())
+}
+
+// MaxTargetBits holds at the cap and one past it.
+func TestMaxTargetBits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("parses 32 MiB of integers")
+	}
+	if _, err := Parse(targetsWithBits(t, MaxTargetBits)); err != nil {
+		t.Fatalf("at the cap: %v", err)
+	}
+	_, err := Parse(targetsWithBits(t, MaxTargetBits+1))
+	if err == nil || !strings.Contains(err.Error(), "MaxTargetBits") {
+		t.Fatalf("one past the cap: %v", err)
+	}
+}
+
+// 10⁶ entries of ±1e10000 (10 MB of text) are refused early, without
+// building 4 GiB of integers.
+func TestHugeExponentsRefusedEarly(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString(`{"lambda_h": "1", "lambda_w": "1", "d": 4, "targets": [`)
+	for i := 0; i < 250000; i++ {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		sb.WriteString(`["1e10000", "-1e10000", "1e-10000", "-1e10000"]`)
+	}
+	sb.WriteString(`]}`)
+	_, err := Parse([]byte(sb.String()))
+	if err == nil || !strings.Contains(err.Error(), "MaxTargetBits") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -100,6 +100,9 @@ func scanCSV(r io.Reader, name string, cell csvCell) (rows, cols int, err error)
 // looksNumeric reports whether f is a number for strconv.ParseFloat, even
 // if out of range or not finite.
 func looksNumeric(f string) bool {
+	if strings.ContainsAny(f, "xX") { // hexadecimal floats are refused, as in instance files
+		return false
+	}
 	_, err := strconv.ParseFloat(f, 64)
 	return err == nil || errors.Is(err, strconv.ErrRange)
 }
@@ -133,6 +136,8 @@ func ReadCSV(r io.Reader, name string) (*Matrix, error) {
 	rows, cols, err := scanCSV(r, name, func(line, row, col int, f string) error {
 		v, err := strconv.ParseFloat(f, 64)
 		switch {
+		case !looksNumeric(f):
+			return cellError(name, line, row, col, f, "not a number:")
 		case errors.Is(err, strconv.ErrRange):
 			return cellError(name, line, row, col, f, "value beyond the float64 range")
 		case err != nil:

@@ -127,3 +127,39 @@ func noPanic(f func() error) (err error) {
 	}()
 	return f()
 }
+
+// TestNewMatrixColMajor: a column-major (Fortran order) matrix reads back
+// row by row as the row-major matrix it stores, and gives the same metrics.
+func TestNewMatrixColMajor(t *testing.T) {
+	h, w, y := zeroTolCase(1)
+	col := make([]float64, len(h))
+	for i := 0; i < 5; i++ {
+		for j := 0; j < 3; j++ {
+			col[j*5+i] = h[i*3+j]
+		}
+	}
+	hc, err := NewMatrixColMajor(5, 3, col)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]float64, 15)
+	if err := hc.Block(0, 5, got); err != nil {
+		t.Fatal(err)
+	}
+	for i := range got {
+		if got[i] != h[i] {
+			t.Fatalf("entry %d: %g, want %g", i, got[i], h[i])
+		}
+	}
+	a := compute(t, 5, 3, 2, h, w, y, Options{})
+	b, err := Compute(hc, mustMatrix(t, 2, 3, w), mustMatrix(t, 5, 2, y), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.NRC1 != b.NRC1 || a.NRC2 != b.NRC2 || a.NRC3 != b.NRC3 {
+		t.Errorf("row-major %v/%v/%v, column-major %v/%v/%v", a.NRC1, a.NRC2, a.NRC3, b.NRC1, b.NRC2, b.NRC3)
+	}
+	if _, err := NewMatrixColMajor(2, 3, col[:5]); err == nil {
+		t.Error("5 values accepted as 2×3")
+	}
+}

@@ -21,7 +21,17 @@ const (
 	Holds        Verdict = "holds"        // the claim holds on the instance (or every instance of a run)
 	Fails        Verdict = "fails"        // the instance refutes the claim
 	Inconclusive Verdict = "inconclusive" // the check could not decide (e.g. the solver did not converge)
+	// Error: the check itself broke (a panic, an internal error, a
+	// numerical breakdown it could not recover from). It is never a
+	// verdict about the claim: a run with an Error trial reports Error,
+	// whatever the other trials said.
+	Error Verdict = "error"
 )
+
+// valid reports whether v is one of the four verdicts.
+func (v Verdict) valid() bool {
+	return v == Holds || v == Fails || v == Inconclusive || v == Error
+}
 
 // Outcome is the result of checking a claim on one instance.
 type Outcome struct {
@@ -223,15 +233,20 @@ func (r *Registry) Names() []string {
 	return out
 }
 
-// CheckOne runs claim's check on in with cfg's defaults filled, turning a
-// panic inside the check into an Inconclusive outcome (a bug in a check
-// must not crash a search of hours).
+// CheckOne runs claim's check on in with cfg's defaults filled. A panic
+// inside the check, or an outcome whose Verdict is not one of the four,
+// becomes an Error outcome whose Reason says what happened: a bug in a
+// check must neither crash a search of hours nor pass for a verdict.
 func CheckOne(claim *Claim, in *instance.Instance, cfg CheckConfig) (out Outcome) {
 	cfg = cfg.withDefaults(claim)
 	defer func() {
 		if r := recover(); r != nil {
-			out = Outcome{Verdict: Inconclusive, Reason: fmt.Sprintf("the check panicked: %v", r)}
+			out = Outcome{Verdict: Error, Reason: fmt.Sprintf("the check panicked: %v", r)}
 		}
 	}()
-	return claim.Check(in, cfg)
+	out = claim.Check(in, cfg)
+	if !out.Verdict.valid() {
+		return Outcome{Verdict: Error, Reason: fmt.Sprintf("the check returned the unknown verdict %q (%s)", out.Verdict, out.Reason)}
+	}
+	return out
 }

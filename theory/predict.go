@@ -116,9 +116,12 @@ func Predict(in *instance.Instance, digits int) (*Prediction, error) {
 	}
 	p.Sigma = eig.Values
 	p.Eigenvectors = eig.Vectors
-	// Σ is PSD exactly; eigenvalues that round below zero are zero.
-	for _, s := range p.Sigma {
-		if s.Sign() < 0 {
+	// Σ is PSD exactly; eigenvalues that round below zero are zero, and so
+	// are the n − rank Σ smallest (rank decided exactly): what the
+	// floating eigensolver leaves there is rounding residue of size
+	// ‖Σ‖·2^−prec (1e19964 for entries ±1e10000), not a digit of σ_j.
+	for j, s := range p.Sigma {
+		if s.Sign() < 0 || j >= p.TargetRank {
 			s.SetInt64(0)
 		}
 	}

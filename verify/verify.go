@@ -243,11 +243,17 @@ func targetEnergy(in *instance.Instance, traceSigma *big.Rat) *big.Rat {
 
 func ptr(v int) *int { return &v }
 
-// pow10 returns 10^e at precision prec (bigfloat.Pow: exact for the
-// integer exponents used here, to the last bit).
+// pow10 returns 10^e correctly rounded to prec bits: exact for e ≥ 0 when
+// 10^e fits in prec bits; for e < 0, 10^e is not a binary fraction, and
+// this is the nearest prec-bit value (SetRat rounds the exact rational
+// once).
 func pow10(e int, prec uint) *big.Float {
-	ten := new(big.Float).SetPrec(prec).SetInt64(10)
-	return bigfloat.Pow(ten, new(big.Float).SetPrec(prec).SetInt64(int64(e)))
+	p := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(max(e, -e))), nil)
+	r := new(big.Rat).SetInt(p)
+	if e < 0 {
+		r.Inv(r)
+	}
+	return new(big.Float).SetPrec(prec).SetRat(r)
 }
 
 // Digits returns the number of decimal digits on which got agrees with

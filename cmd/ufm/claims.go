@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/nrc-ufm/ufm/claims"
 	"github.com/nrc-ufm/ufm/proofs"
 )
 
@@ -31,7 +30,7 @@ func runClaims(args []string, stdout, stderr io.Writer) int {
 	if done {
 		return code
 	}
-	reg := claims.Default()
+	reg := registry()
 	claims := reg.Claims()
 	if len(pos) > 0 {
 		claims = nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/solver"
 )
 
 // errHelp is returned by parseFlags after it printed the command's help.
@@ -73,10 +74,58 @@ func loadInstanceArg(cmd string, positional []string, allowDefault bool) (*insta
 	return nil, fmt.Errorf("%s: expected one instance FILE, got %d arguments (%s)", cmd, len(positional), strings.Join(positional, " "))
 }
 
-// checkDigits validates a --digits value; 0 means "the instance's digits".
-func checkDigits(d int) error {
-	if d < 0 || d > instance.MaxDigits {
+// checkDigits validates the --digits flag of fs: when given it must be
+// between 1 and instance.MaxDigits (0 is an error, not "default"); when
+// absent its value 0 means the default.
+func checkDigits(fs *flag.FlagSet, d int) error {
+	if (flagSet(fs, "digits") && d < 1) || d < 0 || d > instance.MaxDigits {
 		return fmt.Errorf("--digits must be between 1 and %d, got %d", instance.MaxDigits, d)
 	}
 	return nil
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// maxStarts caps --starts of solve and verify.
+const maxStarts = 10000
+
+// checkSolverSize refuses, before any work, an instance beyond the
+// solver's dense Newton step (n·min(n, d) > solver.MaxUnknowns), so that
+// solve and verify answer at once with exit status 2.
+func checkSolverSize(in *instance.Instance) error {
+	n := in.N()
+	if k := n * min(n, in.D); k > solver.MaxUnknowns {
+		return fmt.Errorf("%w: n·min(n,d) = %d unknowns, the solver handles at most %d", solver.ErrTooLarge, k, solver.MaxUnknowns)
+	}
+	return nil
+}
+
+// unfinishedJSON is what a solve or verify emits with --json when it stops
+// without a result.
+type unfinishedJSON struct {
+	Name        string `json:"name"`
+	Interrupted bool   `json:"interrupted"`
+	Converged   bool   `json:"converged"`
+	Status      string `json:"status"`
+	Reason      string `json:"reason"`
+}
+
+// emitUnfinished reports a command that stopped without a result (one
+// line on stderr, and a JSON document with --json) and returns
+// exitInterrupted.
+func emitUnfinished(stdout, stderr io.Writer, asJSON bool, cmd, name, reason string, wasInterrupted bool) int {
+	fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: %s: %s: %s", cmd, name, reason)))
+	if asJSON {
+		status := "time-limit"
+		if wasInterrupted {
+			status = "interrupted"
+		}
+		writeJSON(stdout, stderr, unfinishedJSON{Name: name, Interrupted: wasInterrupted, Status: status, Reason: reason})
+	}
+	return exitInterrupted
 }

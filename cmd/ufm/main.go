@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 func main() {
@@ -17,6 +18,12 @@ const (
 	exitOK      = 0
 	exitFailure = 1 // did not converge, disagree, counterexample found
 	exitUsage   = 2 // bad input or usage
+	// exitError: a check broke (a panic or internal error in proofs or
+	// search): the run's result is not a verdict.
+	exitError = 3
+	// exitInterrupted: SIGINT or SIGTERM stopped a long command, which
+	// printed what it had done ("interrupted": true in its JSON).
+	exitInterrupted = 130
 )
 
 type command struct {
@@ -27,7 +34,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"predict", "closed form of THEORY §3 for an instance file", runPredict},
+		{"predict", "closed form of docs/theory.md §3 for an instance file", runPredict},
 		{"solve", "independent high-precision minimization of L", runSolve},
 		{"verify", "solve, predict and compare invariants (default instance if no file)", runVerify},
 		{"metrics", "NRC1–3 of a network's features, weights and targets (.npy or .csv)", runMetrics},
@@ -49,12 +56,23 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'ufm COMMAND --help' for a command's flags. Exit status: 0 success,")
-	fmt.Fprintln(w, "1 did not converge / disagree / counterexample, 2 bad input or usage.")
+	fmt.Fprintln(w, "1 did not converge / disagree / counterexample, 2 bad input or usage,")
+	fmt.Fprintln(w, "3 a check broke (proofs, search), 130 interrupted (partial result printed).")
+}
+
+// shortUsage is what bare 'ufm' prints: two lines, on stderr.
+func shortUsage(w io.Writer) {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	fmt.Fprintf(w, "usage: ufm COMMAND [arguments]   (commands: %s)\n", strings.Join(names, ", "))
+	fmt.Fprintln(w, "Run 'ufm --help' for what each command does and the exit statuses.")
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		usage(stderr)
+		shortUsage(stderr)
 		return exitUsage
 	}
 	switch args[0] {
@@ -73,6 +91,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // fail prints one line "ufm: ..." on stderr and returns exitUsage.
 func fail(stderr io.Writer, format string, a ...any) int {
-	fmt.Fprintf(stderr, "ufm: "+format+"\n", a...)
+	fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: "+format, a...)))
 	return exitUsage
 }

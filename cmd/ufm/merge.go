@@ -3,26 +3,40 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 
+	"github.com/nrc-ufm/ufm/instance"
 	"github.com/nrc-ufm/ufm/proofs"
 )
 
+// maxMergeBytes caps one merge input: a search document embeds at most two
+// instances (the counterexample and the instance it was shrunk from).
+const maxMergeBytes = 2*instance.MaxFileBytes + 1<<20
+
+// maxNotesIn caps the notes lists of one merge input (a search keeps 5).
+const maxNotesIn = 5
+
 // runMerge combines the --json outputs of the shards of one search: the
 // trial counts add up, the counterexample with the smallest trial index
-// wins (the one an unsharded search would report), and the documents must
-// be the shards of the same search (claim, seed, budget, N, --outside,
-// digits) covering each shard exactly once.
+// wins (the one an unsharded search would report) and is written, after
+// validation, into --out, and the documents must be the shards of the same
+// search (claim, seed, budget, N, --outside, digits) covering each shard
+// exactly once. Every input is validated like an instance file: size,
+// types, unknown fields, trailing data, known claim, consistent counts.
 func runMerge(args []string, stdout, stderr io.Writer) int {
-	const synopsis = "ufm merge FILE... [--allow-partial] [--json]"
+	const synopsis = "ufm merge FILE... [--allow-partial] [--out DIR] [--json]"
 	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print the merged JSON document")
 	partial := fs.Bool("allow-partial", false, "merge even when some shards are missing (the result then covers only part of the budget)")
+	outDir := fs.String("out", "counterexamples", "directory where the merged counterexample's instance file is written")
 	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
 	if done {
 		return code
@@ -32,36 +46,262 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	var docs []*searchJSON
 	for _, p := range pos {
-		data, err := os.ReadFile(p)
+		d, err := readSearchDoc(p)
 		if err != nil {
-			return fail(stderr, "merge: %v", err)
+			return fail(stderr, "merge: %s: %v", termSafe(p), err)
 		}
-		var d searchJSON
-		dec := json.NewDecoder(bytes.NewReader(data))
-		if err := dec.Decode(&d); err != nil {
-			return fail(stderr, "merge: %s: not a 'ufm search --json' document: %v", p, err)
-		}
-		if d.Claim == "" || d.Shards < 1 || len(d.ShardIndices) == 0 {
-			return fail(stderr, "merge: %s: not a 'ufm search --json' document (claim, shards or shard_indices missing)", p)
-		}
-		docs = append(docs, &d)
+		docs = append(docs, d)
 	}
 	merged, err := mergeDocs(docs, pos, *partial)
 	if err != nil {
 		return fail(stderr, "merge: %v", err)
 	}
-	code = exitOK
-	if merged.Counterexample != nil {
-		code = exitFailure
-	}
-	if *asJSON {
-		if c := writeJSON(stdout, stderr, merged); c != exitOK {
-			return c
+	if ce := merged.Counterexample; ce != nil {
+		if err := checkOutDir(*outDir); err != nil {
+			return fail(stderr, "merge: %v", err)
 		}
-		return code
+		path, err := writeCounterexample(*outDir, merged.Claim, merged.Seed, ce.Trial, ce.Instance)
+		if err != nil {
+			return fail(stderr, "merge: cannot write the counterexample: %v", err)
+		}
+		ce.File = path
 	}
-	writeSearchReport(stdout, merged)
-	return code
+	return emitSearch(stdout, stderr, merged, *asJSON)
+}
+
+// readSearchDoc reads and validates one 'ufm search --json' document.
+func readSearchDoc(path string) (*searchJSON, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, errors.New(pathErrText(err))
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, errors.New("is a directory")
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxMergeBytes+1))
+	if err != nil {
+		return nil, errors.New(pathErrText(err))
+	}
+	if len(data) > maxMergeBytes {
+		return nil, fmt.Errorf("larger than %d MiB: not a 'ufm search --json' document", maxMergeBytes>>20)
+	}
+	return parseSearchDoc(data)
+}
+
+// parseSearchDoc decodes data strictly (no unknown field, nothing after
+// the document) and validates it.
+func parseSearchDoc(data []byte) (*searchJSON, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var d searchJSON
+	if err := dec.Decode(&d); err != nil {
+		return nil, fmt.Errorf("not a 'ufm search --json' document: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("not a 'ufm search --json' document: data after the document")
+	}
+	if err := validateSearchDoc(&d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// validateSearchDoc checks that d could have been written by 'ufm search'
+// (or 'ufm merge'): a known claim and its registered expectation, counts
+// that add up, shards within bounds, and a counterexample that is a valid
+// instance at a trial of the covered shards.
+func validateSearchDoc(d *searchJSON) error {
+	claim, ok := registry().Lookup(d.Claim)
+	if !ok {
+		return fmt.Errorf("unknown claim %q", termSafe(d.Claim))
+	}
+	if d.Expect != string(claim.Expect) {
+		return fmt.Errorf("expect %q, but claim %s is registered as %q", termSafe(d.Expect), d.Claim, claim.Expect)
+	}
+	if err := checkShards(d); err != nil {
+		return err
+	}
+	if err := checkCounts(d); err != nil {
+		return err
+	}
+	if err := checkNumbers(d); err != nil {
+		return err
+	}
+	if d.Counterexample != nil {
+		return checkCounterexample(d)
+	}
+	return nil
+}
+
+func checkShards(d *searchJSON) error {
+	if d.Shards < 1 || d.Shards > maxShards {
+		return fmt.Errorf("shards %d: must be between 1 and %d", d.Shards, maxShards)
+	}
+	if len(d.ShardIndices) == 0 || len(d.ShardIndices) > d.Shards {
+		return fmt.Errorf("shard_indices: %d entries for %d shards", len(d.ShardIndices), d.Shards)
+	}
+	seen := map[int]bool{}
+	for _, k := range d.ShardIndices {
+		if k < 0 || k >= d.Shards {
+			return fmt.Errorf("shard_indices: shard %d outside 0…%d", k, d.Shards-1)
+		}
+		if seen[k] {
+			return fmt.Errorf("shard_indices: shard %d twice", k)
+		}
+		seen[k] = true
+	}
+	return nil
+}
+
+func checkCounts(d *searchJSON) error {
+	if d.Budget < 1 || d.Budget > unboundedBudget {
+		return fmt.Errorf("budget %d: must be between 1 and %d", d.Budget, unboundedBudget)
+	}
+	planned := 0
+	for _, k := range d.ShardIndices {
+		planned += proofs.ShardTrials(d.Budget, k, d.Shards)
+	}
+	failed := 0
+	if d.Counterexample != nil {
+		failed = 1
+	}
+	switch {
+	case d.Planned != planned:
+		return fmt.Errorf("planned %d, but budget %d over shards %v of %d plans %d", d.Planned, d.Budget, d.ShardIndices, d.Shards, planned)
+	case d.Trials < 0 || d.Held < 0 || d.Inconclusive < 0 || d.Errored < 0:
+		return errors.New("negative trial counts")
+	case d.Trials > d.Planned:
+		return fmt.Errorf("trials %d exceed the %d planned", d.Trials, d.Planned)
+	case d.Held+d.Inconclusive+d.Errored+failed != d.Trials:
+		return fmt.Errorf("trials %d ≠ held %d + inconclusive %d + errored %d + counterexamples %d", d.Trials, d.Held, d.Inconclusive, d.Errored, failed)
+	case d.Trials < d.Planned && d.Counterexample == nil && !d.TimeLimited && !d.Interrupted:
+		return fmt.Errorf("trials %d < planned %d, yet neither time_limited nor interrupted nor a counterexample", d.Trials, d.Planned)
+	case len(d.InconclusiveNotes) > maxNotesIn || len(d.ErrorNotes) > maxNotesIn:
+		return fmt.Errorf("more than %d notes", maxNotesIn)
+	case len(d.InconclusiveNotes) > d.Inconclusive || len(d.ErrorNotes) > d.Errored:
+		return errors.New("more notes than inconclusive or errored trials")
+	}
+	for _, n := range append(append([]noteJSON{}, d.InconclusiveNotes...), d.ErrorNotes...) {
+		if !trialCovered(d, n.Trial) {
+			return fmt.Errorf("a note names trial %d, which is not a trial of the covered shards", n.Trial)
+		}
+	}
+	return nil
+}
+
+func checkNumbers(d *searchJSON) error {
+	for _, v := range []float64{d.Seconds, d.SecondsTotal, d.TimeLimit} {
+		if v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+			return errors.New("seconds and time_limit_seconds must be ≥ 0")
+		}
+	}
+	if d.Digits < 1 || d.Digits > instance.MaxDigits {
+		return fmt.Errorf("digits %d: must be between 1 and %d", d.Digits, instance.MaxDigits)
+	}
+	if d.WorstResidual != nil {
+		r := strings.TrimSuffix(*d.WorstResidual, " (exact)")
+		if _, err := strconv.ParseFloat(r, 64); err != nil {
+			return fmt.Errorf("worst_residual %q is not a number", termSafe(*d.WorstResidual))
+		}
+	}
+	return nil
+}
+
+// trialCovered reports whether trial is one of the trials of the shards d
+// covers within its budget.
+func trialCovered(d *searchJSON, trial int) bool {
+	if trial < 0 || trial >= d.Budget {
+		return false
+	}
+	for _, k := range d.ShardIndices {
+		if trial%d.Shards == k {
+			return true
+		}
+	}
+	return false
+}
+
+func checkCounterexample(d *searchJSON) error {
+	ce := d.Counterexample
+	if !trialCovered(d, ce.Trial) {
+		return fmt.Errorf("counterexample: trial %d is not a trial of the covered shards", ce.Trial)
+	}
+	if _, err := instance.Parse(ce.Instance); err != nil {
+		return fmt.Errorf("counterexample: instance: %v", err)
+	}
+	if _, err := instance.Parse(ce.ShrunkFrom); err != nil {
+		return fmt.Errorf("counterexample: shrunk_from: %v", err)
+	}
+	if ce.ShrinkSteps < 0 {
+		return errors.New("counterexample: negative shrink_steps")
+	}
+	// The file a shard wrote lives on the shard's machine; merge writes its
+	// own copy into --out and never repeats a path read from its input.
+	ce.File = ""
+	return nil
+}
+
+// sameSearch reports how d differs from first as shards of one search.
+func sameSearch(first, d *searchJSON, name, firstName string) error {
+	switch {
+	case d.Claim != first.Claim:
+		return fmt.Errorf("%s is a search of claim %s, %s of %s", name, d.Claim, firstName, first.Claim)
+	case d.Seed != first.Seed:
+		return fmt.Errorf("%s has seed %d, %s seed %d: not shards of one search", name, d.Seed, firstName, first.Seed)
+	case d.Shards != first.Shards:
+		return fmt.Errorf("%s has %d shards, %s has %d", name, d.Shards, firstName, first.Shards)
+	case d.Budget != first.Budget:
+		return fmt.Errorf("%s has budget %d, %s budget %d", name, d.Budget, firstName, first.Budget)
+	case d.OutsideHyp != first.OutsideHyp:
+		return fmt.Errorf("%s and %s differ in --outside", name, firstName)
+	case d.Digits != first.Digits:
+		return fmt.Errorf("%s has %d digits, %s has %d", name, d.Digits, firstName, first.Digits)
+	}
+	return nil
+}
+
+// addDoc adds the counts of d into out.
+func addDoc(out, d *searchJSON) {
+	out.Trials += d.Trials
+	out.Planned += d.Planned
+	out.Held += d.Held
+	out.Inconclusive += d.Inconclusive
+	out.Errored += d.Errored
+	out.InconclusiveNotes = append(out.InconclusiveNotes, d.InconclusiveNotes...)
+	out.ErrorNotes = append(out.ErrorNotes, d.ErrorNotes...)
+	out.TimeLimited = out.TimeLimited || d.TimeLimited
+	out.Interrupted = out.Interrupted || d.Interrupted
+	out.Deterministic = out.Deterministic && d.Deterministic && !d.Interrupted
+	out.SecondsTotal += d.SecondsTotal
+	out.Seconds = max(out.Seconds, d.Seconds)
+	if c := d.Counterexample; c != nil && (out.Counterexample == nil || c.Trial < out.Counterexample.Trial) {
+		out.Counterexample = c
+	}
+}
+
+// worstOf returns the larger of two residual texts (nil: none).
+func worstOf(a, b *string) *string {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	va, _ := strconv.ParseFloat(strings.TrimSuffix(*a, " (exact)"), 64)
+	vb, _ := strconv.ParseFloat(strings.TrimSuffix(*b, " (exact)"), 64)
+	if vb > va {
+		return b
+	}
+	return a
+}
+
+func sortNotes(notes []noteJSON) []noteJSON {
+	sort.Slice(notes, func(i, j int) bool { return notes[i].Trial < notes[j].Trial })
+	if len(notes) > maxNotesIn {
+		notes = notes[:maxNotesIn]
+	}
+	return notes
 }
 
 func mergeDocs(docs []*searchJSON, names []string, allowPartial bool) (*searchJSON, error) {
@@ -69,81 +309,63 @@ func mergeDocs(docs []*searchJSON, names []string, allowPartial bool) (*searchJS
 	out := &searchJSON{
 		Claim: first.Claim, Seed: first.Seed, Shards: first.Shards, Budget: first.Budget,
 		OutsideHyp: first.OutsideHyp, Digits: first.Digits, TimeLimit: first.TimeLimit,
-		Expect: first.Expect, Deterministic: true, InconclusiveNotes: []noteJSON{},
+		Expect: first.Expect, Deterministic: true, InconclusiveNotes: []noteJSON{}, ErrorNotes: []noteJSON{},
 	}
 	seen := map[int]string{}
-	var worst *string
-	worstVal := -1.0
 	for i, d := range docs {
-		switch {
-		case d.Claim != first.Claim:
-			return nil, fmt.Errorf("%s is a search of claim %s, %s of %s", names[i], d.Claim, names[0], first.Claim)
-		case d.Seed != first.Seed:
-			return nil, fmt.Errorf("%s has seed %d, %s seed %d: not shards of one search", names[i], d.Seed, names[0], first.Seed)
-		case d.Shards != first.Shards:
-			return nil, fmt.Errorf("%s has %d shards, %s has %d", names[i], d.Shards, names[0], first.Shards)
-		case d.Budget != first.Budget:
-			return nil, fmt.Errorf("%s has budget %d, %s budget %d", names[i], d.Budget, names[0], first.Budget)
-		case d.OutsideHyp != first.OutsideHyp:
-			return nil, fmt.Errorf("%s and %s differ in --outside", names[i], names[0])
-		case d.Digits != first.Digits:
-			return nil, fmt.Errorf("%s has %d digits, %s has %d", names[i], d.Digits, names[0], first.Digits)
+		if err := sameSearch(first, d, names[i], names[0]); err != nil {
+			return nil, err
 		}
 		for _, k := range d.ShardIndices {
-			if k < 0 || k >= first.Shards {
-				return nil, fmt.Errorf("%s: shard %d outside 0…%d", names[i], k, first.Shards-1)
-			}
 			if prev, dup := seen[k]; dup {
 				return nil, fmt.Errorf("shard %d/%d appears twice (%s and %s)", k, first.Shards, prev, names[i])
 			}
 			seen[k] = names[i]
 			out.ShardIndices = append(out.ShardIndices, k)
 		}
-		out.Trials += d.Trials
-		out.Planned += d.Planned
-		out.Held += d.Held
-		out.Inconclusive += d.Inconclusive
-		out.InconclusiveNotes = append(out.InconclusiveNotes, d.InconclusiveNotes...)
-		out.TimeLimited = out.TimeLimited || d.TimeLimited
-		out.Deterministic = out.Deterministic && d.Deterministic
-		out.SecondsTotal += d.SecondsTotal
-		out.Seconds = max(out.Seconds, d.Seconds)
-		if d.WorstResidual != nil {
-			var v float64
-			if _, err := fmt.Sscan(strings.TrimSuffix(*d.WorstResidual, " (exact)"), &v); err == nil && v > worstVal {
-				worstVal, worst = v, d.WorstResidual
-			}
-		}
-		if c := d.Counterexample; c != nil && (out.Counterexample == nil || c.Trial < out.Counterexample.Trial) {
-			out.Counterexample = c
-		}
+		addDoc(out, d)
+		out.WorstResidual = worstOf(out.WorstResidual, d.WorstResidual)
 	}
 	sort.Ints(out.ShardIndices)
-	out.WorstResidual = worst
-	sort.Slice(out.InconclusiveNotes, func(i, j int) bool { return out.InconclusiveNotes[i].Trial < out.InconclusiveNotes[j].Trial })
-	if len(out.InconclusiveNotes) > 5 {
-		out.InconclusiveNotes = out.InconclusiveNotes[:5]
-	}
-	if len(seen) < first.Shards {
-		var missing []string
-		for k := 0; k < first.Shards; k++ {
-			if _, ok := seen[k]; !ok {
-				missing = append(missing, fmt.Sprint(k))
-			}
-		}
-		if !allowPartial {
-			return nil, fmt.Errorf("shards %s of %d are missing, so the files do not cover the search (--allow-partial merges them anyway)", strings.Join(missing, ", "), first.Shards)
-		}
-		parts := make([]string, len(out.ShardIndices))
-		for i, k := range out.ShardIndices {
-			parts[i] = fmt.Sprint(k)
-		}
-		out.Shard = fmt.Sprintf("%s/%d", strings.Join(parts, ","), first.Shards)
-	} else {
+	out.InconclusiveNotes = sortNotes(out.InconclusiveNotes)
+	out.ErrorNotes = sortNotes(out.ErrorNotes)
+	if len(seen) == first.Shards {
 		out.Shard = fmt.Sprintf("all/%d", first.Shards)
+		return out, nil
 	}
-	if out.Expect == "" {
-		out.Expect = string(proofs.Holds)
+	if !allowPartial {
+		return nil, fmt.Errorf("%s of %d shards are missing, so the files do not cover the search (--allow-partial merges them anyway)", missingShards(seen, first.Shards), first.Shards)
 	}
+	out.Shard = fmt.Sprintf("%s/%d", intList(out.ShardIndices, 20), first.Shards)
 	return out, nil
+}
+
+// missingShards names the first few shards of 0…n−1 not in seen, and how
+// many more there are, without listing them all (n can be 10⁶).
+func missingShards(seen map[int]string, n int) string {
+	var first []int
+	for k := 0; k < n && len(first) < 10; k++ {
+		if _, ok := seen[k]; !ok {
+			first = append(first, k)
+		}
+	}
+	missing := n - len(seen)
+	s := "shards " + intList(first, 10)
+	if missing > len(first) {
+		s += fmt.Sprintf(" and %d more", missing-len(first))
+	}
+	return s
+}
+
+// intList joins up to max integers with commas, then "…".
+func intList(ks []int, max int) string {
+	var parts []string
+	for i, k := range ks {
+		if i == max {
+			parts = append(parts, "…")
+			break
+		}
+		parts = append(parts, strconv.Itoa(k))
+	}
+	return strings.Join(parts, ",")
 }

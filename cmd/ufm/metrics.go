@@ -46,6 +46,36 @@ type metricsJSON struct {
 // one (about a microsecond each).
 const maxBigWork = 2e7
 
+// maxBigBytes bounds the memory of the --digits inputs: (M·d + n·d + M·n)
+// big.Floats of (digits·log2(10))/8 + 40 bytes each, checked from the
+// shapes before any big.Float is made.
+const maxBigBytes = 1 << 30
+
+// maxDenseFeatureDim bounds d on the float64 path, which forms d×d
+// covariance blocks (8·d² bytes each, one per worker): refused before the
+// computation starts. Lift it when metrics no longer forms the d×d block.
+const maxDenseFeatureDim = 4096
+
+// checkMetricsShape refuses, before any large allocation, inputs beyond
+// the caps above: M samples of d features, n targets, at digits (0:
+// float64).
+func checkMetricsShape(M, d, n, digits int) error {
+	if digits == 0 {
+		if d > maxDenseFeatureDim {
+			return fmt.Errorf("feature dimension d = %d is beyond %d (the float64 path forms d×d covariance blocks of 8·d² bytes)", d, maxDenseFeatureDim)
+		}
+		return nil
+	}
+	if work := float64(M) * float64(d) * float64(d); work > maxBigWork {
+		return fmt.Errorf("--digits on M = %d samples of d = %d features: M·d² = %.3g > %.0g big-float operations; drop --digits for the float64 path", M, d, work, maxBigWork)
+	}
+	per := float64(bigmat.Bits(digits))/8 + 40
+	if bytes := (float64(M)*float64(d) + float64(n)*float64(d) + float64(M)*float64(n)) * per; bytes > maxBigBytes {
+		return fmt.Errorf("--digits %d on M = %d, d = %d, n = %d needs about %.3g bytes of big floats, beyond %d MiB; use fewer digits or drop --digits", digits, M, d, n, bytes, maxBigBytes>>20)
+	}
+	return nil
+}
+
 func runMetrics(args []string, stdout, stderr io.Writer) int {
 	const synopsis = "ufm metrics --features H --weights W --targets Y [--center=false] [--evr K] [--digits N] [--json]"
 	fs := flag.NewFlagSet("metrics", flag.ContinueOnError)
@@ -56,7 +86,7 @@ func runMetrics(args []string, stdout, stderr io.Writer) int {
 	normalize := fs.Bool("normalize", true, "normalize each feature row before NRC1/NRC2 (false: raw squared distances, as some scripts do)")
 	perCoord := fs.Bool("per-coordinate", false, "divide NRC1/NRC2 by M·d instead of M (as np.mean over the residual array)")
 	evr := fs.Int("evr", 0, "explained-variance ratios to report: 0 = min(d, n+5), -1 = all d")
-	digits := fs.Int("digits", 0, "work in big floats with N significant digits (CSV decimals read exactly); 0 = float64")
+	digits := fs.Int("digits", 0, "work in big floats with N significant digits (CSV decimals read exactly); without it, float64")
 	asJSON := fs.Bool("json", false, "print one JSON document")
 	pos, err := parseFlags(fs, args, stdout, synopsis)
 	if errors.Is(err, errHelp) {
@@ -68,7 +98,7 @@ numbers, an optional header row of names, '#' comment lines).
 NRC1: mean squared distance of the normalized features from their top-n
 principal subspace; NRC2: from the row space of W; NRC3: distance of
 WWᵀ/‖WWᵀ‖ from (Σ^{1/2} − √γ I)/‖·‖, minimized over γ ∈ [0, σ_min].
-0 means collapse; NRC1, NRC2 ≤ 1, NRC3 ≤ 2. See THEORY.md §4.`)
+0 means collapse; NRC1, NRC2 ≤ 1, NRC3 ≤ 2. See docs/theory.md §4.`)
 		return exitOK
 	}
 	if err != nil {
@@ -86,10 +116,8 @@ WWᵀ/‖WWᵀ‖ from (Σ^{1/2} − √γ I)/‖·‖, minimized over γ ∈ [0
 	if len(missing) > 0 {
 		return fail(stderr, "metrics: missing %s (usage: %s)", strings.Join(missing, ", "), synopsis)
 	}
-	if *digits != 0 {
-		if err := checkDigits(*digits); err != nil {
-			return fail(stderr, "metrics: %v", err)
-		}
+	if err := checkDigits(fs, *digits); err != nil {
+		return fail(stderr, "metrics: %v", err)
 	}
 	if *evr < -1 {
 		return fail(stderr, "metrics: --evr must be ≥ -1, got %d", *evr)
@@ -112,6 +140,11 @@ WWᵀ/‖WWᵀ‖ from (Σ^{1/2} − √γ I)/‖·‖, minimized over γ ∈ [0
 	}
 	y, err := loadArray(*yPath, false)
 	if err != nil {
+		return fail(stderr, "metrics: %v", err)
+	}
+	M, d := h.Dims()
+	_, n := y.Dims()
+	if err := checkMetricsShape(M, d, n, 0); err != nil {
 		return fail(stderr, "metrics: %v", err)
 	}
 	r, err := metrics.Compute(h, w, y, opt)
@@ -167,6 +200,21 @@ func newMetricsJSON(rep metrics.Report, digits *int) metricsJSON {
 // metricsBig is the --digits path: CSV decimals are read exactly into big
 // floats, .npy values converted exactly.
 func metricsBig(hPath, wPath, yPath string, digits int, opt metrics.Options, asJSON bool, stdout, stderr io.Writer) int {
+	// Shapes first, from the float64 reading (8 bytes an entry), so that
+	// the caps are checked before any big.Float is made.
+	hf, err := loadArray(hPath, false)
+	if err != nil {
+		return fail(stderr, "metrics: %v", err)
+	}
+	yf, err := loadArray(yPath, false)
+	if err != nil {
+		return fail(stderr, "metrics: %v", err)
+	}
+	M, d := hf.Dims()
+	_, n := yf.Dims()
+	if err := checkMetricsShape(M, d, n, digits); err != nil {
+		return fail(stderr, "metrics: %v", err)
+	}
 	prec := bigmat.Bits(digits)
 	h, err := loadBig(hPath, prec, false)
 	if err != nil {
@@ -179,10 +227,6 @@ func metricsBig(hPath, wPath, yPath string, digits int, opt metrics.Options, asJ
 	y, err := loadBig(yPath, prec, false)
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
-	}
-	M, d := h.Dims()
-	if work := float64(M) * float64(d) * float64(d); work > maxBigWork {
-		return fail(stderr, "metrics: %s is %s: too large for --digits (M·d² = %.3g > %.0g big-float operations); drop --digits for the float64 path", hPath, metrics.Shape(M, d), work, maxBigWork)
 	}
 	r, err := metrics.ComputeBig(h, w, y, digits, opt)
 	if err != nil {
@@ -291,7 +335,7 @@ func writeMetricsReport(w io.Writer, rep metrics.Report, doc metricsJSON, show f
 	if !doc.Normalized || doc.Divisor != "M" {
 		fmt.Fprintf(w, "Conventions: rows normalized %v, sums divided by %s — not the seed paper's definitions (normalized, /M).\n\n", doc.Normalized, doc.Divisor)
 	}
-	fmt.Fprintln(w, "Neural regression collapse (0 = collapsed; THEORY.md §4):")
+	fmt.Fprintln(w, "Neural regression collapse (0 = collapsed; docs/theory.md §4):")
 	fmt.Fprintf(w, "  NRC1 = %-12s mean squared distance of the %s from their top-%d principal subspace (%s)\n",
 		val(doc.NRC1), feat, rep.PrincipalDims, bound)
 	fmt.Fprintf(w, "  NRC2 = %-12s mean squared distance of the %s from the row space of W, of dimension %d (%s)\n",

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -10,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nrc-ufm/ufm/bigmat"
 )
 
 func metricsFixture(name string) string { return filepath.Join("testdata", "metrics", name) }
@@ -275,5 +278,86 @@ func TestMetricsDegenerate(t *testing.T) {
 	_, out, _ = runMetricsArgs(t, "--features", h, "--weights", w1, "--targets", y)
 	if !strings.Contains(out, "collapsed to a point") || strings.Contains(out, "NaN") {
 		t.Errorf("human output:\n%s", out)
+	}
+}
+
+// The metrics caps, at the cap and one past it (checked from the shapes,
+// before any allocation).
+func TestMetricsShapeCaps(t *testing.T) {
+	for _, c := range []struct {
+		M, d, n, digits int
+		ok              bool
+	}{
+		{3, maxDenseFeatureDim, 2, 0, true},
+		{3, maxDenseFeatureDim + 1, 2, 0, false},
+		{3, 20000, 2, 0, false},
+		{20000000 / 4, 2, 1, 30, true},    // M·d² = 2e7 exactly
+		{20000000/4 + 1, 2, 1, 30, false}, // one past
+		{1000000, 1, 1, 2000, false},      // 10⁶ samples at 2000 digits: 1.7 GB of big floats
+		{100000, 1, 1, 2000, true},        // 10⁵: 170 MB
+	} {
+		err := checkMetricsShape(c.M, c.d, c.n, c.digits)
+		if (err == nil) != c.ok {
+			t.Errorf("%+v: %v", c, err)
+		}
+	}
+	// The byte cap at its edge (d = n = 1: (2M + 1) big floats).
+	per := float64(bigmat.Bits(50))/8 + 40
+	m := int((maxBigBytes/per - 1) / 2)
+	if err := checkMetricsShape(m, 1, 1, 50); err != nil {
+		t.Errorf("at the byte cap (M = %d): %v", m, err)
+	}
+	if err := checkMetricsShape(m+1, 1, 1, 50); err == nil {
+		t.Errorf("one past the byte cap (M = %d) accepted", m+1)
+	}
+}
+
+// writeNPY writes a rows×cols float64 .npy of small values.
+func writeNPY(t *testing.T, dir, name string, rows, cols int) string {
+	t.Helper()
+	header := fmt.Sprintf("{'descr': '<f8', 'fortran_order': False, 'shape': (%d, %d), }", rows, cols)
+	for (10+len(header)+1)%64 != 0 {
+		header += " "
+	}
+	header += "\n"
+	var b bytes.Buffer
+	b.WriteString("\x93NUMPY\x01\x00")
+	binary.Write(&b, binary.LittleEndian, uint16(len(header)))
+	b.WriteString(header)
+	for i := 0; i < rows*cols; i++ {
+		binary.Write(&b, binary.LittleEndian, float64(i%7)-3)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// M = 3, d = 20 000 (a 480 KB npy) is refused at once with one line
+// naming the cap, instead of allocating a 3.2 GB d×d block.
+func TestMetricsWideFeaturesRefused(t *testing.T) {
+	dir := t.TempDir()
+	h := writeNPY(t, dir, "h.npy", 3, 20000)
+	w := writeNPY(t, dir, "w.npy", 2, 20000)
+	y := writeNPY(t, dir, "y.npy", 3, 2)
+	code, _, errs := runCmd(t, "metrics", "--features", h, "--weights", w, "--targets", y)
+	if code != exitUsage || !strings.Contains(errs, "4096") || strings.Count(errs, "\n") != 1 {
+		t.Fatalf("exit %d: %q", code, errs)
+	}
+}
+
+// CSV refuses hexadecimal floats, as instance files do.
+func TestMetricsCSVHexRefused(t *testing.T) {
+	for _, digits := range []string{"", "30"} {
+		p := writeCSV(t, "hex.csv", [][]string{{"1", "2"}, {"0x1p-2", "3"}})
+		args := []string{"metrics", "--features", p, "--weights", p, "--targets", p}
+		if digits != "" {
+			args = append(args, "--digits", digits)
+		}
+		code, _, errs := runCmd(t, args...)
+		if code != exitUsage || !strings.Contains(errs, "0x1p-2") {
+			t.Errorf("digits %q: exit %d: %s", digits, code, errs)
+		}
 	}
 }

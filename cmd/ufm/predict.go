@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/nrc-ufm/ufm/bigmat"
 	"github.com/nrc-ufm/ufm/theory"
@@ -72,22 +73,35 @@ func newPredictJSON(p *theory.Prediction) predictJSON {
 }
 
 func runPredict(args []string, stdout, stderr io.Writer) int {
-	const synopsis = "ufm predict FILE [--digits N] [--json]"
+	const synopsis = "ufm predict FILE [--digits N] [--time-limit T] [--json]"
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
 	digits := fs.Int("digits", 0, "significant decimal digits (default: the instance's, else 50)")
+	timeLimit := fs.Duration("time-limit", defaultPredictTime, "wall-clock budget: stop with a message after it")
 	asJSON := fs.Bool("json", false, "print one JSON document")
 	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
 	if done {
 		return code
 	}
-	if err := checkDigits(*digits); err != nil {
+	if err := checkDigits(fs, *digits); err != nil {
 		return fail(stderr, "predict: %v", err)
+	}
+	if *timeLimit <= 0 {
+		return fail(stderr, "predict: --time-limit must be positive, got %v", *timeLimit)
 	}
 	in, err := loadInstanceArg("predict", pos, false)
 	if err != nil {
 		return fail(stderr, "%v", err)
 	}
-	p, err := theory.Predict(in, *digits)
+	var p *theory.Prediction
+	ctx, stop := interruptContext(stderr, "stopping (no result)")
+	defer stop()
+	switch waitBounded(ctx, *timeLimit, stderr, "predict", func() { p, err = theory.Predict(in, *digits) }) {
+	case interrupted:
+		return emitUnfinished(stdout, stderr, *asJSON, "predict", in.Name, "interrupted before the prediction finished: no result", true)
+	case overtime:
+		emitUnfinished(stdout, stderr, *asJSON, "predict", in.Name, fmt.Sprintf("stopped at --time-limit %s: no result", *timeLimit), false)
+		return exitFailure
+	}
 	if err != nil {
 		return fail(stderr, "predict: %s: %v", in.Name, err)
 	}
@@ -97,6 +111,9 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	writePredictReport(stdout, p)
 	return exitOK
 }
+
+// defaultPredictTime is predict's default --time-limit.
+const defaultPredictTime = 5 * time.Minute
 
 func writeJSON(stdout, stderr io.Writer, v any) int {
 	b, err := json.MarshalIndent(v, "", "  ")
@@ -132,7 +149,7 @@ func regimeSentence(p *theory.Prediction) string {
 func writePredictReport(w io.Writer, p *theory.Prediction) {
 	dg := p.Digits
 	fmt.Fprintf(w, "ufm predict: %s  (n = %d targets, d = %d features, M = %d samples, bias %s, %d digits)\n\n",
-		p.Name, p.N, p.D, p.M, p.Bias, dg)
+		termSafe(p.Name), p.N, p.D, p.M, p.Bias, dg)
 	fmt.Fprintf(w, "Regime: %s.\n\n", regimeSentence(p))
 	fmt.Fprintf(w, "c = λ_H·λ_W = %s = %s\n\n", p.CExact.RatString(), bigmat.Text(p.C, dg))
 	cov := "covariance Σ of the centered targets"

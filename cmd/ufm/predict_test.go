@@ -134,3 +134,22 @@ func TestBadInputExit2(t *testing.T) {
 		t.Errorf("predict --help: exit %d, %q", code, out)
 	}
 }
+
+// Entries ±1e10000 with rank Σ < n: the eigenvalues beyond the exact rank
+// print as 0, not as the eigensolver's rounding residue (‖Σ‖·2^−prec,
+// about 1e19964 before the fix).
+func TestPredictHugeEntriesZeroEigenvalues(t *testing.T) {
+	p := writeFile(t, "huge.json", `{"targets": [["1e10000","-1e10000","1e10000","1e10000"],["-1e10000","1e10000","1e10000","-1e10000"],["1e10000","1e10000","-1e10000","1e10000"],["-1e10000","-1e10000","-1e10000","1e10000"]], "lambda_h": "1", "lambda_w": "1", "d": 4}`)
+	code, out, errs := runCmd(t, "predict", p, "--digits", "20", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc predictJSON
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	// M = 4 centered samples span at most 3 dimensions: σ_4 = 0 exactly.
+	if doc.TargetRank != 3 || doc.SigmaEigenvalues[3] != "0" {
+		t.Fatalf("rank %d, eigenvalues %v", doc.TargetRank, doc.SigmaEigenvalues)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/nrc-ufm/ufm/claims"
 	"github.com/nrc-ufm/ufm/proofs"
 )
 
@@ -17,6 +16,8 @@ type proofRowJSON struct {
 	Trials        int     `json:"trials"`
 	Held          int     `json:"held"`
 	Inconclusive  int     `json:"inconclusive"`
+	Errored       int     `json:"errored"` // trials whose check broke (verdict "error", exit status 3)
+	Interrupted   bool    `json:"interrupted"`
 	WorstResidual *string `json:"worst_residual"`
 	Exact         bool    `json:"exact"`
 	BoundLog10    float64 `json:"schwartz_zippel_log10"` // weakest shape; 0: not an identity check
@@ -29,11 +30,13 @@ type proofRowJSON struct {
 }
 
 type proofsJSON struct {
-	Seed       uint64         `json:"seed"`
-	Digits     int            `json:"digits"` // 0: each claim's own
-	Claims     []proofRowJSON `json:"claims"`
-	AsExpected bool           `json:"as_expected"`
-	Seconds    float64        `json:"seconds"`
+	Seed        uint64         `json:"seed"`
+	Digits      int            `json:"digits"` // 0: each claim's own
+	Claims      []proofRowJSON `json:"claims"`
+	AsExpected  bool           `json:"as_expected"`
+	Errored     bool           `json:"errored"`     // some claim's check broke
+	Interrupted bool           `json:"interrupted"` // SIGINT/SIGTERM stopped the run: a partial table
+	Seconds     float64        `json:"seconds"`
 }
 
 func runProofs(args []string, stdout, stderr io.Writer) int {
@@ -52,16 +55,16 @@ func runProofs(args []string, stdout, stderr io.Writer) int {
 	if len(pos) > 0 {
 		return fail(stderr, "proofs: unexpected argument %q (usage: %s)", pos[0], synopsis)
 	}
-	if err := checkDigits(*digits); err != nil {
+	if err := checkDigits(fs, *digits); err != nil {
 		return fail(stderr, "proofs: %v", err)
 	}
-	if *trials < 0 || *trials > 100000 {
-		return fail(stderr, "proofs: --trials must be between 1 and 100000, got %d", *trials)
+	if flagSet(fs, "trials") && (*trials < 1 || *trials > maxProofTrials) {
+		return fail(stderr, "proofs: --trials must be between 1 and %d, got %d", maxProofTrials, *trials)
 	}
 	if *workers < 0 {
 		return fail(stderr, "proofs: --workers must be ≥ 0, got %d", *workers)
 	}
-	reg := claims.Default()
+	reg := registry()
 	claims := reg.Claims()
 	if *only != "" {
 		claims = nil
@@ -73,7 +76,9 @@ func runProofs(args []string, stdout, stderr io.Writer) int {
 			claims = append(claims, c)
 		}
 	}
-	rows := proofs.RunProofs(claims, proofs.ProofOptions{Digits: *digits, Trials: *trials, Seed: *seed, Workers: *workers, Progress: stderr})
+	ctx, stop := interruptContext(stderr, "finishing the trials running, then printing the table so far")
+	defer stop()
+	rows := proofs.RunProofs(claims, proofs.ProofOptions{Digits: *digits, Trials: *trials, Seed: *seed, Workers: *workers, Progress: stderr, Context: ctx})
 	doc := proofsJSON{Seed: *seed, Digits: *digits, AsExpected: true}
 	for _, r := range rows {
 		res := r.Result
@@ -82,19 +87,27 @@ func runProofs(args []string, stdout, stderr io.Writer) int {
 			AsExpected: r.Matches, Summary: r.Summary, Seconds: r.Elapsed.Seconds(),
 		}
 		if res != nil {
-			row.Trials, row.Held, row.Inconclusive = res.Trials, res.Held, res.Inconclusive
+			row.Trials, row.Held, row.Inconclusive, row.Errored = res.Trials, res.Held, res.Inconclusive, res.Errored
 			row.Exact, row.BoundLog10, row.Shapes = res.Exact, res.BoundLog10, res.Shapes
 			if res.WorstResidual != nil {
 				s := res.ResidualText()
 				row.WorstResidual = &s
 			}
 		}
+		row.Interrupted = r.Interrupted
 		doc.Claims = append(doc.Claims, row)
 		doc.AsExpected = doc.AsExpected && r.Matches
+		doc.Errored = doc.Errored || r.Verdict == proofs.Error
+		doc.Interrupted = doc.Interrupted || r.Interrupted
 		doc.Seconds += r.Elapsed.Seconds()
 	}
 	code = exitOK
-	if !doc.AsExpected {
+	switch {
+	case doc.Errored:
+		code = exitError
+	case doc.Interrupted:
+		code = exitInterrupted
+	case !doc.AsExpected:
 		code = exitFailure
 	}
 	if *asJSON {
@@ -106,6 +119,9 @@ func runProofs(args []string, stdout, stderr io.Writer) int {
 	writeProofsTable(stdout, doc)
 	return code
 }
+
+// maxProofTrials caps 'ufm proofs --trials'.
+const maxProofTrials = 100000
 
 func writeProofsTable(w io.Writer, doc proofsJSON) {
 	headers := []string{"claim", "method", "trials", "worst residual", "bound", "verdict"}
@@ -123,8 +139,15 @@ func writeProofsTable(w io.Writer, doc proofsJSON) {
 		if r.Inconclusive > 0 {
 			trials = fmt.Sprintf("%d (%d inconcl.)", r.Trials, r.Inconclusive)
 		}
-		verdict := map[string]string{"holds": "holds", "fails": "REFUTED", "inconclusive": "inconclusive"}[r.Verdict]
-		if r.Expect == string(proofs.Fails) && r.AsExpected {
+		verdict := map[string]string{"holds": "holds", "fails": "REFUTED", "inconclusive": "inconclusive", "error": "ERROR (the check broke)"}[r.Verdict]
+		if r.Errored > 0 {
+			trials = fmt.Sprintf("%s (%d error)", trials, r.Errored)
+		}
+		if r.Interrupted {
+			verdict += " (INTERRUPTED)"
+		} else if r.Verdict == string(proofs.Error) {
+			// an error is never "as expected" nor "unexpected": it is no verdict
+		} else if r.Expect == string(proofs.Fails) && r.AsExpected {
 			verdict += " (expected)"
 		} else if !r.AsExpected {
 			verdict += " (UNEXPECTED)"
@@ -162,12 +185,17 @@ func writeProofsTable(w io.Writer, doc proofsJSON) {
 	}
 	fmt.Fprintln(w)
 	for _, r := range doc.Claims {
-		fmt.Fprintf(w, "%s: %s\n", r.Claim, wrap(r.Summary, 100, "    "))
+		fmt.Fprintf(w, "%s: %s\n", r.Claim, wrap(termSafe(r.Summary), 100, "    "))
 	}
 	fmt.Fprintln(w)
-	if doc.AsExpected {
+	switch {
+	case doc.Errored:
+		fmt.Fprintf(w, "Some check BROKE (%.1f s): the rows marked ERROR are not verdicts (exit status 3).\n", doc.Seconds)
+	case doc.Interrupted:
+		fmt.Fprintf(w, "INTERRUPTED (%.1f s): the table is partial.\n", doc.Seconds)
+	case doc.AsExpected:
 		fmt.Fprintf(w, "Every claim behaved as registered (%.1f s). 'bound': Schwartz–Zippel probability that a false identity passed every random point, for the weakest of the shapes (n, d, M, bias) checked.\n", doc.Seconds)
-	} else {
+	default:
 		fmt.Fprintf(w, "Some claim did NOT behave as registered (%.1f s): see the rows marked UNEXPECTED; 'ufm search --claim NAME' shrinks and writes a counterexample.\n", doc.Seconds)
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nrc-ufm/ufm/claims"
 	"github.com/nrc-ufm/ufm/instance"
 	"github.com/nrc-ufm/ufm/proofs"
 )
@@ -33,10 +32,13 @@ type searchJSON struct {
 	Held              int        `json:"held"`
 	Inconclusive      int        `json:"inconclusive"`
 	InconclusiveNotes []noteJSON `json:"inconclusive_notes"`
+	Errored           int        `json:"errored"`     // trials whose check broke (exit status 3)
+	ErrorNotes        []noteJSON `json:"error_notes"` // the first few of them
 	OutsideHyp        bool       `json:"outside_hypotheses"`
 	Digits            int        `json:"digits"`
 	TimeLimit         float64    `json:"time_limit_seconds"` // 0: none
 	TimeLimited       bool       `json:"time_limited"`
+	Interrupted       bool       `json:"interrupted"` // SIGINT/SIGTERM stopped it: a partial result
 	Deterministic     bool       `json:"deterministic"`
 	Seconds           float64    `json:"seconds"`       // wall time (the longest shard after a merge)
 	SecondsTotal      float64    `json:"seconds_total"` // summed over shards
@@ -51,7 +53,7 @@ type counterJSON struct {
 	Trial            int             `json:"trial"`
 	File             string          `json:"file"`
 	InsideHypotheses bool            `json:"inside_hypotheses"`
-	HypothesisNote   string          `json:"hypothesis_note,omitempty"`
+	HypothesisNote   string          `json:"hypothesis_note"` // why the instance is outside the hypotheses ("" inside)
 	OriginalReason   string          `json:"original_reason"`
 	ShrinkSteps      int             `json:"shrink_steps"`
 }
@@ -64,6 +66,9 @@ type noteJSON struct {
 // unboundedBudget is the budget of a search limited by --time only.
 const unboundedBudget = math.MaxInt32
 
+// maxShards caps the number of shards of a search (and of a merge).
+const maxShards = 1000000
+
 // parseShard reads "k/N" with 0 ≤ k < N.
 func parseShard(s string) (k, n int, err error) {
 	a, b, ok := strings.Cut(s, "/")
@@ -75,8 +80,8 @@ func parseShard(s string) (k, n int, err error) {
 	switch {
 	case err1 != nil || err2 != nil:
 		return 0, 0, fmt.Errorf("--shard must be k/N with whole numbers, got %q", s)
-	case n < 1:
-		return 0, 0, fmt.Errorf("--shard %q: N must be ≥ 1", s)
+	case n < 1 || n > maxShards:
+		return 0, 0, fmt.Errorf("--shard %q: N must be between 1 and %d", s, maxShards)
 	case k < 0 || k >= n:
 		return 0, 0, fmt.Errorf("--shard %q: k must satisfy 0 ≤ k < N (shards are numbered from 0)", s)
 	}
@@ -84,7 +89,7 @@ func parseShard(s string) (k, n int, err error) {
 }
 
 func runSearch(args []string, stdout, stderr io.Writer) int {
-	const synopsis = "ufm search --claim NAME [--budget N | --time D] [--seed S] [--shard k/N] [--out DIR] [--outside] [--digits N] [--workers W] [--no-shrink] [--json]"
+	const synopsis = "ufm search --claim NAME [--budget N | --time D] [--seed S] [--shard k/N] [--out DIR] [--outside] [--digits N] [--workers W] [--no-shrink] [--replay FILE] [--json]"
 	fs := flag.NewFlagSet("search", flag.ContinueOnError)
 	name := fs.String("claim", "", "the claim to search counterexamples to (ufm claims lists them)")
 	budget := fs.Int("budget", 0, "total trials over all shards (default: the claim's budget; unbounded with --time alone)")
@@ -96,15 +101,16 @@ func runSearch(args []string, stdout, stderr io.Writer) int {
 	digits := fs.Int("digits", 0, "working digits of the checks (default: the claim's)")
 	workers := fs.Int("workers", 0, "parallel trials (default: GOMAXPROCS); results do not depend on it")
 	noShrink := fs.Bool("no-shrink", false, "report a failing instance as generated, without shrinking")
+	replay := fs.String("replay", "", "instead of searching, run the claim's check on this instance FILE (e.g. a counterexample) and print its verdict")
 	asJSON := fs.Bool("json", false, "print one JSON document")
 	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
 	if done {
 		return code
 	}
 	if len(pos) > 0 {
-		return fail(stderr, "search: unexpected argument %q (usage: %s)", pos[0], synopsis)
+		return fail(stderr, "search: unexpected argument %q (usage: %s)", termSafe(pos[0]), synopsis)
 	}
-	reg := claims.Default()
+	reg := registry()
 	if *name == "" {
 		return fail(stderr, "search: --claim is required (known: %s)", strings.Join(reg.Names(), ", "))
 	}
@@ -129,7 +135,13 @@ func runSearch(args []string, stdout, stderr io.Writer) int {
 	case *workers < 0:
 		return fail(stderr, "search: --workers must be ≥ 0, got %d", *workers)
 	}
-	if err := checkDigits(*digits); err != nil {
+	if err := checkDigits(fs, *digits); err != nil {
+		return fail(stderr, "search: %v", err)
+	}
+	if *replay != "" {
+		return runReplay(stdout, stderr, claim, *replay, *digits, *seed, *asJSON)
+	}
+	if err := checkOutDir(*outDir); err != nil {
 		return fail(stderr, "search: %v", err)
 	}
 	b := *budget
@@ -139,27 +151,32 @@ func runSearch(args []string, stdout, stderr io.Writer) int {
 			b = unboundedBudget
 		}
 	}
+	ctx, stop := interruptContext(stderr, "finishing the trials running, then reporting those done")
+	defer stop()
 	res, err := proofs.Search(claim, proofs.SearchOptions{
 		Budget: b, Time: *limit, Seed: *seed, Shard: k, Shards: n, Outside: *outside,
-		Digits: *digits, Workers: *workers, NoShrink: *noShrink, Progress: stderr,
+		Digits: *digits, Workers: *workers, NoShrink: *noShrink, Progress: stderr, Context: ctx,
 	})
 	if err != nil {
 		return fail(stderr, "search: %v", err)
 	}
 	doc := newSearchJSON(claim, res, *limit)
 	if ce := res.Counterexample; ce != nil {
-		path, err := writeCounterexample(*outDir, ce.Instance)
+		path, err := writeCounterexample(*outDir, claim.Name, res.Seed, ce.Trial, ce.Instance.Marshal())
 		if err != nil {
 			fmt.Fprintf(stderr, "ufm: search: cannot write the counterexample: %v\n", err)
-			return exitFailure
+			return exitUsage
 		}
 		doc.Counterexample.File = path
 	}
-	code = exitOK
-	if res.Counterexample != nil {
-		code = exitFailure
-	}
-	if *asJSON {
+	return emitSearch(stdout, stderr, doc, *asJSON)
+}
+
+// emitSearch prints doc (JSON or the human report) and returns the exit
+// status it calls for.
+func emitSearch(stdout, stderr io.Writer, doc *searchJSON, asJSON bool) int {
+	code := exitForSearch(doc.Errored, doc.Counterexample != nil, doc.Interrupted)
+	if asJSON {
 		if c := writeJSON(stdout, stderr, doc); c != exitOK {
 			return c
 		}
@@ -169,13 +186,20 @@ func runSearch(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-// writeCounterexample writes the instance file DIR/<name>.json.
-func writeCounterexample(dir string, in *instance.Instance) (string, error) {
+// counterexampleFile is the file name of the counterexample of trial i of
+// a search of claim with seed, inside the output directory.
+func counterexampleFile(dir, claim string, seed uint64, trial int) string {
+	return filepath.Join(dir, fmt.Sprintf("%s-s%d-t%d.json", claim, seed, trial))
+}
+
+// writeCounterexample writes the instance file DIR/<claim>-s<seed>-t<trial>.json
+// (through a temporary file and a rename).
+func writeCounterexample(dir, claim string, seed uint64, trial int, data []byte) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, in.Name+".json")
-	if err := os.WriteFile(path, in.Marshal(), 0o644); err != nil {
+	path := counterexampleFile(dir, claim, seed, trial)
+	if err := writeFileAtomic(path, data); err != nil {
 		return "", err
 	}
 	return path, nil
@@ -186,12 +210,16 @@ func newSearchJSON(claim *proofs.Claim, res *proofs.SearchResult, limit time.Dur
 		Claim: res.Claim, Trials: res.Trials, Seed: res.Seed,
 		Shard: fmt.Sprintf("%d/%d", res.Shard, res.Shards), ShardIndices: []int{res.Shard}, Shards: res.Shards,
 		Budget: res.Budget, Planned: res.Planned, Held: res.Held, Inconclusive: res.Inconclusive,
-		InconclusiveNotes: []noteJSON{}, OutsideHyp: res.Outside, Digits: res.Digits,
+		InconclusiveNotes: []noteJSON{}, Errored: res.Errored, ErrorNotes: []noteJSON{},
+		OutsideHyp: res.Outside, Digits: res.Digits, Interrupted: res.Interrupted,
 		TimeLimit: limit.Seconds(), TimeLimited: res.TimeLimited, Deterministic: !res.TimeLimited,
 		Seconds: res.Elapsed.Seconds(), SecondsTotal: res.Elapsed.Seconds(), Expect: string(claim.Expect),
 	}
 	for _, n := range res.Notes {
 		doc.InconclusiveNotes = append(doc.InconclusiveNotes, noteJSON{n.Trial, n.Reason})
+	}
+	for _, n := range res.ErrorNotes {
+		doc.ErrorNotes = append(doc.ErrorNotes, noteJSON{n.Trial, n.Reason})
 	}
 	if res.WorstResidual != nil {
 		s := res.ResidualText()
@@ -227,37 +255,103 @@ func writeSearchReport(w io.Writer, doc *searchJSON) {
 		fmt.Fprintln(w, "  instances drawn OUTSIDE the claim's hypotheses (--outside)")
 	}
 	fmt.Fprintf(w, "  held %d, inconclusive %d", doc.Held, doc.Inconclusive)
+	if doc.Errored > 0 {
+		fmt.Fprintf(w, ", ERROR %d", doc.Errored)
+	}
 	if doc.WorstResidual != nil {
-		fmt.Fprintf(w, ", worst residual of the trials that held %s", *doc.WorstResidual)
+		fmt.Fprintf(w, ", worst residual of the trials that held %s", termSafe(*doc.WorstResidual))
 	}
 	fmt.Fprintln(w)
 	for _, n := range doc.InconclusiveNotes {
-		fmt.Fprintf(w, "  inconclusive trial %d: %s\n", n.Trial, n.Reason)
+		fmt.Fprintf(w, "  inconclusive trial %d: %s\n", n.Trial, termSafe(n.Reason))
+	}
+	for _, n := range doc.ErrorNotes {
+		fmt.Fprintf(w, "  ERROR in trial %d (the check broke; this is not a verdict): %s\n", n.Trial, termSafe(n.Reason))
 	}
 	if doc.TimeLimited {
 		fmt.Fprintln(w, "  stopped by --time: the trial count depends on machine speed (not deterministic)")
 	}
+	if doc.Interrupted {
+		fmt.Fprintln(w, "  INTERRUPTED: a partial result (the trials above are those done; ufm merge accepts it as partial)")
+	}
+	writeCounterexampleReport(w, doc)
+}
+
+func writeCounterexampleReport(w io.Writer, doc *searchJSON) {
 	ce := doc.Counterexample
 	if ce == nil {
-		fmt.Fprintln(w, "\nNo counterexample found.")
+		if doc.Errored > 0 {
+			fmt.Fprintln(w, "\nNo counterexample found, but some checks broke: the search is NOT conclusive (exit status 3).")
+		} else {
+			fmt.Fprintln(w, "\nNo counterexample found.")
+		}
 		return
 	}
 	where := "inside the claim's hypotheses: the claim as stated is false"
 	if !ce.InsideHypotheses {
-		where = "outside the claim's hypotheses (" + ce.HypothesisNote + "): this shows a hypothesis is needed"
+		where = "outside the claim's hypotheses (" + termSafe(ce.HypothesisNote) + "): this shows a hypothesis is needed"
 	}
 	fmt.Fprintf(w, "\nCOUNTEREXAMPLE at trial %d, %s.\n", ce.Trial, where)
 	fmt.Fprintf(w, "  instance:    %s\n", instanceDims(ce.Instance))
 	fmt.Fprintf(w, "  shrunk from: %s (%d simplifications)\n", instanceDims(ce.ShrunkFrom), ce.ShrinkSteps)
-	fmt.Fprintf(w, "  reason:      %s\n", wrap(ce.Reason, 90, "               "))
+	fmt.Fprintf(w, "  reason:      %s\n", wrap(termSafe(ce.Reason), 90, "               "))
 	if ce.File != "" {
-		replay := fmt.Sprintf("ufm verify %s", ce.File)
+		fmt.Fprintf(w, "  written to:  %s\n", termSafe(ce.File))
+		fmt.Fprintf(w, "  replay:      ufm search --claim %s --replay %s  (the claim's check on the file)\n", doc.Claim, termSafe(ce.File))
 		if in, err := instance.Parse(ce.Instance); err == nil && in.Bias == instance.BiasRegularized {
-			replay = fmt.Sprintf("ufm solve %s (bias regularized has no closed form to verify against)", ce.File)
+			fmt.Fprintf(w, "               ufm solve %s  (bias regularized has no closed form to verify against)\n", termSafe(ce.File))
+		} else {
+			fmt.Fprintf(w, "               ufm verify %s  (theory against solver on it)\n", termSafe(ce.File))
 		}
-		fmt.Fprintf(w, "  written to:  %s (replay: %s)\n", ce.File, replay)
 	}
 	if doc.Expect == string(proofs.Fails) {
 		fmt.Fprintln(w, "  (this claim is registered as expected to be refuted)")
 	}
+}
+
+// replayJSON is the document of 'ufm search --replay FILE --json'.
+type replayJSON struct {
+	Claim            string  `json:"claim"`
+	File             string  `json:"file"`
+	Verdict          string  `json:"verdict"`
+	Reason           string  `json:"reason"`
+	InsideHypotheses bool    `json:"inside_hypotheses"`
+	HypothesisNote   string  `json:"hypothesis_note"`
+	Residual         *string `json:"residual"`
+}
+
+// runReplay runs claim's check on the instance file and prints the
+// outcome: exit 1 when it fails, 3 when the check broke, else 0.
+func runReplay(stdout, stderr io.Writer, claim *proofs.Claim, file string, digits int, seed uint64, asJSON bool) int {
+	in, err := instance.Load(file)
+	if err != nil {
+		return fail(stderr, "search --replay: %v", err)
+	}
+	out := proofs.CheckOne(claim, in, proofs.CheckConfig{Digits: digits, Seed: seed})
+	inside, note := claim.InHypotheses(in)
+	doc := replayJSON{Claim: claim.Name, File: file, Verdict: string(out.Verdict), Reason: out.Reason, InsideHypotheses: inside, HypothesisNote: note}
+	if out.Residual != nil {
+		r := out.Residual.Text('e', 1)
+		doc.Residual = &r
+	}
+	code := exitOK
+	switch out.Verdict {
+	case proofs.Fails:
+		code = exitFailure
+	case proofs.Error:
+		code = exitError
+	}
+	if asJSON {
+		if c := writeJSON(stdout, stderr, doc); c != exitOK {
+			return c
+		}
+		return code
+	}
+	where := "inside the claim's hypotheses"
+	if !inside {
+		where = "outside the claim's hypotheses (" + termSafe(note) + ")"
+	}
+	fmt.Fprintf(stdout, "ufm search --replay: claim %s on %s (%s; %s)\n", claim.Name, termSafe(file), instanceDims(json.RawMessage(in.Marshal())), where)
+	fmt.Fprintf(stdout, "  verdict: %s\n  reason:  %s\n", strings.ToUpper(doc.Verdict), wrap(termSafe(out.Reason), 90, "           "))
+	return code
 }

@@ -182,7 +182,7 @@ func TestShardedSearchAndMerge(t *testing.T) {
 		os.WriteFile(p, b, 0o644)
 		paths = append(paths, p)
 	}
-	code, out, _ = runCmd(t, append([]string{"merge", "--json"}, paths...)...)
+	code, out, _ = runCmd(t, append([]string{"merge", "--json", "--out", dir}, paths...)...)
 	if code != 1 {
 		t.Fatalf("merge with a counterexample: exit %d", code)
 	}

@@ -95,7 +95,7 @@ func progressBar(w io.Writer, cmd, unit string) func(done, total int) {
 	start := time.Now()
 	var last time.Time
 	return func(done, total int) {
-		if done < total && time.Since(last) < progressEvery {
+		if done < total && time.Since(last) < barEvery {
 			return
 		}
 		last = time.Now()

@@ -117,16 +117,18 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	if done {
 		return code
 	}
-	if err := checkDigits(*digits); err != nil {
+	if err := checkDigits(fs, *digits); err != nil {
 		return fail(stderr, "solve: %v", err)
 	}
 	switch {
-	case *starts < 1 || *starts > 10000:
-		return fail(stderr, "solve: --starts must be between 1 and 10000, got %d", *starts)
+	case *starts < 1 || *starts > maxStarts:
+		return fail(stderr, "solve: --starts must be between 1 and %d, got %d", maxStarts, *starts)
 	case *seed == 0:
 		return fail(stderr, "solve: --seed must be nonzero")
 	case *maxIter < 0 || *maxIter > 1000000:
 		return fail(stderr, "solve: --max-iterations must be between 1 and 1000000 (0: default), got %d", *maxIter)
+	case flagSet(fs, "max-iterations") && *maxIter == 0:
+		return fail(stderr, "solve: --max-iterations must be between 1 and 1000000, got 0")
 	case *timeLimit <= 0:
 		return fail(stderr, "solve: --time-limit must be positive, got %v", *timeLimit)
 	}
@@ -134,14 +136,28 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "%v", err)
 	}
-	r, err := solver.Solve(in, solver.Settings{
-		Digits: *digits, Starts: *starts, Seed: *seed, MaxIterations: *maxIter, TimeLimit: *timeLimit,
-	})
+	if err := checkSolverSize(in); err != nil {
+		return fail(stderr, "solve: %s: %v", in.Name, err)
+	}
+	var r *solver.Result
+	ctx, stop := interruptContext(stderr, "stopping the solver (no result)")
+	defer stop()
+	switch waitBounded(ctx, *timeLimit, stderr, "solve", func() {
+		r, err = solver.Solve(in, solver.Settings{
+			Digits: *digits, Starts: *starts, Seed: *seed, MaxIterations: *maxIter, TimeLimit: *timeLimit,
+		})
+	}) {
+	case interrupted:
+		return emitUnfinished(stdout, stderr, *asJSON, "solve", in.Name, "interrupted before the solver returned: no result", true)
+	case overtime:
+		emitUnfinished(stdout, stderr, *asJSON, "solve", in.Name, fmt.Sprintf("stopped at --time-limit %s: the solver had not returned (no result)", *timeLimit), false)
+		return exitFailure
+	}
 	if errors.Is(err, solver.ErrTooLarge) {
 		return fail(stderr, "solve: %s: %v", in.Name, err)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "ufm: solve: %s: internal error: %v\n", in.Name, err)
+		fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: solve: %s: internal error: %v", in.Name, err)))
 		return exitFailure
 	}
 	status := exitOK
@@ -165,7 +181,7 @@ const humanColumns = 6
 func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 	dg := r.Digits
 	fmt.Fprintf(w, "ufm solve: %s  (n = %d targets, d = %d features, M = %d samples, bias %s, %d digits)\n\n",
-		in.Name, in.N(), in.D, in.M(), in.Bias, dg)
+		termSafe(in.Name), in.N(), in.D, in.M(), in.Bias, dg)
 	state := "yes"
 	if !r.Converged {
 		state = "NO"

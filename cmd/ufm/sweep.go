@@ -35,7 +35,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if done {
 		return code
 	}
-	if err := checkDigits(*digits); err != nil {
+	if err := checkDigits(fs, *digits); err != nil {
 		return fail(stderr, "sweep: %v", err)
 	}
 	in, err := loadInstanceArg("sweep", pos, false)
@@ -112,7 +112,7 @@ func progressLine(w io.Writer, cmd, unit string) func(done, total int) {
 	start := time.Now()
 	var last time.Time
 	return func(done, total int) {
-		if done < total && time.Since(last) < progressEvery {
+		if done < total && time.Since(last) < barEvery {
 			return
 		}
 		last = time.Now()
@@ -123,8 +123,8 @@ func progressLine(w io.Writer, cmd, unit string) func(done, total int) {
 	}
 }
 
-// progressEvery is the least time between two progress lines.
-const progressEvery = 200 * time.Millisecond
+// barEvery is the least time between two progress-bar updates.
+const barEvery = 200 * time.Millisecond
 
 // writeSweep writes table.csv, table.json and (if plots) the pictures into
 // dir, creating it.
@@ -150,29 +150,6 @@ func writeSweep(t *sweep.Table, dir string, plots bool) ([]string, error) {
 	}
 	pics, err := t.Plots(dir)
 	return append(files, pics...), err
-}
-
-// writeFileAtomic writes b to path through a temporary file and a rename.
-func writeFileAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }
 
 // sweepFailures lists the spot checks that disagreed or failed.

@@ -44,32 +44,52 @@ type verifyJSON struct {
 }
 
 func runVerify(args []string, stdout, stderr io.Writer) int {
-	const synopsis = "ufm verify [FILE] [--digits N] [--starts K] [--seed S] [--json]"
+	const synopsis = "ufm verify [FILE] [--digits N] [--starts K] [--seed S] [--time-limit T] [--json]"
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	digits := fs.Int("digits", 0, "significant decimal digits (default: the instance's, else 50)")
 	starts := fs.Int("starts", 8, "random starts of the solver's float64 stage")
-	seed := fs.Int64("seed", 1, "seed of the solver's random starts")
+	seed := fs.Int64("seed", 1, "seed of the solver's random starts (nonzero)")
+	timeLimit := fs.Duration("time-limit", solver.DefaultTimeLimit, "wall-clock budget of the solver (the command stops shortly after it)")
 	asJSON := fs.Bool("json", false, "print one JSON document")
 	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
 	if done {
 		return code
 	}
-	if err := checkDigits(*digits); err != nil {
+	if err := checkDigits(fs, *digits); err != nil {
 		return fail(stderr, "verify: %v", err)
 	}
-	if *starts < 1 || *starts > 1000 {
-		return fail(stderr, "verify: --starts must be between 1 and 1000, got %d", *starts)
+	switch {
+	case *starts < 1 || *starts > maxStarts:
+		return fail(stderr, "verify: --starts must be between 1 and %d, got %d", maxStarts, *starts)
+	case *seed == 0:
+		return fail(stderr, "verify: --seed must be nonzero")
+	case *timeLimit <= 0:
+		return fail(stderr, "verify: --time-limit must be positive, got %v", *timeLimit)
 	}
 	in, err := loadInstanceArg("verify", pos, true)
 	if err != nil {
 		return fail(stderr, "%v", err)
 	}
-	rep, err := verify.Run(in, *digits, solver.Settings{Starts: *starts, Seed: *seed})
-	if errors.Is(err, theory.ErrNoClosedForm) {
+	if err := checkSolverSize(in); err != nil {
+		return fail(stderr, "verify: %s: %v", in.Name, err)
+	}
+	var rep *verify.Report
+	ctx, stop := interruptContext(stderr, "stopping (no result)")
+	defer stop()
+	switch waitBounded(ctx, *timeLimit, stderr, "verify", func() {
+		rep, err = verify.Run(in, *digits, solver.Settings{Starts: *starts, Seed: *seed, TimeLimit: *timeLimit})
+	}) {
+	case interrupted:
+		return emitUnfinished(stdout, stderr, *asJSON, "verify", in.Name, "interrupted before the comparison finished: no result", true)
+	case overtime:
+		emitUnfinished(stdout, stderr, *asJSON, "verify", in.Name, fmt.Sprintf("stopped at --time-limit %s: no result", *timeLimit), false)
+		return exitFailure
+	}
+	if errors.Is(err, theory.ErrNoClosedForm) || errors.Is(err, solver.ErrTooLarge) {
 		return fail(stderr, "verify: %s: %v", in.Name, err)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "ufm: verify: %s: %v\n", in.Name, err)
+		fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: verify: %s: %v", in.Name, err)))
 		return exitFailure
 	}
 	code = exitOK
@@ -109,8 +129,8 @@ func newVerifyJSON(rep *verify.Report) verifyJSON {
 func writeVerifyReport(w io.Writer, rep *verify.Report) {
 	p, res := rep.Prediction, rep.Solver
 	dg := p.Digits
-	fmt.Fprintf(w, "ufm verify: %s  (n = %d, d = %d, M = %d, bias %s, %d digits)\n\n", p.Name, p.N, p.D, p.M, p.Bias, dg)
-	fmt.Fprintf(w, "Theory (closed form, THEORY §3): regime %s, rank %d\n", p.Regime, p.Rank)
+	fmt.Fprintf(w, "ufm verify: %s  (n = %d, d = %d, M = %d, bias %s, %d digits)\n\n", termSafe(p.Name), p.N, p.D, p.M, p.Bias, dg)
+	fmt.Fprintf(w, "Theory (closed form, docs/theory.md §3): regime %s, rank %d\n", p.Regime, p.Rank)
 	fmt.Fprintf(w, "  L*     = %s\n", bigmat.Text(p.MinLoss, dg))
 	fmt.Fprintf(w, "Solver (independent minimization of L, no closed form):\n")
 	fmt.Fprintf(w, "  L      = %s\n", textOrEmpty(res.MinLoss, dg))

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// validShard is the JSON of a small real search (shard 0 of 2).
+func validShard(t testing.TB, dir string, args ...string) []byte {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(append([]string{"search", "--claim", "r4-residual", "--budget", "6", "--shard", "0/2", "--out", dir, "--json"}, args...), &out, &errb)
+	if code != 0 && code != 1 {
+		t.Fatalf("search: exit %d: %s", code, errb.String())
+	}
+	return out.Bytes()
+}
+
+// edit decodes doc, applies f to the generic map and re-encodes it.
+func edit(t *testing.T, doc []byte, f func(m map[string]any)) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(doc, &m); err != nil {
+		t.Fatal(err)
+	}
+	f(m)
+	b, _ := json.Marshal(m)
+	return b
+}
+
+// Hostile merge inputs of issue 10: each is one line on stderr and exit 2,
+// quickly and without allocating what the input claims.
+func TestMergeRefusesHostileInput(t *testing.T) {
+	dir := t.TempDir()
+	good := validShard(t, dir)
+	cases := map[string][]byte{
+		"two billion shards":  []byte(`{"claim":"theorem","shards":2000000000,"shard_indices":[0]}`),
+		"unknown claim":       edit(t, good, func(m map[string]any) { m["claim"] = "made-up" }),
+		"negative trials":     edit(t, good, func(m map[string]any) { m["trials"] = -5; m["held"] = -5 }),
+		"trials beyond plan":  edit(t, good, func(m map[string]any) { m["trials"] = 1000; m["held"] = 1000 }),
+		"counts do not add":   edit(t, good, func(m map[string]any) { m["held"] = 0 }),
+		"planned forged":      edit(t, good, func(m map[string]any) { m["planned"] = 7 }),
+		"unknown field":       edit(t, good, func(m map[string]any) { m["surprise"] = 1 }),
+		"wrong type":          edit(t, good, func(m map[string]any) { m["trials"] = "three" }),
+		"shard out of range":  edit(t, good, func(m map[string]any) { m["shard_indices"] = []int{5} }),
+		"duplicate shard":     edit(t, good, func(m map[string]any) { m["shard_indices"] = []int{0, 0} }),
+		"expect forged":       edit(t, good, func(m map[string]any) { m["expect"] = "fails" }),
+		"digits zero":         edit(t, good, func(m map[string]any) { m["digits"] = 0 }),
+		"residual not number": edit(t, good, func(m map[string]any) { m["worst_residual"] = "lots" }),
+		"trailing garbage":    append(append([]byte{}, good...), []byte(" {}")...),
+		"empty":               {},
+		"array":               []byte(`[1,2]`),
+		"bad counterexample": edit(t, good, func(m map[string]any) {
+			m["counterexample"] = map[string]any{"instance": map[string]any{"x": 1}, "shrunk_from": nil, "trial": 0, "file": "/etc/passwd"}
+			m["held"] = m["held"].(float64) - 1
+		}),
+	}
+	for name, data := range cases {
+		p := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".json")
+		os.WriteFile(p, data, 0o644)
+		start := time.Now()
+		code, out, errs := runCmd(t, "merge", "--out", dir, p)
+		if code != exitUsage || out != "" || strings.Count(strings.TrimSpace(errs), "\n") != 0 || time.Since(start) > 2*time.Second {
+			t.Errorf("%s: exit %d in %s, stderr %q", name, code, time.Since(start), errs)
+		}
+	}
+	// A file larger than the cap is refused without reading it all.
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		code, _, errs := runCmd(t, "merge", "/dev/zero")
+		if code != exitUsage || !strings.Contains(errs, "MiB") {
+			t.Errorf("/dev/zero: exit %d: %s", code, errs)
+		}
+	}
+	// Many missing shards: named briefly.
+	many := edit(t, good, func(m map[string]any) {
+		m["shards"] = 1000000
+		m["budget"] = 6
+		m["planned"] = 1
+		m["trials"], m["held"], m["inconclusive"] = 1, 1, 0
+		m["inconclusive_notes"] = []any{}
+	})
+	p := filepath.Join(dir, "many.json")
+	os.WriteFile(p, many, 0o644)
+	code, _, errs := runCmd(t, "merge", p)
+	if code != exitUsage || len(errs) > 300 || !strings.Contains(errs, "and 999989 more") {
+		t.Errorf("missing shards: exit %d: %q", code, errs)
+	}
+}
+
+// A forged counterexample path is never repeated: merge writes the
+// (validated) instance into --out itself.
+func TestMergeForgedCounterexamplePath(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	if code := run([]string{"search", "--claim", "full-collapse-all-positive", "--no-shrink", "--out", dir, "--json"}, &out, &errb); code != 1 {
+		t.Fatalf("search: exit %d: %s", code, errb.String())
+	}
+	forged := edit(t, out.Bytes(), func(m map[string]any) {
+		m["counterexample"].(map[string]any)["file"] = "/etc/passwd"
+	})
+	p := filepath.Join(dir, "forged.json")
+	os.WriteFile(p, forged, 0o644)
+	outDir := filepath.Join(dir, "merged")
+	code, report, errs := runCmd(t, "merge", "--out", outDir, p)
+	if code != exitFailure || strings.Contains(report, "/etc/passwd") {
+		t.Fatalf("exit %d: %s\n%s", code, errs, report)
+	}
+	files, _ := filepath.Glob(filepath.Join(outDir, "*.json"))
+	if len(files) != 1 || !strings.Contains(report, files[0]) {
+		t.Fatalf("files %v, report:\n%s", files, report)
+	}
+}
+
+// FuzzMerge: no input makes merge panic, and whatever it accepts it can
+// merge and report.
+func FuzzMerge(f *testing.F) {
+	dir := f.TempDir()
+	f.Add(validShard(f, dir))
+	f.Add(validShard(f, dir, "--outside"))
+	f.Add([]byte(`{"claim":"theorem","shards":2000000000,"shard_indices":[0]}`))
+	f.Add([]byte(`{"claim":"theorem","trials":1,"seed":1,"counterexample":{"instance":{},"trial":0}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := parseSearchDoc(data)
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("multi-line error %q", err)
+			}
+			return
+		}
+		m, err := mergeDocs([]*searchJSON{d}, []string{"f"}, true)
+		if err != nil {
+			return
+		}
+		writeSearchReport(io.Discard, m)
+		if m.Counterexample != nil && m.Counterexample.File != "" {
+			t.Fatalf("a path from the input survived: %q", m.Counterexample.File)
+		}
+	})
+}
+
+// FuzzCommandLine: parsing any command line (flags of every type, shard
+// specs, digits) never panics, and every error is one line.
+func FuzzCommandLine(f *testing.F) {
+	for _, s := range []string{
+		"--claim theorem --budget 5", "--shard 3/2", "--digits 0", "--time -1s", "x --json y",
+		"--budget=99999999999999999999", "--seed -1", "--shard 0/1000001", "--", "-h",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		if !utf8.ValidString(line) {
+			return
+		}
+		fs := flag.NewFlagSet("search", flag.ContinueOnError)
+		fs.String("claim", "", "")
+		fs.Int("budget", 0, "")
+		fs.Duration("time", 0, "")
+		fs.Uint64("seed", 1, "")
+		shard := fs.String("shard", "0/1", "")
+		digits := fs.Int("digits", 0, "")
+		fs.Bool("json", false, "")
+		_, err := parseFlags(fs, strings.Fields(line), io.Discard, "test")
+		if err != nil {
+			if err != errHelp && strings.Contains(err.Error(), "\n") {
+				t.Fatalf("multi-line error %q", err)
+			}
+			return
+		}
+		if k, n, err := parseShard(*shard); err == nil && (k < 0 || k >= n || n > maxShards) {
+			t.Fatalf("shard %q accepted as %d/%d", *shard, k, n)
+		}
+		checkDigits(fs, *digits)
+	})
+}

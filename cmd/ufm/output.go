@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unicode"
+
+	"github.com/nrc-ufm/ufm/claims"
+)
+
+// registry returns the claims the command line knows (a variable so that
+// tests can add a claim that misbehaves on purpose).
+var registry = claims.Default
+
+// interruptContext returns a context cancelled by the first SIGINT or
+// SIGTERM, after which a line on stderr says the command is finishing; a
+// second signal kills the process as usual. Call stop when done.
+func interruptContext(stderr io.Writer, what string) (ctx context.Context, stop func()) {
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			cancel() // restore the default action: a second signal kills
+			fmt.Fprintf(stderr, "ufm: interrupted: %s (a second interrupt aborts)\n", what)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		close(done)
+		cancel()
+	}
+}
+
+// checkOutDir makes sure dir is (or can be made) a directory where files
+// can be created, before any work starts: it creates dir and a probe file
+// in it, and removes the probe.
+func checkOutDir(dir string) error {
+	if dir == "" {
+		return errors.New("--out is empty")
+	}
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return fmt.Errorf("--out %s is not a directory", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--out: cannot create the directory: %v", pathErrText(err))
+	}
+	f, err := os.CreateTemp(dir, ".ufm-probe-*")
+	if err != nil {
+		return fmt.Errorf("--out %s is not writable: %v", dir, pathErrText(err))
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same
+// directory and a rename, so that path is never seen half-written.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
+
+// pathErrText is the message of err without the path an *os.PathError
+// repeats ("open x: permission denied" → "permission denied"), for
+// messages that already name the path.
+func pathErrText(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// termSafe escapes control characters (and other non-printable runes) of s
+// so that text from files never drives the terminal: "a\x1b[2Jb" is shown
+// as a\x1b[2Jb.
+func termSafe(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) < 0 {
+		return s
+	}
+	q := strconv.QuoteToGraphic(s)
+	return q[1 : len(q)-1]
+}
+
+// exitForSearch is the exit status of a search result: 3 if a check broke
+// (whatever else happened), 1 for a counterexample, 130 when interrupted
+// with neither, else 0.
+func exitForSearch(errored int, counterexample, interrupted bool) int {
+	switch {
+	case errored > 0:
+		return exitError
+	case counterexample:
+		return exitFailure
+	case interrupted:
+		return exitInterrupted
+	}
+	return exitOK
+}
+
+// boundedResult is how waitBounded ended.
+type boundedResult int
+
+const (
+	finished    boundedResult = iota // work returned
+	interrupted                      // SIGINT/SIGTERM came first
+	overtime                         // the time limit (plus grace) passed first
+)
+
+// graceFor is how long past its time limit a command waits for work that
+// checks the limit itself (the solver) before giving up on it.
+func graceFor(limit time.Duration) time.Duration { return 2*time.Second + limit/10 }
+
+// waitBounded runs work and waits until it returns, ctx is cancelled, or
+// limit + graceFor(limit) has passed; every progressEvery it writes one
+// progress line "ufm: LABEL: working, 10s of the 1m0s limit" to stderr.
+// After interrupted or overtime work may still be running: the caller
+// reports and exits.
+func waitBounded(ctx context.Context, limit time.Duration, stderr io.Writer, label string, work func()) boundedResult {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		work()
+	}()
+	start := time.Now()
+	hard := time.NewTimer(limit + graceFor(limit))
+	defer hard.Stop()
+	tick := time.NewTicker(progressEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return finished
+		case <-ctx.Done():
+			return interrupted
+		case <-hard.C:
+			return overtime
+		case now := <-tick.C:
+			fmt.Fprintf(stderr, "ufm: %s: working, %s of the %s limit\n", label, now.Sub(start).Round(time.Second), limit)
+		}
+	}
+}
+
+// progressEvery is the period of waitBounded's progress lines.
+var progressEvery = 10 * time.Second
