@@ -184,7 +184,7 @@ func checkDeepClosedForm(in *instance.Instance, cfg proofs.CheckConfig) proofs.O
 		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: fmt.Sprintf("the solver ended in a non-global basin (%d modes on; global: %v) with a higher loss: %s", d.SolverModes, d.GlobalModes, d.Basin)}
 	}
 	worst := pred.Digits + bigmat.GuardDigits
-	for _, v := range []*int{rep.Agreement.MinLoss, rep.Agreement.WW, rep.Agreement.Bias, rep.Agreement.Predictions, d.MSE} {
+	for _, v := range []*int{rep.Agreement.MinLoss, rep.Agreement.WW, rep.Agreement.Bias, rep.Agreement.Predictions, rep.Agreement.TrainMSE} {
 		if v != nil {
 			worst = min(worst, *v)
 		}

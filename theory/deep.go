@@ -93,10 +93,45 @@ func PredictDeep(in *instance.Instance, digits, on int) (*Prediction, error) {
 	if digits <= 0 {
 		digits = in.Digits
 	}
-	prec := bigmat.Bits(digits)
+	// As Predict: evaluate at two precisions EscalationStep digits apart and
+	// raise the precision until they agree on every printed quantity to the
+	// requested digits (or MaxExtraDigits is reached: then Justified and a
+	// warning say how many digits are carried).
+	lo, err := predictDeepAt(in, digits, 0, on)
+	if err != nil {
+		return nil, err
+	}
+	hi, err := predictDeepAt(in, digits, EscalationStep, on)
+	if err != nil {
+		return nil, err
+	}
+	maxExtra := MaxExtraDigits(digits)
+	for {
+		k := agreement(lo, hi)
+		if k.minFor(hi) >= digits {
+			hi.Justified = k.clamp(digits)
+			return hi, nil
+		}
+		if hi.ExtraDigits >= maxExtra {
+			hi.Justified = k.clamp(digits)
+			hi.warnShortfall(tieNone)
+			return hi, nil
+		}
+		next := min(hi.ExtraDigits+max(digits-k.minFor(hi)-EscalationStep, 0)+EscalationStep, maxExtra)
+		lo = hi
+		if hi, err = predictDeepAt(in, digits, next, on); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// predictDeepAt is one evaluation of PredictDeep at bigmat.Bits(digits +
+// extra) bits.
+func predictDeepAt(in *instance.Instance, digits, extra, on int) (*Prediction, error) {
+	prec := bigmat.Bits(digits + extra)
 	n, m := in.N(), in.M()
 	K := in.WeightLayers() + 1
-	p := &Prediction{Name: in.Name, Digits: digits, Prec: prec, Bias: in.Bias, N: n, D: in.D, M: m}
+	p := &Prediction{Name: in.Name, Digits: digits, Prec: prec, ExtraDigits: extra, Bias: in.Bias, N: n, D: in.D, M: m}
 	dp := &DeepPrediction{K: K, DataTerm: in.DataTerm}
 	p.Deep = dp
 	if err := p.deepSpectrum(in); err != nil {
@@ -136,9 +171,20 @@ func PredictDeep(in *instance.Instance, digits, on int) (*Prediction, error) {
 		return nil, err
 	}
 	p.deepInvariants(in, lambdaH, lambdas)
-	p.Predictions = p.predictions(in)
+	p.Predictions = p.predictions(centeredTargetsDense(in, prec))
 	p.deepNotes(maxOn)
 	return p, nil
+}
+
+// centeredTargetsDense is Ỹ (n×M) at precision prec.
+func centeredTargetsDense(in *instance.Instance, prec uint) *bigmat.Dense {
+	yt := in.CenteredTargets()
+	n, m := in.N(), in.M()
+	flat := make([]*big.Rat, 0, n*m)
+	for k := 0; k < n; k++ {
+		flat = append(flat, yt[k]...)
+	}
+	return bigmat.FromRat(n, m, prec, flat)
 }
 
 // scaledLambdas returns λ_H and λ_1 … λ_{K−1} of the sum-convention problem

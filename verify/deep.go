@@ -2,7 +2,6 @@ package verify
 
 import (
 	"fmt"
-	"math"
 	"math/big"
 	"slices"
 
@@ -26,7 +25,6 @@ type DeepAgreement struct {
 	// ProductGrams[l−1]: digits of (W_{K−1}⋯W_l)(W_{K−1}⋯W_l)ᵀ, which every
 	// global minimizer shares (gauge invariant); nil when not unique.
 	ProductGrams []*int
-	MSE          *int
 	Basin        string // the solver's own basin sentence
 }
 
@@ -60,56 +58,61 @@ func (r *Report) compareDeep(in *instance.Instance, pred *theory.Prediction, res
 	} else if !slices.Contains(da.GlobalModes, res.Deep.Rank) {
 		basinNote = fmt.Sprintf("the solver ended in a basin with %d modes on but the global minimizers have %v: a non-global local minimum (best of its starts) or a failure; ", res.Deep.Rank, da.GlobalModes)
 	}
-	prec := pred.Prec
-	cap := pred.Digits + bigmat.GuardDigits
+	prec, dg, j := pred.Prec, pred.Digits, want.Justified
 	trace := new(big.Float).SetPrec(prec).SetRat(targetEnergy(in, pred.TraceSigma))
-	zero := new(big.Float).SetPrec(prec)
-	r.Agreement.MinLoss = ptr(Digits(res.MinLoss, want.MinLoss, zero, cap))
-	mse := solverMSE(in, res.Predictions, prec)
-	da.MSE = ptr(Digits(mse, want.TrainMSE, trace, cap))
+	lossScale := new(big.Float).SetPrec(prec).Quo(trace, big.NewFloat(2))
+	r.Agreement.MinLoss = capped(Digits(res.MinLoss, want.MinLoss, lossScale, dg), j.MinLoss)
+	r.Agreement.TrainMSE = capped(Digits(trainMSE(in, res.Predictions, prec), want.TrainMSE, trace, dg), j.TrainMSE)
+	fail := func(what string, err error) {
+		r.Status, r.Worst = Disagree, what
+		r.Reason = basinNote + what + ": " + err.Error()
+	}
 	if want.BiasUnique {
-		r.Agreement.Bias = ptr(VectorDigits(res.B, want.B, new(big.Float).SetPrec(prec).Sqrt(trace), cap))
+		d, err := VectorDigits(res.B, want.B, new(big.Float).SetPrec(prec).Sqrt(trace), dg)
+		if err != nil {
+			fail("bias", err)
+			return
+		}
+		r.Agreement.Bias = capped(d, j.Bias)
 	}
 	if want.PredictionUnique {
 		ps := new(big.Float).SetPrec(prec).SetInt64(int64(pred.M))
 		ps.Mul(ps, trace)
-		r.Agreement.Predictions = ptr(MatrixDigits(res.Predictions, want.Predictions, ps.Sqrt(ps), cap))
+		d, err := MatrixDigits(res.Predictions, want.Predictions, ps.Sqrt(ps), dg)
+		if err != nil {
+			fail("predictions", err)
+			return
+		}
+		r.Agreement.Predictions = capped(d, j.Predictions)
 	}
 	if want.WWUnique {
-		r.Agreement.WW = ptr(MatrixDigits(res.WW, want.WW, gramScale(want.WW), cap))
-		got := solverProductGrams(res.Deep.Layers)
-		for l, g := range got {
+		d, err := MatrixDigits(res.WW, want.WW, gramScale(want.WW), dg)
+		if err != nil {
+			fail("ww", err)
+			return
+		}
+		r.Agreement.WW = capped(d, j.WW)
+		for l, g := range solverProductGrams(res.Deep.Layers) {
 			w := want.Deep.ProductGrams[l]
-			da.ProductGrams = append(da.ProductGrams, ptr(MatrixDigits(g, w, gramScale(w), cap)))
+			d, err := MatrixDigits(g, w, gramScale(w), dg)
+			if err != nil {
+				fail(fmt.Sprintf("product_gram_%d", l+1), err)
+				return
+			}
+			da.ProductGrams = append(da.ProductGrams, capped(d, j.WW))
 		}
 	}
-	qs := []struct {
-		name string
-		v    *int
-	}{{"min_loss", r.Agreement.MinLoss}, {"mse", da.MSE}, {"ww", r.Agreement.WW}, {"bias", r.Agreement.Bias}, {"predictions", r.Agreement.Predictions}}
-	for l, v := range da.ProductGrams {
-		qs = append(qs, struct {
-			name string
-			v    *int
-		}{fmt.Sprintf("product_gram_%d", l+1), v})
-	}
-	worst := math.MaxInt
-	for _, q := range qs {
-		if q.v != nil && *q.v < worst {
-			worst, r.Worst = *q.v, q.name
+	r.decide(want, res)
+	if r.Status == Agree {
+		for l, v := range da.ProductGrams {
+			if *v < r.Required {
+				r.Status, r.Worst = Disagree, fmt.Sprintf("product_gram_%d", l+1)
+				r.Reason = fmt.Sprintf("%s agrees to %d digits, below the %d required", r.Worst, *v, r.Required)
+				break
+			}
 		}
 	}
-	r.Status = Agree
-	r.Reason = basinNote
-	if !res.Converged {
-		r.Reason += fmt.Sprintf("the solver did not converge (stop: %s); ", res.Stop)
-	}
-	if worst < r.Required {
-		r.Status = Disagree
-		r.Reason += fmt.Sprintf("%s agrees to %d digits, below the %d required (%d requested less a margin of %d)", r.Worst, worst, r.Required, pred.Digits, Margin)
-		return
-	}
-	r.Reason += fmt.Sprintf("every compared quantity agrees to at least %d digits (worst: %s, %d)", r.Required, r.Worst, worst)
+	r.Reason = basinNote + r.Reason
 }
 
 // gramScale is ‖want‖_F, or 1 when want is zero (no mode on: the solver's
@@ -135,23 +138,6 @@ func solverProductGrams(layers []*bigmat.Dense) []*bigmat.Dense {
 		out[l] = new(bigmat.Dense).MulTrans(above, above)
 	}
 	return out
-}
-
-// solverMSE is (1/M)‖predictions − Y‖²_F (docs/theory.md §1).
-func solverMSE(in *instance.Instance, pred *bigmat.Dense, prec uint) *big.Float {
-	s := new(big.Float).SetPrec(prec)
-	var t, y big.Float
-	t.SetPrec(prec)
-	y.SetPrec(prec)
-	for i, row := range in.Targets {
-		for k, v := range row {
-			y.SetRat(v)
-			t.Sub(pred.At(k, i), &y)
-			t.Mul(&t, &t)
-			s.Add(s, &t)
-		}
-	}
-	return s.Quo(s, new(big.Float).SetPrec(prec).SetInt64(int64(in.M())))
 }
 
 // layerChainOK checks that layers is W_1 … W_{K−1} with composable shapes

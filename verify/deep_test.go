@@ -32,8 +32,8 @@ func TestDeepExamples(t *testing.T) {
 		if !slices.Equal(d.GlobalModes, []int{1, 2}) || d.ComparedModes != d.SolverModes {
 			t.Errorf("%s: global %v, compared %d, solver %d", f, d.GlobalModes, d.ComparedModes, d.SolverModes)
 		}
-		if len(d.ProductGrams) != in.WeightLayers() || d.MSE == nil || *d.MSE < 45 {
-			t.Errorf("%s: %d product Grams, MSE digits %v", f, len(d.ProductGrams), d.MSE)
+		if len(d.ProductGrams) != in.WeightLayers() || rep.Agreement.TrainMSE == nil || *rep.Agreement.TrainMSE < 45 {
+			t.Errorf("%s: %d product Grams, MSE digits %v", f, len(d.ProductGrams), rep.Agreement.TrainMSE)
 		}
 		for l, v := range d.ProductGrams {
 			if v == nil || *v < 45 {

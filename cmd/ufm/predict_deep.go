@@ -50,25 +50,32 @@ func newDeepPredictJSON(p *theory.Prediction) *deepPredictJSON {
 		K: d.K, Layers: d.K - 1, DataTerm: d.DataTerm.String(), CEffective: d.CEff.RatString(),
 		Tau: d.Tau.RatString(), SigmaStar: bigmat.Text(d.SigmaStar, dg), TStar: bigmat.Text(d.TStar, dg),
 		Kappa: bigmat.Text(d.Kappa, dg), Cap: d.Cap, Above: d.Above, AtThreshold: d.AtThresh, On: d.On,
-		GlobalModesOn: p.DeepAlternatives(), FeatureGram: bigmat.Texts(d.FeatureGramSpectrum, dg),
+		GlobalModesOn: p.DeepAlternatives(), FeatureGram: theory.ListText(d.FeatureGramSpectrum, p.Justified.WW),
 	}
 	for _, m := range d.Modes {
-		mj := deepModeJSON{Sigma: bigmat.Text(m.Sigma, dg), T: bigmat.Text(m.T, dg), Status: string(m.Status), S: bigmat.Text(m.S, dg)}
+		// σ_j and t_j carry the eigenvalues' justified digits; s_j, s₊ and
+		// the gain those of the shrinkage s_j/t_j (theory.Prediction.Justified).
+		js, jk := p.Justified.Sigma, p.Justified.Shrinkage
+		mj := deepModeJSON{Sigma: theory.ScalarText(m.Sigma, js), T: theory.ScalarText(m.T, js), Status: string(m.Status), S: theory.ScalarText(m.S, jk)}
+		if m.S.Sign() == 0 {
+			mj.S = "0"
+		}
 		if m.SPlus != nil {
-			s := bigmat.Text(m.SPlus, dg)
+			s := theory.ScalarText(m.SPlus, jk)
 			mj.SPlus = &s
 		}
 		if m.Gain != nil {
-			s := bigmat.Text(m.Gain, dg)
+			s := theory.ScalarText(m.Gain, jk)
 			mj.Gain = &s
 		}
 		out.Modes = append(out.Modes, mj)
 	}
+	// The Gram invariants carry the digits justified for W W ᵀ.
 	for _, s := range d.LayerGramSpectra {
-		out.LayerGramSpectra = append(out.LayerGramSpectra, bigmat.Texts(s, dg))
+		out.LayerGramSpectra = append(out.LayerGramSpectra, theory.ListText(s, p.Justified.WW))
 	}
 	for _, g := range d.ProductGrams {
-		out.ProductGrams = append(out.ProductGrams, g.Rows(dg))
+		out.ProductGrams = append(out.ProductGrams, theory.MatrixText(g, p.Justified.WW))
 	}
 	return out
 }
@@ -85,8 +92,12 @@ func writeDeepPredictReport(w io.Writer, p *theory.Prediction) {
 	fmt.Fprintf(w, "  exact (inertia of Σ^%d − τI): %d above, %d exactly at the threshold; width cap min(d_0 … d_K−2, n) = %d\n\n", d.K-1, d.Above, d.AtThresh, d.Cap)
 	fmt.Fprintln(w, "Modes (σ_j eigenvalue of Σ, t_j = √(Mσ_j), s_j singular value of W_K−1⋯W_1H*):")
 	for j, m := range d.Modes {
-		fmt.Fprintf(w, "  j = %-2d %-10s σ = %s\n", j+1, m.Status, bigmat.Text(m.Sigma, 20))
-		fmt.Fprintf(w, "         s = %s", bigmat.Text(m.S, dg))
+		fmt.Fprintf(w, "  j = %-2d %-10s σ = %s\n", j+1, m.Status, theory.ScalarText(m.Sigma, min(20, p.Justified.Sigma)))
+		sText := theory.ScalarText(m.S, p.Justified.Shrinkage)
+		if m.S.Sign() == 0 {
+			sText = "0"
+		}
+		fmt.Fprintf(w, "         s = %s", sText)
 		if m.SPlus != nil && j >= d.On {
 			fmt.Fprintf(w, "  (s₊ = %s if switched on)", bigmat.Text(m.SPlus, 20))
 		}
@@ -98,16 +109,26 @@ func writeDeepPredictReport(w io.Writer, p *theory.Prediction) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "\nW_K−1 W_K−1ᵀ (%d digits shown; --json for all and for every layer):\n", matrixDigits)
-	writeMatrix(w, p.WW, matrixDigits)
+	writeRows(w, theory.MatrixText(p.WW, min(matrixDigits, p.Justified.WW)), matrixDigits)
 	for l, s := range d.LayerGramSpectra {
-		fmt.Fprintf(w, "  eigenvalues of W_%d W_%dᵀ: %s\n", l+1, l+1, strings.Join(bigmat.Texts(s, 15), ", "))
+		fmt.Fprintf(w, "  eigenvalues of W_%d W_%dᵀ: %s\n", l+1, l+1, strings.Join(theory.ListText(s, min(15, p.Justified.WW)), ", "))
 	}
-	fmt.Fprintf(w, "\nOptimal bias b* = %s\n", strings.Join(bigmat.Texts(p.B, dg), ", "))
-	fmt.Fprintf(w, "Minimal loss L* = %s\n", bigmat.Text(p.MinLoss, dg))
+	bs := make([]string, len(p.B))
+	for k, b := range p.B {
+		bs[k] = theory.ScalarText(b, p.Justified.Bias)
+		if b.Sign() == 0 {
+			bs[k] = "0"
+		}
+	}
+	fmt.Fprintf(w, "\nOptimal bias b* = %s\n", strings.Join(bs, ", "))
+	fmt.Fprintf(w, "Minimal loss L* = %s\n", theory.ScalarText(p.MinLoss, p.Justified.MinLoss))
 	if p.MinLossExact != nil {
 		fmt.Fprintf(w, "  exactly %s\n", p.MinLossExact.RatString())
 	}
-	fmt.Fprintf(w, "Training MSE (1/M)Σ‖ŷ_i − y_i‖² = %s\n", bigmat.Text(p.TrainMSE, dg))
+	fmt.Fprintf(w, "Training MSE (1/M)Σ‖ŷ_i − y_i‖² = %s\n", theory.ScalarText(p.TrainMSE, p.Justified.TrainMSE))
+	for _, warn := range p.Warnings {
+		fmt.Fprintf(w, "Warning: %s\n", warn)
+	}
 	if len(p.Notes) > 0 {
 		fmt.Fprintln(w, "\nNotes:")
 		for _, n := range p.Notes {
