@@ -86,6 +86,20 @@ func solveDeep(in *instance.Instance, s Settings, prec uint, deadline time.Time,
 	x := bigmat.FromFloat64(len(best.x), 1, prec, best.x)
 	out := dp.stage2(x, s.Digits, s.MaxIterations, deadline)
 	res.Iterations = out.iterations
+	// Precision escalation: when progress stops short of the requested
+	// digits (the gradient's rounding noise, about 2^-prec times the size of
+	// its intermediate terms, is above 10^-(digits+8): tiny ρ makes
+	// (QQᵀ + ρI)⁻¹ large), double the precision and continue from there,
+	// at most twice.
+	for esc := 0; esc < 2 && out.stop == StopStalled && time.Now().Before(deadline); esc++ {
+		prec *= 2
+		if dp, err = newDeepProblem(in, prec); err != nil {
+			return err
+		}
+		out = dp.stage2(out.x.Clone().SetPrec(prec), s.Digits, s.MaxIterations, deadline)
+		res.Iterations += out.iterations
+		res.Notes = append(res.Notes, fmt.Sprintf("deep solver: progress stalled short of %d digits; continued at %d bits", s.Digits, prec))
+	}
 	res.History = out.history
 	res.Stop, res.Converged, res.DigitsReached = out.stop, out.stop == StopConverged, out.digits
 	if err := dp.fill(out.x, res); err != nil {
@@ -612,7 +626,18 @@ func (dp *deepProblem) stage2(x *bigmat.Dense, digits, maxIter int, deadline tim
 			return out
 		}
 		accepted := false
-		for half := 0; half < 40; half++ {
+		// Below φ's rounding noise (about 2^-prec·|φ|, reached early when φ
+		// is large: tiny ρ) a decrease of φ cannot be seen; the full step is
+		// then accepted when φ does not rise beyond that noise and ‖∇φ‖ at
+		// least halves (the gradient as the merit function near the minimum).
+		if xn := new(bigmat.Dense).Add(x, delta); true {
+			fn, gNew, err := dp.phiBig(xn)
+			if err == nil && fn.Cmp(f) > 0 && withinNoise(fn, f, prec) && gNew.FrobeniusNorm().Cmp(new(big.Float).Quo(gn, big.NewFloat(2))) <= 0 {
+				x, f, g = xn, fn, gNew
+				accepted = true
+			}
+		}
+		for half := 0; half < 40 && !accepted; half++ {
 			xn := new(bigmat.Dense).Add(x, delta)
 			fn, gnNew, err := dp.phiBig(xn)
 			if err == nil && fn.Cmp(f) <= 0 {
@@ -637,6 +662,15 @@ func (dp *deepProblem) stage2(x *bigmat.Dense, digits, maxIter int, deadline tim
 	}
 	_ = N
 	return out
+}
+
+// withinNoise reports whether a exceeds b by at most 2^-(prec−16)·|b|, the
+// rounding noise of φ evaluated at precision prec.
+func withinNoise(a, b *big.Float, prec uint) bool {
+	d := new(big.Float).Sub(a, b)
+	tol := new(big.Float).Abs(b)
+	tol.SetMantExp(tol, -int(prec)+16)
+	return d.Cmp(tol) <= 0
 }
 
 // digitsOfStep estimates the correct digits of V from the size of the last
