@@ -81,11 +81,30 @@ func solveDeep(in *instance.Instance, s Settings, prec uint, deadline time.Time,
 	if err != nil {
 		return err
 	}
-	starts, best := dp.stage1(s.Starts, s.Seed, deadline)
+	// Stage 1 works in float64 with ρ ≥ minRho64 (as the one-layer solver):
+	// for tinier ρ the 1/ρ-sized terms of φ swamp float64. Stage 2 then
+	// solves the true problem from there. A mode that is on at the true ρ
+	// but off at minRho64 would be missed (its origin is a local minimum for
+	// K ≥ 3): the basin report and verify then say so.
+	s1 := dp
+	if dp.rho64 < minRho64 {
+		s1 = dp.withRho64(minRho64)
+		res.Notes = append(res.Notes, fmt.Sprintf("deep solver: ρ = %.3g < %.0g, so the float64 starts use ρ = %.0g; the big-float stage solves the true problem", dp.rho64, minRho64, minRho64))
+	}
+	starts, best := s1.stage1(s.Starts, s.Seed, deadline)
 	res.Stage1Iterations = best.iterations
 	x := bigmat.FromFloat64(len(best.x), 1, prec, best.x)
+	// ρ-continuation from stage 1's ρ down to the true one, a factor 10 at
+	// a time, each step solved to 20 digits from the previous solution.
+	iters := 0
+	for r := s1.rho64 / 10; s1 != dp && r > dp.rho64 && time.Now().Before(deadline); r /= 10 {
+		step := dp.withRho(new(big.Float).SetPrec(dp.rho.Prec()).SetFloat64(r))
+		o := step.stage2(x, min(20, s.Digits), s.MaxIterations, deadline)
+		iters += o.iterations
+		x = o.x
+	}
 	out := dp.stage2(x, s.Digits, s.MaxIterations, deadline)
-	res.Iterations = out.iterations
+	res.Iterations = out.iterations + iters
 	// Precision escalation: when progress stops short of the requested
 	// digits (the gradient's rounding noise, about 2^-prec times the size of
 	// its intermediate terms, is above 10^-(digits+8): tiny ρ makes
@@ -183,6 +202,23 @@ func newDeepProblem(in *instance.Instance, prec uint) (*deepProblem, error) {
 		}
 	}
 	return dp, nil
+}
+
+// withRho64 returns a copy of dp whose float64 stage uses ρ = rho (the
+// big-float problem is unchanged).
+func (dp *deepProblem) withRho64(rho float64) *deepProblem {
+	c := *dp
+	c.rho64 = rho
+	return &c
+}
+
+// withRho returns a copy of dp for the problem with ρ = rho (both stages):
+// a point on the ρ-continuation path, not the instance's problem.
+func (dp *deepProblem) withRho(rho *big.Float) *deepProblem {
+	c := *dp
+	c.rho = rho
+	c.rho64, _ = rho.Float64()
+	return &c
 }
 
 // kthRoot returns x^{1/k} for x > 0 at the precision of x, as
