@@ -211,25 +211,60 @@ const floatExtraBits = 64
 
 func newFloatMoments(in *instance.Instance) *moments {
 	n, m := in.N(), in.M()
-	mo := &moments{mean: make([]*big.Rat, n), trace: new(big.Rat)}
+	mo := &moments{mean: make([]*big.Rat, n)}
 	mo.fl = &floatMoments{in: in, mean: mo.mean}
-	bm := new(big.Rat).SetInt64(int64(m))
-	var t big.Rat
+	bm := big.NewInt(int64(m))
+	bm2 := new(big.Int).Mul(bm, bm)
+	var tr fractionSum
 	for k := 0; k < n; k++ {
-		s1, s2 := new(big.Rat), new(big.Rat)
+		var s1, s2 fractionSum
 		for i := 0; i < m; i++ {
 			y := in.Targets[i][k]
-			s1.Add(s1, y)
-			s2.Add(s2, t.Mul(y, y))
+			s1.add(y.Num(), y.Denom())
+			s2.add(new(big.Int).Mul(y.Num(), y.Num()), new(big.Int).Mul(y.Denom(), y.Denom()))
 		}
-		mo.mean[k] = new(big.Rat).Quo(s1, bm)
-		s2.Quo(s2, bm)
+		if s1.b == nil {
+			s1.add(new(big.Int), big.NewInt(1))
+			s2.add(new(big.Int), big.NewInt(1))
+		}
+		mo.mean[k] = new(big.Rat).SetFrac(s1.a, new(big.Int).Mul(s1.b, bm))
+		// tr Σ = Σ_k E[y_k²] − ȳ_k² (bias none: E[y_k²]), summed unnormalized.
+		tr.add(s2.a, new(big.Int).Mul(s2.b, bm))
 		if in.Bias != instance.BiasNone {
-			s2.Sub(s2, t.Mul(mo.mean[k], mo.mean[k])) // E[y²] − ȳ² exactly
+			a2 := new(big.Int).Mul(s1.a, s1.a)
+			tr.add(a2.Neg(a2), new(big.Int).Mul(new(big.Int).Mul(s1.b, s1.b), bm2))
 		}
-		mo.trace.Add(mo.trace, s2)
 	}
+	mo.trace = tr.rat()
 	return mo
+}
+
+// fractionSum accumulates Σ p_i/q_i as one unnormalized fraction a/b
+// (a/b + p/q = (a·q + p·b)/(b·q)), normalizing once at the end: with many
+// distinct denominators the gcd of every big.Rat addition dominates.
+type fractionSum struct {
+	a, b *big.Int
+}
+
+func (f *fractionSum) add(p, q *big.Int) {
+	if f.b == nil {
+		f.a, f.b = new(big.Int).Set(p), new(big.Int).Set(q)
+		return
+	}
+	if f.b.Cmp(q) == 0 {
+		f.a.Add(f.a, p)
+		return
+	}
+	f.a.Mul(f.a, q)
+	f.a.Add(f.a, new(big.Int).Mul(p, f.b))
+	f.b.Mul(f.b, q)
+}
+
+func (f *fractionSum) rat() *big.Rat {
+	if f.b == nil {
+		return new(big.Rat)
+	}
+	return new(big.Rat).SetFrac(f.a, f.b)
 }
 
 // centeredAt returns Ỹ = Y − ȳ1ᵀ (Y for bias none) at precision p, each
