@@ -28,6 +28,10 @@ const (
 	Agree      Status = "agree"
 	Disagree   Status = "disagree"
 	Unattained Status = "unattained"
+	// Unfinished: the solver ran out of its time limit before converging
+	// (solver.Result.OutOfTime). Nothing is decided: it is not a
+	// disagreement, and `ufm verify` exits 1 with this status.
+	Unfinished Status = "unfinished"
 )
 
 // Agreement counts decimal digits agreed, each quantity relative to its own
@@ -217,6 +221,9 @@ func (r *Report) decide(pred *theory.Prediction, res *solver.Result) {
 		r.Reason = fmt.Sprintf("the solver did not converge (stop: %s); ", res.Stop)
 	}
 	switch {
+	case res.OutOfTime && !res.Converged:
+		r.Status = Unfinished
+		r.Reason = fmt.Sprintf("solver did not finish: it ran out of its time limit after %.1f s (stop: %s); nothing is decided (the digits agreed so far are shown)", res.Duration.Seconds(), res.Stop)
 	case worst < r.Required:
 		r.Status = Disagree
 		r.Reason += fmt.Sprintf("%s agrees to %d digits, below the %d required (%d requested less a margin of %d)", r.Worst, worst, r.Required, pred.Digits, Margin)
