@@ -112,6 +112,9 @@ func TestFlagEdges(t *testing.T) {
 		{"solve", "x.json", "--max-iterations", "0"},
 		{"metrics", "--features", "a", "--weights", "b", "--targets", "c", "--digits", "0"},
 		{"search", "--claim", "theorem", "--shard", "0/1000001"},
+		{"search", "--claim", "theorem", "--workers", "0"},
+		{"search", "--claim", "theorem", "--workers", "1025"},
+		{"proofs", "--workers", "1000000000"},
 	} {
 		code, out, errs := runCmd(t, args...)
 		if code != exitUsage || out != "" || strings.Count(strings.TrimSpace(errs), "\n") != 0 {

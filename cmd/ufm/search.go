@@ -133,8 +133,8 @@ func runSearch(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "search: --budget must be ≥ 1, got %d", *budget)
 	case timeSet && *limit <= 0:
 		return fail(stderr, "search: --time must be positive, got %s", *limit)
-	case *workers < 0:
-		return fail(stderr, "search: --workers must be ≥ 0, got %d", *workers)
+	case checkWorkers(fs, *workers) != nil:
+		return fail(stderr, "search: %v", checkWorkers(fs, *workers))
 	}
 	if err := checkDigits(fs, *digits); err != nil {
 		return fail(stderr, "search: %v", err)
