@@ -237,6 +237,9 @@ func TestCapsAtAndPast(t *testing.T) {
 	if code, _, _ := runCmd(t, "search", "--claim", "r4-residual", "--shard", "0/1000001", "--budget", "1", "--out", dir); code != exitUsage {
 		t.Errorf("--shard 0/1000001: exit %d", code)
 	}
+	if code, _, errs := runCmd(t, "search", "--claim", "r4-residual", "--budget", "2", "--workers", "1024", "--out", dir); code != 0 {
+		t.Errorf("--workers 1024: exit %d: %s", code, errs)
+	}
 	if code, _, _ := runCmd(t, "proofs", "--trials", "100001"); code != exitUsage {
 		t.Errorf("--trials 100001: exit %d", code)
 	}
