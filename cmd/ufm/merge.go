@@ -45,10 +45,23 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "merge: no files (usage: %s)", synopsis)
 	}
 	var docs []*searchJSON
+	var best *searchJSON // the document holding the earliest counterexample so far
 	for _, p := range pos {
 		d, err := readSearchDoc(p)
 		if err != nil {
 			return fail(stderr, "merge: %s: %v", termSafe(p), err)
+		}
+		// Keep one counterexample (two instances) in memory, not one per
+		// input: the others can never win.
+		if d.Counterexample != nil {
+			if best == nil || d.Counterexample.Trial < best.Counterexample.Trial {
+				if best != nil {
+					best.Counterexample = nil
+				}
+				best = d
+			} else {
+				d.Counterexample = nil
+			}
 		}
 		docs = append(docs, d)
 	}
