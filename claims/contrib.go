@@ -70,7 +70,10 @@ func biasShrinkClaim() proofs.Claim {
 			if scale.Sign() == 0 {
 				scale.SetInt64(1)
 			}
-			got := verify.VectorDigits(res.B, want, scale, cfg.Digits+bigmat.GuardDigits)
+			got, err := verify.VectorDigits(res.B, want, scale, cfg.Digits+bigmat.GuardDigits)
+			if err != nil {
+				return proofs.Outcome{Verdict: proofs.Error, Reason: fmt.Sprintf("internal error comparing b*: %v", err)}
+			}
 			if got < cfg.Digits-verify.Margin {
 				return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("the solver's b* = (%s) agrees with ȳ/(1 + λ_b) = (%s) to only %d digits",
 					joinTexts(res.B, 8), joinTexts(want, 8), got)}

@@ -44,6 +44,11 @@ type searchJSON struct {
 	SecondsTotal      float64    `json:"seconds_total"` // summed over shards
 	WorstResidual     *string    `json:"worst_residual"`
 	Expect            string     `json:"expect"`
+	// ConjectureSource is the text of the conjecture file of a document of
+	// 'ufm conjecture' (whose claim is in no registry): merge rebuilds the
+	// claim from it to validate the document.
+	ConjectureSource *string `json:"conjecture_source,omitempty"`
+	conjectureFile   string  // the conjecture file's path, for the replay line (not in the JSON)
 }
 
 type counterJSON struct {
@@ -327,7 +332,15 @@ func writeCounterexampleReport(w io.Writer, doc *searchJSON) {
 	fmt.Fprintf(w, "  reason:      %s\n", wrap(termSafe(ce.Reason), 90, "               "))
 	if ce.File != "" {
 		fmt.Fprintf(w, "  written to:  %s\n", termSafe(ce.File))
-		fmt.Fprintf(w, "  replay:      ufm search --claim %s --replay %s  (the claim's check on the file)\n", doc.Claim, termSafe(ce.File))
+		if doc.ConjectureSource != nil {
+			conj := doc.conjectureFile
+			if conj == "" {
+				conj = "CONJECTURE-FILE"
+			}
+			fmt.Fprintf(w, "  replay:      ufm conjecture %s --replay %s  (the conjecture's check on the file)\n", termSafe(conj), termSafe(ce.File))
+		} else {
+			fmt.Fprintf(w, "  replay:      ufm search --claim %s --replay %s  (the claim's check on the file)\n", doc.Claim, termSafe(ce.File))
+		}
 		if in, err := instance.Parse(ce.Instance); err == nil && in.Bias == instance.BiasRegularized {
 			fmt.Fprintf(w, "               ufm solve %s  (bias regularized has no closed form to verify against)\n", termSafe(ce.File))
 		} else {
