@@ -163,7 +163,13 @@ func writeVerifyReport(w io.Writer, rep *verify.Report) {
 		}
 		fmt.Fprintf(w, "  %-12s %s\n", q.Name, v)
 	}
-	fmt.Fprintf(w, "\nStatus: %s — %s\n", strings.ToUpper(string(rep.Status)), rep.Reason)
+	status := strings.ToUpper(string(rep.Status))
+	if rep.Status == verify.Disagree && !res.Converged {
+		// The JSON status stays "disagree" (SPEC: exit 1 covers both), but
+		// a solver that failed has not contradicted the theory.
+		status = "DISAGREE (not verified: the solver failed, which contradicts nothing)"
+	}
+	fmt.Fprintf(w, "\nStatus: %s — %s\n", status, rep.Reason)
 }
 
 // textOrEmpty formats x with digits significant digits, or "" for nil.
