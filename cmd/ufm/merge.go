@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nrc-ufm/ufm/conjecture"
 	"github.com/nrc-ufm/ufm/instance"
 	"github.com/nrc-ufm/ufm/proofs"
 )
@@ -113,6 +114,17 @@ func parseSearchDoc(data []byte) (*searchJSON, error) {
 // instance at a trial of the covered shards.
 func validateSearchDoc(d *searchJSON) error {
 	claim, ok := registry().Lookup(d.Claim)
+	if !ok && d.ConjectureSource != nil {
+		c, err := conjecture.Parse("conjecture_source", []byte(*d.ConjectureSource))
+		if err != nil {
+			return err
+		}
+		if c.Name != d.Claim {
+			return fmt.Errorf("claim %q, but conjecture_source is conjecture %q", termSafe(d.Claim), c.Name)
+		}
+		cl := c.Claim()
+		claim, ok = &cl, true
+	}
 	if !ok {
 		return fmt.Errorf("unknown claim %q", termSafe(d.Claim))
 	}
@@ -310,11 +322,15 @@ func mergeDocs(docs []*searchJSON, names []string, allowPartial bool) (*searchJS
 		Claim: first.Claim, Seed: first.Seed, Shards: first.Shards, Budget: first.Budget,
 		OutsideHyp: first.OutsideHyp, Digits: first.Digits, TimeLimit: first.TimeLimit,
 		Expect: first.Expect, Deterministic: true, InconclusiveNotes: []noteJSON{}, ErrorNotes: []noteJSON{},
+		ConjectureSource: first.ConjectureSource,
 	}
 	seen := map[int]string{}
 	for i, d := range docs {
 		if err := sameSearch(first, d, names[i], names[0]); err != nil {
 			return nil, err
+		}
+		if (first.ConjectureSource == nil) != (d.ConjectureSource == nil) || first.ConjectureSource != nil && *first.ConjectureSource != *d.ConjectureSource {
+			return nil, fmt.Errorf("%s and %s come from different conjecture files (conjecture_source differs)", names[0], names[i])
 		}
 		for _, k := range d.ShardIndices {
 			if prev, dup := seen[k]; dup {
