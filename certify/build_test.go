@@ -234,3 +234,29 @@ func TestCannotCertify(t *testing.T) {
 		t.Errorf("n = 33: %v, want a size-cap CannotError", err)
 	}
 }
+
+// TestCertifyExtremeScales: targets near 1e100 and 1e-200, and c = 1e-600
+// (L* about 1e-300 while tr Σ is about 1: the first solves fall short and
+// Build asks the solver for the missing decades). Each is proved to 40
+// digits and contains theory's L*.
+func TestCertifyExtremeScales(t *testing.T) {
+	for _, name := range []string{"ext-big", "ext-tiny-c", "ext-small-y"} {
+		in, err := instance.Load(filepath.Join("testdata", name+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Build(in, Options{Digits: 40})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		rep, _ := roundTrip(t, res.File)
+		if rep.ProvedDigits != 40 {
+			t.Errorf("%s: %s (solver digits %d)", name, res.File.Verdict, res.SolverDigits)
+		}
+		l := independentMinLoss(t, in, 60)
+		tol := new(big.Rat).Mul(l, pow10(-50))
+		if new(big.Rat).Add(l, tol).Cmp(rep.Lower) < 0 || new(big.Rat).Sub(l, tol).Cmp(rep.Upper) > 0 {
+			t.Errorf("%s: theory's L* lies outside the certified interval", name)
+		}
+	}
+}
