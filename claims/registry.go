@@ -35,7 +35,7 @@ func Builtin() *proofs.Registry {
 func builtinClaims() []proofs.Claim {
 	return []proofs.Claim{
 		r1Claim(), r2Claim(), r3Claim(), r4Claim(), r5Claim(), r6Claim(),
-		theoremClaim(), landscapeClaim(), nocollapseClaim(), gramFreeClaim(),
+		theoremClaim(), theoremCertifiedClaim(), landscapeClaim(), nocollapseClaim(), gramFreeClaim(),
 		multitaskClaim(), whiteningClaim(), fullCollapseClaim(),
 	}
 }

@@ -105,37 +105,86 @@ func (in *Instance) N() int {
 // C returns c = λ_H·λ_W exactly.
 func (in *Instance) C() *big.Rat { return new(big.Rat).Mul(in.LambdaH, in.LambdaW) }
 
+// scaled returns the targets over one common denominator: integers
+// Z[i][k] and D > 0 (the least common multiple of every denominator) with
+// Targets[i][k] = Z[i][k]/D. Clearing the denominators once keeps Mean and
+// Sigma free of the rational blow-up of summing M fractions one by one
+// (M = 2000 distinct 10-digit denominators: a gcd of 20 000-digit numbers
+// at every addition).
+func (in *Instance) scaled() ([][]*big.Int, *big.Int) {
+	D := big.NewInt(1)
+	var g, q big.Int
+	for _, row := range in.Targets {
+		for _, v := range row {
+			den := v.Denom()
+			if den.IsInt64() && den.Int64() == 1 {
+				continue
+			}
+			g.GCD(nil, nil, D, den)
+			q.Quo(den, &g)
+			D.Mul(D, &q)
+		}
+	}
+	Z := make([][]*big.Int, len(in.Targets))
+	for i, row := range in.Targets {
+		Z[i] = make([]*big.Int, len(row))
+		for k, v := range row {
+			z := new(big.Int).Quo(D, v.Denom())
+			Z[i][k] = z.Mul(z, v.Num())
+		}
+	}
+	return Z, D
+}
+
+// columnSums returns s_k = Σ_i Z[i][k].
+func columnSums(Z [][]*big.Int, n int) []*big.Int {
+	s := make([]*big.Int, n)
+	for k := range s {
+		s[k] = new(big.Int)
+		for _, row := range Z {
+			s[k].Add(s[k], row[k])
+		}
+	}
+	return s
+}
+
 // Mean returns ȳ = (1/M) Σ_i y_i exactly (whatever the bias mode).
 func (in *Instance) Mean() []*big.Rat {
-	n, m := in.N(), in.M()
-	mean := make([]*big.Rat, n)
-	for k := range mean {
-		s := new(big.Rat)
-		for i := 0; i < m; i++ {
-			s.Add(s, in.Targets[i][k])
-		}
-		mean[k] = s.Quo(s, new(big.Rat).SetInt64(int64(m)))
+	Z, D := in.scaled()
+	s := columnSums(Z, in.N())
+	den := new(big.Int).Mul(D, big.NewInt(int64(in.M())))
+	mean := make([]*big.Rat, len(s))
+	for k := range s {
+		mean[k] = new(big.Rat).SetFrac(s[k], den)
 	}
 	return mean
 }
 
 // CenteredTargets returns the n×M matrix Ỹ used by the theory, row-major as
 // Ỹ[k][i]: Y − ȳ1ᵀ for bias modes free and regularized, Y itself for none.
+// Centered entries are formed over the common denominator M·D:
+// y_ik − ȳ_k = (M·z_ik − s_k)/(M·D).
 func (in *Instance) CenteredTargets() [][]*big.Rat {
 	n, m := in.N(), in.M()
-	var mean []*big.Rat
-	if in.Bias != BiasNone {
-		mean = in.Mean()
-	}
 	out := make([][]*big.Rat, n)
+	if in.Bias == BiasNone {
+		for k := 0; k < n; k++ {
+			out[k] = make([]*big.Rat, m)
+			for i := 0; i < m; i++ {
+				out[k][i] = new(big.Rat).Set(in.Targets[i][k])
+			}
+		}
+		return out
+	}
+	Z, D := in.scaled()
+	s := columnSums(Z, n)
+	M := big.NewInt(int64(m))
+	den := new(big.Int).Mul(D, M)
 	for k := 0; k < n; k++ {
 		out[k] = make([]*big.Rat, m)
 		for i := 0; i < m; i++ {
-			v := new(big.Rat).Set(in.Targets[i][k])
-			if mean != nil {
-				v.Sub(v, mean[k])
-			}
-			out[k][i] = v
+			num := new(big.Int).Mul(M, Z[i][k])
+			out[k][i] = new(big.Rat).SetFrac(num.Sub(num, s[k]), den)
 		}
 	}
 	return out
@@ -143,29 +192,42 @@ func (in *Instance) CenteredTargets() [][]*big.Rat {
 
 // Sigma returns Σ = (1/M) Ỹ Ỹᵀ exactly as an n×n row-major slice: the target
 // covariance for bias modes free and regularized, the uncentered second
-// moment for none (THEORY §1).
+// moment for none (THEORY §1). It works in integers over the common
+// denominator D of the targets (y = z/D, s_k = Σ_i z_ik):
+// Σ_kl = (M·Σ_i z_ik z_il − s_k s_l)/(M²D²), or Σ_i z_ik z_il/(M·D²) for
+// bias none, with one normalization per entry.
 func (in *Instance) Sigma() [][]*big.Rat {
-	yt := in.CenteredTargets()
 	n, m := in.N(), in.M()
-	inv := new(big.Rat).SetFrac64(1, int64(m))
-	s := make([][]*big.Rat, n)
-	for k := range s {
-		s[k] = make([]*big.Rat, n)
+	Z, D := in.scaled()
+	M := big.NewInt(int64(m))
+	den := new(big.Int).Mul(D, D)
+	den.Mul(den, M)
+	var s []*big.Int
+	if in.Bias != BiasNone {
+		s = columnSums(Z, n)
+		den.Mul(den, M)
 	}
-	var t big.Rat
+	out := make([][]*big.Rat, n)
+	for k := range out {
+		out[k] = make([]*big.Rat, n)
+	}
+	var t big.Int
 	for k := 0; k < n; k++ {
 		for l := k; l < n; l++ {
-			acc := new(big.Rat)
+			acc := new(big.Int)
 			for i := 0; i < m; i++ {
-				t.Mul(yt[k][i], yt[l][i])
-				acc.Add(acc, &t)
+				acc.Add(acc, t.Mul(Z[i][k], Z[i][l]))
 			}
-			acc.Mul(acc, inv)
-			s[k][l] = acc
-			s[l][k] = acc
+			if s != nil {
+				acc.Mul(acc, M)
+				acc.Sub(acc, t.Mul(s[k], s[l]))
+			}
+			v := new(big.Rat).SetFrac(acc, den)
+			out[k][l] = v
+			out[l][k] = v
 		}
 	}
-	return s
+	return out
 }
 
 // Load reads and validates the instance file at path. A file without a

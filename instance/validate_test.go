@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/proofs"
 	"github.com/nrc-ufm/ufm/solver"
 	"github.com/nrc-ufm/ufm/theory"
 	"github.com/nrc-ufm/ufm/verify"
@@ -162,6 +163,36 @@ func isNil(v any) bool {
 		return p == nil
 	}
 	return v == nil
+}
+
+// TestCheckOneRefusesInvalidInstances: proofs.CheckOne reports every bad
+// instance as an Error outcome naming the field, without running the check
+// (which here would panic on any instance it is given).
+func TestCheckOneRefusesInvalidInstances(t *testing.T) {
+	ran := false
+	claim := &proofs.Claim{
+		Name: "never-run", Expect: proofs.Holds,
+		Check: func(*instance.Instance, proofs.CheckConfig) proofs.Outcome {
+			ran = true
+			panic("the check ran on an invalid instance")
+		},
+	}
+	for _, tc := range badInstances() {
+		var out proofs.Outcome
+		err := noPanic(func() error { out = proofs.CheckOne(claim, tc.edit(validInstance()), proofs.CheckConfig{}); return nil })
+		switch {
+		case err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case out.Verdict != proofs.Error || !strings.Contains(out.Reason, "invalid instance") || !strings.Contains(out.Reason, tc.field):
+			t.Errorf("%s: %s (%s), want an error naming %q", tc.name, out.Verdict, out.Reason, tc.field)
+		}
+	}
+	if ran {
+		t.Error("the check ran on an invalid instance")
+	}
+	if out := proofs.CheckOne(nil, validInstance(), proofs.CheckConfig{}); out.Verdict != proofs.Error {
+		t.Errorf("nil claim: %s (%s)", out.Verdict, out.Reason)
+	}
 }
 
 // TestEntryPointsRefuseExcessDigits: digits above instance.MaxDigits are

@@ -58,29 +58,26 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 	}
 	W := mat.NewDense(n, d, wData)
 
-	// Principal directions of the (centered) features.
-	var eig mat.EigenSym
-	if !eig.Factorize(mat.NewSymDense(d, hCov), true) {
-		return nil, fmt.Errorf("features: eigendecomposition of the %d×%d covariance failed", d, d)
-	}
-	lambda := eig.Values(nil) // ascending
-	var vecs mat.Dense
-	eig.VectorsTo(&vecs)
+	// Principal directions of the (centered) features: the top k1
+	// eigenvectors and the eigenvalues the report needs (topeigen.go).
 	k1 := min(n, d)
 	res.PrincipalDims = k1
-	var U *mat.Dense // d×k1, top-k1 eigenvectors; nil when k1 = d
+	need := opt.evrCount(n, d)
 	if k1 < d {
-		U = mat.NewDense(d, k1, nil)
-		for c := 0; c < k1; c++ {
-			for i := 0; i < d; i++ {
-				U.Set(i, c, vecs.At(i, d-1-c))
-			}
-		}
-		ln, ln1 := lambda[d-k1], lambda[d-k1-1]
-		if ln > 1e-12*lambda[d-1] && ln-ln1 <= 1e-8*ln {
+		need = max(need, k1+1)
+	}
+	top, U, method, ok := principal(hCov, d, k1, need, opt.FullEigen)
+	if !ok {
+		return nil, fmt.Errorf("features: eigendecomposition of the %d×%d covariance failed", d, d)
+	}
+	res.EigenMethod = method
+	if k1 < d {
+		ln, ln1 := top[k1-1], top[k1]
+		if ln > 1e-12*top[0] && ln-ln1 <= 1e-8*ln {
 			res.note("the %d-th and %d-th principal variances are equal to within 1e-8 (%.6g, %.6g): the top-%d principal subspace P_n is not well defined and NRC1 depends on rounding", k1, k1+1, ln, ln1, k1)
 		}
 	} else {
+		U = nil // P_n is the identity
 		res.note("n = %d ≥ d = %d: the top-n principal subspace is all of R^d, so NRC1 = 0 trivially", n, d)
 	}
 	trace := 0.0
@@ -121,7 +118,7 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 			cnt := opt.evrCount(n, d)
 			res.EVR = make([]float64, cnt)
 			for c := 0; c < cnt; c++ {
-				res.EVR[c] = clamp(lambda[d-1-c]/trace, 0, 1)
+				res.EVR[c] = clamp(top[c]/trace, 0, 1)
 			}
 		}
 	}

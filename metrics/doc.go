@@ -79,6 +79,16 @@
 // accumulator per worker (at most four, Options.Workers), the d×d
 // eigenvectors, and n×d and n×n matrices.
 //
+// The principal directions are the top min(n, d) eigenvectors of that
+// covariance and the report needs its top max(n+1, #EVR) eigenvalues:
+// for d ≥ 64 they come from Chebyshev-filtered block subspace iteration
+// with locking (topeigen.go), stopped when every wanted Ritz pair has
+// residual ≤ SubspaceTol = 1e-13 times the largest eigenvalue, instead of
+// the O(d³) full decomposition; if it does not converge in 60 iterations
+// (a wanted eigenvalue not separated from the rest) the full
+// decomposition answers. Report.EigenMethod says which ("subspace" or
+// "full"); Options.FullEigen forces the full one.
+//
 // # The big-float path: ComputeBig
 //
 // ComputeBig takes bigmat.Dense inputs trusted to a number of significant

@@ -46,6 +46,12 @@ type Options struct {
 	// definition (that is /M). Float64 path only.
 	PerCoordinate bool
 
+	// FullEigen computes every eigenpair of the d×d feature covariance
+	// (O(d³)) instead of the top ones by subspace iteration (see
+	// topeigen.go; that path falls back to this one when it does not
+	// converge).
+	FullEigen bool
+
 	// Workers bounds the goroutines of the streaming passes over a
 	// *Matrix (other Rows are read by one goroutine). 0 means
 	// min(GOMAXPROCS, 4). Each worker keeps its own d×d accumulator.
@@ -91,6 +97,11 @@ type Report struct {
 	// PrincipalDims is the dimension of the principal subspace of NRC1,
 	// min(n, d).
 	PrincipalDims int
+
+	// EigenMethod says how the principal directions were found: "full"
+	// (every eigenpair of the covariance) or "subspace" (the top ones by
+	// subspace iteration, converged to SubspaceTol).
+	EigenMethod string
 
 	// WeightsRank is the numerical rank of W (the dimension of the row
 	// space NRC2 projects on); 0 when W = 0.

@@ -30,11 +30,15 @@ type certificate struct {
 	gradW       *bigmat.Dense // ∇_W L, n×k (the other columns vanish)
 	gradH       *bigmat.Dense // ∇_H L, k×M (the other rows vanish)
 	gradB       *bigmat.Dense // ∇_b L, n×1 (nil for bias none)
-	hNorm       *big.Float    // ‖H‖_F
-	wNorm       *big.Float    // ‖W‖_F
-	logData     float64       // log10(‖Y‖²/(2M)): the size of the terms that cancel in L
-	prec        uint
-	notes       []string
+	// termsW, termsH, termsB are the sizes of the terms that cancel in
+	// each gradient block at a stationary point: ‖RHᵀ‖/M + λ_W‖W‖,
+	// (‖WᵀR‖ + λ_H‖H‖)/M and ‖R‖_F/√M + λ_b‖b‖ (see relGradient).
+	termsW, termsH, termsB *big.Float
+	hNorm                  *big.Float // ‖H‖_F
+	wNorm                  *big.Float // ‖W‖_F
+	logData                float64    // log10(‖Y‖²/(2M)): the size of the terms that cancel in L
+	prec                   uint
+	notes                  []string
 }
 
 // targets returns Y (n×M), ȳ (n×1) and the matrix Ỹ the features fit
@@ -170,12 +174,18 @@ func certify(in *instance.Instance, wp *bigmat.Dense, lamHSolve *big.Rat, prec u
 	// ∇_W = R Hᵀ/M + λ_W W; ∇_H = (WᵀR + λ_H H)/M; ∇_b = R1/M + λ_b b.
 	// Columns of W beyond k and rows of H beyond k are zero, and so are
 	// the corresponding gradient entries.
+	invM := newFloat(prec).Quo(newFloat(prec).SetInt64(1), mf)
 	gw := new(bigmat.Dense).MulTrans(res, hp)
-	gw.Scale(newFloat(prec).Quo(newFloat(prec).SetInt64(1), mf), gw)
-	gw.Add(gw, new(bigmat.Dense).Scale(lamW, wp))
+	gw.Scale(invM, gw)
+	lwW := new(bigmat.Dense).Scale(lamW, wp)
+	c.termsW = newFloat(prec).Add(gw.FrobeniusNorm(), lwW.FrobeniusNorm())
+	gw.Add(gw, lwW)
 	gh := new(bigmat.Dense).TransMul(wp, res)
-	gh.Add(gh, new(bigmat.Dense).Scale(lamH, hp))
-	gh.Scale(newFloat(prec).Quo(newFloat(prec).SetInt64(1), mf), gh)
+	lhH := new(bigmat.Dense).Scale(lamH, hp)
+	c.termsH = newFloat(prec).Add(gh.FrobeniusNorm(), lhH.FrobeniusNorm())
+	c.termsH.Mul(c.termsH, invM)
+	gh.Add(gh, lhH)
+	gh.Scale(invM, gh)
 	gn := sq(gw.FrobeniusNorm())
 	gn.Add(gn, sq(gh.FrobeniusNorm()))
 	if in.Bias != instance.BiasNone {
@@ -190,6 +200,8 @@ func certify(in *instance.Instance, wp *bigmat.Dense, lamHSolve *big.Rat, prec u
 		}
 		gn.Add(gn, sq(gb.FrobeniusNorm()))
 		c.gradB = gb
+		c.termsB = newFloat(prec).Quo(res.FrobeniusNorm(), newFloat(prec).Sqrt(mf))
+		c.termsB.Add(c.termsB, t.Mul(lamB, bn))
 	}
 	c.gradW, c.gradH = gw, gh
 	c.gradNorm = gn.Sqrt(gn)
@@ -237,18 +249,54 @@ func certify(in *instance.Instance, wp *bigmat.Dense, lamHSolve *big.Rat, prec u
 // magnitude below ‖Y‖²/(2M) (tiny c, large target scale) rounding in the
 // residual would swamp it. The certificate is then evaluated again at the
 // precision that keeps the requested digits of L (W' itself is unchanged:
-// L is evaluated exactly at the returned point).
-func certifyAccurate(in *instance.Instance, wp *bigmat.Dense, lamHSolve *big.Rat, prec uint) *certificate {
-	c := certify(in, wp, lamHSolve, prec)
-	if c.loss.Sign() <= 0 {
-		return c
+// L is evaluated exactly at the returned point). The size of L is taken
+// from the certificate itself, or from hint (an independent estimate of L,
+// such as λ_W a0·φ(V); nil if none) when that is smaller: at too low a
+// precision the certificate's L is rounding noise and overstates L. The
+// estimate is refined up to three times.
+func certifyAccurate(in *instance.Instance, wp *bigmat.Dense, lamHSolve *big.Rat, prec uint, hint *big.Float) *certificate {
+	c := certify(in, wp.Clone().SetPrec(prec), lamHSolve, prec)
+	p, note := prec, ""
+	for range 3 {
+		size := log10Float(c.loss)
+		if hint != nil && hint.Sign() > 0 {
+			size = math.Min(size, log10Float(hint))
+		}
+		lost := c.logData - size
+		if c.loss.Sign() <= 0 && (hint == nil || hint.Sign() <= 0) || lost <= 3 {
+			break
+		}
+		need := prec + uint(math.Ceil((lost+3)*math.Log2(10)))
+		if need <= p {
+			break
+		}
+		p = need
+		c = certify(in, wp.Clone().SetPrec(p), lamHSolve, p)
+		note = fmt.Sprintf("L is %.0f orders of magnitude below ‖Y‖²/(2M): the certificate was evaluated at %d bits so that cancellation in the residual keeps the requested digits", lost, p)
 	}
-	lost := c.logData - log10Float(c.loss)
-	if lost <= 3 {
-		return c
+	if note != "" {
+		c.notes = append(c.notes, note)
 	}
-	p2 := prec + uint(math.Ceil((lost+3)*math.Log2(10)))
-	c = certify(in, wp.Clone().SetPrec(p2), lamHSolve, p2)
-	c.notes = append(c.notes, fmt.Sprintf("L is %.0f orders of magnitude below ‖Y‖²/(2M): the certificate was evaluated at %d bits so that cancellation in the residual keeps the requested digits", lost, p2))
 	return c
+}
+
+// relGradient returns log10 of the largest relative gradient block of the
+// certificate: ‖∇_W L‖/(termsW + wUnit), ‖∇_H L‖/termsH, ‖∇_b L‖/termsB,
+// each the gradient relative to the size of the terms that cancel in it
+// (a block that vanishes exactly counts as −Inf). wUnit is the natural
+// unit of ∇_W (λ_W√a0 in the reduced problem's scaling), which matters
+// when W* = 0 and every term vanishes with W.
+func (c *certificate) relGradient(wUnit *big.Float) float64 {
+	rel := func(g, terms *big.Float) float64 {
+		if g.Sign() == 0 {
+			return math.Inf(-1)
+		}
+		return log10Float(g) - log10Float(terms)
+	}
+	tw := newFloat(c.prec).Add(c.termsW, wUnit)
+	worst := math.Max(rel(c.gradW.FrobeniusNorm(), tw), rel(c.gradH.FrobeniusNorm(), c.termsH))
+	if c.gradB != nil {
+		worst = math.Max(worst, rel(c.gradB.FrobeniusNorm(), c.termsB))
+	}
+	return worst
 }

@@ -252,3 +252,34 @@ func TestWaitBoundedOvertime(t *testing.T) {
 		t.Fatalf("quick work: %v", r)
 	}
 }
+
+// --report writes the JSON document atomically, and is checked first.
+func TestSearchReportFile(t *testing.T) {
+	dir := t.TempDir()
+	rep := filepath.Join(dir, "shard.json")
+	code, out, errs := runCmd(t, "search", "--claim", "r4-residual", "--budget", "3", "--out", dir, "--report", rep)
+	if code != 0 || !strings.Contains(out, "No counterexample") {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	data, err := os.ReadFile(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := searchDoc(t, string(data)); d.Trials != 3 {
+		t.Fatalf("report %+v", d)
+	}
+	if code, _, _ := runCmd(t, "merge", rep); code != 0 {
+		t.Fatalf("merge of the report: exit %d", code)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("temporary file left: %s", e.Name())
+		}
+	}
+	for _, bad := range []string{dir, filepath.Join(dir, "no", "such", "x.json")} {
+		if code, _, errs := runCmd(t, "search", "--claim", "r4-residual", "--budget", "1000000", "--out", dir, "--report", bad); code != exitUsage {
+			t.Errorf("--report %s: exit %d: %s", bad, code, errs)
+		}
+	}
+}

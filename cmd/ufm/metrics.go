@@ -37,7 +37,8 @@ type metricsJSON struct {
 	NRC3Undefined     *string  `json:"nrc3_undefined"`
 	NRC3Flat          bool     `json:"nrc3_flat"`
 	Normalized        bool     `json:"normalized"`
-	Divisor           string   `json:"divisor"` // "M" or "M·d"
+	Divisor           string   `json:"divisor"`                // "M" or "M·d"
+	EigenMethod       string   `json:"eigen_method,omitempty"` // "subspace" or "full" (float64 path)
 	Notes             []string `json:"notes"`
 }
 
@@ -180,7 +181,7 @@ func (doc *metricsJSON) conventions(opt metrics.Options) {
 }
 
 func newMetricsJSON(rep metrics.Report, digits *int) metricsJSON {
-	doc := metricsJSON{Normalized: true, Divisor: "M",
+	doc := metricsJSON{Normalized: true, Divisor: "M", EigenMethod: rep.EigenMethod,
 		EVR: []any{}, Samples: rep.Samples, FeatureDim: rep.FeatureDim, TargetDim: rep.TargetDim,
 		Centered: rep.Centered, Digits: digits, PrincipalDims: rep.PrincipalDims, WeightsRank: rep.WeightsRank,
 		ZeroFeatures: rep.ZeroFeatures, FeaturesCollapsed: rep.FeaturesCollapsed, NRC3Flat: rep.NRC3Flat,

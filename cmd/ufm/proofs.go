@@ -143,7 +143,9 @@ func writeProofsTable(w io.Writer, doc proofsJSON) {
 		if r.Errored > 0 {
 			trials = fmt.Sprintf("%s (%d error)", trials, r.Errored)
 		}
-		if r.Interrupted {
+		if r.Interrupted && r.Trials == 0 {
+			verdict = "not run (INTERRUPTED)"
+		} else if r.Interrupted {
 			verdict += " (INTERRUPTED)"
 		} else if r.Verdict == string(proofs.Error) {
 			// an error is never "as expected" nor "unexpected": it is no verdict

@@ -94,7 +94,7 @@ func parseShard(s string) (k, n int, err error) {
 }
 
 func runSearch(args []string, stdout, stderr io.Writer) int {
-	const synopsis = "ufm search --claim NAME [--budget N | --time D] [--seed S] [--shard k/N] [--out DIR] [--outside] [--digits N] [--workers W] [--no-shrink] [--replay FILE] [--json]"
+	const synopsis = "ufm search --claim NAME [--budget N | --time D] [--seed S] [--shard k/N] [--out DIR] [--outside] [--digits N] [--workers W] [--no-shrink] [--report FILE] [--replay FILE] [--json]"
 	fs := flag.NewFlagSet("search", flag.ContinueOnError)
 	name := fs.String("claim", "", "the claim to search counterexamples to (ufm claims lists them)")
 	budget := fs.Int("budget", 0, "total trials over all shards (default: the claim's budget; unbounded with --time alone)")
@@ -106,6 +106,7 @@ func runSearch(args []string, stdout, stderr io.Writer) int {
 	digits := fs.Int("digits", 0, "working digits of the checks (default: the claim's)")
 	workers := fs.Int("workers", 0, "parallel trials (default: GOMAXPROCS); results do not depend on it")
 	noShrink := fs.Bool("no-shrink", false, "report a failing instance as generated, without shrinking")
+	report := fs.String("report", "", "also write the JSON document to FILE, through a temporary file and a rename (a killed search leaves no partial file)")
 	replay := fs.String("replay", "", "instead of searching, run the claim's check on this instance FILE (e.g. a counterexample) and print its verdict")
 	asJSON := fs.Bool("json", false, "print one JSON document")
 	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
@@ -149,6 +150,11 @@ func runSearch(args []string, stdout, stderr io.Writer) int {
 	if err := checkOutDir(*outDir); err != nil {
 		return fail(stderr, "search: %v", err)
 	}
+	if *report != "" {
+		if err := checkOutFile(*report); err != nil {
+			return fail(stderr, "search: --report: %v", err)
+		}
+	}
 	b := *budget
 	if !budgetSet {
 		b = claim.Budget
@@ -173,6 +179,13 @@ func runSearch(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		doc.Counterexample.File = path
+	}
+	if *report != "" {
+		data, _ := json.MarshalIndent(doc, "", "  ") // plain structs always encode
+		if err := writeFileAtomic(*report, append(data, '\n')); err != nil {
+			fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: search: cannot write --report %s: %v", *report, pathErrText(err))))
+			return exitUsage
+		}
 	}
 	return emitSearch(stdout, stderr, doc, *asJSON)
 }

@@ -1,0 +1,57 @@
+package metrics
+
+import (
+	"fmt"
+	"testing"
+)
+
+// BenchmarkPrincipal times the principal directions alone at d = 1024,
+// n = 16 (the case of issue 15): the full O(d³) eigendecomposition against
+// subspace iteration for the top 21 eigenvalues and 16 vectors, on the
+// covariance of benchData features (near a 16-dimensional subspace); also
+// at d = 256 and 512 for the growth exponent.
+//
+//	go test -run '^$' -bench Principal -benchtime 3x ./metrics
+func BenchmarkPrincipal(b *testing.B) {
+	for _, d := range []int{256, 512, 1024} {
+		benchPrincipal(b, 4000, d, 16)
+	}
+}
+
+func benchPrincipal(b *testing.B, M, d, n int) {
+	h, _, _ := benchData(M, d, n)
+	s := newStream(mustMatrix(b, M, d, h), "features", 0)
+	_, cov, _, err := s.moments(true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	need := Options{}.evrCount(n, d)
+	for _, full := range []bool{true, false} {
+		name := map[bool]string{true: "full", false: "subspace"}[full]
+		b.Run(fmt.Sprintf("d=%d,n=%d,%s", d, n, name), func(b *testing.B) {
+			for b.Loop() {
+				c := append([]float64(nil), cov...)
+				if _, _, method, ok := principal(c, d, n, need, full); !ok || method != name {
+					b.Fatalf("method %q ok %v", method, ok)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkComputeD1024 is Compute end to end at M = 4000, d = 1024,
+// n = 16 on both paths (the covariance pass, O(M·d²), is shared).
+func BenchmarkComputeD1024(b *testing.B) {
+	const M, d, n = 4000, 1024, 16
+	h, w, y := benchData(M, d, n)
+	hm, wm, ym := mustMatrix(b, M, d, h), mustMatrix(b, n, d, w), mustMatrix(b, M, n, y)
+	for _, full := range []bool{true, false} {
+		b.Run(map[bool]string{true: "full", false: "subspace"}[full], func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Compute(hm, wm, ym, Options{FullEigen: full}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
