@@ -72,7 +72,7 @@ func biasShrinkClaim() proofs.Claim {
 			}
 			got, err := verify.VectorDigits(res.B, want, scale, cfg.Digits+bigmat.GuardDigits)
 			if err != nil {
-				return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: fmt.Sprintf("internal error comparing b*: %v", err)}
+				return proofs.Outcome{Verdict: proofs.Error, Reason: fmt.Sprintf("internal error comparing b*: %v", err)}
 			}
 			if got < cfg.Digits-verify.Margin {
 				return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("the solver's b* = (%s) agrees with ȳ/(1 + λ_b) = (%s) to only %d digits",
