@@ -132,8 +132,10 @@ func decodeSearchDoc(r io.Reader) (*searchJSON, error) {
 // that add up, shards within bounds, and a counterexample that is a valid
 // instance at a trial of the covered shards.
 func validateSearchDoc(d *searchJSON) error {
+	// A document of 'ufm conjecture' names its claim by the conjecture, whose
+	// name may also be a registered claim's: the source decides.
 	claim, ok := registry().Lookup(d.Claim)
-	if !ok && d.ConjectureSource != nil {
+	if d.ConjectureSource != nil {
 		c, err := conjecture.Parse("conjecture_source", []byte(*d.ConjectureSource))
 		if err != nil {
 			return err
