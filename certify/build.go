@@ -74,18 +74,48 @@ func Build(in *instance.Instance, opt Options) (*Result, error) {
 	var err error
 	// The loss error is quadratic in the point's error, so about D/2
 	// digits of the minimizer suffice; if the bounds come out wider than
-	// 10^-D, the solve is repeated at D + 10 digits.
-	for _, sd := range []int{digits/2 + 20, digits + 10} {
+	// 10^-D, the solve is repeated with more digits (solveDigitsAfter).
+	sd := digits/2 + 20
+	for try := 0; try < maxAttempts; try++ {
 		res, err = attempt(in, digits, sd, opt.Solver)
 		if err != nil || res.Report.ProvedDigits >= digits || res.Report.EnclosedDigits >= digits || res.Report.Refuted {
 			break
 		}
+		next := solveDigitsAfter(in, digits, sd, res.Report.Upper)
+		if next <= sd {
+			break
+		}
+		sd = next
 	}
 	if err != nil {
 		return nil, err
 	}
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// maxAttempts bounds the solves of one Build; maxSolveDigits the digits
+// asked of the solver.
+const (
+	maxAttempts    = 4
+	maxSolveDigits = 2 * instance.MaxDigits
+)
+
+// solveDigitsAfter is the solver accuracy for the next attempt after one at
+// sd digits fell short: D + 10, plus the decades by which the upper bound U
+// lies below the targets' scale tr Σ (the solver's accuracy is relative to
+// that scale, so a minimum far below it, as for c ≪ σ_j, needs as many more
+// digits), at least sd + 10, at most maxSolveDigits.
+func solveDigitsAfter(in *instance.Instance, digits, sd int, upper *big.Rat) int {
+	tr := new(big.Rat)
+	for i, row := range in.Sigma() {
+		tr.Add(tr, row[i])
+	}
+	next := digits + 10
+	if upper.Sign() > 0 && tr.Sign() > 0 {
+		next += max(0, log10Rat(tr)-log10Rat(upper))
+	}
+	return min(max(next, sd+10), maxSolveDigits)
 }
 
 func certifiable(in *instance.Instance) error {

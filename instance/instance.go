@@ -452,8 +452,10 @@ func Parse(data []byte) (*Instance, error) {
 // entries), λ_H and λ_W present and ≥ 0, 1 ≤ d ≤ MaxFeatureDim,
 // 1 ≤ Digits ≤ MaxDigits, a known bias mode, λ_b present and ≥ 0 exactly
 // when Bias is BiasRegularized, sizes within the caps, and a one-line name
-// of at most 200 bytes. Every public entry point of theory, solver,
-// verify and proofs calls it and returns its error instead of panicking.
+// of at most 200 bytes. Every public entry point that takes an instance
+// (theory.Predict, solver.Solve, verify.Run and Compare, proofs.CheckOne,
+// sweep.Run, certify.Build) calls it and returns its error instead of
+// panicking.
 func (in *Instance) Validate() error {
 	if in == nil {
 		return &Error{Problem: "nil instance"}

@@ -188,13 +188,7 @@ type exactFacts struct {
 
 func newExactFacts(in *instance.Instance) *exactFacts {
 	mo := newMoments(in)
-	ex := &exactFacts{mo: mo, c: in.C()}
-	tr := new(big.Int)
-	for k := range mo.n {
-		tr.Add(tr, mo.n[k][k])
-	}
-	ex.trace = new(big.Rat).SetFrac(tr, mo.den)
-	return ex
+	return &exactFacts{mo: mo, c: in.C(), trace: mo.trace}
 }
 
 // exactSigma returns Σ in rationals (normalizing n² fractions: done only
@@ -250,8 +244,9 @@ func predictAt(in *instance.Instance, ex *exactFacts, digits, extra int) (*Predi
 	p.C = newF().SetRat(p.CExact)
 	p.TraceSigma = ex.trace
 
-	p.SigmaMatrix = ex.mo.sigmaFloat(prec)
-	vals, vecs, cert, err := symEigen(p.SigmaMatrix, ex.lastVectors, ex.lastBits)
+	var sigmaErr *big.Float
+	p.SigmaMatrix, sigmaErr = ex.mo.sigmaFloat(prec)
+	vals, vecs, cert, err := symEigen(p.SigmaMatrix, sigmaErr, ex.lastVectors, ex.lastBits)
 	if err != nil {
 		return nil, fmt.Errorf("eigendecomposition of Σ: %w", err)
 	}
