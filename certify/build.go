@@ -74,12 +74,18 @@ func Build(in *instance.Instance, opt Options) (*Result, error) {
 	var err error
 	// The loss error is quadratic in the point's error, so about D/2
 	// digits of the minimizer suffice; if the bounds come out wider than
-	// 10^-D, the solve is repeated at D + 10 digits.
-	for _, sd := range []int{digits/2 + 20, digits + 10} {
+	// 10^-D, the solve is repeated with more digits (solveDigitsAfter).
+	sd := digits/2 + 20
+	for try := 0; try < maxAttempts; try++ {
 		res, err = attempt(in, digits, sd, opt.Solver)
 		if err != nil || res.Report.ProvedDigits >= digits || res.Report.EnclosedDigits >= digits || res.Report.Refuted {
 			break
 		}
+		next := solveDigitsAfter(in, digits, sd, res.Report.Upper)
+		if next <= sd {
+			break
+		}
+		sd = next
 	}
 	if err != nil {
 		return nil, err
@@ -88,9 +94,38 @@ func Build(in *instance.Instance, opt Options) (*Result, error) {
 	return res, nil
 }
 
+// maxAttempts bounds the solves of one Build; maxSolveDigits the digits
+// asked of the solver.
+const (
+	maxAttempts    = 4
+	maxSolveDigits = 2 * instance.MaxDigits
+)
+
+// solveDigitsAfter is the solver accuracy for the next attempt after one at
+// sd digits fell short: D + 10, plus the decades by which the upper bound U
+// lies below the targets' scale tr Σ (the solver's accuracy is relative to
+// that scale, so a minimum far below it, as for c ≪ σ_j, needs as many more
+// digits), at least sd + 10, at most maxSolveDigits.
+func solveDigitsAfter(in *instance.Instance, digits, sd int, upper *big.Rat) int {
+	tr := new(big.Rat)
+	for i, row := range in.Sigma() {
+		tr.Add(tr, row[i])
+	}
+	next := digits + 10
+	if upper.Sign() > 0 && tr.Sign() > 0 {
+		next += max(0, log10Rat(tr)-log10Rat(upper))
+	}
+	return min(max(next, sd+10), maxSolveDigits)
+}
+
 func certifiable(in *instance.Instance) error {
 	lh, lw := in.LambdaH.Sign() > 0, in.LambdaW.Sign() > 0
 	switch {
+	case in.IsDeep():
+		// docs/theory.md §6: for K ≥ 3 the factorization penalty Σσ^{2/K} is
+		// not convex, so §5's dual bound does not apply; the mean data term
+		// (a scaled sum problem) is not in the certificate format either.
+		return &CannotError{"deep (layers > 1) or data_term mean instance: certificates cover the one-layer sum model only (docs/theory.md §5)"}
 	case lh != lw:
 		return &CannotError{"exactly one of λ_H, λ_W is zero: the infimum is not attained, so there is no minimizer to certify"}
 	case !lh && in.Bias == instance.BiasRegularized:

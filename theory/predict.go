@@ -79,6 +79,12 @@ type Prediction struct {
 	// why. Empty when every quantity carries Digits digits.
 	Warnings []string
 
+	// Deep is set for deep and mean-convention instances (docs/theory.md
+	// §6; see PredictDeep): K, the exact threshold, each mode's status and
+	// the per-layer invariants. WW is then W_{K−1}W_{K−1}ᵀ and C the c of
+	// the equivalent sum problem.
+	Deep *DeepPrediction
+
 	exactSigma [][]*big.Rat // set by tests; else from ex on demand
 	ex         *exactFacts
 	// cert bounds the eigenvalues of the exact Σ from this evaluation's.
@@ -107,6 +113,9 @@ func Predict(in *instance.Instance, digits int) (*Prediction, error) {
 	}
 	if in.Bias == instance.BiasRegularized {
 		return nil, ErrNoClosedForm
+	}
+	if in.IsDeep() {
+		return PredictDeep(in, digits, -1)
 	}
 	if digits <= 0 {
 		digits = in.Digits
