@@ -280,7 +280,6 @@ func (r *Report) compareUnattained(pred *theory.Prediction, res *solver.Result) 
 		r.Reason = fmt.Sprintf("the solver attains L = %s below the theory's infimum %s", textOrNil(res.MinLoss), bigmat.Text(pred.MinLoss, 20))
 		return
 	}
-	r.Agreement.MinLoss = ptr(Digits(res.MinLoss, pred.MinLoss, pred.MinLoss, pred.Digits))
 	r.Reason = "both sides agree that no minimizer exists; every loss the solver attains lies above the theory's infimum (to the required digits)"
 }
 
