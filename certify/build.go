@@ -121,6 +121,11 @@ func solveDigitsAfter(in *instance.Instance, digits, sd int, upper *big.Rat) int
 func certifiable(in *instance.Instance) error {
 	lh, lw := in.LambdaH.Sign() > 0, in.LambdaW.Sign() > 0
 	switch {
+	case in.IsDeep():
+		// docs/theory.md §6: for K ≥ 3 the factorization penalty Σσ^{2/K} is
+		// not convex, so §5's dual bound does not apply; the mean data term
+		// (a scaled sum problem) is not in the certificate format either.
+		return &CannotError{"deep (layers > 1) or data_term mean instance: certificates cover the one-layer sum model only (docs/theory.md §5)"}
 	case lh != lw:
 		return &CannotError{"exactly one of λ_H, λ_W is zero: the infimum is not attained, so there is no minimizer to certify"}
 	case !lh && in.Bias == instance.BiasRegularized:

@@ -26,6 +26,9 @@ func Builtin() *proofs.Registry {
 	for _, c := range builtinClaims() {
 		r.MustRegister(c)
 	}
+	for _, c := range deepClaims() {
+		r.MustRegister(c)
+	}
 	for _, c := range contributedClaims() {
 		r.MustRegister(c)
 	}

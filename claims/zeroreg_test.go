@@ -81,7 +81,7 @@ func scaled(t *testing.T, targets [][]string, s string) [][]string {
 	return out
 }
 
-// TestGramFreeFailsOnlyWithProof: on 300 generated zero-regularization
+// TestGramFreeFailsOnlyWithProof: on 300 (60 with -short) generated zero-regularization
 // instances (the claim's own generator), a fail happens only where the
 // claim's analysis, recomputed here in float64 from the spectrum, says no
 // minimizer escapes the curve; scaling the targets by 10⁴ never changes the
@@ -90,7 +90,11 @@ func TestGramFreeFailsOnlyWithProof(t *testing.T) {
 	c := claim(t, "gram-free-at-zero")
 	rng := rand.New(rand.NewPCG(8, 6))
 	counts := map[proofs.Verdict]int{}
-	for trial := 0; trial < 300; trial++ {
+	trials := 300
+	if testing.Short() {
+		trials = 60 // the race detector's run
+	}
+	for trial := 0; trial < trials; trial++ {
 		in := c.Generate(rng, proofs.GenOptions{})
 		in.Digits = 30
 		out := proofs.CheckOne(c, in, proofs.CheckConfig{Seed: 1})
@@ -242,7 +246,11 @@ func TestGramFreePositiveAgreesWithNRC3(t *testing.T) {
 	c := claim(t, "gram-free-at-zero")
 	rng := rand.New(rand.NewPCG(14, 9))
 	counts := map[proofs.Verdict]int{}
-	for trial := 0; trial < 200; trial++ {
+	trials := 200
+	if testing.Short() {
+		trials = 60
+	}
+	for trial := 0; trial < trials; trial++ {
 		in := c.Generate(rng, proofs.GenOptions{Outside: true})
 		in.Digits = 30
 		out := proofs.CheckOne(c, in, proofs.CheckConfig{Seed: 1})

@@ -59,6 +59,7 @@
 //	  n d M c lambda_h lambda_w lambda_b trace norm_ybar
 //	  sigma(j)   eigenvalues of Σ, descending, j = 1…n
 //	  ybar(i)    the target mean;  cov(i, j)  entries of Σ
+//	  y(k, i)    entry k of target sample i
 //	  v(k, j)    entry k of the unit eigenvector of sigma(j), its first
 //	             clearly nonzero entry positive (undetermined, so the
 //	             trial inconclusive, when σ_j is repeated)

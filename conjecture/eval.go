@@ -180,6 +180,13 @@ func (e *env) instanceCall(n *call) (value, error) {
 		}
 		return e.fromRat(e.in.Mean()[k[0]]), nil
 	}
+	if n.name == "y" {
+		k, err := e.indices(n, nn, e.in.M())
+		if err != nil {
+			return value{}, err
+		}
+		return e.fromRat(e.in.Targets[k[1]][k[0]]), nil
+	}
 	k, err := e.indices(n, nn, nn) // cov or v
 	if err != nil {
 		return value{}, err

@@ -59,7 +59,8 @@ func TestExactValues(t *testing.T) {
 		{"cov(1, 1) - cov(2, 2) + cov(1, 2)", "3/2"},
 		{"ybar(1) + ybar(2)", "3/2"},
 		{"lambda_b", "0"},
-		{"sigma(1) * 0 + min(sigma(1), 5/2)", ""}, // inexact: checked below
+		{"y(1, 1) + 10*y(2, 2) + 100*y(2, 1)", "12"}, // y_1 = (2, 0), y_2 = (0, 1)
+		{"sigma(1) * 0 + min(sigma(1), 5/2)", ""},    // inexact: checked below
 		{"exp(0) + log(1)", "1"},
 	}
 	in := diagInstance()

@@ -160,37 +160,36 @@ func charHint(r rune) string {
 // scanNumber returns the length of the decimal literal at the start of s:
 // digits, an optional fraction, an optional exponent e±digits.
 func scanNumber(s string, p Pos) (int, error) {
-	i := 0
-	digits := func() int {
-		k := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			k++
-		}
-		return k
-	}
-	digits()
+	i := skipDigits(s, 0)
 	if i+1 < len(s) && s[i] == '.' && s[i+1] != '.' {
-		i++
-		digits()
+		i = skipDigits(s, i+1)
 	} else if i+1 == len(s) && s[i] == '.' {
 		i++
 	}
 	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		j := i
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
+		j := i + 1
+		if j < len(s) && (s[j] == '+' || s[j] == '-') {
+			j++
 		}
-		if digits() == 0 {
-			return 0, errAt(p, "malformed number %q: expected digits after the exponent marker", s[:i])
+		k := skipDigits(s, j)
+		if k == j {
+			return 0, errAt(p, "malformed number %q: expected digits after the exponent marker", s[:j])
 		}
-		if i-j > 6 { // |exponent| ≤ 9999
-			return 0, errAt(p, "number %q: exponent too large", s[:i])
+		if k-i > 6 { // |exponent| ≤ 9999
+			return 0, errAt(p, "number %q: exponent too large", s[:k])
 		}
+		i = k
 	}
 	if i < len(s) && (s[i] == '_' || unicode.IsLetter(rune(s[i]))) {
 		return 0, errAt(p, "malformed number %q: a letter follows the digits (write 2*n, not 2n)", s[:i+1])
 	}
 	return i, nil
+}
+
+// skipDigits returns the index of the first non-digit of s at or after i.
+func skipDigits(s string, i int) int {
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return i
 }

@@ -52,6 +52,7 @@ var names = map[string]nameInfo{
 	"sigma":     {1, sideInstance, "sigma(j): j-th eigenvalue of Σ, descending, j = 1…n"},
 	"ybar":      {1, sideInstance, "ybar(i): i-th entry of the target mean ȳ"},
 	"cov":       {2, sideInstance, "cov(i, j): entry (i, j) of Σ"},
+	"y":         {2, sideInstance, "y(k, i): entry k of target sample i"},
 	"v":         {2, sideInstance, "v(k, j): entry k of the unit eigenvector of sigma(j) (first clearly nonzero entry positive)"},
 	"min_loss":  {0, sideSolver, "L at the solver's optimum"},
 	"train_mse": {0, sideSolver, "(1/M) Σ_i ‖W h_i + b − y_i‖² at the solver's optimum"},

@@ -113,6 +113,12 @@ func TestLibraryConjectures(t *testing.T) {
 		{name: "ww-spectral", hyp: "lambda_h > 0 && lambda_w > 0 && d >= n", forall: "i in 1..n", quantity: "ww(i, 1)", rel: "==",
 			formula: "sqrt(lambda_h/lambda_w) * sum(j, 1, n, pos(sqrt(sigma(j)) - sqrt(c)) * v(i, j) * v(1, j))",
 			family:  Family{NMin: 2, NMax: 3, D: ">= n", Spectrum: "distinct"}, expect: proofs.Holds},
+		{name: "predictions-shrink", hyp: "lambda_h > 0 && lambda_w > 0 && d >= n", forall: "k in 1..n", quantity: "predictions(k, 1)", rel: "==",
+			formula: "ybar(k) + sum(j, 1, n, if(sigma(j) > c, (1 - sqrt(c/sigma(j))) * v(k, j) * sum(l, 1, n, v(l, j) * (y(l, 1) - ybar(l))), 0))",
+			family:  Family{Spectrum: "distinct"}, expect: proofs.Holds},
+		{name: "predictions-unshrunk", hyp: "lambda_h > 0 && lambda_w > 0 && d >= n", forall: "k in 1..n", quantity: "predictions(k, 1)", rel: "==",
+			formula: "ybar(k) + sum(j, 1, n, if(sigma(j) > c, v(k, j) * sum(l, 1, n, v(l, j) * (y(l, 1) - ybar(l))), 0))",
+			family:  Family{Spectrum: "distinct"}, expect: proofs.Fails},
 		{name: "ww-trace", hyp: "lambda_h > 0 && lambda_w > 0 && d >= n", quantity: "sum(i, 1, n, ww(i, i))", rel: "==",
 			formula: "sqrt(lambda_h/lambda_w) * sum(j, 1, n, pos(sqrt(sigma(j)) - sqrt(c)))", expect: proofs.Holds},
 	}

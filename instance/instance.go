@@ -72,6 +72,18 @@ type Instance struct {
 	D       int
 	Bias    Bias
 	Digits  int
+
+	// Deep model and data-term convention (docs/theory.md §6; parsed in
+	// deep.go). Layers is the number of weight layers K − 1 (default 1);
+	// Widths the Layers − 1 hidden widths d_1 … d_{K−2}, from the features
+	// toward the output; Lambdas[l−1] the λ of weight layer W_l (W_1 acts on
+	// the features, W_{K−1} has n rows); for Layers = 1, Lambdas = [LambdaW]
+	// and LambdaW is also set. For Layers > 1 LambdaW is Lambdas[0] only for
+	// display; use Lambdas. DataTerm is sum (default) or mean.
+	Layers   int
+	Widths   []int
+	Lambdas  []*big.Rat
+	DataTerm DataTerm
 }
 
 // Error is a one-line description of what is wrong with an instance.
@@ -102,8 +114,13 @@ func (in *Instance) N() int {
 	return len(in.Targets[0])
 }
 
-// C returns c = λ_H·λ_W exactly.
-func (in *Instance) C() *big.Rat { return new(big.Rat).Mul(in.LambdaH, in.LambdaW) }
+// C returns c = λ_H·λ_W exactly (for Layers > 1: λ_H·Π_l λ_l, see DeepC).
+func (in *Instance) C() *big.Rat {
+	if in.Layers > 1 {
+		return in.DeepC()
+	}
+	return new(big.Rat).Mul(in.LambdaH, in.LambdaW)
+}
 
 // scaled returns the targets over one common denominator: integers
 // Z[i][k] and D > 0 (the least common multiple of every denominator) with
@@ -350,6 +367,10 @@ func Parse(data []byte) (*Instance, error) {
 				return nil, err
 			}
 			in.Targets = t
+		case "layers", "widths", "lambdas", "data_term":
+			if err := in.parseDeepField(dec, key); err != nil {
+				return nil, err
+			}
 		case "lambda_h", "lambda_w", "lambda_b":
 			r, err := readNumber(dec, key)
 			if err != nil {
@@ -394,7 +415,7 @@ func Parse(data []byte) (*Instance, error) {
 				return nil, errorf(key, "must be \"free\", \"none\" or \"regularized\", got %q", s)
 			}
 		default:
-			return nil, errorf(key, "unknown field (known: name, targets, lambda_h, lambda_w, lambda_b, d, bias, digits)")
+			return nil, errorf(key, "unknown field (known: name, targets, lambda_h, lambda_w, lambda_b, d, bias, digits, layers, widths, lambdas, data_term)")
 		}
 	}
 	if _, err := dec.Token(); err != nil { // the closing brace
@@ -402,6 +423,9 @@ func Parse(data []byte) (*Instance, error) {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, &Error{Problem: "trailing data after the instance object"}
+	}
+	if err := in.finishDeep(); err != nil {
+		return nil, err
 	}
 	for _, f := range []struct {
 		name    string
@@ -428,8 +452,10 @@ func Parse(data []byte) (*Instance, error) {
 // entries), λ_H and λ_W present and ≥ 0, 1 ≤ d ≤ MaxFeatureDim,
 // 1 ≤ Digits ≤ MaxDigits, a known bias mode, λ_b present and ≥ 0 exactly
 // when Bias is BiasRegularized, sizes within the caps, and a one-line name
-// of at most 200 bytes. Every public entry point of theory, solver,
-// verify and proofs calls it and returns its error instead of panicking.
+// of at most 200 bytes. Every public entry point that takes an instance
+// (theory.Predict, solver.Solve, verify.Run and Compare, proofs.CheckOne,
+// sweep.Run, certify.Build) calls it and returns its error instead of
+// panicking.
 func (in *Instance) Validate() error {
 	if in == nil {
 		return &Error{Problem: "nil instance"}
@@ -465,7 +491,7 @@ func (in *Instance) Validate() error {
 	case in.LambdaB != nil && in.LambdaB.Sign() < 0:
 		return errorf("lambda_b", "must be ≥ 0, got %s", in.LambdaB.RatString())
 	}
-	return nil
+	return in.validateDeep()
 }
 
 // validateTargets checks the shape and caps of the targets (M rows of n
@@ -676,10 +702,13 @@ func (in *Instance) Marshal() []byte {
 	}
 	b.WriteString("  ],\n")
 	fmt.Fprintf(&b, "  \"lambda_h\": %q,\n", in.LambdaH.RatString())
-	fmt.Fprintf(&b, "  \"lambda_w\": %q,\n", in.LambdaW.RatString())
+	if in.Layers <= 1 {
+		fmt.Fprintf(&b, "  \"lambda_w\": %q,\n", in.LambdaW.RatString())
+	}
 	if in.Bias == BiasRegularized && in.LambdaB != nil {
 		fmt.Fprintf(&b, "  \"lambda_b\": %q,\n", in.LambdaB.RatString())
 	}
+	in.marshalDeep(&b)
 	fmt.Fprintf(&b, "  \"d\": %d,\n", in.D)
 	fmt.Fprintf(&b, "  \"bias\": %q,\n", in.Bias.String())
 	fmt.Fprintf(&b, "  \"digits\": %d\n", in.Digits)
@@ -702,6 +731,7 @@ func (in *Instance) Clone() *Instance {
 	if in.LambdaB != nil {
 		out.LambdaB = new(big.Rat).Set(in.LambdaB)
 	}
+	in.cloneDeep(&out)
 	return &out
 }
 

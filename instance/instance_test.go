@@ -204,6 +204,10 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"targets":[[1]],"lambda_h":1,"lambda_w":1,"d":1,"bias":"none","digits":10}`))
 	f.Add([]byte(`{"targets":[["1/3"]],"lambda_h":"0","lambda_w":"1e-3","lambda_b":"2","d":1,"bias":"regularized"}`))
 	f.Add([]byte(`{"targets":[[1,2],[3]]}`))
+	f.Add([]byte(deepGood))
+	f.Add([]byte(`{"targets":[[1],[2]],"lambda_h":1,"lambdas":[1,"1/2"],"layers":2,"widths":[3],"d":1}`))
+	f.Add([]byte(`{"targets":[[1]],"lambda_h":1,"lambdas":[2],"d":1,"data_term":"mean"}`))
+	f.Add([]byte(`{"targets":[[1]],"lambda_h":1,"lambda_w":1,"layers":2,"widths":[1,2],"d":1}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in, err := Parse(data)
 		if err != nil {

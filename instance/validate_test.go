@@ -7,9 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nrc-ufm/ufm/certify"
 	"github.com/nrc-ufm/ufm/instance"
 	"github.com/nrc-ufm/ufm/proofs"
 	"github.com/nrc-ufm/ufm/solver"
+	"github.com/nrc-ufm/ufm/sweep"
 	"github.com/nrc-ufm/ufm/theory"
 	"github.com/nrc-ufm/ufm/verify"
 )
@@ -129,6 +131,8 @@ func TestEntryPointsRefuseInvalidInstances(t *testing.T) {
 		{"solver.Solve", func(in *instance.Instance) (any, error) { return solver.Solve(in, solver.Settings{}) }},
 		{"verify.Run", func(in *instance.Instance) (any, error) { return verify.Run(in, 0, solver.Settings{}) }},
 		{"verify.Compare", func(in *instance.Instance) (any, error) { return verify.Compare(in, pred, res) }},
+		{"sweep.Run", func(in *instance.Instance) (any, error) { return sweep.Run(in, nil, nil, sweep.Settings{}) }},
+		{"certify.Build", func(in *instance.Instance) (any, error) { return certify.Build(in, certify.Options{}) }},
 	}
 	for _, e := range entries {
 		for _, tc := range badInstances() {
@@ -160,6 +164,10 @@ func isNil(v any) bool {
 	case *solver.Result:
 		return p == nil
 	case *verify.Report:
+		return p == nil
+	case *sweep.Table:
+		return p == nil
+	case *certify.Result:
 		return p == nil
 	}
 	return v == nil

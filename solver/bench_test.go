@@ -54,7 +54,7 @@ func BenchmarkSolve(b *testing.B) {
 // M, the certificate does) and with n, d (n·min(n,d) unknowns).
 func BenchmarkSolveSize(b *testing.B) {
 	for _, c := range []struct{ n, d, m int }{
-		{3, 8, 200}, {3, 8, 2000}, {5, 12, 40}, {8, 8, 40}, {12, 12, 40},
+		{3, 8, 200}, {3, 8, 2000}, {5, 12, 40}, {8, 8, 40}, {12, 12, 40}, {17, 34, 100},
 	} {
 		b.Run(fmt.Sprintf("n%d-d%d-M%d/digits=50", c.n, c.d, c.m), func(b *testing.B) { benchSolve(b, c.n, c.d, c.m, 50) })
 	}

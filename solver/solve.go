@@ -147,6 +147,11 @@ type Result struct {
 
 	Trend []TrendPoint // for StopUnattained; nil otherwise
 	Notes []string
+
+	// Deep is set for deep and mean-convention instances (deep.go): the
+	// weight layers, the basin the solve ended in and every stage-1 start.
+	// W is then nil and WW is W_{K−1}W_{K−1}ᵀ.
+	Deep *DeepResult
 }
 
 // core is one solve of the reduced problem with both λ's positive.
@@ -196,6 +201,8 @@ func Solve(in *instance.Instance, s Settings) (*Result, error) {
 	var err error
 	lh, lw := in.LambdaH.Sign() > 0, in.LambdaW.Sign() > 0
 	switch {
+	case in.IsDeep():
+		err = solveDeep(in, s, prec, deadline, res)
 	case lh && lw:
 		err = solveRegular(in, s, prec, deadline, res)
 	case !lh && !lw:

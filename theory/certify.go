@@ -38,10 +38,9 @@ type spectralCert struct {
 // the residuals are formed at.
 const certPrecExtra = 64
 
-// newSpectralCert bounds the eigendecomposition (vals, v) of sigma, whose
-// entries are those of the exact Σ within sigmaFloatUlps·2^-prec of their
-// own size (prec = sigma.Prec()).
-func newSpectralCert(sigma *bigmat.Dense, vals []*big.Float, v *bigmat.Dense) *spectralCert {
+// newSpectralCert bounds the eigendecomposition (vals, v) of sigma, which
+// is within sigmaErr of the exact Σ in Frobenius norm.
+func newSpectralCert(sigma *bigmat.Dense, vals []*big.Float, v *bigmat.Dense, sigmaErr *big.Float) *spectralCert {
 	n, _ := sigma.Dims()
 	p := sigma.Prec()
 	p2 := p + certPrecExtra
@@ -84,10 +83,8 @@ func newSpectralCert(sigma *bigmat.Dense, vals []*big.Float, v *bigmat.Dense) *s
 	// g0 = √(1+α)·‖R‖_F ≤ (1+α)·‖R‖_F
 	c.g0 = new(big.Float).SetPrec(p2).Add(c.alpha, big.NewFloat(1))
 	c.g0.Mul(c.g0, normR).Mul(c.g0, two)
-	// e = sigmaFloatUlps·2^-p·‖Σ‖_F (entrywise relative error of Σ̃,
-	// see moments.sigmaFloat) ≤ that times ‖Σ̃‖_F/(1 − 4·2^-p): doubled.
-	c.e = new(big.Float).SetPrec(p2).SetMantExp(ns, 1-int(p))
-	c.e.Mul(c.e, big.NewFloat(sigmaFloatUlps))
+	// e = ‖Σ − Σ̃‖_F ≥ ‖Σ − Σ̃‖₂, doubled.
+	c.e = new(big.Float).SetPrec(p2).Mul(sigmaErr, two)
 	return c
 }
 

@@ -21,7 +21,7 @@ func certFor(t *testing.T, sigma [][]*big.Rat, prec uint) (*spectralCert, *bigma
 	if err := e.Factorize(s); err != nil {
 		t.Fatal(err)
 	}
-	return newSpectralCert(s, e.Values, e.Vectors), s, &e
+	return newSpectralCert(s, e.Values, e.Vectors, roundingError(s)), s, &e
 }
 
 // TestSpectralCertAgreesWithExact: on random rational Σ (rank-deficient
@@ -88,13 +88,19 @@ func TestSpectralCertWrongEigenvalue(t *testing.T) {
 	sigma := [][]*big.Rat{{big.NewRat(4, 1), new(big.Rat)}, {new(big.Rat), big.NewRat(1, 1)}}
 	_, s, e := certFor(t, sigma, 300)
 	vals := []*big.Float{e.Values[0], ratFloat("1.000000000000000000000000000001", 300)}
-	cert := newSpectralCert(s, vals, e.Vectors)
+	cert := newSpectralCert(s, vals, e.Vectors, roundingError(s))
 	tt, _ := new(big.Rat).SetString("1.0000000000000000000000000000000000000001")
 	if cnt, ok := cert.countAbove(tt); ok && cnt != 1 {
 		t.Fatalf("certified %d eigenvalues above 1 + 1e-40, exactly 1", cnt)
 	}
 	// With the right eigenvalue the count is decided.
-	if cnt, ok := newSpectralCert(s, e.Values, e.Vectors).countAbove(tt); !ok || cnt != 1 {
+	if cnt, ok := newSpectralCert(s, e.Values, e.Vectors, roundingError(s)).countAbove(tt); !ok || cnt != 1 {
 		t.Errorf("count above 1 + 1e-40: %d, decided %v; want 1, true", cnt, ok)
 	}
+}
+
+// roundingError bounds ‖s − Σ‖_F for s = Σ rounded entrywise to nearest at
+// s.Prec() bits: 2^-prec·‖Σ‖_F ≤ 2^(1−prec)·‖s‖_F.
+func roundingError(s *bigmat.Dense) *big.Float {
+	return new(big.Float).SetMantExp(s.FrobeniusNorm(), 1-int(s.Prec()))
 }

@@ -27,7 +27,9 @@ const maxRefineSteps = 10
 // within 2^-(prec−24)·‖A‖_F of the computed one, and Jacobi otherwise.
 // Refinement from the previous evaluation squares its error, so the two
 // evaluations Predict compares still differ by the first one's error.
-func symEigen(a, start *bigmat.Dense, startBits int) ([]*big.Float, *bigmat.Dense, *spectralCert, error) {
+//
+// sigmaErr bounds ‖a − Σ‖_F for the exact Σ that the certificate is about.
+func symEigen(a *bigmat.Dense, sigmaErr *big.Float, start *bigmat.Dense, startBits int) ([]*big.Float, *bigmat.Dense, *spectralCert, error) {
 	n, _ := a.Dims()
 	if n >= refineMinN {
 		if start == nil {
@@ -35,7 +37,7 @@ func symEigen(a, start *bigmat.Dense, startBits int) ([]*big.Float, *bigmat.Dens
 		}
 		if start != nil {
 			if vals, v, ok := refinedEigen(a, start, startBits); ok {
-				cert := newSpectralCert(a, vals, v)
+				cert := newSpectralCert(a, vals, v, sigmaErr)
 				if cert.eigenvalueError().Cmp(refineTolerance(a)) <= 0 {
 					return vals, v, cert, nil
 				}
@@ -46,7 +48,7 @@ func symEigen(a, start *bigmat.Dense, startBits int) ([]*big.Float, *bigmat.Dens
 	if err := e.Factorize(a); err != nil {
 		return nil, nil, nil, err
 	}
-	return e.Values, e.Vectors, newSpectralCert(a, e.Values, e.Vectors), nil
+	return e.Values, e.Vectors, newSpectralCert(a, e.Values, e.Vectors, sigmaErr), nil
 }
 
 // refineTolerance is 2^-(prec−24)·‖a‖_F.

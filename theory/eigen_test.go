@@ -76,7 +76,7 @@ func TestRefinedEigen(t *testing.T) {
 			flat = append(flat, row...)
 		}
 		m := bigmat.FromRat(n, n, prec, flat)
-		vals, v, _, err := symEigen(m, nil, 0)
+		vals, v, _, err := symEigen(m, roundingError(m), nil, 0)
 		if err != nil {
 			t.Fatalf("spectrum %d: %v", si, err)
 		}
@@ -150,7 +150,7 @@ func TestRefinedPathTaken(t *testing.T) {
 	if !ok {
 		t.Fatal("refinement did not converge")
 	}
-	if e := newSpectralCert(m, vals, v).eigenvalueError(); e.Cmp(refineTolerance(m)) > 0 {
+	if e := newSpectralCert(m, vals, v, roundingError(m)).eigenvalueError(); e.Cmp(refineTolerance(m)) > 0 {
 		t.Fatalf("eigenvalue bound %s above %s", e.Text('e', 3), refineTolerance(m).Text('e', 3))
 	}
 }

@@ -79,6 +79,12 @@ type Prediction struct {
 	// why. Empty when every quantity carries Digits digits.
 	Warnings []string
 
+	// Deep is set for deep and mean-convention instances (docs/theory.md
+	// §6; see PredictDeep): K, the exact threshold, each mode's status and
+	// the per-layer invariants. WW is then W_{K−1}W_{K−1}ᵀ and C the c of
+	// the equivalent sum problem.
+	Deep *DeepPrediction
+
 	exactSigma [][]*big.Rat // set by tests; else from ex on demand
 	ex         *exactFacts
 	// cert bounds the eigenvalues of the exact Σ from this evaluation's.
@@ -107,6 +113,9 @@ func Predict(in *instance.Instance, digits int) (*Prediction, error) {
 	}
 	if in.Bias == instance.BiasRegularized {
 		return nil, ErrNoClosedForm
+	}
+	if in.IsDeep() {
+		return PredictDeep(in, digits, -1)
 	}
 	if digits <= 0 {
 		digits = in.Digits
@@ -179,13 +188,7 @@ type exactFacts struct {
 
 func newExactFacts(in *instance.Instance) *exactFacts {
 	mo := newMoments(in)
-	ex := &exactFacts{mo: mo, c: in.C()}
-	tr := new(big.Int)
-	for k := range mo.n {
-		tr.Add(tr, mo.n[k][k])
-	}
-	ex.trace = new(big.Rat).SetFrac(tr, mo.den)
-	return ex
+	return &exactFacts{mo: mo, c: in.C(), trace: mo.trace}
 }
 
 // exactSigma returns Σ in rationals (normalizing n² fractions: done only
@@ -241,8 +244,9 @@ func predictAt(in *instance.Instance, ex *exactFacts, digits, extra int) (*Predi
 	p.C = newF().SetRat(p.CExact)
 	p.TraceSigma = ex.trace
 
-	p.SigmaMatrix = ex.mo.sigmaFloat(prec)
-	vals, vecs, cert, err := symEigen(p.SigmaMatrix, ex.lastVectors, ex.lastBits)
+	var sigmaErr *big.Float
+	p.SigmaMatrix, sigmaErr = ex.mo.sigmaFloat(prec)
+	vals, vecs, cert, err := symEigen(p.SigmaMatrix, sigmaErr, ex.lastVectors, ex.lastBits)
 	if err != nil {
 		return nil, fmt.Errorf("eigendecomposition of Σ: %w", err)
 	}

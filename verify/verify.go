@@ -51,6 +51,8 @@ type Report struct {
 	Required   int    // digits each compared quantity must reach
 	Worst      string // the quantity with the fewest digits (empty if none compared)
 	Reason     string // one sentence explaining the status
+	// Deep is set for deep and mean-convention instances (deep.go).
+	Deep *DeepAgreement
 }
 
 // Run solves in with the solver, predicts it with the theory, and compares.
@@ -94,6 +96,10 @@ func Compare(in *instance.Instance, pred *theory.Prediction, res *solver.Result)
 
 	if pred.Regime == theory.Unattained {
 		r.compareUnattained(pred, res)
+		return r, nil
+	}
+	if pred.Deep != nil {
+		r.compareDeep(in, pred, res)
 		return r, nil
 	}
 	if err := r.compareAll(in, pred, res, trace); err != nil {

@@ -112,6 +112,9 @@ func TestFlagEdges(t *testing.T) {
 		{"solve", "x.json", "--max-iterations", "0"},
 		{"metrics", "--features", "a", "--weights", "b", "--targets", "c", "--digits", "0"},
 		{"search", "--claim", "theorem", "--shard", "0/1000001"},
+		{"search", "--claim", "theorem", "--workers", "0"},
+		{"search", "--claim", "theorem", "--workers", "1025"},
+		{"proofs", "--workers", "1000000000"},
 	} {
 		code, out, errs := runCmd(t, args...)
 		if code != exitUsage || out != "" || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
@@ -233,6 +236,9 @@ func TestCapsAtAndPast(t *testing.T) {
 	}
 	if code, _, _ := runCmd(t, "search", "--claim", "r4-residual", "--shard", "0/1000001", "--budget", "1", "--out", dir); code != exitUsage {
 		t.Errorf("--shard 0/1000001: exit %d", code)
+	}
+	if code, _, errs := runCmd(t, "search", "--claim", "r4-residual", "--budget", "2", "--workers", "1024", "--out", dir); code != 0 {
+		t.Errorf("--workers 1024: exit %d: %s", code, errs)
 	}
 	if code, _, _ := runCmd(t, "proofs", "--trials", "100001"); code != exitUsage {
 		t.Errorf("--trials 100001: exit %d", code)

@@ -41,6 +41,8 @@ type predictJSON struct {
 	Justified     justifiedJS `json:"justified_digits"`
 	WorkingDigits int         `json:"working_digits"`
 	Warnings      []string    `json:"warnings"`
+	// Deep UFM and mean data term (docs/theory.md §6); absent otherwise.
+	Deep *deepPredictJSON `json:"deep,omitempty"`
 }
 
 // justifiedJS is theory.QuantityDigits under the JSON field names.
@@ -74,6 +76,7 @@ func newPredictJSON(p *theory.Prediction) predictJSON {
 		Justified:     justifiedJS{j.Sigma, j.Shrinkage, j.WW, j.Bias, j.MinLoss, j.TrainMSE, j.Predictions},
 		WorkingDigits: dg + bigmat.GuardDigits + p.ExtraDigits,
 		Warnings:      p.Warnings,
+		Deep:          newDeepPredictJSON(p),
 	}
 	if out.Notes == nil {
 		out.Notes = []string{}
@@ -170,6 +173,10 @@ func regimeSentence(p *theory.Prediction) string {
 }
 
 func writePredictReport(w io.Writer, p *theory.Prediction) {
+	if p.Deep != nil {
+		writeDeepPredictReport(w, p)
+		return
+	}
 	dg := p.Digits
 	fmt.Fprintf(w, "ufm predict: %s  (n = %d targets, d = %d features, M = %d samples, bias %s, %d digits)\n\n",
 		termSafe(p.Name), p.N, p.D, p.M, p.Bias, dg)

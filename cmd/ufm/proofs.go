@@ -61,8 +61,8 @@ func runProofs(args []string, stdout, stderr io.Writer) int {
 	if flagSet(fs, "trials") && (*trials < 1 || *trials > maxProofTrials) {
 		return fail(stderr, "proofs: --trials must be between 1 and %d, got %d", maxProofTrials, *trials)
 	}
-	if *workers < 0 {
-		return fail(stderr, "proofs: --workers must be ≥ 0, got %d", *workers)
+	if err := checkWorkers(fs, *workers); err != nil {
+		return fail(stderr, "proofs: %v", err)
 	}
 	reg := registry()
 	claims := reg.Claims()

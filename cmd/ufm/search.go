@@ -124,29 +124,17 @@ func runSearch(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return fail(stderr, "search: unknown claim %q (known: %s)", *name, strings.Join(reg.Names(), ", "))
 	}
-	k, n, err := parseShard(*shard)
-	if err != nil {
-		return fail(stderr, "search: %v", err)
-	}
-	budgetSet, timeSet := false, false
-	fs.Visit(func(f *flag.Flag) {
-		budgetSet = budgetSet || f.Name == "budget"
-		timeSet = timeSet || f.Name == "time"
-	})
-	switch {
-	case budgetSet && *budget < 1:
-		return fail(stderr, "search: --budget must be ≥ 1, got %d", *budget)
-	case timeSet && *limit <= 0:
-		return fail(stderr, "search: --time must be positive, got %s", *limit)
-	case *workers < 0:
-		return fail(stderr, "search: --workers must be ≥ 0, got %d", *workers)
-	}
 	if err := checkDigits(fs, *digits); err != nil {
 		return fail(stderr, "search: %v", err)
 	}
 	if *replay != "" {
 		return runReplay(stdout, stderr, claim, *replay, *digits, *seed, *asJSON)
 	}
+	opts, err := searchOptions(fs, claim, *budget, *limit, *shard, *workers)
+	if err != nil {
+		return fail(stderr, "search: %v", err)
+	}
+	opts.Seed, opts.Outside, opts.Digits, opts.NoShrink, opts.Progress = *seed, *outside, *digits, *noShrink, stderr
 	if err := checkOutDir(*outDir); err != nil {
 		return fail(stderr, "search: %v", err)
 	}
@@ -155,39 +143,68 @@ func runSearch(args []string, stdout, stderr io.Writer) int {
 			return fail(stderr, "search: --report: %v", err)
 		}
 	}
-	b := *budget
-	if !budgetSet {
-		b = claim.Budget
-		if timeSet {
-			b = unboundedBudget
-		}
-	}
 	ctx, stop := interruptContext(stderr, "finishing the trials running, then reporting those done")
 	defer stop()
-	res, err := proofs.Search(claim, proofs.SearchOptions{
-		Budget: b, Time: *limit, Seed: *seed, Shard: k, Shards: n, Outside: *outside,
-		Digits: *digits, Workers: *workers, NoShrink: *noShrink, Progress: stderr, Context: ctx,
-	})
+	opts.Context = ctx
+	res, err := proofs.Search(claim, opts)
 	if err != nil {
 		return fail(stderr, "search: %v", err)
 	}
 	doc := newSearchJSON(claim, res, *limit)
+	if err := writeSearchFiles(doc, res, *outDir, *report); err != nil {
+		fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: search: %v", err)))
+		return exitUsage
+	}
+	return emitSearch(stdout, stderr, doc, *asJSON)
+}
+
+// searchOptions validates the budget, time, shard and workers flags of fs
+// and returns the options they set. Without --budget the budget is the
+// claim's, or unbounded with --time alone.
+func searchOptions(fs *flag.FlagSet, claim *proofs.Claim, budget int, limit time.Duration, shard string, workers int) (proofs.SearchOptions, error) {
+	var opts proofs.SearchOptions
+	k, n, err := parseShard(shard)
+	if err != nil {
+		return opts, err
+	}
+	budgetSet, timeSet := flagSet(fs, "budget"), flagSet(fs, "time")
+	switch {
+	case budgetSet && budget < 1:
+		return opts, fmt.Errorf("--budget must be ≥ 1, got %d", budget)
+	case timeSet && limit <= 0:
+		return opts, fmt.Errorf("--time must be positive, got %s", limit)
+	}
+	if err := checkWorkers(fs, workers); err != nil {
+		return opts, err
+	}
+	switch {
+	case budgetSet:
+	case timeSet:
+		budget = unboundedBudget
+	default:
+		budget = claim.Budget
+	}
+	return proofs.SearchOptions{Budget: budget, Time: limit, Shard: k, Shards: n, Workers: workers}, nil
+}
+
+// writeSearchFiles writes the counterexample instance into outDir and, if
+// report is set, the JSON document to report (both by temp+rename), and
+// records the counterexample's path in doc.
+func writeSearchFiles(doc *searchJSON, res *proofs.SearchResult, outDir, report string) error {
 	if ce := res.Counterexample; ce != nil {
-		path, err := writeCounterexample(*outDir, claim.Name, res.Seed, ce.Trial, ce.Instance.Marshal())
+		path, err := writeCounterexample(outDir, res.Claim, res.Seed, ce.Trial, ce.Instance.Marshal())
 		if err != nil {
-			fmt.Fprintf(stderr, "ufm: search: cannot write the counterexample: %v\n", err)
-			return exitUsage
+			return fmt.Errorf("cannot write the counterexample: %v", err)
 		}
 		doc.Counterexample.File = path
 	}
-	if *report != "" {
+	if report != "" {
 		data, _ := json.MarshalIndent(doc, "", "  ") // plain structs always encode
-		if err := writeFileAtomic(*report, append(data, '\n')); err != nil {
-			fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: search: cannot write --report %s: %v", *report, pathErrText(err))))
-			return exitUsage
+		if err := writeFileAtomic(report, append(data, '\n')); err != nil {
+			return fmt.Errorf("cannot write --report %s: %v", report, pathErrText(err))
 		}
 	}
-	return emitSearch(stdout, stderr, doc, *asJSON)
+	return nil
 }
 
 // emitSearch prints doc (JSON or the human report) and returns the exit

@@ -43,13 +43,30 @@ type agreementJSON struct {
 
 type verifyJSON struct {
 	predictJSON
-	Solver    solverJSON    `json:"solver"`
-	Agreement agreementJSON `json:"agreement"`
-	Status    string        `json:"status"`
-	Required  int           `json:"required_digits"`
-	Margin    int           `json:"margin"`
-	Worst     string        `json:"worst"`
-	Reason    string        `json:"reason"`
+	Solver    solverJSON      `json:"solver"`
+	Agreement agreementJSON   `json:"agreement"`
+	Status    string          `json:"status"`
+	Required  int             `json:"required_digits"`
+	Margin    int             `json:"margin"`
+	Worst     string          `json:"worst"`
+	Reason    string          `json:"reason"`
+	Deep      *deepVerifyJSON `json:"deep,omitempty"`
+}
+
+// deepVerifyJSON is the deep part of verify --json (docs/theory.md §6).
+type deepVerifyJSON struct {
+	SolverModes   int    `json:"solver_modes_on"`
+	GlobalModes   []int  `json:"global_modes_on"`
+	ComparedModes int    `json:"compared_modes_on"`
+	ProductGrams  []*int `json:"product_grams"`
+	Basin         string `json:"basin"`
+}
+
+func newDeepVerifyJSON(d *verify.DeepAgreement) *deepVerifyJSON {
+	if d == nil {
+		return nil
+	}
+	return &deepVerifyJSON{d.SolverModes, d.GlobalModes, d.ComparedModes, d.ProductGrams, d.Basin}
 }
 
 func runVerify(args []string, stdout, stderr io.Writer) int {
@@ -136,7 +153,7 @@ func newVerifyJSON(rep *verify.Report) verifyJSON {
 		},
 		Agreement: agreementJSON{rep.Agreement.MinLoss, rep.Agreement.WW, rep.Agreement.Bias, rep.Agreement.Predictions, rep.Agreement.TrainMSE, rep.Agreement.Shrinkage},
 		Status:    string(rep.Status), Required: rep.Required, Margin: verify.Margin,
-		Worst: rep.Worst, Reason: rep.Reason,
+		Worst: rep.Worst, Reason: rep.Reason, Deep: newDeepVerifyJSON(rep.Deep),
 	}
 }
 
@@ -144,7 +161,11 @@ func writeVerifyReport(w io.Writer, rep *verify.Report) {
 	p, res := rep.Prediction, rep.Solver
 	dg := p.Digits
 	fmt.Fprintf(w, "ufm verify: %s  (n = %d, d = %d, M = %d, bias %s, %d digits)\n\n", termSafe(p.Name), p.N, p.D, p.M, p.Bias, dg)
-	fmt.Fprintf(w, "Theory (closed form, docs/theory.md §3): regime %s, rank %d\n", p.Regime, p.Rank)
+	if p.Deep != nil {
+		fmt.Fprintf(w, "Theory (deep closed form, docs/theory.md §6; K − 1 = %d weight layers, data term %s): regime %s, %d modes on\n", p.Deep.K-1, p.Deep.DataTerm, p.Regime, p.Rank)
+	} else {
+		fmt.Fprintf(w, "Theory (closed form, docs/theory.md §3): regime %s, rank %d\n", p.Regime, p.Rank)
+	}
 	fmt.Fprintf(w, "  L*     = %s\n", theory.ScalarText(p.MinLoss, p.Justified.MinLoss))
 	fmt.Fprintf(w, "Solver (independent minimization of L, no closed form):\n")
 	fmt.Fprintf(w, "  L      = %s\n", textOrEmpty(res.MinLoss, dg))
@@ -163,7 +184,20 @@ func writeVerifyReport(w io.Writer, rep *verify.Report) {
 		}
 		fmt.Fprintf(w, "  %-12s %s\n", q.Name, v)
 	}
-	fmt.Fprintf(w, "\nStatus: %s — %s\n", strings.ToUpper(string(rep.Status)), rep.Reason)
+	if d := rep.Deep; d != nil {
+		for l, v := range d.ProductGrams {
+			fmt.Fprintf(w, "  %-12s %s   ((W_K−1⋯W_%d)(W_K−1⋯W_%d)ᵀ)\n", fmt.Sprintf("gram_%d", l+1), intOrDash(v), l+1, l+1)
+		}
+		fmt.Fprintf(w, "Deep UFM: solver basin has %d modes on; global minimizers have %v on; compared with %d\n", d.SolverModes, d.GlobalModes, d.ComparedModes)
+		fmt.Fprintf(w, "  solver: %s\n", d.Basin)
+	}
+	status := strings.ToUpper(string(rep.Status))
+	if rep.Status == verify.Disagree && !res.Converged {
+		// The JSON status stays "disagree" (SPEC: exit 1 covers both), but
+		// a solver that failed has not contradicted the theory.
+		status = "DISAGREE (not verified: the solver failed, which contradicts nothing)"
+	}
+	fmt.Fprintf(w, "\nStatus: %s — %s\n", status, rep.Reason)
 }
 
 // textOrEmpty formats x with digits significant digits, or "" for nil.
@@ -172,4 +206,11 @@ func textOrEmpty(x *big.Float, digits int) string {
 		return ""
 	}
 	return bigmat.Text(x, digits)
+}
+
+func intOrDash(v *int) string {
+	if v == nil {
+		return "not compared (not unique)"
+	}
+	return fmt.Sprint(*v)
 }
