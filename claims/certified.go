@@ -3,6 +3,7 @@ package claims
 import (
 	"errors"
 	"fmt"
+	"math/big"
 
 	"github.com/nrc-ufm/ufm/certify"
 	"github.com/nrc-ufm/ufm/instance"
@@ -48,7 +49,7 @@ func checkTheoremCertified(in *instance.Instance, cfg proofs.CheckConfig) proofs
 			"certified counterexample: the closed form lies in [%s, %s], disjoint from the proved L* ∈ %s (%s lower bound)",
 			certify.Decimal(rep.CFLower, 20, false), certify.Decimal(rep.CFUpper, 20, true), span, rep.Method)}
 	case rep.ProvedDigits > 0:
-		return proofs.Outcome{Verdict: proofs.Holds, Exact: true, Points: 1, Reason: fmt.Sprintf(
+		return proofs.Outcome{Verdict: proofs.Holds, Exact: true, Points: 1, Residual: new(big.Float), Reason: fmt.Sprintf(
 			"proved to %d digits: L* ∈ %s (%s lower bound) meets the closed form's enclosure, both of relative width ≤ 10^-%d", rep.ProvedDigits, span, rep.Method, rep.ProvedDigits)}
 	}
 	return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: fmt.Sprintf(
