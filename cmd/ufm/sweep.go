@@ -73,9 +73,15 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if *every > 0 {
 		s.Checks = []sweep.Check{sweep.SolverCheck(solver.Settings{TimeLimit: *limit})}
 	}
+	ctx, stop := interruptContext(stderr, "finishing the points in flight, then writing the partial table")
+	defer stop()
+	s.Context = ctx
 	t, err := sweep.Run(in, hAxis, wAxis, s)
 	if err != nil {
 		return fail(stderr, "%s: %v", in.Name, err)
+	}
+	if t.Interrupted && len(t.Points) == 0 {
+		return emitUnfinished(stdout, stderr, *asJSON, "sweep", in.Name, "interrupted before the first point: nothing written", true)
 	}
 	files, err := writeSweep(t, *out, !*noPlots)
 	if err != nil {
@@ -93,7 +99,11 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	for _, f := range failed {
 		fmt.Fprintf(stderr, "ufm: sweep: %s\n", f)
 	}
-	if len(failed) > 0 {
+	switch {
+	case t.Interrupted:
+		fmt.Fprintf(stderr, "ufm: sweep: interrupted after %d of %d points; the table holds those (\"interrupted\": true)\n", len(t.Points), t.Planned)
+		return exitInterrupted
+	case len(failed) > 0:
 		return exitFailure
 	}
 	return exitOK
@@ -174,6 +184,9 @@ const sweepRowsShown = 40
 func writeSweepReport(w io.Writer, t *sweep.Table, files []string) {
 	fmt.Fprintf(w, "ufm sweep: %s  (n = %d, d = %d, M = %d, bias %s, %d digits requested; %d points, %d spot-checked)\n\n",
 		t.Name, t.N, t.D, t.M, t.Bias, t.Digits, len(t.Points), t.Checked)
+	if t.Interrupted {
+		fmt.Fprintf(w, "INTERRUPTED: %d of the %d planned points were evaluated; the table holds those.\n\n", len(t.Points), t.Planned)
+	}
 	fmt.Fprint(w, "Eigenvalues of Σ (modes switch off where c crosses them):")
 	for j, s := range t.Sigma {
 		fmt.Fprintf(w, "  σ_%d = %s", j+1, shortText(s, 8))
