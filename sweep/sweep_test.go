@@ -378,3 +378,26 @@ func TestRegularizedBiasRefused(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// FuzzParseAxis: any grid text gives an axis or an error, never a panic;
+// an axis has K exact non-negative points from A to B.
+func FuzzParseAxis(f *testing.F) {
+	for _, s := range []string{"0:1:5", "1e-3:1e3:7", "1/3:2:4", "1:2", "::", "1e-999999:1:3", "1:1e999999:3", "-0:0:1"} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, spec string, log bool) {
+		ax, err := ParseAxis("lambda_h", spec, log)
+		if err != nil {
+			return
+		}
+		if len(ax.Values) < 1 || len(ax.Values) > MaxPoints {
+			t.Fatalf("%q: %d points", spec, len(ax.Values))
+		}
+		for _, v := range ax.Values {
+			if v.Sign() < 0 {
+				t.Fatalf("%q: negative point %s", spec, v.RatString())
+			}
+		}
+	})
+}
