@@ -143,8 +143,8 @@ func writeSeries(t *series.Table, dir string, plots bool) ([]string, error) {
 
 func writeSeriesReport(w io.Writer, t *series.Table, files []string) {
 	m := t.Rows[0].Metrics
-	fmt.Fprintf(w, "ufm series: %s  (%d epochs; M = %d, d = %d, n = %d; at most %d epochs in flight, first epoch's footprint %.1f MiB)\n\n",
-		t.Dir, len(t.Rows), m.Samples, m.FeatureDim, m.TargetDim, t.Parallel, float64(t.Footprint)/(1<<20))
+	fmt.Fprintf(w, "ufm series: %s  (%d epochs; M = %d, d = %d, n = %d; first epoch's footprint %.2f MiB)\n\n",
+		t.Dir, len(t.Rows), m.Samples, m.FeatureDim, m.TargetDim, float64(t.Footprint)/(1<<20))
 	fmt.Fprintf(w, "  %6s  %-11s %-11s %-11s %-11s %-11s %-11s %s\n", "epoch", "NRC1", "NRC2", "NRC3", "γ", "EVR top n", "train MSE", "R²")
 	for _, r := range t.Rows {
 		rm := r.Metrics

@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/nrc-ufm/ufm/bigmat"
@@ -208,9 +209,10 @@ func writeSweepReport(w io.Writer, t *sweep.Table, files []string) {
 				check += fmt.Sprintf(" (%d digits)", *c.Digits)
 			}
 		}
-		fmt.Fprintf(w, "  %-14s %-14s %-14s %-9s %4d  %-14s %-14s %-10s %s\n",
+		line := fmt.Sprintf("  %-14s %-14s %-14s %-9s %4d  %-14s %-14s %-10s %s",
 			shortRat(p.LambdaH), shortRat(p.LambdaW), shortText(p.CValue, 8), p.Regime, p.Rank,
 			shortText(p.MinLoss, 8), shortText(p.TrainMSE, 8), shortText(p.NRC3, 4), check)
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
 	}
 	fmt.Fprintf(w, "\n(8 digits shown; table.csv and table.json carry every justified digit)\n\nWritten:\n")
 	for _, f := range files {
