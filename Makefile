@@ -3,7 +3,7 @@ GO      ?= go
 BIN     ?= bin/ufm
 PKGS    := ./...
 # Packages with goroutines, run under the race detector by `make test`.
-RACE_PKGS ?= ./internal/... ./verify/... ./solver/... ./proofs/... ./claims/... ./sweep/... ./series/...
+RACE_PKGS ?= ./internal/... ./verify/... ./solver/... ./proofs/... ./claims/... ./sweep/... ./series/... ./conjecture/...
 
 .PHONY: run test bench lint build install property proofs search fuzz readme clean pictures examples
 
@@ -48,8 +48,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzReadCSV -fuzztime $(FUZZTIME) ./metrics
 	$(GO) test -run '^$$' -fuzz FuzzParseAxis -fuzztime $(FUZZTIME) ./sweep
 	$(GO) test -run '^$$' -fuzz FuzzSafeTensors -fuzztime $(FUZZTIME) ./series
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./conjecture
 	$(GO) test -run '^$$' -fuzz FuzzMerge -fuzztime $(FUZZTIME) ./cmd/ufm
 	$(GO) test -run '^$$' -fuzz FuzzCommandLine -fuzztime $(FUZZTIME) ./cmd/ufm
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./certify/check
 
 ## readme: regenerate the README's output blocks marked <!-- check --> (make test fails when they drift)
 readme:

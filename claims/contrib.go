@@ -16,7 +16,7 @@ import (
 // here (README, "Adding a claim"): `ufm claims`, `ufm proofs` and
 // `ufm search --claim` pick them up, listed after the built-in ones.
 // Everything below uses exported API only, so a claim can equally live in
-// a program of its own that registers it into proofs.Default().
+// a program of its own that registers it into claims.Default().
 func contributedClaims() []proofs.Claim {
 	return []proofs.Claim{biasShrinkClaim()}
 }
@@ -70,7 +70,10 @@ func biasShrinkClaim() proofs.Claim {
 			if scale.Sign() == 0 {
 				scale.SetInt64(1)
 			}
-			got := verify.VectorDigits(res.B, want, scale, cfg.Digits+bigmat.GuardDigits)
+			got, err := verify.VectorDigits(res.B, want, scale, cfg.Digits+bigmat.GuardDigits)
+			if err != nil {
+				return proofs.Outcome{Verdict: proofs.Error, Reason: fmt.Sprintf("internal error comparing b*: %v", err)}
+			}
 			if got < cfg.Digits-verify.Margin {
 				return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("the solver's b* = (%s) agrees with ȳ/(1 + λ_b) = (%s) to only %d digits",
 					joinTexts(res.B, 8), joinTexts(want, 8), got)}

@@ -125,7 +125,7 @@ func checkR1(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 	if in.Bias != instance.BiasFree {
 		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: fmt.Sprintf("R1 concerns the free bias; bias %s fixes or penalizes b", in.Bias)}
 	}
-	out := checkIdentity(in, cfg, r1Degree, "R1", r1Point)
+	out := checkIdentity(in, cfg, r1Degree, "R1", pointCheck(r1Sides))
 	if out.Verdict != proofs.Holds || in.LambdaH.Sign() > 0 {
 		return out
 	}
@@ -144,32 +144,27 @@ func checkR1(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 	return out
 }
 
-func r1Point(p *problem, rng *rand.Rand) string {
-	x := randPoint(p, rng)
+// r1Sides evaluates identities (a)–(c) of R1 at (W, H, b) with the
+// directions u (d×1) and v (n×1).
+func r1Sides(p *problem, x lemmaVars) []sides {
+	pt := point{x.W, x.H, x.B}
 	hbar := p.featureMean(x.H)
 	bstar := ratmat.Sub(p.meanVec(), ratmat.Mul(x.W, hbar))
 	// (a)
-	lhs := new(big.Rat).Sub(p.loss(x), p.loss(point{x.W, x.H, bstar}))
-	rhs := new(big.Rat).Mul(ratmat.Norm2(ratmat.Sub(x.B, bstar)), big.NewRat(1, 2))
-	if lhs.Cmp(rhs) != 0 {
-		return fmt.Sprintf("(a) L(W,H,b) − L(W,H,b*) = %s but ½‖b − b*‖² = %s", short(lhs), short(rhs))
-	}
+	lhsA := new(big.Rat).Sub(p.loss(pt), p.loss(point{x.W, x.H, bstar}))
+	rhsA := new(big.Rat).Mul(ratmat.Norm2(ratmat.Sub(x.B, bstar)), big.NewRat(1, 2))
 	// (b)
-	u := randMatS(rng, p.d, 1)
-	dir := point{ratmat.New(p.n, p.d), ratmat.Mul(u, onesRow(p.m)), ratmat.Scale(big.NewRat(-1, 1), ratmat.Mul(x.W, u))}
-	d1, _ := p.lineDerivs(x, dir)
-	want := new(big.Rat).Mul(p.lh, ratmat.Dot(u, hbar))
-	if d1.Cmp(want) != 0 {
-		return fmt.Sprintf("(b) D_(0,u1ᵀ,−Wu) L = %s but λ_H uᵀh̄ = %s", short(d1), short(want))
-	}
+	dir := point{ratmat.New(p.n, p.d), ratmat.Mul(x.Uvec, onesRow(p.m)), ratmat.Scale(big.NewRat(-1, 1), ratmat.Mul(x.W, x.Uvec))}
+	d1b, _ := p.lineDerivs(pt, dir)
+	wantB := new(big.Rat).Mul(p.lh, ratmat.Dot(x.Uvec, hbar))
 	// (c)
-	v := randMatS(rng, p.n, 1)
-	d1, _ = p.lineDerivs(x, point{ratmat.New(p.n, p.d), ratmat.New(p.d, p.m), v})
-	want = ratmat.Dot(v, ratmat.Add(ratmat.Sub(x.B, p.meanVec()), ratmat.Mul(x.W, hbar)))
-	if d1.Cmp(want) != 0 {
-		return fmt.Sprintf("(c) D_(0,0,v) L = %s but vᵀ(b − ȳ + W h̄) = %s", short(d1), short(want))
+	d1c, _ := p.lineDerivs(pt, point{ratmat.New(p.n, p.d), ratmat.New(p.d, p.m), x.V})
+	wantC := ratmat.Dot(x.V, ratmat.Add(ratmat.Sub(x.B, p.meanVec()), ratmat.Mul(x.W, hbar)))
+	return []sides{
+		{what: "(a) L(W,H,b) − L(W,H,b*) vs ½‖b − b*‖²", lhs: scalar(lhsA), rhs: scalar(rhsA)},
+		{what: "(b) D_(0,u1ᵀ,−Wu) L vs λ_H uᵀh̄", lhs: scalar(d1b), rhs: scalar(wantB)},
+		{what: "(c) D_(0,0,v) L vs vᵀ(b − ȳ + W h̄)", lhs: scalar(d1c), rhs: scalar(wantC)},
 	}
-	return ""
 }
 
 // short prints a rational compactly for a failure message.
@@ -200,7 +195,7 @@ func r2Claim() proofs.Claim {
 			return proofs.Hypotheses(proofs.Hyp{Violated: in.LambdaH.Sign() == 0, Why: "λ_H = 0"})
 		},
 		Check: func(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
-			return checkIdentity(in, cfg, r2Degree(in.N(), in.D), "R2", r2Point)
+			return checkIdentity(in, cfg, r2Degree(in.N(), in.D), "R2", pointCheck(r2Sides))
 		},
 	}
 }
@@ -226,30 +221,27 @@ func lemmaGenerate(name string, wide bool) func(*rand.Rand, proofs.GenOptions) *
 	}
 }
 
-func r2Point(p *problem, rng *rand.Rand) string {
-	w := randMatS(rng, p.n, p.d)
+// r2Sides evaluates R2 (i) and (ii) at W with the features H.
+func r2Sides(p *problem, x lemmaVars) []sides {
+	w := x.W
 	kd := ratmat.AddScaledIdentity(ratmat.Mul(w.T(), w), p.lh)
 	hd, err := ratmat.Solve(kd, ratmat.Mul(w.T(), p.yt))
 	if err != nil {
-		return "WᵀW + λ_H I_d is singular, so H(W) = (WᵀW + λ_H I)⁻¹WᵀỸ is undefined"
+		return []sides{{undefined: "WᵀW + λ_H I_d is singular, so H(W) = (WᵀW + λ_H I)⁻¹WᵀỸ is undefined"}}
 	}
 	hn, err := p.hOfW(w)
 	if err != nil {
-		return "WWᵀ + λ_H I_n is singular, so H(W) = Wᵀ(WWᵀ + λ_H I)⁻¹Ỹ is undefined"
+		return []sides{{undefined: "WWᵀ + λ_H I_n is singular, so H(W) = Wᵀ(WWᵀ + λ_H I)⁻¹Ỹ is undefined"}}
 	}
-	if !ratmat.Equal(hd, hn) {
-		return "(WᵀW + λ_H I)⁻¹WᵀỸ ≠ Wᵀ(WWᵀ + λ_H I)⁻¹Ỹ"
-	}
-	h := randMatS(rng, p.d, p.m)
 	b := p.meanVec()
-	lhs := new(big.Rat).Sub(p.loss(point{w, h, b}), p.loss(point{w, hd, b}))
-	diff := ratmat.Sub(h, hd)
+	lhs := new(big.Rat).Sub(p.loss(point{w, x.H, b}), p.loss(point{w, hd, b}))
+	diff := ratmat.Sub(x.H, hd)
 	rhs := ratmat.Dot(diff, ratmat.Mul(kd, diff))
 	rhs.Mul(rhs, new(big.Rat).Mul(p.invM, big.NewRat(1, 2)))
-	if lhs.Cmp(rhs) != 0 {
-		return fmt.Sprintf("(ii) L(W,H,ȳ) − L(W,H(W),ȳ) = %s but the quadratic form is %s", short(lhs), short(rhs))
+	return []sides{
+		{what: "(i) (WᵀW + λ_H I)⁻¹WᵀỸ vs Wᵀ(WWᵀ + λ_H I)⁻¹Ỹ", lhs: hd, rhs: hn},
+		{what: "(ii) L(W,H,ȳ) − L(W,H(W),ȳ) vs the quadratic form", lhs: scalar(lhs), rhs: scalar(rhs)},
 	}
-	return ""
 }
 
 // ---------------------------------------------------------------- R3
@@ -268,31 +260,27 @@ func r3Claim() proofs.Claim {
 			return proofs.Hypotheses(proofs.Hyp{Violated: in.LambdaH.Sign() == 0, Why: "λ_H = 0"})
 		},
 		Check: func(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
-			return checkIdentity(in, cfg, 4*in.N()+3, "R3", r3Point)
+			return checkIdentity(in, cfg, 4*in.N()+3, "R3", pointCheck(r3Sides))
 		},
 	}
 }
 
-func r3Point(p *problem, rng *rand.Rand) string {
-	w := randMatS(rng, p.n, p.d)
-	h, err := p.hOfW(w)
+// r3Sides evaluates R3 at W.
+func r3Sides(p *problem, x lemmaVars) []sides {
+	h, err := p.hOfW(x.W)
 	if err != nil {
-		return "WWᵀ + λ_H I is singular, so H(W) is undefined"
+		return []sides{{undefined: "WWᵀ + λ_H I is singular, so H(W) is undefined"}}
 	}
-	lhs := p.loss(point{w, h, p.meanVec()})
-	a := ratmat.Mul(w, w.T())
-	k := ratmat.AddScaledIdentity(a, p.lh)
-	s, err := ratmat.Solve(k, p.sigma)
+	lhs := p.loss(point{x.W, h, p.meanVec()})
+	a := ratmat.Mul(x.W, x.W.T())
+	s, err := ratmat.Solve(ratmat.AddScaledIdentity(a, p.lh), p.sigma)
 	if err != nil {
-		return "A + λ_H I is singular"
+		return []sides{{undefined: "A + λ_H I is singular"}}
 	}
 	rhs := new(big.Rat).Mul(p.lh, s.Trace())
 	rhs.Add(rhs, new(big.Rat).Mul(p.lw, a.Trace()))
 	rhs.Mul(rhs, big.NewRat(1, 2))
-	if lhs.Cmp(rhs) != 0 {
-		return fmt.Sprintf("L(W,H(W),ȳ) = %s but F(WWᵀ) = %s", short(lhs), short(rhs))
-	}
-	return ""
+	return []sides{{what: "L(W,H(W),ȳ) vs F(WWᵀ)", lhs: scalar(lhs), rhs: scalar(rhs)}}
 }
 
 // ---------------------------------------------------------------- R4
@@ -310,26 +298,74 @@ func r4Claim() proofs.Claim {
 			return proofs.Hypotheses(proofs.Hyp{Violated: in.LambdaH.Sign() == 0, Why: "λ_H = 0"})
 		},
 		Check: func(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
-			return checkIdentity(in, cfg, 2*in.N()+1, "R4", r4Point)
+			return checkIdentity(in, cfg, 2*in.N()+1, "R4", pointCheck(r4Sides))
 		},
 	}
 }
 
-func r4Point(p *problem, rng *rand.Rand) string {
-	w := randMatS(rng, p.n, p.d)
-	h, err := p.hOfW(w)
+// r4Sides evaluates R4 at W.
+func r4Sides(p *problem, x lemmaVars) []sides {
+	h, err := p.hOfW(x.W)
 	if err != nil {
-		return "WWᵀ + λ_H I is singular, so H(W) is undefined"
+		return []sides{{undefined: "WWᵀ + λ_H I is singular, so H(W) is undefined"}}
 	}
-	lhs := ratmat.Sub(ratmat.Mul(w, h), p.yt)
-	k := ratmat.AddScaledIdentity(ratmat.Mul(w, w.T()), p.lh)
-	s, err := ratmat.Solve(k, p.yt)
+	lhs := ratmat.Sub(ratmat.Mul(x.W, h), p.yt)
+	s, err := ratmat.Solve(ratmat.AddScaledIdentity(ratmat.Mul(x.W, x.W.T()), p.lh), p.yt)
 	if err != nil {
-		return "A + λ_H I is singular"
+		return []sides{{undefined: "A + λ_H I is singular"}}
 	}
-	rhs := ratmat.Scale(new(big.Rat).Neg(p.lh), s)
-	if !ratmat.Equal(lhs, rhs) {
-		return "W H(W) − Ỹ ≠ −λ_H (A + λ_H I)⁻¹ Ỹ"
+	return []sides{{what: "W H(W) − Ỹ vs −λ_H (A + λ_H I)⁻¹ Ỹ", lhs: lhs, rhs: ratmat.Scale(new(big.Rat).Neg(p.lh), s)}}
+}
+
+// lemmaVars are the random variables of one identity point besides the
+// instance's (Y, λ): W (n×d), H (d×M), b (n×1), the directions u (d×1),
+// v (n×1) and U (d×d). Each lemma uses the ones it needs.
+type lemmaVars struct{ W, H, B, Uvec, V, U *ratmat.Matrix }
+
+func randVars(p *problem, rng *rand.Rand) lemmaVars {
+	return lemmaVars{
+		W: randMatS(rng, p.n, p.d), H: randMatS(rng, p.d, p.m), B: randMatS(rng, p.n, 1),
+		Uvec: randMatS(rng, p.d, 1), V: randMatS(rng, p.n, 1), U: randMatS(rng, p.d, p.d),
 	}
-	return ""
+}
+
+// sides is one identity of a lemma at a point: both sides exactly (a
+// scalar is 1×1), or why they are undefined there.
+type sides struct {
+	what      string
+	lhs, rhs  *ratmat.Matrix
+	undefined string
+}
+
+// sidesFn evaluates a lemma's identities at one point.
+type sidesFn func(p *problem, x lemmaVars) []sides
+
+// pointCheck is the identityFn of a lemma: draw the variables, evaluate
+// every identity, compare exactly.
+func pointCheck(f sidesFn) identityFn {
+	return func(p *problem, rng *rand.Rand) string {
+		for _, s := range f(p, randVars(p, rng)) {
+			switch {
+			case s.undefined != "":
+				return s.undefined
+			case !ratmat.Equal(s.lhs, s.rhs):
+				return s.mismatch()
+			}
+		}
+		return ""
+	}
+}
+
+func (s sides) mismatch() string {
+	if r, c := s.lhs.Dims(); r == 1 && c == 1 {
+		return fmt.Sprintf("%s: %s ≠ %s", s.what, short(s.lhs.At(0, 0)), short(s.rhs.At(0, 0)))
+	}
+	return s.what + ": the two sides differ"
+}
+
+// scalar is x as a 1×1 matrix.
+func scalar(x *big.Rat) *ratmat.Matrix {
+	m := ratmat.New(1, 1)
+	m.Set(0, 0, x)
+	return m
 }

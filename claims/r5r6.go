@@ -50,7 +50,7 @@ func positiveLambdas(in *instance.Instance) (bool, string) {
 }
 
 func checkR5(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
-	out := checkIdentity(in, cfg, r5Degree, "R5 identity", r5Point)
+	out := checkIdentity(in, cfg, r5Degree, "R5 identity", pointCheck(r5Sides))
 	if out.Verdict != proofs.Holds {
 		return out
 	}
@@ -91,17 +91,12 @@ func checkR5(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 	return out
 }
 
-func r5Point(p *problem, rng *rand.Rand) string {
-	x := randPoint(p, rng)
-	u := randMatS(rng, p.d, p.d)
-	dir := point{ratmat.Mul(x.W, u), ratmat.Scale(big.NewRat(-1, 1), ratmat.Mul(u, x.H)), ratmat.New(p.n, 1)}
-	d1, _ := p.lineDerivs(x, dir)
-	bal := balance(p, x)
-	want := ratmat.Dot(bal, u)
-	if d1.Cmp(want) != 0 {
-		return fmt.Sprintf("D_(WU,−UH,0) L = %s but ⟨λ_W WᵀW − (λ_H/M)HHᵀ, U⟩ = %s", short(d1), short(want))
-	}
-	return ""
+// r5Sides evaluates the R5 identity at (W, H, b) with the direction U.
+func r5Sides(p *problem, x lemmaVars) []sides {
+	pt := point{x.W, x.H, x.B}
+	dir := point{ratmat.Mul(x.W, x.U), ratmat.Scale(big.NewRat(-1, 1), ratmat.Mul(x.U, x.H)), ratmat.New(p.n, 1)}
+	d1, _ := p.lineDerivs(pt, dir)
+	return []sides{{what: "D_(WU,−UH,0) L vs ⟨λ_W WᵀW − (λ_H/M)HHᵀ, U⟩", lhs: scalar(d1), rhs: scalar(ratmat.Dot(balance(p, pt), x.U))}}
 }
 
 // balance returns λ_W WᵀW − (λ_H/M) HHᵀ.

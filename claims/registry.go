@@ -26,6 +26,9 @@ func Builtin() *proofs.Registry {
 	for _, c := range builtinClaims() {
 		r.MustRegister(c)
 	}
+	for _, c := range deepClaims() {
+		r.MustRegister(c)
+	}
 	for _, c := range contributedClaims() {
 		r.MustRegister(c)
 	}
@@ -35,7 +38,7 @@ func Builtin() *proofs.Registry {
 func builtinClaims() []proofs.Claim {
 	return []proofs.Claim{
 		r1Claim(), r2Claim(), r3Claim(), r4Claim(), r5Claim(), r6Claim(),
-		theoremClaim(), landscapeClaim(), nocollapseClaim(), gramFreeClaim(),
+		theoremClaim(), theoremCertifiedClaim(), landscapeClaim(), nocollapseClaim(), gramFreeClaim(),
 		multitaskClaim(), whiteningClaim(), fullCollapseClaim(),
 	}
 }

@@ -56,8 +56,11 @@ func TestSampleSetsMatchTheBound(t *testing.T) {
 
 // TestLemmaDegreesNotUnderstated: the degree each identity check states
 // (recovered from the bound it reports) is at least the total degree of its
-// cleared polynomial in (Y, λ_H, λ_W, W, H, b and the random directions),
-// derived here independently of the code's comments:
+// cleared polynomial in (Y, λ_H, λ_W, W, H, b and the random directions) as
+// the check computes the two sides — before any cancellation, because a
+// bug in one side would undo the cancellation — derived here by hand,
+// independently of the code's comments. (TestLemmaDegreesMeasured measures
+// the degree after cancellation, a lower bound, on random lines.)
 //
 //   - R1: (a) ‖WH + b1ᵀ − Y‖² has degree 4, with b* = ȳ − W h̄ (degree 2)
 //     still 4; (b) ⟨∇_H L, u1ᵀ⟩ = ⟨(WᵀR + λ_H H)/M, u1ᵀ⟩ (R = WH + b1ᵀ − Y,

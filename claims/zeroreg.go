@@ -75,11 +75,11 @@ func checkNocollapse(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outco
 	}
 	x, c := zeroWitness(p, rho)
 	if !p.residual(x).IsZero() {
-		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "internal: the witness does not interpolate the targets"}
+		return proofs.Outcome{Verdict: proofs.Error, Reason: "internal: the witness does not interpolate the targets"}
 	}
 	nrc2 := exactNRC2(x.H, c)
 	if nrc2.Sign() <= 0 {
-		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "internal: the witness has NRC2 = 0"}
+		return proofs.Outcome{Verdict: proofs.Error, Reason: "internal: the witness has NRC2 = 0"}
 	}
 	f, _ := nrc2.Float64()
 	return proofs.Outcome{Verdict: proofs.Holds, Exact: true, Points: 1, Residual: new(big.Float),
@@ -223,7 +223,7 @@ func gramFreeInterpolating(p *problem, pred *theory.Prediction, cfg proofs.Check
 	cands := interpolatingWitnesses(p, rho)
 	for _, x := range cands {
 		if !p.residual(x.point).IsZero() {
-			return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "internal: the candidate " + x.name + " does not interpolate the targets"}
+			return proofs.Outcome{Verdict: proofs.Error, Reason: "internal: the candidate " + x.name + " does not interpolate the targets"}
 		}
 		g := ratmat.Mul(x.W, x.W.T())
 		why := offCurve(g, p.sigma, scalar)
@@ -234,7 +234,7 @@ func gramFreeInterpolating(p *problem, pred *theory.Prediction, cfg proofs.Check
 			Reason: fmt.Sprintf("n = %d, d = %d, rank Ỹ = %d: the exact minimizer %s (W H + b1ᵀ = Y, L = 0 = L*) has NRC3 > 0 exactly: %s%s",
 				p.n, p.d, rho, x.name, why, nrc3Note(g.Dense(pred.Prec), pred, cfg.Digits))}
 	}
-	return proofs.Outcome{Verdict: proofs.Inconclusive, Points: len(cands), Reason: fmt.Sprintf(
+	return proofs.Outcome{Verdict: proofs.Error, Points: len(cands), Reason: fmt.Sprintf(
 		"internal: n = %d ≥ 2, d = %d ≥ 2, d ≥ rank Ỹ = %d guarantee an exact witness, but none of the %d candidates is provably off the NRC3 curve", p.n, p.d, rho, len(cands))}
 }
 
@@ -356,11 +356,22 @@ func offCurve(g, sigma *ratmat.Matrix, scalar bool) string {
 // nrc3Note reports the value of NRC3 at the working precision, for the
 // reader (the verdict does not depend on it).
 func nrc3Note(g *bigmat.Dense, pred *theory.Prediction, digits int) string {
+	return " (" + nrc3Value(g, pred, digits) + ")"
+}
+
+// nrc3Value states NRC3 of g with the digits the working precision
+// justifies: NRC3 = 2 − 2φ loses to cancellation every digit below the
+// working precision's absolute resolution, so a value under 10^-(digits/2)
+// is reported as a bound, not as digits.
+func nrc3Value(g *bigmat.Dense, pred *theory.Prediction, digits int) string {
 	v, gamma, err := nrc3(g, pred)
 	if err != nil {
-		return fmt.Sprintf(" (its value could not be computed: %v)", err)
+		return fmt.Sprintf("its value could not be computed: %v", err)
 	}
-	return fmt.Sprintf(" (NRC3 ≈ %s at γ ≈ %s, working precision %d digits)", v.Text('g', 3), gamma.Text('g', 3), digits)
+	if v.Cmp(pow10Float(-(digits/2), pred.Prec)) < 0 {
+		return fmt.Sprintf("NRC3 < 1e-%d, below what %d working digits resolve", digits/2, digits)
+	}
+	return fmt.Sprintf("NRC3 ≈ %s at γ ≈ %s, working precision %d digits", v.Text('g', 3), gamma.Text('g', 3), digits)
 }
 
 // gramFreeBestFit: d < ρ, so the minimizers are the best rank-d fits: W
@@ -490,10 +501,15 @@ func quadraticCoefficient(sigma *ratmat.Matrix) (*big.Rat, bool) {
 	return a, ratmat.Equal(s2, want)
 }
 
-// gramFreePositive: λ_H, λ_W > 0 (outside the hypotheses): A* is unique
-// when determined. NRC3(A*) = 0 exactly when r = n (A* ∝ Σ^{1/2} − √c I,
-// c < σ_min), or when Σ is scalar on a range of dimension r, or when every
-// inactive eigenvalue equals c; these are decided exactly.
+// gramFreePositive: λ_H, λ_W > 0 (outside the hypotheses), A* unique. A*
+// and the curve are spectral functions of Σ, with A* = k Σ_{j≤r}
+// (√σ_j − √c) v_j v_jᵀ. A* is on the curve iff (√σ_j − √c)·[j ≤ r] =
+// k'(√σ_j − t) for all j, for some k' > 0, t ∈ [0, √σ_min]: r = n (t = √c),
+// or every σ_j with j > r equals σ_n and either the σ_j with j ≤ r are all
+// equal or c = σ_n. Decided exactly: c = σ_n with no eigenvalue below c by
+// the inertia of Σ − cI; "two distinct eigenvalues, the larger of
+// multiplicity r" from the minimal polynomial of Σ (degree 2). Otherwise A*
+// is off the curve: NRC3(A*) > 0, exactly.
 func gramFreePositive(in *instance.Instance, pred *theory.Prediction, cfg proofs.CheckConfig) proofs.Outcome {
 	switch {
 	case pred.Rank == 0:
@@ -503,24 +519,74 @@ func gramFreePositive(in *instance.Instance, pred *theory.Prediction, cfg proofs
 	case pred.Rank == pred.N:
 		return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Reason: "λ_H, λ_W > 0, every direction active: A* ∝ Σ^{1/2} − √c I with c < σ_min, so NRC3(A*) = 0 at γ = c: the claim needs λ = 0"}
 	}
-	v, gamma, err := nrc3(pred.WW, pred)
-	if err != nil {
-		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "NRC3 of A*: " + err.Error()}
-	}
-	if v.Cmp(pow10Float(-(cfg.Digits/2), pred.Prec)) > 0 {
-		return proofs.Outcome{Verdict: proofs.Holds, Reason: fmt.Sprintf("λ_H, λ_W > 0, regime %s: the unique Gram A* has NRC3 = %s > 0 (argmin γ = %s)", pred.Regime, v.Text('e', 4), gamma.Text('e', 3))}
-	}
 	sigma := ratmat.FromRows(in.Sigma())
-	if pred.TargetRank == pred.Rank && scalarOnRange(sigma, pred.TargetRank) {
-		return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Reason: fmt.Sprintf("λ_H, λ_W > 0, regime %s: Σ is a multiple of the projector onto its range of dimension r = %d, so A* ∝ Σ ∝ Σ^{1/2} (γ = 0 = σ_min) and NRC3(A*) = 0", pred.Regime, pred.Rank)}
-	}
 	if pred.Active == pred.Rank {
 		_, neg, _ := theory.Inertia(ratmat.AddScaledIdentity(sigma, new(big.Rat).Neg(pred.CExact)).Rows())
 		if neg == 0 {
 			return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Reason: fmt.Sprintf("λ_H, λ_W > 0, regime %s: every inactive eigenvalue of Σ equals c (exact inertia), so A* ∝ Σ^{1/2} − √c I with c = σ_min and NRC3(A*) = 0", pred.Regime)}
 		}
 	}
-	return proofs.Outcome{Verdict: proofs.Inconclusive, Residual: v, Reason: fmt.Sprintf("λ_H, λ_W > 0, regime %s: NRC3(A*) = %s is 0 to the working precision, but no exact argument decides it", pred.Regime, sci(v))}
+	if m, ok := twoLevelMultiplicity(sigma); ok && m == pred.Rank {
+		return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Reason: fmt.Sprintf("λ_H, λ_W > 0, regime %s: Σ has two distinct eigenvalues, the larger of multiplicity r = %d (exact minimal polynomial), so A* ∝ Σ^{1/2} − √σ_min I and NRC3(A*) = 0", pred.Regime, pred.Rank)}
+	}
+	note := nrc3Value(pred.WW, pred, cfg.Digits)
+	return proofs.Outcome{Verdict: proofs.Holds, Exact: true, Reason: fmt.Sprintf(
+		"λ_H, λ_W > 0, regime %s: the inactive eigenvalues of Σ are not all σ_min = c, and Σ is not two-level with the top level of multiplicity r = %d (exact), so the unique Gram A* is off the NRC3 curve: NRC3 > 0 (%s)", pred.Regime, pred.Rank, note)}
+}
+
+// twoLevelMultiplicity returns the multiplicity of the larger eigenvalue
+// when Σ has exactly two distinct eigenvalues (its minimal polynomial, from
+// the rank of I, Σ, Σ², has degree 2), exactly: with Σ² = aΣ + bI the
+// eigenvalues are the roots of x² − ax − b; when they are rational, the
+// multiplicity is the rank of Σ − s I (s the smaller root); when they are
+// conjugate irrationals, tr Σ ∈ Q forces equal multiplicities n/2.
+func twoLevelMultiplicity(sigma *ratmat.Matrix) (int, bool) {
+	n, _ := sigma.Dims()
+	if minimalPolynomialDegree(sigma) != 2 {
+		return 0, false
+	}
+	a, ok := quadraticCoefficient(sigma)
+	if !ok {
+		return 0, false
+	}
+	b := new(big.Rat).Sub(ratmat.Mul(sigma, sigma).At(0, 0), new(big.Rat).Mul(a, sigma.At(0, 0)))
+	disc := new(big.Rat).Add(new(big.Rat).Mul(a, a), new(big.Rat).Mul(big.NewRat(4, 1), b))
+	root, ok := ratSqrt(disc)
+	if !ok {
+		return n / 2, true
+	}
+	small := new(big.Rat).Sub(a, root)
+	small.Quo(small, big.NewRat(2, 1))
+	return ratmat.AddScaledIdentity(sigma, small.Neg(small)).Rank(), true
+}
+
+// minimalPolynomialDegree is the number of distinct eigenvalues of the
+// symmetric matrix a: the rank of vec(I), vec(a), …, vec(aⁿ).
+func minimalPolynomialDegree(a *ratmat.Matrix) int {
+	n, _ := a.Dims()
+	k := ratmat.New(n*n, n+1)
+	p := ratmat.Identity(n)
+	for col := 0; col <= n; col++ {
+		for i := 0; i < n; i++ {
+			for j := 0; j < n; j++ {
+				k.Set(i*n+j, col, p.At(i, j))
+			}
+		}
+		p = ratmat.Mul(p, a)
+	}
+	return k.Rank()
+}
+
+// ratSqrt returns √x when x ≥ 0 is the square of a rational.
+func ratSqrt(x *big.Rat) (*big.Rat, bool) {
+	if x.Sign() < 0 {
+		return nil, false
+	}
+	num, den := new(big.Int).Sqrt(x.Num()), new(big.Int).Sqrt(x.Denom())
+	if new(big.Int).Mul(num, num).Cmp(x.Num()) != 0 || new(big.Int).Mul(den, den).Cmp(x.Denom()) != 0 {
+		return nil, false
+	}
+	return new(big.Rat).SetFrac(num, den), true
 }
 
 // bestFitDeviation evaluates L exactly at (W, H = W⁺Ỹ, ȳ) with W rounded

@@ -72,6 +72,18 @@ type Instance struct {
 	D       int
 	Bias    Bias
 	Digits  int
+
+	// Deep model and data-term convention (docs/theory.md §6; parsed in
+	// deep.go). Layers is the number of weight layers K − 1 (default 1);
+	// Widths the Layers − 1 hidden widths d_1 … d_{K−2}, from the features
+	// toward the output; Lambdas[l−1] the λ of weight layer W_l (W_1 acts on
+	// the features, W_{K−1} has n rows); for Layers = 1, Lambdas = [LambdaW]
+	// and LambdaW is also set. For Layers > 1 LambdaW is Lambdas[0] only for
+	// display; use Lambdas. DataTerm is sum (default) or mean.
+	Layers   int
+	Widths   []int
+	Lambdas  []*big.Rat
+	DataTerm DataTerm
 }
 
 // Error is a one-line description of what is wrong with an instance.
@@ -102,40 +114,94 @@ func (in *Instance) N() int {
 	return len(in.Targets[0])
 }
 
-// C returns c = λ_H·λ_W exactly.
-func (in *Instance) C() *big.Rat { return new(big.Rat).Mul(in.LambdaH, in.LambdaW) }
+// C returns c = λ_H·λ_W exactly (for Layers > 1: λ_H·Π_l λ_l, see DeepC).
+func (in *Instance) C() *big.Rat {
+	if in.Layers > 1 {
+		return in.DeepC()
+	}
+	return new(big.Rat).Mul(in.LambdaH, in.LambdaW)
+}
+
+// scaled returns the targets over one common denominator: integers
+// Z[i][k] and D > 0 (the least common multiple of every denominator) with
+// Targets[i][k] = Z[i][k]/D. Clearing the denominators once keeps Mean and
+// Sigma free of the rational blow-up of summing M fractions one by one
+// (M = 2000 distinct 10-digit denominators: a gcd of 20 000-digit numbers
+// at every addition).
+func (in *Instance) scaled() ([][]*big.Int, *big.Int) {
+	D := big.NewInt(1)
+	var g, q big.Int
+	for _, row := range in.Targets {
+		for _, v := range row {
+			den := v.Denom()
+			if den.IsInt64() && den.Int64() == 1 {
+				continue
+			}
+			g.GCD(nil, nil, D, den)
+			q.Quo(den, &g)
+			D.Mul(D, &q)
+		}
+	}
+	Z := make([][]*big.Int, len(in.Targets))
+	for i, row := range in.Targets {
+		Z[i] = make([]*big.Int, len(row))
+		for k, v := range row {
+			z := new(big.Int).Quo(D, v.Denom())
+			Z[i][k] = z.Mul(z, v.Num())
+		}
+	}
+	return Z, D
+}
+
+// columnSums returns s_k = Σ_i Z[i][k].
+func columnSums(Z [][]*big.Int, n int) []*big.Int {
+	s := make([]*big.Int, n)
+	for k := range s {
+		s[k] = new(big.Int)
+		for _, row := range Z {
+			s[k].Add(s[k], row[k])
+		}
+	}
+	return s
+}
 
 // Mean returns ȳ = (1/M) Σ_i y_i exactly (whatever the bias mode).
 func (in *Instance) Mean() []*big.Rat {
-	n, m := in.N(), in.M()
-	mean := make([]*big.Rat, n)
-	for k := range mean {
-		s := new(big.Rat)
-		for i := 0; i < m; i++ {
-			s.Add(s, in.Targets[i][k])
-		}
-		mean[k] = s.Quo(s, new(big.Rat).SetInt64(int64(m)))
+	Z, D := in.scaled()
+	s := columnSums(Z, in.N())
+	den := new(big.Int).Mul(D, big.NewInt(int64(in.M())))
+	mean := make([]*big.Rat, len(s))
+	for k := range s {
+		mean[k] = new(big.Rat).SetFrac(s[k], den)
 	}
 	return mean
 }
 
 // CenteredTargets returns the n×M matrix Ỹ used by the theory, row-major as
 // Ỹ[k][i]: Y − ȳ1ᵀ for bias modes free and regularized, Y itself for none.
+// Centered entries are formed over the common denominator M·D:
+// y_ik − ȳ_k = (M·z_ik − s_k)/(M·D).
 func (in *Instance) CenteredTargets() [][]*big.Rat {
 	n, m := in.N(), in.M()
-	var mean []*big.Rat
-	if in.Bias != BiasNone {
-		mean = in.Mean()
-	}
 	out := make([][]*big.Rat, n)
+	if in.Bias == BiasNone {
+		for k := 0; k < n; k++ {
+			out[k] = make([]*big.Rat, m)
+			for i := 0; i < m; i++ {
+				out[k][i] = new(big.Rat).Set(in.Targets[i][k])
+			}
+		}
+		return out
+	}
+	Z, D := in.scaled()
+	s := columnSums(Z, n)
+	M := big.NewInt(int64(m))
+	den := new(big.Int).Mul(D, M)
 	for k := 0; k < n; k++ {
 		out[k] = make([]*big.Rat, m)
 		for i := 0; i < m; i++ {
-			v := new(big.Rat).Set(in.Targets[i][k])
-			if mean != nil {
-				v.Sub(v, mean[k])
-			}
-			out[k][i] = v
+			num := new(big.Int).Mul(M, Z[i][k])
+			out[k][i] = new(big.Rat).SetFrac(num.Sub(num, s[k]), den)
 		}
 	}
 	return out
@@ -143,29 +209,42 @@ func (in *Instance) CenteredTargets() [][]*big.Rat {
 
 // Sigma returns Σ = (1/M) Ỹ Ỹᵀ exactly as an n×n row-major slice: the target
 // covariance for bias modes free and regularized, the uncentered second
-// moment for none (THEORY §1).
+// moment for none (THEORY §1). It works in integers over the common
+// denominator D of the targets (y = z/D, s_k = Σ_i z_ik):
+// Σ_kl = (M·Σ_i z_ik z_il − s_k s_l)/(M²D²), or Σ_i z_ik z_il/(M·D²) for
+// bias none, with one normalization per entry.
 func (in *Instance) Sigma() [][]*big.Rat {
-	yt := in.CenteredTargets()
 	n, m := in.N(), in.M()
-	inv := new(big.Rat).SetFrac64(1, int64(m))
-	s := make([][]*big.Rat, n)
-	for k := range s {
-		s[k] = make([]*big.Rat, n)
+	Z, D := in.scaled()
+	M := big.NewInt(int64(m))
+	den := new(big.Int).Mul(D, D)
+	den.Mul(den, M)
+	var s []*big.Int
+	if in.Bias != BiasNone {
+		s = columnSums(Z, n)
+		den.Mul(den, M)
 	}
-	var t big.Rat
+	out := make([][]*big.Rat, n)
+	for k := range out {
+		out[k] = make([]*big.Rat, n)
+	}
+	var t big.Int
 	for k := 0; k < n; k++ {
 		for l := k; l < n; l++ {
-			acc := new(big.Rat)
+			acc := new(big.Int)
 			for i := 0; i < m; i++ {
-				t.Mul(yt[k][i], yt[l][i])
-				acc.Add(acc, &t)
+				acc.Add(acc, t.Mul(Z[i][k], Z[i][l]))
 			}
-			acc.Mul(acc, inv)
-			s[k][l] = acc
-			s[l][k] = acc
+			if s != nil {
+				acc.Mul(acc, M)
+				acc.Sub(acc, t.Mul(s[k], s[l]))
+			}
+			v := new(big.Rat).SetFrac(acc, den)
+			out[k][l] = v
+			out[l][k] = v
 		}
 	}
-	return s
+	return out
 }
 
 // Load reads and validates the instance file at path. A file without a
@@ -288,6 +367,10 @@ func Parse(data []byte) (*Instance, error) {
 				return nil, err
 			}
 			in.Targets = t
+		case "layers", "widths", "lambdas", "data_term":
+			if err := in.parseDeepField(dec, key); err != nil {
+				return nil, err
+			}
 		case "lambda_h", "lambda_w", "lambda_b":
 			r, err := readNumber(dec, key)
 			if err != nil {
@@ -332,7 +415,7 @@ func Parse(data []byte) (*Instance, error) {
 				return nil, errorf(key, "must be \"free\", \"none\" or \"regularized\", got %q", s)
 			}
 		default:
-			return nil, errorf(key, "unknown field (known: name, targets, lambda_h, lambda_w, lambda_b, d, bias, digits)")
+			return nil, errorf(key, "unknown field (known: name, targets, lambda_h, lambda_w, lambda_b, d, bias, digits, layers, widths, lambdas, data_term)")
 		}
 	}
 	if _, err := dec.Token(); err != nil { // the closing brace
@@ -340,6 +423,9 @@ func Parse(data []byte) (*Instance, error) {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, &Error{Problem: "trailing data after the instance object"}
+	}
+	if err := in.finishDeep(); err != nil {
+		return nil, err
 	}
 	for _, f := range []struct {
 		name    string
@@ -366,8 +452,10 @@ func Parse(data []byte) (*Instance, error) {
 // entries), λ_H and λ_W present and ≥ 0, 1 ≤ d ≤ MaxFeatureDim,
 // 1 ≤ Digits ≤ MaxDigits, a known bias mode, λ_b present and ≥ 0 exactly
 // when Bias is BiasRegularized, sizes within the caps, and a one-line name
-// of at most 200 bytes. Every public entry point of theory, solver,
-// verify and proofs calls it and returns its error instead of panicking.
+// of at most 200 bytes. Every public entry point that takes an instance
+// (theory.Predict, solver.Solve, verify.Run and Compare, proofs.CheckOne,
+// sweep.Run, certify.Build) calls it and returns its error instead of
+// panicking.
 func (in *Instance) Validate() error {
 	if in == nil {
 		return &Error{Problem: "nil instance"}
@@ -403,7 +491,7 @@ func (in *Instance) Validate() error {
 	case in.LambdaB != nil && in.LambdaB.Sign() < 0:
 		return errorf("lambda_b", "must be ≥ 0, got %s", in.LambdaB.RatString())
 	}
-	return nil
+	return in.validateDeep()
 }
 
 // validateTargets checks the shape and caps of the targets (M rows of n
@@ -614,10 +702,13 @@ func (in *Instance) Marshal() []byte {
 	}
 	b.WriteString("  ],\n")
 	fmt.Fprintf(&b, "  \"lambda_h\": %q,\n", in.LambdaH.RatString())
-	fmt.Fprintf(&b, "  \"lambda_w\": %q,\n", in.LambdaW.RatString())
+	if in.Layers <= 1 {
+		fmt.Fprintf(&b, "  \"lambda_w\": %q,\n", in.LambdaW.RatString())
+	}
 	if in.Bias == BiasRegularized && in.LambdaB != nil {
 		fmt.Fprintf(&b, "  \"lambda_b\": %q,\n", in.LambdaB.RatString())
 	}
+	in.marshalDeep(&b)
 	fmt.Fprintf(&b, "  \"d\": %d,\n", in.D)
 	fmt.Fprintf(&b, "  \"bias\": %q,\n", in.Bias.String())
 	fmt.Fprintf(&b, "  \"digits\": %d\n", in.Digits)
@@ -640,6 +731,7 @@ func (in *Instance) Clone() *Instance {
 	if in.LambdaB != nil {
 		out.LambdaB = new(big.Rat).Set(in.LambdaB)
 	}
+	in.cloneDeep(&out)
 	return &out
 }
 

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"math/big"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const good = `{"name":"g","targets":[["1.5","-0.25"],[2,"-3/7"]],"lambda_h":"0.1","lambda_w":0.02,"d":3}`
@@ -202,6 +204,10 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"targets":[[1]],"lambda_h":1,"lambda_w":1,"d":1,"bias":"none","digits":10}`))
 	f.Add([]byte(`{"targets":[["1/3"]],"lambda_h":"0","lambda_w":"1e-3","lambda_b":"2","d":1,"bias":"regularized"}`))
 	f.Add([]byte(`{"targets":[[1,2],[3]]}`))
+	f.Add([]byte(deepGood))
+	f.Add([]byte(`{"targets":[[1],[2]],"lambda_h":1,"lambdas":[1,"1/2"],"layers":2,"widths":[3],"d":1}`))
+	f.Add([]byte(`{"targets":[[1]],"lambda_h":1,"lambdas":[2],"d":1,"data_term":"mean"}`))
+	f.Add([]byte(`{"targets":[[1]],"lambda_h":1,"lambda_w":1,"layers":2,"widths":[1,2],"d":1}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in, err := Parse(data)
 		if err != nil {
@@ -272,5 +278,93 @@ func TestHugeExponentsRefusedEarly(t *testing.T) {
 	_, err := Parse([]byte(sb.String()))
 	if err == nil || !strings.Contains(err.Error(), "MaxTargetBits") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// naiveSigma is the definition, summed rational by rational: the
+// reference for Mean, CenteredTargets and Sigma.
+func naiveSigma(in *Instance) (mean []*big.Rat, yt, sigma [][]*big.Rat) {
+	n, m := in.N(), in.M()
+	mean = make([]*big.Rat, n)
+	for k := range mean {
+		mean[k] = new(big.Rat)
+		for i := 0; i < m; i++ {
+			mean[k].Add(mean[k], in.Targets[i][k])
+		}
+		mean[k].Quo(mean[k], big.NewRat(int64(m), 1))
+	}
+	yt = make([][]*big.Rat, n)
+	for k := range yt {
+		yt[k] = make([]*big.Rat, m)
+		for i := 0; i < m; i++ {
+			yt[k][i] = new(big.Rat).Set(in.Targets[i][k])
+			if in.Bias != BiasNone {
+				yt[k][i].Sub(yt[k][i], mean[k])
+			}
+		}
+	}
+	sigma = make([][]*big.Rat, n)
+	for k := range sigma {
+		sigma[k] = make([]*big.Rat, n)
+		for l := range sigma[k] {
+			acc := new(big.Rat)
+			for i := 0; i < m; i++ {
+				acc.Add(acc, new(big.Rat).Mul(yt[k][i], yt[l][i]))
+			}
+			sigma[k][l] = acc.Quo(acc, big.NewRat(int64(m), 1))
+		}
+	}
+	return mean, yt, sigma
+}
+
+// Mean, CenteredTargets and Sigma over a common denominator equal the
+// definition exactly, for every bias mode, on targets with mixed
+// denominators, signs and zeros.
+func TestSigmaCommonDenominator(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for trial := 0; trial < 60; trial++ {
+		n, m := 1+rng.IntN(4), 1+rng.IntN(6)
+		in := &Instance{D: 2, Bias: Bias(trial % 3), LambdaH: big.NewRat(1, 2), LambdaW: big.NewRat(1, 3)}
+		for i := 0; i < m; i++ {
+			var row []*big.Rat
+			for k := 0; k < n; k++ {
+				num := rng.Int64N(2001) - 1000
+				if rng.IntN(5) == 0 {
+					num = 0
+				}
+				row = append(row, big.NewRat(num, 1+rng.Int64N(97)))
+			}
+			in.Targets = append(in.Targets, row)
+		}
+		mean, yt, sigma := naiveSigma(in)
+		eq := func(a, b [][]*big.Rat) bool {
+			for i := range a {
+				for j := range a[i] {
+					if a[i][j].Cmp(b[i][j]) != 0 {
+						return false
+					}
+				}
+			}
+			return true
+		}
+		if !eq([][]*big.Rat{mean}, [][]*big.Rat{in.Mean()}) || !eq(yt, in.CenteredTargets()) || !eq(sigma, in.Sigma()) {
+			t.Fatalf("trial %d (bias %s): differs from the definition", trial, in.Bias)
+		}
+	}
+}
+
+// n = 1, M = 2000 targets with distinct 10-digit denominators: Sigma in
+// seconds, not minutes (the one-by-one sum took 7 s for the mean alone).
+func TestSigmaManyDenominatorsFast(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	in := &Instance{D: 1}
+	for i := 0; i < 2000; i++ {
+		in.Targets = append(in.Targets, []*big.Rat{big.NewRat(1+rng.Int64N(1e9), 1e9+rng.Int64N(9e9))})
+	}
+	start := time.Now()
+	in.Sigma()
+	in.Mean()
+	if el := time.Since(start); el > 5*time.Second {
+		t.Fatalf("Sigma and Mean took %s", el)
 	}
 }

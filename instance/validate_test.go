@@ -7,8 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nrc-ufm/ufm/certify"
 	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/proofs"
 	"github.com/nrc-ufm/ufm/solver"
+	"github.com/nrc-ufm/ufm/sweep"
 	"github.com/nrc-ufm/ufm/theory"
 	"github.com/nrc-ufm/ufm/verify"
 )
@@ -128,6 +131,8 @@ func TestEntryPointsRefuseInvalidInstances(t *testing.T) {
 		{"solver.Solve", func(in *instance.Instance) (any, error) { return solver.Solve(in, solver.Settings{}) }},
 		{"verify.Run", func(in *instance.Instance) (any, error) { return verify.Run(in, 0, solver.Settings{}) }},
 		{"verify.Compare", func(in *instance.Instance) (any, error) { return verify.Compare(in, pred, res) }},
+		{"sweep.Run", func(in *instance.Instance) (any, error) { return sweep.Run(in, nil, nil, sweep.Settings{}) }},
+		{"certify.Build", func(in *instance.Instance) (any, error) { return certify.Build(in, certify.Options{}) }},
 	}
 	for _, e := range entries {
 		for _, tc := range badInstances() {
@@ -160,8 +165,42 @@ func isNil(v any) bool {
 		return p == nil
 	case *verify.Report:
 		return p == nil
+	case *sweep.Table:
+		return p == nil
+	case *certify.Result:
+		return p == nil
 	}
 	return v == nil
+}
+
+// TestCheckOneRefusesInvalidInstances: proofs.CheckOne reports every bad
+// instance as an Error outcome naming the field, without running the check
+// (which here would panic on any instance it is given).
+func TestCheckOneRefusesInvalidInstances(t *testing.T) {
+	ran := false
+	claim := &proofs.Claim{
+		Name: "never-run", Expect: proofs.Holds,
+		Check: func(*instance.Instance, proofs.CheckConfig) proofs.Outcome {
+			ran = true
+			panic("the check ran on an invalid instance")
+		},
+	}
+	for _, tc := range badInstances() {
+		var out proofs.Outcome
+		err := noPanic(func() error { out = proofs.CheckOne(claim, tc.edit(validInstance()), proofs.CheckConfig{}); return nil })
+		switch {
+		case err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case out.Verdict != proofs.Error || !strings.Contains(out.Reason, "invalid instance") || !strings.Contains(out.Reason, tc.field):
+			t.Errorf("%s: %s (%s), want an error naming %q", tc.name, out.Verdict, out.Reason, tc.field)
+		}
+	}
+	if ran {
+		t.Error("the check ran on an invalid instance")
+	}
+	if out := proofs.CheckOne(nil, validInstance(), proofs.CheckConfig{}); out.Verdict != proofs.Error {
+		t.Errorf("nil claim: %s (%s)", out.Verdict, out.Reason)
+	}
 }
 
 // TestEntryPointsRefuseExcessDigits: digits above instance.MaxDigits are

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/floats"
@@ -42,9 +43,27 @@ type nrc3Out struct {
 	notes        []string
 }
 
-// isotropyTol64: Σ^{1/2} counts as a multiple of I in float64 when its
-// traceless part has norm ≤ isotropyTol64·‖Σ^{1/2}‖_F.
-const isotropyTol64 = 1e-12
+// Float64 accuracy of NRC3 (issue 8 item 7). Σ comes from Kahan-summed
+// float64 moments, so its entries are known to about δ = 8·n·ε·‖Σ‖_F
+// (ε = 2⁻⁵²), and S = Σ^{1/2} to accS = √n·min(√δ, δ/(2·s_min)) in
+// Frobenius norm (|√(σ+δ) − √σ| ≤ min(√δ, δ/(2√σ))). Σ counts as ∝ I only
+// when the traceless part of S is below accS: an anisotropy the float64
+// computation can resolve is never called isotropy. NRC3(γ) =
+// 2 − 2⟨Â, B/‖B‖⟩ with B = S − √γ·I then carries an absolute error of at
+// most 4·accS/‖B‖; when the minimum lies where that exceeds nrc3Tol64, the
+// float64 path does not report a value (it says so, and --digits decides).
+const nrc3Tol64 = 1e-6
+
+// accuracyS64 returns accS for Σ with Frobenius norm normSigma, n×n, and
+// smallest root sMin (see above).
+func accuracyS64(normSigma, sMin float64, n int) float64 {
+	delta := 8 * float64(n) * 0x1p-52 * normSigma
+	acc := math.Sqrt(delta)
+	if sMin > 0 {
+		acc = math.Min(acc, delta/(2*sMin))
+	}
+	return math.Sqrt(float64(n)) * acc
+}
 
 // nrc3Float64 computes min over γ ∈ [0, σ_min] of NRC3(γ) for A = WWᵀ and
 // the target covariance sigma.
@@ -97,15 +116,17 @@ func nrc3Float64(A, sigma *mat.SymDense, center bool) nrc3Out {
 		A0.Set(i, i, A0.At(i, i)-b/float64(n))
 	}
 	normS0 := mat.Norm(S0, 2)
+	accS := accuracyS64(mat.Norm(sigma, 2), sMin, n)
 
-	eval := func(t float64) (float64, bool) {
+	// eval returns NRC3 at t = √γ and its absolute error bound.
+	eval := func(t float64) (value, errBound float64) {
 		B := mat.DenseCopyOf(&S)
 		for i := 0; i < n; i++ {
 			B.Set(i, i, B.At(i, i)-t)
 		}
 		nb := mat.Norm(B, 2)
-		if nb <= isotropyTol64*normS {
-			return 0, false
+		if nb == 0 {
+			return 0, math.Inf(1)
 		}
 		sum := 0.0
 		for i := 0; i < n; i++ {
@@ -114,9 +135,16 @@ func nrc3Float64(A, sigma *mat.SymDense, center bool) nrc3Out {
 				sum += e * e
 			}
 		}
-		return sum, true
+		return sum, 4 * accS / nb
 	}
-	if normS0 <= isotropyTol64*normS {
+	if normS0 > 0 && normS0 <= accS {
+		// Isotropic to float64 accuracy but not exactly: an anisotropy
+		// below accS could still put NRC3's minimum anywhere near σ_min.
+		out.undefined = fmt.Sprintf("Σ is a multiple of I only to float64 accuracy (anisotropy %.3g ≤ %.3g): whether NRC3 depends on γ near σ_min cannot be decided in float64; rerun with --digits", normS0, accS)
+		out.notes = append(out.notes, "NRC3 is not reported: "+out.undefined)
+		return out
+	}
+	if normS0 == 0 {
 		out.flat = true
 		out.value, _ = eval(0)
 		out.value = clamp(out.value, 0, 2)
@@ -133,11 +161,20 @@ func nrc3Float64(A, sigma *mat.SymDense, center bool) nrc3Out {
 	if sMin > 0 {
 		cands = append(cands, sMin)
 	}
-	best := math.Inf(1)
+	best, bestErr := math.Inf(1), math.Inf(1)
+	lowest := math.Inf(1) // the least value any candidate could have
 	for _, t := range cands {
-		if v, ok := eval(t); ok && v < best {
-			best, out.gamma = v, t*t
+		v, e := eval(t)
+		lowest = math.Min(lowest, v-e)
+		if e <= nrc3Tol64 && v < best {
+			best, bestErr, out.gamma = v, e, t*t
 		}
+	}
+	if bestErr > nrc3Tol64 || lowest < best-bestErr-nrc3Tol64 {
+		out.undefined = fmt.Sprintf("float64 cannot resolve NRC3 here: its minimum may lie at γ near σ_min, where Σ^{1/2} − √γ I (norm ≈ %.3g) is within float64 accuracy (≈ %.3g) of singular; rerun with --digits", math.Max(normS0, accS), accS)
+		out.notes = append(out.notes, "NRC3 is not reported: "+out.undefined)
+		out.gamma = 0
+		return out
 	}
 	out.value = clamp(best, 0, 2)
 	return out

@@ -236,8 +236,17 @@ func (r *Registry) Names() []string {
 // CheckOne runs claim's check on in with cfg's defaults filled. A panic
 // inside the check, or an outcome whose Verdict is not one of the four,
 // becomes an Error outcome whose Reason says what happened: a bug in a
-// check must neither crash a search of hours nor pass for a verdict.
+// check must neither crash a search of hours nor pass for a verdict. A nil
+// claim or check, and an instance that fails instance.Validate (a custom
+// generator's bug, or a hand-built instance), are Error outcomes too; the
+// check never sees them.
 func CheckOne(claim *Claim, in *instance.Instance, cfg CheckConfig) (out Outcome) {
+	if claim == nil || claim.Check == nil {
+		return Outcome{Verdict: Error, Reason: "no claim or no check to run"}
+	}
+	if err := in.Validate(); err != nil {
+		return Outcome{Verdict: Error, Reason: "invalid instance: " + err.Error()}
+	}
 	cfg = cfg.withDefaults(claim)
 	defer func() {
 		if r := recover(); r != nil {

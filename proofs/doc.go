@@ -13,7 +13,9 @@
 // instance satisfies the hypotheses, and a Check. Checks are deterministic
 // functions of (instance, CheckConfig) and say Holds, Fails (with the
 // reason) or Inconclusive (e.g. the solver did not converge: that refutes
-// nothing).
+// nothing). A check that panics, or returns Error for an internal failure,
+// is an Error: never a verdict. A run with any Error trial is an Error
+// row in RunProofs, whatever the other trials said.
 //
 // Claims registered with Expect = Fails are kept as stated because the
 // statement is common (or as a control); `ufm proofs` passes when every
@@ -32,4 +34,10 @@
 // them). The first failing trial is shrunk (shrink.go) to a small instance
 // that still fails and is inside the hypotheses exactly when the original
 // was.
+//
+// A search's memory does not grow with its trials: finished trials are
+// folded in order into counters (a window of at most 4·workers + 16 wait
+// for an earlier, slower one), and a failure is kept as its index and
+// regenerated for shrinking. A cancelled SearchOptions.Context stops it
+// with the trials done counted (Interrupted).
 package proofs

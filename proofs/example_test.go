@@ -105,8 +105,11 @@ func TestRegistry(t *testing.T) {
 	}
 	// The built-in list: every claim the ISSUE names, in the documented order.
 	want := []string{"r1-bias", "r2-push-through", "r3-reduced-objective", "r4-residual", "r5-balance", "r6-kkt",
-		"theorem", "landscape", "nocollapse-at-zero", "gram-free-at-zero", "multitask-mse", "whitening",
-		"full-collapse-all-positive", "bias-shrinks-uniformly"}
+		"theorem", "theorem-certified", "landscape", "nocollapse-at-zero", "gram-free-at-zero", "multitask-mse", "whitening",
+		"full-collapse-all-positive",
+		"deep-closed-form", "deep-local-minima", "deep-rank-monotone", "deep-threshold-jump", "deep-mean-scaling",
+		"deep-layer-collapse", "deep-nrc3-every-layer", // issue 13
+		"bias-shrinks-uniformly"}
 	names := claims.Builtin().Names()
 	if fmt.Sprint(names) != fmt.Sprint(want) {
 		t.Fatalf("built-in claims %v", names)

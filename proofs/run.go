@@ -65,7 +65,7 @@ func proveClaim(c *Claim, opts ProofOptions) ProofRow {
 		trials = c.Trials
 	}
 	start := time.Now()
-	res, err := Search(c, SearchOptions{Budget: trials, Seed: opts.Seed, Digits: opts.Digits, Workers: opts.Workers, NoShrink: true, KeepGoing: true, Context: opts.Context})
+	res, err := Search(c, SearchOptions{Budget: trials, Seed: opts.Seed, Digits: opts.Digits, Workers: opts.Workers, NoShrink: true, KeepGoing: true, Context: opts.Context, Progress: opts.Progress})
 	row := ProofRow{Claim: c, Result: res, Elapsed: time.Since(start)}
 	if err != nil {
 		row.Verdict, row.Summary = Error, err.Error()

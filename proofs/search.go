@@ -208,6 +208,7 @@ type searcher struct {
 	pending   map[int]trialSummary
 	res       *SearchResult
 	worst     *big.Float
+	residuals int // trials that held with a residual
 	shapes    map[string]float64
 	failTrial int // global index of the first failure (-1: none)
 }
@@ -270,8 +271,11 @@ func (s *searcher) fold(j int, t trialSummary) {
 			res.FirstHeld = fmt.Sprintf("e.g. trial %d (n = %d, d = %d, M = %d): %s", s.global(j), t.n, t.d, t.m, t.reason)
 		}
 		res.Held++
-		if t.residual != nil && t.residual.Cmp(s.worst) > 0 {
-			s.worst = t.residual
+		if t.residual != nil {
+			s.residuals++
+			if t.residual.Cmp(s.worst) > 0 {
+				s.worst = t.residual
+			}
 		}
 		if t.boundLog10 != 0 {
 			s.shapes[fmt.Sprintf("%d/%d/%d/%s", t.n, t.d, t.m, t.bias)] += t.boundLog10
@@ -460,9 +464,10 @@ func (s *searcher) finalize() *SearchResult {
 	res := s.res
 	res.TimeLimited = s.timeUp && s.failTrial < 0
 	res.Interrupted = s.stopped
-	if res.Held > 0 {
+	if s.residuals > 0 { // nil when no trial that held had a residual
 		res.WorstResidual = s.worst
-	} else {
+	}
+	if res.Held == 0 {
 		res.Exact = false
 	}
 	res.Shapes = len(s.shapes)

@@ -162,3 +162,16 @@ func TestSearchInterrupted(t *testing.T) {
 	}
 	cancel()
 }
+
+// A cancelled run reports every claim as interrupted, never as holding.
+func TestRunProofsInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	c := scripted("never", func(int) string { return "holds" })
+	rows := RunProofs([]*Claim{c, c}, ProofOptions{Trials: 10, Context: ctx})
+	for _, r := range rows {
+		if !r.Interrupted || r.Matches || r.Verdict == Holds {
+			t.Fatalf("row %+v", r)
+		}
+	}
+}

@@ -36,7 +36,7 @@ func benchSolve(b *testing.B, n, d, m, digits int) {
 	}
 	b.StopTimer()
 	if !res.Converged {
-		b.Fatalf("n=%d d=%d M=%d: %s", n, d, m, res.Stop)
+		b.Fatalf("n=%d d=%d M=%d: %s %v", n, d, m, res.Stop, res.Notes)
 	}
 	b.ReportMetric(float64(res.Iterations), "newton-iters")
 	b.ReportMetric(float64(res.Stage1Iterations), "bfgs-iters")
@@ -54,7 +54,7 @@ func BenchmarkSolve(b *testing.B) {
 // M, the certificate does) and with n, d (n·min(n,d) unknowns).
 func BenchmarkSolveSize(b *testing.B) {
 	for _, c := range []struct{ n, d, m int }{
-		{3, 8, 200}, {3, 8, 2000}, {5, 12, 40}, {8, 8, 40}, {12, 12, 40},
+		{3, 8, 200}, {3, 8, 2000}, {5, 12, 40}, {8, 8, 40}, {12, 12, 40}, {17, 34, 100},
 	} {
 		b.Run(fmt.Sprintf("n%d-d%d-M%d/digits=50", c.n, c.d, c.m), func(b *testing.B) { benchSolve(b, c.n, c.d, c.m, 50) })
 	}
@@ -88,9 +88,15 @@ func BenchmarkNewtonIteration(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				pt, _ := red.eval(v)
-				d, _, _ := red.lmStep(red.hessian(pt), pt.g, red.nuFor(pt, 1))
+				d, _, _, _ := red.lmStep(red.hessian(pt), pt.g, red.nuFor(pt, 1))
 				_, _ = red.eval(new(bigmat.Dense).Add(v, d))
 			}
 		})
 	}
+}
+
+// BenchmarkSolveHighDigits: n = 12, d = 24, M = 60 at 1000 digits (issue
+// 15: quadratic convergence to the end, ≤ 10 s for verify).
+func BenchmarkSolveHighDigits(b *testing.B) {
+	b.Run("n12-d24-M60/digits=1000", func(b *testing.B) { benchSolve(b, 12, 24, 60, 1000) })
 }

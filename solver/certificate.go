@@ -30,11 +30,15 @@ type certificate struct {
 	gradW       *bigmat.Dense // ∇_W L, n×k (the other columns vanish)
 	gradH       *bigmat.Dense // ∇_H L, k×M (the other rows vanish)
 	gradB       *bigmat.Dense // ∇_b L, n×1 (nil for bias none)
-	hNorm       *big.Float    // ‖H‖_F
-	wNorm       *big.Float    // ‖W‖_F
-	logData     float64       // log10(‖Y‖²/(2M)): the size of the terms that cancel in L
-	prec        uint
-	notes       []string
+	// termsW, termsH, termsB are the sizes of the terms that cancel in
+	// each gradient block at a stationary point: ‖RHᵀ‖/M + λ_W‖W‖,
+	// (‖WᵀR‖ + λ_H‖H‖)/M and ‖R‖_F/√M + λ_b‖b‖ (see relGradient).
+	termsW, termsH, termsB *big.Float
+	hNorm                  *big.Float // ‖H‖_F
+	wNorm                  *big.Float // ‖W‖_F
+	logData                float64    // log10(‖Y‖²/(2M)): the size of the terms that cancel in L
+	prec                   uint
+	notes                  []string
 }
 
 // targets returns Y (n×M), ȳ (n×1) and the matrix Ỹ the features fit
@@ -92,44 +96,50 @@ func solveRidge(w, rhs *bigmat.Dense, mu *big.Float) (*bigmat.Dense, string) {
 // and evaluates L and ‖∇L‖ over (W, H, b) from the definitions of THEORY §1
 // with the instance's own λ's.
 func certify(in *instance.Instance, wp *bigmat.Dense, lamHSolve *big.Rat, prec uint) *certificate {
-	n, m, d := in.N(), in.M(), in.D
-	_, k := wp.Dims()
 	y, ybar, yt := targets(in, prec)
-	c := &certificate{}
-	lamH := newFloat(prec).SetRat(in.LambdaH)
-	lamW := newFloat(prec).SetRat(in.LambdaW)
-	mu := newFloat(prec).SetRat(lamHSolve)
-
-	// Centered part: H̃ = (W'ᵀW' + λ_H I)⁻¹ W'ᵀ Ỹ (k×M).
-	hp, note := solveRidge(wp, yt, mu)
-	if note != "" {
-		c.notes = append(c.notes, note)
-	}
-	// Mean part: h̄ and b.
-	b := bigmat.New(n, 1, prec)
-	hbar := bigmat.New(k, 1, prec)
-	lamB := newFloat(prec)
-	switch in.Bias {
-	case instance.BiasFree:
-		b.Copy(ybar)
-	case instance.BiasNone:
-		// b ≡ 0 and Ỹ = Y: H̃ already fits Y itself.
-	case instance.BiasRegularized:
-		lamB.SetRat(in.LambdaB)
-		if in.LambdaB.Sign() == 0 {
-			b.Copy(ybar)
-			break
+	c := &certificate{prec: prec}
+	hp, b := c.fitFeatures(in, wp, lamHSolve, ybar, yt)
+	// Predictions W'H' + b1ᵀ and residual R.
+	n, m := in.N(), in.M()
+	pred := new(bigmat.Dense).Mul(wp, hp)
+	for i := 0; i < n; i++ {
+		for j := 0; j < m; j++ {
+			e := pred.At(i, j)
+			e.Add(e, b.At(i, 0))
 		}
-		// α = λ_b/(1+λ_b), μ_b = λ_H/α; h̄ = (W'ᵀW' + μ_b I)⁻¹ W'ᵀ ȳ,
-		// b = (ȳ − W'h̄)/(1+λ_b).
+	}
+	res := new(bigmat.Dense).Sub(pred, y)
+	c.evaluate(in, wp, hp, b, res)
+	c.logData = 2*log10Float(y.FrobeniusNorm()) - math.Log10(2*float64(m))
+	c.materialize(in, wp, hp, b, pred)
+	return c
+}
+
+// fitFeatures returns H' (k×M) and b (n×1) minimizing L for W = [W' 0]
+// with λ_H replaced by lamHSolve: the centered part
+// H̃ = (W'ᵀW' + λ_H I)⁻¹ W'ᵀ Ỹ, and the mean part h̄ (added to every column)
+// and b by bias mode.
+func (c *certificate) fitFeatures(in *instance.Instance, wp *bigmat.Dense, lamHSolve *big.Rat, ybar, yt *bigmat.Dense) (hp, b *bigmat.Dense) {
+	prec := c.prec
+	n, m := in.N(), in.M()
+	_, k := wp.Dims()
+	hp, note := solveRidge(wp, yt, newFloat(prec).SetRat(lamHSolve))
+	c.addNote(note)
+	b = bigmat.New(n, 1, prec)
+	hbar := bigmat.New(k, 1, prec)
+	switch {
+	case in.Bias == instance.BiasNone:
+		// b ≡ 0 and Ỹ = Y: H̃ already fits Y itself.
+	case in.Bias == instance.BiasFree || in.LambdaB.Sign() == 0:
+		b.Copy(ybar)
+	default:
+		// Regularized: α = λ_b/(1+λ_b), μ_b = λ_H/α;
+		// h̄ = (W'ᵀW' + μ_b I)⁻¹ W'ᵀ ȳ, b = (ȳ − W'h̄)/(1+λ_b).
 		onePlus := new(big.Rat).Add(big.NewRat(1, 1), in.LambdaB)
 		mub := new(big.Rat).Mul(lamHSolve, onePlus)
 		mub.Quo(mub, in.LambdaB)
-		var note string
 		hbar, note = solveRidge(wp, ybar, newFloat(prec).SetRat(mub))
-		if note != "" {
-			c.notes = append(c.notes, note)
-		}
+		c.addNote(note)
 		b.Mul(wp, hbar)
 		b.Sub(ybar, b)
 		b.Scale(newFloat(prec).Quo(newFloat(prec).SetInt64(1), newFloat(prec).SetRat(onePlus)), b)
@@ -140,64 +150,84 @@ func certify(in *instance.Instance, wp *bigmat.Dense, lamHSolve *big.Rat, prec u
 			e.Add(e, hbar.At(i, 0))
 		}
 	}
-	// Predictions W'H' + b1ᵀ and residual R.
-	pred := new(bigmat.Dense).Mul(wp, hp)
-	for i := 0; i < n; i++ {
-		for j := 0; j < m; j++ {
-			e := pred.At(i, j)
-			e.Add(e, b.At(i, 0))
-		}
-	}
-	res := new(bigmat.Dense).Sub(pred, y)
-	mf := newFloat(prec).SetInt64(int64(m))
+	return hp, b
+}
 
-	// L = ‖R‖²/(2M) + λ_H ‖H‖²/(2M) + λ_W ‖W‖²/2 (+ λ_b ‖b‖²/2).
-	sq := func(x *big.Float) *big.Float { return newFloat(prec).Mul(x, x) }
-	rn := sq(res.FrobeniusNorm())
-	hn := hp.FrobeniusNorm()
-	wn := wp.FrobeniusNorm()
-	bn := b.FrobeniusNorm()
-	loss := newFloat(prec).Mul(lamH, sq(hn))
-	loss.Add(loss, rn)
-	loss.Quo(loss, mf)
-	t := newFloat(prec).Mul(lamW, sq(wn))
-	loss.Add(loss, t)
+func (c *certificate) addNote(note string) {
+	if note != "" {
+		c.notes = append(c.notes, note)
+	}
+}
+
+func square(x *big.Float) *big.Float { return newFloat(x.Prec()).Mul(x, x) }
+
+// evaluate sets the loss, the gradient blocks, their norms and the sizes
+// of their terms from the definitions, with residual R = W'H' + b1ᵀ − Y:
+//
+//	L = ‖R‖²/(2M) + λ_H ‖H‖²/(2M) + λ_W ‖W‖²/2 (+ λ_b ‖b‖²/2),
+//	∇_W = R Hᵀ/M + λ_W W,  ∇_H = (WᵀR + λ_H H)/M,  ∇_b = R1/M + λ_b b.
+//
+// Columns of W beyond k and rows of H beyond k are zero, and so are the
+// corresponding gradient entries.
+func (c *certificate) evaluate(in *instance.Instance, wp, hp, b, res *bigmat.Dense) {
+	prec := c.prec
+	lamH := newFloat(prec).SetRat(in.LambdaH)
+	lamW := newFloat(prec).SetRat(in.LambdaW)
+	lamB := newFloat(prec)
 	if in.Bias == instance.BiasRegularized {
-		loss.Add(loss, t.Mul(lamB, sq(bn)))
+		lamB.SetRat(in.LambdaB)
 	}
-	loss.SetMantExp(loss, -1)
+	mf := newFloat(prec).SetInt64(int64(in.M()))
+	c.hNorm, c.wNorm = hp.FrobeniusNorm(), wp.FrobeniusNorm()
+	bn := b.FrobeniusNorm()
+	loss := newFloat(prec).Mul(lamH, square(c.hNorm))
+	loss.Add(loss, square(res.FrobeniusNorm()))
+	loss.Quo(loss, mf)
+	loss.Add(loss, newFloat(prec).Mul(lamW, square(c.wNorm)))
+	loss.Add(loss, newFloat(prec).Mul(lamB, square(bn)))
+	c.loss = loss.SetMantExp(loss, -1)
 
-	// ∇_W = R Hᵀ/M + λ_W W; ∇_H = (WᵀR + λ_H H)/M; ∇_b = R1/M + λ_b b.
-	// Columns of W beyond k and rows of H beyond k are zero, and so are
-	// the corresponding gradient entries.
+	invM := newFloat(prec).Quo(newFloat(prec).SetInt64(1), mf)
 	gw := new(bigmat.Dense).MulTrans(res, hp)
-	gw.Scale(newFloat(prec).Quo(newFloat(prec).SetInt64(1), mf), gw)
-	gw.Add(gw, new(bigmat.Dense).Scale(lamW, wp))
+	gw.Scale(invM, gw)
+	lwW := new(bigmat.Dense).Scale(lamW, wp)
+	c.termsW = newFloat(prec).Add(gw.FrobeniusNorm(), lwW.FrobeniusNorm())
+	c.gradW = gw.Add(gw, lwW)
 	gh := new(bigmat.Dense).TransMul(wp, res)
-	gh.Add(gh, new(bigmat.Dense).Scale(lamH, hp))
-	gh.Scale(newFloat(prec).Quo(newFloat(prec).SetInt64(1), mf), gh)
-	gn := sq(gw.FrobeniusNorm())
-	gn.Add(gn, sq(gh.FrobeniusNorm()))
+	lhH := new(bigmat.Dense).Scale(lamH, hp)
+	c.termsH = newFloat(prec).Add(gh.FrobeniusNorm(), lhH.FrobeniusNorm())
+	c.termsH.Mul(c.termsH, invM)
+	gh.Add(gh, lhH)
+	c.gradH = gh.Scale(invM, gh)
+	gn := square(c.gradW.FrobeniusNorm())
+	gn.Add(gn, square(c.gradH.FrobeniusNorm()))
 	if in.Bias != instance.BiasNone {
+		n, m := in.N(), in.M()
 		gb := bigmat.New(n, 1, prec)
+		var t big.Float
 		for i := 0; i < n; i++ {
 			e := gb.At(i, 0)
 			for j := 0; j < m; j++ {
 				e.Add(e, res.At(i, j))
 			}
 			e.Quo(e, mf)
-			e.Add(e, t.Mul(lamB, b.At(i, 0)))
+			e.Add(e, t.SetPrec(prec).Mul(lamB, b.At(i, 0)))
 		}
-		gn.Add(gn, sq(gb.FrobeniusNorm()))
+		gn.Add(gn, square(gb.FrobeniusNorm()))
 		c.gradB = gb
+		c.termsB = newFloat(prec).Quo(res.FrobeniusNorm(), newFloat(prec).Sqrt(mf))
+		c.termsB.Add(c.termsB, newFloat(prec).Mul(lamB, bn))
 	}
-	c.gradW, c.gradH = gw, gh
 	c.gradNorm = gn.Sqrt(gn)
-	c.loss = loss
-	c.prec = prec
-	yn := y.FrobeniusNorm()
-	c.logData = 2*log10Float(yn) - math.Log10(2*float64(m))
-	c.hNorm, c.wNorm = hn, wn
+}
+
+// materialize sets what the certificate reports: W Wᵀ, the predictions,
+// b, and — within MaxDenseEntries and MaxGramSamples — the full W, H and
+// the feature Gram HᵀH.
+func (c *certificate) materialize(in *instance.Instance, wp, hp, b, pred *bigmat.Dense) {
+	prec := c.prec
+	n, m, d := in.N(), in.M(), in.D
+	_, k := wp.Dims()
 	c.ww = new(bigmat.Dense).MulTrans(wp, wp)
 	c.pred = pred
 	c.b = make([]*big.Float, n)
@@ -229,7 +259,6 @@ func certify(in *instance.Instance, wp *bigmat.Dense, lamHSolve *big.Rat, prec u
 	} else {
 		c.notes = append(c.notes, fmt.Sprintf("feature Gram HᵀH not computed: M = %d > %d", m, MaxGramSamples))
 	}
-	return c
 }
 
 // certifyAccurate is certify with enough precision for the loss: L is a sum
@@ -237,18 +266,54 @@ func certify(in *instance.Instance, wp *bigmat.Dense, lamHSolve *big.Rat, prec u
 // magnitude below ‖Y‖²/(2M) (tiny c, large target scale) rounding in the
 // residual would swamp it. The certificate is then evaluated again at the
 // precision that keeps the requested digits of L (W' itself is unchanged:
-// L is evaluated exactly at the returned point).
-func certifyAccurate(in *instance.Instance, wp *bigmat.Dense, lamHSolve *big.Rat, prec uint) *certificate {
-	c := certify(in, wp, lamHSolve, prec)
-	if c.loss.Sign() <= 0 {
-		return c
+// L is evaluated exactly at the returned point). The size of L is taken
+// from the certificate itself, or from hint (an independent estimate of L,
+// such as λ_W a0·φ(V); nil if none) when that is smaller: at too low a
+// precision the certificate's L is rounding noise and overstates L. The
+// estimate is refined up to three times.
+func certifyAccurate(in *instance.Instance, wp *bigmat.Dense, lamHSolve *big.Rat, prec uint, hint *big.Float) *certificate {
+	c := certify(in, wp.Clone().SetPrec(prec), lamHSolve, prec)
+	p, note := prec, ""
+	for range 3 {
+		size := log10Float(c.loss)
+		if hint != nil && hint.Sign() > 0 {
+			size = math.Min(size, log10Float(hint))
+		}
+		lost := c.logData - size
+		if c.loss.Sign() <= 0 && (hint == nil || hint.Sign() <= 0) || lost <= 3 {
+			break
+		}
+		need := prec + uint(math.Ceil((lost+3)*math.Log2(10)))
+		if need <= p {
+			break
+		}
+		p = need
+		c = certify(in, wp.Clone().SetPrec(p), lamHSolve, p)
+		note = fmt.Sprintf("L is %.0f orders of magnitude below ‖Y‖²/(2M): the certificate was evaluated at %d bits so that cancellation in the residual keeps the requested digits", lost, p)
 	}
-	lost := c.logData - log10Float(c.loss)
-	if lost <= 3 {
-		return c
+	if note != "" {
+		c.notes = append(c.notes, note)
 	}
-	p2 := prec + uint(math.Ceil((lost+3)*math.Log2(10)))
-	c = certify(in, wp.Clone().SetPrec(p2), lamHSolve, p2)
-	c.notes = append(c.notes, fmt.Sprintf("L is %.0f orders of magnitude below ‖Y‖²/(2M): the certificate was evaluated at %d bits so that cancellation in the residual keeps the requested digits", lost, p2))
 	return c
+}
+
+// relGradient returns log10 of the largest relative gradient block of the
+// certificate: ‖∇_W L‖/(termsW + wUnit), ‖∇_H L‖/termsH, ‖∇_b L‖/termsB,
+// each the gradient relative to the size of the terms that cancel in it
+// (a block that vanishes exactly counts as −Inf). wUnit is the natural
+// unit of ∇_W (λ_W√a0 in the reduced problem's scaling), which matters
+// when W* = 0 and every term vanishes with W.
+func (c *certificate) relGradient(wUnit *big.Float) float64 {
+	rel := func(g, terms *big.Float) float64 {
+		if g.Sign() == 0 {
+			return math.Inf(-1)
+		}
+		return log10Float(g) - log10Float(terms)
+	}
+	tw := newFloat(c.prec).Add(c.termsW, wUnit)
+	worst := math.Max(rel(c.gradW.FrobeniusNorm(), tw), rel(c.gradH.FrobeniusNorm(), c.termsH))
+	if c.gradB != nil {
+		worst = math.Max(worst, rel(c.gradB.FrobeniusNorm(), c.termsB))
+	}
+	return worst
 }

@@ -42,36 +42,59 @@
 // ρ < 1e-7 are raised to 1e-7 here (VVᵀ + ρI is numerically singular in
 // float64 below that); stage 2 uses the exact ρ.
 //
-// Stage 2 (big.Float, precision bigmat.Bits(digits)): Newton's method
-// damped à la Levenberg–Marquardt, step (∇²φ + νI)Δ = −∇φ solved by
-// Cholesky, ν = μ‖∇φ‖ floored at 2^(−prec/2), raised gently while the
-// matrix is not positive definite. Steps are accepted by the trust-region
-// ratio of actual to predicted decrease of φ (μ ≥ 1 grows after poor steps
-// and shrinks after good ones), or, where φ's rounding noise — bounded
-// through cond(VVᵀ + ρI) — hides the decrease, by a decrease of ‖∇φ‖. The
-// Hessian is singular along the rotations V → VQ (and, at rank-deficient
-// optima, along more directions); the damping ν ∝ ‖∇φ‖ still gives
-// quadratic convergence to such non-isolated minima under a local error
-// bound (Yamashita–Fukushima), which holds when every inactive direction
-// is strictly inactive. Digits roughly double per step; Result.History
-// records log10 ‖∇φ‖ per step.
+// Stage 2 (big.Float): Newton's method damped à la Levenberg–Marquardt,
+// step (∇²φ + νI)Δ = −∇φ solved by Cholesky, ν = μ‖∇φ‖ floored at
+// 2^(−prec/2), raised tenfold while the matrix is not positive definite.
+// ν is a big.Float (a float64 ν underflows beyond ~600 digits and capped
+// the digits gained per step at 324). Steps are accepted by the
+// trust-region ratio of actual to predicted decrease of φ (μ ≥ 1 grows
+// after poor steps and shrinks after good ones), or, where φ's rounding
+// noise — bounded through cond(VVᵀ + ρI) — hides the decrease, by a
+// decrease of ‖∇φ‖. The Hessian is singular along the rotations V → VQ
+// (and, at rank-deficient optima, along more directions); the damping
+// ν ∝ ‖∇φ‖ still gives quadratic convergence to such non-isolated minima
+// under a local error bound (Yamashita–Fukushima), which holds when every
+// inactive direction is strictly inactive. Digits roughly double per step;
+// Result.History records log10 ‖∇φ‖ per step.
 //
-// Stopping: converged when ‖∇φ‖ ≤ 10^-(digits+8), the next Newton step
-// would move VVᵀ by at most 10^-(digits+2) of min(max(‖VVᵀ‖_F, 1), φ), and
-// the Hessian is positive semidefinite up to 2^(−prec/2) (V = 0 is always
-// stationary; a saddle is perturbed, at most three times, and the iteration
-// goes on). DigitsReached is −log10 of that last relative change (capped
+// Precision. The target precision is bigmat.Bits(digits) plus what φ's
+// conditioning asks for: with κ = max_k tr(VVᵀ+ρ_k I)·tr(B_k) ≥
+// cond(VVᵀ+ρ_k I) (tiny ρ with a rank-deficient V gives κ ≈ ‖V‖²/ρ), the
+// gradient's rounding grows like κ², so 2·log2 κ − 26 bits are added; when
+// VVᵀ + ρI cannot even be factored, the a-priori bound (‖V‖² + ρ)/ρ is
+// used. Each Newton step runs at the precision its gradient asks for,
+// about 2.2 times the gradient's digits (plus the same extra bits), never
+// above the target; the certificate is always checked at the target. The
+// Newton system itself is solved at max(prec/2 + 64, prec − digits of
+// ‖∇φ‖ + 64) bits: the step is as small as the gradient, so it needs only
+// the digits the next iterate lacks, and the Hessian's rounding stays
+// below ν ≥ 2^(−prec/2). A high-precision solve thus costs about as much
+// as its last step.
+//
+// Stopping (the certificate). Converged when ‖∇φ‖ ≤ 10^-(digits+8), the
+// next Newton step would move VVᵀ by at most 10^-(digits+2) of
+// min(max(‖VVᵀ‖_F, 1), φ), and the Hessian is positive semidefinite up to
+// τ = 2^(1−prec/2)·max(1, max|h_ij|) (Cholesky of h + τI at prec/2 + 64
+// bits; a damped factorization with ν ≤ τ that succeeded at once already
+// proves it). V = 0 is always stationary; a saddle is perturbed, at most
+// three times, and one that remains is reported as StopSaddle, never as
+// converged. DigitsReached is −log10 of that last relative change (capped
 // at digits): the distance estimate of Newton's method, measured on the
 // invariant WWᵀ so that steps along the rotation orbit do not count. The
 // reference φ matters when W* = 0 (c far above the targets' variance):
 // WWᵀ must then be small enough that λ_W‖W‖²/2 is below 10^-digits of L.
+// A stall at the working precision's noise floor counts as converged
+// only with the change estimate below 10^-digits, ‖∇φ‖ ≤ 10^-digits and
+// the second-order check. Finally the certificate evaluated from the
+// definition of L (below) must agree: L = λ_W a0·φ(V) to the requested
+// digits, and each gradient block below 10^-digits relative to the terms
+// that cancel in it; otherwise the stop is StopUncertified.
 //
 // Precision escalation. When progress stops (no acceptable step, or ten
 // steps without a decrease of φ or ‖∇φ‖) before the requested digits are
 // reached, the evaluation of φ has lost more digits than the guard digits
-// cover (tiny c with a rank-deficient optimum makes φ's evaluation
-// ill-conditioned like σ/c); stage 2 then doubles its working precision,
-// at most three times, and continues.
+// cover; stage 2 then doubles its target precision, at most three times,
+// and continues.
 //
 // Degenerate valleys. When the error bound fails (c exactly at an eigenvalue
 // of Σ: the objective is quartic along a direction leaving the optimum),
@@ -86,6 +109,10 @@
 // but faster; it is reported in Notes, and if the budget runs out first
 // the stop reason is "linear-convergence" with DigitsReached from the last
 // Newton step.
+//
+// Progress. With Settings.Progress set, a solve that has run for
+// ProgressAfter writes one line per Newton iteration (the CLI passes
+// stderr). Result.OutOfTime says that Settings.TimeLimit ended the solve.
 //
 // # Certificate
 //
@@ -104,9 +131,14 @@
 //     there; Stop "unattained", Converged false.
 //   - λ_H = λ_W = 0: Stop "not-a-point". For d ≥ n a seeded random W (full
 //     row rank) with least-squares H interpolates: L = 0 to rounding,
-//     Converged true. For d < n (best effort) the solver follows minimizers
-//     with λ_H = λ_W = 10^-j·√σ0 and least-squares H at λ = 0 until the loss
-//     settles to the requested digits.
+//     Converged true. For d < n the loss with least-squares (H, b) is
+//     ½ tr((I − P)S), P the projector onto W's column space, and the
+//     solver minimizes it over d-dimensional subspaces by the same damped
+//     Newton method (lowrank.go: gradient, Hessian, second-order check,
+//     precision raised until the loss is resolved above its rounding
+//     noise). Converged only when that certificate holds and L from the
+//     definition agrees; otherwise Stop says why (iteration-limit,
+//     stalled, saddle-point, uncertified).
 //   - bias regularized: solved as above; a note says that THEORY has no
 //     closed form there.
 //

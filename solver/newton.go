@@ -2,6 +2,7 @@ package solver
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"math/big"
 	"math/rand/v2"
@@ -21,14 +22,16 @@ const maxRestarts = 3
 // τ = 2^(−prec/2)·max(1, max|h_ij|): Cholesky of h + τI succeeds. Null
 // directions (rotations, degenerate valleys) pass; a negative curvature
 // above τ (a saddle, e.g. V = 0 when some direction is active) fails.
-func (r *reduced) secondOrder(h *bigmat.Dense) bool {
+func (r *reduced) secondOrder(h *bigmat.Dense) bool { return secondOrderPSD(h, r.prec) }
+
+// secondOrderTau is the tolerance τ = 2^(1−prec/2)·max(1, max|h_ij|) of
+// the second-order check.
+func secondOrderTau(h *bigmat.Dense, prec uint) *big.Float {
 	tau := h.MaxAbs()
 	if tau.Cmp(big.NewFloat(1)) < 0 {
 		tau.SetInt64(1)
 	}
-	tau.SetMantExp(tau, -int(r.prec/2))
-	var ch bigmat.Cholesky
-	return ch.Factorize(new(bigmat.Dense).AddScaledIdentity(h, tau)) == nil
+	return tau.SetMantExp(tau, 1-int(prec/2))
 }
 
 // perturb returns V plus a random matrix of Frobenius norm about
@@ -66,6 +69,7 @@ type stage2Result struct {
 	digits     int     // estimated correct digits of VVᵀ (see relChange)
 	logChange  float64 // log10 of the change in VVᵀ a further Newton step would make
 	linear     bool    // linear convergence was observed
+	outOfTime  bool    // stopped because the deadline passed
 	history    []stepRecord
 	notes      []string
 }
@@ -100,27 +104,61 @@ func abs(x int) int {
 	return x
 }
 
-// lmStep solves (H + νI) Δ = −g by Cholesky, raising ν until the matrix
-// is positive definite at the working precision. It returns Δ as an n×k
-// matrix and the ν used.
-func (r *reduced) lmStep(h *bigmat.Dense, g *bigmat.Dense, nu float64) (*bigmat.Dense, float64, error) {
+// lmStep solves (H + νI) Δ = −g by Cholesky, raising ν tenfold until the
+// matrix is positive definite, and returns Δ as an n×k matrix (at the
+// working precision), the ν used, and whether the first ν worked. ν is a
+// big.Float: at thousands of digits the damping 2^(−prec/2) lies far below
+// float64's range, and a damping that underflowed to 4.9e−324 would cap
+// the digits gained per step at 324. The system is solved at stepPrec
+// bits, which is all the step's accuracy needs.
+func (r *reduced) lmStep(h *bigmat.Dense, g *bigmat.Dense, nu *big.Float) (*bigmat.Dense, *big.Float, bool, error) {
 	N := r.n * r.k
-	rhs := vec(g)
-	rhs.Scale(newFloat(r.prec).SetInt64(-1), rhs)
+	p := stepPrec(r.prec, g.FrobeniusNorm())
+	hp := h.Clone().SetPrec(p)
+	rhs := vec(g).SetPrec(p)
+	rhs.Scale(newFloat(p).SetInt64(-1), rhs)
+	nu = newFloat(r.prec).Set(nu)
+	ten := newFloat(r.prec).SetInt64(10)
 	for tries := 0; tries < 400; tries++ {
-		nuF := newFloat(r.prec).SetFloat64(nu)
-		a := new(bigmat.Dense).AddScaledIdentity(h, nuF)
+		a := new(bigmat.Dense).AddScaledIdentity(hp, newFloat(p).Set(nu))
 		var ch bigmat.Cholesky
 		if err := ch.Factorize(a); err == nil {
 			x := ch.SolveTo(new(bigmat.Dense), rhs)
-			return unvec(x, r.n, r.k), nu, nil
+			return unvec(x, r.n, r.k).SetPrec(r.prec), nu, tries == 0, nil
 		}
 		// Raise ν gently: just above the most negative eigenvalue is
 		// enough, and near a solution that is of the order of ‖∇φ‖ (the
 		// curvature along the rotation orbit away from stationarity).
-		nu = math.Max(10*nu, r.nuMin())
+		nu.Mul(nu, ten)
+		maxBig(nu, r.nuMin())
 	}
-	return nil, nu, fmt.Errorf("solver: Hessian of order %d could not be regularized", N)
+	return nil, nu, false, fmt.Errorf("solver: Hessian of order %d could not be regularized", N)
+}
+
+// stepPrec is the precision at which the Newton system is solved when
+// ‖∇φ‖ = 10^-g at working precision prec: the step is about as small as
+// the gradient, so a relative accuracy of 2^-(prec − g·log2 10 − 64) in the
+// step gives the next iterate to the working precision; and the rounding
+// of the Hessian must stay below the damping ν ≥ 2^(−prec/2) (the Hessian
+// is singular along the rotations V → VQ), which takes prec/2 + 64 bits.
+// Near convergence this halves the precision of the factorization.
+func stepPrec(prec uint, gnorm *big.Float) uint {
+	p := prec/2 + 64
+	if gnorm.Sign() > 0 {
+		acc := float64(prec) + log10Float(gnorm)*math.Log2(10) + 64
+		if acc > float64(p) {
+			p = uint(math.Ceil(acc))
+		}
+	}
+	return min(prec, p)
+}
+
+// maxBig sets x to max(x, y) and returns x.
+func maxBig(x, y *big.Float) *big.Float {
+	if x.Cmp(y) < 0 {
+		x.Set(y)
+	}
+	return x
 }
 
 // invariantChange returns ‖(V+Δ)(V+Δ)ᵀ − VVᵀ‖_F: how much the invariant
@@ -136,18 +174,17 @@ func invariantChange(v, d *bigmat.Dense) *big.Float {
 // nuFor is the Levenberg–Marquardt damping at pt: ν = μ·‖∇φ‖ (μ adapted
 // by the trust-region ratio, see stage2), floored at 2^(−prec/2) so that
 // rounding noise in the gradient along the Hessian's null space (the
-// rotations V → VQ) cannot produce large steps.
-func (r *reduced) nuFor(pt *point, mu float64) float64 {
-	gn, _ := pt.gnorm.Float64()
-	return math.Max(mu*gn, r.nuMin())
+// rotations V → VQ) cannot produce large steps. Both are big.Floats, so ν
+// never underflows.
+func (r *reduced) nuFor(pt *point, mu float64) *big.Float {
+	nu := newFloat(r.prec).SetFloat64(mu)
+	nu.Mul(nu, pt.gnorm)
+	return maxBig(nu, r.nuMin())
 }
 
-func (r *reduced) nuMin() float64 {
-	nu := math.Pow(2, -float64(r.prec)/2)
-	if nu == 0 {
-		nu = math.SmallestNonzeroFloat64
-	}
-	return nu
+// nuMin is 2^(−prec/2), exactly.
+func (r *reduced) nuMin() *big.Float {
+	return newFloat(r.prec).SetMantExp(big.NewFloat(1), -int(r.prec/2))
 }
 
 // relChange returns log10 of invariantChange(pt.v, d) relative to the
@@ -166,17 +203,23 @@ func (r *reduced) relChange(pt *point, d *bigmat.Dense) float64 {
 	return log10Float(invariantChange(pt.v, d)) - lref
 }
 
-// fNoise bounds the rounding error of φ at pt: |φ|·2^(8−prec)·κ with
-// κ = (‖V‖²_F + ρ)/ρ ≥ cond(VVᵀ + ρI) for the smallest ρ, since B =
-// (VVᵀ + ρI)⁻¹ is formed by Cholesky. With tiny ρ (c ≪ σ) and a
-// rank-deficient V this is far above a few ulps of φ.
-func (r *reduced) fNoise(pt *point) *big.Float {
+// minRho returns the smallest shift ρ_k.
+func (r *reduced) minRho() *big.Float {
 	rho := r.blocks[0].rho
 	for _, b := range r.blocks[1:] {
 		if b.rho.Cmp(rho) < 0 {
 			rho = b.rho
 		}
 	}
+	return rho
+}
+
+// fNoise bounds the rounding error of φ at pt: |φ|·2^(8−prec)·κ with
+// κ = (‖V‖²_F + ρ)/ρ ≥ cond(VVᵀ + ρI) for the smallest ρ, since B =
+// (VVᵀ + ρI)⁻¹ is formed by Cholesky. With tiny ρ (c ≪ σ) and a
+// rank-deficient V this is far above a few ulps of φ.
+func (r *reduced) fNoise(pt *point) *big.Float {
+	rho := r.minRho()
 	kappa := pt.v.FrobeniusNorm()
 	kappa.Mul(kappa, kappa)
 	kappa.Add(kappa, rho)
@@ -187,245 +230,541 @@ func (r *reduced) fNoise(pt *point) *big.Float {
 }
 
 // stage2 runs the Levenberg–Marquardt-damped Newton iteration on φ from v0
-// until the requested digits are reached, the budget is spent, or progress
-// stops. It may switch to a reduced problem of higher precision (returned
-// in the result) when it detects linear convergence.
+// until the requested digits are certified, the budget is spent, or
+// progress stops. It may move to a reduced problem of higher precision
+// (returned in the result): when φ's evaluation is ill-conditioned, when
+// progress stalls short of the requested digits, and in degenerate valleys.
 func (r *reduced) stage2(v0 *bigmat.Dense, digits, maxIter int, deadline time.Time) (*stage2Result, error) {
-	out := &stage2Result{}
-	pt, err := r.eval(v0)
+	it, err := newIteration(r, v0, digits, maxIter, deadline)
 	if err != nil {
 		return nil, err
 	}
-	// Dimensionless tolerances: φ, V and ∇φ are of order one.
-	gtol := pow10(-(digits + 8), r.prec)
-	ctol := -float64(digits + 2)
-	highPrec := bigmat.Bits(2 * digits)
-	linearRun, sinceBest := 0, 0
-	lastStep, lastRatio := math.Inf(1), 0.0
-	bestG, bestF := log10Float(pt.gnorm), pt.f
-	ten := big.NewFloat(10)
-	mu := float64(muMin) // ν = μ‖∇φ‖; μ grows after poor steps, shrinks after good ones
-	// usePrec moves the iteration to a reduced problem at precision prec
-	// (rebuilt from the exact instance) at the current point.
-	usePrec := func(prec uint, v *bigmat.Dense) error {
-		if prec != r.prec {
-			hr, err := newReduced(r.in, r.lamH, r.lamW, prec)
-			if err != nil {
-				return err
-			}
-			r = hr
-		}
-		var err error
-		if pt, err = r.eval(v.Clone().SetPrec(prec)); err != nil {
-			return err
-		}
-		gtol.SetPrec(prec)
-		bestG, bestF, sinceBest, linearRun, lastStep, lastRatio = log10Float(pt.gnorm), pt.f, 0, 0, math.Inf(1), 0
-		return nil
+	return it.run()
+}
+
+// run iterates until stage 2 is done. It starts at the precision the
+// current gradient asks for (adaptivePrec), which may be below the target.
+func (it *iteration) run() (*stage2Result, error) {
+	if err := it.checkConditioning(); err != nil {
+		return nil, err
 	}
-	// escalate is called when progress stops: if the invariants are not yet
-	// accurate to the requested digits, the evaluation of φ has lost more
-	// digits than the guard digits cover (ill-conditioning: tiny c with a
-	// rank-deficient optimum, huge target ranges), and doubling the working
-	// precision lets Newton's method continue. At most maxEscalations times.
-	escalations, restarts := 0, 0
-	rng := rand.New(rand.NewPCG(uint64(r.n*1000+r.k), 0x73616464))
-	escalate := func(why string) (bool, error) {
-		if escalations >= maxEscalations || time.Now().After(deadline) {
-			return false, nil
+	if p := it.adaptivePrec(); p < it.r.prec {
+		if err := it.moveTo(p, it.pt.v); err != nil {
+			return nil, err
 		}
-		d, _, err := r.lmStep(r.hessian(pt), pt.g, r.nuFor(pt, mu))
-		if err != nil {
-			return false, err
-		}
-		if r.relChange(pt, d) <= -float64(digits) {
-			return false, nil // accurate already: the caller stops at the noise floor
-		}
-		escalations++
-		old := r.prec
-		if err := usePrec(2*old, pt.v); err != nil {
-			return false, err
-		}
-		out.notes = append(out.notes, fmt.Sprintf("%s at %d bits before the requested digits were reached (an ill-conditioned evaluation): working precision raised to %d bits", why, old, r.prec))
-		return true, nil
 	}
 	for {
-		h := r.hessian(pt)
-		nu := r.nuFor(pt, mu)
-		d, nuUsed, err := r.lmStep(h, pt.g, nu)
+		done, err := it.iterate()
 		if err != nil {
 			return nil, err
 		}
-		if nuUsed > nu {
-			// The Hessian was indefinite beyond ν: remember the level.
-			if gn, _ := pt.gnorm.Float64(); gn > 0 {
-				mu = math.Min(math.Max(nuUsed/gn, mu), muMax)
-			}
-		}
-		nu = nuUsed
-		out.logChange = r.relChange(pt, d)
-		if pt.gnorm.Cmp(gtol) <= 0 && out.logChange <= ctol {
-			if !r.secondOrder(h) && restarts < maxRestarts {
-				// A stationary point with negative curvature (V = 0 is
-				// always stationary): perturb and descend.
-				restarts++
-				if err := usePrec(r.prec, perturb(pt.v, rng)); err != nil {
-					return nil, err
-				}
-				out.notes = append(out.notes, "reached a stationary point with negative curvature (a saddle): perturbed it and continued")
-				continue
-			}
-			out.stop, out.converged = StopConverged, true
-			break
-		}
-		if out.iterations >= maxIter {
-			out.stop = StopIterationLimit
-			break
-		}
-		if time.Now().After(deadline) {
-			out.stop = StopTimeLimit
-			break
-		}
-		out.iterations++
-		gn, _ := pt.gnorm.Float64()
-		fnoise := r.fNoise(pt)
-		var next *point
-		var step *bigmat.Dense
-		for attempt := 0; attempt < 60; attempt++ {
-			if attempt > 0 {
-				mu = math.Min(4*mu, muMax)
-				nu = math.Max(mu*gn, 4*nu)
-				if d, nu, err = r.lmStep(h, pt.g, nu); err != nil {
-					return nil, err
-				}
-			}
-			cand, err := r.eval(new(bigmat.Dense).Add(pt.v, d))
-			if err != nil {
-				continue
-			}
-			ok, ratio := r.acceptable(pt, cand, d, h, fnoise)
-			switch {
-			case math.IsNaN(ratio):
-			case ratio > 0.75:
-				mu = math.Max(mu/4, muMin)
-			case ratio < 0.25:
-				mu = math.Min(4*mu, muMax)
-			}
-			if ok {
-				next, step = cand, d
-				break
-			}
-		}
-		if next == nil {
-			raised, err := escalate("no damped Newton step decreased the objective")
-			if err != nil {
-				return nil, err
-			}
-			if raised {
-				continue
-			}
-			out.stop = StopStalled
-			out.notes = append(out.notes, "no damped Newton step decreased the objective: progress stopped at the working precision")
-			break
-		}
-		logStep := log10Float(step.FrobeniusNorm())
-		// Linear convergence: successive steps shrink by a steady factor
-		// (log ratio between −1 and −0.02, within 30% of the previous
-		// one) while the gradient keeps decreasing; steps wandering at the
-		// noise floor do not qualify.
-		ratio := logStep - lastStep
-		gradDown := log10Float(next.gnorm) < log10Float(pt.gnorm)-0.02
-		steady := linearRun == 0 || math.Abs(ratio-lastRatio) < 0.3*math.Abs(lastRatio)
-		if logStep < -2 && ratio < -0.02 && ratio > -1 && gradDown && steady {
-			linearRun++
-		} else {
-			linearRun = 0
-		}
-		lastRatio = ratio
-		extrap := false
-		if linearRun >= 3 {
-			if !out.linear {
-				out.linear = true
-				out.notes = append(out.notes, fmt.Sprintf("linear convergence observed from iteration %d (steps shrink by a constant factor instead of squaring): a degenerate, flat (quartic) valley, as when c equals an eigenvalue of Σ", out.iterations))
-			}
-			if r.prec < highPrec {
-				// In a quartic valley the gradient is cubic in the
-				// distance, so the working precision bounds the
-				// attainable accuracy: double the digits.
-				pt = next
-				if err := usePrec(highPrec, pt.v); err != nil {
-					return nil, err
-				}
-				next = pt
-				out.notes = append(out.notes, fmt.Sprintf("working precision raised to %d bits (%d digits) for the degenerate valley", r.prec, 2*digits+bigmat.GuardDigits))
-			} else if q := math.Pow(10, logStep-lastStep); q < 0.95 {
-				// Extrapolation: m·Δ with m = 1/(1−q) removes the
-				// error along the flat direction (exact for a zero of
-				// multiplicity m of the gradient); one Newton step from
-				// there corrects the overshoot in the curved directions.
-				m := 1 / (1 - q)
-				if mr := math.Round(m); math.Abs(m-mr) < 0.2 {
-					m = mr // multiplicities are integers
-				}
-				xs := new(bigmat.Dense).Scale(newFloat(r.prec).SetFloat64(m), step)
-				if xp, err := r.eval(new(bigmat.Dense).Add(pt.v, xs)); err == nil {
-					if dx, _, err := r.lmStep(r.hessian(xp), xp.g, r.nuFor(xp, mu)); err == nil {
-						if cp, err := r.eval(new(bigmat.Dense).Add(xp.v, dx)); err == nil && cp.gnorm.Cmp(next.gnorm) < 0 {
-							out.iterations++
-							next, step, extrap = cp, new(bigmat.Dense).Sub(cp.v, pt.v), true
-						}
-					}
-				}
-			}
-		}
-		lastStep = logStep
-		pt = next
-		lg := log10Float(pt.gnorm)
-		if math.IsInf(lg, -1) {
-			lg = -float64(r.prec) * math.Log10(2) // an exact zero: record the working precision's floor
-		}
-		out.history = append(out.history, stepRecord{
-			LogGrad: lg, LogStep: log10Float(step.FrobeniusNorm()), Damping: math.Log10(nu), Extrap: extrap,
-		})
-		fdrop := newFloat(r.prec).Sub(bestF, pt.f)
-		if lg < bestG-0.2 || fdrop.Cmp(newFloat(r.prec).Mul(fnoise, ten)) > 0 {
-			sinceBest = 0
-			bestG = math.Min(bestG, lg)
-			bestF = pt.f
-		} else if sinceBest++; sinceBest >= 10 {
-			raised, err := escalate("the gradient stopped decreasing")
-			if err != nil {
-				return nil, err
-			}
-			if raised {
-				continue
-			}
-			out.stop = StopStalled
-			out.notes = append(out.notes, "the gradient stopped decreasing (working precision's noise level)")
-			h := r.hessian(pt)
-			d, _, err := r.lmStep(h, pt.g, r.nuFor(pt, mu))
-			if err != nil {
-				return nil, err
-			}
-			out.logChange = r.relChange(pt, d)
-			break
+		if done {
+			return it.finish(), nil
 		}
 	}
-	out.pt, out.red = pt, r
+}
+
+// iteration is the state of one stage-2 run. Its methods each do one part
+// of an iteration; only they change the state.
+type iteration struct {
+	r        *reduced // the problem at the current working precision
+	digits   int
+	maxIter  int
+	deadline time.Time
+
+	pt       *point
+	gtol     *big.Float // certificate: ‖∇φ‖ ≤ 10^-(digits+8) (φ, V, ∇φ are of order one)
+	ctol     float64    // certificate: log10 of the invariant's relative change ≤ −(digits+2)
+	highPrec uint       // working precision in a degenerate valley (2·digits)
+	target   uint       // the precision the certificate is checked at (see adaptivePrec)
+	psd      bool       // the last damped step certified the second-order check (dampedStep)
+	progress io.Writer  // progress lines for long solves (nil: none)
+
+	progressAfter time.Duration // progress starts after this long (ProgressAfter)
+	started       time.Time
+	mu            float64    // ν = μ‖∇φ‖; μ grows after poor steps, shrinks after good ones
+	fnoise        *big.Float // bound on φ's rounding error at pt
+
+	best   progress
+	linear linearity
+
+	escalations, restarts, conditionings int
+	rng                                  *rand.Rand
+	out                                  *stage2Result
+}
+
+// progress tracks the best gradient and objective seen since the last
+// reset, to detect a stall.
+type progress struct {
+	logGrad float64
+	f       *big.Float
+	since   int // accepted steps without progress
+}
+
+// linearity tracks the ratio of successive step lengths, to detect linear
+// convergence (degenerate valleys).
+type linearity struct {
+	run       int     // consecutive steps shrinking by a steady factor
+	lastStep  float64 // log10 ‖Δ‖ of the previous step
+	lastRatio float64 // log10 of the previous ratio of step lengths
+}
+
+// Limits of stage 2's precision changes.
+const (
+	// maxConditionings bounds how often the working precision is raised
+	// for φ's conditioning (see condPrec).
+	maxConditionings = 4
+	// maxPrecBits bounds the working precision of stage 2.
+	maxPrecBits = 1 << 20
+)
+
+func newIteration(r *reduced, v0 *bigmat.Dense, digits, maxIter int, deadline time.Time) (*iteration, error) {
+	it := &iteration{
+		r: r, digits: digits, maxIter: maxIter, deadline: deadline,
+		gtol:     pow10(-(digits + 8), r.prec),
+		ctol:     -float64(digits + 2),
+		highPrec: bigmat.Bits(2 * digits),
+		mu:       muMin,
+		rng:      rand.New(rand.NewPCG(uint64(r.n*1000+r.k), 0x73616464)),
+		out:      &stage2Result{},
+		target:   r.prec,
+		started:  time.Now(),
+
+		progressAfter: ProgressAfter,
+	}
+	if err := it.restart(r.prec, v0); err != nil {
+		return nil, err
+	}
+	return it, nil
+}
+
+// adaptivePrec is the working precision the current gradient asks for:
+// Newton's method doubles the digits of ‖∇φ‖ = 10^-g per step, so the next
+// step needs about 2.2·g digits (plus the guard digits and every extra bit
+// the target carries for conditioning or escalation), never more than the
+// target. Early steps thus run at a fraction of the final precision, and
+// the cost of a high-precision solve is dominated by its last step.
+func (it *iteration) adaptivePrec() uint {
+	g := math.Max(8, -log10Float(it.pt.gnorm))
+	extra := it.target - min(it.target, bigmat.Bits(it.digits))
+	return min(it.target, bigmat.Bits(int(math.Ceil(2.2*g)))+extra)
+}
+
+// certifiedStop is the first-order part of the convergence certificate:
+// ‖∇φ‖ ≤ gtol = 10^-(digits+8) and a further Newton step would move the
+// invariant VVᵀ by at most 10^logChange ≤ 10^-(digits+2) of its scale.
+func certifiedStop(gnorm, gtol *big.Float, logChange float64, digits int) bool {
+	return gnorm.Cmp(gtol) <= 0 && logChange <= -float64(digits+2)
+}
+
+// iterate performs one stage-2 iteration. It returns true when stage 2 is
+// done (it.out.stop says why).
+func (it *iteration) iterate() (bool, error) {
+	if p := it.adaptivePrec(); p > it.r.prec {
+		if err := it.moveTo(p, it.pt.v); err != nil {
+			return false, err
+		}
+	}
+	h := it.r.hessian(it.pt)
+	d, nu, err := it.dampedStep(h)
+	if err != nil {
+		return false, err
+	}
+	it.out.logChange = it.r.relChange(it.pt, d)
+	if certifiedStop(it.pt.gnorm, it.gtol, it.out.logChange, it.digits) {
+		if it.r.prec < it.target {
+			return false, it.moveTo(it.target, it.pt.v) // the certificate is checked at the target precision
+		}
+		return it.atStationary(h)
+	}
+	if it.out.iterations >= it.maxIter {
+		it.out.stop = StopIterationLimit
+		return true, nil
+	}
+	if time.Now().After(it.deadline) {
+		it.out.stop, it.out.outOfTime = StopTimeLimit, true
+		return true, nil
+	}
+	it.out.iterations++
+	next, step, nu, err := it.search(h, d, nu)
+	if err != nil {
+		return false, err
+	}
+	if next == nil {
+		return it.stall("no damped Newton step decreased the objective", false)
+	}
+	logStep := log10Float(step.FrobeniusNorm())
+	extrap := false
+	if it.observe(logStep, next) {
+		if next, step, extrap, err = it.valley(next, step, logStep); err != nil {
+			return false, err
+		}
+	}
+	it.linear.lastStep = logStep
+	it.accept(next, step, nu, extrap)
+	if it.stalled() {
+		return it.stall("the gradient stopped decreasing", true)
+	}
+	return false, it.checkConditioning()
+}
+
+// dampedStep returns the Levenberg–Marquardt step at it.pt and the ν used,
+// remembering in μ how much damping an indefinite Hessian needed.
+func (it *iteration) dampedStep(h *bigmat.Dense) (*bigmat.Dense, *big.Float, error) {
+	nu := it.r.nuFor(it.pt, it.mu)
+	d, used, first, err := it.r.lmStep(h, it.pt.g, nu)
+	if err != nil {
+		return nil, nil, err
+	}
+	// h + νI factored at stepPrec ≥ prec/2 + 64 bits with ν ≤ τ: then
+	// h + τI is positive definite too, and the second-order check holds
+	// without another factorization (backward error ≪ 2^(−prec/2)‖h‖).
+	it.psd = first && used.Cmp(secondOrderTau(h, it.r.prec)) <= 0
+	if used.Cmp(nu) > 0 && it.pt.gnorm.Sign() > 0 {
+		// The Hessian was indefinite beyond ν: remember the level.
+		m, _ := newFloat(64).Quo(used, it.pt.gnorm).Float64()
+		it.mu = math.Min(math.Max(m, it.mu), muMax)
+	}
+	return d, used, nil
+}
+
+// atStationary is reached when the first-order certificate holds. The
+// second-order check decides: a positive semidefinite Hessian certifies a
+// minimizer; negative curvature (a saddle: V = 0 is always stationary) is
+// perturbed at most maxRestarts times, and a saddle that remains is
+// reported as such, never as converged.
+func (it *iteration) atStationary(h *bigmat.Dense) (bool, error) {
+	if it.psd || it.r.secondOrder(h) {
+		it.out.stop, it.out.converged = StopConverged, true
+		return true, nil
+	}
+	if it.restarts >= maxRestarts {
+		it.out.stop = StopSaddle
+		it.out.notes = append(it.out.notes, fmt.Sprintf("stationary point with negative curvature after %d perturbations: not a minimizer", it.restarts))
+		return true, nil
+	}
+	it.restarts++
+	it.out.notes = append(it.out.notes, "reached a stationary point with negative curvature (a saddle): perturbed it and continued")
+	return false, it.restart(it.r.prec, perturb(it.pt.v, it.rng))
+}
+
+// search tries damped Newton steps from it.pt, raising ν after each
+// rejection (trust-region ratio, see acceptable), and returns the first
+// acceptable point with its step and ν, or nil after 60 rejections.
+func (it *iteration) search(h, d *bigmat.Dense, nu *big.Float) (*point, *bigmat.Dense, *big.Float, error) {
+	r, pt := it.r, it.pt
+	it.fnoise = r.fNoise(pt)
+	four := newFloat(r.prec).SetInt64(4)
+	for attempt := 0; attempt < 60; attempt++ {
+		if attempt > 0 {
+			it.mu = math.Min(4*it.mu, muMax)
+			nu = maxBig(newFloat(r.prec).Mul(nu, four), r.nuFor(pt, it.mu))
+			var err error
+			if d, nu, _, err = r.lmStep(h, pt.g, nu); err != nil {
+				return nil, nil, nil, err
+			}
+		}
+		cand, err := r.eval(new(bigmat.Dense).Add(pt.v, d))
+		if err != nil {
+			continue
+		}
+		ok, ratio := r.acceptable(pt, cand, d, h, it.fnoise)
+		it.adaptMu(ratio)
+		if ok {
+			return cand, d, nu, nil
+		}
+	}
+	return nil, nil, nu, nil
+}
+
+// adaptMu updates μ from the trust-region ratio (NaN: not resolvable).
+func (it *iteration) adaptMu(ratio float64) {
 	switch {
-	case math.IsInf(out.logChange, -1):
-		out.digits = digits
-	default:
-		out.digits = max(0, min(digits, int(math.Floor(-out.logChange))))
+	case math.IsNaN(ratio):
+	case ratio > 0.75:
+		it.mu = math.Max(it.mu/4, muMin)
+	case ratio < 0.25:
+		it.mu = math.Min(4*it.mu, muMax)
 	}
-	if out.stop == StopStalled && out.digits >= digits {
+}
+
+// observe updates the linear-convergence detector with an accepted step of
+// length 10^logStep from it.pt to next, and reports whether three steps in
+// a row shrank by a steady factor (log ratio between −1 and −0.02, within
+// 30% of the previous one) while the gradient kept decreasing; steps
+// wandering at the noise floor do not qualify.
+func (it *iteration) observe(logStep float64, next *point) bool {
+	l := &it.linear
+	ratio := logStep - l.lastStep
+	gradDown := log10Float(next.gnorm) < log10Float(it.pt.gnorm)-0.02
+	steady := l.run == 0 || math.Abs(ratio-l.lastRatio) < 0.3*math.Abs(l.lastRatio)
+	if logStep < -2 && ratio < -0.02 && ratio > -1 && gradDown && steady {
+		l.run++
+	} else {
+		l.run = 0
+	}
+	l.lastRatio = ratio
+	return l.run >= 3
+}
+
+// valley handles linear convergence (a degenerate, quartic valley): it
+// first doubles the working digits, then tries extrapolated steps. It
+// returns the point to accept, its step from it.pt, and whether it was
+// extrapolated.
+func (it *iteration) valley(next *point, step *bigmat.Dense, logStep float64) (*point, *bigmat.Dense, bool, error) {
+	if !it.out.linear {
+		it.out.linear = true
+		it.out.notes = append(it.out.notes, fmt.Sprintf("linear convergence observed from iteration %d (steps shrink by a constant factor instead of squaring): a degenerate, flat (quartic) valley, as when c equals an eigenvalue of Σ", it.out.iterations))
+	}
+	if it.target < it.highPrec {
+		// In a quartic valley the gradient is cubic in the distance, so
+		// the working precision bounds the attainable accuracy: double
+		// the digits.
+		it.target = it.highPrec
+		if err := it.restart(it.target, next.v); err != nil {
+			return nil, nil, false, err
+		}
+		it.out.notes = append(it.out.notes, fmt.Sprintf("working precision raised to %d bits (%d digits) for the degenerate valley", it.r.prec, 2*it.digits+bigmat.GuardDigits))
+		return it.pt, step, false, nil
+	}
+	q := math.Pow(10, logStep-it.linear.lastStep)
+	if q >= 0.95 {
+		return next, step, false, nil
+	}
+	if cp := it.extrapolate(step, q); cp != nil && cp.gnorm.Cmp(next.gnorm) < 0 {
+		it.out.iterations++
+		return cp, new(bigmat.Dense).Sub(cp.v, it.pt.v), true, nil
+	}
+	return next, step, false, nil
+}
+
+// extrapolate returns the point reached by the step m·Δ, m = 1/(1−q)
+// (rounded to an integer when close: exact along a zero of multiplicity m
+// of the gradient), followed by one Newton correction of the overshoot in
+// the curved directions; nil if an evaluation fails.
+func (it *iteration) extrapolate(step *bigmat.Dense, q float64) *point {
+	r := it.r
+	m := 1 / (1 - q)
+	if mr := math.Round(m); math.Abs(m-mr) < 0.2 {
+		m = mr
+	}
+	xs := new(bigmat.Dense).Scale(newFloat(r.prec).SetFloat64(m), step)
+	xp, err := r.eval(new(bigmat.Dense).Add(it.pt.v, xs))
+	if err != nil {
+		return nil
+	}
+	dx, _, _, err := r.lmStep(r.hessian(xp), xp.g, r.nuFor(xp, it.mu))
+	if err != nil {
+		return nil
+	}
+	cp, err := r.eval(new(bigmat.Dense).Add(xp.v, dx))
+	if err != nil {
+		return nil
+	}
+	return cp
+}
+
+// accept moves to next and records the step.
+func (it *iteration) accept(next *point, step *bigmat.Dense, nu *big.Float, extrap bool) {
+	it.pt = next
+	lg := log10Float(next.gnorm)
+	if math.IsInf(lg, -1) {
+		lg = -float64(it.r.prec) * math.Log10(2) // an exact zero: record the working precision's floor
+	}
+	it.out.history = append(it.out.history, stepRecord{
+		LogGrad: lg, LogStep: log10Float(step.FrobeniusNorm()), Damping: log10Float(nu), Extrap: extrap,
+	})
+	if el := time.Since(it.started); it.progress != nil && el >= it.progressAfter {
+		fmt.Fprintf(it.progress, "solver: Newton iteration %d: log10 ‖∇φ‖ = %.1f (%d digits requested), %d bits, %.1f s\n",
+			it.out.iterations, lg, it.digits, it.r.prec, el.Seconds())
+	}
+}
+
+// stalled updates the progress tracker after an accepted step and reports
+// whether ten steps in a row decreased neither ‖∇φ‖ (by 0.2 in log10) nor
+// φ (beyond ten times its rounding noise).
+func (it *iteration) stalled() bool {
+	lg := it.out.history[len(it.out.history)-1].LogGrad
+	fdrop := newFloat(it.r.prec).Sub(it.best.f, it.pt.f)
+	if lg < it.best.logGrad-0.2 || fdrop.Cmp(newFloat(it.r.prec).Mul(it.fnoise, big.NewFloat(10))) > 0 {
+		it.best = progress{logGrad: math.Min(it.best.logGrad, lg), f: it.pt.f}
+		return false
+	}
+	it.best.since++
+	return it.best.since >= 10
+}
+
+// stall is called when progress stops. It escalates the precision if it
+// can; otherwise it stops with StopStalled (which finish may turn into
+// StopConverged at the noise floor). With fresh set, the invariant's
+// change estimate is recomputed at the current point.
+func (it *iteration) stall(why string, fresh bool) (bool, error) {
+	if it.r.prec < it.target {
+		return false, it.restart(it.target, it.pt.v) // the working precision's noise floor: go on at the target
+	}
+	raised, err := it.escalate(why)
+	if err != nil || raised {
+		return false, err
+	}
+	it.out.stop = StopStalled
+	it.out.notes = append(it.out.notes, why+": progress stopped at the working precision's noise level")
+	if fresh {
+		d, _, _, err := it.r.lmStep(it.r.hessian(it.pt), it.pt.g, it.r.nuFor(it.pt, it.mu))
+		if err != nil {
+			return false, err
+		}
+		it.out.logChange = it.r.relChange(it.pt, d)
+	}
+	return true, nil
+}
+
+// escalate is called when progress stops: if the invariants are not yet
+// accurate to the requested digits, the evaluation of φ has lost more
+// digits than the guard digits cover (ill-conditioning: tiny c with a
+// rank-deficient optimum, huge target ranges), and doubling the working
+// precision lets Newton's method continue. At most maxEscalations times.
+func (it *iteration) escalate(why string) (bool, error) {
+	if it.escalations >= maxEscalations || time.Now().After(it.deadline) {
+		return false, nil
+	}
+	d, _, _, err := it.r.lmStep(it.r.hessian(it.pt), it.pt.g, it.r.nuFor(it.pt, it.mu))
+	if err != nil {
+		return false, err
+	}
+	if it.r.relChange(it.pt, d) <= -float64(it.digits) {
+		return false, nil // accurate already: the caller stops at the noise floor
+	}
+	it.escalations++
+	old := it.r.prec
+	it.target = 2 * it.target
+	if err := it.restart(it.target, it.pt.v); err != nil {
+		return false, err
+	}
+	it.out.notes = append(it.out.notes, fmt.Sprintf("%s at %d bits before the requested digits were reached (an ill-conditioned evaluation): working precision raised to %d bits", why, old, it.r.prec))
+	return true, nil
+}
+
+// condPrec is the working precision φ's conditioning asks for at pt:
+// Bits(digits) plus 2·log2 κ − 26 bits, κ = max_k tr(VVᵀ+ρ_k I)·tr(B_k) ≥
+// cond(VVᵀ + ρ_k I). The gradient involves B S B, so its rounding error
+// grows like κ²·2^(−prec); the guard digits cover κ up to 10^4, and
+// beyond that ∇φ could not reach 10^-(digits+8) at the base precision
+// (tiny c with a rank-deficient optimum: κ ≈ ‖V‖²/ρ).
+func (r *reduced) condPrec(pt *point, digits int) uint {
+	extra := 2*pt.log2Kappa - 26
+	if extra <= 0 {
+		return bigmat.Bits(digits)
+	}
+	return bigmat.Bits(digits) + uint(math.Ceil(extra))
+}
+
+// boundPrec is condPrec with the a-priori bound κ ≤ (‖V‖²_F + ρ)/ρ for
+// the smallest ρ, used when VVᵀ + ρI could not even be factored, plus 64
+// bits.
+func (r *reduced) boundPrec(v *bigmat.Dense, digits int) uint {
+	rho := r.minRho()
+	kappa := v.FrobeniusNorm()
+	kappa.Mul(kappa, kappa)
+	kappa.Add(kappa, rho)
+	kappa.Quo(kappa, rho)
+	return bigmat.Bits(digits) + uint(math.Ceil(2*log10Float(kappa)*math.Log2(10))) + 64
+}
+
+// checkConditioning raises the working precision when φ's conditioning at
+// the current point asks for more than it has (condPrec), at most
+// maxConditionings times.
+func (it *iteration) checkConditioning() error {
+	need := it.r.condPrec(it.pt, it.digits)
+	if need <= it.target || it.conditionings >= maxConditionings {
+		return nil
+	}
+	it.conditionings++
+	old := it.r.prec
+	it.target = need + 32
+	if err := it.moveTo(max(it.r.prec, it.adaptivePrec()), it.pt.v); err != nil {
+		return err
+	}
+	it.out.notes = append(it.out.notes, fmt.Sprintf("φ is ill-conditioned here (cond(VVᵀ+ρI) ≈ 2^%.0f): working precision raised from %d to %d bits", it.pt.log2Kappa, old, it.r.prec))
+	return nil
+}
+
+// restart continues at V = v and precision prec with fresh progress and
+// linearity trackers (after a perturbation or a precision escalation,
+// earlier steps say nothing about the new ones).
+func (it *iteration) restart(prec uint, v *bigmat.Dense) error {
+	if err := it.moveTo(prec, v); err != nil {
+		return err
+	}
+	it.best = progress{logGrad: log10Float(it.pt.gnorm), f: it.pt.f}
+	it.linear = linearity{lastStep: math.Inf(1)}
+	return nil
+}
+
+// moveTo continues the iteration at V = v with the reduced problem at
+// precision prec (rebuilt from the exact instance). If VVᵀ + ρI cannot be
+// factored there, the precision is raised once to boundPrec.
+func (it *iteration) moveTo(prec uint, v *bigmat.Dense) error {
+	for attempt := 0; ; attempt++ {
+		if prec > maxPrecBits {
+			return fmt.Errorf("solver: the evaluation of φ needs more than %d bits of precision", maxPrecBits)
+		}
+		if err := it.usePrec(prec); err != nil {
+			return err
+		}
+		pt, err := it.r.eval(v.Clone().SetPrec(prec))
+		if err == nil {
+			it.pt = pt
+			return nil
+		}
+		need := it.r.boundPrec(v, it.digits)
+		if attempt > 0 || need <= prec {
+			return err
+		}
+		it.target = max(it.target, need)
+		it.out.notes = append(it.out.notes, fmt.Sprintf("VVᵀ + ρI is numerically singular at %d bits (tiny ρ): working precision raised to %d bits", prec, need))
+		prec = need
+	}
+}
+
+// usePrec switches to the reduced problem at precision prec.
+func (it *iteration) usePrec(prec uint) error {
+	if prec == it.r.prec {
+		return nil
+	}
+	it.r = it.r.exact.atPrec(prec)
+	return nil
+}
+
+// finish fills in the result: the digits estimate, and the final stop
+// reason. A stall at the noise floor counts as converged only when the
+// whole certificate holds at the requested precision: the invariant's
+// change estimate below 10^-digits, ‖∇φ‖ ≤ 10^-digits, and the
+// second-order check.
+func (it *iteration) finish() *stage2Result {
+	out := it.out
+	out.pt, out.red = it.pt, it.r
+	if math.IsInf(out.logChange, -1) {
+		out.digits = it.digits
+	} else {
+		out.digits = max(0, min(it.digits, int(math.Floor(-out.logChange))))
+	}
+	if out.stop == StopStalled && out.digits >= it.digits && it.noiseFloorCertified() {
 		out.stop, out.converged = StopConverged, true
-		out.notes = append(out.notes, "stopped at the working precision's noise floor with the invariants accurate to the requested digits")
+		out.notes = append(out.notes, "stopped at the working precision's noise floor with the invariants accurate to the requested digits (gradient and second-order certificate checked)")
 	}
 	if !out.converged && out.linear && (out.stop == StopIterationLimit || out.stop == StopTimeLimit || out.stop == StopStalled) {
 		out.stop = StopLinear
 	}
-	return out, nil
+	return out
+}
+
+// noiseFloorCertified: ‖∇φ‖ ≤ 10^-digits and the Hessian is positive
+// semidefinite up to the working precision (secondOrder).
+func (it *iteration) noiseFloorCertified() bool {
+	if it.pt.gnorm.Cmp(pow10(-it.digits, it.r.prec)) > 0 {
+		return false
+	}
+	return it.r.secondOrder(it.r.hessian(it.pt))
 }
 
 // Bounds of the damping multiplier μ (ν = μ‖∇φ‖). μ ≥ 1 keeps ν above the

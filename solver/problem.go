@@ -44,6 +44,7 @@ type reduced struct {
 	sqrtA0     *big.Float
 	fScale     *big.Float // f = fScale · φ
 	zeroData   bool       // every S_k is zero (constant targets): φ = ½‖V‖²
+	exact      *exactProblem
 }
 
 // block is one term (w/2) tr((VVᵀ + ρI)⁻¹ S) of φ.
@@ -78,16 +79,38 @@ func newReduced(in *instance.Instance, lamH, lamW *big.Rat, prec uint) (*reduced
 	if n*k > MaxUnknowns {
 		return nil, fmt.Errorf("%w: n·min(n,d) = %d unknowns, the dense Newton solver handles at most %d", ErrTooLarge, n*k, MaxUnknowns)
 	}
-	type ratBlock struct {
+	return newExact(in, lamH, lamW).atPrec(prec), nil
+}
+
+// exactProblem is the reduced problem in exact rationals: the blocks
+// (w_k, μ_k, S_k/σ0) and a0². Stage 2 rebuilds its big.Float problem from
+// it whenever it changes precision.
+type exactProblem struct {
+	in         *instance.Instance
+	lamH, lamW *big.Rat
+	n, k       int
+	blocks     []ratBlock
+	a0sq       *big.Rat
+	zeroData   bool
+}
+
+// ratBlock is one block in exact arithmetic: weight w = γ/λ_H, shift μ,
+// and S/σ0 (row-major).
+type ratBlock struct {
+	w, mu *big.Rat
+	s     []*big.Rat
+}
+
+func newExact(in *instance.Instance, lamH, lamW *big.Rat) *exactProblem {
+	n := in.N()
+	type rawBlock struct {
 		gamma, mu *big.Rat
 		s         [][]*big.Rat
 	}
-	var rbs []ratBlock
-	rbs = append(rbs, ratBlock{lamH, lamH, in.Sigma()})
+	raw := []rawBlock{{lamH, lamH, in.Sigma()}}
 	if in.Bias == instance.BiasRegularized && in.LambdaB != nil && in.LambdaB.Sign() > 0 {
 		// α = λ_b/(1+λ_b), μ = λ_H/α = λ_H (1+λ_b)/λ_b.
-		one := big.NewRat(1, 1)
-		mu := new(big.Rat).Add(one, in.LambdaB)
+		mu := new(big.Rat).Add(big.NewRat(1, 1), in.LambdaB)
 		mu.Mul(mu, lamH)
 		mu.Quo(mu, in.LambdaB)
 		mean := in.Mean()
@@ -98,41 +121,49 @@ func newReduced(in *instance.Instance, lamH, lamW *big.Rat, prec uint) (*reduced
 				s[i][j] = new(big.Rat).Mul(mean[i], mean[j])
 			}
 		}
-		rbs = append(rbs, ratBlock{lamH, mu, s})
+		raw = append(raw, rawBlock{lamH, mu, s})
 	}
 	// σ0 = Σ_k tr S_k / n, exactly.
 	sigma0 := new(big.Rat)
-	for _, b := range rbs {
+	for _, b := range raw {
 		for i := 0; i < n; i++ {
 			sigma0.Add(sigma0, b.s[i][i])
 		}
 	}
 	sigma0.Quo(sigma0, big.NewRat(int64(n), 1))
-	zeroData := sigma0.Sign() == 0
-	if zeroData {
+	e := &exactProblem{in: in, lamH: lamH, lamW: lamW, n: n, k: min(n, in.D), zeroData: sigma0.Sign() == 0}
+	if e.zeroData {
 		sigma0.SetInt64(1)
 	}
 	// a0² = λ_H σ0 / λ_W.
-	a0sq := new(big.Rat).Mul(lamH, sigma0)
-	a0sq.Quo(a0sq, lamW)
-	r := &reduced{in: in, lamH: lamH, lamW: lamW, n: n, k: k, prec: prec, zeroData: zeroData}
-	r.a0 = newFloat(prec).SetRat(a0sq)
-	r.a0.Sqrt(r.a0)
-	r.sqrtA0 = newFloat(prec).Sqrt(r.a0)
-	r.fScale = newFloat(prec).SetRat(lamW)
-	r.fScale.Mul(r.fScale, r.a0)
-	for _, rb := range rbs {
-		w := new(big.Rat).Quo(rb.gamma, lamH)
-		blk := block{w: newFloat(prec).SetRat(w)}
-		blk.rho = newFloat(prec).SetRat(rb.mu)
-		blk.rho.Quo(blk.rho, r.a0)
+	e.a0sq = new(big.Rat).Mul(lamH, sigma0)
+	e.a0sq.Quo(e.a0sq, lamW)
+	for _, rb := range raw {
 		vals := make([]*big.Rat, 0, n*n)
 		for i := 0; i < n; i++ {
 			for j := 0; j < n; j++ {
 				vals = append(vals, new(big.Rat).Quo(rb.s[i][j], sigma0))
 			}
 		}
-		blk.s = bigmat.FromRat(n, n, prec, vals)
+		e.blocks = append(e.blocks, ratBlock{w: new(big.Rat).Quo(rb.gamma, lamH), mu: rb.mu, s: vals})
+	}
+	return e
+}
+
+// atPrec rounds the exact problem to precision prec.
+func (e *exactProblem) atPrec(prec uint) *reduced {
+	n := e.n
+	r := &reduced{in: e.in, lamH: e.lamH, lamW: e.lamW, n: n, k: e.k, prec: prec, zeroData: e.zeroData, exact: e}
+	r.a0 = newFloat(prec).SetRat(e.a0sq)
+	r.a0.Sqrt(r.a0)
+	r.sqrtA0 = newFloat(prec).Sqrt(r.a0)
+	r.fScale = newFloat(prec).SetRat(e.lamW)
+	r.fScale.Mul(r.fScale, r.a0)
+	for _, rb := range e.blocks {
+		blk := block{w: newFloat(prec).SetRat(rb.w)}
+		blk.rho = newFloat(prec).SetRat(rb.mu)
+		blk.rho.Quo(blk.rho, r.a0)
+		blk.s = bigmat.FromRat(n, n, prec, rb.s)
 		blk.w64, _ = blk.w.Float64()
 		blk.rho64, _ = blk.rho.Float64()
 		blk.s64 = blk.s.Float64s()
@@ -145,8 +176,11 @@ func newReduced(in *instance.Instance, lamH, lamW *big.Rat, prec uint) (*reduced
 		blk.rho64 = math.Min(math.Max(blk.rho64, minRho64), 1e290)
 		r.blocks = append(r.blocks, blk)
 	}
-	return r, nil
+	return r
 }
+
+// lamWFloat returns λ_W (of this reduced problem) at its precision.
+func (r *reduced) lamWFloat() *big.Float { return newFloat(r.prec).SetRat(r.lamW) }
 
 func newFloat(prec uint) *big.Float { return new(big.Float).SetPrec(prec) }
 
@@ -157,6 +191,10 @@ type point struct {
 	g     *bigmat.Dense // n×k
 	gnorm *big.Float
 	parts []blockParts
+	// log2Kappa is log2 of max_k tr(VVᵀ+ρ_k I)·tr(B_k), an upper bound
+	// (within a factor n²) on cond(VVᵀ + ρ_k I): how many bits φ's
+	// evaluation loses.
+	log2Kappa float64
 }
 
 // blockParts caches, per block, B = (VVᵀ+ρI)⁻¹ and P = B S B.
@@ -176,16 +214,16 @@ func (r *reduced) eval(v *bigmat.Dense) (*point, error) {
 	f := newFloat(prec)
 	g := v.Clone()
 	parts := make([]blockParts, len(r.blocks))
-	var t big.Float
-	t.SetPrec(prec)
+	log2Kappa := math.Inf(-1)
 	for bi, blk := range r.blocks {
 		a := new(bigmat.Dense).AddScaledIdentity(vvt, blk.rho)
 		var ch bigmat.Cholesky
 		if err := ch.Factorize(a); err != nil {
-			return nil, fmt.Errorf("solver: VVᵀ+ρI not positive definite: %w", err)
+			return nil, fmt.Errorf("solver: VVᵀ+ρI not positive definite at %d bits: %w", prec, err)
 		}
 		b := ch.SolveTo(new(bigmat.Dense), bigmat.Identity(r.n, prec))
 		b.Symmetrize(b)
+		log2Kappa = math.Max(log2Kappa, (log10Float(a.Trace())+log10Float(b.Trace()))*math.Log2(10))
 		bs := new(bigmat.Dense).Mul(b, blk.s)
 		p := new(bigmat.Dense).Mul(bs, b)
 		p.Symmetrize(p)
@@ -204,7 +242,7 @@ func (r *reduced) eval(v *bigmat.Dense) (*point, error) {
 	vn.Mul(vn, vn)
 	vn.SetMantExp(vn, -1)
 	f.Add(f, vn)
-	return &point{v: v, f: f, g: g, gnorm: g.FrobeniusNorm(), parts: parts}, nil
+	return &point{v: v, f: f, g: g, gnorm: g.FrobeniusNorm(), parts: parts, log2Kappa: log2Kappa}, nil
 }
 
 // hessian returns the Hessian of φ at pt as an N×N matrix, N = n·k, with

@@ -2,6 +2,7 @@ package solver
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"math/big"
 	"math/rand/v2"
@@ -18,7 +19,13 @@ type Settings struct {
 	Seed          int64         // seed of the starts (default 1)
 	MaxIterations int           // stage-2 iteration budget (default DefaultMaxIterations(digits))
 	TimeLimit     time.Duration // wall-clock budget of the whole solve (default 60s)
+	// Progress, if not nil, receives one line per stage-2 iteration once
+	// the solve has run for ProgressAfter (long solves only).
+	Progress io.Writer
 }
+
+// ProgressAfter is how long a solve runs before it reports progress.
+const ProgressAfter = 2 * time.Second
 
 // Defaults of Settings.
 const (
@@ -59,11 +66,14 @@ func (s Settings) withDefaults(in *instance.Instance) Settings {
 type StopReason string
 
 const (
-	// StopConverged: the gradient of the scaled reduced objective φ is below
-	// 10^-(digits+8) and a further Newton step would move W Wᵀ by less than
-	// 10^-(digits+2) of its scale (doc.go), or progress stopped at the
-	// working precision's noise floor with that estimate already below
-	// 10^-digits. Converged is true.
+	// StopConverged: the certificate holds (doc.go): the gradient of the
+	// scaled reduced objective φ is below 10^-(digits+8), a further Newton
+	// step would move W Wᵀ by less than 10^-(digits+2) of its scale, the
+	// Hessian is positive semidefinite up to 2^(1−prec/2), and L and ∇L
+	// from their definitions agree (or, at the working precision's noise
+	// floor: change and gradient below 10^-digits, same second-order and
+	// definition checks). Converged is true; no other stop has it, except
+	// StopNotAPoint.
 	StopConverged StopReason = "converged"
 	// StopIterationLimit: Settings.MaxIterations stage-2 iterations were
 	// spent without converging.
@@ -78,18 +88,26 @@ const (
 	// StopStalled: no damped Newton step decreased the objective and the
 	// invariants are not yet accurate to the requested digits.
 	StopStalled StopReason = "stalled"
+	// StopSaddle: the first-order certificate holds at a point where the
+	// Hessian has negative curvature (a saddle), and perturbing it
+	// maxRestarts times did not lead away. Not a minimizer.
+	StopSaddle StopReason = "saddle-point"
+	// StopUncertified: stage 2 stopped with its certificate, but the
+	// certificate evaluated from the definition of L disagrees (L and
+	// λ_W a0·φ differ, or ‖∇L‖ is not small at the requested precision).
+	// Notes say which. Converged is false.
+	StopUncertified StopReason = "uncertified"
 	// StopUnattained: exactly one of λ_H, λ_W is zero, so L has no
 	// minimizer; Trend reports the loss and ‖W‖ along minimizers of
 	// problems with the zero λ replaced by ε → 0. Converged is false.
 	StopUnattained StopReason = "unattained"
 	// StopNotAPoint: λ_H = λ_W = 0, so the minimizers form a set: the
-	// result is one global minimizer (Converged true) or, for d < n when
-	// the best-fit residual could not be confirmed, a best effort.
+	// result is one certified global minimizer (Converged true). When the
+	// d < n best fit is not certified, Stop is the reason instead.
 	StopNotAPoint StopReason = "not-a-point"
 )
 
-// TrendPoint is one point of the path toward an unattained infimum (or of
-// the ε-path used for λ_H = λ_W = 0 with d < n).
+// TrendPoint is one point of the path toward an unattained infimum.
 type TrendPoint struct {
 	LambdaH, LambdaW *big.Float // the λ's of the regularized problem solved
 	Loss             *big.Float // L with the instance's own λ's at that problem's minimizer
@@ -120,14 +138,20 @@ type Result struct {
 
 	Stop          StopReason
 	Converged     bool
-	DigitsReached int // estimated correct digits of WWᵀ relative to max(‖WWᵀ‖, a0) (see doc.go); 0 for unattained
+	OutOfTime     bool // the solve stopped because Settings.TimeLimit passed (whatever Stop says)
+	DigitsReached int  // estimated correct digits of WWᵀ relative to max(‖WWᵀ‖, a0) (see doc.go); 0 for unattained
 
 	// History is log10 of the scaled gradient norm after each stage-2 step
 	// of the (last) solve: digits should roughly double per step.
 	History []float64
 
-	Trend []TrendPoint // for StopUnattained (and the d < n, λ = 0 path); nil otherwise
+	Trend []TrendPoint // for StopUnattained; nil otherwise
 	Notes []string
+
+	// Deep is set for deep and mean-convention instances (deep.go): the
+	// weight layers, the basin the solve ended in and every stage-1 start.
+	// W is then nil and WW is W_{K−1}W_{K−1}ᵀ.
+	Deep *DeepResult
 }
 
 // core is one solve of the reduced problem with both λ's positive.
@@ -145,7 +169,12 @@ func solveCore(in *instance.Instance, lamH, lamW *big.Rat, s Settings, prec uint
 	}
 	s1 := red.stage1(s.Starts, s.Seed, deadline)
 	v0 := bigmat.FromFloat64(red.n, red.k, prec, s1.v)
-	s2, err := red.stage2(v0, s.Digits, s.MaxIterations, deadline)
+	it, err := newIteration(red, v0, s.Digits, s.MaxIterations, deadline)
+	if err != nil {
+		return nil, err
+	}
+	it.progress = s.Progress
+	s2, err := it.run()
 	if err != nil {
 		return nil, err
 	}
@@ -172,6 +201,8 @@ func Solve(in *instance.Instance, s Settings) (*Result, error) {
 	var err error
 	lh, lw := in.LambdaH.Sign() > 0, in.LambdaW.Sign() > 0
 	switch {
+	case in.IsDeep():
+		err = solveDeep(in, s, prec, deadline, res)
 	case lh && lw:
 		err = solveRegular(in, s, prec, deadline, res)
 	case !lh && !lw:
@@ -212,22 +243,49 @@ func solveRegular(in *instance.Instance, s Settings, prec uint, deadline time.Ti
 	}
 	res.Iterations, res.Stage1Iterations = c.s2.iterations, c.s1.iterations
 	res.Stop, res.Converged, res.DigitsReached = c.s2.stop, c.s2.converged, c.s2.digits
+	res.OutOfTime = c.s2.outOfTime
 	res.History = historyOf(c.s2)
 	res.Notes = append(res.Notes, c.s2.notes...)
-	cert := certifyAccurate(in, c.wp, in.LambdaH, prec)
+	// The certificate is evaluated at stage 2's final precision (raised
+	// for ill-conditioning) plus certGuardBits, with λ_W a0·φ(V) as the
+	// estimate of L's size: it measures the gradient at the returned point
+	// to well below the requested digits.
+	fr := newFloat(c.red.prec).Mul(c.red.fScale, c.s2.pt.f)
+	cert := certifyAccurate(in, c.wp, in.LambdaH, c.red.prec+certGuardBits, fr)
 	res.setCertificate(cert)
-	// Consistency of the reduction: L at the certificate equals λ_W a0 φ(V).
-	fr := newFloat(prec).Mul(c.red.fScale, c.s2.pt.f)
-	diff := newFloat(prec).Sub(fr, cert.loss)
-	scale := newFloat(prec).Abs(cert.loss)
-	if scale.Cmp(c.red.fScale) < 0 {
-		scale.Set(c.red.fScale)
-	}
-	if log10Float(diff)-log10Float(scale) > -float64(s.Digits) {
-		res.Notes = append(res.Notes, fmt.Sprintf("internal inconsistency: L from the definition and from the reduced objective differ by %s", bigmat.Text(diff, 6)))
-		res.Converged = false
+	if res.Converged {
+		if why := c.certificateFails(cert, fr, s.Digits); why != "" {
+			res.Notes = append(res.Notes, why)
+			res.Stop, res.Converged = StopUncertified, false
+		}
 	}
 	return nil
+}
+
+// certGuardBits (32 decimal digits) are added to the certificate's
+// precision: the residual and the ridge solve for H lose digits to
+// cancellation and conditioning, and the certificate must still resolve a
+// gradient of 10^-digits relative to its terms.
+const certGuardBits = 107
+
+// certificateFails checks stage 2's result against the certificate built
+// from the definition of L and returns why it fails ("" if it holds):
+// L from the definition must equal λ_W a0·φ(V) to the requested digits
+// (relative to max(|L|, λ_W a0)), and every gradient block must be below
+// 10^-digits relative to the terms that cancel in it (relGradient).
+func (c *core) certificateFails(cert *certificate, fr *big.Float, digits int) string {
+	prec := cert.prec
+	diff := newFloat(prec).Sub(fr, cert.loss)
+	scale := newFloat(prec).Abs(cert.loss)
+	maxBig(scale, c.red.fScale)
+	if diff.Sign() != 0 && log10Float(diff)-log10Float(scale) > -float64(digits) {
+		return fmt.Sprintf("internal inconsistency: L from the definition and from the reduced objective differ by %s", bigmat.Text(diff, 6))
+	}
+	wUnit := newFloat(prec).Mul(c.red.lamWFloat(), c.red.sqrtA0)
+	if g := cert.relGradient(wUnit); g > -float64(digits) {
+		return fmt.Sprintf("certificate: the gradient of L from its definition is 1e%.1f relative to its terms, above 1e-%d", g, digits)
+	}
+	return ""
 }
 
 // traceScale returns σ0 = tr Σ / n exactly (1 if zero): the scale of the
@@ -278,8 +336,9 @@ func solveUnattained(in *instance.Instance, s Settings, prec uint, deadline time
 		}
 		res.Iterations += c.s2.iterations
 		res.Stage1Iterations += c.s1.iterations
+		res.OutOfTime = res.OutOfTime || c.s2.outOfTime
 		allConverged = allConverged && c.s2.converged
-		cert := certifyAccurate(in, c.wp, lamH, prec)
+		cert := certifyAccurate(in, c.wp, lamH, prec, nil)
 		res.Trend = append(res.Trend, TrendPoint{
 			LambdaH: newFloat(prec).SetRat(lamH), LambdaW: newFloat(prec).SetRat(lamW),
 			Loss: cert.loss, WNorm: cert.wNorm, HNorm: cert.hNorm, Converged: c.s2.converged,
@@ -339,9 +398,8 @@ func trendSentence(tr []TrendPoint, zeroH bool) string {
 
 // solveUnregularized handles λ_H = λ_W = 0. For d ≥ n a random W (full row
 // rank with probability one) spans every target, and (H, b) from exact
-// least squares interpolate: L = 0 up to rounding. For d < n it follows
-// minimizers with λ_H = λ_W = ε_j·√σ0, ε_j = 10^-j, evaluating L with the
-// true λ = 0 and least-squares H, until two successive losses agree.
+// least squares interpolate: L = 0 up to rounding. For d < n it is the
+// best rank-d fit (solveLowRank).
 func solveUnregularized(in *instance.Instance, s Settings, prec uint, deadline time.Time, res *Result) error {
 	n := in.N()
 	res.Stop = StopNotAPoint
@@ -370,46 +428,41 @@ func solveUnregularized(in *instance.Instance, s Settings, prec uint, deadline t
 		}
 		return nil
 	}
-	// d < n: ε-path.
-	var prev *big.Float
-	var last *certificate
-	for j := 1; j <= 12; j++ {
-		eps := new(big.Rat).SetFloat64(math.Sqrt(float64Rat(sigma0)))
-		if eps == nil || eps.Sign() == 0 {
-			eps = big.NewRat(1, 1)
-		}
-		eps.Mul(eps, pow10Rat(-j))
-		c, err := solveCore(in, eps, eps, s, prec, deadline)
-		if err != nil {
-			return err
-		}
-		res.Iterations += c.s2.iterations
-		res.Stage1Iterations += c.s1.iterations
-		cert := certify(in, c.wp, zero, prec)
-		res.Trend = append(res.Trend, TrendPoint{
-			LambdaH: newFloat(prec).SetRat(eps), LambdaW: newFloat(prec).SetRat(eps),
-			Loss: cert.loss, WNorm: cert.wNorm, HNorm: cert.hNorm, Converged: c.s2.converged,
-		})
-		res.History = historyOf(c.s2)
-		last = cert
-		if prev != nil && c.s2.converged {
-			diff := newFloat(prec).Sub(cert.loss, prev)
-			if diff.Abs(diff).Cmp(tol) <= 0 {
-				res.setCertificate(cert)
-				res.Converged = true
-				res.DigitsReached = c.s2.digits
-				res.Notes = append(res.Notes, fmt.Sprintf("d < n: best rank-%d fit found along minimizers with λ_H = λ_W = ε → 0 (least-squares H at λ = 0); the loss agreed to the requested digits at two successive ε (best effort: a target direction with variance below ε²·σ0 would be missed)", in.D))
-				return nil
-			}
-		}
-		prev = cert.loss
-		if time.Now().After(deadline) {
-			res.Notes = append(res.Notes, "time limit reached on the ε-path")
-			break
-		}
+	return solveLowRank(in, s, prec, deadline, res)
+}
+
+// solveLowRank is the case λ_H = λ_W = 0, d < n: the best rank-d fit,
+// minimized over d-dimensional subspaces (lowrank.go). It is converged only
+// when the subspace iteration's certificate holds and L from the
+// definition at the returned (W, H, b) equals the iteration's value to the
+// requested digits.
+func solveLowRank(in *instance.Instance, s Settings, prec uint, deadline time.Time, res *Result) error {
+	lr, err := minimizeLowRank(in, s, prec, deadline)
+	if err != nil {
+		return err
 	}
-	res.setCertificate(last)
-	res.Notes = append(res.Notes, "d < n: the loss along the ε-path did not settle to the requested digits (best effort)")
+	res.Iterations, res.History = lr.iterations, lr.history
+	res.Notes = append(res.Notes, lr.notes...)
+	cert := certifyAccurate(in, lr.q, new(big.Rat), prec, lr.loss)
+	res.setCertificate(cert)
+	if !lr.converged {
+		res.Stop, res.OutOfTime = lr.stop, lr.stop == StopTimeLimit
+		res.Notes = append(res.Notes, fmt.Sprintf("d < n: the best rank-%d fit was not certified (stop: %s)", in.D, lr.stop))
+		return nil
+	}
+	// Consistency: |L − σ0·g| ≤ max(10^-digits·|L|, 10·(g's rounding bound)).
+	diff := newFloat(cert.prec).Sub(cert.loss, lr.loss)
+	diff.Abs(diff)
+	tol := newFloat(cert.prec).Abs(cert.loss)
+	tol.Mul(tol, pow10(-s.Digits, cert.prec))
+	maxBig(tol, newFloat(cert.prec).Mul(lr.noise, big.NewFloat(10)))
+	if diff.Cmp(tol) > 0 {
+		res.Stop = StopUncertified
+		res.Notes = append(res.Notes, fmt.Sprintf("internal inconsistency: L from the definition and from the subspace iteration differ by %s", bigmat.Text(diff, 6)))
+		return nil
+	}
+	res.Converged, res.DigitsReached = true, lr.digits
+	res.Notes = append(res.Notes, fmt.Sprintf("d < n: best rank-%d fit, minimized over %d-dimensional subspaces by damped Newton (gradient and second-order certificate)", in.D, in.D))
 	return nil
 }
 

@@ -2,7 +2,6 @@ package sweep
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/big"
 	"runtime"
@@ -120,8 +119,8 @@ type Table struct {
 // axis keeps the instance's λ. Points are ordered λ_W-major: index =
 // iw·len(h) + ih.
 func Run(in *instance.Instance, h, w *Axis, s Settings) (*Table, error) {
-	if in == nil {
-		return nil, errors.New("sweep: no instance")
+	if err := in.Validate(); err != nil {
+		return nil, fmt.Errorf("sweep: invalid instance: %w", err)
 	}
 	if in.Bias == instance.BiasRegularized {
 		return nil, theory.ErrNoClosedForm

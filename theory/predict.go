@@ -68,11 +68,42 @@ type Prediction struct {
 
 	Notes []string
 
-	exactSigma [][]*big.Rat
+	// ExtraDigits is how many decimal digits beyond Digits + GuardDigits
+	// the working precision Prec carries (raised until the printed
+	// quantities are justified; see the package documentation, "Digits").
+	ExtraDigits int
+	// Justified is, per printed quantity, the number of significant digits
+	// (at most Digits) that the working precision justifies.
+	Justified QuantityDigits
+	// Warnings says which quantities carry fewer than Digits digits, and
+	// why. Empty when every quantity carries Digits digits.
+	Warnings []string
+
+	// Deep is set for deep and mean-convention instances (docs/theory.md
+	// §6; see PredictDeep): K, the exact threshold, each mode's status and
+	// the per-layer invariants. WW is then W_{K−1}W_{K−1}ᵀ and C the c of
+	// the equivalent sum problem.
+	Deep *DeepPrediction
+
+	exactSigma [][]*big.Rat // set by tests; else from ex on demand
+	ex         *exactFacts
+	// cert bounds the eigenvalues of the exact Σ from this evaluation's.
+	cert *spectralCert
+	// unresolved is set when this precision cannot resolve an exact fact
+	// (a positive eigenvalue or a positive σ_j − c rounded to ≤ 0).
+	unresolved bool
 }
 
 // Predict computes the closed form of THEORY §3 for in at digits
 // significant decimal digits (digits ≤ 0 means in.Digits).
+//
+// Every discrete decision is exact. The irrational quantities are computed
+// at a working precision that Predict raises until two evaluations, at
+// precisions EscalationStep digits apart, agree on every printed quantity
+// to the requested digits relative to that quantity's own size (see the
+// package documentation, "Digits"). When MaxExtraDigits extra digits do
+// not suffice, the quantities keep the digits the last two evaluations
+// share, recorded in Justified, and a warning says so.
 func Predict(in *instance.Instance, digits int) (*Prediction, error) {
 	if err := in.Validate(); err != nil {
 		return nil, fmt.Errorf("theory: invalid instance: %w", err)
@@ -83,59 +114,171 @@ func Predict(in *instance.Instance, digits int) (*Prediction, error) {
 	if in.Bias == instance.BiasRegularized {
 		return nil, ErrNoClosedForm
 	}
+	if in.IsDeep() {
+		return PredictDeep(in, digits, -1)
+	}
 	if digits <= 0 {
 		digits = in.Digits
 	}
-	prec := bigmat.Bits(digits)
+	ex := newExactFacts(in)
+	maxExtra := MaxExtraDigits(digits)
+	lo, err := predictAt(in, ex, digits, 0)
+	if err != nil {
+		return nil, err
+	}
+	hi, err := predictAt(in, ex, digits, EscalationStep)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		tie := hi.decideCutoff()
+		k := agreement(lo, hi)
+		if k.minFor(hi) >= digits && tie != tieUnknown {
+			hi.Justified = k.clamp(digits)
+			return hi, nil
+		}
+		if hi.ExtraDigits >= maxExtra {
+			hi.Justified = k.clamp(digits)
+			hi.warnShortfall(tie)
+			return hi, nil
+		}
+		// hi carries about k.minFor(hi) + EscalationStep digits; ask for the
+		// missing ones, and at least EscalationStep more.
+		next := hi.ExtraDigits + max(digits-k.minFor(hi)-EscalationStep, 0) + EscalationStep
+		if tie == tieUnknown {
+			next = max(next, 2*hi.ExtraDigits+EscalationStep)
+		}
+		next = min(next, maxExtra)
+		lo = hi
+		if hi, err = predictAt(in, ex, digits, next); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// EscalationStep is the number of decimal digits by which the second of
+// two evaluations exceeds the first; their agreement bounds the error of
+// the first, and so (errors shrinking like 10^-precision) of the second.
+const EscalationStep = 8
+
+// MaxExtraDigits is how many decimal digits beyond digits + GuardDigits
+// Predict may add before it gives up on the requested digits:
+// max(2·digits, 200).
+func MaxExtraDigits(digits int) int { return max(2*digits, 200) }
+
+// exactFacts are the precision-independent, exactly decided inputs.
+// targetRank and active are decided on the first evaluation, from its
+// eigendecomposition with rigorous error bounds (spectralCert), and in
+// exact rational arithmetic only when the bounds cannot tell.
+type exactFacts struct {
+	mo         *moments
+	sigma      [][]*big.Rat // exact Σ, formed on first use (exactSigma)
+	c          *big.Rat
+	trace      *big.Rat
+	targetRank int
+	active     int
+	decided    bool
+	// exact counts the decisions that needed exact rational inertia.
+	exact int
+	// lastVectors (accurate to about lastBits bits) are the eigenvectors
+	// of the previous evaluation, where the next one's refinement starts.
+	lastVectors *bigmat.Dense
+	lastBits    int
+}
+
+func newExactFacts(in *instance.Instance) *exactFacts {
+	mo := newMoments(in)
+	return &exactFacts{mo: mo, c: in.C(), trace: mo.trace}
+}
+
+// exactSigma returns Σ in rationals (normalizing n² fractions: done only
+// when an exact fallback needs it).
+func (ex *exactFacts) exactSigma() [][]*big.Rat {
+	if ex.sigma == nil {
+		ex.sigma = ex.mo.sigma()
+	}
+	return ex.sigma
+}
+
+// decide fixes targetRank = rank Σ and active = #{σ_j > c} from cert,
+// falling back to exact inertia.
+func (ex *exactFacts) decide(in *instance.Instance, cert *spectralCert) {
+	n, m := in.N(), in.M()
+	rankMax := min(n, m)
+	if in.Bias != instance.BiasNone {
+		rankMax = min(n, m-1)
+	}
+	if lb := cert.positiveLowerBound(); lb == rankMax {
+		ex.targetRank = lb
+	} else {
+		ex.exact++
+		ex.targetRank = Rank(ex.exactSigma())
+	}
+	switch {
+	case ex.c.Sign() == 0:
+		ex.active = ex.targetRank
+	default:
+		if cnt, ok := cert.countAbove(ex.c); ok {
+			ex.active = cnt
+		} else {
+			ex.exact++
+			ex.active = CountAbove(ex.exactSigma(), ex.c)
+		}
+	}
+	ex.decided = true
+}
+
+// predictAt evaluates every quantity at bigmat.Bits(digits+extra) bits.
+// Uniqueness at a cut-off tie is left to decideCutoff.
+func predictAt(in *instance.Instance, ex *exactFacts, digits, extra int) (*Prediction, error) {
+	prec := bigmat.Bits(digits + extra)
 	n, m := in.N(), in.M()
 	p := &Prediction{
-		Name: in.Name, Digits: digits, Prec: prec, Bias: in.Bias,
+		Name: in.Name, Digits: digits, Prec: prec, ExtraDigits: extra, Bias: in.Bias,
 		N: n, D: in.D, M: m,
 	}
 	newF := func() *big.Float { return new(big.Float).SetPrec(prec) }
 
-	sigmaRat := in.Sigma()
-	p.exactSigma = sigmaRat
-	p.CExact = in.C()
+	p.ex = ex
+	p.CExact = ex.c
 	p.C = newF().SetRat(p.CExact)
-	p.TraceSigma = new(big.Rat)
-	for k := 0; k < n; k++ {
-		p.TraceSigma.Add(p.TraceSigma, sigmaRat[k][k])
-	}
-	p.TargetRank = Rank(sigmaRat)
-	p.Active = CountAbove(sigmaRat, p.CExact)
+	p.TraceSigma = ex.trace
 
-	flat := make([]*big.Rat, 0, n*n)
-	for k := 0; k < n; k++ {
-		flat = append(flat, sigmaRat[k]...)
-	}
-	p.SigmaMatrix = bigmat.FromRat(n, n, prec, flat)
-	var eig bigmat.SymEigen
-	if err := eig.Factorize(p.SigmaMatrix); err != nil {
+	var sigmaErr *big.Float
+	p.SigmaMatrix, sigmaErr = ex.mo.sigmaFloat(prec)
+	vals, vecs, cert, err := symEigen(p.SigmaMatrix, sigmaErr, ex.lastVectors, ex.lastBits)
+	if err != nil {
 		return nil, fmt.Errorf("eigendecomposition of Σ: %w", err)
 	}
-	p.Sigma = eig.Values
-	p.Eigenvectors = eig.Vectors
-	// Σ is PSD exactly; eigenvalues that round below zero are zero, and so
-	// are the n − rank Σ smallest (rank decided exactly): what the
-	// floating eigensolver leaves there is rounding residue of size
-	// ‖Σ‖·2^−prec (1e19964 for entries ±1e10000), not a digit of σ_j.
+	ex.lastVectors, ex.lastBits = vecs, int(prec)-32
+	p.cert = cert
+	if !ex.decided {
+		ex.decide(in, p.cert)
+	}
+	p.TargetRank = ex.targetRank
+	p.Active = ex.active
+	p.Sigma = vals
+	p.Eigenvectors = vecs
+	// Σ is PSD with exactly TargetRank positive eigenvalues: the others are
+	// exactly zero, and a positive one that rounds to ≤ 0 means this
+	// precision cannot resolve it.
 	for j, s := range p.Sigma {
-		if s.Sign() < 0 || j >= p.TargetRank {
+		if j >= p.TargetRank {
 			s.SetInt64(0)
+		} else if s.Sign() <= 0 {
+			p.unresolved = true
 		}
 	}
 
 	// Bias and mean.
 	p.Mean = make([]*big.Float, n)
 	p.B = make([]*big.Float, n)
-	mean := in.Mean()
 	for k := 0; k < n; k++ {
 		p.Mean[k] = newF()
 		p.B[k] = newF()
 		if in.Bias != instance.BiasNone {
-			p.Mean[k].SetRat(mean[k])
-			p.B[k].SetRat(mean[k])
+			p.Mean[k].SetRat(ex.mo.mean[k])
+			p.B[k].SetRat(ex.mo.mean[k])
 		}
 	}
 	p.BiasUnique = true
@@ -151,7 +294,7 @@ func Predict(in *instance.Instance, digits int) (*Prediction, error) {
 	default:
 		p.fillRegularized(in)
 	}
-	p.Predictions = p.predictions(in)
+	p.Predictions = p.predictions(ex.mo.centered(prec))
 	return p, nil
 }
 
@@ -168,9 +311,6 @@ func (p *Prediction) fillRegularized(in *instance.Instance) {
 		p.Regime = Full
 	default:
 		p.Regime = Partial
-	}
-	if p.Active > p.D && p.D < n {
-		p.checkCutoffTie()
 	}
 	sqrtC := newF().Sqrt(p.C)
 	// scale = √(λ_H/λ_W)
@@ -192,14 +332,19 @@ func (p *Prediction) fillRegularized(in *instance.Instance) {
 		}
 		sj := p.Sigma[j]
 		root := newF().Sqrt(sj)
-		weights[j].Sub(root, sqrtC)
-		if weights[j].Sign() < 0 { // only from rounding when σ_j − c is below the precision
-			weights[j].SetInt64(0)
+		// √σ_j − √c = (σ_j − c)/(√σ_j + √c): no cancellation beyond that
+		// of σ_j − c itself, which is exactly positive here (j is active);
+		// rounding it to ≤ 0 means the precision is too low.
+		gap := newF().Sub(sj, p.C)
+		if gap.Sign() <= 0 {
+			p.unresolved = true
+			gap.SetInt64(0)
 		}
-		weights[j].Mul(weights[j], scale)
+		diff := newF().Add(root, sqrtC)
+		diff.Quo(gap, diff)
+		weights[j].Mul(diff, scale)
 		// shrinkage 1 − √(c/σ_j) = (√σ_j − √c)/√σ_j
-		p.Shrinkage[j].Sub(root, sqrtC)
-		p.Shrinkage[j].Quo(p.Shrinkage[j], root)
+		p.Shrinkage[j].Quo(diff, root)
 		// loss term √(cσ_j) − c/2
 		t.Mul(p.C, sj)
 		t.Sqrt(&t)
@@ -233,19 +378,6 @@ func (p *Prediction) fillRegularized(in *instance.Instance) {
 	case Trivial:
 		p.note("trivial regime: c ≥ σ_1, so W* = 0, H* = 0, b* = ȳ and L* = tr(Σ)/2")
 	}
-}
-
-// checkCutoffTie marks A* as not unique when σ_d and σ_{d+1} cannot be
-// separated: it looks for a rational t strictly between them with exactly d
-// eigenvalues above it (an exact certificate of σ_d > σ_{d+1}).
-func (p *Prediction) checkCutoffTie() {
-	d := p.D
-	if p.separated(d) {
-		return
-	}
-	p.WWUnique = false
-	p.PredictionUnique = false
-	p.note("σ_%d and σ_%d agree to the working precision and no rational separates them: with d = %d the minimizer's W*W*ᵀ is not unique (any d-dimensional subspace of the tied eigenspace is optimal); L* and the MSE are still determined", d, d+1, d)
 }
 
 // fillUnregularized handles λ_H = λ_W = 0: the best rank-min(d, n) fit of
@@ -315,32 +447,12 @@ func (p *Prediction) fillBestFit() {
 	rest := p.tailSum(p.Rank)
 	p.TrainMSE = rest
 	p.MinLoss = newF().Quo(rest, newF().SetInt64(2))
-	if p.Rank < p.TargetRank && p.Rank < p.N {
-		// Tie at the cut-off makes the fitted subspace, hence the
-		// predictions, non-unique.
-		p.checkCutoffTieAt(p.Rank)
-	}
-}
-
-// checkCutoffTieAt is checkCutoffTie for the cut-off after index k.
-func (p *Prediction) checkCutoffTieAt(k int) {
-	if p.separated(k) {
-		return
-	}
-	p.PredictionUnique = false
-	p.note("σ_%d and σ_%d cannot be separated at the working precision: the best rank-%d fit, and so the predictions, are not unique", k, k+1, k)
 }
 
 // predictions returns Σ_j s_j v_j v_jᵀ Ỹ + b*1ᵀ (n×M) with s_j the
 // shrinkage factors.
-func (p *Prediction) predictions(in *instance.Instance) *bigmat.Dense {
+func (p *Prediction) predictions(ytilde *bigmat.Dense) *bigmat.Dense {
 	n, m := p.N, p.M
-	yt := in.CenteredTargets()
-	flat := make([]*big.Rat, 0, n*m)
-	for k := 0; k < n; k++ {
-		flat = append(flat, yt[k]...)
-	}
-	ytilde := bigmat.FromRat(n, m, p.Prec, flat)
 	shrink := spectral(p.Eigenvectors, p.Shrinkage)
 	out := new(bigmat.Dense).Mul(shrink, ytilde)
 	for k := 0; k < n; k++ {
@@ -378,7 +490,10 @@ func (p *Prediction) separated(k int) bool {
 	mid := new(big.Float).SetPrec(p.Prec).Add(p.Sigma[k-1], p.Sigma[k])
 	mid.SetMantExp(mid, -1)
 	t, _ := mid.Rat(nil)
-	return CountAbove(p.exactSigma, t) == k
+	if cnt, ok := p.cert.countAbove(t); ok {
+		return cnt == k
+	}
+	return CountAbove(p.sigmaExact(), t) == k
 }
 
 // tailSum returns Σ_{j≥k} σ_j (0-based k), the energy of Σ outside its top
@@ -398,4 +513,12 @@ func (p *Prediction) tailSum(k int) *big.Float {
 		rest.Add(rest, p.Sigma[j])
 	}
 	return rest
+}
+
+// sigmaExact returns the exact Σ (for the exact fallbacks).
+func (p *Prediction) sigmaExact() [][]*big.Rat {
+	if p.exactSigma == nil && p.ex != nil {
+		p.exactSigma = p.ex.exactSigma()
+	}
+	return p.exactSigma
 }

@@ -4,4 +4,20 @@
 //
 // It is the only place (besides proofs and property) that sees both sides;
 // solver never imports theory, so agreement here is evidence.
+//
+// # Digits
+//
+// Agreement counts decimal digits per quantity, each relative to its own
+// size: min_loss and train_mse relative to the theory's value; each
+// shrinkage factor relative to itself (the solver's factor on v_j is
+// v_jᵀ P Ỹᵀ v_j/(M σ_j), P its predictions); each entry of ww, bias and
+// predictions relative to max(|entry|, 10^-theory.EntryRange·‖whole‖_F),
+// the rule by which theory prints them. Only an exactly zero quantity is
+// measured against a scale: tr Σ/2 for L*, tr Σ for the MSE, √(λ_H/λ_W)·√tr Σ
+// for A*, √tr Σ for bias and predictions, 1 for a shrinkage factor. Each
+// count is capped by the digits the theory justifies for that quantity
+// (theory.Prediction.Justified), so Agree means both sides are right to
+// Required = digits − Margin digits. An unattained infimum is compared at
+// the same digits: no solver loss may lie below it by more than
+// 10^-Required of the infimum itself.
 package verify

@@ -28,12 +28,18 @@ const (
 	Agree      Status = "agree"
 	Disagree   Status = "disagree"
 	Unattained Status = "unattained"
+	// Unfinished: the solver ran out of its time limit before converging
+	// (solver.Result.OutOfTime). Nothing is decided: it is not a
+	// disagreement, and `ufm verify` exits 1 with this status.
+	Unfinished Status = "unfinished"
 )
 
-// Agreement counts decimal digits agreed; nil means "not compared" because
-// THEORY says the quantity is not determined by the instance.
+// Agreement counts decimal digits agreed, each quantity relative to its own
+// size (see the package documentation, "Digits"); nil means "not compared"
+// because THEORY says the quantity is not determined by the instance (or,
+// for shrinkage factors, because Σ has no positive eigenvalue).
 type Agreement struct {
-	MinLoss, WW, Bias, Predictions *int
+	MinLoss, WW, Bias, Predictions, TrainMSE, Shrinkage *int
 }
 
 // Report is the outcome of Run.
@@ -45,6 +51,8 @@ type Report struct {
 	Required   int    // digits each compared quantity must reach
 	Worst      string // the quantity with the fewest digits (empty if none compared)
 	Reason     string // one sentence explaining the status
+	// Deep is set for deep and mean-convention instances (deep.go).
+	Deep *DeepAgreement
 }
 
 // Run solves in with the solver, predicts it with the theory, and compares.
@@ -68,79 +76,36 @@ func Run(in *instance.Instance, digits int, settings solver.Settings) (*Report, 
 }
 
 // Compare measures the agreement of a prediction and a solver result for
-// the same instance at pred.Digits. It returns an error, not a report, when
-// in is invalid (instance.Validate), pred or res is nil, or their sizes do
-// not match in's (n, M, d).
+// the same instance at pred.Digits. Every quantity is compared relative to
+// its own size, entry by entry (see Digits and MatrixDigits); a quantity
+// that is exactly zero is measured against an honest scale, the size it
+// would have if one direction of the targets were learned. The digits of a
+// quantity are capped by those the theory justifies for it
+// (pred.Justified), so AGREE means both sides are right to Required digits.
+//
+// It returns an error, not a report, when in is invalid
+// (instance.Validate), pred or res is nil, or their sizes do not match
+// in's (n, M, d).
 func Compare(in *instance.Instance, pred *theory.Prediction, res *solver.Result) (*Report, error) {
 	if err := checkInputs(in, pred, res); err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
 	r := &Report{Prediction: pred, Solver: res, Required: pred.Digits - Margin}
-	cap := pred.Digits + bigmat.GuardDigits
 	prec := pred.Prec
 	trace := new(big.Float).SetPrec(prec).SetRat(targetEnergy(in, pred.TraceSigma))
 
 	if pred.Regime == theory.Unattained {
-		r.compareUnattained(pred, res, trace)
+		r.compareUnattained(pred, res)
 		return r, nil
 	}
-
-	// Below, "tr Σ" stands for targetEnergy: tr Σ unless Σ = 0.
-	//
-	// min_loss: relative to |L*|, or to tr(Σ)/2 (the loss of predicting the
-	// mean) when L* = 0 exactly.
-	// A nonzero L* is compared purely relatively (no scale floor): L* can
-	// lie hundreds of orders of magnitude below tr(Σ)/2 (c = 1e-600), and a
-	// floor there would hide an error in every digit.
-	lossScale := new(big.Float).SetPrec(prec).Quo(trace, big.NewFloat(2))
-	if pred.MinLoss.Sign() != 0 {
-		lossScale.SetInt64(0)
+	if pred.Deep != nil {
+		r.compareDeep(in, pred, res)
+		return r, nil
 	}
-	r.Agreement.MinLoss = ptr(Digits(res.MinLoss, pred.MinLoss, lossScale, cap))
-
-	// ww: relative to ‖A*‖_F, or to √(λ_H/λ_W)·√(tr Σ) — the size A* would
-	// have if one direction were active — when A* = 0.
-	if pred.WW != nil && pred.WWUnique {
-		wwScale := new(big.Float).SetPrec(prec).Sqrt(trace)
-		if in.LambdaW.Sign() > 0 {
-			ratio := new(big.Float).SetPrec(prec).SetRat(new(big.Rat).Quo(in.LambdaH, in.LambdaW))
-			wwScale.Mul(wwScale, ratio.Sqrt(ratio))
-		}
-		r.Agreement.WW = ptr(MatrixDigits(res.WW, pred.WW, wwScale, cap))
+	if err := r.compareAll(in, pred, res, trace); err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
 	}
-	// bias: relative to ‖b*‖, or to √(tr Σ) (the spread of the targets).
-	if pred.BiasUnique {
-		biasScale := new(big.Float).SetPrec(prec).Sqrt(trace)
-		r.Agreement.Bias = ptr(VectorDigits(res.B, pred.B, biasScale, cap))
-	}
-	// predictions: relative to ‖W*H* + b*1ᵀ‖_F, or to √(M·tr Σ) = ‖Ỹ‖_F.
-	if pred.PredictionUnique {
-		predScale := new(big.Float).SetPrec(prec).SetInt64(int64(pred.M))
-		predScale.Mul(predScale, trace)
-		predScale.Sqrt(predScale)
-		r.Agreement.Predictions = ptr(MatrixDigits(res.Predictions, pred.Predictions, predScale, cap))
-	}
-
-	r.Status = Agree
-	worst := math.MaxInt
-	for _, q := range []struct {
-		name string
-		v    *int
-	}{{"min_loss", r.Agreement.MinLoss}, {"ww", r.Agreement.WW}, {"bias", r.Agreement.Bias}, {"predictions", r.Agreement.Predictions}} {
-		if q.v != nil && *q.v < worst {
-			worst, r.Worst = *q.v, q.name
-		}
-	}
-	if !res.Converged && pred.Regime != theory.Unregularized {
-		r.Reason = fmt.Sprintf("the solver did not converge (stop: %s); ", res.Stop)
-	}
-	switch {
-	case worst < r.Required:
-		r.Status = Disagree
-		r.Reason += fmt.Sprintf("%s agrees to %d digits, below the %d required (%d requested less a margin of %d)", r.Worst, worst, r.Required, pred.Digits, Margin)
-	default:
-		r.Reason += fmt.Sprintf("every compared quantity agrees to at least %d digits (worst: %s, %d)", r.Required, r.Worst, worst)
-	}
+	r.decide(pred, res)
 	return r, nil
 }
 
@@ -197,9 +162,105 @@ func noNil(v []*big.Float) bool {
 	return true
 }
 
+// compareAll fills r.Agreement. Below, "tr Σ" stands for targetEnergy: tr Σ
+// unless Σ = 0.
+func (r *Report) compareAll(in *instance.Instance, pred *theory.Prediction, res *solver.Result, trace *big.Float) error {
+	prec := pred.Prec
+	dg := pred.Digits
+	j := pred.Justified
+	// min_loss relative to |L*|, or to tr(Σ)/2 (the loss of predicting the
+	// mean) when L* = 0 exactly.
+	lossScale := new(big.Float).SetPrec(prec).Quo(trace, big.NewFloat(2))
+	r.Agreement.MinLoss = capped(Digits(res.MinLoss, pred.MinLoss, lossScale, dg), j.MinLoss)
+	// train_mse relative to itself, or to tr Σ (the MSE of the mean) when 0.
+	r.Agreement.TrainMSE = capped(Digits(trainMSE(in, res.Predictions, prec), pred.TrainMSE, trace, dg), j.TrainMSE)
+
+	// ww entrywise; when A* = 0, relative to √(λ_H/λ_W)·√(tr Σ), the size
+	// A* would have if one direction were active.
+	if pred.WW != nil && pred.WWUnique {
+		wwScale := new(big.Float).SetPrec(prec).Sqrt(trace)
+		if in.LambdaW.Sign() > 0 {
+			ratio := new(big.Float).SetPrec(prec).SetRat(new(big.Rat).Quo(in.LambdaH, in.LambdaW))
+			wwScale.Mul(wwScale, ratio.Sqrt(ratio))
+		}
+		d, err := MatrixDigits(res.WW, pred.WW, wwScale, dg)
+		if err != nil {
+			return fmt.Errorf("ww: %w", err)
+		}
+		r.Agreement.WW = capped(d, j.WW)
+	}
+	// bias entrywise; when b* = 0, relative to √(tr Σ) (the targets' spread).
+	if pred.BiasUnique {
+		d, err := VectorDigits(res.B, pred.B, new(big.Float).SetPrec(prec).Sqrt(trace), dg)
+		if err != nil {
+			return fmt.Errorf("bias: %w", err)
+		}
+		r.Agreement.Bias = capped(d, j.Bias)
+	}
+	if !pred.PredictionUnique {
+		return nil
+	}
+	// predictions entrywise; when all vanish, relative to √(tr Σ).
+	d, err := MatrixDigits(res.Predictions, pred.Predictions, new(big.Float).SetPrec(prec).Sqrt(trace), dg)
+	if err != nil {
+		return fmt.Errorf("predictions: %w", err)
+	}
+	r.Agreement.Predictions = capped(d, j.Predictions)
+	// shrinkage factors, each relative to itself (an inactive direction's
+	// exact 0 relative to 1, a fully learned direction).
+	if pred.TargetRank > 0 {
+		r.Agreement.Shrinkage = capped(shrinkageDigits(in, pred, res.Predictions), j.Shrinkage)
+	}
+	return nil
+}
+
+// decide sets Status, Worst and Reason from r.Agreement.
+func (r *Report) decide(pred *theory.Prediction, res *solver.Result) {
+	r.Status = Agree
+	worst := math.MaxInt
+	for _, q := range r.Agreement.Quantities() {
+		if q.Value != nil && *q.Value < worst {
+			worst, r.Worst = *q.Value, q.Name
+		}
+	}
+	if !res.Converged && pred.Regime != theory.Unregularized {
+		r.Reason = fmt.Sprintf("the solver did not converge (stop: %s); ", res.Stop)
+	}
+	switch {
+	case res.OutOfTime && !res.Converged:
+		r.Status = Unfinished
+		r.Reason = fmt.Sprintf("solver did not finish: it ran out of its time limit after %.1f s (stop: %s); nothing is decided (the digits agreed so far are shown)", res.Duration.Seconds(), res.Stop)
+	case worst < r.Required:
+		r.Status = Disagree
+		r.Reason += fmt.Sprintf("%s agrees to %d digits, below the %d required (%d requested less a margin of %d)", r.Worst, worst, r.Required, pred.Digits, Margin)
+		if just := pred.Justified; min(just.MinLoss, just.TrainMSE, just.WW, just.Bias, just.Predictions, just.Shrinkage) < r.Required {
+			r.Reason += "; the theory itself could not justify the requested digits (see its warnings)"
+		}
+	default:
+		r.Reason += fmt.Sprintf("every compared quantity agrees to at least %d digits (worst: %s, %d)", r.Required, r.Worst, worst)
+	}
+}
+
+// Quantity names an agreement count (the JSON name) and its value.
+type Quantity struct {
+	Name  string
+	Value *int
+}
+
+// Quantities lists every agreement count in a fixed order.
+func (a Agreement) Quantities() []Quantity {
+	return []Quantity{{"min_loss", a.MinLoss}, {"ww", a.WW}, {"bias", a.Bias}, {"predictions", a.Predictions}, {"train_mse", a.TrainMSE}, {"shrinkage", a.Shrinkage}}
+}
+
+// capped returns min(d, justified) as a pointer.
+func capped(d, justified int) *int { return ptr(min(d, justified)) }
+
 // compareUnattained: THEORY says no minimizer exists. The solver must not
-// claim one, and nothing it attains may lie below the infimum.
-func (r *Report) compareUnattained(pred *theory.Prediction, res *solver.Result, trace *big.Float) {
+// claim one, and nothing it attains may lie below the infimum by more than
+// 10^-Required of the infimum itself (or, when the infimum is 0, of
+// tr Σ/2). The infimum is compared at the requested digits: a solver loss
+// below it means one side is wrong, whichever.
+func (r *Report) compareUnattained(pred *theory.Prediction, res *solver.Result) {
 	r.Status = Unattained
 	if res.Converged {
 		r.Status = Disagree
@@ -207,18 +268,91 @@ func (r *Report) compareUnattained(pred *theory.Prediction, res *solver.Result, 
 		r.Reason = "the theory says the infimum is not attained, but the solver reports a converged minimizer"
 		return
 	}
-	// A value the solver attains may approach the infimum from above only:
-	// res.Loss ≥ L_inf − 10^-(digits)·scale.
-	scale := new(big.Float).SetPrec(pred.Prec).Quo(trace, big.NewFloat(2))
-	tol := new(big.Float).SetPrec(pred.Prec).Mul(scale, pow10(-pred.Digits, pred.Prec))
-	low := new(big.Float).SetPrec(pred.Prec).Sub(pred.MinLoss, tol)
-	if res.MinLoss != nil && res.MinLoss.Cmp(low) < 0 {
+	if pred.Justified.MinLoss < r.Required {
 		r.Status = Disagree
 		r.Worst = "min_loss"
-		r.Reason = fmt.Sprintf("the solver attains L = %s below the theory's infimum %s", bigmat.Text(res.MinLoss, 20), bigmat.Text(pred.MinLoss, 20))
+		r.Reason = fmt.Sprintf("the theory justifies only %d digits of the infimum, below the %d required", pred.Justified.MinLoss, r.Required)
 		return
 	}
-	r.Reason = "both sides agree that no minimizer exists; every loss the solver attains lies above the theory's infimum"
+	if res.MinLoss == nil || res.MinLoss.Cmp(UnattainedFloor(pred, r.Required)) < 0 {
+		r.Status = Disagree
+		r.Worst = "min_loss"
+		r.Reason = fmt.Sprintf("the solver attains L = %s below the theory's infimum %s", textOrNil(res.MinLoss), bigmat.Text(pred.MinLoss, 20))
+		return
+	}
+	r.Agreement.MinLoss = ptr(Digits(res.MinLoss, pred.MinLoss, pred.MinLoss, pred.Digits))
+	r.Reason = "both sides agree that no minimizer exists; every loss the solver attains lies above the theory's infimum (to the required digits)"
+}
+
+// UnattainedFloor is the least loss a solver may attain when the infimum
+// L_inf is not attained: L_inf·(1 − 10^-required), or −10^-required·tr Σ/2
+// when L_inf = 0 (a loss is never negative, so 0 then).
+func UnattainedFloor(pred *theory.Prediction, required int) *big.Float {
+	prec := pred.Prec
+	tol := new(big.Float).SetPrec(prec).Abs(pred.MinLoss)
+	tol.Mul(tol, pow10(-required, prec))
+	return new(big.Float).SetPrec(prec).Sub(pred.MinLoss, tol)
+}
+
+func textOrNil(x *big.Float) string {
+	if x == nil {
+		return "(none)"
+	}
+	return bigmat.Text(x, 20)
+}
+
+// trainMSE is (1/M)‖P − Y‖²_F (THEORY §1, no 1/2) at precision prec.
+func trainMSE(in *instance.Instance, pred *bigmat.Dense, prec uint) *big.Float {
+	s := new(big.Float).SetPrec(prec)
+	var t, y big.Float
+	t.SetPrec(prec)
+	y.SetPrec(prec)
+	for i := 0; i < in.M(); i++ {
+		for k := 0; k < in.N(); k++ {
+			y.SetRat(in.Targets[i][k])
+			t.Sub(pred.At(k, i), &y)
+			t.Mul(&t, &t)
+			s.Add(s, &t)
+		}
+	}
+	return s.Quo(s, new(big.Float).SetPrec(prec).SetInt64(int64(in.M())))
+}
+
+// shrinkageDigits measures the solver's shrinkage factors against the
+// theory's. The solver's factor on direction v_j (the theory's eigenvector,
+// σ_j > 0) is s_j = v_jᵀ P Ỹᵀ v_j / (M σ_j): at P = S Ỹ + b1ᵀ with
+// S = Σ s_i v_i v_iᵀ this is exactly s_j, because Ỹ1 = 0 for free bias
+// (and b = 0 for bias none). An exact zero factor is compared relative to
+// 1 (a fully learned direction).
+func shrinkageDigits(in *instance.Instance, pred *theory.Prediction, p *bigmat.Dense) int {
+	prec := pred.Prec
+	n, m := pred.N, pred.M
+	yt := in.CenteredTargets()
+	flat := make([]*big.Rat, 0, n*m)
+	for k := 0; k < n; k++ {
+		flat = append(flat, yt[k]...)
+	}
+	ytilde := bigmat.FromRat(n, m, prec, flat)
+	pg := p.Clone().SetPrec(prec)
+	cross := new(bigmat.Dense).MulTrans(pg, ytilde) // P Ỹᵀ, n×n
+	one := new(big.Float).SetPrec(prec).SetInt64(1)
+	worst := pred.Digits
+	var t big.Float
+	t.SetPrec(prec)
+	for j := 0; j < pred.TargetRank; j++ {
+		q := new(big.Float).SetPrec(prec)
+		for a := 0; a < n; a++ {
+			for b := 0; b < n; b++ {
+				t.Mul(pred.Eigenvectors.At(a, j), cross.At(a, b))
+				t.Mul(&t, pred.Eigenvectors.At(b, j))
+				q.Add(q, &t)
+			}
+		}
+		q.Quo(q, new(big.Float).SetPrec(prec).SetInt64(int64(m)))
+		q.Quo(q, pred.Sigma[j])
+		worst = min(worst, Digits(q, pred.Shrinkage[j], one, pred.Digits))
+	}
+	return worst
 }
 
 // targetEnergy is the size against which quantities that vanish exactly
@@ -257,31 +391,58 @@ func pow10(e int, prec uint) *big.Float {
 }
 
 // Digits returns the number of decimal digits on which got agrees with
-// want: floor(−log10(|got − want| / max(|want|, scale))), between 0 and cap
-// (cap when they are equal).
+// want: floor(−log10(|got − want| / |want|)), or relative to scale when
+// want is exactly zero; between 0 and cap (cap when they are equal).
 func Digits(got, want, scale *big.Float, cap int) int {
 	prec := max(got.Prec(), want.Prec())
 	diff := new(big.Float).SetPrec(prec).Sub(got, want)
-	return digitsOf(diff.Abs(diff), new(big.Float).Abs(want), scale, cap)
+	den := new(big.Float).Abs(want)
+	if den.Sign() == 0 {
+		den = scale
+	}
+	return digitsOf(diff.Abs(diff), den, cap)
 }
 
-// MatrixDigits is Digits for the Frobenius norm of the difference of two
-// matrices, relative to max(‖want‖_F, scale).
-func MatrixDigits(got, want *bigmat.Dense, scale *big.Float, cap int) int {
+// MatrixDigits is the fewest Digits over the entries of two matrices of
+// the same shape, entry (i, j) relative to max(|want_ij|, floor) with
+// floor = 10^-theory.EntryRange·‖want‖_F — the rule by which theory prints
+// entries — or, when want is exactly zero, relative to scale. Matrices of
+// different shapes are an error, never "0 digits".
+func MatrixDigits(got, want *bigmat.Dense, scale *big.Float, cap int) (int, error) {
 	gr, gc := got.Dims()
 	wr, wc := want.Dims()
 	if gr != wr || gc != wc {
-		return 0
+		return 0, fmt.Errorf("shapes differ: %d×%d against %d×%d", gr, gc, wr, wc)
 	}
-	g := got.Clone().SetPrec(max(got.Prec(), want.Prec()))
-	diff := new(bigmat.Dense).Sub(g, want)
-	return digitsOf(diff.FrobeniusNorm(), want.FrobeniusNorm(), scale, cap)
+	prec := max(got.Prec(), want.Prec())
+	floor := want.FrobeniusNorm()
+	if floor.Sign() == 0 {
+		floor = scale
+	} else {
+		floor.Mul(floor, pow10(-theory.EntryRange, floor.Prec()))
+	}
+	worst := cap
+	diff := new(big.Float).SetPrec(prec)
+	for i := 0; i < wr; i++ {
+		for j := 0; j < wc; j++ {
+			diff.Sub(got.At(i, j), want.At(i, j))
+			den := new(big.Float).Abs(want.At(i, j))
+			if den.Cmp(floor) < 0 {
+				den = floor
+			}
+			worst = min(worst, digitsOf(diff.Abs(diff), den, cap))
+		}
+	}
+	return worst, nil
 }
 
-// VectorDigits is MatrixDigits for vectors.
-func VectorDigits(got, want []*big.Float, scale *big.Float, cap int) int {
-	if len(got) != len(want) || len(want) == 0 {
-		return 0
+// VectorDigits is MatrixDigits for vectors (as n×1 matrices).
+func VectorDigits(got, want []*big.Float, scale *big.Float, cap int) (int, error) {
+	if len(got) != len(want) {
+		return 0, fmt.Errorf("lengths differ: %d against %d", len(got), len(want))
+	}
+	if len(want) == 0 {
+		return cap, nil
 	}
 	prec := want[0].Prec()
 	g := bigmat.New(len(got), 1, prec)
@@ -293,13 +454,11 @@ func VectorDigits(got, want []*big.Float, scale *big.Float, cap int) int {
 	return MatrixDigits(g, w, scale, cap)
 }
 
-func digitsOf(err, size, scale *big.Float, cap int) int {
+// digitsOf returns floor(−log10(err/den)) clamped to [0, cap]; cap when
+// err = 0, and 0 when den = 0 < err.
+func digitsOf(err, den *big.Float, cap int) int {
 	if err.Sign() == 0 {
 		return cap
-	}
-	den := size
-	if den.Cmp(scale) < 0 {
-		den = scale
 	}
 	if den.Sign() == 0 {
 		return 0

@@ -129,3 +129,16 @@ func emitUnfinished(stdout, stderr io.Writer, asJSON bool, cmd, name, reason str
 	}
 	return exitInterrupted
 }
+
+// maxWorkers caps --workers of search and proofs (each worker is a
+// goroutine with its own working set).
+const maxWorkers = 1024
+
+// checkWorkers validates the --workers flag of fs: when given, between 1
+// and maxWorkers; absent (0), GOMAXPROCS.
+func checkWorkers(fs *flag.FlagSet, w int) error {
+	if (flagSet(fs, "workers") && w < 1) || w < 0 || w > maxWorkers {
+		return fmt.Errorf("--workers must be between 1 and %d, got %d", maxWorkers, w)
+	}
+	return nil
+}

@@ -112,6 +112,9 @@ func TestFlagEdges(t *testing.T) {
 		{"solve", "x.json", "--max-iterations", "0"},
 		{"metrics", "--features", "a", "--weights", "b", "--targets", "c", "--digits", "0"},
 		{"search", "--claim", "theorem", "--shard", "0/1000001"},
+		{"search", "--claim", "theorem", "--workers", "0"},
+		{"search", "--claim", "theorem", "--workers", "1025"},
+		{"proofs", "--workers", "1000000000"},
 	} {
 		code, out, errs := runCmd(t, args...)
 		if code != exitUsage || out != "" || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
@@ -234,6 +237,9 @@ func TestCapsAtAndPast(t *testing.T) {
 	if code, _, _ := runCmd(t, "search", "--claim", "r4-residual", "--shard", "0/1000001", "--budget", "1", "--out", dir); code != exitUsage {
 		t.Errorf("--shard 0/1000001: exit %d", code)
 	}
+	if code, _, errs := runCmd(t, "search", "--claim", "r4-residual", "--budget", "2", "--workers", "1024", "--out", dir); code != 0 {
+		t.Errorf("--workers 1024: exit %d: %s", code, errs)
+	}
 	if code, _, _ := runCmd(t, "proofs", "--trials", "100001"); code != exitUsage {
 		t.Errorf("--trials 100001: exit %d", code)
 	}
@@ -250,5 +256,36 @@ func TestWaitBoundedOvertime(t *testing.T) {
 	}
 	if r := waitBounded(context.Background(), time.Second, &errb, "test", func() {}); r != finished {
 		t.Fatalf("quick work: %v", r)
+	}
+}
+
+// --report writes the JSON document atomically, and is checked first.
+func TestSearchReportFile(t *testing.T) {
+	dir := t.TempDir()
+	rep := filepath.Join(dir, "shard.json")
+	code, out, errs := runCmd(t, "search", "--claim", "r4-residual", "--budget", "3", "--out", dir, "--report", rep)
+	if code != 0 || !strings.Contains(out, "No counterexample") {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	data, err := os.ReadFile(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := searchDoc(t, string(data)); d.Trials != 3 {
+		t.Fatalf("report %+v", d)
+	}
+	if code, _, _ := runCmd(t, "merge", rep); code != 0 {
+		t.Fatalf("merge of the report: exit %d", code)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("temporary file left: %s", e.Name())
+		}
+	}
+	for _, bad := range []string{dir, filepath.Join(dir, "no", "such", "x.json")} {
+		if code, _, errs := runCmd(t, "search", "--claim", "r4-residual", "--budget", "1000000", "--out", dir, "--report", bad); code != exitUsage {
+			t.Errorf("--report %s: exit %d: %s", bad, code, errs)
+		}
 	}
 }

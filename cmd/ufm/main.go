@@ -42,8 +42,11 @@ func commands() []command {
 		{"proofs", "run every claim's check and print a table", runProofs},
 		{"search", "counterexample search against a claim", runSearch},
 		{"merge", "combine the JSON outputs of sharded searches", runMerge},
+		{"certify", "exact rational bounds on L* with a checkable certificate", runCertify},
+		{"check", "re-verify a certificate with exact arithmetic (exit 0 valid, 1 invalid, 2 unreadable)", runCheck},
 		{"sweep", "closed form over a grid of λ_H (and λ_W): table and plots", runSweep},
 		{"series", "NRC, γ, explained variance, MSE and R² across a training run's epochs", runSeries},
+		{"conjecture", "counterexample search against a conjecture file (no Go needed)", runConjecture},
 	}
 }
 
@@ -52,7 +55,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "commands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'ufm COMMAND --help' for a command's flags. Exit status: 0 success,")

@@ -13,13 +13,15 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nrc-ufm/ufm/conjecture"
 	"github.com/nrc-ufm/ufm/instance"
 	"github.com/nrc-ufm/ufm/proofs"
 )
 
-// maxMergeBytes caps one merge input: a search document embeds at most two
-// instances (the counterexample and the instance it was shrunk from).
-const maxMergeBytes = 2*instance.MaxFileBytes + 1<<20
+// maxMergeBytes caps one merge input. A search document embeds at most two
+// instances (the counterexample and the instance it was shrunk from), and
+// the claims' generators draw small ones: a real document is a few KB.
+const maxMergeBytes = 16 << 20
 
 // maxNotesIn caps the notes lists of one merge input (a search keeps 5).
 const maxNotesIn = 5
@@ -45,10 +47,23 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "merge: no files (usage: %s)", synopsis)
 	}
 	var docs []*searchJSON
+	var best *searchJSON // the document holding the earliest counterexample so far
 	for _, p := range pos {
 		d, err := readSearchDoc(p)
 		if err != nil {
 			return fail(stderr, "merge: %s: %v", termSafe(p), err)
+		}
+		// Keep one counterexample (two instances) in memory, not one per
+		// input: the others can never win.
+		if d.Counterexample != nil {
+			if best == nil || d.Counterexample.Trial < best.Counterexample.Trial {
+				if best != nil {
+					best.Counterexample = nil
+				}
+				best = d
+			} else {
+				d.Counterexample = nil
+			}
 		}
 		docs = append(docs, d)
 	}
@@ -69,7 +84,9 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	return emitSearch(stdout, stderr, merged, *asJSON)
 }
 
-// readSearchDoc reads and validates one 'ufm search --json' document.
+// readSearchDoc reads and validates one 'ufm search --json' document,
+// decoding as it reads: a stream that is not JSON (/dev/zero) is refused
+// at its first byte, and no more than maxMergeBytes are ever read.
 func readSearchDoc(path string) (*searchJSON, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -79,20 +96,23 @@ func readSearchDoc(path string) (*searchJSON, error) {
 	if fi, err := f.Stat(); err == nil && fi.IsDir() {
 		return nil, errors.New("is a directory")
 	}
-	data, err := io.ReadAll(io.LimitReader(f, maxMergeBytes+1))
-	if err != nil {
-		return nil, errors.New(pathErrText(err))
-	}
-	if len(data) > maxMergeBytes {
+	lr := &io.LimitedReader{R: f, N: maxMergeBytes + 1}
+	d, err := decodeSearchDoc(lr)
+	if lr.N <= 0 {
 		return nil, fmt.Errorf("larger than %d MiB: not a 'ufm search --json' document", maxMergeBytes>>20)
 	}
-	return parseSearchDoc(data)
+	return d, err
 }
 
-// parseSearchDoc decodes data strictly (no unknown field, nothing after
-// the document) and validates it.
+// parseSearchDoc is readSearchDoc on bytes in memory.
 func parseSearchDoc(data []byte) (*searchJSON, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
+	return decodeSearchDoc(bytes.NewReader(data))
+}
+
+// decodeSearchDoc decodes one document strictly (no unknown field,
+// nothing after the document) and validates it.
+func decodeSearchDoc(r io.Reader) (*searchJSON, error) {
+	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	var d searchJSON
 	if err := dec.Decode(&d); err != nil {
@@ -112,7 +132,20 @@ func parseSearchDoc(data []byte) (*searchJSON, error) {
 // that add up, shards within bounds, and a counterexample that is a valid
 // instance at a trial of the covered shards.
 func validateSearchDoc(d *searchJSON) error {
+	// A document of 'ufm conjecture' names its claim by the conjecture, whose
+	// name may also be a registered claim's: the source decides.
 	claim, ok := registry().Lookup(d.Claim)
+	if d.ConjectureSource != nil {
+		c, err := conjecture.Parse("conjecture_source", []byte(*d.ConjectureSource))
+		if err != nil {
+			return err
+		}
+		if c.Name != d.Claim {
+			return fmt.Errorf("claim %q, but conjecture_source is conjecture %q", termSafe(d.Claim), c.Name)
+		}
+		cl := c.Claim()
+		claim, ok = &cl, true
+	}
 	if !ok {
 		return fmt.Errorf("unknown claim %q", termSafe(d.Claim))
 	}
@@ -310,11 +343,15 @@ func mergeDocs(docs []*searchJSON, names []string, allowPartial bool) (*searchJS
 		Claim: first.Claim, Seed: first.Seed, Shards: first.Shards, Budget: first.Budget,
 		OutsideHyp: first.OutsideHyp, Digits: first.Digits, TimeLimit: first.TimeLimit,
 		Expect: first.Expect, Deterministic: true, InconclusiveNotes: []noteJSON{}, ErrorNotes: []noteJSON{},
+		ConjectureSource: first.ConjectureSource,
 	}
 	seen := map[int]string{}
 	for i, d := range docs {
 		if err := sameSearch(first, d, names[i], names[0]); err != nil {
 			return nil, err
+		}
+		if (first.ConjectureSource == nil) != (d.ConjectureSource == nil) || first.ConjectureSource != nil && *first.ConjectureSource != *d.ConjectureSource {
+			return nil, fmt.Errorf("%s and %s come from different conjecture files (conjecture_source differs)", names[0], names[i])
 		}
 		for _, k := range d.ShardIndices {
 			if prev, dup := seen[k]; dup {

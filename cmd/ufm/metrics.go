@@ -79,8 +79,8 @@ func checkMetricsShape(M, d, n, digits int) error {
 func runMetrics(args []string, stdout, stderr io.Writer) int {
 	const synopsis = "ufm metrics --features H --weights W --targets Y [--center=false] [--evr K] [--digits N] [--json]"
 	fs := flag.NewFlagSet("metrics", flag.ContinueOnError)
-	hPath := fs.String("features", "", "features H: M×d, a row per sample (.npy or .csv)")
-	wPath := fs.String("weights", "", "last-layer weights W: n×d, a row per target (.npy or .csv)")
+	hPath := fs.String("features", "", "features H: M×d, a row per sample (.npy or .csv); for several layers H_0,…,H_{L−1} comma-separated")
+	wPath := fs.String("weights", "", "last-layer weights W: n×d, a row per target (.npy or .csv); for several layers W_1,…,W_L comma-separated (layer l is measured against W_L⋯W_{l+1})")
 	yPath := fs.String("targets", "", "targets Y: M×n, a row per sample (.npy or .csv)")
 	center := fs.Bool("center", true, "center features and targets (false: the uncentered variant)")
 	normalize := fs.Bool("normalize", true, "normalize each feature row before NRC1/NRC2 (false: raw squared distances, as some scripts do)")
@@ -125,6 +125,9 @@ WWᵀ/‖WWᵀ‖ from (Σ^{1/2} − √γ I)/‖·‖, minimized over γ ∈ [0
 	opt := metrics.Options{Uncentered: !*center, EVRCount: *evr, Unnormalized: !*normalize, PerCoordinate: *perCoord}
 	if *digits > 0 && (opt.Unnormalized || opt.PerCoordinate) {
 		return fail(stderr, "metrics: --normalize=false and --per-coordinate are float64-only conventions; drop --digits")
+	}
+	if hs := splitList(*hPath); len(hs) > 1 || len(splitList(*wPath)) > 1 {
+		return runLayerMetrics(hs, splitList(*wPath), *yPath, *digits, opt, *asJSON, stdout, stderr) // metrics_layers.go
 	}
 	if *digits > 0 {
 		return metricsBig(*hPath, *wPath, *yPath, *digits, opt, *asJSON, stdout, stderr)

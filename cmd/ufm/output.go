@@ -63,6 +63,22 @@ func checkOutDir(dir string) error {
 	return os.Remove(name)
 }
 
+// checkOutFile makes sure a file can later be written at path (by
+// writeFileAtomic): path is not a directory, and a file can be created in
+// its directory.
+func checkOutFile(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a directory", path)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".ufm-probe-*")
+	if err != nil {
+		return fmt.Errorf("cannot create files next to %s: %v", path, pathErrText(err))
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
 // writeFileAtomic writes data to path through a temporary file in the same
 // directory and a rename, so that path is never seen half-written.
 func writeFileAtomic(path string, data []byte) error {

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/big"
 	"strings"
 	"time"
 
@@ -36,6 +37,23 @@ type predictJSON struct {
 	Unique        uniqueJS `json:"unique"`
 	Notes         []string `json:"notes"`
 	N, D, Samples int
+	// Digits each printed quantity carries (issue 8; docs/formats.md).
+	Justified     justifiedJS `json:"justified_digits"`
+	WorkingDigits int         `json:"working_digits"`
+	Warnings      []string    `json:"warnings"`
+	// Deep UFM and mean data term (docs/theory.md §6); absent otherwise.
+	Deep *deepPredictJSON `json:"deep,omitempty"`
+}
+
+// justifiedJS is theory.QuantityDigits under the JSON field names.
+type justifiedJS struct {
+	Sigma       int `json:"sigma_eigenvalues"`
+	Shrinkage   int `json:"shrinkage"`
+	WW          int `json:"ww"`
+	Bias        int `json:"bias"`
+	MinLoss     int `json:"min_loss"`
+	TrainMSE    int `json:"train_mse"`
+	Predictions int `json:"predictions"`
 }
 
 type uniqueJS struct {
@@ -46,20 +64,28 @@ type uniqueJS struct {
 
 func newPredictJSON(p *theory.Prediction) predictJSON {
 	dg := p.Digits
+	j := p.Justified
 	out := predictJSON{
 		Name: p.Name, Regime: string(p.Regime), C: bigmat.Text(p.C, dg), Rank: p.Rank,
-		SigmaEigenvalues: bigmat.Texts(p.Sigma, dg), Bias: bigmat.Texts(p.B, dg),
-		MinLoss: bigmat.Text(p.MinLoss, dg), TrainMSE: bigmat.Text(p.TrainMSE, dg),
+		SigmaEigenvalues: theory.ListText(p.Sigma, j.Sigma), Bias: theory.VectorText(p.B, j.Bias),
+		MinLoss: theory.ScalarText(p.MinLoss, j.MinLoss), TrainMSE: theory.ScalarText(p.TrainMSE, j.TrainMSE),
 		Digits: dg, CExact: p.CExact.RatString(), ActiveCount: p.Active, TargetRank: p.TargetRank,
-		Shrinkage: bigmat.Texts(p.Shrinkage, dg), BiasMode: p.Bias.String(),
+		Shrinkage: theory.ListText(p.Shrinkage, j.Shrinkage), BiasMode: p.Bias.String(),
 		Unique: uniqueJS{p.WWUnique, p.BiasUnique, p.PredictionUnique},
 		Notes:  p.Notes, N: p.N, D: p.D, Samples: p.M,
+		Justified:     justifiedJS{j.Sigma, j.Shrinkage, j.WW, j.Bias, j.MinLoss, j.TrainMSE, j.Predictions},
+		WorkingDigits: dg + bigmat.GuardDigits + p.ExtraDigits,
+		Warnings:      p.Warnings,
+		Deep:          newDeepPredictJSON(p),
 	}
 	if out.Notes == nil {
 		out.Notes = []string{}
 	}
-	if p.WW != nil {
-		out.WW = p.WW.Rows(dg)
+	if out.Warnings == nil {
+		out.Warnings = []string{}
+	}
+	if p.WW != nil && p.WWUnique {
+		out.WW = theory.MatrixText(p.WW, j.WW)
 	}
 	if p.Gamma != nil {
 		g := bigmat.Text(p.Gamma, dg)
@@ -147,6 +173,10 @@ func regimeSentence(p *theory.Prediction) string {
 }
 
 func writePredictReport(w io.Writer, p *theory.Prediction) {
+	if p.Deep != nil {
+		writeDeepPredictReport(w, p)
+		return
+	}
 	dg := p.Digits
 	fmt.Fprintf(w, "ufm predict: %s  (n = %d targets, d = %d features, M = %d samples, bias %s, %d digits)\n\n",
 		termSafe(p.Name), p.N, p.D, p.M, p.Bias, dg)
@@ -167,19 +197,19 @@ func writePredictReport(w io.Writer, p *theory.Prediction) {
 		} else if j < p.Active && j >= p.Rank {
 			rel = "> c  active, but beyond d"
 		}
-		fmt.Fprintf(w, "  σ_%-3d %s  %s\n", j+1, padRight(bigmat.Text(s, dg), dg+7), rel)
+		fmt.Fprintf(w, "  σ_%-3d %s  %s\n", j+1, padRight(theory.ListText([]*big.Float{s}, p.Justified.Sigma)[0], dg+7), rel)
 	}
 	fmt.Fprintf(w, "  exact: %d eigenvalues above c, rank Σ = %d, r = %d\n\n", p.Active, p.TargetRank, p.Rank)
 	if p.Regime != theory.Unregularized && p.Regime != theory.Unattained {
 		fmt.Fprintln(w, "Shrinkage of each principal direction in the predictions, 1 − √(c/σ_j):")
-		for j, s := range p.Shrinkage {
-			fmt.Fprintf(w, "  j = %-3d %s\n", j+1, bigmat.Text(s, dg))
+		for j, s := range theory.ListText(p.Shrinkage, p.Justified.Shrinkage) {
+			fmt.Fprintf(w, "  j = %-3d %s\n", j+1, s)
 		}
 		fmt.Fprintln(w)
 	}
 	if p.WW != nil {
 		fmt.Fprintf(w, "Gram matrix of the optimal weights, W*W*ᵀ = A* (%d digits shown; --json for all):\n", matrixDigits)
-		writeMatrix(w, p.WW, matrixDigits)
+		writeRows(w, theory.MatrixText(p.WW, min(matrixDigits, p.Justified.WW)), matrixDigits)
 		if !p.WWUnique {
 			fmt.Fprintln(w, "  (not unique: see notes)")
 		}
@@ -188,7 +218,7 @@ func writePredictReport(w io.Writer, p *theory.Prediction) {
 		fmt.Fprintln(w, "Gram matrix W*W*ᵀ: not determined (no unique minimizer).")
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "Optimal bias b* = %s\n", strings.Join(bigmat.Texts(p.B, dg), ", "))
+	fmt.Fprintf(w, "Optimal bias b* = %s\n", strings.Join(theory.VectorText(p.B, p.Justified.Bias), ", "))
 	if !p.BiasUnique {
 		fmt.Fprintln(w, "  (not unique: see notes)")
 	}
@@ -197,13 +227,19 @@ func writePredictReport(w io.Writer, p *theory.Prediction) {
 	if p.Regime == theory.Unattained {
 		label = "Infimum of the loss"
 	}
-	fmt.Fprintf(w, "%s = %s\n", label, bigmat.Text(p.MinLoss, dg))
+	fmt.Fprintf(w, "%s = %s\n", label, theory.ScalarText(p.MinLoss, p.Justified.MinLoss))
 	if p.MinLossExact != nil {
 		fmt.Fprintf(w, "  exactly %s\n", p.MinLossExact.RatString())
 	}
-	fmt.Fprintf(w, "Training MSE (1/M)Σ‖W h_i + b − y_i‖² = %s\n", bigmat.Text(p.TrainMSE, dg))
+	fmt.Fprintf(w, "Training MSE (1/M)Σ‖W h_i + b − y_i‖² = %s\n", theory.ScalarText(p.TrainMSE, p.Justified.TrainMSE))
 	if p.Gamma != nil {
 		fmt.Fprintf(w, "NRC3 vanishes at γ = c = %s\n", bigmat.Text(p.Gamma, dg))
+	}
+	if len(p.Warnings) > 0 {
+		fmt.Fprintln(w, "\nWarnings (digits not justified):")
+		for _, s := range p.Warnings {
+			fmt.Fprintf(w, "  - %s\n", s)
+		}
 	}
 	if len(p.Notes) > 0 {
 		fmt.Fprintln(w, "\nNotes:")
@@ -214,7 +250,12 @@ func writePredictReport(w io.Writer, p *theory.Prediction) {
 }
 
 func writeMatrix(w io.Writer, m *bigmat.Dense, digits int) {
-	for _, row := range m.Rows(digits) {
+	writeRows(w, m.Rows(digits), digits)
+}
+
+// writeRows prints formatted matrix rows, each entry padded for digits.
+func writeRows(w io.Writer, rows [][]string, digits int) {
+	for _, row := range rows {
 		for j := range row {
 			row[j] = padLeft(row[j], digits+7)
 		}

@@ -61,8 +61,8 @@ func runProofs(args []string, stdout, stderr io.Writer) int {
 	if flagSet(fs, "trials") && (*trials < 1 || *trials > maxProofTrials) {
 		return fail(stderr, "proofs: --trials must be between 1 and %d, got %d", maxProofTrials, *trials)
 	}
-	if *workers < 0 {
-		return fail(stderr, "proofs: --workers must be ≥ 0, got %d", *workers)
+	if err := checkWorkers(fs, *workers); err != nil {
+		return fail(stderr, "proofs: %v", err)
 	}
 	reg := registry()
 	claims := reg.Claims()
@@ -143,7 +143,9 @@ func writeProofsTable(w io.Writer, doc proofsJSON) {
 		if r.Errored > 0 {
 			trials = fmt.Sprintf("%s (%d error)", trials, r.Errored)
 		}
-		if r.Interrupted {
+		if r.Interrupted && r.Trials == 0 {
+			verdict = "not run (INTERRUPTED)"
+		} else if r.Interrupted {
 			verdict += " (INTERRUPTED)"
 		} else if r.Verdict == string(proofs.Error) {
 			// an error is never "as expected" nor "unexpected": it is no verdict

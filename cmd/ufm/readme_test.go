@@ -133,3 +133,25 @@ func TestREADMEInstanceExample(t *testing.T) {
 		t.Fatalf("exit %d: %s\n%s", code, errs, out)
 	}
 }
+
+// The README's worked example of a claim is the code in claims/contrib.go,
+// verbatim.
+func TestREADMEWorkedClaim(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("../../claims/contrib.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(readme, []byte("```go\nfunc biasShrinkClaim()"))
+	if i < 0 {
+		t.Fatal("the README has no worked claim")
+	}
+	block := readme[i+len("```go\n"):]
+	block = block[:bytes.Index(block, []byte("```"))]
+	if !bytes.Contains(src, block) {
+		t.Fatal("the README's worked claim differs from claims/contrib.go")
+	}
+}

@@ -44,6 +44,11 @@ type searchJSON struct {
 	SecondsTotal      float64    `json:"seconds_total"` // summed over shards
 	WorstResidual     *string    `json:"worst_residual"`
 	Expect            string     `json:"expect"`
+	// ConjectureSource is the text of the conjecture file of a document of
+	// 'ufm conjecture' (whose claim is in no registry): merge rebuilds the
+	// claim from it to validate the document.
+	ConjectureSource *string `json:"conjecture_source,omitempty"`
+	conjectureFile   string  // the conjecture file's path, for the replay line (not in the JSON)
 }
 
 type counterJSON struct {
@@ -89,7 +94,7 @@ func parseShard(s string) (k, n int, err error) {
 }
 
 func runSearch(args []string, stdout, stderr io.Writer) int {
-	const synopsis = "ufm search --claim NAME [--budget N | --time D] [--seed S] [--shard k/N] [--out DIR] [--outside] [--digits N] [--workers W] [--no-shrink] [--replay FILE] [--json]"
+	const synopsis = "ufm search --claim NAME [--budget N | --time D] [--seed S] [--shard k/N] [--out DIR] [--outside] [--digits N] [--workers W] [--no-shrink] [--report FILE] [--replay FILE] [--json]"
 	fs := flag.NewFlagSet("search", flag.ContinueOnError)
 	name := fs.String("claim", "", "the claim to search counterexamples to (ufm claims lists them)")
 	budget := fs.Int("budget", 0, "total trials over all shards (default: the claim's budget; unbounded with --time alone)")
@@ -101,6 +106,7 @@ func runSearch(args []string, stdout, stderr io.Writer) int {
 	digits := fs.Int("digits", 0, "working digits of the checks (default: the claim's)")
 	workers := fs.Int("workers", 0, "parallel trials (default: GOMAXPROCS); results do not depend on it")
 	noShrink := fs.Bool("no-shrink", false, "report a failing instance as generated, without shrinking")
+	report := fs.String("report", "", "also write the JSON document to FILE, through a temporary file and a rename (a killed search leaves no partial file)")
 	replay := fs.String("replay", "", "instead of searching, run the claim's check on this instance FILE (e.g. a counterexample) and print its verdict")
 	asJSON := fs.Bool("json", false, "print one JSON document")
 	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
@@ -118,58 +124,87 @@ func runSearch(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return fail(stderr, "search: unknown claim %q (known: %s)", *name, strings.Join(reg.Names(), ", "))
 	}
-	k, n, err := parseShard(*shard)
-	if err != nil {
-		return fail(stderr, "search: %v", err)
-	}
-	budgetSet, timeSet := false, false
-	fs.Visit(func(f *flag.Flag) {
-		budgetSet = budgetSet || f.Name == "budget"
-		timeSet = timeSet || f.Name == "time"
-	})
-	switch {
-	case budgetSet && *budget < 1:
-		return fail(stderr, "search: --budget must be ≥ 1, got %d", *budget)
-	case timeSet && *limit <= 0:
-		return fail(stderr, "search: --time must be positive, got %s", *limit)
-	case *workers < 0:
-		return fail(stderr, "search: --workers must be ≥ 0, got %d", *workers)
-	}
 	if err := checkDigits(fs, *digits); err != nil {
 		return fail(stderr, "search: %v", err)
 	}
 	if *replay != "" {
 		return runReplay(stdout, stderr, claim, *replay, *digits, *seed, *asJSON)
 	}
+	opts, err := searchOptions(fs, claim, *budget, *limit, *shard, *workers)
+	if err != nil {
+		return fail(stderr, "search: %v", err)
+	}
+	opts.Seed, opts.Outside, opts.Digits, opts.NoShrink, opts.Progress = *seed, *outside, *digits, *noShrink, stderr
 	if err := checkOutDir(*outDir); err != nil {
 		return fail(stderr, "search: %v", err)
 	}
-	b := *budget
-	if !budgetSet {
-		b = claim.Budget
-		if timeSet {
-			b = unboundedBudget
+	if *report != "" {
+		if err := checkOutFile(*report); err != nil {
+			return fail(stderr, "search: --report: %v", err)
 		}
 	}
 	ctx, stop := interruptContext(stderr, "finishing the trials running, then reporting those done")
 	defer stop()
-	res, err := proofs.Search(claim, proofs.SearchOptions{
-		Budget: b, Time: *limit, Seed: *seed, Shard: k, Shards: n, Outside: *outside,
-		Digits: *digits, Workers: *workers, NoShrink: *noShrink, Progress: stderr, Context: ctx,
-	})
+	opts.Context = ctx
+	res, err := proofs.Search(claim, opts)
 	if err != nil {
 		return fail(stderr, "search: %v", err)
 	}
 	doc := newSearchJSON(claim, res, *limit)
+	if err := writeSearchFiles(doc, res, *outDir, *report); err != nil {
+		fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: search: %v", err)))
+		return exitUsage
+	}
+	return emitSearch(stdout, stderr, doc, *asJSON)
+}
+
+// searchOptions validates the budget, time, shard and workers flags of fs
+// and returns the options they set. Without --budget the budget is the
+// claim's, or unbounded with --time alone.
+func searchOptions(fs *flag.FlagSet, claim *proofs.Claim, budget int, limit time.Duration, shard string, workers int) (proofs.SearchOptions, error) {
+	var opts proofs.SearchOptions
+	k, n, err := parseShard(shard)
+	if err != nil {
+		return opts, err
+	}
+	budgetSet, timeSet := flagSet(fs, "budget"), flagSet(fs, "time")
+	switch {
+	case budgetSet && budget < 1:
+		return opts, fmt.Errorf("--budget must be ≥ 1, got %d", budget)
+	case timeSet && limit <= 0:
+		return opts, fmt.Errorf("--time must be positive, got %s", limit)
+	}
+	if err := checkWorkers(fs, workers); err != nil {
+		return opts, err
+	}
+	switch {
+	case budgetSet:
+	case timeSet:
+		budget = unboundedBudget
+	default:
+		budget = claim.Budget
+	}
+	return proofs.SearchOptions{Budget: budget, Time: limit, Shard: k, Shards: n, Workers: workers}, nil
+}
+
+// writeSearchFiles writes the counterexample instance into outDir and, if
+// report is set, the JSON document to report (both by temp+rename), and
+// records the counterexample's path in doc.
+func writeSearchFiles(doc *searchJSON, res *proofs.SearchResult, outDir, report string) error {
 	if ce := res.Counterexample; ce != nil {
-		path, err := writeCounterexample(*outDir, claim.Name, res.Seed, ce.Trial, ce.Instance.Marshal())
+		path, err := writeCounterexample(outDir, res.Claim, res.Seed, ce.Trial, ce.Instance.Marshal())
 		if err != nil {
-			fmt.Fprintf(stderr, "ufm: search: cannot write the counterexample: %v\n", err)
-			return exitUsage
+			return fmt.Errorf("cannot write the counterexample: %v", err)
 		}
 		doc.Counterexample.File = path
 	}
-	return emitSearch(stdout, stderr, doc, *asJSON)
+	if report != "" {
+		data, _ := json.MarshalIndent(doc, "", "  ") // plain structs always encode
+		if err := writeFileAtomic(report, append(data, '\n')); err != nil {
+			return fmt.Errorf("cannot write --report %s: %v", report, pathErrText(err))
+		}
+	}
+	return nil
 }
 
 // emitSearch prints doc (JSON or the human report) and returns the exit
@@ -297,7 +332,15 @@ func writeCounterexampleReport(w io.Writer, doc *searchJSON) {
 	fmt.Fprintf(w, "  reason:      %s\n", wrap(termSafe(ce.Reason), 90, "               "))
 	if ce.File != "" {
 		fmt.Fprintf(w, "  written to:  %s\n", termSafe(ce.File))
-		fmt.Fprintf(w, "  replay:      ufm search --claim %s --replay %s  (the claim's check on the file)\n", doc.Claim, termSafe(ce.File))
+		if doc.ConjectureSource != nil {
+			conj := doc.conjectureFile
+			if conj == "" {
+				conj = "CONJECTURE-FILE"
+			}
+			fmt.Fprintf(w, "  replay:      ufm conjecture %s --replay %s  (the conjecture's check on the file)\n", termSafe(conj), termSafe(ce.File))
+		} else {
+			fmt.Fprintf(w, "  replay:      ufm search --claim %s --replay %s  (the claim's check on the file)\n", doc.Claim, termSafe(ce.File))
+		}
 		if in, err := instance.Parse(ce.Instance); err == nil && in.Bias == instance.BiasRegularized {
 			fmt.Fprintf(w, "               ufm solve %s  (bias regularized has no closed form to verify against)\n", termSafe(ce.File))
 		} else {

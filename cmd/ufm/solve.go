@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nrc-ufm/ufm/bigmat"
@@ -140,11 +141,13 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "solve: %s: %v", in.Name, err)
 	}
 	var r *solver.Result
-	ctx, stop := interruptContext(stderr, "stopping the solver (no result)")
+	serr := &lockedWriter{w: stderr} // the solver's progress and the command's share stderr
+	ctx, stop := interruptContext(serr, "stopping the solver (no result)")
 	defer stop()
-	switch waitBounded(ctx, *timeLimit, stderr, "solve", func() {
+	switch waitBounded(ctx, *timeLimit, serr, "solve", func() {
 		r, err = solver.Solve(in, solver.Settings{
 			Digits: *digits, Starts: *starts, Seed: *seed, MaxIterations: *maxIter, TimeLimit: *timeLimit,
+			Progress: serr,
 		})
 	}) {
 	case interrupted:
@@ -158,6 +161,10 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: solve: %s: internal error: %v", in.Name, err)))
+		if *asJSON {
+			// The JSON says why there is no result (stop "internal-error").
+			writeJSON(stdout, stderr, solveFailureJSON(in, *digits, err))
+		}
 		return exitFailure
 	}
 	status := exitOK
@@ -172,6 +179,35 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	}
 	writeSolveReport(stdout, in, r)
 	return status
+}
+
+// lockedWriter serializes writes to w: the solver's progress lines and the
+// command's own (progress ticker, interrupt notice) come from different
+// goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// solveFailureJSON is the document of 'ufm solve --json' when the solver
+// failed internally: stop "internal-error", converged false, the error in
+// notes, and no numbers.
+func solveFailureJSON(in *instance.Instance, digits int, err error) solveJSON {
+	if digits <= 0 {
+		digits = in.Digits
+	}
+	return solveJSON{
+		Name: in.Name, Stop: "internal-error", Converged: false, Digits: digits,
+		Trend: []trendJSON{}, Notes: []string{"internal error: " + err.Error()},
+		BiasMode: in.Bias.String(), N: in.N(), D: in.D, Samples: in.M(),
+		GradientHistory: []float64{},
+	}
 }
 
 // humanColumns is how many columns of the n×M predictions and of the

@@ -43,6 +43,9 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "%v", err)
 	}
+	if in.IsDeep() { // the sweep table (c, NRC columns) is the one-layer sum model's
+		return fail(stderr, "sweep: %s has layers > 1 or data_term mean; sweeps cover the one-layer sum model only (use predict or verify per point)", termSafe(in.Name))
+	}
 	if *lh == "" && *lw == "" {
 		return fail(stderr, "sweep: give a grid with --lambda-h and/or --lambda-w (usage: %s)", synopsis)
 	}

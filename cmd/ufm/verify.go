@@ -7,12 +7,18 @@ import (
 	"io"
 	"math/big"
 	"strings"
+	"time"
 
 	"github.com/nrc-ufm/ufm/bigmat"
 	"github.com/nrc-ufm/ufm/solver"
 	"github.com/nrc-ufm/ufm/theory"
 	"github.com/nrc-ufm/ufm/verify"
 )
+
+// defaultVerifyTimeLimit is the solver's default budget in ufm verify:
+// generous, because running out is an undecided "unfinished", never a
+// verdict.
+const defaultVerifyTimeLimit = 10 * time.Minute
 
 type solverJSON struct {
 	Loss       string   `json:"loss"`
@@ -21,6 +27,7 @@ type solverJSON struct {
 	Seconds    float64  `json:"seconds"`
 	Stop       string   `json:"stop"`
 	Converged  bool     `json:"converged"`
+	OutOfTime  bool     `json:"out_of_time"`
 	Stage1     int      `json:"stage1_iterations"`
 	Notes      []string `json:"notes"`
 }
@@ -30,27 +37,47 @@ type agreementJSON struct {
 	WW          *int `json:"ww"`
 	Bias        *int `json:"bias"`
 	Predictions *int `json:"predictions"`
+	TrainMSE    *int `json:"train_mse"`
+	Shrinkage   *int `json:"shrinkage"`
 }
 
 type verifyJSON struct {
 	predictJSON
-	Solver    solverJSON    `json:"solver"`
-	Agreement agreementJSON `json:"agreement"`
-	Status    string        `json:"status"`
-	Required  int           `json:"required_digits"`
-	Margin    int           `json:"margin"`
-	Worst     string        `json:"worst"`
-	Reason    string        `json:"reason"`
+	Solver    solverJSON      `json:"solver"`
+	Agreement agreementJSON   `json:"agreement"`
+	Status    string          `json:"status"`
+	Required  int             `json:"required_digits"`
+	Margin    int             `json:"margin"`
+	Worst     string          `json:"worst"`
+	Reason    string          `json:"reason"`
+	Deep      *deepVerifyJSON `json:"deep,omitempty"`
+}
+
+// deepVerifyJSON is the deep part of verify --json (docs/theory.md §6).
+type deepVerifyJSON struct {
+	SolverModes   int    `json:"solver_modes_on"`
+	GlobalModes   []int  `json:"global_modes_on"`
+	ComparedModes int    `json:"compared_modes_on"`
+	ProductGrams  []*int `json:"product_grams"`
+	Basin         string `json:"basin"`
+}
+
+func newDeepVerifyJSON(d *verify.DeepAgreement) *deepVerifyJSON {
+	if d == nil {
+		return nil
+	}
+	return &deepVerifyJSON{d.SolverModes, d.GlobalModes, d.ComparedModes, d.ProductGrams, d.Basin}
 }
 
 func runVerify(args []string, stdout, stderr io.Writer) int {
-	const synopsis = "ufm verify [FILE] [--digits N] [--starts K] [--seed S] [--time-limit T] [--json]"
+	const synopsis = "ufm verify [FILE] [--digits N] [--starts K] [--seed S] [--time-limit T] [--certify] [--json]"
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	digits := fs.Int("digits", 0, "significant decimal digits (default: the instance's, else 50)")
 	starts := fs.Int("starts", 8, "random starts of the solver's float64 stage")
 	seed := fs.Int64("seed", 1, "seed of the solver's random starts (nonzero)")
-	timeLimit := fs.Duration("time-limit", solver.DefaultTimeLimit, "wall-clock budget of the solver (the command stops shortly after it)")
+	timeLimit := fs.Duration("time-limit", defaultVerifyTimeLimit, "wall-clock budget of the solver (running out is status \"unfinished\", exit 1)")
 	asJSON := fs.Bool("json", false, "print one JSON document")
+	withCert := fs.Bool("certify", false, "also prove exact rational bounds on L* (as ufm certify does) and say whether the closed form is proved")
 	pos, code, done := parseCommandLine(fs, args, stdout, stderr, synopsis)
 	if done {
 		return code
@@ -74,10 +101,11 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "verify: %s: %v", in.Name, err)
 	}
 	var rep *verify.Report
-	ctx, stop := interruptContext(stderr, "stopping (no result)")
+	serr := &lockedWriter{w: stderr} // the solver's progress and the command's share stderr
+	ctx, stop := interruptContext(serr, "stopping (no result)")
 	defer stop()
-	switch waitBounded(ctx, *timeLimit, stderr, "verify", func() {
-		rep, err = verify.Run(in, *digits, solver.Settings{Starts: *starts, Seed: *seed, TimeLimit: *timeLimit})
+	switch waitBounded(ctx, *timeLimit, serr, "verify", func() {
+		rep, err = verify.Run(in, *digits, solver.Settings{Starts: *starts, Seed: *seed, TimeLimit: *timeLimit, Progress: serr})
 	}) {
 	case interrupted:
 		return emitUnfinished(stdout, stderr, *asJSON, "verify", in.Name, "interrupted before the comparison finished: no result", true)
@@ -93,8 +121,11 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	code = exitOK
-	if rep.Status == verify.Disagree {
+	if rep.Status == verify.Disagree || rep.Status == verify.Unfinished {
 		code = exitFailure
+	}
+	if *withCert {
+		return verifyCertified(in, rep, solver.Settings{Starts: *starts, Seed: *seed, TimeLimit: *timeLimit}, *asJSON, code, stdout, stderr)
 	}
 	if *asJSON {
 		if c := writeJSON(stdout, stderr, newVerifyJSON(rep)); c != exitOK {
@@ -118,11 +149,11 @@ func newVerifyJSON(rep *verify.Report) verifyJSON {
 		Solver: solverJSON{
 			Loss: textOrEmpty(res.MinLoss, dg), GradNorm: textOrEmpty(res.GradNorm, 6),
 			Iterations: res.Iterations, Seconds: res.Duration.Seconds(), Stop: string(res.Stop),
-			Converged: res.Converged, Stage1: res.Stage1Iterations, Notes: notes,
+			Converged: res.Converged, OutOfTime: res.OutOfTime, Stage1: res.Stage1Iterations, Notes: notes,
 		},
-		Agreement: agreementJSON{rep.Agreement.MinLoss, rep.Agreement.WW, rep.Agreement.Bias, rep.Agreement.Predictions},
+		Agreement: agreementJSON{rep.Agreement.MinLoss, rep.Agreement.WW, rep.Agreement.Bias, rep.Agreement.Predictions, rep.Agreement.TrainMSE, rep.Agreement.Shrinkage},
 		Status:    string(rep.Status), Required: rep.Required, Margin: verify.Margin,
-		Worst: rep.Worst, Reason: rep.Reason,
+		Worst: rep.Worst, Reason: rep.Reason, Deep: newDeepVerifyJSON(rep.Deep),
 	}
 }
 
@@ -130,8 +161,12 @@ func writeVerifyReport(w io.Writer, rep *verify.Report) {
 	p, res := rep.Prediction, rep.Solver
 	dg := p.Digits
 	fmt.Fprintf(w, "ufm verify: %s  (n = %d, d = %d, M = %d, bias %s, %d digits)\n\n", termSafe(p.Name), p.N, p.D, p.M, p.Bias, dg)
-	fmt.Fprintf(w, "Theory (closed form, docs/theory.md §3): regime %s, rank %d\n", p.Regime, p.Rank)
-	fmt.Fprintf(w, "  L*     = %s\n", bigmat.Text(p.MinLoss, dg))
+	if p.Deep != nil {
+		fmt.Fprintf(w, "Theory (deep closed form, docs/theory.md §6; K − 1 = %d weight layers, data term %s): regime %s, %d modes on\n", p.Deep.K-1, p.Deep.DataTerm, p.Regime, p.Rank)
+	} else {
+		fmt.Fprintf(w, "Theory (closed form, docs/theory.md §3): regime %s, rank %d\n", p.Regime, p.Rank)
+	}
+	fmt.Fprintf(w, "  L*     = %s\n", theory.ScalarText(p.MinLoss, p.Justified.MinLoss))
 	fmt.Fprintf(w, "Solver (independent minimization of L, no closed form):\n")
 	fmt.Fprintf(w, "  L      = %s\n", textOrEmpty(res.MinLoss, dg))
 	fmt.Fprintf(w, "  ‖∇L‖   = %s over (W, H, b) at the returned point\n", textOrEmpty(res.GradNorm, 6))
@@ -140,19 +175,29 @@ func writeVerifyReport(w io.Writer, rep *verify.Report) {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}
 	fmt.Fprintf(w, "\nDecimal digits agreed (need ≥ %d = %d requested − margin %d):\n", rep.Required, dg, verify.Margin)
-	for _, q := range []struct {
-		name string
-		v    *int
-	}{{"min_loss", rep.Agreement.MinLoss}, {"ww", rep.Agreement.WW}, {"bias", rep.Agreement.Bias}, {"predictions", rep.Agreement.Predictions}} {
+	for _, q := range rep.Agreement.Quantities() {
 		v := "not compared (not determined by the instance)"
-		if q.v != nil {
-			v = fmt.Sprint(*q.v)
+		if q.Value != nil {
+			v = fmt.Sprint(*q.Value)
 		} else if rep.Status == verify.Unattained {
 			v = "not compared (no minimizer exists)"
 		}
-		fmt.Fprintf(w, "  %-12s %s\n", q.name, v)
+		fmt.Fprintf(w, "  %-12s %s\n", q.Name, v)
 	}
-	fmt.Fprintf(w, "\nStatus: %s — %s\n", strings.ToUpper(string(rep.Status)), rep.Reason)
+	if d := rep.Deep; d != nil {
+		for l, v := range d.ProductGrams {
+			fmt.Fprintf(w, "  %-12s %s   ((W_K−1⋯W_%d)(W_K−1⋯W_%d)ᵀ)\n", fmt.Sprintf("gram_%d", l+1), intOrDash(v), l+1, l+1)
+		}
+		fmt.Fprintf(w, "Deep UFM: solver basin has %d modes on; global minimizers have %v on; compared with %d\n", d.SolverModes, d.GlobalModes, d.ComparedModes)
+		fmt.Fprintf(w, "  solver: %s\n", d.Basin)
+	}
+	status := strings.ToUpper(string(rep.Status))
+	if rep.Status == verify.Disagree && !res.Converged {
+		// The JSON status stays "disagree" (SPEC: exit 1 covers both), but
+		// a solver that failed has not contradicted the theory.
+		status = "DISAGREE (not verified: the solver failed, which contradicts nothing)"
+	}
+	fmt.Fprintf(w, "\nStatus: %s — %s\n", status, rep.Reason)
 }
 
 // textOrEmpty formats x with digits significant digits, or "" for nil.
@@ -161,4 +206,11 @@ func textOrEmpty(x *big.Float, digits int) string {
 		return ""
 	}
 	return bigmat.Text(x, digits)
+}
+
+func intOrDash(v *int) string {
+	if v == nil {
+		return "not compared (not unique)"
+	}
+	return fmt.Sprint(*v)
 }

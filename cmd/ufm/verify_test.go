@@ -67,6 +67,8 @@ func TestVerifyBadInput(t *testing.T) {
 		{"verify", "/nonexistent.json"},
 		{"verify", reg},
 		{"verify", "--starts", "0"},
+		{"verify", "--time-limit", "0s"},
+		{"verify", "--time-limit", "soon"},
 		{"verify", "--digits", "abc"},
 		{"verify", "a.json", "b.json"},
 	} {
@@ -74,5 +76,25 @@ func TestVerifyBadInput(t *testing.T) {
 		if code != 2 || out != "" || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errs)
 		}
+	}
+}
+
+// TestVerifyTimeLimit: a solver that runs out of time is "unfinished"
+// (exit 1), never "disagree", and the JSON says so.
+func TestVerifyTimeLimit(t *testing.T) {
+	code, out, errs := runCmd(t, "verify", filepath.Join("..", "..", "examples", "full-4x10.json"), "--json", "--time-limit", "1ns")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1: %s", code, errs)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	s := doc["solver"].(map[string]any)
+	if doc["status"] != "unfinished" || s["out_of_time"] != true || s["converged"] != false {
+		t.Errorf("status %v, solver %v, reason %v", doc["status"], s, doc["reason"])
+	}
+	if !strings.Contains(doc["reason"].(string), "did not finish") {
+		t.Errorf("reason %v", doc["reason"])
 	}
 }

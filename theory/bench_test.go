@@ -1,0 +1,66 @@
+package theory
+
+import (
+	"fmt"
+	"math/rand"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/nrc-ufm/ufm/instance"
+)
+
+// benchInstance returns a reproducible instance with n targets, M = ratio·n
+// samples of three-decimal targets in [−100, 100], d = d, at 50 digits.
+func benchInstance(tb testing.TB, n, d, m int) *instance.Instance {
+	tb.Helper()
+	rng := rand.New(rand.NewSource(int64(n*7 + m)))
+	rows := make([]string, m)
+	for i := range rows {
+		row := make([]string, n)
+		for k := range row {
+			row[k] = fmt.Sprintf("%q", fmt.Sprintf("%.3f", float64(rng.Intn(199999)-99999)/1000))
+		}
+		rows[i] = "[" + strings.Join(row, ",") + "]"
+	}
+	doc := fmt.Sprintf(`{"targets":[%s],"lambda_h":"1/100","lambda_w":"1/50","d":%d,"digits":50}`, strings.Join(rows, ","), d)
+	in, err := instance.Parse([]byte(doc))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return in
+}
+
+// BenchmarkPredict: the closed form at 50 digits, d = 2n (n = 256: d = n),
+// M = 5n (n = 256: M = 1000), as in issue 15. n = 256 (about a minute
+// per run) only with UFM_BENCH_LARGE=1.
+func BenchmarkPredict(b *testing.B) {
+	for _, sz := range []struct{ n, d, m int }{{8, 16, 40}, {16, 32, 80}, {32, 64, 160}, {64, 128, 320}, {256, 256, 1000}} {
+		b.Run(fmt.Sprintf("n=%d", sz.n), func(b *testing.B) {
+			if sz.n > 64 && os.Getenv("UFM_BENCH_LARGE") == "" {
+				b.Skip("n > 64: set UFM_BENCH_LARGE=1")
+			}
+			in := benchInstance(b, sz.n, sz.d, sz.m)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := Predict(in, 50); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkInertia: the exact count of eigenvalues of Σ above c.
+func BenchmarkInertia(b *testing.B) {
+	for _, sz := range []struct{ n, m int }{{16, 80}, {32, 160}} {
+		b.Run(fmt.Sprintf("n=%d", sz.n), func(b *testing.B) {
+			in := benchInstance(b, sz.n, sz.n, sz.m)
+			sigma, c := in.Sigma(), in.C()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				CountAbove(sigma, c)
+			}
+		})
+	}
+}
