@@ -401,3 +401,25 @@ func FuzzParseAxis(f *testing.F) {
 		}
 	})
 }
+
+// TestCertificateCheck: at a regularized point the certificate proves L*
+// and contains the closed form; where no minimizer exists it says "not
+// certifiable" without failing.
+func TestCertificateCheck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds certificates (solver + exact checker)")
+	}
+	in := load(t, "partial-3x5")
+	h, _ := ParseAxis("lambda_h", "0:1:2", false)
+	tab, err := Run(in, h, nil, Settings{Digits: 20, CheckEvery: 1, Checks: []Check{CertificateCheck(solverSettings())}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c0, c1 := tab.Points[0].Checks[0], tab.Points[1].Checks[0]
+	if c0.Status != "not certifiable" || c0.Failed || c0.Err != "" {
+		t.Errorf("λ_H = 0: %+v", c0)
+	}
+	if c1.Status != "proved" || c1.Failed || c1.Digits == nil || *c1.Digits < 15 {
+		t.Errorf("λ_H = 1: %+v", c1)
+	}
+}

@@ -21,7 +21,7 @@ import (
 const maxSweepChecks = 200
 
 func runSweep(args []string, stdout, stderr io.Writer) int {
-	const synopsis = "ufm sweep FILE --lambda-h A:B:K [--lambda-w A:B:K] [--log] [--digits D] [--check-every N] [--out DIR] [--json]"
+	const synopsis = "ufm sweep FILE --lambda-h A:B:K [--lambda-w A:B:K] [--log] [--digits D] [--check-every N [--check-cert]] [--out DIR] [--json]"
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	lh := fs.String("lambda-h", "", "grid of λ_H: K points from A to B (A:B:K); default: the instance's λ_H")
 	lw := fs.String("lambda-w", "", "grid of λ_W (A:B:K); with --lambda-h a 2-D grid; default: the instance's λ_W")
@@ -29,6 +29,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	digits := fs.Int("digits", 0, "significant decimal digits (default: the instance's, else 50)")
 	every := fs.Int("check-every", 0, "run the solver spot check (ufm verify) at every N-th point; 0 = none")
 	limit := fs.Duration("check-time-limit", solver.DefaultTimeLimit, "solver time limit per spot check")
+	cert := fs.Bool("check-cert", false, "with --check-every: also build and verify an exact certificate of L* (ufm certify) at the checked points")
 	out := fs.String("out", "sweep-out", "directory for table.csv, table.json and the plots")
 	noPlots := fs.Bool("no-plots", false, "write the tables only")
 	asJSON := fs.Bool("json", false, "print the table as one JSON document on stdout")
@@ -74,8 +75,14 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "sweep: --check-time-limit must be positive")
 	}
 	s := sweep.Settings{Digits: *digits, CheckEvery: *every, Progress: progressLine(stderr, "sweep", "points")}
+	if *cert && *every == 0 {
+		return fail(stderr, "sweep: --check-cert needs --check-every N (the points to certify)")
+	}
 	if *every > 0 {
 		s.Checks = []sweep.Check{sweep.SolverCheck(solver.Settings{TimeLimit: *limit})}
+		if *cert {
+			s.Checks = append(s.Checks, sweep.CertificateCheck(solver.Settings{TimeLimit: *limit}))
+		}
 	}
 	ctx, stop := interruptContext(stderr, "finishing the points in flight, then writing the partial table")
 	defer stop()
@@ -196,23 +203,28 @@ func writeSweepReport(w io.Writer, t *sweep.Table, files []string) {
 		fmt.Fprintf(w, "  σ_%d = %s", j+1, shortText(s, 8))
 	}
 	fmt.Fprint(w, "\n\n")
-	fmt.Fprintf(w, "  %-14s %-14s %-14s %-9s %4s  %-14s %-14s %-10s %s\n", "λ_H", "λ_W", "c", "regime", "rank", "L*", "MSE", "NRC3", "check")
+	fmt.Fprintf(w, "  %-14s %-14s %-14s %-13s %4s  %-14s %-14s %-10s %s\n", "λ_H", "λ_W", "c", "regime", "rank", "L*", "MSE", "NRC3", "check")
 	for k, p := range t.Points {
 		if k == sweepRowsShown {
 			fmt.Fprintf(w, "  … %d more rows in table.csv\n", len(t.Points)-k)
 			break
 		}
-		check := ""
+		var checks []string
 		for _, c := range p.Checks {
-			check = c.Status
+			one := c.Status
 			if c.Err != "" {
-				check = "error"
+				one = "error"
 			}
 			if c.Digits != nil {
-				check += fmt.Sprintf(" (%d digits)", *c.Digits)
+				one += fmt.Sprintf(" (%d digits)", *c.Digits)
 			}
+			if len(p.Checks) > 1 {
+				one = c.Name + ": " + one
+			}
+			checks = append(checks, one)
 		}
-		line := fmt.Sprintf("  %-14s %-14s %-14s %-9s %4d  %-14s %-14s %-10s %s",
+		check := strings.Join(checks, ", ")
+		line := fmt.Sprintf("  %-14s %-14s %-14s %-13s %4d  %-14s %-14s %-10s %s",
 			shortRat(p.LambdaH), shortRat(p.LambdaW), shortText(p.CValue, 8), p.Regime, p.Rank,
 			shortText(p.MinLoss, 8), shortText(p.TrainMSE, 8), shortText(p.NRC3, 4), check)
 		fmt.Fprintln(w, strings.TrimRight(line, " "))
