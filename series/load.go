@@ -73,6 +73,11 @@ func loadSafeTensors(path string, shared *metrics.Matrix) (*arrays, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseSafeTensors(buf, path, shared)
+}
+
+// parseSafeTensors is loadSafeTensors on the bytes of a file named path.
+func parseSafeTensors(buf []byte, path string, shared *metrics.Matrix) (*arrays, error) {
 	st, err := safetensors.Deserialize(buf)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)

@@ -1,6 +1,7 @@
 package series
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -35,6 +36,10 @@ type Settings struct {
 	MemoryBudget int64
 	// Progress, if set, is called after each epoch (serialized).
 	Progress func(done, total int)
+	// Context, if set, stops the run when done: no new epoch starts, the
+	// epochs in flight finish, and the table holds the epochs done (in
+	// epoch order) with Interrupted set.
+	Context context.Context
 }
 
 // Row is one epoch's result.
@@ -58,6 +63,10 @@ type Table struct {
 	Rows      []Row
 	Footprint int64 // measured bytes of the first epoch (see Settings.MemoryBudget)
 	Parallel  int   // most epochs in flight at once
+	// Interrupted is true when Settings.Context stopped the run; Planned
+	// is the number of epochs in the directory.
+	Interrupted bool
+	Planned     int
 }
 
 // Run computes NRC1–3, the optimal γ, the explained-variance ratios, the
@@ -76,7 +85,11 @@ func Run(dir string, s Settings) (*Table, error) {
 			return nil, err
 		}
 	}
-	t := &Table{Dir: dir, C: s.C, Options: s.Options, Rows: make([]Row, len(l.Epochs))}
+	t := &Table{Dir: dir, C: s.C, Options: s.Options, Rows: make([]Row, len(l.Epochs)), Planned: len(l.Epochs)}
+	ctx := s.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	sizes := make([]int64, len(l.Epochs))
 	for i, ep := range l.Epochs {
 		sizes[i] = diskSize(ep)
@@ -101,7 +114,12 @@ func Run(dir string, s Settings) (*Table, error) {
 	var wg sync.WaitGroup
 	errs := make([]error, len(l.Epochs))
 	sem := make(chan struct{}, workers)
+	started := len(l.Epochs)
 	for i := 1; i < len(l.Epochs); i++ {
+		if ctx.Err() != nil {
+			started = i
+			break
+		}
 		charge := foot
 		if sizes[0] > 0 {
 			charge = int64(float64(foot) * float64(sizes[i]) / float64(sizes[0]))
@@ -121,6 +139,10 @@ func Run(dir string, s Settings) (*Table, error) {
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	if started < len(l.Epochs) {
+		t.Rows = t.Rows[:started]
+		t.Interrupted = true
 	}
 	return t, nil
 }

@@ -108,12 +108,14 @@ type jsonEpoch struct {
 }
 
 type jsonTable struct {
-	Dir        string      `json:"dir"`
-	C          *float64    `json:"c"`
-	Centered   bool        `json:"centered"`
-	Normalized bool        `json:"normalized"`
-	Divisor    string      `json:"divisor"`
-	Epochs     []jsonEpoch `json:"epochs"`
+	Dir         string      `json:"dir"`
+	C           *float64    `json:"c"`
+	Centered    bool        `json:"centered"`
+	Normalized  bool        `json:"normalized"`
+	Divisor     string      `json:"divisor"`
+	Interrupted bool        `json:"interrupted"`
+	Planned     int         `json:"planned_epochs"`
+	Epochs      []jsonEpoch `json:"epochs"`
 }
 
 func ptr(v float64, ok bool) *float64 {
@@ -127,7 +129,7 @@ func ptr(v float64, ok bool) *float64 {
 // prints).
 func (t *Table) JSON() any {
 	doc := jsonTable{Dir: t.Dir, C: ptr(t.C, t.C > 0), Centered: !t.Options.Uncentered, Normalized: !t.Options.Unnormalized,
-		Divisor: "M", Epochs: []jsonEpoch{}}
+		Divisor: "M", Interrupted: t.Interrupted, Planned: t.Planned, Epochs: []jsonEpoch{}}
 	if t.Options.PerCoordinate {
 		doc.Divisor = "M·d"
 	}

@@ -1,7 +1,10 @@
 package sweep
 
 import (
+	"errors"
 	"fmt"
+
+	"github.com/nrc-ufm/ufm/certify"
 
 	"github.com/nrc-ufm/ufm/instance"
 	"github.com/nrc-ufm/ufm/solver"
@@ -12,10 +15,10 @@ import (
 // instance with that point's λ and the requested digits. An error is a
 // failure of the check itself (reported as such, never as a verdict).
 //
-// SolverCheck is the built-in one. A certificate check (exact lower and
-// upper bounds on L*, docs/theory.md §5) plugs in the same way:
+// SolverCheck and CertificateCheck are the built-in ones; any other plugs
+// in the same way:
 //
-//	sweep.Check{Name: "certificate", Run: func(in *instance.Instance, digits int) (sweep.Outcome, error) { … }}
+//	sweep.Check{Name: "mine", Run: func(in *instance.Instance, digits int) (sweep.Outcome, error) { … }}
 type Check struct {
 	Name string
 	Run  func(in *instance.Instance, digits int) (Outcome, error)
@@ -85,4 +88,35 @@ func runOne(c Check, in *instance.Instance, digits int) (res CheckResult) {
 	}
 	res.Outcome = o
 	return res
+}
+
+// CertificateCheck returns the check that builds and verifies an exact
+// certificate of L* (package certify, docs/theory.md §5): rational lower
+// and upper bounds checked with exact arithmetic, compared with the closed
+// form's enclosure. Status is "proved" (Digits: the digits to which both
+// intervals agree), "refuted" (the intervals are disjoint: Failed),
+// "inconclusive" (they intersect but are wider than 10^-1) or "not
+// certifiable" (with the reason in Detail; not a failure: e.g. no
+// minimizer exists).
+func CertificateCheck(settings solver.Settings) Check {
+	return Check{Name: "certificate", Run: func(in *instance.Instance, digits int) (Outcome, error) {
+		res, err := certify.Build(in, certify.Options{Digits: digits, Solver: settings})
+		var cannot *certify.CannotError
+		switch {
+		case errors.As(err, &cannot):
+			return Outcome{Status: "not certifiable", Detail: cannot.Reason}, nil
+		case err != nil:
+			return Outcome{}, err
+		}
+		r := res.Report
+		lo, hi := certify.Decimal(r.Lower, 20, false), certify.Decimal(r.Upper, 20, true)
+		switch {
+		case r.Refuted:
+			return Outcome{Status: "refuted", Failed: true, Detail: fmt.Sprintf("the closed form lies outside the proved [%s, %s]", lo, hi)}, nil
+		case r.ProvedDigits > 0:
+			d := r.ProvedDigits
+			return Outcome{Status: "proved", Digits: &d, Detail: fmt.Sprintf("%s ≤ L* ≤ %s (%s bound), the closed form inside", lo, hi, r.Method)}, nil
+		}
+		return Outcome{Status: "inconclusive", Detail: fmt.Sprintf("%s ≤ L* ≤ %s: too wide to decide", lo, hi)}, nil
+	}}
 }

@@ -288,6 +288,9 @@ func (t *Table) plotRegime(dir string) ([]string, error) {
 	first := map[theory.Regime]*plotter.Polygon{}
 	nh := len(t.H.Values)
 	for iw := range t.W.Values {
+		if (iw+1)*nh > len(t.Points) {
+			break // an interrupted sweep: complete rows only
+		}
 		y0, y1 := p.MapY(wEdges[iw]), p.MapY(wEdges[iw+1])
 		for start := 0; start < nh; {
 			r := t.Points[iw*nh+start].Regime

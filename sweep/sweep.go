@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"context"
 	"fmt"
 	"math/big"
 	"runtime"
@@ -35,6 +36,11 @@ type Settings struct {
 	// Progress, if set, is called after each point with the number done
 	// and the total; calls are serialized.
 	Progress func(done, total int)
+	// Context, if set, stops the sweep when done: no new point starts,
+	// the points in flight finish (a spot check in flight runs to its
+	// time limit), and the table holds the points done, with Interrupted
+	// set.
+	Context context.Context
 }
 
 // Value is one number of the table: X at Digits significant digits, or
@@ -101,6 +107,10 @@ type Table struct {
 	H, W    *Axis
 	Points  []Point
 	Checked int // points at which the checks ran
+	// Interrupted is true when Settings.Context stopped the sweep: Points
+	// holds only the points evaluated (in table order), Planned all.
+	Interrupted bool
+	Planned     int
 }
 
 // Run evaluates the closed form of docs/theory.md §3 (theory.Predict) at every
@@ -131,8 +141,8 @@ func Run(in *instance.Instance, h, w *Axis, s Settings) (*Table, error) {
 	if digits <= 0 {
 		digits = instance.DefaultDigits
 	}
-	t := &Table{Name: in.Name, N: in.N(), D: in.D, M: in.M(), Bias: in.Bias.String(), Digits: digits, H: h, W: w}
 	total := len(h.Values) * len(w.Values)
+	t := &Table{Name: in.Name, N: in.N(), D: in.D, M: in.M(), Bias: in.Bias.String(), Digits: digits, H: h, W: w, Planned: total}
 	t.Points = make([]Point, total)
 	for iw := range w.Values {
 		for ih := range h.Values {
@@ -142,6 +152,9 @@ func Run(in *instance.Instance, h, w *Axis, s Settings) (*Table, error) {
 	}
 	if err := t.evaluate(in, s, digits); err != nil {
 		return nil, err
+	}
+	if len(t.Points) == 0 {
+		return t, nil // interrupted before the first point
 	}
 	for _, p := range t.Points {
 		if len(p.Checks) > 0 {
@@ -178,17 +191,31 @@ func (t *Table) evaluate(in *instance.Instance, s Settings, digits int) error {
 			}
 		}()
 	}
+	ctx := s.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	started := len(t.Points)
+dispatch:
 	for k := range t.Points {
-		jobs <- k
+		select {
+		case <-ctx.Done():
+			started = k
+			break dispatch
+		case jobs <- k:
+		}
 	}
 	close(jobs)
 	wg.Wait()
-	for k, err := range errs {
+	for k, err := range errs[:started] {
 		if err != nil {
 			return fmt.Errorf("sweep: point %d (λ_H = %s, λ_W = %s): %w", k, t.Points[k].LambdaH.RatString(), t.Points[k].LambdaW.RatString(), err)
 		}
 	}
-	// Σ does not depend on λ: take its eigenvalues from the first point.
+	if started < len(t.Points) {
+		t.Points = t.Points[:started]
+		t.Interrupted = true
+	}
 	return nil
 }
 

@@ -378,3 +378,48 @@ func TestRegularizedBiasRefused(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// FuzzParseAxis: any grid text gives an axis or an error, never a panic;
+// an axis has K exact non-negative points from A to B.
+func FuzzParseAxis(f *testing.F) {
+	for _, s := range []string{"0:1:5", "1e-3:1e3:7", "1/3:2:4", "1:2", "::", "1e-999999:1:3", "1:1e999999:3", "-0:0:1"} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, spec string, log bool) {
+		ax, err := ParseAxis("lambda_h", spec, log)
+		if err != nil {
+			return
+		}
+		if len(ax.Values) < 1 || len(ax.Values) > MaxPoints {
+			t.Fatalf("%q: %d points", spec, len(ax.Values))
+		}
+		for _, v := range ax.Values {
+			if v.Sign() < 0 {
+				t.Fatalf("%q: negative point %s", spec, v.RatString())
+			}
+		}
+	})
+}
+
+// TestCertificateCheck: at a regularized point the certificate proves L*
+// and contains the closed form; where no minimizer exists it says "not
+// certifiable" without failing.
+func TestCertificateCheck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds certificates (solver + exact checker)")
+	}
+	in := load(t, "partial-3x5")
+	h, _ := ParseAxis("lambda_h", "0:1:2", false)
+	tab, err := Run(in, h, nil, Settings{Digits: 20, CheckEvery: 1, Checks: []Check{CertificateCheck(solverSettings())}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c0, c1 := tab.Points[0].Checks[0], tab.Points[1].Checks[0]
+	if c0.Status != "not certifiable" || c0.Failed || c0.Err != "" {
+		t.Errorf("λ_H = 0: %+v", c0)
+	}
+	if c1.Status != "proved" || c1.Failed || c1.Digits == nil || *c1.Digits < 15 {
+		t.Errorf("λ_H = 1: %+v", c1)
+	}
+}

@@ -153,6 +153,8 @@ type jsonTable struct {
 	LambdaWAxis []string    `json:"lambda_w_axis"`
 	Log         bool        `json:"log"`
 	Checked     int         `json:"checked_points"`
+	Interrupted bool        `json:"interrupted"`
+	Planned     int         `json:"planned_points"`
 	Points      []jsonPoint `json:"points"`
 }
 
@@ -197,7 +199,8 @@ func jsonValue(v Value) *string {
 // digits, null when undefined.
 func (t *Table) JSON() any {
 	doc := jsonTable{Name: t.Name, N: t.N, D: t.D, M: t.M, Bias: t.Bias, Digits: t.Digits,
-		Log: t.H.Log || t.W.Log, Checked: t.Checked, Points: make([]jsonPoint, len(t.Points))}
+		Log: t.H.Log || t.W.Log, Checked: t.Checked, Interrupted: t.Interrupted, Planned: t.Planned,
+		Points: make([]jsonPoint, len(t.Points))}
 	for _, s := range t.Sigma {
 		doc.Sigma = append(doc.Sigma, jsonValue(s))
 	}

@@ -51,6 +51,9 @@ func runSeries(args []string, stdout, stderr io.Writer) int {
 		MemoryBudget: *memMB << 20,
 		Progress:     progressBar(stderr, "series", "epochs"),
 	}
+	ctx, stop := interruptContext(stderr, "finishing the epochs in flight, then writing the partial table")
+	defer stop()
+	s.Context = ctx
 	t, err := series.Run(pos[0], s)
 	if err != nil {
 		return fail(stderr, "series: %v", err)
@@ -60,11 +63,17 @@ func runSeries(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ufm: series: %v\n", err)
 		return exitFailure
 	}
+	code = exitOK
 	if *asJSON {
-		return writeJSON(stdout, stderr, t.JSON())
+		code = writeJSON(stdout, stderr, t.JSON())
+	} else {
+		writeSeriesReport(stdout, t, files)
 	}
-	writeSeriesReport(stdout, t, files)
-	return exitOK
+	if t.Interrupted {
+		fmt.Fprintf(stderr, "ufm: series: interrupted after %d of %d epochs; the table holds those (\"interrupted\": true)\n", len(t.Rows), t.Planned)
+		return exitInterrupted
+	}
+	return code
 }
 
 // runC returns c = λ_H·λ_W from the flags (0 when neither is given).
@@ -134,8 +143,8 @@ func writeSeries(t *series.Table, dir string, plots bool) ([]string, error) {
 
 func writeSeriesReport(w io.Writer, t *series.Table, files []string) {
 	m := t.Rows[0].Metrics
-	fmt.Fprintf(w, "ufm series: %s  (%d epochs; M = %d, d = %d, n = %d; at most %d epochs in flight, first epoch's footprint %.1f MiB)\n\n",
-		t.Dir, len(t.Rows), m.Samples, m.FeatureDim, m.TargetDim, t.Parallel, float64(t.Footprint)/(1<<20))
+	fmt.Fprintf(w, "ufm series: %s  (%d epochs; M = %d, d = %d, n = %d; first epoch's footprint %.2f MiB)\n\n",
+		t.Dir, len(t.Rows), m.Samples, m.FeatureDim, m.TargetDim, float64(t.Footprint)/(1<<20))
 	fmt.Fprintf(w, "  %6s  %-11s %-11s %-11s %-11s %-11s %-11s %s\n", "epoch", "NRC1", "NRC2", "NRC3", "γ", "EVR top n", "train MSE", "R²")
 	for _, r := range t.Rows {
 		rm := r.Metrics

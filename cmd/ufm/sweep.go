@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/nrc-ufm/ufm/bigmat"
@@ -20,7 +21,7 @@ import (
 const maxSweepChecks = 200
 
 func runSweep(args []string, stdout, stderr io.Writer) int {
-	const synopsis = "ufm sweep FILE --lambda-h A:B:K [--lambda-w A:B:K] [--log] [--digits D] [--check-every N] [--out DIR] [--json]"
+	const synopsis = "ufm sweep FILE --lambda-h A:B:K [--lambda-w A:B:K] [--log] [--digits D] [--check-every N [--check-cert]] [--out DIR] [--json]"
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	lh := fs.String("lambda-h", "", "grid of λ_H: K points from A to B (A:B:K); default: the instance's λ_H")
 	lw := fs.String("lambda-w", "", "grid of λ_W (A:B:K); with --lambda-h a 2-D grid; default: the instance's λ_W")
@@ -28,6 +29,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	digits := fs.Int("digits", 0, "significant decimal digits (default: the instance's, else 50)")
 	every := fs.Int("check-every", 0, "run the solver spot check (ufm verify) at every N-th point; 0 = none")
 	limit := fs.Duration("check-time-limit", solver.DefaultTimeLimit, "solver time limit per spot check")
+	cert := fs.Bool("check-cert", false, "with --check-every: also build and verify an exact certificate of L* (ufm certify) at the checked points")
 	out := fs.String("out", "sweep-out", "directory for table.csv, table.json and the plots")
 	noPlots := fs.Bool("no-plots", false, "write the tables only")
 	asJSON := fs.Bool("json", false, "print the table as one JSON document on stdout")
@@ -73,12 +75,24 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "sweep: --check-time-limit must be positive")
 	}
 	s := sweep.Settings{Digits: *digits, CheckEvery: *every, Progress: progressLine(stderr, "sweep", "points")}
+	if *cert && *every == 0 {
+		return fail(stderr, "sweep: --check-cert needs --check-every N (the points to certify)")
+	}
 	if *every > 0 {
 		s.Checks = []sweep.Check{sweep.SolverCheck(solver.Settings{TimeLimit: *limit})}
+		if *cert {
+			s.Checks = append(s.Checks, sweep.CertificateCheck(solver.Settings{TimeLimit: *limit}))
+		}
 	}
+	ctx, stop := interruptContext(stderr, "finishing the points in flight, then writing the partial table")
+	defer stop()
+	s.Context = ctx
 	t, err := sweep.Run(in, hAxis, wAxis, s)
 	if err != nil {
 		return fail(stderr, "%s: %v", in.Name, err)
+	}
+	if t.Interrupted && len(t.Points) == 0 {
+		return emitUnfinished(stdout, stderr, *asJSON, "sweep", in.Name, "interrupted before the first point: nothing written", true)
 	}
 	files, err := writeSweep(t, *out, !*noPlots)
 	if err != nil {
@@ -96,7 +110,11 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	for _, f := range failed {
 		fmt.Fprintf(stderr, "ufm: sweep: %s\n", f)
 	}
-	if len(failed) > 0 {
+	switch {
+	case t.Interrupted:
+		fmt.Fprintf(stderr, "ufm: sweep: interrupted after %d of %d points; the table holds those (\"interrupted\": true)\n", len(t.Points), t.Planned)
+		return exitInterrupted
+	case len(failed) > 0:
 		return exitFailure
 	}
 	return exitOK
@@ -177,30 +195,39 @@ const sweepRowsShown = 40
 func writeSweepReport(w io.Writer, t *sweep.Table, files []string) {
 	fmt.Fprintf(w, "ufm sweep: %s  (n = %d, d = %d, M = %d, bias %s, %d digits requested; %d points, %d spot-checked)\n\n",
 		t.Name, t.N, t.D, t.M, t.Bias, t.Digits, len(t.Points), t.Checked)
+	if t.Interrupted {
+		fmt.Fprintf(w, "INTERRUPTED: %d of the %d planned points were evaluated; the table holds those.\n\n", len(t.Points), t.Planned)
+	}
 	fmt.Fprint(w, "Eigenvalues of Σ (modes switch off where c crosses them):")
 	for j, s := range t.Sigma {
 		fmt.Fprintf(w, "  σ_%d = %s", j+1, shortText(s, 8))
 	}
 	fmt.Fprint(w, "\n\n")
-	fmt.Fprintf(w, "  %-14s %-14s %-14s %-9s %4s  %-14s %-14s %-10s %s\n", "λ_H", "λ_W", "c", "regime", "rank", "L*", "MSE", "NRC3", "check")
+	fmt.Fprintf(w, "  %-14s %-14s %-14s %-13s %4s  %-14s %-14s %-10s %s\n", "λ_H", "λ_W", "c", "regime", "rank", "L*", "MSE", "NRC3", "check")
 	for k, p := range t.Points {
 		if k == sweepRowsShown {
 			fmt.Fprintf(w, "  … %d more rows in table.csv\n", len(t.Points)-k)
 			break
 		}
-		check := ""
+		var checks []string
 		for _, c := range p.Checks {
-			check = c.Status
+			one := c.Status
 			if c.Err != "" {
-				check = "error"
+				one = "error"
 			}
 			if c.Digits != nil {
-				check += fmt.Sprintf(" (%d digits)", *c.Digits)
+				one += fmt.Sprintf(" (%d digits)", *c.Digits)
 			}
+			if len(p.Checks) > 1 {
+				one = c.Name + ": " + one
+			}
+			checks = append(checks, one)
 		}
-		fmt.Fprintf(w, "  %-14s %-14s %-14s %-9s %4d  %-14s %-14s %-10s %s\n",
+		check := strings.Join(checks, ", ")
+		line := fmt.Sprintf("  %-14s %-14s %-14s %-13s %4d  %-14s %-14s %-10s %s",
 			shortRat(p.LambdaH), shortRat(p.LambdaW), shortText(p.CValue, 8), p.Regime, p.Rank,
 			shortText(p.MinLoss, 8), shortText(p.TrainMSE, 8), shortText(p.NRC3, 4), check)
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
 	}
 	fmt.Fprintf(w, "\n(8 digits shown; table.csv and table.json carry every justified digit)\n\nWritten:\n")
 	for _, f := range files {

@@ -133,6 +133,7 @@ func TestSweepBadInput(t *testing.T) {
 		{"sweep", src, "--lambda-h", "1:2:3", "--digits", "-1"},
 		{"sweep", src, "--lambda-h", "1:2:300", "--check-every", "1"},
 		{"sweep", src, "--lambda-h", "1:2:101", "--lambda-w", "1:2:101"},
+		{"sweep", src, "--lambda-h", "1:2:3", "--check-cert"},
 		{"sweep", "nonexistent.json", "--lambda-h", "1:2:3"},
 		{"sweep", filepath.Join("..", "..", "examples", "regularized-bias-2x3.json"), "--lambda-h", "1:2:3"},
 	} {
