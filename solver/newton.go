@@ -188,19 +188,30 @@ func (r *reduced) nuMin() *big.Float {
 }
 
 // relChange returns log10 of invariantChange(pt.v, d) relative to the
-// scale of the invariant: min(max(‖VVᵀ‖_F, 1), |φ|). The first term is the
-// invariant's own size, or the natural unit a0 of WWᵀ when the optimum is
-// small; the cap |φ| matters only when φ ≪ 1 (c far above the targets'
-// variance, W* = 0): WWᵀ must then be small enough that λ_W‖W‖²/2 is
-// below 10^-digits of L. (With all targets' second moments zero, φ = ½‖V‖²
-// and W* = 0 exactly; the reference is then max(‖VVᵀ‖_F, 1).)
+// scale of the invariant. When W = 0 is not a minimizer (decided exactly,
+// zeroIsMinimizer), W* W*ᵀ ≠ 0 and the scale is the invariant's own size
+// ‖VVᵀ‖_F, however small: a point near the saddle V = 0 is then never
+// "accurate" (docs: issue 8, a near-saddle at 10^-45 with the optimum at
+// 3·10^-40). When W = 0 is a minimizer (the trivial regime, W* = 0
+// exactly), no relative accuracy of a vanishing quantity exists, and the
+// scale is absolute: min(max(‖VVᵀ‖_F, 1), |φ|), the natural unit a0 of WWᵀ
+// capped by |φ| so that λ_W‖W‖²/2 is below 10^-digits of L. (With all
+// targets' second moments zero, φ = ½‖V‖² and the reference is
+// max(‖VVᵀ‖_F, 1).) VVᵀ = 0 exactly outside the trivial regime gives +Inf.
 func (r *reduced) relChange(pt *point, d *bigmat.Dense) float64 {
 	ref := new(bigmat.Dense).MulTrans(pt.v, pt.v).FrobeniusNorm()
+	change := log10Float(invariantChange(pt.v, d))
+	if !r.exact.zeroIsMinimizer() {
+		if ref.Sign() == 0 {
+			return math.Inf(1)
+		}
+		return change - log10Float(ref)
+	}
 	lref := math.Max(log10Float(ref), 0)
 	if !r.zeroData {
 		lref = math.Min(lref, log10Float(pt.f))
 	}
-	return log10Float(invariantChange(pt.v, d)) - lref
+	return change - lref
 }
 
 // minRho returns the smallest shift ρ_k.
