@@ -382,11 +382,18 @@ func (it *iteration) iterate() (bool, error) {
 		return false, err
 	}
 	it.out.logChange = it.r.relChange(it.pt, d)
-	if certifiedStop(it.pt.gnorm, it.gtol, it.out.logChange, it.digits) {
+	if certifiedStop(it.pt.gnorm, it.gtol, it.out.logChange, it.digits) || it.pt.gnorm.Sign() == 0 {
 		if it.r.prec < it.target {
 			return false, it.moveTo(it.target, it.pt.v) // the certificate is checked at the target precision
 		}
-		return it.atStationary(h)
+		if !it.curvatureUnresolved(h) {
+			return it.atStationary(h)
+		}
+		if raised, err := it.raiseForCurvature(); raised || err != nil {
+			return false, err
+		}
+		// Negative or unresolved curvature and no precision left to raise:
+		// not a certified minimizer; keep stepping (the budget bounds it).
 	}
 	if it.out.iterations >= it.maxIter {
 		it.out.stop = StopIterationLimit
@@ -457,6 +464,56 @@ func (it *iteration) atStationary(h *bigmat.Dense) (bool, error) {
 	it.restarts++
 	it.out.notes = append(it.out.notes, "reached a stationary point with negative curvature (a saddle): perturbed it and continued")
 	return false, it.restart(it.r.prec, perturb(it.pt.v, it.rng))
+}
+
+// curvatureUnresolved reports whether the point may be a near-saddle that
+// the second-order check of atStationary (tolerance 2^(1−prec/2), coarse
+// because of the rotation orbit) cannot see. It applies when k = 1 (no
+// rotation orbit: a minimizer of φ has a positive definite Hessian unless
+// c equals the top variance, which is the trivial regime) and W = 0 is not
+// a minimizer (zeroIsMinimizer, exact). There the smallest curvature must
+// be resolved above the working precision's noise, τ = 2^(curvGuardBits −
+// prec)·max(1, max|h_ij|): it is unresolved when h − τI is not positive
+// definite (Cholesky at the full working precision). Issue 8's near tie
+// σ = c(1 + 2·10^-40) has curvature −(2/3)·10^-40 at the near-saddle the
+// iteration first reaches, far below 2^(1−prec/2) but far above τ.
+func (it *iteration) curvatureUnresolved(h *bigmat.Dense) bool {
+	if it.r.k != 1 || it.r.exact.zeroIsMinimizer() {
+		return false
+	}
+	prec := it.r.prec
+	tau := h.MaxAbs()
+	if tau.Cmp(big.NewFloat(1)) < 0 {
+		tau.SetInt64(1)
+	}
+	tau.SetMantExp(tau, curvGuardBits-int(prec))
+	tau.Neg(tau)
+	var ch bigmat.Cholesky
+	return ch.Factorize(new(bigmat.Dense).AddScaledIdentity(h.Clone(), tau)) != nil
+}
+
+// curvGuardBits are the bits of the working precision that the Hessian's
+// rounding may consume (its conditioning is covered by condPrec's extra
+// bits): the curvature test of curvatureUnresolved resolves curvatures
+// down to 2^(curvGuardBits − prec) of the Hessian's scale.
+const curvGuardBits = 96
+
+// raiseForCurvature doubles the target precision (at most maxEscalations
+// times in all, shared with escalate) so that a curvature near the noise
+// of the Hessian is resolved, and continues there. It reports whether it
+// did.
+func (it *iteration) raiseForCurvature() (bool, error) {
+	if it.escalations >= maxEscalations || time.Now().After(it.deadline) {
+		return false, nil
+	}
+	it.escalations++
+	old := it.r.prec
+	it.target = 2 * it.target
+	if err := it.restart(it.target, it.pt.v); err != nil {
+		return false, err
+	}
+	it.out.notes = append(it.out.notes, fmt.Sprintf("stationary to the requested digits, but the Hessian's smallest curvature is negative or not resolved above the rounding noise at %d bits (a near-saddle?): working precision raised to %d bits", old, it.r.prec))
+	return true, nil
 }
 
 // search tries damped Newton steps from it.pt, raising ν after each
