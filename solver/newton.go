@@ -381,7 +381,7 @@ func (it *iteration) iterate() (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	it.out.logChange = it.r.relChange(it.pt, d)
+	it.out.logChange = it.certChange(h, d)
 	if certifiedStop(it.pt.gnorm, it.gtol, it.out.logChange, it.digits) || it.pt.gnorm.Sign() == 0 {
 		if it.r.prec < it.target {
 			return false, it.moveTo(it.target, it.pt.v) // the certificate is checked at the target precision
@@ -478,18 +478,53 @@ func (it *iteration) atStationary(h *bigmat.Dense) (bool, error) {
 // σ = c(1 + 2·10^-40) has curvature −(2/3)·10^-40 at the near-saddle the
 // iteration first reaches, far below 2^(1−prec/2) but far above τ.
 func (it *iteration) curvatureUnresolved(h *bigmat.Dense) bool {
-	if it.r.k != 1 || it.r.exact.zeroIsMinimizer() {
+	if !it.strictCurvature() {
 		return false
 	}
-	prec := it.r.prec
+	var ch bigmat.Cholesky
+	return ch.Factorize(new(bigmat.Dense).AddScaledIdentity(h.Clone(), it.curvTau(h, true))) != nil
+}
+
+// strictCurvature: k = 1 and W = 0 is not a minimizer, where a minimizer
+// of φ has a positive definite Hessian (see curvatureUnresolved).
+func (it *iteration) strictCurvature() bool {
+	return it.r.k == 1 && !it.r.exact.zeroIsMinimizer()
+}
+
+// curvTau is τ = 2^(curvGuardBits − prec)·max(1, max|h_ij|), negated if neg.
+func (it *iteration) curvTau(h *bigmat.Dense, neg bool) *big.Float {
 	tau := h.MaxAbs()
 	if tau.Cmp(big.NewFloat(1)) < 0 {
 		tau.SetInt64(1)
 	}
-	tau.SetMantExp(tau, curvGuardBits-int(prec))
-	tau.Neg(tau)
+	tau.SetMantExp(tau, curvGuardBits-int(it.r.prec))
+	if neg {
+		tau.Neg(tau)
+	}
+	return tau
+}
+
+// certChange is log10 of the relative change of VVᵀ (relChange) that the
+// certificate measures. In general it is that of the damped step d. Where
+// strictCurvature holds, the damping (floored at 2^(−prec/2), with μ up
+// to 10^16) would shrink the step far below the distance to the
+// minimizer in a flat direction (a quartic valley whose curvature is
+// below ν) and fake accuracy; there the change is that of the Newton
+// step (h + τI)Δ = −g with τ at the Hessian's noise level, solved at the
+// full working precision, and +Inf when h + τI is not positive definite
+// (negative curvature: not a minimizer).
+func (it *iteration) certChange(h, d *bigmat.Dense) float64 {
+	if !it.strictCurvature() {
+		return it.r.relChange(it.pt, d)
+	}
 	var ch bigmat.Cholesky
-	return ch.Factorize(new(bigmat.Dense).AddScaledIdentity(h.Clone(), tau)) != nil
+	if ch.Factorize(new(bigmat.Dense).AddScaledIdentity(h.Clone(), it.curvTau(h, false))) != nil {
+		return math.Inf(1)
+	}
+	rhs := vec(it.pt.g)
+	rhs.Scale(newFloat(it.r.prec).SetInt64(-1), rhs)
+	x := ch.SolveTo(new(bigmat.Dense), rhs)
+	return it.r.relChange(it.pt, unvec(x, it.r.n, it.r.k))
 }
 
 // curvGuardBits are the bits of the working precision that the Hessian's
@@ -677,11 +712,12 @@ func (it *iteration) stall(why string, fresh bool) (bool, error) {
 	it.out.stop = StopStalled
 	it.out.notes = append(it.out.notes, why+": progress stopped at the working precision's noise level")
 	if fresh {
-		d, _, _, err := it.r.lmStep(it.r.hessian(it.pt), it.pt.g, it.r.nuFor(it.pt, it.mu))
+		h := it.r.hessian(it.pt)
+		d, _, _, err := it.r.lmStep(h, it.pt.g, it.r.nuFor(it.pt, it.mu))
 		if err != nil {
 			return false, err
 		}
-		it.out.logChange = it.r.relChange(it.pt, d)
+		it.out.logChange = it.certChange(h, d)
 	}
 	return true, nil
 }
@@ -695,11 +731,12 @@ func (it *iteration) escalate(why string) (bool, error) {
 	if it.escalations >= maxEscalations || time.Now().After(it.deadline) {
 		return false, nil
 	}
-	d, _, _, err := it.r.lmStep(it.r.hessian(it.pt), it.pt.g, it.r.nuFor(it.pt, it.mu))
+	h := it.r.hessian(it.pt)
+	d, _, _, err := it.r.lmStep(h, it.pt.g, it.r.nuFor(it.pt, it.mu))
 	if err != nil {
 		return false, err
 	}
-	if it.r.relChange(it.pt, d) <= -float64(it.digits) {
+	if it.certChange(h, d) <= -float64(it.digits) {
 		return false, nil // accurate already: the caller stops at the noise floor
 	}
 	it.escalations++
@@ -832,7 +869,8 @@ func (it *iteration) noiseFloorCertified() bool {
 	if it.pt.gnorm.Cmp(pow10(-it.digits, it.r.prec)) > 0 {
 		return false
 	}
-	return it.r.secondOrder(it.r.hessian(it.pt))
+	h := it.r.hessian(it.pt)
+	return it.r.secondOrder(h) && !it.curvatureUnresolved(h)
 }
 
 // Bounds of the damping multiplier μ (ν = μ‖∇φ‖). μ ≥ 1 keeps ν above the
