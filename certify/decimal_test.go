@@ -31,3 +31,18 @@ func TestDecimal(t *testing.T) {
 		}
 	}
 }
+
+// TestSqrtBound: the bounds hold exactly and are within 2·10^-e.
+func TestSqrtBound(t *testing.T) {
+	for _, x := range []*big.Rat{big.NewRat(2, 1), big.NewRat(1, 3), big.NewRat(10000, 1), new(big.Rat).Mul(big.NewRat(7, 1), pow10(-301)), new(big.Rat)} {
+		for _, e := range []int{5, 60, 400} {
+			lo, hi := sqrtBound(x, e, down), sqrtBound(x, e, up)
+			if new(big.Rat).Mul(lo, lo).Cmp(x) > 0 || new(big.Rat).Mul(hi, hi).Cmp(x) < 0 || lo.Sign() < 0 {
+				t.Errorf("√%s at e = %d: [%s, %s] is not an enclosure", x.RatString(), e, lo.FloatString(8), hi.FloatString(8))
+			}
+			if w := new(big.Rat).Sub(hi, lo); w.Cmp(new(big.Rat).Mul(big.NewRat(2, 1), pow10(-e))) > 0 {
+				t.Errorf("√%s at e = %d: width %s", x.RatString(), e, w.FloatString(e+2))
+			}
+		}
+	}
+}

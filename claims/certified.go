@@ -3,6 +3,7 @@ package claims
 import (
 	"errors"
 	"fmt"
+	"math/big"
 
 	"github.com/nrc-ufm/ufm/certify"
 	"github.com/nrc-ufm/ufm/instance"
@@ -16,7 +17,7 @@ import (
 func theoremCertifiedClaim() proofs.Claim {
 	c := theoremClaim()
 	c.Name = "theorem-certified"
-	c.Statement = "The minimal loss of THEORY §3, L* = Σ_{j≤r}(√(cσ_j) − c/2) + Σ_{j>r} σ_j/2, proved on each instance: exact rationals ℓ ≤ L* ≤ U " +
+	c.Statement = "The minimal loss of docs/theory.md §3, L* = Σ_{j≤r}(√(cσ_j) − c/2) + Σ_{j>r} σ_j/2, proved on each instance: exact rationals ℓ ≤ L* ≤ U " +
 		"(package certify: U is L at the solver's minimizer rounded to rationals; ℓ a dual certificate Λ with (c/M)I − ΛΛᵀ ≻ 0, or Mirsky bounds from certified " +
 		"eigenvalue enclosures where the rank constraint binds) and a rigorous enclosure of the closed form must meet, both of relative width ≤ 10^-digits; " +
 		"the exact checker (certify/check) re-verifies every certificate. Disjoint intervals are a certified counterexample."
@@ -29,7 +30,7 @@ func theoremCertifiedClaim() proofs.Claim {
 
 func checkTheoremCertified(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 	if in.Bias == instance.BiasRegularized {
-		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "bias regularized: THEORY claims no closed form to prove"}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "bias regularized: docs/theory.md claims no closed form to prove"}
 	}
 	res, err := certify.Build(in, certify.Options{Digits: cfg.Digits, Solver: solverSettings(cfg)})
 	var cannot *certify.CannotError
@@ -48,7 +49,7 @@ func checkTheoremCertified(in *instance.Instance, cfg proofs.CheckConfig) proofs
 			"certified counterexample: the closed form lies in [%s, %s], disjoint from the proved L* ∈ %s (%s lower bound)",
 			certify.Decimal(rep.CFLower, 20, false), certify.Decimal(rep.CFUpper, 20, true), span, rep.Method)}
 	case rep.ProvedDigits > 0:
-		return proofs.Outcome{Verdict: proofs.Holds, Exact: true, Points: 1, Reason: fmt.Sprintf(
+		return proofs.Outcome{Verdict: proofs.Holds, Exact: true, Points: 1, Residual: new(big.Float), Reason: fmt.Sprintf(
 			"proved to %d digits: L* ∈ %s (%s lower bound) meets the closed form's enclosure, both of relative width ≤ 10^-%d", rep.ProvedDigits, span, rep.Method, rep.ProvedDigits)}
 	}
 	return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: fmt.Sprintf(

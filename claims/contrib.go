@@ -22,7 +22,7 @@ func contributedClaims() []proofs.Claim {
 }
 
 // biasShrinkClaim is the README's worked example: a conjecture about the
-// regularized bias, for which THEORY claims no closed form. It is false
+// regularized bias, for which docs/theory.md claims no closed form. It is false
 // (the optimal bias is (ȳ − W h̄)/(1 + λ_b) with h̄ ≠ 0 whenever W*ᵀȳ ≠ 0),
 // and the search finds that within a few trials.
 func biasShrinkClaim() proofs.Claim {

@@ -11,7 +11,7 @@ import (
 	"github.com/nrc-ufm/ufm/theory"
 )
 
-// critical is one critical point of THEORY's list (§3, landscape): for a
+// critical is one critical point of the theory's list (§3, landscape): for a
 // subset S of the active directions {j : σ_j > c} with |S| ≤ d,
 //
 //	W_S = Σ_{j∈S} √α_j v_j e_{k(j)}ᵀ,  α_j = √(λ_H/λ_W)(√σ_j − √c),
@@ -70,11 +70,11 @@ func conditionDigits(in *instance.Instance) int {
 	return max(d, 0)
 }
 
-// buildLandscape enumerates the critical points of THEORY's list, working
+// buildLandscape enumerates the critical points of the theory's list, working
 // at digits plus the conditioning digits of the instance.
 func buildLandscape(in *instance.Instance, digits int) (*landscape, error) {
 	if in.LambdaH.Sign() <= 0 || in.LambdaW.Sign() <= 0 {
-		return nil, fmt.Errorf("the critical points of THEORY's list need λ_H, λ_W > 0")
+		return nil, fmt.Errorf("the critical points of the theory's list need λ_H, λ_W > 0")
 	}
 	pred, err := theory.Predict(in, digits+conditionDigits(in))
 	if err != nil {

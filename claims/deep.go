@@ -165,12 +165,12 @@ func checkDeepClosedForm(in *instance.Instance, cfg proofs.CheckConfig) proofs.O
 	}
 	rep, err := verify.Run(in, cfg.Digits, solverSettings(cfg))
 	if err != nil {
-		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "verify failed: " + err.Error()}
+		return proofs.Outcome{Verdict: proofs.Error, Reason: "verify failed: " + err.Error()}
 	}
 	d := rep.Deep
 	res, pred := rep.Solver, rep.Prediction
 	if d == nil {
-		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "internal error: no deep comparison"}
+		return proofs.Outcome{Verdict: proofs.Error, Reason: "internal error: no deep comparison"}
 	}
 	if !slices.Contains(d.GlobalModes, d.SolverModes) {
 		below := new(big.Float).Sub(res.MinLoss, pred.MinLoss)

@@ -11,7 +11,7 @@ import (
 //
 //	L(W, H, b) = 1/(2M) ‖W H + b 1ᵀ − Y‖²_F + λ_H/(2M) ‖H‖²_F + λ_W/2 ‖W‖²_F
 //
-// with Y n×M (THEORY §1). For bias none b is fixed at 0 and never moves.
+// with Y n×M (docs/theory.md §1). For bias none b is fixed at 0 and never moves.
 type problem struct {
 	n, d, m int
 	y       *ratmat.Matrix // n×M targets
@@ -198,7 +198,7 @@ func (p *problem) meanVec() *ratmat.Matrix {
 	return v
 }
 
-// hOfW returns H(W) = Wᵀ (W Wᵀ + λ_H I_n)⁻¹ Ỹ (THEORY R2, the n×n form).
+// hOfW returns H(W) = Wᵀ (W Wᵀ + λ_H I_n)⁻¹ Ỹ (docs/theory.md §2 R2, the n×n form).
 func (p *problem) hOfW(w *ratmat.Matrix) (*ratmat.Matrix, error) {
 	a := ratmat.AddScaledIdentity(ratmat.Mul(w, w.T()), p.lh)
 	s, err := ratmat.Solve(a, p.yt)

@@ -18,7 +18,7 @@ import (
 func multitaskClaim() proofs.Claim {
 	return proofs.Claim{
 		Name:   "multitask-mse",
-		Source: "Andriopoulos et al., arXiv 2505.09308 (follow-up), THEORY §3",
+		Source: "Andriopoulos et al., arXiv 2505.09308 (follow-up), docs/theory.md §3",
 		Statement: "One multi-task model has training MSE Σ_j min(σ_j, c); n single-task models (target k alone, same λ_H, λ_W, d) have Σ_k min(Σ_kk, c); multi ≤ single. " +
 			"Why it holds for d ≥ n: the diagonal of Σ is majorized by its eigenvalues (Schur–Horn) and x ↦ min(x, c) is concave, so Karamata's inequality gives it. " +
 			"Checked with the closed form at the working precision (MSEs from theory.Predict on the instance and on each single-task instance, compared within 10^-digits·tr Σ).",
@@ -96,7 +96,7 @@ func checkMultitask(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcom
 func whiteningClaim() proofs.Claim {
 	return proofs.Claim{
 		Name:   "whitening",
-		Source: "Andriopoulos et al., arXiv 2505.09308 (follow-up), THEORY §3",
+		Source: "Andriopoulos et al., arXiv 2505.09308 (follow-up), docs/theory.md §3",
 		Statement: "Whitening the targets (y ↦ T y with T Σ Tᵀ = I, here T = Σ^{-1/2}) makes Σ = I, so the formula predicts: training MSE n·min(1, c) in whitened units, " +
 			"every direction shrunk by the same factor (1 − √c)_+ (predictions (1 − √c)_+ T Ỹ + T ȳ), regime full for c < 1 and trivial for c ≥ 1. " +
 			"Exact whitening needs irrational numbers: T is Σ^{-1/2} computed at digits + 20 and read exactly as a dyadic matrix, so the whitened covariance is I + E with ‖E‖ ≈ 10^-(digits+20); " +

@@ -13,12 +13,12 @@ import (
 func landscapeClaim() proofs.Claim {
 	return proofs.Claim{
 		Name:   "landscape",
-		Source: "derived (THEORY §3, critical points; the paper does not classify them)",
-		Statement: "For λ_H, λ_W > 0 and distinct eigenvalues σ_j, every critical point of THEORY's list other than the global minimizer is a strict saddle of L(W, H, b): " +
+		Source: "derived (docs/theory.md §3, critical points; the paper does not classify them)",
+		Statement: "For λ_H, λ_W > 0 and distinct eigenvalues σ_j, every critical point of the theory's list other than the global minimizer is a strict saddle of L(W, H, b): " +
 			"for each subset S of the active directions {j : σ_j > c} with |S| ≤ d, the point (W_S, H(W_S), ȳ) is built, its stationarity checked (exact gradient at the point rounded to the working precision), " +
 			"and for S ≠ S* = top min(d, #active) a direction E is exhibited with φ''(0) < 0 for φ(t) = L(x + tE), computed exactly: " +
 			"'add' (a free column takes an active v_j ∉ S; predicted λ_W(1 − σ_j/c)) or 'swap' (when |S| = d, v_i ∈ S turns towards a stronger v_j ∉ S; predicted −(1 − √(c/σ_i))(σ_j − σ_i)). " +
-			"The list itself (that these are all the critical points) is taken from THEORY, not checked.",
+			"The list itself (that these are all the critical points) is taken from docs/theory.md, not checked.",
 		Hypotheses: "λ_H > 0, λ_W > 0, distinct eigenvalues of Σ (certified exactly); bias free or none",
 		Method:     "critical points + exact curvature",
 		Expect:     proofs.Holds, Budget: 1000, Trials: 200, Digits: 30,
@@ -75,7 +75,7 @@ func distinctSpectrum(in *instance.Instance) (bool, string) {
 
 func checkLandscape(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 	if in.LambdaH.Sign() == 0 || in.LambdaW.Sign() == 0 {
-		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "the critical points of THEORY's list need λ_H, λ_W > 0"}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "the critical points of the theory's list need λ_H, λ_W > 0"}
 	}
 	if ok, why := exactSizeOK(in); !ok {
 		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: why}

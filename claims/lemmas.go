@@ -10,7 +10,7 @@ import (
 	"github.com/nrc-ufm/ufm/proofs"
 )
 
-// Exact identity checks of the reduction lemmas R1–R5 (THEORY §2).
+// Exact identity checks of the reduction lemmas R1–R5 (docs/theory.md §2).
 //
 // Each lemma is a rational-function identity in (W, H, b, Y, λ_H, λ_W) and
 // auxiliary random directions. A check evaluates both sides exactly in
@@ -93,7 +93,7 @@ const r1Degree = 5
 func r1Claim() proofs.Claim {
 	return proofs.Claim{
 		Name:   "r1-bias",
-		Source: "THEORY §2 R1 (derived)",
+		Source: "docs/theory.md §2 R1 (derived)",
 		Statement: "For fixed W, H the optimal bias is b* = ȳ − W h̄, and at any stationary point with λ_H > 0, h̄ = 0 and b = ȳ. " +
 			"Checked as three exact identities valid for all (W, H, b): (a) L(W,H,b) − L(W,H,b*) = ½‖b − b*‖² (so b* is the unique minimizer); " +
 			"(b) D_{(0, u1ᵀ, −Wu)} L = λ_H uᵀh̄ for every u ∈ R^d; (c) D_{(0,0,v)} L = vᵀ(b − ȳ + W h̄) for every v ∈ R^n. " +
@@ -184,7 +184,7 @@ func r2Degree(n, d int) int { return max(2*(n+d), 4*d+4) }
 func r2Claim() proofs.Claim {
 	return proofs.Claim{
 		Name:   "r2-push-through",
-		Source: "THEORY §2 R2 (derived)",
+		Source: "docs/theory.md §2 R2 (derived)",
 		Statement: "For fixed W and b = ȳ the optimal features are H(W) = (WᵀW + λ_H I_d)⁻¹WᵀỸ = Wᵀ(WWᵀ + λ_H I_n)⁻¹Ỹ. " +
 			"Checked as exact identities: (i) the push-through identity itself; (ii) L(W,H,ȳ) − L(W,H(W),ȳ) = (1/2M) tr((H − H(W))ᵀ(WᵀW + λ_H I)(H − H(W))) for every H, which makes H(W) the unique minimizer (λ_H > 0).",
 		Hypotheses: "λ_H > 0 (both inverses exist); bias free or none (Ỹ = Y, b = 0 for none)",
@@ -249,7 +249,7 @@ func r2Sides(p *problem, x lemmaVars) []sides {
 func r3Claim() proofs.Claim {
 	return proofs.Claim{
 		Name:   "r3-reduced-objective",
-		Source: "THEORY §2 R3 (derived)",
+		Source: "docs/theory.md §2 R3 (derived)",
 		Statement: "With A = WWᵀ: L(W, H(W), ȳ) = F(A) = (λ_H/2) tr((A + λ_H I)⁻¹Σ) + (λ_W/2) tr(A). " +
 			"Checked as an exact identity in (W, Y, λ_H, λ_W), H(W) from R2.",
 		Hypotheses: "λ_H > 0; bias free or none",
@@ -288,7 +288,7 @@ func r3Sides(p *problem, x lemmaVars) []sides {
 func r4Claim() proofs.Claim {
 	return proofs.Claim{
 		Name:       "r4-residual",
-		Source:     "THEORY §2 R4 (derived)",
+		Source:     "docs/theory.md §2 R4 (derived)",
 		Statement:  "At H = H(W): W H − Ỹ = −λ_H (A + λ_H I)⁻¹ Ỹ, A = WWᵀ. Checked as an exact matrix identity in (W, Y, λ_H).",
 		Hypotheses: "λ_H > 0; bias free or none",
 		Method:     "exact identity (big.Rat)",

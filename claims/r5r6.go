@@ -20,11 +20,11 @@ const r5Degree = 5
 func r5Claim() proofs.Claim {
 	return proofs.Claim{
 		Name:   "r5-balance",
-		Source: "THEORY §2 R5 (derived)",
+		Source: "docs/theory.md §2 R5 (derived)",
 		Statement: "Stationarity in (W, H) implies balance λ_W WᵀW = (λ_H/M) HHᵀ; hence the feature second moment has rank ≤ n and the row space of W. " +
 			"Checked (1) as the exact identity λ_W WᵀW − (λ_H/M)HHᵀ = Wᵀ∇_W L − (∇_H L)Hᵀ, valid at every (W, H, b), in the form " +
 			"⟨λ_W WᵀW − (λ_H/M)HHᵀ, U⟩ = D_{(WU, −UH, 0)} L for random U (derivatives read off values of L), so stationarity forces balance; " +
-			"(2) at every critical point of THEORY's list (subsets S of the active directions), evaluated exactly at the point rounded to the working precision: " +
+			"(2) at every critical point of the theory's list (subsets S of the active directions), evaluated exactly at the point rounded to the working precision: " +
 			"stationarity and balance residuals below 10^-digits.",
 		Hypotheses: "λ_H > 0 and λ_W > 0 for the consequence (the identity holds for every λ)",
 		Method:     "exact identity + critical points",
@@ -86,7 +86,7 @@ func checkR5(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 	out.Exact = false
 	out.Residual = worst
 	out.Points += len(l.points)
-	out.Reason = fmt.Sprintf("the identity holds exactly (%s); at all %d critical points of THEORY's list the relative stationarity and balance residuals are ≤ %s",
+	out.Reason = fmt.Sprintf("the identity holds exactly (%s); at all %d critical points of the theory's list the relative stationarity and balance residuals are ≤ %s",
 		szBoundText(r5Degree, universalFactor*cfg.Points), len(l.points), sci(worst))
 	return out
 }
@@ -193,7 +193,7 @@ func pow10Float(e int, prec uint) *big.Float {
 func r6Claim() proofs.Claim {
 	return proofs.Claim{
 		Name:   "r6-kkt",
-		Source: "THEORY §2 R6 (derived)",
+		Source: "docs/theory.md §2 R6 (derived)",
 		Statement: "For d ≥ n, F is convex on the PSD cone and A* = √(λ_H/λ_W)(Σ^{1/2} − √c I)_+ is its minimizer, certified by the KKT conditions " +
 			"A* ⪰ 0, Z = ∇F(A*) = (λ_W/2) I − (λ_H/2)(A*+λ_H I)⁻¹Σ(A*+λ_H I)⁻¹ ⪰ 0 and Z A* = 0. " +
 			"Checked at the working precision (λ_min(Z) ≥ −tol and ‖Z A*‖_F ≤ tol, relative to λ_W/2 and λ_W‖A*‖_F/2, tol = 10^-digits), " +

@@ -14,7 +14,7 @@ import (
 )
 
 // Every claim's generator: inside instances satisfy the hypotheses,
-// outside ones (mostly) do not, every instance is a valid SPEC instance
+// outside ones (mostly) do not, every instance is a valid instance (docs/formats.md)
 // that round-trips exactly, and no check panics.
 func TestGenerators(t *testing.T) {
 	trials := 25

@@ -16,7 +16,7 @@ import (
 func theoremClaim() proofs.Claim {
 	return proofs.Claim{
 		Name:   "theorem",
-		Source: "Andriopoulos et al. NeurIPS 2024 (arXiv 2409.04180), THEORY §3",
+		Source: "Andriopoulos et al. NeurIPS 2024 (arXiv 2409.04180), docs/theory.md §3",
 		Statement: "For λ_H, λ_W > 0 every global minimizer has b* = ȳ, W*W*ᵀ = A*, predictions W*H* = Σ_{j≤r}(1 − √(c/σ_j)) v_j v_jᵀ Ỹ, " +
 			"minimal loss L* = Σ_{j≤r}(√(cσ_j) − c/2) + Σ_{j>r} σ_j/2, training MSE Σ_{j≤r} c + Σ_{j>r} σ_j, and rank r = min(d, #{σ_j > c}) (regime full/partial/trivial). " +
 			"Checked against the independent solver (package solver, which never sees the closed form): L*, A*, b* and the predictions must agree to digits − 5 " +
@@ -46,7 +46,7 @@ func solverSettings(cfg proofs.CheckConfig) solver.Settings {
 
 func checkTheorem(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 	if in.Bias == instance.BiasRegularized {
-		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "bias regularized: THEORY claims no closed form"}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: "bias regularized: docs/theory.md claims no closed form"}
 	}
 	rep, err := verify.Run(in, cfg.Digits, solverSettings(cfg))
 	if err != nil {

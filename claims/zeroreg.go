@@ -12,13 +12,13 @@ import (
 	"github.com/nrc-ufm/ufm/theory"
 )
 
-// Zero regularization (THEORY §3): the minimizers of L with λ_H = λ_W = 0
+// Zero regularization (docs/theory.md §3): the minimizers of L with λ_H = λ_W = 0
 // form a set; these two claims ask whether that set contains a
 // non-collapsed point. Each check decides the instance exactly: an exact
 // rational global minimizer with the metric > 0 (witness), or the rank
 // argument that forces the metric to 0 for every minimizer.
 
-const nocollapseStatement = "With λ_H = λ_W = 0, some global minimizer has NRC1 > 0 or NRC2 > 0 (THEORY §4 metrics): feature collapse is not forced. " +
+const nocollapseStatement = "With λ_H = λ_W = 0, some global minimizer has NRC1 > 0 or NRC2 > 0 (docs/theory.md §4 metrics): feature collapse is not forced. " +
 	"Found exactly (ρ = rank Ỹ, the centered targets; rank Y for bias none): the claim holds iff M ≥ 2 and d > ρ. " +
 	"Then W = [C 0] with C a basis of the columns of Ỹ and H = [K; Z] with C K = Ỹ, Z free, is an exact minimizer (L = 0) whose features leave the row space of W: NRC2 > 0, computed exactly. " +
 	"If d ≤ ρ (≤ n), every minimizer has W of full column rank d (L* needs rank W H̃ = min(d, ρ) = d), so the row space of W is all of R^d (NRC2 = 0) and the top-n principal subspace is R^d (NRC1 = 0); " +
@@ -28,7 +28,7 @@ const nocollapseStatement = "With λ_H = λ_W = 0, some global minimizer has NRC
 func nocollapseClaim() proofs.Claim {
 	return proofs.Claim{
 		Name:       "nocollapse-at-zero",
-		Source:     "THEORY §3 (zero regularization), as usually stated",
+		Source:     "docs/theory.md §3 (zero regularization), as usually stated",
 		Statement:  nocollapseStatement,
 		Hypotheses: "λ_H = λ_W = 0 and M ≥ 2 (so that NRC1, NRC2 are defined), as the claim is usually stated — no condition on n, d (it needs in fact d > rank Ỹ; d > n suffices)",
 		Method:     "exact witness / rank certificate",
@@ -58,7 +58,7 @@ func checkNocollapse(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outco
 	case lh && lw:
 		return proofs.Outcome{Verdict: proofs.Fails, Reason: "λ_H, λ_W > 0: by R1 and R5 every global minimizer has h̄ = 0 and λ_W WᵀW = (λ_H/M)HHᵀ, so its features lie in the row space of W (NRC2 = 0) and span at most n dimensions (NRC1 = 0), or vanish (trivial regime); the claim needs λ = 0"}
 	case lh || lw:
-		return proofs.Outcome{Verdict: proofs.Fails, Reason: "exactly one λ is zero: no global minimizer exists (THEORY §3), so none is non-collapsed"}
+		return proofs.Outcome{Verdict: proofs.Fails, Reason: "exactly one λ is zero: no global minimizer exists (docs/theory.md §3), so none is non-collapsed"}
 	}
 	if ok, why := exactSizeOK(in); !ok {
 		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: why}
@@ -104,7 +104,7 @@ func zeroWitness(p *problem, rho int) (point, int) {
 	return x, rho
 }
 
-// exactNRC2 is NRC2 of THEORY §4 for features H (d×M) and a weight matrix
+// exactNRC2 is NRC2 of docs/theory.md §4 for features H (d×M) and a weight matrix
 // whose row space is span(e₁, …, e_ρ): the centered features' share
 // outside the first ρ coordinates, averaged over all M samples (vanishing
 // features skipped), exactly.
@@ -136,7 +136,7 @@ func exactNRC2(h *ratmat.Matrix, rho int) *big.Rat {
 
 // ---------------------------------------------------------------- NRC3
 
-const gramFreeStatement = "With λ_H = λ_W = 0, some global minimizer has NRC3 > 0 (THEORY §4: its normalized W Wᵀ is not (Σ^{1/2} − √γ I) normalized for any γ ∈ [0, σ_min]). " +
+const gramFreeStatement = "With λ_H = λ_W = 0, some global minimizer has NRC3 > 0 (docs/theory.md §4: its normalized W Wᵀ is not (Σ^{1/2} − √γ I) normalized for any γ ∈ [0, σ_min]). " +
 	"Found exactly (ρ = rank Ỹ): it holds iff n ≥ 2, Σ ≠ 0 (so M ≥ 2), and either d ≥ 2, or d = 1 with ρ ≥ 2 and not (ρ = n and σ_1 > σ_2 = ⋯ = σ_n). " +
 	"Reason: the Grams of minimizers are all PSD matrices of rank ≤ min(n, d) whose range contains the columns of Ỹ (d ≥ ρ; for d < ρ, those with range a top-d principal subspace), " +
 	"a set of dimension ≥ 2 after normalization when min(n, d) ≥ 2, while the NRC3 curve is one-dimensional. " +
@@ -148,7 +148,7 @@ const gramFreeStatement = "With λ_H = λ_W = 0, some global minimizer has NRC3 
 func gramFreeClaim() proofs.Claim {
 	return proofs.Claim{
 		Name:       "gram-free-at-zero",
-		Source:     "THEORY §3 (zero regularization), as usually stated",
+		Source:     "docs/theory.md §3 (zero regularization), as usually stated",
 		Statement:  gramFreeStatement,
 		Hypotheses: "λ_H = λ_W = 0 and Σ ≠ 0 (so that NRC3 is defined), as the claim is usually stated — no condition on n, d (it needs in fact n ≥ 2 and d ≥ 2, or the d = 1 condition above)",
 		Method:     "exact witness off the curve / exact argument",
@@ -183,7 +183,7 @@ func gramFreeClaim() proofs.Claim {
 func checkGramFree(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 	lh, lw := in.LambdaH.Sign() > 0, in.LambdaW.Sign() > 0
 	if lh != lw {
-		return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Reason: "exactly one λ is zero: no global minimizer exists unless Σ = 0 (THEORY §3), and with Σ = 0 NRC3 is undefined; either way no minimizer has NRC3 > 0"}
+		return proofs.Outcome{Verdict: proofs.Fails, Exact: true, Reason: "exactly one λ is zero: no global minimizer exists unless Σ = 0 (docs/theory.md §3), and with Σ = 0 NRC3 is undefined; either way no minimizer has NRC3 > 0"}
 	}
 	pred, err := theory.Predict(in, cfg.Digits)
 	if err != nil {
@@ -607,7 +607,7 @@ func bestFitDeviation(p *problem, w *bigmat.Dense, pred *theory.Prediction) (*bi
 	return relative(l, scale), nil
 }
 
-// nrc3 returns NRC3 of THEORY §4 for the Gram g against the instance's Σ
+// nrc3 returns NRC3 of docs/theory.md §4 for the Gram g against the instance's Σ
 // and the argmin γ: min over γ ∈ [0, σ_min] of ‖ĝ − N(Σ^{1/2} − √γ I)‖²_F
 // (N normalizes in Frobenius norm). With t = √γ, a = ⟨ĝ, S⟩, b = tr ĝ,
 // P = ‖S‖², q = tr S (S = Σ^{1/2}) the value is 2 − 2φ(t),

@@ -1,11 +1,11 @@
 // Package instance reads, validates and writes the instance files of
-// SPEC.md: targets Y (M rows of n numbers), λ_H, λ_W, the feature dimension
+// docs/formats.md: targets Y (M rows of n numbers), λ_H, λ_W, the feature dimension
 // d, the bias mode and the requested digits.
 //
 // Every number is read exactly into a big.Rat: "0.1" is one tenth, "-3/7"
 // is minus three sevenths, and a JSON number is read from its decimal text,
 // never through float64. Derived exact quantities (the target mean ȳ and the
-// target covariance Σ of THEORY §1, uncentered for bias mode "none") are
+// target covariance Σ of docs/theory.md §1, uncentered for bias mode "none") are
 // computed in rationals; rounding happens once, by the caller, at its
 // working precision.
 //

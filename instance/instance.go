@@ -36,7 +36,7 @@ const (
 	MaxTargetBits = 1 << 28
 )
 
-// Bias is the bias mode of THEORY §1.
+// Bias is the bias mode of docs/theory.md §1.
 type Bias int
 
 const (
@@ -45,7 +45,7 @@ const (
 	BiasRegularized             // b optimized with penalty λ_b/2 ‖b‖²
 )
 
-// String returns the SPEC name of the mode.
+// String returns the docs/formats.md name of the mode.
 func (b Bias) String() string {
 	switch b {
 	case BiasFree:
@@ -209,7 +209,7 @@ func (in *Instance) CenteredTargets() [][]*big.Rat {
 
 // Sigma returns Σ = (1/M) Ỹ Ỹᵀ exactly as an n×n row-major slice: the target
 // covariance for bias modes free and regularized, the uncentered second
-// moment for none (THEORY §1). It works in integers over the common
+// moment for none (docs/theory.md §1). It works in integers over the common
 // denominator D of the targets (y = z/D, s_k = Σ_i z_ik):
 // Σ_kl = (M·Σ_i z_ik z_il − s_k s_l)/(M²D²), or Σ_i z_ik z_il/(M·D²) for
 // bias none, with one normalization per entry.
@@ -322,7 +322,7 @@ func ParseNumber(s string) (*big.Rat, error) {
 	return nil, fmt.Errorf("%q is not a decimal or rational number", s)
 }
 
-// Parse reads an instance document (SPEC.md) and validates it. Unknown and
+// Parse reads an instance document (docs/formats.md) and validates it. Unknown and
 // duplicate fields, missing required fields, non-numbers, NaN/Inf, negative
 // λ's, ragged or empty targets, sizes beyond the caps and trailing data are
 // all refused with an *Error.
@@ -678,7 +678,7 @@ func describe(tok json.Token) string {
 	return fmt.Sprintf("%v", tok)
 }
 
-// Marshal writes the instance as a SPEC instance document with every number
+// Marshal writes the instance as an instance document (docs/formats.md) with every number
 // as an exact rational string, so that Parse(Marshal(in)) equals in.
 func (in *Instance) Marshal() []byte {
 	var b bytes.Buffer

@@ -21,7 +21,7 @@ type BigResult struct {
 }
 
 // ComputeBig is Compute for arbitrary-precision inputs such as solver
-// output: features H (M×d, a row per sample — the transpose of THEORY's
+// output: features H (M×d, a row per sample — the transpose of the theory's
 // d×M H), weights W (n×d) and targets Y (M×n), all trusted to digits
 // significant decimal digits. It works at bigmat.Bits(digits) bits, and
 // forms the Gram matrices whose small eigenvalues decide ranks (the feature

@@ -21,7 +21,7 @@ const blockRows = 256
 // target covariance, one for the projections of the normalized features.
 // Besides the inputs it keeps O(workers·d² + n·d) numbers, never an M×d
 // copy. Bad shapes and non-finite values are errors naming the input; the
-// degenerate cases of THEORY §4 (features collapsed to a point, W = 0,
+// degenerate cases of docs/theory.md §4 (features collapsed to a point, W = 0,
 // Σ = 0, Σ ∝ I) are not errors but flags and notes in the Result.
 func Compute(h, w, y Rows, opt Options) (*Result, error) {
 	if err := checkInputs(h, w, y, opt); err != nil {

@@ -7,7 +7,7 @@ import "errors"
 var errConventionsBig = errors.New("the unnormalized and per-coordinate conventions are implemented on the float64 path only (drop --digits)")
 
 // averages turns the residual sums of the last pass into NRC1 and NRC2
-// under the options' conventions: divided by M (THEORY §4) or by M·d
+// under the options' conventions: divided by M (docs/theory.md §4) or by M·d
 // (PerCoordinate); clamped to [0, 1] only for normalized features, where
 // that is the range (unnormalized residuals carry the features' units).
 func (o Options) averages(s residualSums, M, d int) (nrc1, nrc2 float64) {

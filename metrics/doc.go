@@ -1,10 +1,10 @@
 // Package metrics computes the neural regression collapse metrics NRC1,
-// NRC2 and NRC3 of THEORY.md §4 for the features, last-layer weights and
+// NRC2 and NRC3 of docs/theory.md §4 for the features, last-layer weights and
 // targets of a trained network or of a solver's minimizer.
 //
 // # Inputs
 //
-// Features H are M×d (a row h_i per sample — note: THEORY's H is d×M, so
+// Features H are M×d (a row h_i per sample — note: the theory's H is d×M, so
 // transpose solver output), weights W are n×d (row k is w_k), targets Y
 // are M×n (a row y_i per sample). CheckShapes names both shapes of a
 // mismatch ("features are 100×8 but targets are 90×3 (sample counts
@@ -22,11 +22,11 @@
 // ReadCSV for the exact rules. ReadCSVBig reads the same text into big
 // floats without a detour through float64.
 //
-// # Definitions (THEORY §4)
+// # Definitions (docs/theory.md §4)
 //
 // h̃_i = h_i − h̄ (centered, the default) or h_i (Options.Uncentered), and
 // ĥ_i = h̃_i/‖h̃_i‖. Vanishing h̃_i are skipped, but the sums are still
-// divided by M, exactly as THEORY writes them; Report.ZeroFeatures counts
+// divided by M, exactly as docs/theory.md writes them; Report.ZeroFeatures counts
 // them. "Vanishing" means ‖h̃_i‖ ≤ DefaultZeroTol = 1e-12 times the largest
 // raw row norm in float64 (rounding noise of the centering), or ≤
 // 10^-(digits-1) times it in ComputeBig (below the stated accuracy of the

@@ -10,7 +10,7 @@ import (
 // FitResult is how well the last layer fits the targets: predictions
 // ŷ_i = W h_i + b.
 type FitResult struct {
-	// MSE is (1/M) Σ_i ‖ŷ_i − y_i‖² (THEORY §1: no 1/2, summed over the
+	// MSE is (1/M) Σ_i ‖ŷ_i − y_i‖² (docs/theory.md §1: no 1/2, summed over the
 	// n outputs, averaged over the samples).
 	MSE float64
 	// R2 is 1 − Σ_k SS_res,k / Σ_k SS_tot,k with SS_tot,k = Σ_i (y_ik −

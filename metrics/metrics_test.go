@@ -469,7 +469,7 @@ func TestInvariances(t *testing.T) {
 	}
 }
 
-// TestDegenerate: the cases of THEORY §4 that have no number are flagged,
+// TestDegenerate: the cases of docs/theory.md §4 that have no number are flagged,
 // never NaN.
 func TestDegenerate(t *testing.T) {
 	M, d, n := 6, 4, 2

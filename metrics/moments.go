@@ -6,7 +6,7 @@ import (
 	"github.com/nrc-ufm/ufm/bigmat"
 )
 
-// NRC3Moments is NRC3 of THEORY §4 computed from the moments themselves
+// NRC3Moments is NRC3 of docs/theory.md §4 computed from the moments themselves
 // instead of arrays: A = WWᵀ (n×n, PSD) and the target covariance Σ
 // (n×n, PSD), both at the precision the caller trusts to digits
 // significant digits (the arithmetic runs at A's precision). It is what

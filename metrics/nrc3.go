@@ -8,7 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// NRC3 minimization in closed form (THEORY §4). With S = Σ^{1/2} (the
+// NRC3 minimization in closed form (docs/theory.md §4). With S = Σ^{1/2} (the
 // symmetric root), Â = WWᵀ/‖WWᵀ‖_F, t = √γ ∈ [0, s_min] (s_min = √σ_min)
 // and B(t) = S − t·I, the PSD matrices Â and B(t)/‖B(t)‖_F have unit norm,
 // so

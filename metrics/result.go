@@ -5,12 +5,12 @@ import (
 	"math"
 )
 
-// Options adjust a computation; the zero value is the default of THEORY §4.
+// Options adjust a computation; the zero value is the default of docs/theory.md §4.
 type Options struct {
 	// Uncentered selects the uncentered variant: the features are not
 	// centered before normalization, their principal directions and
 	// explained variances come from the raw second moment (1/M)·Σ h hᵀ,
-	// and Σ is the raw target second moment (1/M)·Σ y yᵀ (THEORY §1,
+	// and Σ is the raw target second moment (1/M)·Σ y yᵀ (docs/theory.md §1,
 	// bias mode "none").
 	Uncentered bool
 
@@ -86,7 +86,7 @@ type Report struct {
 
 	// ZeroFeatures counts the feature vectors that vanish after centering
 	// (norm ≤ the zero threshold). They are skipped in the sums, which are
-	// still divided by M as in THEORY §4.
+	// still divided by M as in docs/theory.md §4.
 	ZeroFeatures int
 
 	// FeaturesCollapsed is true when every feature vector vanishes: the

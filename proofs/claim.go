@@ -108,7 +108,7 @@ func (c CheckConfig) Rand() *rand.Rand {
 type Claim struct {
 	Name       string // lower-case words joined by '-', unique in a registry
 	Source     string // paper section or "derived"
-	Statement  string // the claim in one paragraph, THEORY.md notation
+	Statement  string // the claim in one paragraph, docs/theory.md notation
 	Hypotheses string // when the claim is supposed to hold
 	Method     string // how Check decides, in a few words (table column)
 	// Expect is the verdict the claim is registered with: Holds for a

@@ -21,7 +21,7 @@ func mk(t *testing.T, targets [][]string, lh, lw string, d int, bias instance.Bi
 	}
 	in.LambdaH, in.LambdaW = num(t, lh), num(t, lw)
 	// Round-trip through the file format: every test instance is a valid
-	// SPEC instance.
+	// docs/formats.md instance.
 	back, err := instance.Parse(in.Marshal())
 	if err != nil {
 		t.Fatalf("test instance does not parse: %v", err)

@@ -1,13 +1,13 @@
 // Package property holds the gopter property tests of ufm: randomized
 // checks that the closed form (package theory), the numerical solver
 // (package solver) and the NRC metrics (package metrics) obey the laws of
-// THEORY.md on many small exact instances.
+// docs/theory.md on many small exact instances.
 //
 // The generator (Instances) draws n, d, M, exact rational targets p/q and
 // λ's of the form m·10^k across many orders of magnitude. It is derived
 // (gopter.DeriveGen) from integer generators, so a falsified property is
 // shrunk on the draws: fewer samples, smaller dimensions, simpler targets
-// and λ's. A Case prints as a SPEC instance file, so gopter's report of a
+// and λ's. A Case prints as an instance file (docs/formats.md), so gopter's report of a
 // failure is an instance file ready for ufm predict/solve/verify.
 //
 // The properties (in the test files; every test name starts with

@@ -44,7 +44,7 @@ var Small = Config{
 // numerator closer to 0, a denominator closer to 1, a λ mantissa closer to
 // 1 and an exponent closer to 0 each give a smaller instance.
 //
-// Its String method is the instance as a SPEC instance file
+// Its String method is the instance as an instance file (docs/formats.md)
 // (instance.Marshal), so that gopter's report of a falsified property
 // shows the shrunk instance ready to be saved and replayed with ufm.
 type Case struct {

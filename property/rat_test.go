@@ -151,7 +151,7 @@ func withTargets(in *instance.Instance, y mat) *instance.Instance {
 	return out
 }
 
-// objective returns L(W, H, b) of THEORY §1 exactly (b is ignored, taken
+// objective returns L(W, H, b) of docs/theory.md §1 exactly (b is ignored, taken
 // as 0, for bias none).
 func objective(in *instance.Instance, w, h mat, b []*big.Rat) *big.Rat {
 	m := in.M()

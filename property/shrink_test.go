@@ -60,7 +60,7 @@ func reportedInstance(t *testing.T, report string) *instance.Instance {
 
 // TestPropertyShrinkSamples: "M < 3" fails for M ≥ 3 and must shrink to the
 // smallest counterexample: M = 3, n = d = 1, zero targets, λ_H = λ_W = 1,
-// bias free, printed as a SPEC instance file that parses back to it.
+// bias free, printed as an instance file (docs/formats.md) that parses back to it.
 func TestPropertyShrinkSamples(t *testing.T) {
 	cfg := Small
 	c, report := falsify(t, "M < 3", prop.ForAll(func(c *Case) bool { return c.In.M() < 3 }, Instances(cfg)))
@@ -122,7 +122,7 @@ func TestPropertyShrinkTargets(t *testing.T) {
 }
 
 // TestPropertyGeneratorRanges: generated instances respect the
-// configuration and round-trip through the SPEC format.
+// configuration and round-trip through the format of docs/formats.md.
 func TestPropertyGeneratorRanges(t *testing.T) {
 	for _, cfg := range []Config{Small, zeroCfg} {
 		check(t, "generated instances are valid, in range and round-trip", defaultTrials, prop.ForAll(

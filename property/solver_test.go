@@ -30,7 +30,7 @@ func targetsDense(in *instance.Instance, prec uint) *bigmat.Dense {
 	return targetsMat(in).t().toDense(prec)
 }
 
-// nrcOf computes the NRC metrics of a solver point (THEORY §4; uncentered
+// nrcOf computes the NRC metrics of a solver point (docs/theory.md §4; uncentered
 // for bias none, whose Σ is the uncentered second moment).
 func nrcOf(in *instance.Instance, w, h *bigmat.Dense, digits int) (*metrics.BigResult, error) {
 	return nrcWith(in, w, h, digits, metrics.Options{Uncentered: in.Bias == instance.BiasNone})
@@ -62,7 +62,7 @@ func nrc3At(a, sigma *bigmat.Dense, gamma *big.Float) (*big.Float, error) {
 }
 
 // agree checks the solver's answer against the closed form on every
-// quantity THEORY says is determined, to dg digits.
+// quantity docs/theory.md says is determined, to dg digits.
 func agree(f *failures, in *instance.Instance, p *theory.Prediction, res *solver.Result, dg int) {
 	sc := scalesOf(in, p)
 	if !within(res.MinLoss, p.MinLoss, sc.loss, dg) {
@@ -136,7 +136,7 @@ func closedForm(in *instance.Instance) (string, *solver.Result) {
 }
 
 // TestPropertyClosedForm: with λ_H, λ_W > 0 the solver's optimum agrees
-// with the closed form (loss, W Wᵀ, bias, predictions; each where THEORY
+// with the closed form (loss, W Wᵀ, bias, predictions; each where docs/theory.md
 // says it is determined) to the working precision less margin digits, and
 // in the full regime NRC1 = NRC2 = 0 and NRC3(c) = 0 at its point (below
 // 10^-(digits − margin); being squared distances they are ~10^-2·digits

@@ -13,7 +13,7 @@ import (
 	"github.com/nrc-ufm/ufm/metrics"
 )
 
-// λ_H = λ_W = 0 with d > n (THEORY §3, zero regularization): every
+// λ_H = λ_W = 0 with d > n (docs/theory.md §3, zero regularization): every
 // (W, H, b) with W H + b1ᵀ = Y minimizes L (L* = 0), and features may keep
 // components outside the row space of W, so collapse is not implied.
 
@@ -115,7 +115,7 @@ func ceilSqrt(r *big.Rat) *big.Int {
 	return t
 }
 
-// zeroMinimizer is the exact construction of THEORY §3 for λ = 0, d > n.
+// zeroMinimizer is the exact construction of docs/theory.md §3 for λ = 0, d > n.
 type zeroMinimizer struct {
 	w, h mat
 	b    []*big.Rat
@@ -174,7 +174,7 @@ func constructZero(in *instance.Instance, wv, gv []int, maxD, stride int) *zeroM
 	return &zeroMinimizer{w: w, h: h, b: b, p: p}
 }
 
-// exactNRC2 is NRC2 of THEORY §4 (centered features) in rationals: each
+// exactNRC2 is NRC2 of docs/theory.md §4 (centered features) in rationals: each
 // term ‖(I − P)h̃_i‖²/‖h̃_i‖² is a ratio of rationals, P = W⁺W rational.
 func exactNRC2(z *zeroMinimizer) *big.Rat {
 	ht := centerCols(z.h)
@@ -217,7 +217,7 @@ func TestPropertyZeroLambdaNonCollapsed(t *testing.T) {
 				minNRC2 = nrc2
 			}
 			prec := bigmat.Bits(in.Digits)
-			// Centered NRCs (the default of THEORY §4), as exactNRC2.
+			// Centered NRCs (the default of docs/theory.md §4), as exactNRC2.
 			res, err := nrcWith(in, z.w.toDense(prec), z.h.toDense(prec), in.Digits, metrics.Options{})
 			if err != nil {
 				f.addf("metrics: %v", err)

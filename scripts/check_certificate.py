@@ -17,6 +17,8 @@ import re
 import sys
 from fractions import Fraction as F
 
+if hasattr(sys, "set_int_max_str_digits"):  # Python >= 3.11 caps int(str) at 4300 digits
+    sys.set_int_max_str_digits(0)  # numbers are capped at 60000 characters below instead
 RAT = re.compile(r"^-?(0|[1-9][0-9]*)(/[1-9][0-9]*)?$")
 NEED = ["bias-split", "factorization-nuclear", "sylvester-inertia",
         "rational-sqrt-bounds", "closed-form-spectral", "nonnegative"]

@@ -3,7 +3,7 @@
 
 Usage: scripts/crosscheck_mpmath.py INSTANCE.json [UFM_BINARY]
 
-Recomputes Σ, A*, L* and the training MSE of THEORY §3 with mpmath at 100
+Recomputes Σ, A*, L* and the training MSE of docs/theory.md §3 with mpmath at 100
 digits (its own eigsy, nothing shared with ufm) and prints the number of
 decimal digits on which `ufm predict --digits 60 --json` agrees. Needs
 python3-mpmath. The project's tests do not depend on this script.

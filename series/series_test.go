@@ -67,7 +67,7 @@ func TestExampleMatchesMetrics(t *testing.T) {
 		}
 	}
 	// The shipped run converges to the UFM optimum (full regime): the last
-	// epoch has collapsed, γ → c and the training MSE → n·c (THEORY §3).
+	// epoch has collapsed, γ → c and the training MSE → n·c (docs/theory.md §3).
 	last := tab.Rows[4]
 	if last.Metrics.NRC1 > 1e-9 || last.Metrics.NRC3 > 1e-9 {
 		t.Errorf("last epoch not collapsed: %+v", last.Metrics)

@@ -93,7 +93,7 @@ func solveRidge(w, rhs *bigmat.Dense, mu *big.Float) (*bigmat.Dense, string) {
 // certify builds (H, b) for the weights wp = W' (n×k, W = [W' 0]) by exact
 // minimization of L over (H, b), with λ_H replaced by lamHSolve in that
 // minimization only (the unattained trend substitutes ε for a zero λ_H),
-// and evaluates L and ‖∇L‖ over (W, H, b) from the definitions of THEORY §1
+// and evaluates L and ‖∇L‖ over (W, H, b) from the definitions of docs/theory.md §1
 // with the instance's own λ's.
 func certify(in *instance.Instance, wp *bigmat.Dense, lamHSolve *big.Rat, prec uint) *certificate {
 	y, ybar, yt := targets(in, prec)

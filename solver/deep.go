@@ -81,11 +81,44 @@ func solveDeep(in *instance.Instance, s Settings, prec uint, deadline time.Time,
 	if err != nil {
 		return err
 	}
-	starts, best := dp.stage1(s.Starts, s.Seed, deadline)
+	// Stage 1 works in float64 with ρ ≥ minRho64 (as the one-layer solver):
+	// for tinier ρ the 1/ρ-sized terms of φ swamp float64. Stage 2 then
+	// solves the true problem from there. A mode that is on at the true ρ
+	// but off at minRho64 would be missed (its origin is a local minimum for
+	// K ≥ 3): the basin report and verify then say so.
+	s1 := dp
+	if dp.rho64 < minRho64 {
+		s1 = dp.withRho64(minRho64)
+		res.Notes = append(res.Notes, fmt.Sprintf("deep solver: ρ = %.3g < %.0g, so the float64 starts use ρ = %.0g; the big-float stage solves the true problem", dp.rho64, minRho64, minRho64))
+	}
+	starts, best := s1.stage1(s.Starts, s.Seed, deadline)
 	res.Stage1Iterations = best.iterations
 	x := bigmat.FromFloat64(len(best.x), 1, prec, best.x)
+	// ρ-continuation from stage 1's ρ down to the true one, a factor 10 at
+	// a time, each step solved to 20 digits from the previous solution.
+	iters := 0
+	for r := s1.rho64 / 10; s1 != dp && r > dp.rho64 && time.Now().Before(deadline); r /= 10 {
+		step := dp.withRho(new(big.Float).SetPrec(dp.rho.Prec()).SetFloat64(r))
+		o := step.stage2(x, min(20, s.Digits), s.MaxIterations, deadline)
+		iters += o.iterations
+		x = o.x
+	}
 	out := dp.stage2(x, s.Digits, s.MaxIterations, deadline)
-	res.Iterations = out.iterations
+	res.Iterations = out.iterations + iters
+	// Precision escalation: when progress stops short of the requested
+	// digits (the gradient's rounding noise, about 2^-prec times the size of
+	// its intermediate terms, is above 10^-(digits+8): tiny ρ makes
+	// (QQᵀ + ρI)⁻¹ large), double the precision and continue from there,
+	// at most twice.
+	for esc := 0; esc < 2 && out.stop == StopStalled && time.Now().Before(deadline); esc++ {
+		prec *= 2
+		if dp, err = newDeepProblem(in, prec); err != nil {
+			return err
+		}
+		out = dp.stage2(out.x.Clone().SetPrec(prec), s.Digits, s.MaxIterations, deadline)
+		res.Iterations += out.iterations
+		res.Notes = append(res.Notes, fmt.Sprintf("deep solver: progress stalled short of %d digits; continued at %d bits", s.Digits, prec))
+	}
 	res.History = out.history
 	res.Stop, res.Converged, res.DigitsReached = out.stop, out.stop == StopConverged, out.digits
 	if err := dp.fill(out.x, res); err != nil {
@@ -169,6 +202,23 @@ func newDeepProblem(in *instance.Instance, prec uint) (*deepProblem, error) {
 		}
 	}
 	return dp, nil
+}
+
+// withRho64 returns a copy of dp whose float64 stage uses ρ = rho (the
+// big-float problem is unchanged).
+func (dp *deepProblem) withRho64(rho float64) *deepProblem {
+	c := *dp
+	c.rho64 = rho
+	return &c
+}
+
+// withRho returns a copy of dp for the problem with ρ = rho (both stages):
+// a point on the ρ-continuation path, not the instance's problem.
+func (dp *deepProblem) withRho(rho *big.Float) *deepProblem {
+	c := *dp
+	c.rho = rho
+	c.rho64, _ = rho.Float64()
+	return &c
 }
 
 // kthRoot returns x^{1/k} for x > 0 at the precision of x, as
@@ -612,7 +662,18 @@ func (dp *deepProblem) stage2(x *bigmat.Dense, digits, maxIter int, deadline tim
 			return out
 		}
 		accepted := false
-		for half := 0; half < 40; half++ {
+		// Below φ's rounding noise (about 2^-prec·|φ|, reached early when φ
+		// is large: tiny ρ) a decrease of φ cannot be seen; the full step is
+		// then accepted when φ does not rise beyond that noise and ‖∇φ‖ at
+		// least halves (the gradient as the merit function near the minimum).
+		if xn := new(bigmat.Dense).Add(x, delta); true {
+			fn, gNew, err := dp.phiBig(xn)
+			if err == nil && fn.Cmp(f) > 0 && withinNoise(fn, f, prec) && gNew.FrobeniusNorm().Cmp(new(big.Float).Quo(gn, big.NewFloat(2))) <= 0 {
+				x, f, g = xn, fn, gNew
+				accepted = true
+			}
+		}
+		for half := 0; half < 40 && !accepted; half++ {
 			xn := new(bigmat.Dense).Add(x, delta)
 			fn, gnNew, err := dp.phiBig(xn)
 			if err == nil && fn.Cmp(f) <= 0 {
@@ -637,6 +698,15 @@ func (dp *deepProblem) stage2(x *bigmat.Dense, digits, maxIter int, deadline tim
 	}
 	_ = N
 	return out
+}
+
+// withinNoise reports whether a exceeds b by at most 2^-(prec−16)·|b|, the
+// rounding noise of φ evaluated at precision prec.
+func withinNoise(a, b *big.Float, prec uint) bool {
+	d := new(big.Float).Sub(a, b)
+	tol := new(big.Float).Abs(b)
+	tol.SetMantExp(tol, -int(prec)+16)
+	return d.Cmp(tol) <= 0
 }
 
 // digitsOfStep estimates the correct digits of V from the size of the last

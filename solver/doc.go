@@ -1,4 +1,4 @@
-// Package solver minimizes the UFM loss of THEORY §1,
+// Package solver minimizes the UFM loss of docs/theory.md §1,
 //
 //	L(W, H, b) = 1/(2M) ‖W H + b 1ᵀ − Y‖²_F + λ_H/(2M) ‖H‖²_F + λ_W/2 ‖W‖²_F (+ λ_b/2 ‖b‖²),
 //
@@ -139,7 +139,7 @@
 //     noise). Converged only when that certificate holds and L from the
 //     definition agrees; otherwise Stop says why (iteration-limit,
 //     stalled, saddle-point, uncertified).
-//   - bias regularized: solved as above; a note says that THEORY has no
+//   - bias regularized: solved as above; a note says that docs/theory.md has no
 //     closed form there.
 //
 // Stop reasons are documented at the StopReason constants.

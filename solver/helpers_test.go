@@ -82,7 +82,7 @@ func maxEntryErr(a, b *bigmat.Dense, scale *big.Float) float64 {
 	return log10Float(m) - log10Float(scale)
 }
 
-// rawLoss evaluates L(W, H, b) of THEORY §1 straight from its definition:
+// rawLoss evaluates L(W, H, b) of docs/theory.md §1 straight from its definition:
 // 1/(2M)‖WH + b1ᵀ − Y‖² + λ_H/(2M)‖H‖² + λ_W/2‖W‖² (+ λ_b/2‖b‖² for bias
 // regularized). W is n×p and H p×M for any p (zero-padding is immaterial).
 // b has n entries (ignored for bias none).

@@ -129,7 +129,7 @@ type Result struct {
 	Predictions *bigmat.Dense // W H + b 1ᵀ, n×M
 	FeatureGram *bigmat.Dense // Hᵀ H, M×M; nil if M > MaxGramSamples
 
-	MinLoss  *big.Float // the solver's value of L*: L(W, H, b) at the returned point, from its definition (THEORY §1, + λ_b‖b‖²/2 for bias regularized)
+	MinLoss  *big.Float // the solver's value of L*: L(W, H, b) at the returned point, from its definition (docs/theory.md §1, + λ_b‖b‖²/2 for bias regularized)
 	GradNorm *big.Float // ‖∇L‖_F over (W, H, b) jointly (b omitted for bias none), from the definition
 
 	Iterations       int // stage-2 (big-float Newton) iterations, summed over the solves made
@@ -182,7 +182,7 @@ func solveCore(in *instance.Instance, lamH, lamW *big.Rat, s Settings, prec uint
 	return &core{red: s2.red, s1: s1, s2: s2, wp: wp}, nil
 }
 
-// Solve minimizes L(W, H, b) of THEORY §1 for the instance. It returns an
+// Solve minimizes L(W, H, b) of docs/theory.md §1 for the instance. It returns an
 // error only for an internal failure or an instance beyond MaxUnknowns;
 // non-convergence, unattained infima and non-unique minimizers are
 // reported in the Result.
@@ -214,7 +214,7 @@ func Solve(in *instance.Instance, s Settings) (*Result, error) {
 		return nil, err
 	}
 	if in.Bias == instance.BiasRegularized {
-		res.Notes = append(res.Notes, "bias regularized (λ_b > 0): THEORY has no closed form here; this optimum is the solver's alone")
+		res.Notes = append(res.Notes, "bias regularized (λ_b > 0): docs/theory.md has no closed form here; this optimum is the solver's alone")
 	}
 	res.Duration = time.Since(start)
 	return res, nil

@@ -89,7 +89,7 @@ type Point struct {
 	MinLoss          Value
 	TrainMSE         Value
 	Shrinkage        []Value // 1 − √(c/σ_j), j = 1…n
-	NRC1, NRC2       Value   // at the optimum (THEORY §3–4)
+	NRC1, NRC2       Value   // at the optimum (docs/theory.md §3–4)
 	NRC3, NRC3Gamma  Value
 	Checks           []CheckResult // empty unless this point was checked
 	Notes            []string
@@ -113,7 +113,7 @@ type Table struct {
 	Planned     int
 }
 
-// Run evaluates the closed form of THEORY §3 (theory.Predict) at every
+// Run evaluates the closed form of docs/theory.md §3 (theory.Predict) at every
 // grid point (λ_H, λ_W) ∈ h × w, at s.Digits and again at s.Digits +
 // ExtraDigits; each printed value keeps the digits the two agree on. A nil
 // axis keeps the instance's λ. Points are ordered λ_W-major: index =
@@ -281,7 +281,7 @@ func agreed(lo, hi *big.Float, digits int) Value {
 }
 
 // fillNRC sets NRC1–3 at the optimum. Full regime: all vanish with γ = c
-// (THEORY §3). Partial regime: the optimal features H* = W*ᵀ(A* + λ_H I)⁻¹Ỹ
+// (docs/theory.md §3). Partial regime: the optimal features H* = W*ᵀ(A* + λ_H I)⁻¹Ỹ
 // have rank r ≤ n and lie in the row space of W* (R5), so NRC1 = NRC2 = 0;
 // NRC3 is computed from A* and Σ (metrics.ComputeNRC3Moments). Trivial:
 // H* = 0 and W* = 0, so all are undefined; without regularization the

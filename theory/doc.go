@@ -1,4 +1,4 @@
-// Package theory is the symbolic side of ufm: the closed form of THEORY §3
+// Package theory is the symbolic side of ufm: the closed form of docs/theory.md §3
 // for the regularized Unconstrained Feature Model, computed from exact
 // rational input at any precision, with every discrete decision (regime,
 // rank, which directions are active) made exactly.
@@ -15,7 +15,7 @@
 // follow: A* = W*W*ᵀ, L*, the training MSE, the shrinkage factors
 // 1 − √(c/σ_j) and the predictions.
 //
-// An eigenvalue equal to c is therefore always counted as inactive, as THEORY
+// An eigenvalue equal to c is therefore always counted as inactive, as docs/theory.md
 // requires, even though no floating-point eigenvalue routine can tell
 // σ_j = c from σ_j = c ± 10^-60: there the bounds cannot separate, and the
 // exact inertia decides.

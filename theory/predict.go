@@ -9,7 +9,7 @@ import (
 	"github.com/nrc-ufm/ufm/instance"
 )
 
-// Regime names the case of THEORY §3 an instance falls in.
+// Regime names the case of docs/theory.md §3 an instance falls in.
 type Regime string
 
 const (
@@ -20,9 +20,9 @@ const (
 	Unattained    Regime = "unattained"    // exactly one λ zero: infimum not attained
 )
 
-// ErrNoClosedForm is returned for bias mode "regularized", for which THEORY
+// ErrNoClosedForm is returned for bias mode "regularized", for which docs/theory.md
 // claims no closed form.
-var ErrNoClosedForm = errors.New("bias mode \"regularized\" has no closed form (THEORY §1); use ufm solve")
+var ErrNoClosedForm = errors.New("bias mode \"regularized\" has no closed form (docs/theory.md §1); use ufm solve")
 
 // Prediction is the closed-form answer for one instance. Matrices and
 // numbers are at precision Prec = bigmat.Bits(Digits); they are accurate to
@@ -94,7 +94,7 @@ type Prediction struct {
 	unresolved bool
 }
 
-// Predict computes the closed form of THEORY §3 for in at digits
+// Predict computes the closed form of docs/theory.md §3 for in at digits
 // significant decimal digits (digits ≤ 0 means in.Digits).
 //
 // Every discrete decision is exact. The irrational quantities are computed
@@ -298,7 +298,7 @@ func predictAt(in *instance.Instance, ex *exactFacts, digits, extra int) (*Predi
 	return p, nil
 }
 
-// fillRegularized handles λ_H, λ_W > 0 (THEORY §3).
+// fillRegularized handles λ_H, λ_W > 0 (docs/theory.md §3).
 func (p *Prediction) fillRegularized(in *instance.Instance) {
 	prec := p.Prec
 	newF := func() *big.Float { return new(big.Float).SetPrec(prec) }

@@ -11,7 +11,7 @@ import (
 	"github.com/nrc-ufm/ufm/instance"
 )
 
-// mustParse builds an instance from a SPEC document.
+// mustParse builds an instance from an instance document (docs/formats.md).
 func mustParse(t *testing.T, doc string) *instance.Instance {
 	t.Helper()
 	in, err := instance.Parse([]byte(doc))
@@ -101,7 +101,7 @@ func checkMatrix(t *testing.T, what string, got *bigmat.Dense, want [][]string, 
 }
 
 // TestHandDerived checks instances whose answers follow by hand from
-// THEORY §3, with exact rational expected values.
+// docs/theory.md §3, with exact rational expected values.
 func TestHandDerived(t *testing.T) {
 	const digits = 50
 	tests := []struct {

@@ -21,7 +21,7 @@ import (
 // instance the project tests.
 const Margin = 5
 
-// Status is the verdict of a comparison (SPEC: agree | disagree | unattained).
+// Status is the verdict of a comparison (docs/formats.md: agree | disagree | unattained).
 type Status string
 
 const (
@@ -36,7 +36,7 @@ const (
 
 // Agreement counts decimal digits agreed, each quantity relative to its own
 // size (see the package documentation, "Digits"); nil means "not compared"
-// because THEORY says the quantity is not determined by the instance (or,
+// because docs/theory.md says the quantity is not determined by the instance (or,
 // for shrinkage factors, because Σ has no positive eigenvalue).
 type Agreement struct {
 	MinLoss, WW, Bias, Predictions, TrainMSE, Shrinkage *int
@@ -255,7 +255,7 @@ func (a Agreement) Quantities() []Quantity {
 // capped returns min(d, justified) as a pointer.
 func capped(d, justified int) *int { return ptr(min(d, justified)) }
 
-// compareUnattained: THEORY says no minimizer exists. The solver must not
+// compareUnattained: docs/theory.md says no minimizer exists. The solver must not
 // claim one, and nothing it attains may lie below the infimum by more than
 // 10^-Required of the infimum itself (or, when the infimum is 0, of
 // tr Σ/2). The infimum is compared at the requested digits: a solver loss
@@ -280,7 +280,6 @@ func (r *Report) compareUnattained(pred *theory.Prediction, res *solver.Result) 
 		r.Reason = fmt.Sprintf("the solver attains L = %s below the theory's infimum %s", textOrNil(res.MinLoss), bigmat.Text(pred.MinLoss, 20))
 		return
 	}
-	r.Agreement.MinLoss = ptr(Digits(res.MinLoss, pred.MinLoss, pred.MinLoss, pred.Digits))
 	r.Reason = "both sides agree that no minimizer exists; every loss the solver attains lies above the theory's infimum (to the required digits)"
 }
 
@@ -301,7 +300,7 @@ func textOrNil(x *big.Float) string {
 	return bigmat.Text(x, 20)
 }
 
-// trainMSE is (1/M)‖P − Y‖²_F (THEORY §1, no 1/2) at precision prec.
+// trainMSE is (1/M)‖P − Y‖²_F (docs/theory.md §1, no 1/2) at precision prec.
 func trainMSE(in *instance.Instance, pred *bigmat.Dense, prec uint) *big.Float {
 	s := new(big.Float).SetPrec(prec)
 	var t, y big.Float

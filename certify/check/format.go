@@ -45,7 +45,7 @@ type File struct {
 	Notes        []string       `json:"notes,omitempty"`
 }
 
-// InstanceJSON is the instance (SPEC instance fields, numbers as "p/q").
+// InstanceJSON is the instance (docs/formats.md instance fields, numbers as "p/q").
 type InstanceJSON struct {
 	Name    string     `json:"name"`
 	Targets [][]string `json:"targets"` // M rows of n

@@ -161,7 +161,7 @@ func writeCertifyReport(w io.Writer, res *certify.Result, out string) {
 	if rep.CFLower != nil {
 		fmt.Fprintf(w, "  closed form (docs/theory.md §3) ∈ [%s, %s]\n", certify.Decimal(rep.CFLower, dg, false), certify.Decimal(rep.CFUpper, dg, true))
 	} else {
-		fmt.Fprintf(w, "  closed form: none (bias regularized: THEORY claims none; the lower bound is the dual with the λ_b term)\n")
+		fmt.Fprintf(w, "  closed form: none (bias regularized: docs/theory.md claims none; the lower bound is the dual with the λ_b term)\n")
 	}
 	if f.TrainMSE != nil {
 		lo, hi := certify.MustRat(f.TrainMSE.Lower), certify.MustRat(f.TrainMSE.Upper)

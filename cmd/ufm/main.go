@@ -13,7 +13,7 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// Exit statuses shared by every command (SPEC.md).
+// Exit statuses shared by every command (docs/formats.md).
 const (
 	exitOK      = 0
 	exitFailure = 1 // did not converge, disagree, counterexample found

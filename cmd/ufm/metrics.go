@@ -14,7 +14,7 @@ import (
 	"github.com/nrc-ufm/ufm/metrics"
 )
 
-// metricsJSON is the document of 'ufm metrics --json' (SPEC.md). Undefined
+// metricsJSON is the document of 'ufm metrics --json' (docs/formats.md). Undefined
 // metrics are null, never NaN. Values are JSON numbers on the float64 path
 // and decimal strings with the requested digits under --digits.
 type metricsJSON struct {
@@ -26,7 +26,7 @@ type metricsJSON struct {
 	Samples    int   `json:"samples"`
 	FeatureDim int   `json:"feature_dim"`
 	TargetDim  int   `json:"target_dim"`
-	// Beyond SPEC.
+	// Beyond docs/formats.md.
 	Centered          bool     `json:"centered"`
 	Digits            *int     `json:"digits"` // null on the float64 path
 	SigmaMin          any      `json:"sigma_min"`

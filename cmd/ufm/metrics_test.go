@@ -37,7 +37,7 @@ func metricsDoc(t *testing.T, args ...string) map[string]any {
 	}
 	for _, f := range []string{"nrc1", "nrc2", "nrc3", "nrc3_gamma", "evr", "samples", "feature_dim", "target_dim"} {
 		if _, ok := doc[f]; !ok {
-			t.Errorf("JSON lacks SPEC field %q", f)
+			t.Errorf("JSON lacks docs/formats.md field %q", f)
 		}
 	}
 	return doc

@@ -26,18 +26,25 @@ var registry = claims.Default
 // second signal kills the process as usual. Call stop when done.
 func interruptContext(stderr io.Writer, what string) (ctx context.Context, stop func()) {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	done := make(chan struct{})
+	done, finished := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(finished)
 		select {
 		case <-ctx.Done():
+			select {
+			case <-done: // cancelled by stop, not by a signal
+				return
+			default:
+			}
 			cancel() // restore the default action: a second signal kills
 			fmt.Fprintf(stderr, "ufm: interrupted: %s (a second interrupt aborts)\n", what)
 		case <-done:
 		}
 	}()
 	return ctx, func() {
-		close(done)
+		close(done) // before cancel: the watcher then knows no signal came
 		cancel()
+		<-finished // nothing is written to stderr after stop returns
 	}
 }
 

@@ -13,8 +13,8 @@ import (
 	"github.com/nrc-ufm/ufm/theory"
 )
 
-// predictJSON is the document of 'ufm predict --json' (SPEC.md), with a few
-// fields beyond the SPEC (marked).
+// predictJSON is the document of 'ufm predict --json' (docs/formats.md), with a few
+// fields beyond docs/formats.md (marked).
 type predictJSON struct {
 	Name             string     `json:"name"`
 	Regime           string     `json:"regime"`
@@ -27,7 +27,7 @@ type predictJSON struct {
 	TrainMSE         string     `json:"train_mse"`
 	Gamma            *string    `json:"gamma"`
 	Digits           int        `json:"digits"`
-	// Beyond SPEC.
+	// Beyond docs/formats.md.
 	CExact        string   `json:"c_exact"`
 	ActiveCount   int      `json:"active_directions"`
 	TargetRank    int      `json:"target_rank"`

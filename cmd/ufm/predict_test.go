@@ -29,7 +29,7 @@ func writeFile(t *testing.T, name, content string) string {
 }
 
 // TestPredictExamples: every shipped example gets the regime its file name
-// announces, and the JSON has every SPEC field.
+// announces, and the JSON has every field of docs/formats.md.
 func TestPredictExamples(t *testing.T) {
 	want := map[string]string{
 		"full-4x10": "full", "partial-3x5": "partial", "trivial-2x2": "trivial",

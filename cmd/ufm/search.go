@@ -17,7 +17,7 @@ import (
 )
 
 // searchJSON is the document of 'ufm search --json' and of 'ufm merge'.
-// The first four fields are the SPEC's; the others are extras.
+// The first four fields are those of docs/formats.md; the others are extras.
 type searchJSON struct {
 	Claim          string       `json:"claim"`
 	Trials         int          `json:"trials"`

@@ -21,7 +21,7 @@ func searchDoc(t *testing.T, out string) searchJSON {
 	json.Unmarshal([]byte(out), &raw)
 	for _, f := range []string{"claim", "trials", "seed", "counterexample"} {
 		if _, ok := raw[f]; !ok {
-			t.Errorf("JSON lacks SPEC field %q", f)
+			t.Errorf("JSON lacks docs/formats.md field %q", f)
 		}
 	}
 	return doc
@@ -45,7 +45,7 @@ func TestSearchRefutesNocollapse(t *testing.T) {
 	if in.D != in.N() {
 		t.Fatalf("d = %d, n = %d", in.D, in.N())
 	}
-	// The file is a SPEC instance that ufm verify replays.
+	// The file is an instance (docs/formats.md) that ufm verify replays.
 	file, err := instance.Load(ce.File)
 	if err != nil {
 		t.Fatal(err)

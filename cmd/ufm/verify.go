@@ -193,7 +193,7 @@ func writeVerifyReport(w io.Writer, rep *verify.Report) {
 	}
 	status := strings.ToUpper(string(rep.Status))
 	if rep.Status == verify.Disagree && !res.Converged {
-		// The JSON status stays "disagree" (SPEC: exit 1 covers both), but
+		// The JSON status stays "disagree" (docs/formats.md: exit 1 covers both), but
 		// a solver that failed has not contradicted the theory.
 		status = "DISAGREE (not verified: the solver failed, which contradicts nothing)"
 	}

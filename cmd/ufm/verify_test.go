@@ -18,7 +18,7 @@ func TestVerifyDefault(t *testing.T) {
 	}
 }
 
-// TestVerifyJSON checks SPEC's verify fields and statuses on shipped
+// TestVerifyJSON checks the verify fields of docs/formats.md and statuses on shipped
 // examples of several regimes.
 func TestVerifyJSON(t *testing.T) {
 	for name, status := range map[string]string{

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reference NRC1/NRC2 (THEORY §4) in numpy, for cross-checking and timing
+"""Reference NRC1/NRC2 (docs/theory.md §4) in numpy, for cross-checking and timing
 the Go package ufm/metrics on the same .npy files.
 
 usage: bench_numpy.py FEATURES.npy WEIGHTS.npy [--uncentered] [--repeat K]
