@@ -62,7 +62,7 @@ func (r *Report) compareDeep(in *instance.Instance, pred *theory.Prediction, res
 	trace := new(big.Float).SetPrec(prec).SetRat(targetEnergy(in, pred.TraceSigma))
 	lossScale := new(big.Float).SetPrec(prec).Quo(trace, big.NewFloat(2))
 	r.Agreement.MinLoss = capped(Digits(res.MinLoss, want.MinLoss, lossScale, dg), j.MinLoss)
-	r.Agreement.TrainMSE = capped(Digits(trainMSE(in, res.Predictions, prec), want.TrainMSE, trace, dg), j.TrainMSE)
+	r.Agreement.TrainMSE = capped(Digits(TrainMSE(in, res.Predictions, prec), want.TrainMSE, trace, dg), j.TrainMSE)
 	fail := func(what string, err error) {
 		r.Status, r.Worst = Disagree, what
 		r.Reason = basinNote + what + ": " + err.Error()

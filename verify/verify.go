@@ -173,7 +173,7 @@ func (r *Report) compareAll(in *instance.Instance, pred *theory.Prediction, res 
 	lossScale := new(big.Float).SetPrec(prec).Quo(trace, big.NewFloat(2))
 	r.Agreement.MinLoss = capped(Digits(res.MinLoss, pred.MinLoss, lossScale, dg), j.MinLoss)
 	// train_mse relative to itself, or to tr Σ (the MSE of the mean) when 0.
-	r.Agreement.TrainMSE = capped(Digits(trainMSE(in, res.Predictions, prec), pred.TrainMSE, trace, dg), j.TrainMSE)
+	r.Agreement.TrainMSE = capped(Digits(TrainMSE(in, res.Predictions, prec), pred.TrainMSE, trace, dg), j.TrainMSE)
 
 	// ww entrywise; when A* = 0, relative to √(λ_H/λ_W)·√(tr Σ), the size
 	// A* would have if one direction were active.
@@ -300,8 +300,9 @@ func textOrNil(x *big.Float) string {
 	return bigmat.Text(x, 20)
 }
 
-// trainMSE is (1/M)‖P − Y‖²_F (docs/theory.md §1, no 1/2) at precision prec.
-func trainMSE(in *instance.Instance, pred *bigmat.Dense, prec uint) *big.Float {
+// TrainMSE is the training MSE (1/M)‖P − Y‖²_F (docs/theory.md §1, no ½)
+// of the n×M predictions P against in's targets, at precision prec.
+func TrainMSE(in *instance.Instance, pred *bigmat.Dense, prec uint) *big.Float {
 	s := new(big.Float).SetPrec(prec)
 	var t, y big.Float
 	t.SetPrec(prec)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -195,3 +196,38 @@ func waitBounded(ctx context.Context, limit time.Duration, stderr io.Writer, lab
 
 // progressEvery is the period of waitBounded's progress lines.
 var progressEvery = 10 * time.Second
+
+// table is what `ufm sweep` and `ufm series` write: a CSV and a JSON table
+// and their plots.
+type table interface {
+	WriteCSV(w io.Writer) error
+	WriteJSON(w io.Writer) error
+	Plots(dir string) ([]string, error)
+}
+
+// writeTable writes table.csv, table.json and (if plots) the pictures of t
+// into dir, creating it; every file goes through writeFileAtomic. It
+// returns the paths written.
+func writeTable(t table, dir string, plots bool) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var csvBuf, jsonBuf bytes.Buffer
+	if err := t.WriteCSV(&csvBuf); err != nil {
+		return nil, err
+	}
+	if err := t.WriteJSON(&jsonBuf); err != nil {
+		return nil, err
+	}
+	files := []string{filepath.Join(dir, "table.csv"), filepath.Join(dir, "table.json")}
+	for i, b := range [][]byte{csvBuf.Bytes(), jsonBuf.Bytes()} {
+		if err := writeFileAtomic(files[i], b); err != nil {
+			return nil, err
+		}
+	}
+	if !plots {
+		return files, nil
+	}
+	pics, err := t.Plots(dir)
+	return append(files, pics...), err
+}

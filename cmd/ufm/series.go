@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"io"
 	"math/big"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -58,7 +55,7 @@ func runSeries(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "series: %v", err)
 	}
-	files, err := writeSeries(t, *out, !*noPlots)
+	files, err := writeTable(t, *out, !*noPlots)
 	if err != nil {
 		fmt.Fprintf(stderr, "ufm: series: %v\n", err)
 		return exitFailure
@@ -115,30 +112,6 @@ func progressBar(w io.Writer, cmd, unit string) func(done, total int) {
 			fmt.Fprintln(w)
 		}
 	}
-}
-
-func writeSeries(t *series.Table, dir string, plots bool) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	var csvBuf, jsonBuf bytes.Buffer
-	if err := t.WriteCSV(&csvBuf); err != nil {
-		return nil, err
-	}
-	if err := t.WriteJSON(&jsonBuf); err != nil {
-		return nil, err
-	}
-	files := []string{filepath.Join(dir, "table.csv"), filepath.Join(dir, "table.json")}
-	for i, b := range [][]byte{csvBuf.Bytes(), jsonBuf.Bytes()} {
-		if err := writeFileAtomic(files[i], b); err != nil {
-			return nil, err
-		}
-	}
-	if !plots {
-		return files, nil
-	}
-	pics, err := t.Plots(dir)
-	return append(files, pics...), err
 }
 
 func writeSeriesReport(w io.Writer, t *series.Table, files []string) {

@@ -13,6 +13,7 @@ import (
 	"github.com/nrc-ufm/ufm/bigmat"
 	"github.com/nrc-ufm/ufm/instance"
 	"github.com/nrc-ufm/ufm/solver"
+	"github.com/nrc-ufm/ufm/verify"
 )
 
 // solveJSON is the document of 'ufm solve --json'. The first block of
@@ -55,23 +56,6 @@ type trendJSON struct {
 // maxJSONGram is the largest M for which --json prints the M×M feature Gram.
 const maxJSONGram = 200
 
-// trainMSE returns (1/M) Σ_i ‖W h_i + b − y_i‖² from the predictions.
-func trainMSE(in *instance.Instance, pred *bigmat.Dense, prec uint) *big.Float {
-	s := new(big.Float).SetPrec(prec)
-	var t, y big.Float
-	t.SetPrec(prec)
-	y.SetPrec(prec)
-	for i := 0; i < in.M(); i++ {
-		for k := 0; k < in.N(); k++ {
-			y.SetRat(in.Targets[i][k])
-			t.Sub(pred.At(k, i), &y)
-			t.Mul(&t, &t)
-			s.Add(s, &t)
-		}
-	}
-	return s.Quo(s, new(big.Float).SetPrec(prec).SetInt64(int64(in.M())))
-}
-
 func newSolveJSON(in *instance.Instance, r *solver.Result) solveJSON {
 	dg := r.Digits
 	out := solveJSON{
@@ -81,7 +65,7 @@ func newSolveJSON(in *instance.Instance, r *solver.Result) solveJSON {
 		WW: r.WW.Rows(dg), Bias: bigmat.Texts(r.B, dg), Predictions: r.Predictions.Rows(dg),
 		Trend: []trendJSON{}, Notes: append([]string{}, r.Notes...),
 		BiasMode: in.Bias.String(), N: in.N(), D: in.D, Samples: in.M(),
-		TrainMSE:        bigmat.Text(trainMSE(in, r.Predictions, r.Prec), dg),
+		TrainMSE:        bigmat.Text(verify.TrainMSE(in, r.Predictions, r.Prec), dg),
 		GradientHistory: r.History,
 	}
 	if out.GradientHistory == nil {
@@ -243,7 +227,7 @@ func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 	}
 	fmt.Fprintf(w, "%s = %s\n", label, bigmat.Text(r.MinLoss, dg))
 	fmt.Fprintf(w, "‖∇L‖ over (W, H, b) = %s\n", bigmat.Text(r.GradNorm, 6))
-	fmt.Fprintf(w, "Training MSE = %s\n\n", bigmat.Text(trainMSE(in, r.Predictions, r.Prec), dg))
+	fmt.Fprintf(w, "Training MSE = %s\n\n", bigmat.Text(verify.TrainMSE(in, r.Predictions, r.Prec), dg))
 	fmt.Fprintf(w, "Gram matrix of the weights, W Wᵀ (%d digits shown; --json for all):\n", matrixDigits)
 	writeMatrix(w, r.WW, matrixDigits)
 	fmt.Fprintf(w, "\nBias b = %s\n\n", strings.Join(bigmat.Texts(r.B, matrixDigits), ", "))

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"io"
 	"math/big"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -94,7 +91,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if t.Interrupted && len(t.Points) == 0 {
 		return emitUnfinished(stdout, stderr, *asJSON, "sweep", in.Name, "interrupted before the first point: nothing written", true)
 	}
-	files, err := writeSweep(t, *out, !*noPlots)
+	files, err := writeTable(t, *out, !*noPlots)
 	if err != nil {
 		fmt.Fprintf(stderr, "ufm: sweep: %v\n", err)
 		return exitFailure
@@ -146,32 +143,6 @@ func progressLine(w io.Writer, cmd, unit string) func(done, total int) {
 
 // barEvery is the least time between two progress-bar updates.
 const barEvery = 200 * time.Millisecond
-
-// writeSweep writes table.csv, table.json and (if plots) the pictures into
-// dir, creating it.
-func writeSweep(t *sweep.Table, dir string, plots bool) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	var csvBuf, jsonBuf bytes.Buffer
-	if err := t.WriteCSV(&csvBuf); err != nil {
-		return nil, err
-	}
-	if err := t.WriteJSON(&jsonBuf); err != nil {
-		return nil, err
-	}
-	files := []string{filepath.Join(dir, "table.csv"), filepath.Join(dir, "table.json")}
-	for i, b := range [][]byte{csvBuf.Bytes(), jsonBuf.Bytes()} {
-		if err := writeFileAtomic(files[i], b); err != nil {
-			return nil, err
-		}
-	}
-	if !plots {
-		return files, nil
-	}
-	pics, err := t.Plots(dir)
-	return append(files, pics...), err
-}
 
 // sweepFailures lists the spot checks that disagreed or failed.
 func sweepFailures(t *sweep.Table) []string {
