@@ -404,9 +404,12 @@ func (it *iteration) iterate() (bool, error) {
 		return true, nil
 	}
 	it.out.iterations++
-	next, step, nu, err := it.search(h, d, nu)
-	if err != nil {
-		return false, err
+	next, step := it.polarStep(h)
+	if next == nil {
+		next, step, nu, err = it.search(h, d, nu)
+		if err != nil {
+			return false, err
+		}
 	}
 	if next == nil {
 		return it.stall("no damped Newton step decreased the objective", false)
@@ -549,6 +552,102 @@ func (it *iteration) raiseForCurvature() (bool, error) {
 	}
 	it.out.notes = append(it.out.notes, fmt.Sprintf("stationary to the requested digits, but the Hessian's smallest curvature is negative or not resolved above the rounding noise at %d bits (a near-saddle?): working precision raised to %d bits", old, it.r.prec))
 	return true, nil
+}
+
+// polarStep is tried first where strictCurvature holds (k = 1, V a single
+// column v). Near a tie at the cut-off (two nearly equal variances, one of
+// them active) the valley of φ is a nearly flat arc of the sphere |v| = r:
+// turning v toward the other direction costs O(tie), while leaving the
+// arc costs O(1). A straight damped step can follow such an arc only by
+// tiny steps (issue 8, instance i4: 340 iterations without converging).
+// Here the Newton step Δ (regularized at the noise level τ, as in
+// certChange) is split into its radial part α v̂ and its tangential part
+// Δ⊥, and the candidate turns v on its sphere by the angle |Δ⊥|/|v| while
+// moving its length by α: in polar coordinates this is Newton's step
+// itself (at a radially stationary point the tangential Hessian is
+// φ_θθ/r²). It is accepted when φ decreases beyond its rounding noise, or
+// does not rise beyond it while ‖∇φ‖ decreases; nil otherwise (the caller
+// falls back to the damped search). Only steps that are mostly tangential
+// (|Δ⊥| > |α|) are taken this way.
+func (it *iteration) polarStep(h *bigmat.Dense) (*point, *bigmat.Dense) {
+	if !it.strictCurvature() {
+		return nil, nil
+	}
+	r, pt := it.r, it.pt
+	prec := r.prec
+	var ch bigmat.Cholesky
+	if ch.Factorize(new(bigmat.Dense).AddScaledIdentity(h.Clone(), it.curvTau(h, false))) != nil {
+		return nil, nil
+	}
+	rhs := vec(pt.g)
+	rhs.Scale(newFloat(prec).SetInt64(-1), rhs)
+	delta := unvec(ch.SolveTo(new(bigmat.Dense), rhs), r.n, 1)
+	vn := pt.v.FrobeniusNorm()
+	if vn.Sign() == 0 {
+		return nil, nil
+	}
+	// α = ⟨Δ, v⟩/|v|, Δ⊥ = Δ − α v/|v|.
+	alpha := newFloat(prec)
+	var t big.Float
+	t.SetPrec(prec)
+	for i := 0; i < r.n; i++ {
+		t.Mul(delta.At(i, 0), pt.v.At(i, 0))
+		alpha.Add(alpha, &t)
+	}
+	alpha.Quo(alpha, vn)
+	vhat := new(bigmat.Dense).Scale(newFloat(prec).Quo(newFloat(prec).SetInt64(1), vn), pt.v)
+	perp := new(bigmat.Dense).Sub(delta, new(bigmat.Dense).Scale(alpha, vhat))
+	pn := perp.FrobeniusNorm()
+	newLen := newFloat(prec).Add(vn, alpha)
+	if newLen.Sign() <= 0 || pn.Cmp(newFloat(prec).Abs(alpha)) <= 0 {
+		return nil, nil // mostly radial: the damped search handles it (quartic valleys, near-saddles)
+	}
+	theta, _ := newFloat(64).Quo(pn, vn).Float64()
+	if theta > 1 {
+		return nil, nil // beyond a radian the local model says little
+	}
+	cos, sin := bigCosSin(newFloat(prec).Quo(pn, vn), prec)
+	// v' = |v'|·(cos θ·v̂ + sin θ·Δ⊥/|Δ⊥|).
+	u := new(bigmat.Dense).Scale(cos, vhat)
+	u.Add(u, new(bigmat.Dense).Scale(newFloat(prec).Quo(sin, pn), perp))
+	cand, err := r.eval(new(bigmat.Dense).Scale(newLen, u))
+	if err != nil {
+		return nil, nil
+	}
+	fnoise := r.fNoise(pt)
+	it.fnoise = fnoise
+	drop := newFloat(prec).Sub(pt.f, cand.f)
+	switch {
+	case drop.Cmp(fnoise) > 0:
+	case drop.Cmp(newFloat(prec).Neg(fnoise)) >= 0 && cand.gnorm.Cmp(pt.gnorm) < 0:
+	default:
+		return nil, nil
+	}
+	return cand, new(bigmat.Dense).Sub(cand.v, pt.v)
+}
+
+// bigCosSin returns cos x and sin x at precision prec for |x| ≤ 1 by their
+// Taylor series (terms below 2^-prec dropped).
+func bigCosSin(x *big.Float, prec uint) (*big.Float, *big.Float) {
+	p := prec + 32
+	cos, sin := newFloat(p).SetInt64(1), newFloat(p).Set(x)
+	x2 := newFloat(p).Mul(x, x)
+	term := newFloat(p).Set(x) // x^k/k!, k odd for sin
+	cterm := newFloat(p).SetInt64(1)
+	eps := newFloat(p).SetMantExp(big.NewFloat(1), -int(p))
+	for k := 1; k < 10*int(p); k++ {
+		// cterm: (−1)^k x^(2k)/(2k)!, term: (−1)^k x^(2k+1)/(2k+1)!
+		cterm.Mul(cterm, x2)
+		cterm.Quo(cterm, newFloat(p).SetInt64(int64(-(2*k-1)*(2*k))))
+		term.Mul(term, x2)
+		term.Quo(term, newFloat(p).SetInt64(int64(-(2*k)*(2*k+1))))
+		cos.Add(cos, cterm)
+		sin.Add(sin, term)
+		if newFloat(p).Abs(cterm).Cmp(eps) < 0 && newFloat(p).Abs(term).Cmp(eps) < 0 {
+			break
+		}
+	}
+	return cos.SetPrec(prec), sin.SetPrec(prec)
 }
 
 // search tries damped Newton steps from it.pt, raising ν after each
