@@ -104,6 +104,16 @@
 // digits, and each gradient block below 10^-digits relative to the terms
 // that cancel in it; otherwise the stop is StopUncertified.
 //
+// Polar steps (k = 1). Near a tie at the cut-off the valley of φ is a
+// nearly flat arc of a sphere |v| = r: turning v costs O(tie), leaving the
+// arc O(1), and straight damped steps follow it only by tiny steps. Where
+// the k = 1 certificate applies, each iteration first tries Newton's step
+// (regularized at the Hessian's noise level) in polar form: its tangential
+// part turns v on its sphere by the angle |Δ⊥|/|v|, its radial part moves
+// |v|. It is taken when mostly tangential and φ decreases (or does not
+// rise beyond its noise while ‖∇φ‖ decreases); otherwise the damped search
+// runs as before.
+//
 // Precision escalation. When progress stops (no acceptable step, or ten
 // steps without a decrease of φ or ‖∇φ‖) before the requested digits are
 // reached, the evaluation of φ has lost more digits than the guard digits
