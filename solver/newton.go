@@ -382,6 +382,12 @@ func (it *iteration) iterate() (bool, error) {
 		return false, err
 	}
 	it.out.logChange = it.certChange(h, d)
+	if math.IsInf(it.out.logChange, 1) && it.pt.gnorm.Cmp(it.gtol) <= 0 {
+		// First-order stationary with resolved negative curvature (k = 1).
+		if escaped, err := it.escapeNearSaddle(h); escaped || err != nil {
+			return false, err
+		}
+	}
 	if certifiedStop(it.pt.gnorm, it.gtol, it.out.logChange, it.digits) || it.pt.gnorm.Sign() == 0 {
 		if it.r.prec < it.target {
 			return false, it.moveTo(it.target, it.pt.v) // the certificate is checked at the target precision
@@ -484,8 +490,19 @@ func (it *iteration) curvatureUnresolved(h *bigmat.Dense) bool {
 	if !it.strictCurvature() {
 		return false
 	}
+	tau := it.curvTau(h, false)
+	if vn := it.pt.v.FrobeniusNorm(); vn.Sign() > 0 {
+		// At a point that is not exactly stationary, a radial gradient g_r
+		// bends φ along the sphere |v| = const by g_r/|v| (a function of |v|
+		// alone has tangential curvature φ'(r)/r): a curvature below
+		// 2‖∇φ‖/|v| may be that, not the landscape (QA r2: a near tie
+		// of 10^-100 looked positive definite from a noise-level gradient
+		// of 5·10^-44).
+		gt := newFloat(it.r.prec).Quo(it.pt.gnorm, vn)
+		tau.Add(tau, gt.Add(gt, gt))
+	}
 	var ch bigmat.Cholesky
-	return ch.Factorize(new(bigmat.Dense).AddScaledIdentity(h.Clone(), it.curvTau(h, true))) != nil
+	return ch.Factorize(new(bigmat.Dense).AddScaledIdentity(h.Clone(), tau.Neg(tau))) != nil
 }
 
 // strictCurvature: k = 1 and W = 0 is not a minimizer, where a minimizer
@@ -1014,4 +1031,102 @@ func (r *reduced) acceptable(pt, cand *point, d, h *bigmat.Dense, fnoise *big.Fl
 	}
 	lim := newFloat(prec).Add(pt.f, fnoise)
 	return cand.f.Cmp(lim) <= 0 && cand.gnorm.Cmp(pt.gnorm) < 0, math.NaN()
+}
+
+// escapeNearSaddle handles a k = 1 near-saddle whose negative curvature is
+// resolved (below −τ, τ the Hessian's noise level plus the gradient's
+// contribution of curvatureUnresolved): the point is stationary to the
+// requested digits but not a minimizer. Near a tie (two nearly equal
+// variances) the saddle and the minimizer lie on the same nearly flat
+// sphere |v| = r, a right angle apart, and escaping by damped steps takes
+// one doubling of the deviation per step. Instead v is turned on its
+// sphere toward the tangential part u of the eigenvector of h's smallest
+// eigenvalue, by π/2 (v' = |v|·û) or, failing that, π/4; the turn is taken
+// when φ decreases beyond its rounding noise. It counts as one of the
+// maxRestarts perturbations and reports whether it moved (QA r2, r6).
+func (it *iteration) escapeNearSaddle(h *bigmat.Dense) (bool, error) {
+	if !it.strictCurvature() || it.restarts >= maxRestarts {
+		return false, nil
+	}
+	var ch bigmat.Cholesky
+	if ch.Factorize(new(bigmat.Dense).AddScaledIdentity(h.Clone(), it.curvTau(h, false))) == nil {
+		return false, nil // curvature not resolved negative: nothing to escape
+	}
+	u := it.tangentOfSmallestCurvature(h)
+	if u == nil {
+		return false, nil
+	}
+	prec := it.r.prec
+	vn := it.pt.v.FrobeniusNorm()
+	vhat := new(bigmat.Dense).Scale(newFloat(prec).Quo(newFloat(prec).SetInt64(1), vn), it.pt.v)
+	half := newFloat(prec).SetFloat64(math.Sqrt2 / 2) // only the direction matters: rounding of √2/2 is harmless
+	quarter := new(bigmat.Dense).Add(new(bigmat.Dense).Scale(half, vhat), new(bigmat.Dense).Scale(half, u))
+	fnoise := it.r.fNoise(it.pt)
+	for _, dir := range []*bigmat.Dense{u, quarter} {
+		cand, err := it.r.eval(new(bigmat.Dense).Scale(vn, dir))
+		if err != nil {
+			continue
+		}
+		if newFloat(prec).Sub(it.pt.f, cand.f).Cmp(fnoise) > 0 {
+			it.restarts++
+			it.out.notes = append(it.out.notes, fmt.Sprintf("stationary to the requested digits at %d bits, but with resolved negative curvature (a near-saddle): turned W on its sphere toward the descent direction and continued", prec))
+			return true, it.restart(prec, cand.v)
+		}
+	}
+	return false, nil
+}
+
+// tangentOfSmallestCurvature returns a unit vector orthogonal to v (k = 1)
+// along which h curves least: power iteration on (c I − h) restricted to
+// v's orthogonal complement, c = ‖h‖_F + 1 ≥ the largest eigenvalue of h,
+// from a seeded random start (not an eigendecomposition: the solver uses
+// none, independence_test.go). The direction need only be roughly right:
+// escapeNearSaddle keeps the turn only when φ decreases. nil when n = 1.
+func (it *iteration) tangentOfSmallestCurvature(h *bigmat.Dense) *bigmat.Dense {
+	prec, n := it.r.prec, it.r.n
+	if n < 2 {
+		return nil
+	}
+	c := h.FrobeniusNorm()
+	c.Add(c, newFloat(prec).SetInt64(1))
+	u := bigmat.New(n, 1, prec)
+	for i := 0; i < n; i++ {
+		u.At(i, 0).SetFloat64(it.rng.NormFloat64())
+	}
+	for range tangentPowerSteps {
+		u = it.tangentUnit(u)
+		if u == nil {
+			return nil
+		}
+		hu := new(bigmat.Dense).Mul(h, u)
+		u = new(bigmat.Dense).Sub(new(bigmat.Dense).Scale(c, u), hu)
+	}
+	return it.tangentUnit(u)
+}
+
+// tangentPowerSteps is the number of power iterations of
+// tangentOfSmallestCurvature (n is small; the convergence factor is the
+// ratio of the two largest eigenvalues of c I − h on the tangent space).
+const tangentPowerSteps = 200
+
+// tangentUnit removes u's component along v and normalizes; nil if
+// nothing is left.
+func (it *iteration) tangentUnit(u *bigmat.Dense) *bigmat.Dense {
+	prec, v := it.r.prec, it.pt.v
+	vv, uv := newFloat(prec), newFloat(prec)
+	var t big.Float
+	t.SetPrec(prec)
+	for i := 0; i < it.r.n; i++ {
+		vv.Add(vv, t.Mul(v.At(i, 0), v.At(i, 0)))
+		uv.Add(uv, t.Mul(u.At(i, 0), v.At(i, 0)))
+	}
+	if vv.Sign() == 0 {
+		return nil
+	}
+	out := new(bigmat.Dense).Sub(u, new(bigmat.Dense).Scale(uv.Quo(uv, vv), v))
+	un := out.FrobeniusNorm()
+	if un.Sign() == 0 {
+		return nil
+	}
+	return out.Scale(newFloat(prec).Quo(newFloat(prec).SetInt64(1), un), out)
 }
