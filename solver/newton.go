@@ -198,20 +198,44 @@ func (r *reduced) nuMin() *big.Float {
 // capped by |φ| so that λ_W‖W‖²/2 is below 10^-digits of L. (With all
 // targets' second moments zero, φ = ½‖V‖² and the reference is
 // max(‖VVᵀ‖_F, 1).) VVᵀ = 0 exactly outside the trivial regime gives +Inf.
+//
+// Outside the trivial regime the change is also measured direction by
+// direction: log10 ‖(VVᵀ + ρI)⁻¹ ΔA‖_F (ΔA the change of VVᵀ, ρ the
+// smallest shift), the larger of the two counts. A direction whose
+// eigenvalue a of VVᵀ is many orders below ‖VVᵀ‖ (a dynamic range of
+// 10^60 in the targets, QA r3; an inactive direction not yet driven to
+// zero, QA h2) is thus resolved relative to a + ρ, its own size as φ sees
+// it, not relative to the largest one: the fit in that direction (the
+// training residual ρ/(a + ρ)·y there) is only as accurate as a/(a + ρ).
 func (r *reduced) relChange(pt *point, d *bigmat.Dense) float64 {
-	ref := new(bigmat.Dense).MulTrans(pt.v, pt.v).FrobeniusNorm()
+	a := new(bigmat.Dense).MulTrans(pt.v, pt.v)
+	ref := a.FrobeniusNorm()
 	change := log10Float(invariantChange(pt.v, d))
 	if !r.exact.zeroIsMinimizer() {
 		if ref.Sign() == 0 {
 			return math.Inf(1)
 		}
-		return change - log10Float(ref)
+		return math.Max(change-log10Float(ref), r.ownScaleChange(a, pt.v, d))
 	}
 	lref := math.Max(log10Float(ref), 0)
 	if !r.zeroData {
 		lref = math.Min(lref, log10Float(pt.f))
 	}
 	return change - lref
+}
+
+// ownScaleChange returns log10 ‖(A + ρI)⁻¹ ΔA‖_F, A = VVᵀ, ΔA the change
+// of VVᵀ under step d, ρ the smallest shift (see relChange); +Inf when A
+// + ρI cannot be factored at the working precision.
+func (r *reduced) ownScaleChange(a, v, d *bigmat.Dense) float64 {
+	vd := new(bigmat.Dense).Add(v, d)
+	da := new(bigmat.Dense).MulTrans(vd, vd)
+	da.Sub(da, a)
+	var ch bigmat.Cholesky
+	if ch.Factorize(new(bigmat.Dense).AddScaledIdentity(a.Clone(), r.minRho())) != nil {
+		return math.Inf(1)
+	}
+	return log10Float(ch.SolveTo(new(bigmat.Dense), da).FrobeniusNorm())
 }
 
 // minRho returns the smallest shift ρ_k.
@@ -301,6 +325,7 @@ type iteration struct {
 
 	escalations, restarts, conditionings int
 	rng                                  *rand.Rand
+	dynamicRangeChecked                  bool // raiseForDynamicRange ran
 	out                                  *stage2Result
 }
 
@@ -391,6 +416,9 @@ func (it *iteration) iterate() (bool, error) {
 	if certifiedStop(it.pt.gnorm, it.gtol, it.out.logChange, it.digits) || it.pt.gnorm.Sign() == 0 {
 		if it.r.prec < it.target {
 			return false, it.moveTo(it.target, it.pt.v) // the certificate is checked at the target precision
+		}
+		if raised, err := it.raiseForDynamicRange(); raised || err != nil {
+			return false, err
 		}
 		if !it.curvatureUnresolved(h) {
 			return it.atStationary(h)
@@ -1129,4 +1157,36 @@ func (it *iteration) tangentUnit(u *bigmat.Dense) *bigmat.Dense {
 		return nil
 	}
 	return out.Scale(newFloat(prec).Quo(newFloat(prec).SetInt64(1), un), out)
+}
+
+// raiseForDynamicRange is called once the first-order certificate holds at
+// the target precision. The Hessian's entries along directions where VVᵀ
+// is (nearly) zero carry terms S'/ρ², and their rounding is 2^(−prec)·
+// ‖S'‖/ρ²: unless the precision covers condPrec at the final point (2·log2 κ
+// bits beyond the digits; κ ≈ (‖V‖² + ρ)/ρ when a direction of V has
+// collapsed to zero), the second-order check cannot tell an inactive
+// direction (curvature 1 − s'/ρ² > 0) from an active one left at zero (a
+// saddle). checkConditioning raises the precision at most
+// maxConditionings times along the way and can stop short when V
+// collapses onto the big directions late; QA r3 (targets spanning 60
+// orders of magnitude) was certified at such a saddle. The target
+// precision is raised to condPrec + 64 once (escalation budget aside,
+// within maxPrecBits) and the iteration continues there. It reports
+// whether it did.
+func (it *iteration) raiseForDynamicRange() (bool, error) {
+	if it.dynamicRangeChecked || it.r.exact.zeroIsMinimizer() {
+		return false, nil
+	}
+	it.dynamicRangeChecked = true
+	need := it.r.condPrec(it.pt, it.digits) + 64
+	if need <= it.r.prec || need > maxPrecBits {
+		return false, nil
+	}
+	old := it.r.prec
+	it.target = need
+	if err := it.restart(need, it.pt.v); err != nil {
+		return false, err
+	}
+	it.out.notes = append(it.out.notes, fmt.Sprintf("stationary to the requested digits at %d bits, but VVᵀ + ρI spans more orders of magnitude than that resolves (the second-order check in VVᵀ's small directions): working precision raised to %d bits", old, need))
+	return true, nil
 }
