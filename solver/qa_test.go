@@ -121,3 +121,20 @@ func TestQATinyActiveDirection(t *testing.T) {
 		t.Errorf("%s: converged with train_mse %s, want 2e-320 (relative error 1e%.1f)", file, trainMSE(in, res.Predictions, prec).Text('g', 32), e)
 	}
 }
+
+// TestQALowRankTinyTail: QA r4, λ_H = λ_W = 0, d = 1 < n = 2, bias free,
+// targets ±(−0.6, 0.8) and ±10⁻¹⁵⁰·(0.8, 0.6), 30 digits. By hand: the
+// mean is 0 and Σ = ½ u uᵀ + ½·10⁻³⁰⁰ v vᵀ with u = (−0.6, 0.8), v =
+// (0.8, 0.6) orthonormal; the best rank-1 fit keeps u, so L = ½ tr((I −
+// P)Σ) = ¼·10⁻³⁰⁰ = 2.5·10⁻³⁰¹ exactly. The subspace iteration used to
+// run out of precision raises while g was still converging and printed
+// 2.50000000000000000000000051958e-301 as converged (24 digits).
+func TestQALowRankTinyTail(t *testing.T) {
+	const file = "qa_r4.json"
+	in := loadTestdata(t, file)
+	res := solveOK(t, in, Settings{Digits: 30})
+	if res.Stop != StopNotAPoint {
+		t.Fatalf("%s: stop %q, want %q", file, res.Stop, StopNotAPoint)
+	}
+	wantLoss(t, file, res, bf(res.Prec+64, "2.5e-301"))
+}
