@@ -92,6 +92,21 @@
 // a flat direction. (Issue 8: σ = c(1 + 2·10⁻⁴⁰) has its optimum at
 // WWᵀ = 3·10⁻⁴⁰ and a near-saddle with curvature −(2/3)·10⁻⁴⁰ near 0,
 // which the old absolute scale and the 2^(1−prec/2) test certified.)
+// Outside the trivial regime the change also counts direction by
+// direction, ‖(VVᵀ + ρI)⁻¹ΔA‖_F (ρ the smallest shift): a direction whose
+// eigenvalue is many orders below ‖VVᵀ‖ (targets spanning 10^60, or an
+// active direction of size 10⁻¹⁵⁰ next to one of size 1) is resolved
+// relative to its own size, which is what the training residual in it
+// depends on. Once the first-order certificate holds, the precision is
+// raised once more to what φ's conditioning at the final point asks for,
+// so that the second-order check sees the Hessian in VVᵀ's small
+// directions (QA r3: W had collapsed onto the big direction, a saddle).
+// For k = 1 the curvature test also discounts the tangential curvature
+// 2‖∇φ‖/|v| that a radial gradient fakes, and a resolved negative
+// curvature at a first-order stationary point turns v on its sphere
+// toward the least-curvature tangent (power iteration, no
+// eigendecomposition) by π/2 (else π/4), kept when φ decreases: near
+// ties of 10⁻¹⁰⁰ (QA r2, r6) otherwise looked like minimizers.
 // DigitsReached is −log10 of that last relative change (capped
 // at digits): the distance estimate of Newton's method, measured on the
 // invariant WWᵀ so that steps along the rotation orbit do not count. The
@@ -160,7 +175,7 @@
 //     solver minimizes it over d-dimensional subspaces by the same damped
 //     Newton method (lowrank.go: gradient, Hessian, second-order check,
 //     precision raised until the loss is resolved above its rounding
-//     noise). Converged only when that certificate holds and L from the
+//     noise, up to eight raises). Converged only when that certificate holds and L from the
 //     definition agrees; otherwise Stop says why (iteration-limit,
 //     stalled, saddle-point, uncertified).
 //   - bias regularized: solved as above; a note says that docs/theory.md has no
