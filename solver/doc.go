@@ -175,9 +175,9 @@
 //     solver minimizes it over d-dimensional subspaces by the same damped
 //     Newton method (lowrank.go: gradient, Hessian, second-order check,
 //     precision raised until the loss is resolved above its rounding
-//     noise, up to eight raises). Converged only when that certificate holds and L from the
-//     definition agrees; otherwise Stop says why (iteration-limit,
-//     stalled, saddle-point, uncertified).
+//     noise, up to eight raises). Converged only when that certificate
+//     holds and L from the definition agrees; otherwise Stop says why
+//     (iteration-limit, stalled, saddle-point, uncertified).
 //   - bias regularized: solved as above; a note says that docs/theory.md has no
 //     closed form there.
 //
