@@ -9,6 +9,7 @@ import (
 
 	"github.com/nrc-ufm/ufm/bigmat"
 	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/internal/ratmat"
 )
 
 // The unregularized problem with d < n (λ_H = λ_W = 0).
@@ -368,8 +369,15 @@ func (run *lowRankRun) atCritical(h *bigmat.Dense) (bool, error) {
 	if err != nil || raised {
 		return false, err
 	}
-	if run.unresolved() > 0 {
-		out.notes = append(out.notes, fmt.Sprintf("the best-fit loss is below 10^%.0f of the targets' scale, at the rounding noise of %d bits: it is zero to that accuracy", log10Float(lr.noise())+1, lr.prec))
+	if run.unresolved() > 0 && lr.exactFitPossible() {
+		out.notes = append(out.notes, fmt.Sprintf("the best-fit loss is zero exactly (rank S ≤ d, decided in rationals); at %d bits it is below 10^%.0f of the targets' scale", lr.prec, log10Float(lr.noise())+1))
+	} else if run.unresolved() > 0 {
+		// The requested digits of L are not resolved: claiming them
+		// would print rounding noise (QA h2_n*_t2_l0: L = 2.5·10⁻⁸⁰¹
+		// printed as 5.1·10⁻⁷⁴⁴).
+		out.notes = append(out.notes, fmt.Sprintf("the best-fit loss is below 10^%.0f of the targets' scale, at the rounding noise of %d bits after %d precision raises: its digits are not resolved", log10Float(lr.noise())+float64(run.s.Digits+3), lr.prec, run.raises))
+		out.stop = StopUncertified
+		return true, nil
 	}
 	out.stop, out.converged = StopConverged, true
 	return true, nil
@@ -511,4 +519,17 @@ func randomMatrix(r, c int, prec uint, scale float64, rng *rand.Rand) *bigmat.De
 		v[i] = scale * rng.NormFloat64() / math.Sqrt(float64(r*c))
 	}
 	return bigmat.FromFloat64(r, c, prec, v)
+}
+
+// exactFitPossible reports, exactly, whether rank S ≤ d (rational
+// elimination on S/σ0): then some rank-d W fits the targets and the best
+// loss is 0 exactly, so an unresolved g is that zero, not lost digits.
+func (lr *lowRank) exactFitPossible() bool {
+	m := ratmat.New(lr.n, lr.n)
+	for i := 0; i < lr.n; i++ {
+		for j := 0; j < lr.n; j++ {
+			m.Set(i, j, lr.sRat[i*lr.n+j])
+		}
+	}
+	return m.Rank() <= lr.d
 }

@@ -138,3 +138,22 @@ func TestQALowRankTinyTail(t *testing.T) {
 	}
 	wantLoss(t, file, res, bf(res.Prec+64, "2.5e-301"))
 }
+
+// TestQALowRankUnresolved: QA h2_n2_t2_l0, λ_H = λ_W = 0, d = 1 < n = 2,
+// the small direction 10⁻⁴⁰⁰ below the big one: the best rank-1 loss is
+// L = 2.5·10⁻⁸⁰¹ (mpmath, ref.py), beyond what eight precision raises of
+// the subspace iteration resolve. It used to stop "converged" with L
+// printed as 5.1·10⁻⁷⁴⁴; a converged stop must carry the right loss, and
+// an unresolved one must say so (uncertified).
+func TestQALowRankUnresolved(t *testing.T) {
+	const file = "qa_h2_n2_t2_l0.json"
+	in := loadTestdata(t, file)
+	res := solveOK(t, in, Settings{Digits: 30})
+	if !res.Converged {
+		if res.Stop != StopUncertified {
+			t.Errorf("%s: stop %q, want %q", file, res.Stop, StopUncertified)
+		}
+		return
+	}
+	wantLoss(t, file, res, bf(res.Prec+64, "2.5e-801"))
+}
