@@ -331,6 +331,15 @@ func (p *Prediction) fillRegularized(in *instance.Instance) {
 			continue
 		}
 		sj := p.Sigma[j]
+		if sj.Sign() <= 0 {
+			// σ_j > c ≥ 0 exactly (j is active), so a computed σ_j ≤ 0 means
+			// this precision cannot resolve it (predictAt has already marked
+			// the evaluation unresolved): leave the direction's weight,
+			// shrinkage and loss term at 0 — never √ of a negative, never
+			// 0/0 — and let Predict raise the precision or report it.
+			p.unresolved = true
+			continue
+		}
 		root := newF().Sqrt(sj)
 		// √σ_j − √c = (σ_j − c)/(√σ_j + √c): no cancellation beyond that
 		// of σ_j − c itself, which is exactly positive here (j is active);

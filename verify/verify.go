@@ -340,6 +340,13 @@ func shrinkageDigits(in *instance.Instance, pred *theory.Prediction, p *bigmat.D
 	var t big.Float
 	t.SetPrec(prec)
 	for j := 0; j < pred.TargetRank; j++ {
+		if pred.Sigma[j].Sign() <= 0 {
+			// σ_j > 0 exactly (j < rank Σ): a computed σ_j ≤ 0 is one the
+			// theory could not resolve at its precision cap, so no digit of
+			// s_j can be compared (and q/σ_j would be 0/0).
+			worst = 0
+			continue
+		}
 		q := new(big.Float).SetPrec(prec)
 		for a := 0; a < n; a++ {
 			for b := 0; b < n; b++ {
