@@ -2,6 +2,9 @@ package theory
 
 import (
 	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -53,4 +56,83 @@ func checkOwnSize(t *testing.T, what string, got *big.Float, want string, digits
 	if a := digitsAgree(got, w, new(big.Float).Abs(w)); a < float64(digits) {
 		t.Errorf("%s = %s, want %s (agree to %.1f digits relative to itself, need %d)", what, got.Text('g', 30), want, a, digits)
 	}
+}
+
+// TestUnresolvedNeverPrintsZero: a quantity with no justified digit must
+// print "" (docs/formats.md, "Digits per quantity"), never "0", which
+// would be a wrong number. QA reproducers (issue 8, testdata/qa), truths
+// from /work/wt/qa/ref.py (exact characteristic polynomial) and by hand:
+//
+//   - r4: samples ±(−0.6, 0.8), ±(8e−151, 6e−151), free bias: σ = 1/2 and
+//     ½·10⁻³⁰⁰ = 5e−301 (as in TestNoPanicUnresolvedSigma); was "0".
+//   - r5: σ_2 = 1/4 up to 1e−300 (see verify's TestCompareUnresolvedSigmaNoPanic);
+//     was "0".
+//   - h1_n2_e1: σ_1 − c = 10⁻³⁰⁰·c-ish, active shrinkage 1e−300; was "0".
+//
+// Exact zeros (σ_j beyond rank Σ, shrinkage beyond r) still print "0".
+func TestUnresolvedNeverPrintsZero(t *testing.T) {
+	for _, tc := range []struct {
+		file          string
+		sigma, shrink []string // truths; "0" only where exactly zero
+	}{
+		{"r4.json", []string{"0.5", "5e-301"}, nil},
+		{"r5.json", []string{"2.5e300", "0.25"}, []string{"1", "0"}},
+		{"h1_n2_e1.json", nil, []string{"1e-300", "0"}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			doc, err := os.ReadFile(filepath.Join("testdata", "qa", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := mustParse(t, string(doc))
+			p, err := Predict(in, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkPrinted(t, "sigma", p.SigmaText(p.Digits), tc.sigma)
+			checkPrinted(t, "shrinkage", p.ShrinkageText(p.Digits), tc.shrink)
+			if p.WW == nil {
+				return
+			}
+			for i, row := range MatrixText(p.WW, p.Justified.WW) {
+				for j, s := range row {
+					if s == "0" && p.Justified.WW == 0 {
+						t.Errorf("ww[%d][%d] printed %q with 0 justified digits", i, j, s)
+					}
+				}
+			}
+		})
+	}
+}
+
+// checkPrinted checks each printed number against its truth: "" is always
+// honest; "0" only for a true 0; any other text must agree with the truth
+// to as many significant digits as it shows, less one for the rounding of
+// the last.
+func checkPrinted(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	for j, w := range want {
+		g := got[j]
+		switch {
+		case g == "":
+			continue
+		case g == "0" || w == "0":
+			if g != w {
+				t.Errorf("%s_%d printed %q, truth %s", what, j+1, g, w)
+			}
+			continue
+		}
+		shown := significant(g)
+		x := ratFloat(g, 2000)
+		y := ratFloat(w, 2000)
+		if a := digitsAgree(x, y, new(big.Float).Abs(y)); a < float64(shown-1) {
+			t.Errorf("%s_%d printed %q (%d digits), truth %s: agrees to %.1f", what, j+1, g, shown, w, a)
+		}
+	}
+}
+
+// significant counts the significant digits of a printed number.
+func significant(s string) int {
+	mant, _, _ := strings.Cut(strings.TrimPrefix(s, "-"), "e")
+	return len(strings.TrimLeft(strings.ReplaceAll(mant, ".", ""), "0"))
 }

@@ -166,7 +166,7 @@ func writeVerifyReport(w io.Writer, rep *verify.Report) {
 	} else {
 		fmt.Fprintf(w, "Theory (closed form, docs/theory.md §3): regime %s, rank %d\n", p.Regime, p.Rank)
 	}
-	fmt.Fprintf(w, "  L*     = %s\n", theory.ScalarText(p.MinLoss, p.Justified.MinLoss))
+	fmt.Fprintf(w, "  L*     = %s\n", orUnresolved(theory.ScalarText(p.MinLoss, p.Justified.MinLoss)))
 	fmt.Fprintf(w, "Solver (independent minimization of L, no closed form):\n")
 	fmt.Fprintf(w, "  L      = %s\n", textOrEmpty(res.MinLoss, dg))
 	fmt.Fprintf(w, "  ‖∇L‖   = %s over (W, H, b) at the returned point\n", textOrEmpty(res.GradNorm, 6))
