@@ -272,6 +272,10 @@ func (p *Prediction) warnShortfall(tie tieState) {
 	}
 	if tie == tieUnknown {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("σ_%d and σ_%d could be neither separated nor shown equal at %d decimal digits; uniqueness is reported as false", p.cutoff(), p.cutoff()+1, cap))
+		if p.Regime != Unregularized && p.Regime != Unattained {
+			p.Unresolved = append(p.Unresolved, "ww")
+		}
+		p.Unresolved = append(p.Unresolved, "predictions")
 	}
 }
 

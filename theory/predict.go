@@ -68,6 +68,14 @@ type Prediction struct {
 
 	Notes []string
 
+	// Unresolved names (by their JSON names) the quantities reported as not
+	// unique only because this precision could not decide it: an undecided
+	// cut-off σ_k ≟ σ_{k+1} at the precision cap. docs/theory.md does not
+	// say they are not unique — they may well be; a consumer must not read
+	// WWUnique/PredictionUnique = false as "mathematically not determined"
+	// for these. Empty when every uniqueness decision is exact.
+	Unresolved []string
+
 	// ExtraDigits is how many decimal digits beyond Digits + GuardDigits
 	// the working precision Prec carries (raised until the printed
 	// quantities are justified; see the package documentation, "Digits").

@@ -1,6 +1,11 @@
 package verify
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
 
 // TestCompareUnresolvedSigmaNoPanic is QA reproducer r5 (issue 8): bias
 // none, four samples (1e150, 2e150) and ±e_1, ±e_2, so (M = 8)
@@ -18,5 +23,24 @@ func TestCompareUnresolvedSigmaNoPanic(t *testing.T) {
 	}
 	if rep.Agreement.Shrinkage != nil && *rep.Agreement.Shrinkage != 0 {
 		t.Errorf("shrinkage agreement %d, want 0 (σ_2 unresolved)", *rep.Agreement.Shrinkage)
+	}
+}
+
+// TestCompareUnresolvedCutoff is QA reproducer r6 (issue 8): a near tie
+// σ_1 − σ_2 ≈ 1e−250 at the cut-off d = 1, which the theory can neither
+// separate nor show equal at its precision cap (theory's
+// TestUnresolvedCutoff). ww and the predictions are then not compared —
+// not because they are not unique, but because the theory could not tell
+// — so the verdict must not be AGREE (it was, exit 0).
+func TestCompareUnresolvedCutoff(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("testdata", "qa_r6.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := mustInstance(t, string(doc))
+	p, r := solveBoth(t, in, 30)
+	rep := mustCompare(t, in, p, r)
+	if rep.Status != Unresolved || !strings.Contains(rep.Reason, "could not resolve ww, predictions") {
+		t.Fatalf("status %s (%s), want %s naming ww and predictions", rep.Status, rep.Reason, Unresolved)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strings"
 
 	"github.com/ALTree/bigfloat"
 
@@ -32,6 +33,12 @@ const (
 	// (solver.Result.OutOfTime). Nothing is decided: it is not a
 	// disagreement, and `ufm verify` exits 1 with this status.
 	Unfinished Status = "unfinished"
+	// Unresolved: every compared quantity agrees, but some quantity was
+	// left out of the comparison only because the theory could not decide,
+	// at its precision cap, whether it is unique (theory.Prediction.Unresolved)
+	// — not because docs/theory.md says it is not. Nothing is verified
+	// about it, so this is not AGREE; `ufm verify` exits 1.
+	Unresolved Status = "unresolved"
 )
 
 // Agreement counts decimal digits agreed, each quantity relative to its own
@@ -236,8 +243,14 @@ func (r *Report) decide(pred *theory.Prediction, res *solver.Result) {
 		if just := pred.Justified; min(just.MinLoss, just.TrainMSE, just.WW, just.Bias, just.Predictions, just.Shrinkage) < r.Required {
 			r.Reason += "; the theory itself could not justify the requested digits (see its warnings)"
 		}
+	case len(pred.Unresolved) > 0:
+		r.Status = Unresolved
+		r.Reason += fmt.Sprintf("the theory could not resolve %s (an undecided cut-off at its precision cap; see its warnings), so they were not compared; the compared quantities agree to at least %d digits (worst: %s, %d)", strings.Join(pred.Unresolved, ", "), r.Required, r.Worst, worst)
 	default:
 		r.Reason += fmt.Sprintf("every compared quantity agrees to at least %d digits (worst: %s, %d)", r.Required, r.Worst, worst)
+	}
+	if r.Status == Disagree && len(pred.Unresolved) > 0 {
+		r.Reason += fmt.Sprintf("; the theory could not resolve %s (not compared)", strings.Join(pred.Unresolved, ", "))
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +41,7 @@ type predictJSON struct {
 	Justified     justifiedJS `json:"justified_digits"`
 	WorkingDigits int         `json:"working_digits"`
 	Warnings      []string    `json:"warnings"`
+	Unresolved    []string    `json:"unresolved"`
 	// Deep UFM and mean data term (docs/theory.md §6); absent otherwise.
 	Deep *deepPredictJSON `json:"deep,omitempty"`
 }
@@ -82,6 +84,10 @@ func newPredictJSON(p *theory.Prediction) predictJSON {
 	}
 	if out.Warnings == nil {
 		out.Warnings = []string{}
+	}
+	out.Unresolved = p.Unresolved
+	if out.Unresolved == nil {
+		out.Unresolved = []string{}
 	}
 	if p.WW != nil && p.WWUnique {
 		out.WW = theory.MatrixText(p.WW, j.WW)
@@ -214,7 +220,9 @@ func writePredictReport(w io.Writer, p *theory.Prediction) {
 		} else {
 			writeRows(w, theory.MatrixText(p.WW, min(matrixDigits, p.Justified.WW)), matrixDigits)
 		}
-		if !p.WWUnique {
+		if slices.Contains(p.Unresolved, "ww") {
+			fmt.Fprintln(w, "  (uniqueness not resolved at the maximum precision: see warnings)")
+		} else if !p.WWUnique {
 			fmt.Fprintln(w, "  (not unique: see notes)")
 		}
 		fmt.Fprintln(w)
