@@ -314,16 +314,22 @@ func textOrNil(x *big.Float) string {
 }
 
 // TrainMSE is the training MSE (1/M)‖P − Y‖²_F (docs/theory.md §1, no ½)
-// of the n×M predictions P against in's targets, at precision prec.
+// of the n×M predictions P against in's targets, at precision prec. Each
+// residual P_ki − y_ik is formed exactly (the float P_ki read as a
+// rational), then rounded once to prec: a fit far below the targets' size
+// (tiny λ: MSE 1e−599 against targets of size 10) loses nothing to the
+// cancellation, which rounding y to prec bits first would turn into noise
+// of 10^-prec·|y|.
 func TrainMSE(in *instance.Instance, pred *bigmat.Dense, prec uint) *big.Float {
 	s := new(big.Float).SetPrec(prec)
-	var t, y big.Float
+	var t big.Float
+	var p, r big.Rat
 	t.SetPrec(prec)
-	y.SetPrec(prec)
 	for i := 0; i < in.M(); i++ {
 		for k := 0; k < in.N(); k++ {
-			y.SetRat(in.Targets[i][k])
-			t.Sub(pred.At(k, i), &y)
+			pred.At(k, i).Rat(&p) // exact: P_ki is finite
+			r.Sub(&p, in.Targets[i][k])
+			t.SetRat(&r)
 			t.Mul(&t, &t)
 			s.Add(s, &t)
 		}
