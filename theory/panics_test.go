@@ -167,3 +167,29 @@ func TestUnresolvedCutoff(t *testing.T) {
 }
 
 func doc2(targets string) string { return doc(targets, "1/100", "1/100", 1, "free") }
+
+// TestDeepUnresolvedSigma: the tiny rotated tail of TestNoPanicUnresolvedSigma
+// in a two-weight-layer model (found after the QA run, issue 8). With the
+// tail at 1e−30 the computed σ_2 first rounds to 0, and ScalarMinimizer's
+// Newton step divided 0/0 (panic); with escalation σ_2 = ½·10⁻⁶⁰ = 5e−61
+// (by hand, as in the shallow case) to 30 digits. With the tail at 1e−150
+// (σ_2 = 5e−301, beyond the precision cap) σ_2 was printed "0" with 30
+// justified digits; it must print "" instead.
+func TestDeepUnresolvedSigma(t *testing.T) {
+	deep := func(e string) string {
+		return `{"targets":[["-0.6","0.8"],["8` + e + `","6` + e + `"],["0.6","-0.8"],["-8` + e + `","-6` + e + `"]],"lambda_h":"1e-70","lambdas":["1e-70","1e-70"],"layers":2,"widths":[2],"d":2,"digits":30}`
+	}
+	p, err := Predict(mustParse(t, deep("e-31")), 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Justified.Sigma < 30 {
+		t.Fatalf("e-31: σ justified to %d digits, want 30", p.Justified.Sigma)
+	}
+	checkOwnSize(t, "sigma_2", p.Sigma[1], "5e-61", 30)
+	p, err = Predict(mustParse(t, deep("e-151")), 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPrinted(t, "sigma", p.SigmaText(p.Digits), []string{"0.5", "5e-301"})
+}
