@@ -91,11 +91,11 @@ type Point struct {
 	Shrinkage        []Value // 1 − √(c/σ_j), j = 1…n; deep: s_j/t_j
 	// S are the optimal singular values s_j of Z* = W_{K−1}⋯W_1H*
 	// (deep instances only; nil for the one-layer model).
-	S []Value
-	NRC1, NRC2       Value   // at the optimum (docs/theory.md §3–4)
-	NRC3, NRC3Gamma  Value
-	Checks           []CheckResult // empty unless this point was checked
-	Notes            []string
+	S               []Value
+	NRC1, NRC2      Value // at the optimum (docs/theory.md §3–4)
+	NRC3, NRC3Gamma Value
+	Checks          []CheckResult // empty unless this point was checked
+	Notes           []string
 }
 
 // Table is the result of a sweep.
