@@ -145,4 +145,3 @@ func nearRat(v Value, want *big.Rat, k int) bool {
 	tol.Mul(tol, new(big.Rat).SetFrac(big.NewInt(1), new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(k-1)), nil)))
 	return d.Abs(d).Cmp(tol) <= 0
 }
-
