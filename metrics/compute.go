@@ -1,9 +1,12 @@
 package metrics
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -37,13 +40,13 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 	center := !opt.Uncentered
 
 	// Features: mean, covariance (d×d), largest raw row norm.
-	hs := newStream(h, "features", opt.Workers)
+	hs := newStream(h, "features", opt.Workers).observe(opt)
 	hMean, hCov, maxNorm, err := hs.moments(center)
 	if err != nil {
 		return nil, err
 	}
 	// Targets: Σ (n×n).
-	ys := newStream(y, "targets", opt.Workers)
+	ys := newStream(y, "targets", opt.Workers).observe(opt)
 	_, sigma, _, err := ys.moments(center)
 	if err != nil {
 		return nil, err
@@ -101,6 +104,7 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 		zeroTol = opt.ZeroTol
 	}
 	zeroTol *= maxNorm // relative to the largest raw row norm
+	hs.pass = "residuals"
 	sums, err := hs.residuals(hMean, U, Q, zeroTol, !opt.Unnormalized)
 	if err != nil {
 		return nil, err
@@ -188,6 +192,27 @@ type stream struct {
 	name       string
 	rows, cols int
 	workers    int
+	pass       string                           // the pass Progress reports: name unless set
+	ctx        context.Context                  // nil: never stopped
+	progress   func(pass string, done, all int) // nil: silent
+}
+
+// ErrStopped is wrapped by the error of a computation whose
+// Options.Context was done before it finished.
+var ErrStopped = errors.New("stopped before the end of the data")
+
+// observe attaches opt's Context and Progress to s.
+func (s *stream) observe(opt Options) *stream {
+	s.ctx, s.progress, s.pass = opt.Context, opt.Progress, s.name
+	return s
+}
+
+// stopped returns a non-nil error once s's context is done.
+func (s *stream) stopped() error {
+	if s.ctx == nil || s.ctx.Err() == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w (%w)", s.name, ErrStopped, s.ctx.Err())
 }
 
 func newStream(src Rows, name string, workers int) *stream {
@@ -210,6 +235,7 @@ func (s *stream) run(fn func(k, i0, i1 int, buf []float64) error) error {
 	nb := (s.rows + blockRows - 1) / blockRows
 	errs := make([]error, s.workers)
 	done := make(chan struct{}, s.workers)
+	var rowsDone atomic.Int64
 	for k := 0; k < s.workers; k++ {
 		go func(k int) {
 			defer func() { done <- struct{}{} }()
@@ -221,6 +247,13 @@ func (s *stream) run(fn func(k, i0, i1 int, buf []float64) error) error {
 					return
 				}
 				if err := fn(k, i0, i1, buf[:(i1-i0)*s.cols]); err != nil {
+					errs[k] = err
+					return
+				}
+				if s.progress != nil {
+					s.progress(s.pass, int(rowsDone.Add(int64(i1-i0))), s.rows)
+				}
+				if err := s.stopped(); err != nil {
 					errs[k] = err
 					return
 				}

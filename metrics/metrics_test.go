@@ -1,13 +1,16 @@
 package metrics
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"math/big"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -877,5 +880,48 @@ func TestBigDegenerate(t *testing.T) {
 	}
 	if _, err := ComputeBig(h, w, toBig(3, n, make([]float64, 3*n), prec), 20, Options{}); err == nil || !strings.Contains(err.Error(), "sample counts differ") {
 		t.Errorf("shapes: %v", err)
+	}
+}
+
+// Progress reports every row of every pass, and a done Context stops
+// Compute with ErrStopped instead of a result.
+func TestProgressAndStop(t *testing.T) {
+	const M, d, n = 5000, 6, 2
+	rng := rand.New(rand.NewPCG(3, 4))
+	h, w, y := make([]float64, M*d), make([]float64, n*d), make([]float64, M*n)
+	for i := range h {
+		h[i] = rng.NormFloat64()
+	}
+	for i := range w {
+		w[i] = rng.NormFloat64()
+	}
+	for i := range y {
+		y[i] = rng.NormFloat64()
+	}
+	H, _ := NewMatrix(M, d, h)
+	W, _ := NewMatrix(n, d, w)
+	Y, _ := NewMatrix(M, n, y)
+	var mu sync.Mutex
+	last := map[string]int{}
+	opt := Options{Workers: 3, Progress: func(pass string, done, all int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if all != M || done > all {
+			t.Errorf("%s: %d of %d rows", pass, done, all)
+		}
+		last[pass] = max(last[pass], done)
+	}}
+	if _, err := Compute(H, W, Y, opt); err != nil {
+		t.Fatal(err)
+	}
+	for _, pass := range []string{"features", "targets", "residuals"} {
+		if last[pass] != M {
+			t.Errorf("pass %s reported %d of %d rows at most", pass, last[pass], M)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Compute(H, W, Y, Options{Context: ctx}); !errors.Is(err, ErrStopped) {
+		t.Fatalf("a cancelled context gave %v, want ErrStopped", err)
 	}
 }

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"context"
 	"fmt"
 	"math"
 )
@@ -51,6 +52,17 @@ type Options struct {
 	// topeigen.go; that path falls back to this one when it does not
 	// converge).
 	FullEigen bool
+
+	// Context, when not nil, stops Compute between blocks of rows once
+	// it is done: Compute then returns an error wrapping ErrStopped and
+	// the context's error.
+	Context context.Context
+
+	// Progress, when not nil, is called after each block of rows of
+	// each streaming pass of Compute (pass is "features", "targets" or
+	// "residuals"), from the pass's goroutines: it must be safe for
+	// concurrent use and quick.
+	Progress func(pass string, rowsDone, rowsTotal int)
 
 	// Workers bounds the goroutines of the streaming passes over a
 	// *Matrix (other Rows are read by one goroutine). 0 means

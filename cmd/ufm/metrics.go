@@ -150,7 +150,14 @@ WWᵀ/‖WWᵀ‖ from (Σ^{1/2} − √γ I)/‖·‖, minimized over γ ∈ [0
 	if err := checkMetricsShape(M, d, n, 0); err != nil {
 		return fail(stderr, "metrics: %v", err)
 	}
+	ctx, stop := interruptContext(stderr, "stopping the pass over the rows (no result)")
+	defer stop()
+	opt.Context, opt.Progress = ctx, newPassProgress(stderr).report
 	r, err := metrics.Compute(h, w, y, opt)
+	if errors.Is(err, metrics.ErrStopped) {
+		fmt.Fprintf(stderr, "ufm: metrics: interrupted: %v\n", err)
+		return exitInterrupted
+	}
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
 	}
