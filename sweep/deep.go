@@ -67,6 +67,30 @@ func setLambdaW(in *instance.Instance, v *big.Rat) {
 	in.LambdaW = in.Lambdas[0]
 }
 
+// positiveForDeep refuses, for a deep instance, a grid holding λ ≤ 0: the
+// deep closed form needs λ_H > 0 and every λ_l > 0 (docs/theory.md §6).
+func positiveForDeep(in *instance.Instance, h, w *Axis) error {
+	if !in.IsDeep() {
+		return nil
+	}
+	for _, a := range []*Axis{h, w} {
+		for _, v := range a.Values {
+			if v != nil && v.Sign() <= 0 {
+				return fmt.Errorf("sweep: --%s: a deep or mean-convention instance needs every λ > 0, the grid holds %s", flagName(a.Name), ExactText(v))
+			}
+		}
+	}
+	return nil
+}
+
+// lambdaText names a point's λ's for messages.
+func (p *Point) lambdaText() string {
+	if p.LambdaW == nil {
+		return fmt.Sprintf("λ_H = %s, λ_l as in the instance", ExactText(p.LambdaH))
+	}
+	return fmt.Sprintf("λ_H = %s, λ_W = %s", ExactText(p.LambdaH), ExactText(p.LambdaW))
+}
+
 // fillThresholds sets the switch-off points c_j from point 0's predictions
 // (c > 0 there: theory.PredictDeep refuses λ = 0).
 func (d *DeepTable) fillThresholds(c *big.Rat, lo, hi *theory.Prediction, digits int) {

@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"math/big"
+	"strings"
 	"testing"
 
 	"github.com/nrc-ufm/ufm/theory"
@@ -144,4 +145,17 @@ func nearRat(v Value, want *big.Rat, k int) bool {
 	tol := new(big.Rat).Abs(want)
 	tol.Mul(tol, new(big.Rat).SetFrac(big.NewInt(1), new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(k-1)), nil)))
 	return d.Abs(d).Cmp(tol) <= 0
+}
+
+// TestSweepDeepRefusesZeroLambda: the deep closed form needs every λ > 0;
+// a grid through 0 is refused before any point is evaluated.
+func TestSweepDeepRefusesZeroLambda(t *testing.T) {
+	in := load(t, "deep-k3-3x8")
+	zero, _ := ParseAxis("lambda_h", "0:1:3", false)
+	one, _ := ParseAxis("lambda_w", "0:1:2", false)
+	for _, c := range []struct{ h, w *Axis }{{zero, nil}, {nil, one}} {
+		if tab, err := Run(in, c.h, c.w, Settings{Digits: 10}); err == nil || !strings.Contains(err.Error(), "needs every λ > 0") {
+			t.Errorf("err = %v, table %v", err, tab != nil)
+		}
+	}
 }

@@ -104,7 +104,10 @@ func (t *Table) markSigma(p *plotx.Figure, lo, hi, y0, y1 float64) error {
 		last = v
 		label := fmt.Sprintf("σ%s", subscript(j+1))
 		if t.Deep != nil {
-			label = fmt.Sprintf("σ%s%s = τ", subscript(j+1), superscript(t.Deep.K-1))
+			label += " = τ"
+			if t.Deep.K > 2 {
+				label = fmt.Sprintf("σ%s%s = τ", subscript(j+1), superscript(t.Deep.K-1))
+			}
 		}
 		if err := plotx.VLine(p, v, y0, y1, label); err != nil {
 			return err

@@ -136,6 +136,9 @@ func Run(in *instance.Instance, h, w *Axis, s Settings) (*Table, error) {
 	if w == nil {
 		w = &Axis{Name: "lambda_w", Values: []*big.Rat{fixedLambdaW(in)}}
 	}
+	if err := positiveForDeep(in, h, w); err != nil {
+		return nil, err
+	}
 	if len(h.Values)*len(w.Values) > MaxPoints {
 		return nil, fmt.Errorf("sweep: %d×%d = %d points (at most %d)", len(h.Values), len(w.Values), len(h.Values)*len(w.Values), MaxPoints)
 	}
@@ -217,7 +220,7 @@ dispatch:
 	wg.Wait()
 	for k, err := range errs[:started] {
 		if err != nil {
-			return fmt.Errorf("sweep: point %d (λ_H = %s, λ_W = %s): %w", k, ExactText(t.Points[k].LambdaH), ExactText(t.Points[k].LambdaW), err)
+			return fmt.Errorf("sweep: point %d (%s): %w", k, t.Points[k].lambdaText(), err)
 		}
 	}
 	if started < len(t.Points) {

@@ -220,8 +220,12 @@ func writeDeepSigma(w io.Writer, t *sweep.Table) {
 	if d.DataTerm == "mean" {
 		tau += fmt.Sprintf("·n^%d", d.K) // the mean problem is the sum one with every λ times n
 	}
-	fmt.Fprintf(w, "Deep model: K = %d factors, data term %s, at most %d modes on. Mode j is on iff σ_j^%d > τ = %s, i.e. c < c_j:\n",
-		d.K, d.DataTerm, d.Cap, d.K-1, tau)
+	power := ""
+	if d.K > 2 {
+		power = fmt.Sprintf("^%d", d.K-1)
+	}
+	fmt.Fprintf(w, "Deep model: K = %d factors, data term %s, at most %d modes on. Mode j is on iff σ_j%s > τ = %s, i.e. c < c_j:\n",
+		d.K, d.DataTerm, d.Cap, power, tau)
 	for j, s := range t.Sigma {
 		fmt.Fprintf(w, "  σ_%d = %-12s c_%d = %s\n", j+1, shortText(s, 8), j+1, shortText(d.Thresholds[j], 8))
 	}
