@@ -79,7 +79,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 			s.Checks = append(s.Checks, sweep.CertificateCheck(solver.Settings{TimeLimit: *limit}))
 		}
 	}
-	if err := checkOutDir(*out); err != nil { // before any work (issue 10)
+	if err := checkOutDirNoCreate(*out); err != nil { // before any work (issue 10)
 		return fail(stderr, "sweep: %v", err)
 	}
 	ctx, stop := interruptContext(stderr, "finishing the points in flight, then writing the partial table")
