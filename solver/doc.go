@@ -72,13 +72,27 @@
 // as its last step.
 //
 // Stopping (the certificate). Converged when ‖∇φ‖ ≤ 10^-(digits+8), the
-// next Newton step would move VVᵀ by at most 10^-(digits+2) of
-// min(max(‖VVᵀ‖_F, 1), φ), and the Hessian is positive semidefinite up to
+// next Newton step would move VVᵀ by at most 10^-(digits+2) of its scale,
+// and the Hessian is positive semidefinite up to
 // τ = 2^(1−prec/2)·max(1, max|h_ij|) (Cholesky of h + τI at prec/2 + 64
 // bits; a damped factorization with ν ≤ τ that succeeded at once already
 // proves it). V = 0 is always stationary; a saddle is perturbed, at most
 // three times, and one that remains is reported as StopSaddle, never as
-// converged. DigitsReached is −log10 of that last relative change (capped
+// converged. The scale of VVᵀ is its own size ‖VVᵀ‖_F, however small,
+// unless W = 0 is a minimizer; that is decided exactly (zero.go: the
+// Hessian of f at W = 0 is positive semidefinite, in rationals; f is
+// convex in A = WWᵀ, so W = 0 is then a global minimizer) and only then is
+// the scale absolute, min(max(‖VVᵀ‖_F, 1), φ). With k = 1 outside that
+// trivial regime a minimizer has a positive definite Hessian, and the
+// certificate is stricter: the smallest curvature must be resolved above
+// the Hessian's rounding noise 2^(96−prec)·max(1, max|h_ij|) (else the
+// precision is doubled, within the escalation budget), and the change of
+// VVᵀ is that of the Newton step regularized at that noise level, not of
+// the damped step, whose damping floor 2^(−prec/2) would fake accuracy in
+// a flat direction. (Issue 8: σ = c(1 + 2·10⁻⁴⁰) has its optimum at
+// WWᵀ = 3·10⁻⁴⁰ and a near-saddle with curvature −(2/3)·10⁻⁴⁰ near 0,
+// which the old absolute scale and the 2^(1−prec/2) test certified.)
+// DigitsReached is −log10 of that last relative change (capped
 // at digits): the distance estimate of Newton's method, measured on the
 // invariant WWᵀ so that steps along the rotation orbit do not count. The
 // reference φ matters when W* = 0 (c far above the targets' variance):
@@ -89,6 +103,16 @@
 // definition of L (below) must agree: L = λ_W a0·φ(V) to the requested
 // digits, and each gradient block below 10^-digits relative to the terms
 // that cancel in it; otherwise the stop is StopUncertified.
+//
+// Polar steps (k = 1). Near a tie at the cut-off the valley of φ is a
+// nearly flat arc of a sphere |v| = r: turning v costs O(tie), leaving the
+// arc O(1), and straight damped steps follow it only by tiny steps. Where
+// the k = 1 certificate applies, each iteration first tries Newton's step
+// (regularized at the Hessian's noise level) in polar form: its tangential
+// part turns v on its sphere by the angle |Δ⊥|/|v|, its radial part moves
+// |v|. It is taken when mostly tangential and φ decreases (or does not
+// rise beyond its noise while ‖∇φ‖ decreases); otherwise the damped search
+// runs as before.
 //
 // Precision escalation. When progress stops (no acceptable step, or ten
 // steps without a decrease of φ or ‖∇φ‖) before the requested digits are

@@ -188,19 +188,30 @@ func (r *reduced) nuMin() *big.Float {
 }
 
 // relChange returns log10 of invariantChange(pt.v, d) relative to the
-// scale of the invariant: min(max(‖VVᵀ‖_F, 1), |φ|). The first term is the
-// invariant's own size, or the natural unit a0 of WWᵀ when the optimum is
-// small; the cap |φ| matters only when φ ≪ 1 (c far above the targets'
-// variance, W* = 0): WWᵀ must then be small enough that λ_W‖W‖²/2 is
-// below 10^-digits of L. (With all targets' second moments zero, φ = ½‖V‖²
-// and W* = 0 exactly; the reference is then max(‖VVᵀ‖_F, 1).)
+// scale of the invariant. When W = 0 is not a minimizer (decided exactly,
+// zeroIsMinimizer), W* W*ᵀ ≠ 0 and the scale is the invariant's own size
+// ‖VVᵀ‖_F, however small: a point near the saddle V = 0 is then never
+// "accurate" (docs: issue 8, a near-saddle at 10^-45 with the optimum at
+// 3·10^-40). When W = 0 is a minimizer (the trivial regime, W* = 0
+// exactly), no relative accuracy of a vanishing quantity exists, and the
+// scale is absolute: min(max(‖VVᵀ‖_F, 1), |φ|), the natural unit a0 of WWᵀ
+// capped by |φ| so that λ_W‖W‖²/2 is below 10^-digits of L. (With all
+// targets' second moments zero, φ = ½‖V‖² and the reference is
+// max(‖VVᵀ‖_F, 1).) VVᵀ = 0 exactly outside the trivial regime gives +Inf.
 func (r *reduced) relChange(pt *point, d *bigmat.Dense) float64 {
 	ref := new(bigmat.Dense).MulTrans(pt.v, pt.v).FrobeniusNorm()
+	change := log10Float(invariantChange(pt.v, d))
+	if !r.exact.zeroIsMinimizer() {
+		if ref.Sign() == 0 {
+			return math.Inf(1)
+		}
+		return change - log10Float(ref)
+	}
 	lref := math.Max(log10Float(ref), 0)
 	if !r.zeroData {
 		lref = math.Min(lref, log10Float(pt.f))
 	}
-	return log10Float(invariantChange(pt.v, d)) - lref
+	return change - lref
 }
 
 // minRho returns the smallest shift ρ_k.
@@ -370,12 +381,19 @@ func (it *iteration) iterate() (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	it.out.logChange = it.r.relChange(it.pt, d)
-	if certifiedStop(it.pt.gnorm, it.gtol, it.out.logChange, it.digits) {
+	it.out.logChange = it.certChange(h, d)
+	if certifiedStop(it.pt.gnorm, it.gtol, it.out.logChange, it.digits) || it.pt.gnorm.Sign() == 0 {
 		if it.r.prec < it.target {
 			return false, it.moveTo(it.target, it.pt.v) // the certificate is checked at the target precision
 		}
-		return it.atStationary(h)
+		if !it.curvatureUnresolved(h) {
+			return it.atStationary(h)
+		}
+		if raised, err := it.raiseForCurvature(); raised || err != nil {
+			return false, err
+		}
+		// Negative or unresolved curvature and no precision left to raise:
+		// not a certified minimizer; keep stepping (the budget bounds it).
 	}
 	if it.out.iterations >= it.maxIter {
 		it.out.stop = StopIterationLimit
@@ -386,9 +404,12 @@ func (it *iteration) iterate() (bool, error) {
 		return true, nil
 	}
 	it.out.iterations++
-	next, step, nu, err := it.search(h, d, nu)
-	if err != nil {
-		return false, err
+	next, step := it.polarStep(h)
+	if next == nil {
+		next, step, nu, err = it.search(h, d, nu)
+		if err != nil {
+			return false, err
+		}
 	}
 	if next == nil {
 		return it.stall("no damped Newton step decreased the objective", false)
@@ -446,6 +467,187 @@ func (it *iteration) atStationary(h *bigmat.Dense) (bool, error) {
 	it.restarts++
 	it.out.notes = append(it.out.notes, "reached a stationary point with negative curvature (a saddle): perturbed it and continued")
 	return false, it.restart(it.r.prec, perturb(it.pt.v, it.rng))
+}
+
+// curvatureUnresolved reports whether the point may be a near-saddle that
+// the second-order check of atStationary (tolerance 2^(1−prec/2), coarse
+// because of the rotation orbit) cannot see. It applies when k = 1 (no
+// rotation orbit: a minimizer of φ has a positive definite Hessian unless
+// c equals the top variance, which is the trivial regime) and W = 0 is not
+// a minimizer (zeroIsMinimizer, exact). There the smallest curvature must
+// be resolved above the working precision's noise, τ = 2^(curvGuardBits −
+// prec)·max(1, max|h_ij|): it is unresolved when h − τI is not positive
+// definite (Cholesky at the full working precision). Issue 8's near tie
+// σ = c(1 + 2·10^-40) has curvature −(2/3)·10^-40 at the near-saddle the
+// iteration first reaches, far below 2^(1−prec/2) but far above τ.
+func (it *iteration) curvatureUnresolved(h *bigmat.Dense) bool {
+	if !it.strictCurvature() {
+		return false
+	}
+	var ch bigmat.Cholesky
+	return ch.Factorize(new(bigmat.Dense).AddScaledIdentity(h.Clone(), it.curvTau(h, true))) != nil
+}
+
+// strictCurvature: k = 1 and W = 0 is not a minimizer, where a minimizer
+// of φ has a positive definite Hessian (see curvatureUnresolved).
+func (it *iteration) strictCurvature() bool {
+	return it.r.k == 1 && !it.r.exact.zeroIsMinimizer()
+}
+
+// curvTau is τ = 2^(curvGuardBits − prec)·max(1, max|h_ij|), negated if neg.
+func (it *iteration) curvTau(h *bigmat.Dense, neg bool) *big.Float {
+	tau := h.MaxAbs()
+	if tau.Cmp(big.NewFloat(1)) < 0 {
+		tau.SetInt64(1)
+	}
+	tau.SetMantExp(tau, curvGuardBits-int(it.r.prec))
+	if neg {
+		tau.Neg(tau)
+	}
+	return tau
+}
+
+// certChange is log10 of the relative change of VVᵀ (relChange) that the
+// certificate measures. In general it is that of the damped step d. Where
+// strictCurvature holds, the damping (floored at 2^(−prec/2), with μ up
+// to 10^16) would shrink the step far below the distance to the
+// minimizer in a flat direction (a quartic valley whose curvature is
+// below ν) and fake accuracy; there the change is that of the Newton
+// step (h + τI)Δ = −g with τ at the Hessian's noise level, solved at the
+// full working precision, and +Inf when h + τI is not positive definite
+// (negative curvature: not a minimizer).
+func (it *iteration) certChange(h, d *bigmat.Dense) float64 {
+	if !it.strictCurvature() {
+		return it.r.relChange(it.pt, d)
+	}
+	var ch bigmat.Cholesky
+	if ch.Factorize(new(bigmat.Dense).AddScaledIdentity(h.Clone(), it.curvTau(h, false))) != nil {
+		return math.Inf(1)
+	}
+	rhs := vec(it.pt.g)
+	rhs.Scale(newFloat(it.r.prec).SetInt64(-1), rhs)
+	x := ch.SolveTo(new(bigmat.Dense), rhs)
+	return it.r.relChange(it.pt, unvec(x, it.r.n, it.r.k))
+}
+
+// curvGuardBits are the bits of the working precision that the Hessian's
+// rounding may consume (its conditioning is covered by condPrec's extra
+// bits): the curvature test of curvatureUnresolved resolves curvatures
+// down to 2^(curvGuardBits − prec) of the Hessian's scale.
+const curvGuardBits = 96
+
+// raiseForCurvature doubles the target precision (at most maxEscalations
+// times in all, shared with escalate) so that a curvature near the noise
+// of the Hessian is resolved, and continues there. It reports whether it
+// did.
+func (it *iteration) raiseForCurvature() (bool, error) {
+	if it.escalations >= maxEscalations || time.Now().After(it.deadline) {
+		return false, nil
+	}
+	it.escalations++
+	old := it.r.prec
+	it.target = 2 * it.target
+	if err := it.restart(it.target, it.pt.v); err != nil {
+		return false, err
+	}
+	it.out.notes = append(it.out.notes, fmt.Sprintf("stationary to the requested digits, but the Hessian's smallest curvature is negative or not resolved above the rounding noise at %d bits (a near-saddle?): working precision raised to %d bits", old, it.r.prec))
+	return true, nil
+}
+
+// polarStep is tried first where strictCurvature holds (k = 1, V a single
+// column v). Near a tie at the cut-off (two nearly equal variances, one of
+// them active) the valley of φ is a nearly flat arc of the sphere |v| = r:
+// turning v toward the other direction costs O(tie), while leaving the
+// arc costs O(1). A straight damped step can follow such an arc only by
+// tiny steps (issue 8, instance i4: 340 iterations without converging).
+// Here the Newton step Δ (regularized at the noise level τ, as in
+// certChange) is split into its radial part α v̂ and its tangential part
+// Δ⊥, and the candidate turns v on its sphere by the angle |Δ⊥|/|v| while
+// moving its length by α: in polar coordinates this is Newton's step
+// itself (at a radially stationary point the tangential Hessian is
+// φ_θθ/r²). It is accepted when φ decreases beyond its rounding noise, or
+// does not rise beyond it while ‖∇φ‖ decreases; nil otherwise (the caller
+// falls back to the damped search). Only steps that are mostly tangential
+// (|Δ⊥| > |α|) are taken this way.
+func (it *iteration) polarStep(h *bigmat.Dense) (*point, *bigmat.Dense) {
+	if !it.strictCurvature() {
+		return nil, nil
+	}
+	r, pt := it.r, it.pt
+	prec := r.prec
+	var ch bigmat.Cholesky
+	if ch.Factorize(new(bigmat.Dense).AddScaledIdentity(h.Clone(), it.curvTau(h, false))) != nil {
+		return nil, nil
+	}
+	rhs := vec(pt.g)
+	rhs.Scale(newFloat(prec).SetInt64(-1), rhs)
+	delta := unvec(ch.SolveTo(new(bigmat.Dense), rhs), r.n, 1)
+	vn := pt.v.FrobeniusNorm()
+	if vn.Sign() == 0 {
+		return nil, nil
+	}
+	// α = ⟨Δ, v⟩/|v|, Δ⊥ = Δ − α v/|v|.
+	alpha := newFloat(prec)
+	var t big.Float
+	t.SetPrec(prec)
+	for i := 0; i < r.n; i++ {
+		t.Mul(delta.At(i, 0), pt.v.At(i, 0))
+		alpha.Add(alpha, &t)
+	}
+	alpha.Quo(alpha, vn)
+	vhat := new(bigmat.Dense).Scale(newFloat(prec).Quo(newFloat(prec).SetInt64(1), vn), pt.v)
+	perp := new(bigmat.Dense).Sub(delta, new(bigmat.Dense).Scale(alpha, vhat))
+	pn := perp.FrobeniusNorm()
+	newLen := newFloat(prec).Add(vn, alpha)
+	if newLen.Sign() <= 0 || pn.Cmp(newFloat(prec).Abs(alpha)) <= 0 {
+		return nil, nil // mostly radial: the damped search handles it (quartic valleys, near-saddles)
+	}
+	theta, _ := newFloat(64).Quo(pn, vn).Float64()
+	if theta > 1 {
+		return nil, nil // beyond a radian the local model says little
+	}
+	cos, sin := bigCosSin(newFloat(prec).Quo(pn, vn), prec)
+	// v' = |v'|·(cos θ·v̂ + sin θ·Δ⊥/|Δ⊥|).
+	u := new(bigmat.Dense).Scale(cos, vhat)
+	u.Add(u, new(bigmat.Dense).Scale(newFloat(prec).Quo(sin, pn), perp))
+	cand, err := r.eval(new(bigmat.Dense).Scale(newLen, u))
+	if err != nil {
+		return nil, nil
+	}
+	fnoise := r.fNoise(pt)
+	it.fnoise = fnoise
+	drop := newFloat(prec).Sub(pt.f, cand.f)
+	switch {
+	case drop.Cmp(fnoise) > 0:
+	case drop.Cmp(newFloat(prec).Neg(fnoise)) >= 0 && cand.gnorm.Cmp(pt.gnorm) < 0:
+	default:
+		return nil, nil
+	}
+	return cand, new(bigmat.Dense).Sub(cand.v, pt.v)
+}
+
+// bigCosSin returns cos x and sin x at precision prec for |x| ≤ 1 by their
+// Taylor series (terms below 2^-prec dropped).
+func bigCosSin(x *big.Float, prec uint) (*big.Float, *big.Float) {
+	p := prec + 32
+	cos, sin := newFloat(p).SetInt64(1), newFloat(p).Set(x)
+	x2 := newFloat(p).Mul(x, x)
+	term := newFloat(p).Set(x) // x^k/k!, k odd for sin
+	cterm := newFloat(p).SetInt64(1)
+	eps := newFloat(p).SetMantExp(big.NewFloat(1), -int(p))
+	for k := 1; k < 10*int(p); k++ {
+		// cterm: (−1)^k x^(2k)/(2k)!, term: (−1)^k x^(2k+1)/(2k+1)!
+		cterm.Mul(cterm, x2)
+		cterm.Quo(cterm, newFloat(p).SetInt64(int64(-(2*k-1)*(2*k))))
+		term.Mul(term, x2)
+		term.Quo(term, newFloat(p).SetInt64(int64(-(2*k)*(2*k+1))))
+		cos.Add(cos, cterm)
+		sin.Add(sin, term)
+		if newFloat(p).Abs(cterm).Cmp(eps) < 0 && newFloat(p).Abs(term).Cmp(eps) < 0 {
+			break
+		}
+	}
+	return cos.SetPrec(prec), sin.SetPrec(prec)
 }
 
 // search tries damped Newton steps from it.pt, raising ν after each
@@ -609,11 +811,12 @@ func (it *iteration) stall(why string, fresh bool) (bool, error) {
 	it.out.stop = StopStalled
 	it.out.notes = append(it.out.notes, why+": progress stopped at the working precision's noise level")
 	if fresh {
-		d, _, _, err := it.r.lmStep(it.r.hessian(it.pt), it.pt.g, it.r.nuFor(it.pt, it.mu))
+		h := it.r.hessian(it.pt)
+		d, _, _, err := it.r.lmStep(h, it.pt.g, it.r.nuFor(it.pt, it.mu))
 		if err != nil {
 			return false, err
 		}
-		it.out.logChange = it.r.relChange(it.pt, d)
+		it.out.logChange = it.certChange(h, d)
 	}
 	return true, nil
 }
@@ -627,11 +830,12 @@ func (it *iteration) escalate(why string) (bool, error) {
 	if it.escalations >= maxEscalations || time.Now().After(it.deadline) {
 		return false, nil
 	}
-	d, _, _, err := it.r.lmStep(it.r.hessian(it.pt), it.pt.g, it.r.nuFor(it.pt, it.mu))
+	h := it.r.hessian(it.pt)
+	d, _, _, err := it.r.lmStep(h, it.pt.g, it.r.nuFor(it.pt, it.mu))
 	if err != nil {
 		return false, err
 	}
-	if it.r.relChange(it.pt, d) <= -float64(it.digits) {
+	if it.certChange(h, d) <= -float64(it.digits) {
 		return false, nil // accurate already: the caller stops at the noise floor
 	}
 	it.escalations++
@@ -764,7 +968,8 @@ func (it *iteration) noiseFloorCertified() bool {
 	if it.pt.gnorm.Cmp(pow10(-it.digits, it.r.prec)) > 0 {
 		return false
 	}
-	return it.r.secondOrder(it.r.hessian(it.pt))
+	h := it.r.hessian(it.pt)
+	return it.r.secondOrder(h) && !it.curvatureUnresolved(h)
 }
 
 // Bounds of the damping multiplier μ (ν = μ‖∇φ‖). μ ≥ 1 keeps ν above the

@@ -92,6 +92,7 @@ type exactProblem struct {
 	blocks     []ratBlock
 	a0sq       *big.Rat
 	zeroData   bool
+	zeroState  // whether W = 0 is a minimizer (zero.go), decided once
 }
 
 // ratBlock is one block in exact arithmetic: weight w = γ/λ_H, shift μ,

@@ -68,7 +68,8 @@ type StopReason string
 const (
 	// StopConverged: the certificate holds (doc.go): the gradient of the
 	// scaled reduced objective φ is below 10^-(digits+8), a further Newton
-	// step would move W Wᵀ by less than 10^-(digits+2) of its scale, the
+	// step would move W Wᵀ by less than 10^-(digits+2) of its scale (its
+	// own size unless W = 0 is an exact minimizer, doc.go), the
 	// Hessian is positive semidefinite up to 2^(1−prec/2), and L and ∇L
 	// from their definitions agree (or, at the working precision's noise
 	// floor: change and gradient below 10^-digits, same second-order and
@@ -139,7 +140,7 @@ type Result struct {
 	Stop          StopReason
 	Converged     bool
 	OutOfTime     bool // the solve stopped because Settings.TimeLimit passed (whatever Stop says)
-	DigitsReached int  // estimated correct digits of WWᵀ relative to max(‖WWᵀ‖, a0) (see doc.go); 0 for unattained
+	DigitsReached int  // estimated correct digits of WWᵀ relative to its own size (to max(‖WWᵀ‖, a0) when W = 0 is a minimizer; see doc.go); 0 for unattained
 
 	// History is log10 of the scaled gradient norm after each stage-2 step
 	// of the (last) solve: digits should roughly double per step.
