@@ -63,12 +63,14 @@ pictures:
 	$(GO) run ./cmd/ufm sweep examples/partial-3x5.json --lambda-h 0.001:1000:61 --log --digits 30 --check-every 20 --out $$tmp/sweep >/dev/null && \
 	$(GO) run ./cmd/ufm sweep examples/partial-3x5.json --lambda-h 0.01:100:40 --lambda-w 0.01:100:40 --log --digits 20 --out $$tmp/grid >/dev/null && \
 	$(GO) run ./cmd/ufm series examples/series --lambda-h 0.01 --lambda-w 0.01 --out $$tmp/series >/dev/null && \
+	$(GO) run ./cmd/ufm sweep examples/deep-k3-3x8.json --lambda-h 0.02:16:61 --log --digits 20 --out $$tmp/deep >/dev/null && \
 	for ext in png svg; do \
 		cp $$tmp/sweep/loss.$$ext docs/sweep-example.$$ext && \
 		cp $$tmp/sweep/rank.$$ext docs/sweep-rank.$$ext && \
 		cp $$tmp/grid/regime.$$ext docs/sweep-regime.$$ext && \
-		cp $$tmp/series/nrc.$$ext docs/series-nrc.$$ext || exit 1; \
-	done && rm -rf $$tmp && echo "docs/sweep-example, sweep-rank, sweep-regime, series-nrc (.png, .svg) regenerated"
+		cp $$tmp/series/nrc.$$ext docs/series-nrc.$$ext && \
+		cp $$tmp/deep/shrinkage.$$ext docs/sweep-deep.$$ext || exit 1; \
+	done && rm -rf $$tmp && echo "docs/sweep-example, sweep-rank, sweep-regime, series-nrc, sweep-deep (.png, .svg) regenerated"
 
 ## examples: regenerate examples/series (gradient descent on the UFM, 5 checkpoints)
 examples:

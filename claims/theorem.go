@@ -83,6 +83,10 @@ func checkTheorem(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome 
 		return proofs.Outcome{Verdict: proofs.Fails, Residual: pow10Float(-worstDigits(rep), 64), Reason: "theory and converged solver disagree: " + rep.Reason}
 	case verify.Unattained:
 		return proofs.Outcome{Verdict: proofs.Fails, Reason: "the theory says no minimizer exists although λ_H, λ_W > 0: " + rep.Reason}
+	case verify.Unresolved:
+		// The theory could not decide a cut-off at its precision cap: the
+		// theorem's unique A* is neither confirmed nor refuted.
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: rep.Reason}
 	}
 	// MSE and rank on top of verify's invariants.
 	prec := pred.Prec

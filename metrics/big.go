@@ -3,6 +3,7 @@ package metrics
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 
 	"github.com/nrc-ufm/ufm/bigmat"
@@ -17,7 +18,13 @@ type BigResult struct {
 	NRC1, NRC2 *big.Float
 	NRC3       *big.Float
 	NRC3Gamma  *big.Float
-	EVR        []*big.Float
+	// NRC3Err estimates |NRC3 − its value for the inputs read as exact|:
+	// the difference from a second evaluation NRC3ErrDigits decimal digits
+	// more precise. NRC3 is a squared distance, so when it is near 0 its
+	// computed value is rounding noise of about (10^-digits·cond)²: then
+	// NRC3 ≤ NRC3Err and it is known only as a bound (NRC3Text).
+	NRC3Err *big.Float
+	EVR     []*big.Float
 }
 
 // ComputeBig is Compute for arbitrary-precision inputs such as solver
@@ -195,6 +202,11 @@ func ComputeBig(h, w, y *bigmat.Dense, digits int, opt Options) (*BigResult, err
 	}
 	res.SigmaMin, _ = r3.sigmaMin.Float64()
 	res.NRC3, res.NRC3Gamma = r3.value, r3.gamma
+	if r3.value != nil {
+		if res.NRC3Err, err = nrc3ErrBig(w, y, r3.value, center, digits); err != nil {
+			return nil, err
+		}
+	}
 	res.NRC3Undefined, res.NRC3Flat = r3.undefined, r3.flat
 	res.Notes = append(res.Notes, r3.notes...)
 	return res, nil
@@ -399,4 +411,68 @@ func tenPow(e int, prec uint) *big.Float {
 // scaled returns x·s at x's precision.
 func scaled(x, s *big.Float) *big.Float {
 	return new(big.Float).SetPrec(max(x.Prec(), 64)).Mul(x, s)
+}
+
+// NRC3ErrDigits is how many decimal digits more precise the second
+// evaluation of NRC3 is (BigResult.NRC3Err).
+const NRC3ErrDigits = 16
+
+// nrc3ErrBig returns |v − v'| with v' NRC3 evaluated again at
+// NRC3ErrDigits more digits from the same (stored) w and y.
+func nrc3ErrBig(w, y *bigmat.Dense, v *big.Float, center bool, digits int) (*big.Float, error) {
+	prec := bigmat.Bits(digits + NRC3ErrDigits)
+	M, _ := y.Dims()
+	Yc, _ := centerRows(y, prec, center)
+	sigma := new(bigmat.Dense).TransMul(Yc, Yc)
+	sigma = new(bigmat.Dense).Scale(new(big.Float).SetPrec(prec).Quo(one(prec), intF(M, prec)), sigma)
+	Wq := w.Clone().SetPrec(prec)
+	r3, err := nrc3Big(new(bigmat.Dense).MulTrans(Wq, Wq), sigma, center, digits)
+	if err != nil {
+		return nil, err
+	}
+	if r3.value == nil {
+		return nil, errors.New("metrics: NRC3 is defined at one precision and not at the next")
+	}
+	d := new(big.Float).SetPrec(prec).Sub(v, r3.value)
+	return d.Abs(d), nil
+}
+
+// NRC3Text formats r.NRC3 with the significant digits its estimated error
+// r.NRC3Err leaves (at most r.Digits), or, when no digit is left (NRC3 is
+// 0 to within its accuracy), as the bound "< x" with x ≥ NRC3 + NRC3Err
+// to one digit. "" when NRC3 is undefined.
+func (r *BigResult) NRC3Text() string {
+	if r.NRC3 == nil {
+		return ""
+	}
+	if r.NRC3Err == nil || r.NRC3Err.Sign() == 0 {
+		return bigmat.Text(r.NRC3, r.Digits)
+	}
+	if r.NRC3.Cmp(r.NRC3Err) <= 0 {
+		hi := new(big.Float).SetPrec(64).Add(r.NRC3, r.NRC3Err)
+		return "< " + roundUp1(hi)
+	}
+	ratio := new(big.Float).SetPrec(64).Quo(r.NRC3, r.NRC3Err)
+	f, _ := ratio.Float64()
+	k := min(r.Digits, int(math.Floor(math.Log10(f))))
+	if k < 1 {
+		hi := new(big.Float).SetPrec(64).Add(r.NRC3, r.NRC3Err)
+		return "< " + roundUp1(hi)
+	}
+	return bigmat.Text(r.NRC3, k)
+}
+
+// roundUp1 returns x > 0 rounded up to one significant digit, as text
+// ("3e-66"): the exponent from x's binary exponent, any size.
+func roundUp1(x *big.Float) string {
+	m := new(big.Float)
+	e := x.MantExp(m) // x = m·2^e, m in [0.5, 1)
+	mf, _ := m.Float64()
+	p := int(math.Floor((float64(e) + math.Log2(mf)) * math.Log10(2)))
+	t, _ := new(big.Float).SetPrec(64).Mul(x, tenPow(-p, 64)).Float64() // ≈ [1, 10)
+	d := max(math.Ceil(t), 1)
+	if d >= 10 {
+		d, p = 1, p+1
+	}
+	return fmt.Sprintf("%de%d", int(d), p)
 }

@@ -215,13 +215,19 @@ def implied(doc, Lam, lower, upper, m, W, H, Yt, none):
     if lo > max(F(0), nlo - 2 * r) ** 2 / m or hi < (nhi + 2 * r) ** 2 / m:
         raise Invalid("train_mse interval does not contain the recomputed enclosure")
 
+MAX_BYTES = 64 << 20
+
+
 def main(argv):
     if len(argv) != 2:
         print("usage: check_certificate.py CERT.json", file=sys.stderr)
         return 2
     try:
-        with open(argv[1], encoding="utf-8") as f:
-            doc = json.load(f)
+        with open(argv[1], "rb") as f:  # at most 64 MiB, as ufm check
+            data = f.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise Unreadable("file is larger than %d bytes" % MAX_BYTES)
+        doc = json.loads(data.decode("utf-8"))
         print(check(doc))
         return 0
     except Invalid as e:

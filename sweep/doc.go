@@ -38,6 +38,19 @@
 // A check's error or panic is recorded as a failure of the check, never as
 // a verdict.
 //
+// # Deep models
+//
+// A deep instance (layers > 1 or data_term mean, docs/theory.md §6) is
+// swept over λ_H and, with a λ_W axis, over one common value of every
+// layer's λ_l (DeepTable). Points come from theory.Predict (which
+// dispatches to PredictDeep); the table adds the thresholds c_j at which
+// σ_j^{K−1} = τ, the shrinkage columns hold s_j/t_j and S the optimal
+// singular values s_j. For K ≥ 3 mode j jumps at c_j from s_j/t_j =
+// (K−2)/(K−1) to exactly 0; the shrinkage picture draws the on and off
+// branches as separate lines so the jump is a gap. NRC at the optimum is
+// not computed for deep points (blank, with a note); the regime and nrc3
+// pictures are not drawn.
+//
 // # Pictures
 //
 // Table.Plots writes loss (L* and training MSE vs c, with the σ_j where

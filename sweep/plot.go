@@ -29,9 +29,18 @@ import (
 // Axes are logarithmic when the grid is (values ≤ 0 are then left out).
 // Points whose values lie beyond float64's range are left out of the
 // pictures (never of the table).
+//
+// For a deep table (DeepTable) the dashed lines are the thresholds c_j
+// (σ_j^{K−1} = τ) instead of the σ_j, the rank staircase counts the c_j
+// above c (capped), shrinkage is s_j/t_j with the jump at c_j drawn as a
+// gap (plotSwitchOff), and there is no nrc3 or regime picture.
 func (t *Table) Plots(dir string) ([]string, error) {
 	var files []string
-	for _, f := range []func(string) ([]string, error){t.plotLoss, t.plotRank, t.plotShrinkage, t.plotNRC3, t.plotRegime} {
+	plots := []func(string) ([]string, error){t.plotLoss, t.plotRank, t.plotShrinkage, t.plotNRC3, t.plotRegime}
+	if t.Deep != nil {
+		plots = []func(string) ([]string, error){t.plotLoss, t.plotRank, t.plotSwitchOff}
+	}
+	for _, f := range plots {
 		out, err := f(dir)
 		if err != nil {
 			return files, err
@@ -83,15 +92,24 @@ func cRange(ps []*Point) (lo, hi float64) {
 
 // markSigma draws σ_j lines for the eigenvalues inside [lo, hi], from y0
 // to y1. Equal eigenvalues share one line and label.
+// For a deep table the lines are at the thresholds c_j instead, labelled
+// σ_j^{K−1} = τ.
 func (t *Table) markSigma(p *plotx.Figure, lo, hi, y0, y1 float64) error {
 	last := math.NaN()
-	for j, s := range t.Sigma {
+	for j, s := range t.switchOffs() {
 		v, ok := s.Float64()
 		if !ok || v < lo || v > hi || v == last {
 			continue
 		}
 		last = v
-		if err := plotx.VLine(p, v, y0, y1, fmt.Sprintf("σ%s", subscript(j+1))); err != nil {
+		label := fmt.Sprintf("σ%s", subscript(j+1))
+		if t.Deep != nil {
+			label += " = τ"
+			if t.Deep.K > 2 {
+				label = fmt.Sprintf("σ%s%s = τ", subscript(j+1), superscript(t.Deep.K-1))
+			}
+		}
+		if err := plotx.VLine(p, v, y0, y1, label); err != nil {
 			return err
 		}
 	}
@@ -116,7 +134,7 @@ func (t *Table) title(what string) string {
 func (t *Table) plotLoss(dir string) ([]string, error) {
 	ps := t.byC()
 	lg := t.logScale()
-	p := plotx.New(t.title("Minimal loss and training MSE"), "c = λ_H·λ_W", "L*, training MSE", lg, lg)
+	p := plotx.New(t.title("Minimal loss and training MSE"), t.cLabel(), "L*, training MSE", lg, lg)
 	loss := plotx.Positive(series(ps, func(p *Point) Value { return p.MinLoss }), lg, lg)
 	mse := plotx.Positive(series(ps, func(p *Point) Value { return p.TrainMSE }), lg, lg)
 	if len(loss)+len(mse) == 0 {
@@ -142,12 +160,37 @@ func (t *Table) plotLoss(dir string) ([]string, error) {
 // staircase line only; the table's ranks are exact).
 func (t *Table) rankAt(c float64) int {
 	k := 0
-	for _, s := range t.Sigma {
+	for _, s := range t.switchOffs() {
 		if v, ok := s.Float64(); ok && v > c {
 			k++
 		}
 	}
-	return min(k, t.D)
+	return min(k, t.rankCap())
+}
+
+// switchOffs are the c where a mode switches off: the σ_j for the
+// one-layer model, the thresholds c_j for a deep one.
+func (t *Table) switchOffs() []Value {
+	if t.Deep != nil {
+		return t.Deep.Thresholds
+	}
+	return t.Sigma
+}
+
+// rankCap is d (one layer) or r_max = min(d_0, …, d_{K−2}, n) (deep).
+func (t *Table) rankCap() int {
+	if t.Deep != nil {
+		return t.Deep.Cap
+	}
+	return t.D
+}
+
+// cLabel is the x-axis label: c in the model's notation.
+func (t *Table) cLabel() string {
+	if t.Deep != nil {
+		return "c = λ_H·Π_l λ_l"
+	}
+	return "c = λ_H·λ_W"
 }
 
 func (t *Table) plotRank(dir string) ([]string, error) {
@@ -155,17 +198,21 @@ func (t *Table) plotRank(dir string) ([]string, error) {
 	lg := t.logScale()
 	var reg []*Point
 	for _, p := range ps {
-		if p.LambdaH.Sign() > 0 && p.LambdaW.Sign() > 0 {
+		if p.C.Sign() > 0 && p.LambdaH.Sign() > 0 {
 			reg = append(reg, p)
 		}
 	}
 	if len(reg) == 0 {
 		return nil, nil
 	}
-	p := plotx.New(t.title("Rank of W*W*ᵀ"), "c = λ_H·λ_W", "rank r", lg, false)
+	what, rule := "Rank of W*W*ᵀ", "r = min(d, #{j : σ_j > c})"
+	if t.Deep != nil {
+		what, rule = "Modes switched on", fmt.Sprintf("r = min(r_max, #{j : σ_j^%d > τ})", t.Deep.K-1)
+	}
+	p := plotx.New(t.title(what), t.cLabel(), "rank r", lg, false)
 	lo, hi := cRange(reg)
 	xs := []float64{lo}
-	for _, s := range t.Sigma {
+	for _, s := range t.switchOffs() {
 		if v, ok := s.Float64(); ok && v > lo && v < hi {
 			xs = append(xs, v)
 		}
@@ -184,7 +231,7 @@ func (t *Table) plotRank(dir string) ([]string, error) {
 	l.Color = plotx.Color(0)
 	l.Width = vg.Points(1.8)
 	p.Add(l)
-	p.Legend.Add("r = min(d, #{j : σ_j > c})", l)
+	p.Legend.Add(rule, l)
 	pts := plotter.XYs{}
 	for _, q := range reg {
 		c, _ := q.CValue.Float64()
@@ -199,15 +246,16 @@ func (t *Table) plotRank(dir string) ([]string, error) {
 	s.Radius = vg.Points(2)
 	p.Add(s)
 	p.Legend.Add("grid points (exact rank)", s)
-	if err := t.markSigma(p, lo, hi, 0, float64(min(t.N, t.D))+0.5); err != nil {
+	top := min(t.N, t.rankCap())
+	if err := t.markSigma(p, lo, hi, 0, float64(top)+0.5); err != nil {
 		return nil, err
 	}
 	var ticks []plot.Tick
-	for r := 0; r <= min(t.N, t.D); r++ {
+	for r := 0; r <= top; r++ {
 		ticks = append(ticks, plot.Tick{Value: float64(r), Label: fmt.Sprint(r)})
 	}
 	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
-	p.Y.Min, p.Y.Max = -0.2, float64(min(t.N, t.D))+0.6
+	p.Y.Min, p.Y.Max = -0.2, float64(top)+0.6
 	p.Legend.Top, p.Legend.Left = false, true
 	p.Legend.XOffs, p.Legend.YOffs = vg.Points(8), vg.Points(8)
 	return plotx.Save(p, dir, "rank")
@@ -406,7 +454,15 @@ func cellEdges(a *Axis) ([]float64, bool) {
 
 // subscript writes k with Unicode subscript digits (σ₁, σ₁₂).
 func subscript(k int) string {
-	const digits = "₀₁₂₃₄₅₆₇₈₉"
+	return digitsIn(k, "₀₁₂₃₄₅₆₇₈₉")
+}
+
+// superscript writes k with Unicode superscript digits (σ²).
+func superscript(k int) string {
+	return digitsIn(k, "⁰¹²³⁴⁵⁶⁷⁸⁹")
+}
+
+func digitsIn(k int, digits string) string {
 	s := fmt.Sprint(k)
 	out := ""
 	for _, c := range s {

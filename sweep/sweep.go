@@ -88,11 +88,14 @@ type Point struct {
 	Rank, Active     int
 	MinLoss          Value
 	TrainMSE         Value
-	Shrinkage        []Value // 1 − √(c/σ_j), j = 1…n
-	NRC1, NRC2       Value   // at the optimum (docs/theory.md §3–4)
-	NRC3, NRC3Gamma  Value
-	Checks           []CheckResult // empty unless this point was checked
-	Notes            []string
+	Shrinkage        []Value // 1 − √(c/σ_j), j = 1…n; deep: s_j/t_j
+	// S are the optimal singular values s_j of Z* = W_{K−1}⋯W_1H*
+	// (deep instances only; nil for the one-layer model).
+	S               []Value
+	NRC1, NRC2      Value // at the optimum (docs/theory.md §3–4)
+	NRC3, NRC3Gamma Value
+	Checks          []CheckResult // empty unless this point was checked
+	Notes           []string
 }
 
 // Table is the result of a sweep.
@@ -111,6 +114,8 @@ type Table struct {
 	// holds only the points evaluated (in table order), Planned all.
 	Interrupted bool
 	Planned     int
+	// Deep is set for deep instances (layers > 1 or data_term mean).
+	Deep *DeepTable
 }
 
 // Run evaluates the closed form of docs/theory.md §3 (theory.Predict) at every
@@ -129,7 +134,10 @@ func Run(in *instance.Instance, h, w *Axis, s Settings) (*Table, error) {
 		h = &Axis{Name: "lambda_h", Values: []*big.Rat{in.LambdaH}}
 	}
 	if w == nil {
-		w = &Axis{Name: "lambda_w", Values: []*big.Rat{in.LambdaW}}
+		w = &Axis{Name: "lambda_w", Values: []*big.Rat{fixedLambdaW(in)}}
+	}
+	if err := positiveForDeep(in, h, w); err != nil {
+		return nil, err
 	}
 	if len(h.Values)*len(w.Values) > MaxPoints {
 		return nil, fmt.Errorf("sweep: %d×%d = %d points (at most %d)", len(h.Values), len(w.Values), len(h.Values)*len(w.Values), MaxPoints)
@@ -143,6 +151,9 @@ func Run(in *instance.Instance, h, w *Axis, s Settings) (*Table, error) {
 	}
 	total := len(h.Values) * len(w.Values)
 	t := &Table{Name: in.Name, N: in.N(), D: in.D, M: in.M(), Bias: in.Bias.String(), Digits: digits, H: h, W: w, Planned: total}
+	if in.IsDeep() {
+		t.Deep = newDeepTable(in)
+	}
 	t.Points = make([]Point, total)
 	for iw := range w.Values {
 		for ih := range h.Values {
@@ -209,7 +220,7 @@ dispatch:
 	wg.Wait()
 	for k, err := range errs[:started] {
 		if err != nil {
-			return fmt.Errorf("sweep: point %d (λ_H = %s, λ_W = %s): %w", k, t.Points[k].LambdaH.RatString(), t.Points[k].LambdaW.RatString(), err)
+			return fmt.Errorf("sweep: point %d (%s): %w", k, t.Points[k].lambdaText(), err)
 		}
 	}
 	if started < len(t.Points) {
@@ -225,7 +236,7 @@ func (t *Table) fill(in *instance.Instance, k int, s Settings, digits int) error
 	p := &t.Points[k]
 	pin := in.Clone()
 	pin.LambdaH = new(big.Rat).Set(p.LambdaH)
-	pin.LambdaW = new(big.Rat).Set(p.LambdaW)
+	setLambdaW(pin, p.LambdaW)
 	pin.Name = fmt.Sprintf("%s@%d", in.Name, k)
 	lo, err := theory.Predict(pin, digits)
 	if err != nil {
@@ -237,6 +248,12 @@ func (t *Table) fill(in *instance.Instance, k int, s Settings, digits int) error
 	}
 	p.C = lo.CExact
 	p.CValue = Value{X: hi.C, Digits: digits}
+	if t.Deep != nil {
+		// The instance's c = λ_H·Π λ_l (lo.CExact is the sum-convention
+		// problem's, n^K times larger for data_term mean).
+		p.C = pin.C()
+		p.CValue = Value{X: new(big.Float).SetPrec(hi.Prec).SetRat(p.C), Digits: digits}
+	}
 	p.Regime, p.Rank, p.Active = lo.Regime, lo.Rank, lo.Active
 	if hi.Regime != lo.Regime || hi.Rank != lo.Rank || hi.Active != lo.Active {
 		// Decisions are exact rational ones; a difference is a bug.
@@ -256,8 +273,15 @@ func (t *Table) fill(in *instance.Instance, k int, s Settings, digits int) error
 		for j := range lo.Sigma {
 			t.Sigma[j] = agreed(lo.Sigma[j], hi.Sigma[j], digits)
 		}
+		if t.Deep != nil {
+			t.Deep.fillThresholds(p.C, lo, hi, digits)
+		}
 	}
-	if err := p.fillNRC(lo, hi, digits); err != nil {
+	if t.Deep != nil {
+		if err := p.fillDeep(lo, hi, digits); err != nil {
+			return err
+		}
+	} else if err := p.fillNRC(lo, hi, digits); err != nil {
 		return err
 	}
 	p.Notes = append(p.Notes, lo.Notes...)

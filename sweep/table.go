@@ -13,11 +13,17 @@ import (
 // Header returns the CSV column names: index, lambda_h, lambda_w, c,
 // regime, rank, active, min_loss, train_mse, shrinkage_1 … shrinkage_n,
 // nrc1, nrc2, nrc3, nrc3_gamma, then check_NAME and check_NAME_digits for
-// each check that ran.
+// each check that ran. A deep table (DeepTable) has s_1 … s_n (the optimal
+// singular values) after the shrinkage columns, which hold s_j/t_j there.
 func (t *Table) Header() []string {
 	h := []string{"index", "lambda_h", "lambda_w", "c", "regime", "rank", "active", "min_loss", "train_mse"}
 	for j := 1; j <= t.N; j++ {
 		h = append(h, fmt.Sprintf("shrinkage_%d", j))
+	}
+	if t.Deep != nil {
+		for j := 1; j <= t.N; j++ {
+			h = append(h, fmt.Sprintf("s_%d", j))
+		}
 	}
 	h = append(h, "nrc1", "nrc2", "nrc3", "nrc3_gamma")
 	for _, name := range t.checkNames() {
@@ -49,6 +55,9 @@ func (t *Table) record(p *Point) []string {
 	r := []string{strconv.Itoa(p.Index), ExactText(p.LambdaH), ExactText(p.LambdaW), ExactText(p.C),
 		string(p.Regime), strconv.Itoa(p.Rank), strconv.Itoa(p.Active), p.MinLoss.Text(), p.TrainMSE.Text()}
 	for _, s := range p.Shrinkage {
+		r = append(r, s.Text())
+	}
+	for _, s := range p.S {
 		r = append(r, s.Text())
 	}
 	r = append(r, p.NRC1.Text(), p.NRC2.Text(), p.NRC3.Text(), p.NRC3Gamma.Text())
@@ -87,8 +96,12 @@ func (t *Table) WriteCSV(w io.Writer) error {
 }
 
 // ExactText writes a rational exactly: as a decimal when it terminates
-// (at most 60 significant digits), else as "p/q".
+// (at most 60 significant digits), else as "p/q"; nil (a deep instance's
+// λ_l not swept, see DeepTable) is "".
 func ExactText(r *big.Rat) string {
+	if r == nil {
+		return ""
+	}
 	if r.IsInt() {
 		return r.Num().String()
 	}
@@ -156,6 +169,15 @@ type jsonTable struct {
 	Interrupted bool        `json:"interrupted"`
 	Planned     int         `json:"planned_points"`
 	Points      []jsonPoint `json:"points"`
+	Deep        *jsonDeep   `json:"deep,omitempty"`
+}
+
+// jsonDeep is DeepTable in table.json.
+type jsonDeep struct {
+	K          int       `json:"k"`
+	DataTerm   string    `json:"data_term"`
+	Cap        int       `json:"cap"`
+	Thresholds []*string `json:"thresholds_c"`
 }
 
 type jsonPoint struct {
@@ -170,6 +192,7 @@ type jsonPoint struct {
 	MinLoss   *string     `json:"min_loss"`
 	TrainMSE  *string     `json:"train_mse"`
 	Shrinkage []*string   `json:"shrinkage"`
+	S         []*string   `json:"singular_values,omitempty"`
 	NRC1      *string     `json:"nrc1"`
 	NRC2      *string     `json:"nrc2"`
 	NRC3      *string     `json:"nrc3"`
@@ -204,6 +227,12 @@ func (t *Table) JSON() any {
 	for _, s := range t.Sigma {
 		doc.Sigma = append(doc.Sigma, jsonValue(s))
 	}
+	if d := t.Deep; d != nil {
+		doc.Deep = &jsonDeep{K: d.K, DataTerm: d.DataTerm, Cap: d.Cap, Thresholds: []*string{}}
+		for _, v := range d.Thresholds {
+			doc.Deep.Thresholds = append(doc.Deep.Thresholds, jsonValue(v))
+		}
+	}
 	for _, v := range t.H.Values {
 		doc.LambdaHAxis = append(doc.LambdaHAxis, ExactText(v))
 	}
@@ -222,6 +251,9 @@ func (t *Table) JSON() any {
 		}
 		for _, s := range p.Shrinkage {
 			jp.Shrinkage = append(jp.Shrinkage, jsonValue(s))
+		}
+		for _, s := range p.S {
+			jp.S = append(jp.S, jsonValue(s))
 		}
 		for _, c := range p.Checks {
 			jp.Checks = append(jp.Checks, jsonCheck{Name: c.Name, Status: c.Status, Digits: c.Digits, Detail: c.Detail, Error: c.Err})

@@ -277,9 +277,15 @@ func (p *Prediction) deepSpectrum(in *instance.Instance) error {
 		return fmt.Errorf("eigendecomposition of Σ: %w", err)
 	}
 	p.Sigma, p.Eigenvectors = eig.Values, eig.Vectors
-	for _, s := range p.Sigma {
+	for j, s := range p.Sigma {
 		if s.Sign() < 0 {
 			s.SetInt64(0)
+		}
+		// σ_j > 0 exactly for j < rank Σ: a computed σ_j ≤ 0 is one this
+		// precision cannot resolve (PredictDeep raises it, or reports no
+		// justified digit) — never a printed "0".
+		if j < p.TargetRank && s.Sign() == 0 {
+			p.unresolved = true
 		}
 	}
 	p.Mean = make([]*big.Float, n)
@@ -333,6 +339,13 @@ func (p *Prediction) deepModes(in *instance.Instance, lambdaH *big.Rat) error {
 			md.Status = ModeThreshold
 		default:
 			md.Status = ModeInactive
+		}
+		if md.Status != ModeInactive && md.T.Sign() <= 0 {
+			// A mode at or above the threshold has σ_j > 0 exactly; a
+			// computed 0 is unresolved (ScalarMinimizer would divide 0/0).
+			p.unresolved = true
+			md.SPlus, md.Gain = newF(), newF()
+			continue
 		}
 		if md.Status != ModeInactive {
 			md.SPlus, md.Gain = ScalarMinimizer(K, md.T, mKappa, mF, md.Status == ModeThreshold)

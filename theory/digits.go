@@ -36,7 +36,9 @@ const exactDigits = math.MaxInt32
 // agree (see QuantityDigits). An unresolved evaluation agrees on nothing.
 func agreement(lo, hi *Prediction) QuantityDigits {
 	if lo.unresolved || hi.unresolved {
-		return QuantityDigits{}
+		// The bias is the exact mean rounded once, whatever Σ's spectrum:
+		// it keeps its digits.
+		return QuantityDigits{Bias: entryDigits(column(lo.B), column(hi.B))}
 	}
 	k := QuantityDigits{
 		Sigma:     listDigits(lo.Sigma, hi.Sigma),
@@ -161,11 +163,12 @@ func ScalarText(x *big.Float, digits int) string {
 // so it gets digits − ceil(log10(floor/|x|)) digits, and "0" when none is
 // left (|x| < 10^-digits·floor).
 func EntryText(x, floor *big.Float, digits int) string {
+	if digits <= 0 {
+		// A computed 0 with no justified digit is not a known 0.
+		return ""
+	}
 	if x.Sign() == 0 {
 		return "0"
-	}
-	if digits <= 0 {
-		return ""
 	}
 	ax := new(big.Float).Abs(x)
 	if floor == nil || ax.Cmp(floor) >= 0 {
@@ -203,17 +206,47 @@ func VectorText(v []*big.Float, digits int) []string {
 	return out
 }
 
-// ListText formats each number of v relative to itself.
+// ListText formats each number of v relative to itself: "" for every
+// number when digits ≤ 0 (a computed 0 with no justified digit is not a
+// known 0), else "0" for a zero and ScalarText for the others.
 func ListText(v []*big.Float, digits int) []string {
+	return listText(v, digits, len(v))
+}
+
+// listText is ListText, except that the entries from index exactFrom on
+// are exact zeros (decided exactly, not computed) and print "0" whatever
+// digits is.
+func listText(v []*big.Float, digits, exactFrom int) []string {
 	out := make([]string, len(v))
 	for i, x := range v {
-		if x.Sign() == 0 {
+		switch {
+		case i >= exactFrom:
 			out[i] = "0"
-			continue
+		case digits <= 0:
+			out[i] = ""
+		case x.Sign() == 0:
+			out[i] = "0"
+		default:
+			out[i] = ScalarText(x, digits)
 		}
-		out[i] = ScalarText(x, digits)
 	}
 	return out
+}
+
+// SigmaText formats the eigenvalues of Σ to digits significant digits
+// (at most p.Justified.Sigma): σ_j for j ≥ rank Σ is exactly 0 and prints
+// "0"; a positive σ_j with no justified digit prints "" (never "0", which
+// would be a wrong number).
+func (p *Prediction) SigmaText(digits int) []string {
+	return listText(p.Sigma, min(digits, p.Justified.Sigma), p.TargetRank)
+}
+
+// ShrinkageText formats the shrinkage factors like SigmaText: a factor
+// beyond the rank r is exactly 0 (or, without regularization, exactly
+// 1 − 1 = 0 off the best fit) and prints "0"; a learned direction's factor
+// with no justified digit prints "".
+func (p *Prediction) ShrinkageText(digits int) []string {
+	return listText(p.Shrinkage, min(digits, p.Justified.Shrinkage), p.Rank)
 }
 
 // warnShortfall records a warning for every quantity below the requested
@@ -239,6 +272,10 @@ func (p *Prediction) warnShortfall(tie tieState) {
 	}
 	if tie == tieUnknown {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("σ_%d and σ_%d could be neither separated nor shown equal at %d decimal digits; uniqueness is reported as false", p.cutoff(), p.cutoff()+1, cap))
+		if p.Regime != Unregularized && p.Regime != Unattained {
+			p.Unresolved = append(p.Unresolved, "ww")
+		}
+		p.Unresolved = append(p.Unresolved, "predictions")
 	}
 }
 

@@ -68,6 +68,14 @@ type Prediction struct {
 
 	Notes []string
 
+	// Unresolved names (by their JSON names) the quantities reported as not
+	// unique only because this precision could not decide it: an undecided
+	// cut-off σ_k ≟ σ_{k+1} at the precision cap. docs/theory.md does not
+	// say they are not unique — they may well be; a consumer must not read
+	// WWUnique/PredictionUnique = false as "mathematically not determined"
+	// for these. Empty when every uniqueness decision is exact.
+	Unresolved []string
+
 	// ExtraDigits is how many decimal digits beyond Digits + GuardDigits
 	// the working precision Prec carries (raised until the printed
 	// quantities are justified; see the package documentation, "Digits").
@@ -331,6 +339,15 @@ func (p *Prediction) fillRegularized(in *instance.Instance) {
 			continue
 		}
 		sj := p.Sigma[j]
+		if sj.Sign() <= 0 {
+			// σ_j > c ≥ 0 exactly (j is active), so a computed σ_j ≤ 0 means
+			// this precision cannot resolve it (predictAt has already marked
+			// the evaluation unresolved): leave the direction's weight,
+			// shrinkage and loss term at 0 — never √ of a negative, never
+			// 0/0 — and let Predict raise the precision or report it.
+			p.unresolved = true
+			continue
+		}
 		root := newF().Sqrt(sj)
 		// √σ_j − √c = (σ_j − c)/(√σ_j + √c): no cancellation beyond that
 		// of σ_j − c itself, which is exactly positive here (j is active);

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strings"
 
 	"github.com/ALTree/bigfloat"
 
@@ -32,6 +33,12 @@ const (
 	// (solver.Result.OutOfTime). Nothing is decided: it is not a
 	// disagreement, and `ufm verify` exits 1 with this status.
 	Unfinished Status = "unfinished"
+	// Unresolved: every compared quantity agrees, but some quantity was
+	// left out of the comparison only because the theory could not decide,
+	// at its precision cap, whether it is unique (theory.Prediction.Unresolved)
+	// — not because docs/theory.md says it is not. Nothing is verified
+	// about it, so this is not AGREE; `ufm verify` exits 1.
+	Unresolved Status = "unresolved"
 )
 
 // Agreement counts decimal digits agreed, each quantity relative to its own
@@ -236,8 +243,14 @@ func (r *Report) decide(pred *theory.Prediction, res *solver.Result) {
 		if just := pred.Justified; min(just.MinLoss, just.TrainMSE, just.WW, just.Bias, just.Predictions, just.Shrinkage) < r.Required {
 			r.Reason += "; the theory itself could not justify the requested digits (see its warnings)"
 		}
+	case len(pred.Unresolved) > 0:
+		r.Status = Unresolved
+		r.Reason += fmt.Sprintf("the theory could not resolve %s (an undecided cut-off at its precision cap; see its warnings), so they were not compared; the compared quantities agree to at least %d digits (worst: %s, %d)", strings.Join(pred.Unresolved, ", "), r.Required, r.Worst, worst)
 	default:
 		r.Reason += fmt.Sprintf("every compared quantity agrees to at least %d digits (worst: %s, %d)", r.Required, r.Worst, worst)
+	}
+	if r.Status == Disagree && len(pred.Unresolved) > 0 {
+		r.Reason += fmt.Sprintf("; the theory could not resolve %s (not compared)", strings.Join(pred.Unresolved, ", "))
 	}
 }
 
@@ -301,16 +314,22 @@ func textOrNil(x *big.Float) string {
 }
 
 // TrainMSE is the training MSE (1/M)‖P − Y‖²_F (docs/theory.md §1, no ½)
-// of the n×M predictions P against in's targets, at precision prec.
+// of the n×M predictions P against in's targets, at precision prec. Each
+// residual P_ki − y_ik is formed exactly (the float P_ki read as a
+// rational), then rounded once to prec: a fit far below the targets' size
+// (tiny λ: MSE 1e−599 against targets of size 10) loses nothing to the
+// cancellation, which rounding y to prec bits first would turn into noise
+// of 10^-prec·|y|.
 func TrainMSE(in *instance.Instance, pred *bigmat.Dense, prec uint) *big.Float {
 	s := new(big.Float).SetPrec(prec)
-	var t, y big.Float
+	var t big.Float
+	var p, r big.Rat
 	t.SetPrec(prec)
-	y.SetPrec(prec)
 	for i := 0; i < in.M(); i++ {
 		for k := 0; k < in.N(); k++ {
-			y.SetRat(in.Targets[i][k])
-			t.Sub(pred.At(k, i), &y)
+			pred.At(k, i).Rat(&p) // exact: P_ki is finite
+			r.Sub(&p, in.Targets[i][k])
+			t.SetRat(&r)
 			t.Mul(&t, &t)
 			s.Add(s, &t)
 		}
@@ -340,6 +359,13 @@ func shrinkageDigits(in *instance.Instance, pred *theory.Prediction, p *bigmat.D
 	var t big.Float
 	t.SetPrec(prec)
 	for j := 0; j < pred.TargetRank; j++ {
+		if pred.Sigma[j].Sign() <= 0 {
+			// σ_j > 0 exactly (j < rank Σ): a computed σ_j ≤ 0 is one the
+			// theory could not resolve at its precision cap, so no digit of
+			// s_j can be compared (and q/σ_j would be 0/0).
+			worst = 0
+			continue
+		}
 		q := new(big.Float).SetPrec(prec)
 		for a := 0; a < n; a++ {
 			for b := 0; b < n; b++ {

@@ -97,6 +97,11 @@ func runCertify(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "%v", err)
 	}
+	if *out != "" {
+		if err := checkOutFile(*out); err != nil { // before any work (issue 10)
+			return fail(stderr, "certify: --out: %v", err)
+		}
+	}
 	var res *certify.Result
 	ctx, stop := interruptContext(stderr, "stopping (no certificate)")
 	defer stop()

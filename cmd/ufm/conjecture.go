@@ -123,9 +123,19 @@ func loadConjecture(path string) (*conjecture.Conjecture, string, error) {
 	if st.Size() > conjecture.MaxFileBytes {
 		return nil, "", fmt.Errorf("%s: file too large (%d bytes, at most %d)", path, st.Size(), conjecture.MaxFileBytes)
 	}
-	src, err := os.ReadFile(path)
+	// Stat's size is 0 for devices and pipes: read at most one byte past
+	// the cap whatever it said.
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, "", err
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, conjecture.MaxFileBytes+1))
+	if err != nil {
+		return nil, "", err
+	}
+	if len(src) > conjecture.MaxFileBytes {
+		return nil, "", fmt.Errorf("%s: file too large (more than %d bytes)", path, conjecture.MaxFileBytes)
 	}
 	c, err := conjecture.Parse(path, src)
 	if err != nil {

@@ -289,3 +289,44 @@ func TestSearchReportFile(t *testing.T) {
 		}
 	}
 }
+
+// Device files report size 0 to Stat: every reader of a user file must
+// still stop one byte past its cap (issue 10; ufm conjecture read
+// /dev/zero without a limit).
+func TestDevZeroRefused(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero here")
+	}
+	for _, args := range [][]string{
+		{"conjecture", "/dev/zero"}, {"predict", "/dev/zero"}, {"verify", "/dev/zero"},
+		{"certify", "/dev/zero"}, {"check", "/dev/zero"}, {"merge", "/dev/zero"},
+	} {
+		code, out, errs := runCmd(t, args...)
+		if code != exitUsage || out != "" || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+			t.Errorf("ufm %s: exit %d, stdout %q, stderr %q", strings.Join(args, " "), code, out, errs)
+		}
+	}
+}
+
+// --out is checked before any work, with exit 2 (issue 10): sweep and
+// series used to compute first and then fail with exit 1, certify to
+// write a temporary file next to a directory's parent.
+func TestOutCheckedFirst(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "afile")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"sweep", "../../examples/partial-3x5.json", "--lambda-h", "0.1:1:3", "--out", file},
+		{"series", "../../examples/series", "--out", file},
+		{"certify", "../../examples/full-3x8.json", "--out", dir},
+		{"certify", "../../examples/full-3x8.json", "--out", filepath.Join(dir, "missing", "x.json")},
+	} {
+		start := time.Now()
+		code, out, errs := runCmd(t, args...)
+		if code != exitUsage || out != "" || !strings.Contains(errs, "--out") || time.Since(start) > 5*time.Second {
+			t.Errorf("ufm %s: exit %d in %s, stderr %q", strings.Join(args, " "), code, time.Since(start), errs)
+		}
+	}
+}

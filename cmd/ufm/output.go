@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -63,6 +64,44 @@ func checkOutDir(dir string) error {
 		return fmt.Errorf("--out: cannot create the directory: %v", pathErrText(err))
 	}
 	f, err := os.CreateTemp(dir, ".ufm-probe-*")
+	if err != nil {
+		return fmt.Errorf("--out %s is not writable: %v", dir, pathErrText(err))
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+// checkOutDirNoCreate is checkOutDir for commands that may still refuse
+// their input after the check: it creates nothing. An existing dir must be
+// a writable directory; a missing one needs its nearest existing ancestor
+// to be a writable directory (writeTable creates the rest later).
+func checkOutDirNoCreate(dir string) error {
+	if dir == "" {
+		return errors.New("--out is empty")
+	}
+	probe := dir
+	for {
+		fi, err := os.Stat(probe)
+		if err == nil {
+			if !fi.IsDir() {
+				if probe == dir {
+					return fmt.Errorf("--out %s is not a directory", dir)
+				}
+				return fmt.Errorf("--out %s: %s is not a directory", dir, probe)
+			}
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("--out %s: %v", dir, pathErrText(err))
+		}
+		parent := filepath.Dir(probe)
+		if parent == probe {
+			return fmt.Errorf("--out %s: no existing directory above it", dir)
+		}
+		probe = parent
+	}
+	f, err := os.CreateTemp(probe, ".ufm-probe-*")
 	if err != nil {
 		return fmt.Errorf("--out %s is not writable: %v", dir, pathErrText(err))
 	}

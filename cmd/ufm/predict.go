@@ -5,7 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,6 +41,7 @@ type predictJSON struct {
 	Justified     justifiedJS `json:"justified_digits"`
 	WorkingDigits int         `json:"working_digits"`
 	Warnings      []string    `json:"warnings"`
+	Unresolved    []string    `json:"unresolved"`
 	// Deep UFM and mean data term (docs/theory.md §6); absent otherwise.
 	Deep *deepPredictJSON `json:"deep,omitempty"`
 }
@@ -67,10 +68,10 @@ func newPredictJSON(p *theory.Prediction) predictJSON {
 	j := p.Justified
 	out := predictJSON{
 		Name: p.Name, Regime: string(p.Regime), C: bigmat.Text(p.C, dg), Rank: p.Rank,
-		SigmaEigenvalues: theory.ListText(p.Sigma, j.Sigma), Bias: theory.VectorText(p.B, j.Bias),
+		SigmaEigenvalues: p.SigmaText(dg), Bias: theory.VectorText(p.B, j.Bias),
 		MinLoss: theory.ScalarText(p.MinLoss, j.MinLoss), TrainMSE: theory.ScalarText(p.TrainMSE, j.TrainMSE),
 		Digits: dg, CExact: p.CExact.RatString(), ActiveCount: p.Active, TargetRank: p.TargetRank,
-		Shrinkage: theory.ListText(p.Shrinkage, j.Shrinkage), BiasMode: p.Bias.String(),
+		Shrinkage: p.ShrinkageText(dg), BiasMode: p.Bias.String(),
 		Unique: uniqueJS{p.WWUnique, p.BiasUnique, p.PredictionUnique},
 		Notes:  p.Notes, N: p.N, D: p.D, Samples: p.M,
 		Justified:     justifiedJS{j.Sigma, j.Shrinkage, j.WW, j.Bias, j.MinLoss, j.TrainMSE, j.Predictions},
@@ -83,6 +84,10 @@ func newPredictJSON(p *theory.Prediction) predictJSON {
 	}
 	if out.Warnings == nil {
 		out.Warnings = []string{}
+	}
+	out.Unresolved = p.Unresolved
+	if out.Unresolved == nil {
+		out.Unresolved = []string{}
 	}
 	if p.WW != nil && p.WWUnique {
 		out.WW = theory.MatrixText(p.WW, j.WW)
@@ -187,7 +192,8 @@ func writePredictReport(w io.Writer, p *theory.Prediction) {
 		cov = "uncentered second moment Σ = YYᵀ/M (bias none)"
 	}
 	fmt.Fprintf(w, "Spectrum of the %s against c (decided exactly; σ_j = c counts as inactive):\n", cov)
-	for j, s := range p.Sigma {
+	sigmas := p.SigmaText(dg)
+	for j := range p.Sigma {
 		rel := "> c  active"
 		if j >= p.Active {
 			rel = "≤ c  inactive"
@@ -197,20 +203,26 @@ func writePredictReport(w io.Writer, p *theory.Prediction) {
 		} else if j < p.Active && j >= p.Rank {
 			rel = "> c  active, but beyond d"
 		}
-		fmt.Fprintf(w, "  σ_%-3d %s  %s\n", j+1, padRight(theory.ListText([]*big.Float{s}, p.Justified.Sigma)[0], dg+7), rel)
+		fmt.Fprintf(w, "  σ_%-3d %s  %s\n", j+1, padRight(orUnresolved(sigmas[j]), dg+7), rel)
 	}
 	fmt.Fprintf(w, "  exact: %d eigenvalues above c, rank Σ = %d, r = %d\n\n", p.Active, p.TargetRank, p.Rank)
 	if p.Regime != theory.Unregularized && p.Regime != theory.Unattained {
 		fmt.Fprintln(w, "Shrinkage of each principal direction in the predictions, 1 − √(c/σ_j):")
-		for j, s := range theory.ListText(p.Shrinkage, p.Justified.Shrinkage) {
-			fmt.Fprintf(w, "  j = %-3d %s\n", j+1, s)
+		for j, s := range p.ShrinkageText(dg) {
+			fmt.Fprintf(w, "  j = %-3d %s\n", j+1, orUnresolved(s))
 		}
 		fmt.Fprintln(w)
 	}
 	if p.WW != nil {
 		fmt.Fprintf(w, "Gram matrix of the optimal weights, W*W*ᵀ = A* (%d digits shown; --json for all):\n", matrixDigits)
-		writeRows(w, theory.MatrixText(p.WW, min(matrixDigits, p.Justified.WW)), matrixDigits)
-		if !p.WWUnique {
+		if p.Justified.WW <= 0 {
+			fmt.Fprintf(w, "  %s\n", unresolvedText)
+		} else {
+			writeRows(w, theory.MatrixText(p.WW, min(matrixDigits, p.Justified.WW)), matrixDigits)
+		}
+		if slices.Contains(p.Unresolved, "ww") {
+			fmt.Fprintln(w, "  (uniqueness not resolved at the maximum precision: see warnings)")
+		} else if !p.WWUnique {
 			fmt.Fprintln(w, "  (not unique: see notes)")
 		}
 		fmt.Fprintln(w)
@@ -218,7 +230,11 @@ func writePredictReport(w io.Writer, p *theory.Prediction) {
 		fmt.Fprintln(w, "Gram matrix W*W*ᵀ: not determined (no unique minimizer).")
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "Optimal bias b* = %s\n", strings.Join(theory.VectorText(p.B, p.Justified.Bias), ", "))
+	bias := theory.VectorText(p.B, p.Justified.Bias)
+	for k := range bias {
+		bias[k] = orUnresolved(bias[k])
+	}
+	fmt.Fprintf(w, "Optimal bias b* = %s\n", strings.Join(bias, ", "))
 	if !p.BiasUnique {
 		fmt.Fprintln(w, "  (not unique: see notes)")
 	}
@@ -227,11 +243,11 @@ func writePredictReport(w io.Writer, p *theory.Prediction) {
 	if p.Regime == theory.Unattained {
 		label = "Infimum of the loss"
 	}
-	fmt.Fprintf(w, "%s = %s\n", label, theory.ScalarText(p.MinLoss, p.Justified.MinLoss))
+	fmt.Fprintf(w, "%s = %s\n", label, orUnresolved(theory.ScalarText(p.MinLoss, p.Justified.MinLoss)))
 	if p.MinLossExact != nil {
 		fmt.Fprintf(w, "  exactly %s\n", p.MinLossExact.RatString())
 	}
-	fmt.Fprintf(w, "Training MSE (1/M)Σ‖W h_i + b − y_i‖² = %s\n", theory.ScalarText(p.TrainMSE, p.Justified.TrainMSE))
+	fmt.Fprintf(w, "Training MSE (1/M)Σ‖W h_i + b − y_i‖² = %s\n", orUnresolved(theory.ScalarText(p.TrainMSE, p.Justified.TrainMSE)))
 	if p.Gamma != nil {
 		fmt.Fprintf(w, "NRC3 vanishes at γ = c = %s\n", bigmat.Text(p.Gamma, dg))
 	}
@@ -273,6 +289,19 @@ func padLeft(s string, n int) string {
 func padRight(s string, n int) string {
 	if k := n - len([]rune(s)); k > 0 {
 		return s + strings.Repeat(" ", k)
+	}
+	return s
+}
+
+// unresolvedText stands, in the human output, for a quantity with no
+// justified digit (the JSON prints "": docs/formats.md, "Digits per
+// quantity").
+const unresolvedText = "(not resolved at the maximum precision)"
+
+// orUnresolved returns s, or unresolvedText when s is "".
+func orUnresolved(s string) string {
+	if s == "" {
+		return unresolvedText
 	}
 	return s
 }

@@ -48,6 +48,9 @@ func runSeries(args []string, stdout, stderr io.Writer) int {
 		MemoryBudget: *memMB << 20,
 		Progress:     progressBar(stderr, "series", "epochs"),
 	}
+	if err := checkOutDirNoCreate(*out); err != nil { // before any work (issue 10)
+		return fail(stderr, "series: %v", err)
+	}
 	ctx, stop := interruptContext(stderr, "finishing the epochs in flight, then writing the partial table")
 	defer stop()
 	s.Context = ctx

@@ -11,6 +11,7 @@ import (
 	"github.com/nrc-ufm/ufm/bigmat"
 	"github.com/nrc-ufm/ufm/solver"
 	"github.com/nrc-ufm/ufm/sweep"
+	"github.com/nrc-ufm/ufm/theory"
 )
 
 // maxSweepChecks bounds the solver spot checks of one sweep (each may take
@@ -21,7 +22,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	const synopsis = "ufm sweep FILE --lambda-h A:B:K [--lambda-w A:B:K] [--log] [--digits D] [--check-every N [--check-cert]] [--out DIR] [--json]"
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	lh := fs.String("lambda-h", "", "grid of λ_H: K points from A to B (A:B:K); default: the instance's λ_H")
-	lw := fs.String("lambda-w", "", "grid of λ_W (A:B:K); with --lambda-h a 2-D grid; default: the instance's λ_W")
+	lw := fs.String("lambda-w", "", "grid of λ_W (A:B:K); with --lambda-h a 2-D grid; for a deep instance every layer's λ_l is set to it; default: the instance's λ_W (λ_l)")
 	logGrid := fs.Bool("log", false, "geometric grids (points rounded to 12 significant digits) and log axes")
 	digits := fs.Int("digits", 0, "significant decimal digits (default: the instance's, else 50)")
 	every := fs.Int("check-every", 0, "run the solver spot check (ufm verify) at every N-th point; 0 = none")
@@ -40,9 +41,6 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	in, err := loadInstanceArg("sweep", pos, false)
 	if err != nil {
 		return fail(stderr, "%v", err)
-	}
-	if in.IsDeep() { // the sweep table (c, NRC columns) is the one-layer sum model's
-		return fail(stderr, "sweep: %s has layers > 1 or data_term mean; sweeps cover the one-layer sum model only (use predict or verify per point)", termSafe(in.Name))
 	}
 	if *lh == "" && *lw == "" {
 		return fail(stderr, "sweep: give a grid with --lambda-h and/or --lambda-w (usage: %s)", synopsis)
@@ -80,6 +78,9 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		if *cert {
 			s.Checks = append(s.Checks, sweep.CertificateCheck(solver.Settings{TimeLimit: *limit}))
 		}
+	}
+	if err := checkOutDirNoCreate(*out); err != nil { // before any work (issue 10)
+		return fail(stderr, "sweep: %v", err)
 	}
 	ctx, stop := interruptContext(stderr, "finishing the points in flight, then writing the partial table")
 	defer stop()
@@ -169,12 +170,21 @@ func writeSweepReport(w io.Writer, t *sweep.Table, files []string) {
 	if t.Interrupted {
 		fmt.Fprintf(w, "INTERRUPTED: %d of the %d planned points were evaluated; the table holds those.\n\n", len(t.Points), t.Planned)
 	}
-	fmt.Fprint(w, "Eigenvalues of Σ (modes switch off where c crosses them):")
-	for j, s := range t.Sigma {
-		fmt.Fprintf(w, "  σ_%d = %s", j+1, shortText(s, 8))
+	if t.Deep != nil {
+		writeDeepSigma(w, t)
+	} else {
+		fmt.Fprint(w, "Eigenvalues of Σ (modes switch off where c crosses them):")
+		for j, s := range t.Sigma {
+			fmt.Fprintf(w, "  σ_%d = %s", j+1, shortText(s, 8))
+		}
+		fmt.Fprint(w, "\n\n")
 	}
-	fmt.Fprint(w, "\n\n")
-	fmt.Fprintf(w, "  %-14s %-14s %-14s %-13s %4s  %-14s %-14s %-10s %s\n", "λ_H", "λ_W", "c", "regime", "rank", "L*", "MSE", "NRC3", "check")
+	lastHead, lastCol := "NRC3", func(p *sweep.Point) string { return shortText(p.NRC3, 4) }
+	lwHead := "λ_W"
+	if t.Deep != nil {
+		lastHead, lastCol, lwHead = "s_j/t_j", deepRatios, "λ_l (all)"
+	}
+	fmt.Fprintf(w, "  %-14s %-14s %-14s %-13s %4s  %-14s %-14s %-10s %s\n", "λ_H", lwHead, "c", "regime", "rank", "L*", "MSE", lastHead, "check")
 	for k, p := range t.Points {
 		if k == sweepRowsShown {
 			fmt.Fprintf(w, "  … %d more rows in table.csv\n", len(t.Points)-k)
@@ -197,13 +207,52 @@ func writeSweepReport(w io.Writer, t *sweep.Table, files []string) {
 		check := strings.Join(checks, ", ")
 		line := fmt.Sprintf("  %-14s %-14s %-14s %-13s %4d  %-14s %-14s %-10s %s",
 			shortRat(p.LambdaH), shortRat(p.LambdaW), shortText(p.CValue, 8), p.Regime, p.Rank,
-			shortText(p.MinLoss, 8), shortText(p.TrainMSE, 8), shortText(p.NRC3, 4), check)
+			shortText(p.MinLoss, 8), shortText(p.TrainMSE, 8), lastCol(&p), check)
 		fmt.Fprintln(w, strings.TrimRight(line, " "))
 	}
 	fmt.Fprintf(w, "\n(8 digits shown; table.csv and table.json carry every justified digit)\n\nWritten:\n")
 	for _, f := range files {
 		fmt.Fprintf(w, "  %s\n", f)
 	}
+}
+
+// writeDeepSigma prints the σ_j and the thresholds c_j of a deep sweep.
+func writeDeepSigma(w io.Writer, t *sweep.Table) {
+	d := t.Deep
+	tau := tauFormula(d.K)
+	if d.DataTerm == "mean" {
+		tau += fmt.Sprintf("·n^%d", d.K) // the mean problem is the sum one with every λ times n
+	}
+	power := ""
+	if d.K > 2 {
+		power = fmt.Sprintf("^%d", d.K-1)
+	}
+	fmt.Fprintf(w, "Deep model: K = %d factors, data term %s, at most %d modes on. Mode j is on iff σ_j%s > τ = %s, i.e. c < c_j:\n",
+		d.K, d.DataTerm, d.Cap, power, tau)
+	for j, s := range t.Sigma {
+		fmt.Fprintf(w, "  σ_%d = %-12s c_%d = %s\n", j+1, shortText(s, 8), j+1, shortText(d.Thresholds[j], 8))
+	}
+	if d.K >= 3 {
+		fmt.Fprintf(w, "At c_j the optimal s_j jumps from s₊ = %d/%d·t_j to 0 (discontinuous switch-off).\n", d.K-2, d.K-1)
+	}
+	fmt.Fprintln(w)
+}
+
+// tauFormula is τ/c = (K−1)^{2K−2}/(K−2)^{K−2} written out, times c.
+func tauFormula(k int) string {
+	if k == 2 {
+		return "c"
+	}
+	return sweep.ExactText(theory.Tau(k, big.NewRat(1, 1))) + "·c"
+}
+
+// deepRatios is the s_j/t_j column of a deep sweep's report.
+func deepRatios(p *sweep.Point) string {
+	var out []string
+	for _, s := range p.Shrinkage {
+		out = append(out, shortText(s, 4))
+	}
+	return strings.Join(out, " ")
 }
 
 // shortText shows at most k significant digits of v (fewer if fewer are

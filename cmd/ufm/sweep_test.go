@@ -147,3 +147,49 @@ func TestSweepBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepDeep: `ufm sweep` on a deep instance (K = 3) runs, prints the
+// thresholds c_j (σ = 4, 1, 1/4 and c/τ = 1/16 give c_j = 1, 1/16, 1/256),
+// spot-checks through verify.Run (the solver agrees at the checked points),
+// writes the s_j columns and the switch-off picture, and --lambda-w sets
+// every layer's λ_l (c = λ_H·λ_l² in the c column).
+func TestSweepDeep(t *testing.T) {
+	src := filepath.Join("..", "..", "examples", "deep-k3-3x8.json")
+	out := t.TempDir()
+	code, stdout, stderr := runCmd(t, "sweep", src, "--lambda-h", "2:12:3", "--lambda-w", "0.5:0.5:1", "--digits", "20", "--out", out, "--check-every", "2")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"K = 3 factors", "c_1 = 1\n", "c_2 = 0.0625", "c_3 = 0.00390625", "2 spot-checked", "agree (20 digits)"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("report lacks %q:\n%s", want, stdout)
+		}
+	}
+	f, err := os.Open(filepath.Join(out, "table.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	if _, ok := col["s_3"]; !ok || len(rows) != 4 {
+		t.Fatalf("header %v, %d rows", rows[0], len(rows))
+	}
+	// λ_H = 2, 7, 12 with λ_1 = λ_2 = 1/2: c = λ_H/4 = 0.5, 1.75, 3; mode 1
+	// (c_1 = 1) is on only in the first row.
+	for i, want := range []struct{ c, rank string }{{"0.5", "1"}, {"1.75", "0"}, {"3", "0"}} {
+		r := rows[i+1]
+		if r[col["c"]] != want.c || r[col["rank"]] != want.rank || r[col["lambda_w"]] != "0.5" {
+			t.Errorf("row %d: c %s rank %s λ_W %s, want %s %s 0.5", i, r[col["c"]], r[col["rank"]], r[col["lambda_w"]], want.c, want.rank)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "shrinkage.png")); err != nil {
+		t.Error(err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -121,7 +122,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	code = exitOK
-	if rep.Status == verify.Disagree || rep.Status == verify.Unfinished {
+	if rep.Status == verify.Disagree || rep.Status == verify.Unfinished || rep.Status == verify.Unresolved {
 		code = exitFailure
 	}
 	if *withCert {
@@ -166,7 +167,7 @@ func writeVerifyReport(w io.Writer, rep *verify.Report) {
 	} else {
 		fmt.Fprintf(w, "Theory (closed form, docs/theory.md §3): regime %s, rank %d\n", p.Regime, p.Rank)
 	}
-	fmt.Fprintf(w, "  L*     = %s\n", theory.ScalarText(p.MinLoss, p.Justified.MinLoss))
+	fmt.Fprintf(w, "  L*     = %s\n", orUnresolved(theory.ScalarText(p.MinLoss, p.Justified.MinLoss)))
 	fmt.Fprintf(w, "Solver (independent minimization of L, no closed form):\n")
 	fmt.Fprintf(w, "  L      = %s\n", textOrEmpty(res.MinLoss, dg))
 	fmt.Fprintf(w, "  ‖∇L‖   = %s over (W, H, b) at the returned point\n", textOrEmpty(res.GradNorm, 6))
@@ -181,6 +182,10 @@ func writeVerifyReport(w io.Writer, rep *verify.Report) {
 			v = fmt.Sprint(*q.Value)
 		} else if rep.Status == verify.Unattained {
 			v = "not compared (no minimizer exists)"
+		} else if slices.Contains(p.Unresolved, q.Name) {
+			v = "not compared (the theory could not resolve it at its precision cap)"
+		} else if q.Name == "shrinkage" && slices.Contains(p.Unresolved, "predictions") {
+			v = "not compared (measured through the predictions, which the theory could not resolve)"
 		}
 		fmt.Fprintf(w, "  %-12s %s\n", q.Name, v)
 	}
