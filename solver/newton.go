@@ -1170,7 +1170,7 @@ func (it *iteration) tangentUnit(u *bigmat.Dense) *bigmat.Dense {
 // maxConditionings times along the way and can stop short when V
 // collapses onto the big directions late; QA r3 (targets spanning 60
 // orders of magnitude) was certified at such a saddle. The target
-// precision is raised to condPrec + 64 once (escalation budget aside,
+// precision is raised to condPrec once (escalation budget aside,
 // within maxPrecBits) and the iteration continues there. It reports
 // whether it did.
 func (it *iteration) raiseForDynamicRange() (bool, error) {
@@ -1178,7 +1178,7 @@ func (it *iteration) raiseForDynamicRange() (bool, error) {
 		return false, nil
 	}
 	it.dynamicRangeChecked = true
-	need := it.r.condPrec(it.pt, it.digits) + 64
+	need := it.r.condPrec(it.pt, it.digits)
 	if need <= it.r.prec || need > maxPrecBits {
 		return false, nil
 	}
