@@ -542,12 +542,7 @@ func deepRankMonotoneClaim() proofs.Claim {
 		Hypotheses: "K ≥ 2, all λ > 0, bias free or none",
 		Method:     "exact inertia + solver rank",
 		Expect:     proofs.Holds, Budget: 60, Trials: 4, Digits: 20,
-		Generate: func(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
-			if opts.Outside {
-				return zeroLambdaInstance(rng, "deep-rank-monotone-outside")
-			}
-			return deepFamily{KMin: 2, KMax: 4, Mean: true}.draw(rng, "deep-rank-monotone")
-		},
+		Generate:     deepGenerator("deep-rank-monotone", "deep-rank-monotone-outside", deepFamily{KMin: 2, KMax: 4, Mean: true}),
 		InHypotheses: func(in *instance.Instance) (bool, string) { return deepHyps(in, 2) },
 		Check:        checkDeepRankMonotone,
 	}
@@ -786,12 +781,7 @@ func deepMeanScalingClaim() proofs.Claim {
 		Hypotheses: "all λ > 0, bias free or none, K ≥ 2",
 		Method:     "exact identity + theory paths",
 		Expect:     proofs.Holds, Budget: 400, Trials: 20, Digits: 40,
-		Generate: func(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
-			if opts.Outside {
-				return zeroLambdaInstance(rng, "deep-mean-scaling-outside")
-			}
-			return deepFamily{KMin: 2, KMax: 4, AlwaysMean: true}.draw(rng, "deep-mean-scaling")
-		},
+		Generate:     deepGenerator("deep-mean-scaling", "deep-mean-scaling-outside", deepFamily{KMin: 2, KMax: 4, AlwaysMean: true}),
 		InHypotheses: func(in *instance.Instance) (bool, string) { return deepHyps(in, 2) },
 		Check:        checkDeepMeanScaling,
 	}
@@ -877,4 +867,16 @@ func powReal(s, q *big.Float) *big.Float {
 	l := bigfloat.Log(ws)
 	l.Mul(l, q)
 	return new(big.Float).SetPrec(prec).Set(bigfloat.Exp(l))
+}
+
+// deepGenerator draws from fam, or with GenOptions.Outside a zero-λ
+// instance (outside every deep claim's hypotheses); name and outsideName
+// label the instances.
+func deepGenerator(name, outsideName string, fam deepFamily) func(*rand.Rand, proofs.GenOptions) *instance.Instance {
+	return func(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
+		if opts.Outside {
+			return zeroLambdaInstance(rng, outsideName)
+		}
+		return fam.draw(rng, name)
+	}
 }

@@ -3,7 +3,6 @@ package claims
 import (
 	"fmt"
 	"math/big"
-	"math/rand/v2"
 	"slices"
 	"strings"
 
@@ -69,12 +68,7 @@ func deepLayerCollapseClaim() proofs.Claim {
 		Hypotheses: "K ≥ 3, all λ > 0, bias free or none, at least one mode on",
 		Method:     "solver point + metrics per layer",
 		Expect:     proofs.Holds, Budget: 100, Trials: 8, Digits: 30,
-		Generate: func(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
-			if opts.Outside {
-				return zeroLambdaInstance(rng, "deep-layer-collapse-outside")
-			}
-			return deepFamily{KMin: 3, KMax: 4, Mean: true}.draw(rng, "deep-layer-collapse")
-		},
+		Generate:     deepGenerator("deep-layer-collapse", "deep-layer-collapse-outside", deepFamily{KMin: 3, KMax: 4, Mean: true}),
 		InHypotheses: func(in *instance.Instance) (bool, string) { return deepHyps(in, 3) },
 		Check: func(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 			return checkDeepLayers(in, cfg, false)
@@ -92,12 +86,7 @@ func deepNRC3Claim() proofs.Claim {
 		Hypotheses: "K ≥ 3, all λ > 0, bias free or none, all n modes on",
 		Method:     "solver point + metrics per layer",
 		Expect:     proofs.Fails, Budget: 100, Trials: 8, Digits: 30,
-		Generate: func(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
-			if opts.Outside {
-				return zeroLambdaInstance(rng, "deep-nrc3-outside")
-			}
-			return deepFamily{KMin: 3, KMax: 4, Full: true}.draw(rng, "deep-nrc3-every-layer")
-		},
+		Generate: deepGenerator("deep-nrc3-every-layer", "deep-nrc3-outside", deepFamily{KMin: 3, KMax: 4, Full: true}),
 		InHypotheses: func(in *instance.Instance) (bool, string) {
 			ok, why := deepHyps(in, 3)
 			if ok && deepActive(in) < in.N() {
