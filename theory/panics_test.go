@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/nrc-ufm/ufm/instance"
 )
 
 // TestNoPanicUnresolvedSigma holds the QA reproducers (issue 8) on which
@@ -192,4 +194,31 @@ func TestDeepUnresolvedSigma(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkPrinted(t, "sigma", p.SigmaText(p.Digits), []string{"0.5", "5e-301"})
+}
+
+// QA h2_n3_t1_l3: σ = 3, 4/3 and 10⁻³⁰⁰/3 rotated, c = 10⁻³²⁰. The
+// smallest σ is lost in rounding at every precision up to the cap, and the
+// two evaluations then agreed on a shrinkage of 1 where the truth is
+// 1 − √(c/σ_3) = 1 − √(3·10⁻²⁰) = 0.99999999982679… (9 correct digits).
+// A shrinkage factor is no better known than its σ_j: "" (unresolved), or
+// the right digits.
+func TestShrinkageNoBetterThanSigma(t *testing.T) {
+	in, err := instance.Load("testdata/qa-h2-n3-t1-l3.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Predict(in, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := p.ShrinkageText(30)
+	truth := []string{"1", "1", "0.999999999826794919243112270647"}
+	for j, s := range got {
+		if s != "" && s != truth[j] {
+			t.Errorf("shrinkage_%d printed %q; the truth is %s (or \"\" when σ_%d is unresolved)", j+1, s, truth[j], j+1)
+		}
+	}
+	if p.Justified.Shrinkage > p.Justified.Sigma {
+		t.Errorf("shrinkage justified to %d digits, its σ only to %d", p.Justified.Shrinkage, p.Justified.Sigma)
+	}
 }
