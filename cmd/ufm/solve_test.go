@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nrc-ufm/ufm/bigmat"
 	"github.com/nrc-ufm/ufm/instance"
 	"github.com/nrc-ufm/ufm/solver"
 	"github.com/nrc-ufm/ufm/theory"
@@ -280,5 +281,31 @@ func TestSolveAgreesWithTheoryRandom(t *testing.T) {
 		if a < 27 {
 			t.Errorf("%s (n=%d d=%d M=%d %s, regime %s): agreement %.1f digits", in.Name, n, d, m, in.Bias, p.Regime, a)
 		}
+	}
+}
+
+// The solver's W Wᵀ is certified normwise, so each entry prints only the
+// digits its size relative to ‖W Wᵀ‖_F leaves (QA c1_n3_e2_s0 printed an
+// entry of 0.0035 with 30 digits, 29 right; h1_n2_e2 printed 4e-348 for
+// a true 2.3e-1000).
+func TestWWRowsEntryDigits(t *testing.T) {
+	const prec = 200
+	ww := bigmat.New(2, 2, prec)
+	ww.At(0, 0).SetInt64(1)
+	ww.At(0, 1).SetFloat64(0.00346020761245674740484429065743945)
+	ww.At(1, 0).SetFloat64(1e-40)
+	rows := wwRows(ww, 30, 30)
+	if got := rows[0][0]; got != "1" {
+		t.Errorf("entry 1: %q", got)
+	}
+	// ‖W Wᵀ‖ ≈ 1, |e| ≈ 3.5e-3: ⌊log10⌋ = −3, so 30 − 3 = 27 digits at most.
+	if got := rows[0][1]; len(strings.TrimLeft(strings.TrimPrefix(got, "0."), "0")) > 27 || got == "" {
+		t.Errorf("entry 0.0035: %q carries more than 27 digits", got)
+	}
+	if got := rows[1][0]; got != "" {
+		t.Errorf("entry 1e-40 of a matrix known to 30 digits normwise: %q, want \"\"", got)
+	}
+	if got := rows[1][1]; got != "0" {
+		t.Errorf("exact zero: %q", got)
 	}
 }
