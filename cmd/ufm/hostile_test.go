@@ -198,6 +198,9 @@ func TestSearchSIGINTIsMergeable(t *testing.T) {
 	if !d.Interrupted || d.Trials < 1 || d.Held+d.Inconclusive != d.Trials {
 		t.Fatalf("doc %+v", d)
 	}
+	if d.Deterministic {
+		t.Fatal("an interrupted search says it is deterministic")
+	}
 	p := filepath.Join(dir, "shard.json")
 	os.WriteFile(p, stdout.Bytes(), 0o644)
 	code, out, errs := runCmd(t, "merge", "--json", p)

@@ -371,7 +371,7 @@ func mergeDocs(docs []*searchJSON, names []string, allowPartial bool) (*searchJS
 		return out, nil
 	}
 	if !allowPartial {
-		return nil, fmt.Errorf("%s of %d shards are missing, so the files do not cover the search (--allow-partial merges them anyway)", missingShards(seen, first.Shards), first.Shards)
+		return nil, fmt.Errorf("%s (of %d) missing, so the files do not cover the search (--allow-partial merges them anyway)", missingShards(seen, first.Shards), first.Shards)
 	}
 	out.Shard = fmt.Sprintf("%s/%d", intList(out.ShardIndices, 20), first.Shards)
 	return out, nil
@@ -387,7 +387,11 @@ func missingShards(seen map[int]string, n int) string {
 		}
 	}
 	missing := n - len(seen)
-	s := "shards " + intList(first, 10)
+	s := "shard"
+	if missing > 1 {
+		s += "s"
+	}
+	s += " " + intList(first, 10)
 	if missing > len(first) {
 		s += fmt.Sprintf(" and %d more", missing-len(first))
 	}

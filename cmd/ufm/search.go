@@ -247,7 +247,7 @@ func newSearchJSON(claim *proofs.Claim, res *proofs.SearchResult, limit time.Dur
 		Budget: res.Budget, Planned: res.Planned, Held: res.Held, Inconclusive: res.Inconclusive,
 		InconclusiveNotes: []noteJSON{}, Errored: res.Errored, ErrorNotes: []noteJSON{},
 		OutsideHyp: res.Outside, Digits: res.Digits, Interrupted: res.Interrupted,
-		TimeLimit: limit.Seconds(), TimeLimited: res.TimeLimited, Deterministic: !res.TimeLimited,
+		TimeLimit: limit.Seconds(), TimeLimited: res.TimeLimited, Deterministic: !res.TimeLimited && !res.Interrupted,
 		Seconds: res.Elapsed.Seconds(), SecondsTotal: res.Elapsed.Seconds(), Expect: string(claim.Expect),
 	}
 	for _, n := range res.Notes {
