@@ -8,7 +8,7 @@ digits (its own eigsy, nothing shared with ufm) and prints the number of
 decimal digits on which `ufm predict --digits 60 --json` agrees. Needs
 python3-mpmath. The project's tests do not depend on this script.
 """
-import json, subprocess, sys
+import json, os, shutil, subprocess, sys
 from fractions import Fraction
 import mpmath as mp
 
@@ -19,8 +19,12 @@ def rat(x):
     return Fraction(s) if "/" in s else Fraction(s)
 
 def main():
+    if len(sys.argv) not in (2, 3):
+        sys.exit("usage: crosscheck_mpmath.py INSTANCE.json [UFM_BINARY]")
     path = sys.argv[1]
-    ufm = sys.argv[2] if len(sys.argv) > 2 else "./ufm"
+    ufm = sys.argv[2] if len(sys.argv) > 2 else shutil.which("ufm") or "./ufm"
+    if not os.path.exists(ufm) and not shutil.which(ufm):
+        sys.exit("crosscheck_mpmath.py: no ufm binary at %s (make build, then pass bin/ufm)" % ufm)
     doc = json.load(open(path), parse_float=str, parse_int=str)
     Y = [[rat(v) for v in row] for row in doc["targets"]]
     M, n = len(Y), len(Y[0])
