@@ -25,19 +25,7 @@ func TestSweepAgreesWithPredict(t *testing.T) {
 	if !strings.Contains(stdout, "3 spot-checked") || !strings.Contains(stderr, "9/9 points") {
 		t.Errorf("report or progress missing:\n%s\n%s", stdout, stderr)
 	}
-	f, err := os.Open(filepath.Join(out, "table.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
+	rows, col := readTableCSV(t, filepath.Join(out, "table.csv"))
 	var base map[string]any
 	raw, _ := os.ReadFile(src)
 	if err := json.Unmarshal(raw, &base); err != nil {
@@ -165,19 +153,7 @@ func TestSweepDeep(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, stdout)
 		}
 	}
-	f, err := os.Open(filepath.Join(out, "table.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
+	rows, col := readTableCSV(t, filepath.Join(out, "table.csv"))
 	if _, ok := col["s_3"]; !ok || len(rows) != 4 {
 		t.Fatalf("header %v, %d rows", rows[0], len(rows))
 	}
@@ -192,4 +168,24 @@ func TestSweepDeep(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "shrinkage.png")); err != nil {
 		t.Error(err)
 	}
+}
+
+// readTableCSV reads a table.csv of ufm sweep: its rows (the header first)
+// and each column's index by name.
+func readTableCSV(t *testing.T, path string) ([][]string, map[string]int) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	return rows, col
 }
