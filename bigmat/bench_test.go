@@ -104,3 +104,26 @@ func BenchmarkMul(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMulFixed compares MulFixed with Mul on n×n products of random
+// full-precision matrices (entries spread over 2^-20…1).
+func BenchmarkMulFixed(b *testing.B) {
+	for _, n := range []int{16, 64} {
+		for _, digits := range []int{50, 300} {
+			rng := rand.New(rand.NewPCG(uint64(n), uint64(digits)))
+			prec := Bits(digits)
+			x := randomSpread(rng, n, n, prec, 20, 0)
+			y := randomSpread(rng, n, n, prec, 20, 0)
+			b.Run(name("Mul/n=%d/digits=%d", n, digits), func(b *testing.B) {
+				for range b.N {
+					new(Dense).Mul(x, y)
+				}
+			})
+			b.Run(name("MulFixed/n=%d/digits=%d", n, digits), func(b *testing.B) {
+				for range b.N {
+					new(Dense).MulFixed(x, y)
+				}
+			})
+		}
+	}
+}

@@ -47,7 +47,7 @@ func newSpectralCert(sigma *bigmat.Dense, vals []*big.Float, v *bigmat.Dense, si
 	c := &spectralCert{vals: vals}
 	s2 := sigma.Clone().SetPrec(p2)
 	v2 := v.Clone().SetPrec(p2)
-	r := new(bigmat.Dense).Mul(s2, v2) // Σ̃V
+	r := new(bigmat.Dense).MulFixed(s2, v2) // Σ̃V
 	maxL := new(big.Float).SetPrec(p2)
 	for j := 0; j < n; j++ {
 		if a := new(big.Float).Abs(vals[j]); a.Cmp(maxL) > 0 {
@@ -59,7 +59,7 @@ func newSpectralCert(sigma *bigmat.Dense, vals []*big.Float, v *bigmat.Dense, si
 			r.At(i, j).Sub(r.At(i, j), &t)
 		}
 	}
-	f := new(bigmat.Dense).TransMul(v2, v2) // VᵀV
+	f := new(bigmat.Dense).MulFixed(new(bigmat.Dense).T(v2), v2) // VᵀV
 	for i := 0; i < n; i++ {
 		f.At(i, i).Sub(f.At(i, i), new(big.Float).SetInt64(1))
 	}

@@ -171,7 +171,7 @@ func predictDeepAt(in *instance.Instance, digits, extra, on int) (*Prediction, e
 		return nil, err
 	}
 	p.deepInvariants(in, lambdaH, lambdas)
-	p.Predictions = p.predictions(centeredTargetsDense(in, prec))
+	p.Predictions = p.predictions(centeredTargetsDense(in, prec), new(big.Float).SetPrec(prec).SetInt64(1))
 	p.deepNotes(maxOn)
 	return p, nil
 }

@@ -112,9 +112,10 @@ func refinedEigen(a0, x *bigmat.Dense, accBits int) ([]*big.Float, *bigmat.Dense
 			a = a0.Clone().SetPrec(prec)
 		}
 		x = x.Clone().SetPrec(prec)
-		ax := new(bigmat.Dense).Mul(a, x)
-		s := new(bigmat.Dense).TransMul(x, ax)
-		r := new(bigmat.Dense).TransMul(x, x)
+		ax := new(bigmat.Dense).MulFixed(a, x)
+		xt := new(bigmat.Dense).T(x)
+		s := new(bigmat.Dense).MulFixed(xt, ax)
+		r := new(bigmat.Dense).MulFixed(xt, x)
 		for i := 0; i < n; i++ {
 			r.At(i, i).Sub(new(big.Float).SetPrec(prec).SetInt64(1), r.At(i, i))
 			for j := 0; j < n; j++ {
@@ -165,7 +166,7 @@ func refinedEigen(a0, x *bigmat.Dense, accBits int) ([]*big.Float, *bigmat.Dense
 			accBits = int(full)
 		}
 		if prec < full {
-			x = new(bigmat.Dense).Add(x, new(bigmat.Dense).Mul(x, e))
+			x = new(bigmat.Dense).Add(x, new(bigmat.Dense).MulFixed(x, e))
 			continue
 		}
 		if debugRefine {
@@ -180,11 +181,11 @@ func refinedEigen(a0, x *bigmat.Dense, accBits int) ([]*big.Float, *bigmat.Dense
 			// Stalled at the conditioning limit: keep the subspaces,
 			// restore orthonormality to O(‖R‖²) by X ← X(I + R/2).
 			rh := new(bigmat.Dense).Scale(new(big.Float).SetPrec(prec).SetFloat64(0.5), r)
-			x = new(bigmat.Dense).Add(x, new(bigmat.Dense).Mul(x, rh))
+			x = new(bigmat.Dense).Add(x, new(bigmat.Dense).MulFixed(x, rh))
 			return sortedPairs(lam, x)
 		}
 		prevE = ne
-		x = new(bigmat.Dense).Add(x, new(bigmat.Dense).Mul(x, e))
+		x = new(bigmat.Dense).Add(x, new(bigmat.Dense).MulFixed(x, e))
 		// The error squares each step: a correction below 2^-(prec/2)
 		// leaves x and λ̃ (which is off by O(‖E‖²·‖A‖)) at the precision.
 		// Eigenvectors of eigenvalues closer than about 2^-prec·‖A‖/angle

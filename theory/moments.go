@@ -167,6 +167,25 @@ func (mo *moments) centered(prec uint) *bigmat.Dense {
 	return out
 }
 
+// centeredScaled returns Ỹ as U and the divisor M·L (Ỹ = U/(M·L)) at
+// precision prec: U's entries are integers, exact when they fit in prec
+// bits, so that products with U (MulFixed) hold them in one or two words.
+// In floating mode it returns Ỹ (centered) and 1.
+func (mo *moments) centeredScaled(prec uint) (*bigmat.Dense, *big.Float) {
+	one := new(big.Float).SetPrec(prec).SetInt64(1)
+	if mo.fl != nil {
+		return mo.fl.centered(prec), one
+	}
+	n, m := len(mo.u), len(mo.u[0])
+	out := bigmat.New(n, m, prec)
+	for k := 0; k < n; k++ {
+		for i := 0; i < m; i++ {
+			out.At(k, i).SetInt(mo.u[k][i])
+		}
+	}
+	return out, new(big.Float).SetPrec(prec).SetInt(mo.ml)
+}
+
 // sigmaFloat returns Σ̃ ≈ Σ at precision prec and a bound on ‖Σ̃ − Σ‖_F.
 // In integer mode Σ̃ = N/(M³L²) has each entry within
 // sigmaFloatUlps·2^-prec of its own size (N and the denominator rounded,
@@ -309,7 +328,7 @@ func (f *floatMoments) sigma(prec uint) (*bigmat.Dense, *big.Float) {
 	n, m := in.N(), in.M()
 	p := prec + floatExtraBits
 	yt := f.centeredAt(p)
-	s := new(bigmat.Dense).MulTrans(yt, yt)
+	s := new(bigmat.Dense).MulFixed(yt, new(bigmat.Dense).T(yt))
 	inv := new(big.Float).SetPrec(p).Quo(big.NewFloat(1), new(big.Float).SetPrec(p).SetInt64(int64(m)))
 	s = new(bigmat.Dense).Scale(inv, s)
 	// Row norms of Ỹ̃ and of δ, at 64 bits (relative accuracy ample for a

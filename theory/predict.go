@@ -302,7 +302,7 @@ func predictAt(in *instance.Instance, ex *exactFacts, digits, extra int) (*Predi
 	default:
 		p.fillRegularized(in)
 	}
-	p.Predictions = p.predictions(ex.mo.centered(prec))
+	p.Predictions = p.predictions(ex.mo.centeredScaled(prec))
 	return p, nil
 }
 
@@ -467,14 +467,16 @@ func (p *Prediction) fillBestFit() {
 }
 
 // predictions returns Σ_j s_j v_j v_jᵀ Ỹ + b*1ᵀ (n×M) with s_j the
-// shrinkage factors.
-func (p *Prediction) predictions(ytilde *bigmat.Dense) *bigmat.Dense {
+// shrinkage factors, from Ỹ = u/div (u integer where it can be, so that the
+// product is cheap).
+func (p *Prediction) predictions(u *bigmat.Dense, div *big.Float) *bigmat.Dense {
 	n, m := p.N, p.M
 	shrink := spectral(p.Eigenvectors, p.Shrinkage)
-	out := new(bigmat.Dense).Mul(shrink, ytilde)
+	out := new(bigmat.Dense).MulFixed(shrink, u)
 	for k := 0; k < n; k++ {
 		for i := 0; i < m; i++ {
 			e := out.At(k, i)
+			e.Quo(e, div)
 			e.Add(e, p.B[k])
 		}
 	}
@@ -493,7 +495,7 @@ func spectral(v *bigmat.Dense, w []*big.Float) *bigmat.Dense {
 			scaled.At(i, j).Mul(v.At(i, j), w[j])
 		}
 	}
-	return new(bigmat.Dense).MulTrans(scaled, v)
+	return new(bigmat.Dense).MulFixed(scaled, new(bigmat.Dense).T(v))
 }
 
 func (p *Prediction) note(format string, a ...any) {

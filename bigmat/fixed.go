@@ -1,0 +1,207 @@
+package bigmat
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"math/bits"
+)
+
+// FixedGuardBits is how many bits beyond the result's precision MulFixed
+// keeps when it has to truncate an operand (plus half the bit length of the
+// inner dimension); see MulFixed for the resulting error bound.
+const FixedGuardBits = 18
+
+// MulFixed sets z = a·b and returns z, like Mul, but computes each entry as
+// a fixed-point dot product in integer arithmetic and rounds it once, about
+// ten times faster than Mul at a few hundred bits. z may alias a or b; a
+// non-empty z keeps its precision p, else p is a's precision.
+//
+// Row i of a is held as integers times 2^(e_i − 64·La) with 2^e_i above the
+// row's largest magnitude, column j of b likewise with Lb words; the sum of
+// the integer products is exact. When every row of a (column of b) spans at
+// most 64·La (64·Lb) bits from its largest magnitude down to its lowest
+// mantissa bit, with La, Lb ≤ ⌈(p + FixedGuardBits + ⌈log₂k⌉/2)/64⌉ and k
+// the inner dimension, the operands are held exactly and every entry is the
+// exact dot product correctly rounded to p bits. Otherwise an operand is
+// truncated at that many words, and entry (i, j) is within
+//
+//	2^-p·|(a·b)_ij| + 2^-(p+14)·‖a_i‖₂·‖b_j‖₂
+//
+// of the exact product (a_i row i of a, b_j column j of b): for k ≥ 2 never
+// more than the k·2^-p·‖a_i‖₂·‖b_j‖₂ that bounds a floating-point dot
+// product. Operands with infinite entries, and words narrower than 64 bits,
+// fall back to Mul.
+func (z *Dense) MulFixed(a, b *Dense) *Dense {
+	if a.cols != b.rows {
+		panic(fmt.Sprintf("bigmat: MulFixed of %d×%d by %d×%d", a.rows, a.cols, b.rows, b.cols))
+	}
+	prec := a.prec
+	if z.data != nil {
+		prec = z.prec
+	}
+	k := a.cols
+	maxLimbs := (int(prec) + FixedGuardBits + (bits.Len(uint(k))+1)/2 + 63) / 64
+	fa, okA := toFixedRows(a, maxLimbs)
+	fb, okB := toFixedRows(new(Dense).T(b), maxLimbs)
+	if bits.UintSize != 64 || !okA || !okB {
+		return z.Mul(a, b)
+	}
+	out := New(a.rows, b.cols, prec)
+	acc := newFixedAcc(fa.limbs + fb.limbs)
+	var val big.Int
+	for i := 0; i < a.rows; i++ {
+		for j := 0; j < b.cols; j++ {
+			if fa.zero[i] || fb.zero[j] {
+				continue
+			}
+			acc.reset()
+			acc.dot(fa.row(i), fa.sign[i*k:(i+1)*k], fa.limbs, fb.row(j), fb.sign[j*k:(j+1)*k], fb.limbs)
+			acc.value(&val)
+			e := &out.data[i*b.cols+j]
+			e.SetInt(&val)
+			e.SetMantExp(e, fa.exp[i]+fb.exp[j])
+		}
+	}
+	z.reuseAs(out.rows, out.cols, prec)
+	z.data = out.data
+	return z
+}
+
+// fixedRows holds the rows of a matrix in fixed point: entry (i, l) is
+// (−1)^sign·(limbs, little-endian)·2^exp[i].
+type fixedRows struct {
+	cols  int
+	limbs int
+	words []uint64 // rows × cols × limbs
+	sign  []uint8  // rows × cols, 1 for negative
+	exp   []int
+	zero  []bool // the row is all zeros
+}
+
+func (f *fixedRows) row(i int) []uint64 {
+	n := f.cols * f.limbs
+	return f.words[i*n : (i+1)*n]
+}
+
+// toFixedRows converts m row by row with the fewest words (at most
+// maxLimbs) that hold every row exactly, truncating when maxLimbs do not
+// suffice; false when m has an infinite entry.
+func toFixedRows(m *Dense, maxLimbs int) (*fixedRows, bool) {
+	r, c := m.rows, m.cols
+	f := &fixedRows{cols: c, exp: make([]int, r), zero: make([]bool, r), sign: make([]uint8, r*c)}
+	top := make([]int, r)
+	span := 0
+	for i := 0; i < r; i++ {
+		hi, lo := math.MinInt, math.MaxInt
+		for j := 0; j < c; j++ {
+			x := &m.data[i*c+j]
+			if x.IsInf() {
+				return nil, false
+			}
+			if x.Sign() == 0 {
+				continue
+			}
+			e := x.MantExp(nil)
+			hi = max(hi, e)
+			lo = min(lo, e-int(x.MinPrec()))
+		}
+		if hi == math.MinInt {
+			f.zero[i] = true
+			continue
+		}
+		top[i] = hi
+		span = max(span, hi-lo)
+	}
+	f.limbs = min(max((span+63)/64, 1), maxLimbs)
+	f.words = make([]uint64, r*c*f.limbs)
+	var t big.Float
+	var n big.Int
+	for i := 0; i < r; i++ {
+		if f.zero[i] {
+			continue
+		}
+		f.exp[i] = top[i] - 64*f.limbs
+		for j := 0; j < c; j++ {
+			x := &m.data[i*c+j]
+			if x.Sign() == 0 {
+				continue
+			}
+			if x.Sign() < 0 {
+				f.sign[i*c+j] = 1
+			}
+			t.SetPrec(x.Prec()).SetMantExp(x, -f.exp[i])
+			t.Int(&n) // truncates toward zero
+			w := f.words[(i*c+j)*f.limbs : (i*c+j+1)*f.limbs]
+			for l, word := range n.Bits() {
+				w[l] = uint64(word)
+			}
+		}
+	}
+	return f, true
+}
+
+// fixedAcc accumulates a signed sum of products of fixed-point numbers in
+// two unsigned multi-word integers (little-endian), one for the positive and
+// one for the negative products, so that the inner loop never branches on
+// signs. Two words beyond the widest product absorb the carries of up to
+// 2^64 products.
+type fixedAcc struct {
+	acc   [2][]uint64
+	words [2][]big.Word
+	pos   big.Int
+	neg   big.Int
+}
+
+func newFixedAcc(cols int) *fixedAcc {
+	a := &fixedAcc{}
+	for s := range a.acc {
+		a.acc[s] = make([]uint64, cols+2)
+		a.words[s] = make([]big.Word, cols+2)
+	}
+	return a
+}
+
+func (a *fixedAcc) reset() {
+	clear(a.acc[0])
+	clear(a.acc[1])
+}
+
+// dot adds Σ_l x_l·y_l, x_l and y_l fixed-point numbers of la and lb words
+// with signs sx[l], sy[l].
+func (a *fixedAcc) dot(x []uint64, sx []uint8, la int, y []uint64, sy []uint8, lb int) {
+	for l := range sx {
+		acc := a.acc[(sx[l]^sy[l])&1]
+		xl := x[l*la : l*la+la]
+		yl := y[l*lb : l*lb+lb]
+		for u, xu := range xl {
+			if xu == 0 {
+				continue
+			}
+			row := acc[u : u+len(yl)]
+			var carry uint64
+			for v, yv := range yl {
+				ph, pl := bits.Mul64(xu, yv)
+				var c1, c2 uint64
+				pl, c1 = bits.Add64(pl, carry, 0)
+				row[v], c2 = bits.Add64(row[v], pl, 0)
+				carry = ph + c1 + c2
+			}
+			for p := u + len(yl); carry != 0; p++ {
+				acc[p], carry = bits.Add64(acc[p], carry, 0)
+			}
+		}
+	}
+}
+
+// value sets v to the accumulated sum (positive minus negative).
+func (a *fixedAcc) value(v *big.Int) {
+	for s, n := range []*big.Int{&a.pos, &a.neg} {
+		w := a.words[s]
+		for p, x := range a.acc[s] {
+			w[p] = big.Word(x)
+		}
+		n.SetBits(w) // shares w until the next call
+	}
+	v.Sub(&a.pos, &a.neg)
+}
