@@ -5,6 +5,9 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
+	"runtime"
+	"sync"
+	"sync/atomic"
 )
 
 // FixedGuardBits is how many bits beyond the result's precision MulFixed
@@ -32,7 +35,26 @@ const FixedGuardBits = 18
 // more than the k·2^-p·‖a_i‖₂·‖b_j‖₂ that bounds a floating-point dot
 // product. Operands with infinite entries, and words narrower than 64 bits,
 // fall back to Mul.
+//
+// The rows of the result are shared out among GOMAXPROCS goroutines; each
+// entry is computed the same way whatever the split, so the result does
+// not depend on it.
 func (z *Dense) MulFixed(a, b *Dense) *Dense {
+	return z.mulFixed(a, b, false)
+}
+
+// MulFixedSym is MulFixed for a product that is symmetric in exact
+// arithmetic (a = bᵀ, or a = bᵀ·D with D diagonal, or XᵀAX with A
+// symmetric): it computes the entries on and above the diagonal, each as
+// MulFixed would, and mirrors them, at about half the cost.
+func (z *Dense) MulFixedSym(a, b *Dense) *Dense {
+	if a.rows != b.cols {
+		panic(fmt.Sprintf("bigmat: MulFixedSym of %d×%d by %d×%d is not square", a.rows, a.cols, b.rows, b.cols))
+	}
+	return z.mulFixed(a, b, true)
+}
+
+func (z *Dense) mulFixed(a, b *Dense, sym bool) *Dense {
 	if a.cols != b.rows {
 		panic(fmt.Sprintf("bigmat: MulFixed of %d×%d by %d×%d", a.rows, a.cols, b.rows, b.cols))
 	}
@@ -48,24 +70,50 @@ func (z *Dense) MulFixed(a, b *Dense) *Dense {
 		return z.Mul(a, b)
 	}
 	out := New(a.rows, b.cols, prec)
-	acc := newFixedAcc(fa.limbs + fb.limbs)
-	var val big.Int
-	for i := 0; i < a.rows; i++ {
-		for j := 0; j < b.cols; j++ {
-			if fa.zero[i] || fb.zero[j] {
-				continue
+	workers := min(runtime.GOMAXPROCS(0), a.rows, max(1, a.rows*b.cols*k/(1<<14)))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			acc := newFixedAcc(fa.limbs + fb.limbs)
+			for i := int(next.Add(1) - 1); i < a.rows; i = int(next.Add(1) - 1) {
+				acc.row(out, fa, fb, i, sym)
 			}
-			acc.reset()
-			acc.dot(fa.row(i), fa.sign[i*k:(i+1)*k], fa.limbs, fb.row(j), fb.sign[j*k:(j+1)*k], fb.limbs)
-			acc.value(&val)
-			e := &out.data[i*b.cols+j]
-			e.SetInt(&val)
-			e.SetMantExp(e, fa.exp[i]+fb.exp[j])
-		}
+		}()
 	}
+	wg.Wait()
 	z.reuseAs(out.rows, out.cols, prec)
 	z.data = out.data
 	return z
+}
+
+// row computes row i of out = fa·fbᵀ (from the diagonal on, mirrored, when
+// sym).
+func (acc *fixedAcc) row(out *Dense, fa, fb *fixedRows, i int, sym bool) {
+	if fa.zero[i] {
+		return
+	}
+	k, c := fa.cols, out.cols
+	j0 := 0
+	if sym {
+		j0 = i
+	}
+	for j := j0; j < c; j++ {
+		if fb.zero[j] {
+			continue
+		}
+		acc.reset()
+		acc.dot(fa.row(i), fa.sign[i*k:(i+1)*k], fa.limbs, fb.row(j), fb.sign[j*k:(j+1)*k], fb.limbs)
+		acc.value(&acc.val)
+		e := &out.data[i*c+j]
+		e.SetInt(&acc.val)
+		e.SetMantExp(e, fa.exp[i]+fb.exp[j])
+		if sym && j != i {
+			out.data[j*c+i].Set(e)
+		}
+	}
 }
 
 // fixedRows holds the rows of a matrix in fixed point: entry (i, l) is
@@ -151,6 +199,7 @@ type fixedAcc struct {
 	words [2][]big.Word
 	pos   big.Int
 	neg   big.Int
+	val   big.Int
 }
 
 func newFixedAcc(cols int) *fixedAcc {
@@ -168,8 +217,11 @@ func (a *fixedAcc) reset() {
 }
 
 // dot adds Σ_l x_l·y_l, x_l and y_l fixed-point numbers of la and lb words
-// with signs sx[l], sy[l].
+// with signs sx[l], sy[l]. The inner loop runs over the longer operand.
 func (a *fixedAcc) dot(x []uint64, sx []uint8, la int, y []uint64, sy []uint8, lb int) {
+	if la > lb {
+		x, sx, la, y, sy, lb = y, sy, lb, x, sx, la
+	}
 	for l := range sx {
 		acc := a.acc[(sx[l]^sy[l])&1]
 		xl := x[l*la : l*la+la]
@@ -178,20 +230,51 @@ func (a *fixedAcc) dot(x []uint64, sx []uint8, la int, y []uint64, sy []uint8, l
 			if xu == 0 {
 				continue
 			}
-			row := acc[u : u+len(yl)]
 			var carry uint64
-			for v, yv := range yl {
-				ph, pl := bits.Mul64(xu, yv)
-				var c1, c2 uint64
-				pl, c1 = bits.Add64(pl, carry, 0)
-				row[v], c2 = bits.Add64(row[v], pl, 0)
-				carry = ph + c1 + c2
+			switch lb {
+			case 4:
+				carry = mulAdd4((*[4]uint64)(acc[u:u+4]), (*[4]uint64)(yl), xu)
+			default:
+				carry = mulAddWords(acc[u:u+lb], yl, xu)
 			}
-			for p := u + len(yl); carry != 0; p++ {
+			for p := u + lb; carry != 0; p++ {
 				acc[p], carry = bits.Add64(acc[p], carry, 0)
 			}
 		}
 	}
+}
+
+// mulAdd4 is mulAddWords for 4 words.
+func mulAdd4(z, y *[4]uint64, w uint64) uint64 {
+	var c1, c2 uint64
+	h0, l0 := bits.Mul64(w, y[0])
+	z[0], c1 = bits.Add64(z[0], l0, 0)
+	h1, l1 := bits.Mul64(w, y[1])
+	l1, c2 = bits.Add64(l1, h0, c1)
+	z[1], c1 = bits.Add64(z[1], l1, 0)
+	h1 += c2
+	h2, l2 := bits.Mul64(w, y[2])
+	l2, c2 = bits.Add64(l2, h1, c1)
+	z[2], c1 = bits.Add64(z[2], l2, 0)
+	h2 += c2
+	h3, l3 := bits.Mul64(w, y[3])
+	l3, c2 = bits.Add64(l3, h2, c1)
+	z[3], c1 = bits.Add64(z[3], l3, 0)
+	return h3 + c2 + c1
+}
+
+// mulAddWords adds y·w to z (len(z) = len(y)) and returns the carry out.
+func mulAddWords(z, y []uint64, w uint64) uint64 {
+	z = z[:len(y)]
+	var carry uint64
+	for v, yv := range y {
+		ph, pl := bits.Mul64(w, yv)
+		var c1, c2 uint64
+		pl, c1 = bits.Add64(pl, carry, 0)
+		z[v], c2 = bits.Add64(z[v], pl, 0)
+		carry = ph + c1 + c2
+	}
+	return carry
 }
 
 // value sets v to the accumulated sum (positive minus negative).

@@ -32,19 +32,28 @@ func randomSpread(rng *rand.Rand, r, c int, prec uint, spread int, zeroFrac floa
 	return m
 }
 
-// exactProduct returns a·b entry by entry as exact rationals.
+// exactProduct returns a·b entry by entry as exact rationals (summed in
+// big.Float at 8192 bits, checked to be exact).
 func exactProduct(a, b *Dense) [][]*big.Rat {
+	const wide = 8192
 	out := make([][]*big.Rat, a.rows)
 	for i := range out {
 		out[i] = make([]*big.Rat, b.cols)
 		for j := range out[i] {
-			s := new(big.Rat)
+			s := new(big.Float).SetPrec(wide)
+			var t big.Float
+			t.SetPrec(wide)
 			for l := 0; l < a.cols; l++ {
-				x, _ := a.At(i, l).Rat(nil)
-				y, _ := b.At(l, j).Rat(nil)
-				s.Add(s, x.Mul(x, y))
+				t.Mul(a.At(i, l), b.At(l, j))
+				if t.Acc() != big.Exact {
+					panic("exactProduct: inexact product")
+				}
+				s.Add(s, &t)
+				if s.Acc() != big.Exact {
+					panic("exactProduct: inexact sum")
+				}
 			}
-			out[i][j] = s
+			out[i][j], _ = s.Rat(nil)
 		}
 	}
 	return out
@@ -68,6 +77,7 @@ func TestMulFixedExact(t *testing.T) {
 		{6, 33, 6, 246, 5, 0},
 		{4, 9, 8, 310, 60, 0.5},
 		{5, 4, 3, 53, 0, 0},
+		{48, 16, 48, 220, 30, 0.1}, // large enough to be shared among goroutines
 	} {
 		a := randomSpread(rng, tc.r, tc.k, tc.prec, tc.spread, tc.zeros)
 		b := randomSpread(rng, tc.k, tc.c, tc.prec, tc.spread, tc.zeros)
@@ -157,4 +167,34 @@ func TestMulFixedMatchesMul(t *testing.T) {
 		t.Errorf("infinite operand: got %s, %s; Mul gives %s, %s", gotInf.At(0, 0).String(), gotInf.At(1, 1).String(), wantInf.At(0, 0).String(), wantInf.At(1, 1).String())
 	}
 	mustPanic(t, "MulFixed 4×4 by 3×4", func() { new(Dense).MulFixed(a, New(3, 4, 64)) })
+}
+
+// TestMulFixedSym: for XᵀX and Xᵀ·diag·X the symmetric variant gives
+// exactly MulFixed's upper triangle, mirrored.
+func TestMulFixedSym(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 4))
+	for _, n := range []int{1, 5, 37} {
+		x := randomSpread(rng, 23, n, 200, 25, 0.1)
+		xt := new(Dense).T(x)
+		d := randomSpread(rng, 23, 1, 200, 5, 0)
+		xd := x.Clone()
+		for i := 0; i < 23; i++ {
+			for j := 0; j < n; j++ {
+				xd.At(i, j).Mul(xd.At(i, j), d.At(i, 0))
+			}
+		}
+		for _, b := range []*Dense{x, xd} {
+			want := new(Dense).MulFixed(xt, b)
+			got := new(Dense).MulFixedSym(xt, b)
+			for i := 0; i < n; i++ {
+				for j := 0; j < n; j++ {
+					w := want.At(min(i, j), max(i, j))
+					if got.At(i, j).Cmp(w) != 0 {
+						t.Fatalf("n=%d: entry (%d,%d) = %s, want %s", n, i, j, got.At(i, j).Text('g', 20), w.Text('g', 20))
+					}
+				}
+			}
+		}
+	}
+	mustPanic(t, "MulFixedSym 3×4 by 4×5", func() { new(Dense).MulFixedSym(New(3, 4, 64), New(4, 5, 64)) })
 }

@@ -59,7 +59,7 @@ func newSpectralCert(sigma *bigmat.Dense, vals []*big.Float, v *bigmat.Dense, si
 			r.At(i, j).Sub(r.At(i, j), &t)
 		}
 	}
-	f := new(bigmat.Dense).MulFixed(new(bigmat.Dense).T(v2), v2) // VᵀV
+	f := new(bigmat.Dense).MulFixedSym(new(bigmat.Dense).T(v2), v2) // VᵀV
 	for i := 0; i < n; i++ {
 		f.At(i, i).Sub(f.At(i, i), new(big.Float).SetInt64(1))
 	}

@@ -114,8 +114,8 @@ func refinedEigen(a0, x *bigmat.Dense, accBits int) ([]*big.Float, *bigmat.Dense
 		x = x.Clone().SetPrec(prec)
 		ax := new(bigmat.Dense).MulFixed(a, x)
 		xt := new(bigmat.Dense).T(x)
-		s := new(bigmat.Dense).MulFixed(xt, ax)
-		r := new(bigmat.Dense).MulFixed(xt, x)
+		s := new(bigmat.Dense).MulFixedSym(xt, ax)
+		r := new(bigmat.Dense).MulFixedSym(xt, x)
 		for i := 0; i < n; i++ {
 			r.At(i, i).Sub(new(big.Float).SetPrec(prec).SetInt64(1), r.At(i, i))
 			for j := 0; j < n; j++ {
@@ -166,7 +166,7 @@ func refinedEigen(a0, x *bigmat.Dense, accBits int) ([]*big.Float, *bigmat.Dense
 			accBits = int(full)
 		}
 		if prec < full {
-			x = new(bigmat.Dense).Add(x, new(bigmat.Dense).MulFixed(x, e))
+			x = new(bigmat.Dense).Add(x, correction(x, e, ne))
 			continue
 		}
 		if debugRefine {
@@ -185,7 +185,7 @@ func refinedEigen(a0, x *bigmat.Dense, accBits int) ([]*big.Float, *bigmat.Dense
 			return sortedPairs(lam, x)
 		}
 		prevE = ne
-		x = new(bigmat.Dense).Add(x, new(bigmat.Dense).MulFixed(x, e))
+		x = new(bigmat.Dense).Add(x, correction(x, e, ne))
 		// The error squares each step: a correction below 2^-(prec/2)
 		// leaves x and λ̃ (which is off by O(‖E‖²·‖A‖)) at the precision.
 		// Eigenvectors of eigenvalues closer than about 2^-prec·‖A‖/angle
@@ -197,6 +197,20 @@ func refinedEigen(a0, x *bigmat.Dense, accBits int) ([]*big.Float, *bigmat.Dense
 		}
 	}
 	return nil, nil, false
+}
+
+// correction returns X·E for the refinement X ← X + X·E. Its entries are
+// of the size of ‖E‖ = ne, so that they need only 2^-prec/ne relative
+// accuracy (prec that of x) for X + X·E to be accurate to 2^-prec: the
+// product is formed at prec − log₂(1/ne) + 32 bits (at least 64), which
+// lets MulFixed hold X and E in fewer words.
+func correction(x, e *bigmat.Dense, ne *big.Float) *bigmat.Dense {
+	n, _ := x.Dims()
+	p := int(x.Prec())
+	if ne.Sign() != 0 {
+		p = min(p, max(64, p+ne.MantExp(nil)+32))
+	}
+	return bigmat.New(n, n, uint(p)).MulFixed(x, e)
 }
 
 // separateClusters finds groups of λ̃ closer than delta (after sorting),

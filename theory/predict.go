@@ -495,7 +495,7 @@ func spectral(v *bigmat.Dense, w []*big.Float) *bigmat.Dense {
 			scaled.At(i, j).Mul(v.At(i, j), w[j])
 		}
 	}
-	return new(bigmat.Dense).MulFixed(scaled, new(bigmat.Dense).T(v))
+	return new(bigmat.Dense).MulFixedSym(scaled, new(bigmat.Dense).T(v))
 }
 
 func (p *Prediction) note(format string, a ...any) {
