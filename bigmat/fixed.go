@@ -69,6 +69,10 @@ func (z *Dense) mulFixed(a, b *Dense, sym bool) *Dense {
 	if bits.UintSize != 64 || !okA || !okB {
 		return z.Mul(a, b)
 	}
+	if fa.ints != nil || fb.ints != nil {
+		fa.fillInts()
+		fb.fillInts()
+	}
 	out := New(a.rows, b.cols, prec)
 	workers := min(runtime.GOMAXPROCS(0), a.rows, max(1, a.rows*b.cols*k/(1<<14)))
 	var next atomic.Int64
@@ -104,9 +108,13 @@ func (acc *fixedAcc) row(out *Dense, fa, fb *fixedRows, i int, sym bool) {
 		if fb.zero[j] {
 			continue
 		}
-		acc.reset()
-		acc.dot(fa.row(i), fa.sign[i*k:(i+1)*k], fa.limbs, fb.row(j), fb.sign[j*k:(j+1)*k], fb.limbs)
-		acc.value(&acc.val)
+		if fa.ints != nil {
+			acc.dotBig(fa, fb, i, j)
+		} else {
+			acc.reset()
+			acc.dot(fa.row(i), fa.sign[i*k:(i+1)*k], fa.limbs, fb.row(j), fb.sign[j*k:(j+1)*k], fb.limbs)
+			acc.value(&acc.val)
+		}
 		e := &out.data[i*c+j]
 		e.SetInt(&acc.val)
 		e.SetMantExp(e, fa.exp[i]+fb.exp[j])
@@ -125,7 +133,15 @@ type fixedRows struct {
 	sign  []uint8  // rows × cols, 1 for negative
 	exp   []int
 	zero  []bool // the row is all zeros
+	// ints holds the same numbers as signed big.Ints (rows × cols) when
+	// limbs exceed bigLimbs; words and sign are then not filled.
+	ints []big.Int
 }
+
+// bigLimbs is the operand width (in words) above which the dot products
+// use big.Int multiplication (assembly, Karatsuba from 40 words) instead
+// of the word-by-word kernel.
+const bigLimbs = 8
 
 func (f *fixedRows) row(i int) []uint64 {
 	n := f.cols * f.limbs
@@ -162,7 +178,11 @@ func toFixedRows(m *Dense, maxLimbs int) (*fixedRows, bool) {
 		span = max(span, hi-lo)
 	}
 	f.limbs = min(max((span+63)/64, 1), maxLimbs)
-	f.words = make([]uint64, r*c*f.limbs)
+	if f.limbs > bigLimbs {
+		f.ints = make([]big.Int, r*c)
+	} else {
+		f.words = make([]uint64, r*c*f.limbs)
+	}
 	var t big.Float
 	var n big.Int
 	for i := 0; i < r; i++ {
@@ -179,7 +199,11 @@ func toFixedRows(m *Dense, maxLimbs int) (*fixedRows, bool) {
 				f.sign[i*c+j] = 1
 			}
 			t.SetPrec(x.Prec()).SetMantExp(x, -f.exp[i])
-			t.Int(&n) // truncates toward zero
+			if f.ints != nil {
+				t.Int(&f.ints[i*c+j]) // truncates toward zero
+				continue
+			}
+			t.Int(&n)
 			w := f.words[(i*c+j)*f.limbs : (i*c+j+1)*f.limbs]
 			for l, word := range n.Bits() {
 				w[l] = uint64(word)
@@ -275,6 +299,40 @@ func mulAddWords(z, y []uint64, w uint64) uint64 {
 		carry = ph + c1 + c2
 	}
 	return carry
+}
+
+// dotBig sets acc.val to the dot product of row i of fa and row j of fb
+// with big.Int arithmetic (either may be held in words).
+func (acc *fixedAcc) dotBig(fa, fb *fixedRows, i, j int) {
+	k := fa.cols
+	acc.val.SetInt64(0)
+	x, y := fa.ints[i*k:(i+1)*k], fb.ints[j*k:(j+1)*k]
+	for l := range x {
+		if x[l].Sign() == 0 || y[l].Sign() == 0 {
+			continue
+		}
+		acc.pos.Mul(&x[l], &y[l])
+		acc.val.Add(&acc.val, &acc.pos)
+	}
+}
+
+// fillInts sets f.ints from the words and signs, if not already set.
+func (f *fixedRows) fillInts() {
+	if f.ints != nil {
+		return
+	}
+	f.ints = make([]big.Int, len(f.sign))
+	for e := range f.ints {
+		w := f.words[e*f.limbs : (e+1)*f.limbs]
+		ws := make([]big.Word, len(w))
+		for i, x := range w {
+			ws[i] = big.Word(x)
+		}
+		f.ints[e].SetBits(ws)
+		if f.sign[e] != 0 {
+			f.ints[e].Neg(&f.ints[e])
+		}
+	}
 }
 
 // value sets v to the accumulated sum (positive minus negative).

@@ -78,6 +78,7 @@ func TestMulFixedExact(t *testing.T) {
 		{4, 9, 8, 310, 60, 0.5},
 		{5, 4, 3, 53, 0, 0},
 		{48, 16, 48, 220, 30, 0.1}, // large enough to be shared among goroutines
+		{5, 7, 6, 1100, 40, 0.1},   // wide operands: big.Int products
 	} {
 		a := randomSpread(rng, tc.r, tc.k, tc.prec, tc.spread, tc.zeros)
 		b := randomSpread(rng, tc.k, tc.c, tc.prec, tc.spread, tc.zeros)
@@ -89,6 +90,23 @@ func TestMulFixedExact(t *testing.T) {
 				if got.At(i, j).Cmp(w) != 0 {
 					t.Fatalf("%+v: entry (%d,%d) = %s, want the exact product rounded, %s", tc, i, j, got.At(i, j).Text('g', 20), w.Text('g', 20))
 				}
+			}
+		}
+	}
+}
+
+// TestMulFixedMixed: a wide operand (big.Int products) times a narrow one.
+func TestMulFixedMixed(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 5))
+	a := randomSpread(rng, 4, 9, 1100, 30, 0.1)
+	b := randomSpread(rng, 9, 5, 40, 0, 0.1)
+	got := new(Dense).MulFixed(a, b)
+	want := exactProduct(a, b)
+	for i := 0; i < 4; i++ {
+		for j := 0; j < 5; j++ {
+			w := new(big.Float).SetPrec(1100).SetRat(want[i][j])
+			if got.At(i, j).Cmp(w) != 0 {
+				t.Fatalf("entry (%d,%d) = %s, want %s", i, j, got.At(i, j).Text('g', 20), w.Text('g', 20))
 			}
 		}
 	}

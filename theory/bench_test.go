@@ -64,3 +64,18 @@ func BenchmarkInertia(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPredictDigits: the closed form at n = 12, d = 24, M = 60 (the
+// issue's 1000-digit case) across the precision.
+func BenchmarkPredictDigits(b *testing.B) {
+	in := benchInstance(b, 12, 24, 60)
+	for _, digits := range []int{50, 300, 1000, 2000} {
+		b.Run(fmt.Sprintf("digits=%d", digits), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := Predict(in, digits); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -15,6 +15,12 @@ import (
 // instead of running cyclic Jacobi from scratch. Below it Jacobi is cheap.
 const refineMinN = 16
 
+// refineMinPrec is the precision (bits) from which refinement replaces
+// Jacobi whatever the order: a Jacobi sweep costs O(n³) operations at the
+// full precision, while refinement climbs a precision ladder and needs one
+// or two steps at the full precision.
+const refineMinPrec = 1024
+
 // maxRefineSteps bounds the refinement; each step doubles the digits of a
 // converging decomposition, so 16 → 2000+ digits take 8.
 const maxRefineSteps = 10
@@ -31,7 +37,7 @@ const maxRefineSteps = 10
 // sigmaErr bounds ‖a − Σ‖_F for the exact Σ that the certificate is about.
 func symEigen(a *bigmat.Dense, sigmaErr *big.Float, start *bigmat.Dense, startBits int) ([]*big.Float, *bigmat.Dense, *spectralCert, error) {
 	n, _ := a.Dims()
-	if n >= refineMinN {
+	if n >= refineMinN || start != nil || a.Prec() >= refineMinPrec {
 		if start == nil {
 			start, startBits = float64Eigenvectors(a), 40
 		}
