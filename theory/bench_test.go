@@ -32,23 +32,30 @@ func benchInstance(tb testing.TB, n, d, m int) *instance.Instance {
 }
 
 // BenchmarkPredict: the closed form at 50 digits, d = 2n (n = 256: d = n),
-// M = 5n (n = 256: M = 1000), as in issue 15. n = 256 (about a minute
-// per run) only with UFM_BENCH_LARGE=1.
+// M = 5n (n = 256: M = 1000), as in issue 15. n = 256 (about 15 CPU
+// seconds per run) only with UFM_BENCH_LARGE=1. cpu-s/op is the CPU time
+// of the process (all threads) per operation.
 func BenchmarkPredict(b *testing.B) {
-	for _, sz := range []struct{ n, d, m int }{{8, 16, 40}, {16, 32, 80}, {32, 64, 160}, {64, 128, 320}, {256, 256, 1000}} {
+	for _, sz := range []struct{ n, d, m int }{{8, 16, 40}, {16, 32, 80}, {32, 64, 160}, {64, 128, 320}, {128, 256, 640}, {256, 256, 1000}} {
 		b.Run(fmt.Sprintf("n=%d", sz.n), func(b *testing.B) {
-			if sz.n > 64 && os.Getenv("UFM_BENCH_LARGE") == "" {
-				b.Skip("n > 64: set UFM_BENCH_LARGE=1")
+			if sz.n > 128 && os.Getenv("UFM_BENCH_LARGE") == "" {
+				b.Skip("n > 128: set UFM_BENCH_LARGE=1")
 			}
-			in := benchInstance(b, sz.n, sz.d, sz.m)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if _, err := Predict(in, 50); err != nil {
-					b.Fatal(err)
-				}
-			}
+			benchPredict(b, benchInstance(b, sz.n, sz.d, sz.m), 50)
 		})
 	}
+}
+
+// benchPredict times Predict(in, digits), reporting CPU seconds per op.
+func benchPredict(b *testing.B, in *instance.Instance, digits int) {
+	b.ResetTimer()
+	cpu0 := processCPU()
+	for i := 0; i < b.N; i++ {
+		if _, err := Predict(in, digits); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric((processCPU() - cpu0).Seconds()/float64(b.N), "cpu-s/op")
 }
 
 // BenchmarkInertia: the exact count of eigenvalues of Σ above c.
@@ -71,11 +78,7 @@ func BenchmarkPredictDigits(b *testing.B) {
 	in := benchInstance(b, 12, 24, 60)
 	for _, digits := range []int{50, 300, 1000, 2000} {
 		b.Run(fmt.Sprintf("digits=%d", digits), func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				if _, err := Predict(in, digits); err != nil {
-					b.Fatal(err)
-				}
-			}
+			benchPredict(b, in, digits)
 		})
 	}
 }

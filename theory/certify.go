@@ -25,7 +25,11 @@ import (
 // (d_i + g)/(1 + α) < −e. R and F are formed at certPrecExtra more bits
 // than Σ̃ and V, with the rounding of their sums (at most (n+2)·2^-p₂ of
 // the sums of absolute values) added to ‖R‖_F and α; a factor 2 on every
-// bound covers the rounding of the bounds' own evaluation.
+// bound covers the rounding of the bounds' own evaluation. The products
+// are bigmat.MulFixed's, whose error (2^-p₂ of the entry plus 2^-(p₂+14)
+// of the product of the row and column norms, then one rounding of each
+// subtraction) stays below 3·2^-p₂·‖V‖_F·(‖Σ̃‖_F + max|λ̃|) for R and
+// 2.01·2^-p₂·(‖V‖²_F + 1) for F, within the (n+2)·2^-p₂ terms for n ≥ 1.
 type spectralCert struct {
 	vals  []*big.Float // λ̃, descending
 	alpha *big.Float   // bound on ‖VᵀV − I‖₂

@@ -5,8 +5,11 @@
 //
 // Predict takes an instance (package instance), computes Σ exactly (as
 // integers over one common denominator), rounds it once to the working
-// precision and decomposes it: Jacobi for n < 16, else Ogita–Aishima
-// refinement of a float64 decomposition. The number of eigenvalues of Σ
+// precision and decomposes it: cyclic Jacobi for n < 16 below 1024 bits,
+// else Ogita–Aishima refinement, of a float64 decomposition for the first
+// evaluation and of the first evaluation's vectors for the second; the
+// matrix products are exact fixed-point integer dot products rounded once
+// (bigmat.MulFixed). The number of eigenvalues of Σ
 // strictly above c = λ_H·λ_W (and rank Σ, and σ_d > σ_{d+1} at a cut-off)
 // is decided exactly: by rigorous bounds on the computed decomposition
 // (Sylvester's law with Ostrowski's and Weyl's inequalities, spectralCert)
