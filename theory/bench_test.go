@@ -55,7 +55,7 @@ func benchPredict(b *testing.B, in *instance.Instance, digits int) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric((processCPU() - cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 }
 
 // BenchmarkInertia: the exact count of eigenvalues of Σ above c.
