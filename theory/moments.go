@@ -147,26 +147,6 @@ func (mo *moments) sigma() [][]*big.Rat {
 	return out
 }
 
-// centered returns Ỹ = U/(M·L) at precision prec: each entry within
-// 3·2^-prec of its own size (U and M·L rounded, then divided), without the
-// gcds of exact rationals (which dominate for large common denominators).
-func (mo *moments) centered(prec uint) *bigmat.Dense {
-	if mo.fl != nil {
-		return mo.fl.centered(prec)
-	}
-	n, m := len(mo.u), len(mo.u[0])
-	out := bigmat.New(n, m, prec)
-	ml := new(big.Float).SetPrec(prec).SetInt(mo.ml)
-	for k := 0; k < n; k++ {
-		for i := 0; i < m; i++ {
-			e := out.At(k, i)
-			e.SetInt(mo.u[k][i])
-			e.Quo(e, ml)
-		}
-	}
-	return out
-}
-
 // centeredScaled returns Ỹ as U and the divisor M·L (Ỹ = U/(M·L)) at
 // precision prec: U's entries are integers, exact when they fit in prec
 // bits, so that products with U (MulFixed) hold them in one or two words.
