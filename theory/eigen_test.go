@@ -154,3 +154,106 @@ func TestRefinedPathTaken(t *testing.T) {
 		t.Fatalf("eigenvalue bound %s above %s", e.Text('e', 3), refineTolerance(m).Text('e', 3))
 	}
 }
+
+// TestRefinedEigenSmallHighPrecision: from refineMinPrec bits on, and for
+// the second evaluation (refining vectors of a lower precision), small
+// orders are refined too; the eigenvalues must be the exact d to within
+// 2^-(prec−16)·‖Σ‖ and the vectors orthonormal, with exact ties, a
+// near-tie and zeros in the spectrum.
+func TestRefinedEigenSmallHighPrecision(t *testing.T) {
+	rng := rand.New(rand.NewSource(16))
+	r := func(s string) *big.Rat { x, _ := new(big.Rat).SetString(s); return x }
+	spectra := [][]string{
+		{"1", "1", "2", "1/3", "0", "1e-50", "4", "4"},
+		{"1", "1.0000000000000000000000000000000000000001", "2", "3", "7/9", "5"},
+		{"1e30", "1", "1e-30", "2", "3"},
+	}
+	for si, sp := range spectra {
+		d := make([]*big.Rat, len(sp))
+		for i, s := range sp {
+			d[i] = r(s)
+		}
+		a := householderSpectrum(rng, d)
+		n := len(a)
+		flat := make([]*big.Rat, 0, n*n)
+		for _, row := range a {
+			flat = append(flat, row...)
+		}
+		low := bigmat.FromRat(n, n, 300, flat)
+		_, lowVecs, _, err := symEigen(low, roundingError(low), nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name      string
+			prec      uint
+			start     *bigmat.Dense
+			startBits int
+		}{
+			{"from float64 at 1400 bits", 1400, nil, 0},
+			{"from 300-bit vectors at 340 bits", 340, lowVecs, 268},
+		} {
+			m := bigmat.FromRat(n, n, tc.prec, flat)
+			start, bits := tc.start, tc.startBits
+			if start == nil {
+				start, bits = float64Eigenvectors(m), 40
+			}
+			// The refinement itself must succeed (not fall back to Jacobi).
+			rv, rx, ok := refinedEigen(m, start, bits)
+			if !ok {
+				t.Fatalf("spectrum %d, %s: refinement did not converge", si, tc.name)
+			}
+			if e := newSpectralCert(m, rv, rx, roundingError(m)).eigenvalueError(); e.Cmp(refineTolerance(m)) > 0 {
+				t.Fatalf("spectrum %d, %s: eigenvalue bound %s above %s", si, tc.name, e.Text('e', 3), refineTolerance(m).Text('e', 3))
+			}
+			vals, v, _, err := symEigen(m, roundingError(m), tc.start, tc.startBits)
+			if err != nil {
+				t.Fatalf("spectrum %d, %s: %v", si, tc.name, err)
+			}
+			want := make([]*big.Float, n)
+			for i := range d {
+				want[i] = new(big.Float).SetPrec(tc.prec).SetRat(d[i])
+			}
+			sortDesc(want)
+			tol := new(big.Float).SetPrec(tc.prec).SetMantExp(m.FrobeniusNorm(), 16-int(tc.prec))
+			for i := range vals {
+				diff := new(big.Float).SetPrec(tc.prec).Sub(vals[i], want[i])
+				if diff.Abs(diff).Cmp(tol) > 0 {
+					t.Errorf("spectrum %d, %s: λ_%d off by %s (tol %s)", si, tc.name, i, diff.Text('e', 3), tol.Text('e', 3))
+				}
+			}
+			f := new(bigmat.Dense).TransMul(v, v)
+			for i := 0; i < n; i++ {
+				f.At(i, i).Sub(f.At(i, i), big.NewFloat(1))
+			}
+			if f.FrobeniusNorm().Cmp(new(big.Float).SetMantExp(big.NewFloat(1), 16-int(tc.prec))) > 0 {
+				t.Errorf("spectrum %d, %s: ‖VᵀV − I‖ = %s", si, tc.name, f.FrobeniusNorm().Text('g', 5))
+			}
+		}
+	}
+}
+
+// TestPredictHighPrecisionMatchesJacobi: at 300 digits (above
+// refineMinPrec) n = 12 is refined; Predict's σ_j agree with Jacobi's at
+// the same precision to 300 digits.
+func TestPredictHighPrecisionMatchesJacobi(t *testing.T) {
+	in := benchInstance(t, 12, 24, 60)
+	p, err := Predict(in, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkJustified(t, p)
+	ex := newExactFacts(in)
+	var e bigmat.SymEigen
+	n := in.N()
+	flat := make([]*big.Rat, 0, n*n)
+	for _, row := range ex.exactSigma() {
+		flat = append(flat, row...)
+	}
+	if err := e.Factorize(bigmat.FromRat(n, n, p.Prec, flat)); err != nil {
+		t.Fatal(err)
+	}
+	for j := range e.Values {
+		checkRel(t, fmt.Sprintf("σ_%d", j+1), p.Sigma[j], e.Values[j], 300)
+	}
+}
