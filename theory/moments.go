@@ -2,6 +2,7 @@ package theory
 
 import (
 	"math/big"
+	"math/bits"
 
 	"github.com/nrc-ufm/ufm/bigmat"
 	"github.com/nrc-ufm/ufm/instance"
@@ -108,14 +109,23 @@ func (mo *moments) fillIntegerMoments(in *instance.Instance, z [][]*big.Int) {
 	for k := range mo.n {
 		mo.n[k] = make([]*big.Int, n)
 	}
-	var t big.Int
-	for k := 0; k < n; k++ {
-		for j := k; j < n; j++ {
-			s := new(big.Int)
-			for i := 0; i < m; i++ {
-				s.Add(s, t.Mul(mo.u[k][i], mo.u[j][i]))
+	if small := smallInts(mo.u); small != nil {
+		for k := 0; k < n; k++ {
+			for j := k; j < n; j++ {
+				s := dotInt64(small[k], small[j])
+				mo.n[k][j], mo.n[j][k] = s, s
 			}
-			mo.n[k][j], mo.n[j][k] = s, s
+		}
+	} else {
+		var t big.Int
+		for k := 0; k < n; k++ {
+			for j := k; j < n; j++ {
+				s := new(big.Int)
+				for i := 0; i < m; i++ {
+					s.Add(s, t.Mul(mo.u[k][i], mo.u[j][i]))
+				}
+				mo.n[k][j], mo.n[j][k] = s, s
+			}
 		}
 	}
 	tr := new(big.Int)
@@ -123,6 +133,59 @@ func (mo *moments) fillIntegerMoments(in *instance.Instance, z [][]*big.Int) {
 		tr.Add(tr, mo.n[k][k])
 	}
 	mo.trace = new(big.Rat).SetFrac(tr, mo.den)
+}
+
+// smallInts returns u as int64s when every entry is below 2^62 in
+// magnitude and there are fewer than 2^62 columns, else nil.
+func smallInts(u [][]*big.Int) [][]int64 {
+	out := make([][]int64, len(u))
+	for k, row := range u {
+		if len(row) >= 1<<62 {
+			return nil
+		}
+		out[k] = make([]int64, len(row))
+		for i, x := range row {
+			if x.BitLen() > 62 {
+				return nil
+			}
+			out[k][i] = x.Int64()
+		}
+	}
+	return out
+}
+
+// dotInt64 returns Σ_i x_i·y_i exactly, for |x_i|, |y_i| < 2^62 and fewer
+// than 2^62 terms: each product (< 2^124) goes into a 192-bit unsigned
+// accumulator for its sign, which the sum cannot overflow.
+func dotInt64(x, y []int64) *big.Int {
+	var acc [2][3]uint64
+	for i := range x {
+		a, b := x[i], y[i]
+		s := 0
+		if a < 0 {
+			a, s = -a, 1-s
+		}
+		if b < 0 {
+			b, s = -b, 1-s
+		}
+		hi, lo := bits.Mul64(uint64(a), uint64(b))
+		var c uint64
+		acc[s][0], c = bits.Add64(acc[s][0], lo, 0)
+		acc[s][1], c = bits.Add64(acc[s][1], hi, c)
+		acc[s][2] += c
+	}
+	var pos, neg big.Int
+	return new(big.Int).Sub(words192(&pos, acc[0]), words192(&neg, acc[1]))
+}
+
+// words192 sets z to the unsigned little-endian 192-bit w and returns z.
+func words192(z *big.Int, w [3]uint64) *big.Int {
+	var t big.Int
+	z.SetUint64(w[2])
+	z.Lsh(z, 64)
+	z.Or(z, t.SetUint64(w[1]))
+	z.Lsh(z, 64)
+	return z.Or(z, t.SetUint64(w[0]))
 }
 
 // sigma returns Σ = N/(M³L²) as exact rationals.

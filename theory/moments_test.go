@@ -96,3 +96,39 @@ func TestFloatMomentsPredict(t *testing.T) {
 		t.Errorf("ww agrees to %d digits", d)
 	}
 }
+
+// TestDotInt64: the 192-bit accumulation of int64 products equals the
+// big.Int sum, at the extremes of its range (|x|, |y| just below 2^62,
+// signs mixed, sums that cancel and sums that pass 2^128).
+func TestDotInt64(t *testing.T) {
+	const top = 1<<62 - 1
+	tops := make([]int64, 40) // Σ top² ≈ 40·2^124 > 2^128
+	for i := range tops {
+		tops[i] = top
+	}
+	cases := [][2][]int64{
+		{tops, tops},
+		{{top, -top, top, -top}, {top, top, top, top}},
+		{{-top, -top, 3}, {top, top, -5}},
+		{{0, 1, -1}, {7, -7, 7}},
+		{{}, {}},
+	}
+	rng := rand.New(rand.NewSource(16))
+	for len(cases) < 30 {
+		n := rng.Intn(50)
+		x, y := make([]int64, n), make([]int64, n)
+		for i := range x {
+			x[i], y[i] = rng.Int63n(2*top)-top, rng.Int63n(2*top)-top
+		}
+		cases = append(cases, [2][]int64{x, y})
+	}
+	for ci, c := range cases {
+		want := new(big.Int)
+		for i := range c[0] {
+			want.Add(want, new(big.Int).Mul(big.NewInt(c[0][i]), big.NewInt(c[1][i])))
+		}
+		if got := dotInt64(c[0], c[1]); got.Cmp(want) != 0 {
+			t.Errorf("case %d: dotInt64 = %s, want %s", ci, got, want)
+		}
+	}
+}
