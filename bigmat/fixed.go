@@ -258,6 +258,8 @@ func (a *fixedAcc) dot(x []uint64, sx []uint8, la int, y []uint64, sy []uint8, l
 			switch lb {
 			case 4:
 				carry = mulAdd4((*[4]uint64)(acc[u:u+4]), (*[4]uint64)(yl), xu)
+			case 5:
+				carry = mulAdd5((*[5]uint64)(acc[u:u+5]), (*[5]uint64)(yl), xu)
 			default:
 				carry = mulAddWords(acc[u:u+lb], yl, xu)
 			}
@@ -285,6 +287,29 @@ func mulAdd4(z, y *[4]uint64, w uint64) uint64 {
 	l3, c2 = bits.Add64(l3, h2, c1)
 	z[3], c1 = bits.Add64(z[3], l3, 0)
 	return h3 + c2 + c1
+}
+
+// mulAdd5 is mulAddWords for 5 words.
+func mulAdd5(z, y *[5]uint64, w uint64) uint64 {
+	var c1, c2 uint64
+	h0, l0 := bits.Mul64(w, y[0])
+	z[0], c1 = bits.Add64(z[0], l0, 0)
+	h1, l1 := bits.Mul64(w, y[1])
+	l1, c2 = bits.Add64(l1, h0, c1)
+	z[1], c1 = bits.Add64(z[1], l1, 0)
+	h1 += c2
+	h2, l2 := bits.Mul64(w, y[2])
+	l2, c2 = bits.Add64(l2, h1, c1)
+	z[2], c1 = bits.Add64(z[2], l2, 0)
+	h2 += c2
+	h3, l3 := bits.Mul64(w, y[3])
+	l3, c2 = bits.Add64(l3, h2, c1)
+	z[3], c1 = bits.Add64(z[3], l3, 0)
+	h3 += c2
+	h4, l4 := bits.Mul64(w, y[4])
+	l4, c2 = bits.Add64(l4, h3, c1)
+	z[4], c1 = bits.Add64(z[4], l4, 0)
+	return h4 + c2 + c1
 }
 
 // mulAddWords adds y·w to z (len(z) = len(y)) and returns the carry out.
