@@ -77,7 +77,7 @@ func TestMulFixedExact(t *testing.T) {
 		{6, 33, 6, 246, 5, 0},
 		{4, 9, 8, 310, 60, 0.5},
 		{5, 4, 3, 53, 0, 0},
-		{5, 6, 7, 300, 0, 0}, // five words: the unrolled kernel
+		{5, 6, 7, 300, 0, 0},       // five words: the unrolled kernel
 		{48, 16, 48, 220, 30, 0.1}, // large enough to be shared among goroutines
 		{5, 7, 6, 1100, 40, 0.1},   // wide operands: big.Int products
 	} {
