@@ -9,9 +9,12 @@
 // the operation and its precision from the first operand. Element-wise
 // operations (Copy, T, Add, Sub, Scale, AddScaledIdentity, Symmetrize)
 // write into the receiver's entries; the products (Mul, MulTrans,
-// TransMul) compute into fresh storage, so that z may alias an operand,
-// and the receiver's old entries are dropped, not reused. Rounding is
-// always big.ToNearestEven.
+// TransMul, MulFixed, MulFixedSym) compute into fresh storage, so that z
+// may alias an operand, and the receiver's old entries are dropped, not
+// reused. Rounding is always big.ToNearestEven. Mul rounds every product
+// and partial sum; MulFixed sums each dot product exactly in fixed-point
+// integers and rounds once (several times faster at a few hundred bits,
+// and at least as accurate; its error bound is in its documentation).
 //
 // Dimension mismatches between matrices are programming errors and panic, as
 // in gonum/mat; every user-supplied size is checked at the boundary (package
