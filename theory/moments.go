@@ -364,8 +364,10 @@ func (f *floatMoments) centered(prec uint) *bigmat.Dense {
 //	(1/M)·[‖δ_k‖‖ỹ̃_l‖ + ‖δ_l‖‖ỹ̃_k‖ + ‖δ_k‖‖δ_l‖ + (M+2)·u·‖ỹ̃_k‖‖ỹ̃_l‖]
 //	  + 2^-prec·|Σ̃_kl|
 //
-// (products and sums at p bits, then rounding to prec); the bound is
-// doubled for the rounding of its own evaluation.
+// (the product Ỹ̃Ỹ̃ᵀ by bigmat.MulFixed, within (1 + 2^-14)·u·‖ỹ̃_k‖‖ỹ̃_l‖
+// of exact, then the scaling by 1/M at p bits and rounding to prec: all
+// inside the (M+2)·u term); the bound is doubled for the rounding of its
+// own evaluation.
 func (f *floatMoments) sigma(prec uint) (*bigmat.Dense, *big.Float) {
 	in := f.in
 	n, m := in.N(), in.M()
