@@ -217,3 +217,20 @@ func TestMulFixedSym(t *testing.T) {
 	}
 	mustPanic(t, "MulFixedSym 3×4 by 4×5", func() { new(Dense).MulFixedSym(New(3, 4, 64), New(4, 5, 64)) })
 }
+
+// TestMulFixedEmpty: empty shapes give Mul's (zero) results.
+func TestMulFixedEmpty(t *testing.T) {
+	for _, s := range [][3]int{{0, 3, 2}, {2, 0, 3}, {3, 2, 0}} {
+		got := new(Dense).MulFixed(New(s[0], s[1], 64), New(s[1], s[2], 64))
+		if r, c := got.Dims(); r != s[0] || c != s[2] {
+			t.Fatalf("%v: result %d×%d", s, r, c)
+		}
+		for i := 0; i < s[0]; i++ {
+			for j := 0; j < s[2]; j++ {
+				if got.At(i, j).Sign() != 0 {
+					t.Fatalf("%v: entry (%d,%d) = %s", s, i, j, got.At(i, j).String())
+				}
+			}
+		}
+	}
+}
