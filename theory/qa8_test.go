@@ -94,3 +94,30 @@ func TestSeparatedMidpointAbove(t *testing.T) {
 		t.Fatal("a midpoint above both eigenvalues certified σ₁ > σ₂")
 	}
 }
+
+// TestCancellationNearCSweep: samples ±(1 + ε), λ_H = 3, λ_W = 1/3, so
+// Σ = (1 + ε)², c = 1, √σ − √c = ε exactly, A* = 3ε and the shrinkage is
+// ε/(1 + ε) (as in TestIssue8CancellationNearC). For these ε the first two
+// evaluations agree on exactly one digit less than requested: Predict must
+// raise the precision (or warn), never return the shortfall silently.
+// Kills: Predict accepting minFor ≥ digits − 1.
+func TestCancellationNearCSweep(t *testing.T) {
+	for _, k := range []int{17, 18, 25, 26} {
+		a := "1." + strings.Repeat("0", k-1) + "1"
+		in := mustParse(t, `{"targets":[["`+a+`"],["-`+a+`"]],"lambda_h":"3","lambda_w":"1/3","d":1,"bias":"free"}`)
+		eps := refRat("1e-" + big.NewInt(int64(k)).String())
+		for _, digits := range []int{20, 30, 40} {
+			p, err := Predict(in, digits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Warnings) != 0 {
+				t.Errorf("ε = 1e-%d, %d digits: unexpected warnings %q", k, digits, p.Warnings)
+			}
+			checkJustified(t, p)
+			checkRel(t, "ww", p.WW.At(0, 0), new(big.Float).SetPrec(refPrec).Mul(refRat("3"), eps), digits)
+			shrink := new(big.Float).SetPrec(refPrec).Quo(eps, refRat(a))
+			checkRel(t, "shrinkage", p.Shrinkage[0], shrink, digits)
+		}
+	}
+}
