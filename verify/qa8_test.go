@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/nrc-ufm/ufm/instance"
@@ -76,5 +77,21 @@ func TestUnattainedUnjustifiedInfimum(t *testing.T) {
 	weak.Justified.MinLoss = 10
 	if rep := mustCompare(t, in, &weak, r); rep.Status != Disagree || rep.Worst != "min_loss" {
 		t.Errorf("infimum justified to 10 of 30 digits: %s, worst %q (%s)", rep.Status, rep.Worst, rep.Reason)
+	}
+}
+
+// TestReasonNamesNonConvergence: a solver result that did not converge may
+// still agree (a stall at the noise floor with the right loss); the report
+// must then say that the solver did not converge, never present it as a
+// clean agreement (QA held-out k4_n2_d1_g3: "stalled", status agree).
+// Kills: decide dropping the non-convergence from Reason.
+func TestReasonNamesNonConvergence(t *testing.T) {
+	in := instance.Default()
+	p, r := solveBoth(t, in, 30)
+	fake := *r
+	fake.Converged, fake.Stop = false, "stalled"
+	rep := mustCompare(t, in, p, &fake)
+	if !strings.Contains(rep.Reason, "did not converge") || !strings.Contains(rep.Reason, "stalled") {
+		t.Errorf("solver stopped %q without converging: reason %q", fake.Stop, rep.Reason)
 	}
 }
