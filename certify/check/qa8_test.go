@@ -110,3 +110,48 @@ func TestRadiusHalved(t *testing.T) {
 		mustRefuse(t, name+": radius halved", mut)
 	}
 }
+
+// TestDualInfeasibleOneDirection: Λ' = Λ + ε·e₁e₁ᵀ(Ỹ/M − Λ) moves the first
+// row of the dual point toward that of the unconstrained maximizer Ỹ/M of
+// the concave ℓ (ε = 10⁻¹²), so ℓ(Λ') ≥ ℓ(Λ)
+// and the claimed lower bound still lies below it; but where the
+// constraint Λ Λᵀ ≼ (c/M) I is tight, Λ' leaves the feasible set, and then
+// ℓ(Λ') is no lower bound at all. Weak duality needs (c/M)I − Λ'Λ'ᵀ
+// positive definite in every direction.
+// Kills: the feasibility test accepting one non-positive direction.
+func TestDualInfeasibleOneDirection(t *testing.T) {
+	eps := new(big.Rat).SetFrac(big.NewInt(1), new(big.Int).Exp(big.NewInt(10), big.NewInt(12), nil))
+	for _, name := range []string{"full-4x10", "nobias-3x6"} {
+		c, err := Parse(load(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := newData(c)
+		infeasible := 0
+		mut := mutate(t, load(t, name), func(doc map[string]any) {
+			for i := range c.Lambda[:1] {
+				for j := range c.Lambda[i] {
+					target := new(big.Rat).Quo(d.yt[i][j], d.mr)
+					step := new(big.Rat).Sub(target, c.Lambda[i][j])
+					v := new(big.Rat).Add(c.Lambda[i][j], step.Mul(step, eps))
+					_, set := at(doc, "lower_bound", "lambda", i, j)
+					set(v.RatString())
+				}
+			}
+		})
+		c2, err := Parse(mut)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := shifted(new(big.Rat).Quo(d.c, d.mr), gram(c2.Lambda))
+		if pos, _, ok := Inertia(k); ok {
+			infeasible = d.n - pos
+		}
+		if infeasible == 0 {
+			t.Logf("%s: Λ' stays feasible (no tight direction): nothing to test", name)
+			continue
+		}
+		t.Logf("%s: Λ' infeasible in %d of %d directions", name, infeasible, d.n)
+		mustRefuse(t, name+": infeasible Λ'", mut)
+	}
+}
