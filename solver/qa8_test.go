@@ -1,0 +1,53 @@
+package solver
+
+import (
+	"testing"
+	"time"
+
+	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
+)
+
+// TestCertificateFailsDetectsPerturbation (QA mutation round 2): the
+// certificate from the definition of L is the solver's second line of
+// defence, so it must refuse a point or a loss that is off at a level the
+// requested digits can see. From a converged 30-digit solve of the default
+// instance:
+//   - the reduced objective's loss off by 10⁻²⁰ relative: L from the
+//     definition and λ_W a0·φ disagree at 20 < 30 digits;
+//   - W' scaled by 1 + 10⁻²⁰ (not a rotation, so it leaves the minimizer's
+//     orbit): the gradient of L is about 10⁻²⁰ of its terms;
+//   - W' scaled by 1 + 10⁻²⁷: still 3 digits short of 10⁻³⁰.
+//
+// Kills: the definition checks weakened to 10^-(digits/3), and the natural
+// unit of ∇_W inflated.
+func TestCertificateFailsDetectsPerturbation(t *testing.T) {
+	in := instance.Default()
+	const digits = 30
+	s := Settings{Digits: digits}.withDefaults(in)
+	c, err := solveCore(in, in.LambdaH, in.LambdaW, s, bigmat.Bits(digits), time.Now().Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.s2.converged {
+		t.Fatalf("baseline did not converge: %s", c.s2.stop)
+	}
+	prec := c.red.prec + certGuardBits
+	fr := newFloat(c.red.prec).Mul(c.red.fScale, c.s2.pt.f)
+	cert := certifyAccurate(in, c.wp, in.LambdaH, prec, fr)
+	if why := c.certificateFails(cert, fr, digits); why != "" {
+		t.Fatalf("baseline certificate fails: %s", why)
+	}
+	off := newFloat(fr.Prec()).Mul(fr, pow10(-20, fr.Prec()))
+	if c.certificateFails(cert, off.Add(off, fr), digits) == "" {
+		t.Error("L from the definition and λ_W a0·φ differ by 1e-20 relative, certificate accepted at 30 digits")
+	}
+	for _, e := range []int{20, 27} {
+		f := newFloat(prec).Add(newFloat(prec).SetInt64(1), pow10(-e, prec))
+		wp := new(bigmat.Dense).Scale(f, c.wp.Clone().SetPrec(prec))
+		moved := certifyAccurate(in, wp, in.LambdaH, prec, fr)
+		if c.certificateFails(moved, moved.loss, digits) == "" {
+			t.Errorf("W' scaled by 1 + 1e-%d: certificate accepted at 30 digits (relative gradient 1e%.1f)", e, moved.relGradient(newFloat(prec).Mul(c.red.lamWFloat(), c.red.sqrtA0)))
+		}
+	}
+}
