@@ -1,6 +1,7 @@
 package solver
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -49,5 +50,56 @@ func TestCertificateFailsDetectsPerturbation(t *testing.T) {
 		if c.certificateFails(moved, moved.loss, digits) == "" {
 			t.Errorf("W' scaled by 1 + 1e-%d: certificate accepted at 30 digits (relative gradient 1e%.1f)", e, moved.relGradient(newFloat(prec).Mul(c.red.lamWFloat(), c.red.sqrtA0)))
 		}
+	}
+}
+
+// TestLowRankStartAtSaddle (QA mutation round 2): λ = 0, d = 1 and the
+// eight samples (±3, ±2, ±1) give Σ = diag(9, 4, 1). The best rank-1 fit
+// keeps e₁: L* = (4 + 1)/2 = 5/2. The subspace span(e₂) is a critical
+// point (its gradient Q⊥ᵀΣQ vanishes exactly) with L = (9 + 1)/2 = 5, a
+// saddle: the Hessian X ↦ XA − BX has the eigenvalue 4 − 9 < 0. Started
+// exactly there, the subspace iteration must not stop "converged" at 5.
+// Kills: the second-order check of atCritical removed.
+func TestLowRankStartAtSaddle(t *testing.T) {
+	in, err := instance.Parse([]byte(`{"targets":[["3","2","1"],["-3","2","1"],["3","-2","1"],["-3","-2","1"],["3","2","-1"],["-3","2","-1"],["3","-2","-1"],["-3","-2","-1"]],"lambda_h":"0","lambda_w":"0","d":1,"digits":30}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Settings{Digits: 30}.withDefaults(in)
+	prec := bigmat.Bits(30)
+	lr, err := newLowRank(in, prec, s.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := func(idx ...int) *bigmat.Dense {
+		m := bigmat.New(3, len(idx), prec)
+		for j, i := range idx {
+			m.At(i, j).SetInt64(1)
+		}
+		return m
+	}
+	if err := lr.setBases(e(1), e(0, 2)); err != nil {
+		t.Fatal(err)
+	}
+	run := &lowRankRun{lr: lr, s: s, deadline: time.Now().Add(time.Minute), mu: 1,
+		gtol: pow10(-(s.Digits + 8), prec), rng: rand.New(rand.NewPCG(1, 2)), out: &lowRankResult{}}
+	for {
+		done, err := run.iterate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done {
+			break
+		}
+	}
+	out := run.finish()
+	if !out.converged {
+		t.Logf("honest stop %q", out.stop)
+		return
+	}
+	want := newFloat(out.loss.Prec()).SetFloat64(2.5)
+	diff := newFloat(out.loss.Prec()).Sub(out.loss, want)
+	if diff.Abs(diff).Cmp(pow10(-25, out.loss.Prec())) > 0 {
+		t.Errorf("converged with L = %s, want 5/2 (span(e₂) is a saddle with L = 5)", out.loss.Text('g', 20))
 	}
 }
