@@ -103,3 +103,52 @@ func TestLowRankStartAtSaddle(t *testing.T) {
 		t.Errorf("converged with L = %s, want 5/2 (span(e₂) is a saddle with L = 5)", out.loss.Text('g', 20))
 	}
 }
+
+// TestNoiseFloorStopRule (QA mutation round 2): a stall at the working
+// precision's noise floor counts as converged only when the change
+// estimate is below 10^-digits AND ‖∇φ‖ ≤ 10^-digits (doc.go, "Stopping").
+// From the converged 30-digit point V* of the default instance:
+//   - V* itself with a change estimate of 10^-25: five digits short, not
+//     converged;
+//   - V*·(1 + 10⁻²²) (off the rotation orbit, so ‖∇φ‖ is about 10⁻²²)
+//     with a change estimate of 10⁻³¹: the gradient is 8 digits short,
+//     not converged;
+//   - V* with a change estimate of 10⁻³¹: converged (the rule is not
+//     simply "never").
+//
+// Kills: the stall rule accepting 10 digits short, and its gradient test
+// at 10^-(digits/2).
+func TestNoiseFloorStopRule(t *testing.T) {
+	in := instance.Default()
+	const digits = 30
+	s := Settings{Digits: digits}.withDefaults(in)
+	c, err := solveCore(in, in.LambdaH, in.LambdaW, s, bigmat.Bits(digits), time.Now().Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.s2.converged {
+		t.Fatalf("baseline did not converge: %s", c.s2.stop)
+	}
+	prec := c.red.prec
+	off := new(bigmat.Dense).Scale(newFloat(prec).Add(newFloat(prec).SetInt64(1), pow10(-22, prec)), c.s2.pt.v)
+	for _, tc := range []struct {
+		what      string
+		v         *bigmat.Dense
+		logChange float64
+		want      bool
+	}{
+		{"change 1e-25 at V*", c.s2.pt.v, -25, false},
+		{"gradient ~1e-22, change 1e-31", off, -31, false},
+		{"change 1e-31 at V*", c.s2.pt.v, -31, true},
+	} {
+		it, err := newIteration(c.red, tc.v.Clone(), digits, 10, time.Now().Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		it.out.stop, it.out.logChange = StopStalled, tc.logChange
+		out := it.finish()
+		if out.converged != tc.want {
+			t.Errorf("%s (‖∇φ‖ = %s): converged %v, want %v", tc.what, it.pt.gnorm.Text('g', 3), out.converged, tc.want)
+		}
+	}
+}
