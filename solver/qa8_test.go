@@ -152,3 +152,43 @@ func TestNoiseFloorStopRule(t *testing.T) {
 		}
 	}
 }
+
+// TestDampedStepPSDShortcut (QA mutation round 2): a damped factorization
+// of h + νI that succeeds at once proves h ⪰ −νI only; it certifies the
+// second-order condition (h ⪰ −τI) only when ν ≤ τ. With h = I except one
+// curvature of −10⁻¹⁰ (far below −τ ≈ −2^(1−prec/2)) and a gradient of
+// order one (ν = μ‖∇φ‖ ≫ 10⁻¹⁰), the shortcut must not claim it.
+// Kills: psd set from "first factorization succeeded" alone.
+func TestDampedStepPSDShortcut(t *testing.T) {
+	in := instance.Default()
+	prec := bigmat.Bits(30)
+	red, err := newReduced(in, in.LambdaH, in.LambdaW, prec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v0 := bigmat.New(red.n, red.k, prec)
+	for i := 0; i < red.n; i++ {
+		for j := 0; j < red.k; j++ {
+			v0.At(i, j).SetFloat64(0.1 * float64(1+i+2*j))
+		}
+	}
+	it, err := newIteration(red, v0, 30, 10, time.Now().Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it.pt.gnorm.Cmp(pow10(-6, prec)) < 0 {
+		t.Fatalf("start too close to stationary: ‖∇φ‖ = %s", it.pt.gnorm.Text('g', 3))
+	}
+	N := red.n * red.k
+	h := bigmat.New(N, N, prec)
+	for i := 0; i < N; i++ {
+		h.At(i, i).SetInt64(1)
+	}
+	h.At(N-1, N-1).Neg(pow10(-10, prec))
+	if _, _, err := it.dampedStep(h); err != nil {
+		t.Fatal(err)
+	}
+	if it.psd {
+		t.Error("a curvature of −1e-10 was certified positive semidefinite by a damped factorization with ν ≫ τ")
+	}
+}
