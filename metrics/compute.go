@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"sync/atomic"
 
-	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 )
@@ -344,36 +343,39 @@ func (s *stream) moments(center bool) (mean, cov []float64, maxNorm float64, err
 			mean[j] = t.sum() / M
 		}
 	}
+	// The second pass: per worker a dp×dp accumulator (dp = d rounded up
+	// to the panel width) of the products of the shifted rows, packed
+	// block by block (syrk.go), and the column sums of the shifted rows.
+	dp := paddedDim(d)
 	covs := make([][]float64, s.workers)
 	devs := make([][]float64, s.workers)
+	packs := make([][]float64, s.workers)
 	err = s.run(func(k, i0, i1 int, buf []float64) error {
 		if covs[k] == nil {
-			covs[k] = make([]float64, d*d)
+			covs[k] = make([]float64, dp*dp)
 			devs[k] = make([]float64, d)
+			packs[k] = make([]float64, blockRows*dp)
 		}
-		rows := i1 - i0
-		for r := 0; r < rows; r++ {
-			row := buf[r*d : (r+1)*d]
-			for j, m := range mean {
-				row[j] -= m
-				devs[k][j] += row[j]
-			}
-		}
-		blas64.Syrk(blas.Trans, 1, blas64.General{Rows: rows, Cols: d, Stride: d, Data: buf}, 1,
-			blas64.Symmetric{Uplo: blas.Upper, N: d, Stride: d, Data: covs[k]})
+		packCentered(packs[k], buf, mean, devs[k], i1-i0, d)
+		syrkBlock(packs[k], i1-i0, d, covs[k])
 		return nil
 	})
 	if err != nil {
 		return nil, nil, 0, err
 	}
+	// Sum the workers' accumulators in worker order (deterministic for a
+	// given worker count), upper triangle only.
 	cov = make([]float64, d*d)
 	delta := make([]float64, d)
 	for k := range covs {
 		if covs[k] == nil {
 			continue
 		}
-		for i := range cov {
-			cov[i] += covs[k][i]
+		for i := 0; i < d; i++ {
+			row, src := cov[i*d+i:(i+1)*d], covs[k][i*dp+i:i*dp+d]
+			for j, v := range src {
+				row[j] += v
+			}
 		}
 		for j := range delta {
 			delta[j] += devs[k][j]
