@@ -105,6 +105,7 @@ func subspaceEigen(C *mat.SymDense, m, k, p int) ([]float64, *mat.Dense, bool) {
 	var S mat.Dense
 	col := make([]float64, d)
 	F := mat.NewDense(d, p, nil)
+	Cp := newPackedSym(C)
 	var theta []float64
 	locked := 0
 	for it := 0; it < subspaceMaxIter; it++ {
@@ -122,10 +123,10 @@ func subspaceEigen(C *mat.SymDense, m, k, p int) ([]float64, *mat.Dense, bool) {
 			// large top eigenvalues cannot swamp the small wanted ones.
 			F.Copy(V)
 			active := F.Slice(0, d, locked, p).(*mat.Dense)
-			chebFilter(C, V.Slice(0, d, 0, locked).(*mat.Dense), active, theta[p-1])
+			chebFilter(Cp, V.Slice(0, d, 0, locked).(*mat.Dense), active, theta[p-1])
 		}
 		orthonormalize(Q, F, rng)
-		Z.Mul(C, Q)
+		Cp.mulTo(Z, Q)
 		H.Mul(Q.T(), Z)
 		if !eig.Factorize(symmetricOf(&H), true) {
 			return nil, nil, false
@@ -171,11 +172,11 @@ func subspaceEigen(C *mat.SymDense, m, k, p int) ([]float64, *mat.Dense, bool) {
 // [0, b] onto [−1, 1] (c = e = b/2), by the three-term recurrence. Each
 // column is rescaled by the same factor in both terms of the recurrence
 // at every step (it is linear), so nothing overflows.
-func chebFilter(C *mat.SymDense, L, X *mat.Dense, b float64) {
+func chebFilter(C *packedSym, L, X *mat.Dense, b float64) {
 	d, p := X.Dims()
 	e, c := b/2, b/2
 	apply := func(dst, src *mat.Dense) { // dst = (C' − c I) src / e
-		dst.Mul(C, src)
+		C.mulTo(dst, src)
 		deflate(dst, L)
 		var cs mat.Dense
 		cs.Scale(c, src)
