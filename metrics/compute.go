@@ -459,39 +459,69 @@ func (s *stream) residuals(mean []float64, U, Q *mat.Dense, zeroTol float64, nor
 		}
 		return norm2(scratch)
 	}
+	// The second set is empty when W's row space is all of R^d (residual 0).
+	r2 := r
+	if r >= d {
+		r2 = 0
+	}
+	proj := newProjector(basis, k1+r2, k1, d)
+	scratch := make([]projScratch, s.workers)
+	norms := make([][]float64, s.workers)
+	sq := make([][2][]float64, s.workers)
 	err := s.run(func(k, i0, i1 int, buf []float64) error {
 		if res[k] == nil {
 			res[k] = make([]float64, d)
 			coef[k] = make([]float64, p)
+			norms[k] = make([]float64, blockRows)
+			sq[k] = [2][]float64{make([]float64, blockRows), make([]float64, blockRows)}
 		}
-		z := coef[k]
-		for i := 0; i < i1-i0; i++ {
+		rows := i1 - i0
+		nx := norms[k][:rows]
+		for i := 0; i < rows; i++ {
 			x := buf[i*d : (i+1)*d]
 			for j, m := range mean {
 				x[j] -= m
 			}
-			nx := norm2(x)
-			if nx <= zeroTol {
+			nx[i] = norm2(x)
+		}
+		// The block as two products when the squared norms are safe to
+		// sum directly; row by row with the scaled norm otherwise.
+		blocked := p > 0 && normsSafe(nx, zeroTol)
+		if blocked {
+			proj.residualSquares(buf, rows, &scratch[k], sq[k])
+		}
+		z := coef[k]
+		for i := 0; i < rows; i++ {
+			x := buf[i*d : (i+1)*d]
+			if nx[i] <= zeroTol {
 				parts[k].zero++
 				continue
 			}
-			den := nx
+			den := nx[i]
 			if !normalize {
 				den = -1 // ratio(a, -1) is a²: the unnormalized residual
 			}
-			for c := 0; c < p; c++ {
-				z[c] = blas64.Dot(vec(basis[c*d:(c+1)*d]), vec(x))
+			var a1, a2 float64
+			switch {
+			case blocked:
+				a1, a2 = math.Sqrt(sq[k][0][i]), math.Sqrt(sq[k][1][i])
+			case p > 0:
+				for c := 0; c < p; c++ {
+					z[c] = blas64.Dot(vec(basis[c*d:(c+1)*d]), vec(x))
+				}
+				a1 = residualOf(x, z, res[k], 0, k1)
+				a2 = residualOf(x, z, res[k], k1, p)
 			}
 			if k1 > 0 {
-				sum1[k].add(ratio(residualOf(x, z, res[k], 0, k1), den))
+				sum1[k].add(ratio(a1, den))
 			}
 			switch {
 			case r == 0 && !normalize:
-				sum2[k].add(nx * nx)
+				sum2[k].add(nx[i] * nx[i])
 			case r == 0:
 				sum2[k].add(1)
 			case r < d:
-				sum2[k].add(ratio(residualOf(x, z, res[k], k1, p), den))
+				sum2[k].add(ratio(a2, den))
 			}
 		}
 		return nil
