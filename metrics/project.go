@@ -114,10 +114,12 @@ func (P *projector) residualSquares(x []float64, R int, w *projScratch, out [2][
 			}
 		}
 		// rt[j][r] = x_r[j] − Σ_c b_c[j]·z_c[r].
+		// (from xt, syrkPanel samples at a time).
 		w.rt = grow(w.rt, dp*Rp)
-		for r := 0; r < R; r++ {
-			for j, v := range x[r*d : (r+1)*d] {
-				w.rt[j*Rp+r] = v
+		for g := 0; g < ng; g++ {
+			src := w.xt[g*d*syrkPanel : (g+1)*d*syrkPanel]
+			for j := 0; j < d; j++ {
+				copy(w.rt[j*Rp+g*syrkPanel:j*Rp+(g+1)*syrkPanel], src[j*syrkPanel:(j+1)*syrkPanel])
 			}
 		}
 		for j0 := 0; j0 < d; j0 += 4 {
