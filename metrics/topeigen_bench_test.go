@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 )
 
 // BenchmarkPrincipal times the principal directions alone at d = 1024,
@@ -31,11 +32,13 @@ func BenchmarkMoments(b *testing.B) {
 		h, _, _ := benchData(M, d, n)
 		hm := mustMatrix(b, M, d, h)
 		b.Run(fmt.Sprintf("M=%d,d=%d", M, d), func(b *testing.B) {
+			c0 := processCPU()
 			for b.Loop() {
 				if _, _, _, err := newStream(hm, "features", 0).moments(true); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, c0)
 		})
 	}
 }
@@ -54,12 +57,14 @@ func benchPrincipal(b *testing.B, M, d, n int, withFull bool) {
 		}
 		name := map[bool]string{true: "full", false: "subspace"}[full]
 		b.Run(fmt.Sprintf("d=%d,n=%d,%s", d, n, name), func(b *testing.B) {
+			c0 := processCPU()
 			for b.Loop() {
 				c := append([]float64(nil), cov...)
 				if _, _, method, ok := principal(c, d, n, need, full); !ok || method != name {
 					b.Fatalf("method %q ok %v", method, ok)
 				}
 			}
+			reportCPU(b, c0)
 		})
 	}
 }
@@ -78,5 +83,13 @@ func BenchmarkComputeD1024(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// reportCPU reports the process CPU time since c0 per operation, in
+// seconds ("cpu-s/op"), next to the wall time.
+func reportCPU(b *testing.B, c0 time.Duration) {
+	if b.N > 0 {
+		b.ReportMetric((processCPU()-c0).Seconds()/float64(b.N), "cpu-s/op")
 	}
 }
