@@ -18,6 +18,9 @@ import (
 type packedSym struct {
 	d, dp  int
 	panels []float64
+	// xp, out: scratch of mulTo, reused (mulTo is not safe for
+	// concurrent use).
+	xp, out []float64
 }
 
 func newPackedSym(C *mat.SymDense) *packedSym {
@@ -43,14 +46,16 @@ func (P *packedSym) mulTo(dst, X *mat.Dense) {
 		panic("metrics: packedSym.mulTo: dimension mismatch")
 	}
 	pp := paddedDim(p)
-	xp := make([]float64, d*pp)
+	P.xp = grow(P.xp, d*pp)
+	xp := P.xp
 	raw := X.RawMatrix()
 	for r := 0; r < d; r++ {
 		for j := 0; j < p; j++ {
 			xp[(j/syrkPanel)*d*syrkPanel+r*syrkPanel+j%syrkPanel] = raw.Data[r*raw.Stride+j]
 		}
 	}
-	out := make([]float64, P.dp*pp)
+	P.out = grow(P.out, P.dp*pp)
+	out := P.out
 	tiles := (d + 3) / 4
 	workers := max(1, min(runtime.GOMAXPROCS(0), 4, tiles))
 	var wg sync.WaitGroup

@@ -103,7 +103,7 @@ func subspaceEigen(C *mat.SymDense, m, k, p int) ([]float64, *mat.Dense, bool) {
 	var H mat.Dense
 	var eig mat.EigenSym
 	var S mat.Dense
-	col := make([]float64, d)
+	col, vcol := make([]float64, d), make([]float64, d)
 	F := mat.NewDense(d, p, nil)
 	Cp := newPackedSym(C)
 	var theta []float64
@@ -149,7 +149,7 @@ func subspaceEigen(C *mat.SymDense, m, k, p int) ([]float64, *mat.Dense, bool) {
 		locked = 0
 		for i := 0; i < m; i++ {
 			mat.Col(col, i, CV)
-			floats.AddScaled(col, -theta[i], mat.Col(nil, i, V))
+			floats.AddScaled(col, -theta[i], mat.Col(vcol, i, V))
 			converged = converged && floats.Norm(col, 2) <= SubspaceTol*scale
 			if converged {
 				locked = i + 1
@@ -231,17 +231,18 @@ func rescaleColumns(A, B *mat.Dense) {
 
 // orthonormalize writes an orthonormal basis of the columns of X into Q
 // (modified Gram–Schmidt, twice); a column that vanishes against the
-// previous ones is replaced by a random one (C may have rank < p).
+// previous ones is replaced by a random one (C may have rank < p). It
+// works on the transpose, where the columns are contiguous rows.
 func orthonormalize(Q, X *mat.Dense, rng *rand.Rand) {
-	d, p := X.Dims()
-	v := make([]float64, d)
+	_, p := X.Dims()
+	t := mat.DenseCopyOf(X.T())
 	for j := 0; j < p; j++ {
-		mat.Col(v, j, X)
+		v := t.RawRowView(j)
 		orig := floats.Norm(v, 2)
 		for attempt := 0; ; attempt++ {
 			for pass := 0; pass < 2; pass++ {
 				for i := 0; i < j; i++ {
-					qi := mat.Col(nil, i, Q)
+					qi := t.RawRowView(i)
 					floats.AddScaled(v, -floats.Dot(qi, v), qi)
 				}
 			}
@@ -255,8 +256,8 @@ func orthonormalize(Q, X *mat.Dense, rng *rand.Rand) {
 			}
 			orig = floats.Norm(v, 2)
 		}
-		Q.SetCol(j, v)
 	}
+	Q.Copy(t.T())
 }
 
 func symmetricOf(H *mat.Dense) *mat.SymDense {
