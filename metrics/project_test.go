@@ -108,3 +108,35 @@ func orthonormalRows(rng *rand.Rand, k, d int) []float64 {
 	}
 	return out
 }
+
+// TestBlockedResidualsMatchRowPath: NRC1 and NRC2 do not change when the
+// features are scaled by 2^350 (exactly), but such rows leave the range
+// in which the residual pass runs as block products (projSafe), so the
+// scaled input takes the row-by-row path with the scaled norm. The two
+// paths agree to 1e-12 relative (both are float64 sums of d-term inner
+// products, relative error ~d·2⁻⁵² each); a wrong tile index or a lost
+// row in the block path changes NRC1/NRC2 by far more.
+func TestBlockedResidualsMatchRowPath(t *testing.T) {
+	const M, d, n = 700, 70, 5 // M not a multiple of 256, d of 12
+	h, w, y := benchData(M, d, n)
+	big := make([]float64, len(h))
+	for i, v := range h {
+		big[i] = math.Ldexp(v, 350)
+	}
+	if normsSafe([]float64{math.Ldexp(1, 350)}, 0) {
+		t.Fatal("2^350 is inside the blocked range: the test would not reach the row path")
+	}
+	r1 := compute(t, M, d, n, h, w, y, Options{})
+	r2 := compute(t, M, d, n, big, w, y, Options{})
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{{"NRC1", r1.NRC1, r2.NRC1}, {"NRC2", r1.NRC2, r2.NRC2}} {
+		if math.Abs(c.got-c.want) > 1e-12*math.Abs(c.want) {
+			t.Errorf("%s: blocked %v, row path %v", c.name, c.got, c.want)
+		}
+	}
+	if r1.NRC1 < 1e-4 || r1.NRC2 < 1e-4 {
+		t.Fatalf("NRC1 %g NRC2 %g: too small for a 1e-12 relative comparison to mean much", r1.NRC1, r1.NRC2)
+	}
+}
