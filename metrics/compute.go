@@ -421,9 +421,11 @@ type residualSums struct {
 // ‖x‖ ≤ zeroTol) it adds ‖x − U Uᵀx‖²/‖x‖² and ‖x − Q Qᵀx‖²/‖x‖². U = nil
 // means the projector is the identity (residual 0); Q = nil means W = 0
 // (projector 0, residual ratio 1). The residuals are formed directly, not
-// as 1 − ‖Px‖²/‖x‖², so values far below 1e-16 are accurate. Per row this
-// is n + rank W dot products and as many AXPYs of length d (BLAS level 1:
-// a level-3 call per block would start goroutines inside each worker).
+// as 1 − ‖Px‖²/‖x‖², so values far below 1e-16 are accurate. A block of
+// rows is handled as two products on the tile kernel (project.go), inside
+// the worker's goroutine; a block with a row norm outside [2^-300, 2^300]
+// goes row by row (n + rank W dot products and as many AXPYs of length d)
+// with the over/underflow-safe norm.
 func (s *stream) residuals(mean []float64, U, Q *mat.Dense, zeroTol float64, normalize bool) (residualSums, error) {
 	d := s.cols
 	k1, r := 0, 0
