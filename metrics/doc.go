@@ -67,8 +67,7 @@
 // # The float64 path: Compute
 //
 // Compute streams over the samples in blocks of 256 rows through any Rows
-// source (a *Matrix is one, handled by up to four goroutines, each on a
-// contiguous range of blocks): pass 1 checks finiteness and forms the
+// source (a *Matrix is one, handled by up to four goroutines): pass 1 checks finiteness and forms the
 // mean with compensated summation; pass 2 accumulates the d×d covariance
 // around that mean and corrects it by the mean of the deviations (the
 // corrected two-pass algorithm, accurate under a large common offset);
@@ -76,10 +75,13 @@
 // on the row space of W and forms the residuals directly (not as
 // 1 − ‖Pĥ‖², so exact collapse shows as ~1e-30, not 1e-16). The last pass
 // costs O(M·d·(n + rank W)), cheaper than a second d×d moment of the
-// normalized features. Besides the input it keeps one d×d accumulator per
-// worker (at most four, Options.Workers), the d×d covariance, and n×d and
-// n×n matrices. The workers' accumulators are added in worker order, so
-// a result depends on the number of workers only through that order.
+// normalized features. Besides the input it keeps one d×d accumulator
+// for each of four contiguous ranges of blocks, the d×d covariance, and
+// n×d and n×n matrices. The ranges' sums are added in range order and do
+// not depend on the number of goroutines (Options.Workers, at most
+// four): the result is the same bit for bit for any number of them
+// (between the AVX2 and the portable kernel below it may differ in the
+// last bits, as FMA rounds once).
 //
 // Passes 2 and 3 and the products of subspace iteration run on one
 // register-tile kernel (syrk.go): a block of rows is packed into panels
