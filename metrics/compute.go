@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"sync/atomic"
 
-	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 )
@@ -22,7 +21,7 @@ const blockRows = 256
 // It streams over the samples: one pass for the means (and a check that
 // every value is finite), one for the d×d feature covariance and the n×n
 // target covariance, one for the projections of the normalized features.
-// Besides the inputs it keeps O(workers·d² + n·d) numbers, never an M×d
+// Besides the inputs it keeps O(d² + n·d) numbers (four d×d accumulators), never an M×d
 // copy. Bad shapes and non-finite values are errors naming the input; the
 // degenerate cases of docs/theory.md §4 (features collapsed to a point, W = 0,
 // Σ = 0, Σ ∝ I) are not errors but flags and notes in the Result.
@@ -191,7 +190,8 @@ type stream struct {
 	src        Rows
 	name       string
 	rows, cols int
-	workers    int
+	workers    int                              // goroutines
+	ranges     int                              // ranges of blocks, each with its own accumulators
 	pass       string                           // the pass Progress reports: name unless set
 	ctx        context.Context                  // nil: never stopped
 	progress   func(pass string, done, all int) // nil: silent
@@ -215,56 +215,72 @@ func (s *stream) stopped() error {
 	return fmt.Errorf("%s: %w (%w)", s.name, ErrStopped, s.ctx.Err())
 }
 
+// streamRanges is the number of contiguous ranges of blocks a pass is
+// cut into (fewer only when there are fewer blocks), whatever the number
+// of goroutines: each range has its own accumulators, summed in range
+// order, so the result does not depend on Options.Workers or GOMAXPROCS.
+const streamRanges = 4
+
 func newStream(src Rows, name string, workers int) *stream {
 	r, c := src.Dims()
 	if workers <= 0 {
-		workers = min(runtime.GOMAXPROCS(0), 4)
+		workers = min(runtime.GOMAXPROCS(0), streamRanges)
 	}
 	if _, ok := src.(*Matrix); !ok {
 		workers = 1
 	}
 	nb := (r + blockRows - 1) / blockRows
-	workers = max(1, min(workers, nb))
-	return &stream{src: src, name: name, rows: r, cols: c, workers: workers}
+	ranges := max(1, min(streamRanges, nb))
+	workers = max(1, min(workers, ranges))
+	return &stream{src: src, name: name, rows: r, cols: c, workers: workers, ranges: ranges}
 }
 
-// run calls fn for every block of rows; worker k handles the k-th
-// contiguous range of blocks, in order, with its own buffer. The error
-// returned is that of the earliest range.
+// run calls fn for every block of rows. The blocks are cut into s.ranges
+// contiguous ranges; goroutine g handles ranges g, g + s.workers, …, each
+// in order, with its own buffer, and fn's k is the range (with one
+// goroutine every block comes in row order). The error returned is that
+// of the earliest range.
 func (s *stream) run(fn func(k, i0, i1 int, buf []float64) error) error {
 	nb := (s.rows + blockRows - 1) / blockRows
-	errs := make([]error, s.workers)
+	errs := make([]error, s.ranges)
 	done := make(chan struct{}, s.workers)
 	var rowsDone atomic.Int64
-	for k := 0; k < s.workers; k++ {
-		go func(k int) {
+	for g := 0; g < s.workers; g++ {
+		go func(g int) {
 			defer func() { done <- struct{}{} }()
 			buf := make([]float64, blockRows*s.cols)
-			for b := k * nb / s.workers; b < (k+1)*nb/s.workers; b++ {
-				i0, i1 := b*blockRows, min((b+1)*blockRows, s.rows)
-				if err := s.src.Block(i0, i1, buf[:(i1-i0)*s.cols]); err != nil {
-					errs[k] = fmt.Errorf("%s: %v", s.name, err)
-					return
-				}
-				if err := fn(k, i0, i1, buf[:(i1-i0)*s.cols]); err != nil {
-					errs[k] = err
-					return
-				}
-				if s.progress != nil {
-					s.progress(s.pass, int(rowsDone.Add(int64(i1-i0))), s.rows)
-				}
-				if err := s.stopped(); err != nil {
-					errs[k] = err
+			for k := g; k < s.ranges; k += s.workers {
+				if errs[k] = s.runRange(fn, k, nb, buf, &rowsDone); errs[k] != nil {
 					return
 				}
 			}
-		}(k)
+		}(g)
 	}
-	for k := 0; k < s.workers; k++ {
+	for g := 0; g < s.workers; g++ {
 		<-done
 	}
 	for _, err := range errs {
 		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runRange calls fn for the blocks of range k of s.ranges, in order.
+func (s *stream) runRange(fn func(k, i0, i1 int, buf []float64) error, k, nb int, buf []float64, rowsDone *atomic.Int64) error {
+	for b := k * nb / s.ranges; b < (k+1)*nb/s.ranges; b++ {
+		i0, i1 := b*blockRows, min((b+1)*blockRows, s.rows)
+		if err := s.src.Block(i0, i1, buf[:(i1-i0)*s.cols]); err != nil {
+			return fmt.Errorf("%s: %v", s.name, err)
+		}
+		if err := fn(k, i0, i1, buf[:(i1-i0)*s.cols]); err != nil {
+			return err
+		}
+		if s.progress != nil {
+			s.progress(s.pass, int(rowsDone.Add(int64(i1-i0))), s.rows)
+		}
+		if err := s.stopped(); err != nil {
 			return err
 		}
 	}
@@ -294,9 +310,9 @@ func (k *kahan) sum() float64 { return k.s + k.c }
 // accuracy.
 func (s *stream) moments(center bool) (mean, cov []float64, maxNorm float64, err error) {
 	d := s.cols
-	sums := make([][]kahan, s.workers)
-	blockSums := make([][]float64, s.workers)
-	norms := make([]float64, s.workers)
+	sums := make([][]kahan, s.ranges)
+	blockSums := make([][]float64, s.ranges)
+	norms := make([]float64, s.ranges)
 	err = s.run(func(k, i0, i1 int, buf []float64) error {
 		if sums[k] == nil {
 			sums[k] = make([]kahan, d)
@@ -344,36 +360,39 @@ func (s *stream) moments(center bool) (mean, cov []float64, maxNorm float64, err
 			mean[j] = t.sum() / M
 		}
 	}
-	covs := make([][]float64, s.workers)
-	devs := make([][]float64, s.workers)
+	// The second pass: per range of blocks a dp×dp accumulator (dp = d rounded up
+	// to the panel width) of the products of the shifted rows, packed
+	// block by block (syrk.go), and the column sums of the shifted rows.
+	dp := paddedDim(d)
+	covs := make([][]float64, s.ranges)
+	devs := make([][]float64, s.ranges)
+	packs := make([][]float64, s.ranges)
 	err = s.run(func(k, i0, i1 int, buf []float64) error {
 		if covs[k] == nil {
-			covs[k] = make([]float64, d*d)
+			covs[k] = make([]float64, dp*dp)
 			devs[k] = make([]float64, d)
+			packs[k] = make([]float64, blockRows*dp)
 		}
-		rows := i1 - i0
-		for r := 0; r < rows; r++ {
-			row := buf[r*d : (r+1)*d]
-			for j, m := range mean {
-				row[j] -= m
-				devs[k][j] += row[j]
-			}
-		}
-		blas64.Syrk(blas.Trans, 1, blas64.General{Rows: rows, Cols: d, Stride: d, Data: buf}, 1,
-			blas64.Symmetric{Uplo: blas.Upper, N: d, Stride: d, Data: covs[k]})
+		packCentered(packs[k], buf, mean, devs[k], i1-i0, d)
+		syrkBlock(packs[k], i1-i0, d, covs[k])
 		return nil
 	})
 	if err != nil {
 		return nil, nil, 0, err
 	}
+	// Sum the ranges' accumulators in range order (the same for any
+	// number of goroutines), upper triangle only.
 	cov = make([]float64, d*d)
 	delta := make([]float64, d)
 	for k := range covs {
 		if covs[k] == nil {
 			continue
 		}
-		for i := range cov {
-			cov[i] += covs[k][i]
+		for i := 0; i < d; i++ {
+			row, src := cov[i*d+i:(i+1)*d], covs[k][i*dp+i:i*dp+d]
+			for j, v := range src {
+				row[j] += v
+			}
 		}
 		for j := range delta {
 			delta[j] += devs[k][j]
@@ -419,9 +438,11 @@ type residualSums struct {
 // ‖x‖ ≤ zeroTol) it adds ‖x − U Uᵀx‖²/‖x‖² and ‖x − Q Qᵀx‖²/‖x‖². U = nil
 // means the projector is the identity (residual 0); Q = nil means W = 0
 // (projector 0, residual ratio 1). The residuals are formed directly, not
-// as 1 − ‖Px‖²/‖x‖², so values far below 1e-16 are accurate. Per row this
-// is n + rank W dot products and as many AXPYs of length d (BLAS level 1:
-// a level-3 call per block would start goroutines inside each worker).
+// as 1 − ‖Px‖²/‖x‖², so values far below 1e-16 are accurate. A block of
+// rows is handled as two products on the tile kernel (project.go), inside
+// the range's goroutine; a block with a row norm outside [2^-300, 2^300]
+// goes row by row (n + rank W dot products and as many AXPYs of length d)
+// with the over/underflow-safe norm.
 func (s *stream) residuals(mean []float64, U, Q *mat.Dense, zeroTol float64, normalize bool) (residualSums, error) {
 	d := s.cols
 	k1, r := 0, 0
@@ -443,11 +464,11 @@ func (s *stream) residuals(mean []float64, U, Q *mat.Dense, zeroTol float64, nor
 		}
 	}
 	vec := func(v []float64) blas64.Vector { return blas64.Vector{N: d, Inc: 1, Data: v} }
-	parts := make([]residualSums, s.workers)
-	sum1 := make([]kahan, s.workers)
-	sum2 := make([]kahan, s.workers)
-	res := make([][]float64, s.workers)
-	coef := make([][]float64, s.workers)
+	parts := make([]residualSums, s.ranges)
+	sum1 := make([]kahan, s.ranges)
+	sum2 := make([]kahan, s.ranges)
+	res := make([][]float64, s.ranges)
+	coef := make([][]float64, s.ranges)
 	// residualOf returns ‖x − Σ_c (b_c·x) b_c‖ over basis rows [c0, c1),
 	// using scratch for the residual.
 	residualOf := func(x, z, scratch []float64, c0, c1 int) float64 {
@@ -457,39 +478,69 @@ func (s *stream) residuals(mean []float64, U, Q *mat.Dense, zeroTol float64, nor
 		}
 		return norm2(scratch)
 	}
+	// The second set is empty when W's row space is all of R^d (residual 0).
+	r2 := r
+	if r >= d {
+		r2 = 0
+	}
+	proj := newProjector(basis, k1+r2, k1, d)
+	scratch := make([]projScratch, s.ranges)
+	norms := make([][]float64, s.ranges)
+	sq := make([][2][]float64, s.ranges)
 	err := s.run(func(k, i0, i1 int, buf []float64) error {
 		if res[k] == nil {
 			res[k] = make([]float64, d)
 			coef[k] = make([]float64, p)
+			norms[k] = make([]float64, blockRows)
+			sq[k] = [2][]float64{make([]float64, blockRows), make([]float64, blockRows)}
 		}
-		z := coef[k]
-		for i := 0; i < i1-i0; i++ {
+		rows := i1 - i0
+		nx := norms[k][:rows]
+		for i := 0; i < rows; i++ {
 			x := buf[i*d : (i+1)*d]
 			for j, m := range mean {
 				x[j] -= m
 			}
-			nx := norm2(x)
-			if nx <= zeroTol {
+			nx[i] = norm2(x)
+		}
+		// The block as two products when the squared norms are safe to
+		// sum directly; row by row with the scaled norm otherwise.
+		blocked := p > 0 && normsSafe(nx, zeroTol)
+		if blocked {
+			proj.residualSquares(buf, rows, &scratch[k], sq[k])
+		}
+		z := coef[k]
+		for i := 0; i < rows; i++ {
+			x := buf[i*d : (i+1)*d]
+			if nx[i] <= zeroTol {
 				parts[k].zero++
 				continue
 			}
-			den := nx
+			den := nx[i]
 			if !normalize {
 				den = -1 // ratio(a, -1) is a²: the unnormalized residual
 			}
-			for c := 0; c < p; c++ {
-				z[c] = blas64.Dot(vec(basis[c*d:(c+1)*d]), vec(x))
+			var a1, a2 float64
+			switch {
+			case blocked:
+				a1, a2 = math.Sqrt(sq[k][0][i]), math.Sqrt(sq[k][1][i])
+			case p > 0:
+				for c := 0; c < p; c++ {
+					z[c] = blas64.Dot(vec(basis[c*d:(c+1)*d]), vec(x))
+				}
+				a1 = residualOf(x, z, res[k], 0, k1)
+				a2 = residualOf(x, z, res[k], k1, p)
 			}
 			if k1 > 0 {
-				sum1[k].add(ratio(residualOf(x, z, res[k], 0, k1), den))
+				sum1[k].add(ratio(a1, den))
 			}
 			switch {
 			case r == 0 && !normalize:
-				sum2[k].add(nx * nx)
+				sum2[k].add(nx[i] * nx[i])
 			case r == 0:
 				sum2[k].add(1)
 			case r < d:
-				sum2[k].add(ratio(residualOf(x, z, res[k], k1, p), den))
+				sum2[k].add(ratio(a2, den))
 			}
 		}
 		return nil

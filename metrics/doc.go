@@ -67,17 +67,31 @@
 // # The float64 path: Compute
 //
 // Compute streams over the samples in blocks of 256 rows through any Rows
-// source (a *Matrix is one): pass 1 checks finiteness and forms the mean
-// with compensated summation; pass 2 accumulates the d×d covariance with a
-// BLAS rank-k update around that mean and corrects it by the mean of the
-// deviations (the corrected two-pass algorithm, accurate under a large
-// common offset); pass 3 projects each centered row on the top principal
-// directions and on the row space of W and forms the residuals directly
-// (not as 1 − ‖Pĥ‖², so exact collapse shows as ~1e-30, not 1e-16). The
-// last pass costs O(M·d·(n + rank W)), cheaper than a second d×d moment
-// of the normalized features. Besides the input it keeps one d×d
-// accumulator per worker (at most four, Options.Workers), the d×d
-// eigenvectors, and n×d and n×n matrices.
+// source (a *Matrix is one, handled by up to four goroutines): pass 1 checks finiteness and forms the
+// mean with compensated summation; pass 2 accumulates the d×d covariance
+// around that mean and corrects it by the mean of the deviations (the
+// corrected two-pass algorithm, accurate under a large common offset);
+// pass 3 projects each centered row on the top principal directions and
+// on the row space of W and forms the residuals directly (not as
+// 1 − ‖Pĥ‖², so exact collapse shows as ~1e-30, not 1e-16). The last pass
+// costs O(M·d·(n + rank W)), cheaper than a second d×d moment of the
+// normalized features. Besides the input it keeps one d×d accumulator
+// for each of four contiguous ranges of blocks, the d×d covariance, and
+// n×d and n×n matrices. The ranges' sums are added in range order and do
+// not depend on the number of goroutines (Options.Workers, at most
+// four): the result is the same bit for bit for any number of them
+// (between the AVX2 and the portable kernel below it may differ in the
+// last bits, as FMA rounds once).
+//
+// Passes 2 and 3 and the products of subspace iteration run on one
+// register-tile kernel (syrk.go): a block of rows is packed into panels
+// of 12 columns and each 4×12 tile of the product is summed over the
+// block in registers before it is added once, in AVX2/FMA assembly on
+// amd64 processors that have it (golang.org/x/sys/cpu decides) and in a
+// Go loop elsewhere or with the purego build tag. Its sums are ordinary
+// float64 inner products in a fixed order (in the covariance pass at most
+// 256 products per block, then one addition to the running total), as
+// accurate as a BLAS rank-k update.
 //
 // The principal directions are the top min(n, d) eigenvectors of that
 // covariance and the report needs its top max(n+1, #EVR) eigenvalues:

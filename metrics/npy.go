@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 )
 
@@ -173,15 +174,9 @@ func readFloat64s(r io.Reader, n int, big, prealloc bool) ([]float64, error) {
 		if _, err := io.ReadFull(r, buf[:k]); err != nil {
 			return nil, err
 		}
-		for p := 0; p < k; p += 8 {
-			var u uint64
-			if big {
-				u = binary.BigEndian.Uint64(buf[p:])
-			} else {
-				u = binary.LittleEndian.Uint64(buf[p:])
-			}
-			out = append(out, math.Float64frombits(u))
-		}
+		m := len(out)
+		out = slices.Grow(out, k/8)[:m+k/8]
+		decode64(out[m:], buf[:k], big)
 	}
 	if out == nil {
 		out = []float64{}
@@ -200,20 +195,44 @@ func readFloat32s(r io.Reader, n int, big, prealloc bool) ([]float32, error) {
 		if _, err := io.ReadFull(r, buf[:k]); err != nil {
 			return nil, err
 		}
-		for p := 0; p < k; p += 4 {
-			var u uint32
-			if big {
-				u = binary.BigEndian.Uint32(buf[p:])
-			} else {
-				u = binary.LittleEndian.Uint32(buf[p:])
-			}
-			out = append(out, math.Float32frombits(u))
-		}
+		m := len(out)
+		out = slices.Grow(out, k/4)[:m+k/4]
+		decode32(out[m:], buf[:k], big)
 	}
 	if out == nil {
 		out = []float32{}
 	}
 	return out, nil
+}
+
+// decode64 sets dst[i] to the float64 in bytes buf[8i : 8i+8] (big- or
+// little-endian); len(buf) = 8·len(dst). One loop per byte order, so the
+// loop body is a single load.
+func decode64(dst []float64, buf []byte, big bool) {
+	buf = buf[:8*len(dst)]
+	if big {
+		for i := range dst {
+			dst[i] = math.Float64frombits(binary.BigEndian.Uint64(buf[8*i:]))
+		}
+		return
+	}
+	for i := range dst {
+		dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(buf[8*i:]))
+	}
+}
+
+// decode32 is decode64 for float32 (4 bytes each).
+func decode32(dst []float32, buf []byte, big bool) {
+	buf = buf[:4*len(dst)]
+	if big {
+		for i := range dst {
+			dst[i] = math.Float32frombits(binary.BigEndian.Uint32(buf[4*i:]))
+		}
+		return
+	}
+	for i := range dst {
+		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
+	}
 }
 
 func shapeText(s []int) string {

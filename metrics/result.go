@@ -66,7 +66,9 @@ type Options struct {
 
 	// Workers bounds the goroutines of the streaming passes over a
 	// *Matrix (other Rows are read by one goroutine). 0 means
-	// min(GOMAXPROCS, 4). Each worker keeps its own d×d accumulator.
+	// min(GOMAXPROCS, 4). The passes cut the rows into four ranges
+	// with a d×d accumulator each whatever Workers is, so the result
+	// does not depend on it (only the time does).
 	Workers int
 }
 

@@ -103,8 +103,9 @@ func subspaceEigen(C *mat.SymDense, m, k, p int) ([]float64, *mat.Dense, bool) {
 	var H mat.Dense
 	var eig mat.EigenSym
 	var S mat.Dense
-	col := make([]float64, d)
+	col, vcol := make([]float64, d), make([]float64, d)
 	F := mat.NewDense(d, p, nil)
+	Cp := newPackedSym(C)
 	var theta []float64
 	locked := 0
 	for it := 0; it < subspaceMaxIter; it++ {
@@ -122,10 +123,10 @@ func subspaceEigen(C *mat.SymDense, m, k, p int) ([]float64, *mat.Dense, bool) {
 			// large top eigenvalues cannot swamp the small wanted ones.
 			F.Copy(V)
 			active := F.Slice(0, d, locked, p).(*mat.Dense)
-			chebFilter(C, V.Slice(0, d, 0, locked).(*mat.Dense), active, theta[p-1])
+			chebFilter(Cp, V.Slice(0, d, 0, locked).(*mat.Dense), active, theta[p-1])
 		}
 		orthonormalize(Q, F, rng)
-		Z.Mul(C, Q)
+		Cp.mulTo(Z, Q)
 		H.Mul(Q.T(), Z)
 		if !eig.Factorize(symmetricOf(&H), true) {
 			return nil, nil, false
@@ -148,7 +149,7 @@ func subspaceEigen(C *mat.SymDense, m, k, p int) ([]float64, *mat.Dense, bool) {
 		locked = 0
 		for i := 0; i < m; i++ {
 			mat.Col(col, i, CV)
-			floats.AddScaled(col, -theta[i], mat.Col(nil, i, V))
+			floats.AddScaled(col, -theta[i], mat.Col(vcol, i, V))
 			converged = converged && floats.Norm(col, 2) <= SubspaceTol*scale
 			if converged {
 				locked = i + 1
@@ -171,11 +172,11 @@ func subspaceEigen(C *mat.SymDense, m, k, p int) ([]float64, *mat.Dense, bool) {
 // [0, b] onto [−1, 1] (c = e = b/2), by the three-term recurrence. Each
 // column is rescaled by the same factor in both terms of the recurrence
 // at every step (it is linear), so nothing overflows.
-func chebFilter(C *mat.SymDense, L, X *mat.Dense, b float64) {
+func chebFilter(C *packedSym, L, X *mat.Dense, b float64) {
 	d, p := X.Dims()
 	e, c := b/2, b/2
 	apply := func(dst, src *mat.Dense) { // dst = (C' − c I) src / e
-		dst.Mul(C, src)
+		C.mulTo(dst, src)
 		deflate(dst, L)
 		var cs mat.Dense
 		cs.Scale(c, src)
@@ -230,17 +231,18 @@ func rescaleColumns(A, B *mat.Dense) {
 
 // orthonormalize writes an orthonormal basis of the columns of X into Q
 // (modified Gram–Schmidt, twice); a column that vanishes against the
-// previous ones is replaced by a random one (C may have rank < p).
+// previous ones is replaced by a random one (C may have rank < p). It
+// works on the transpose, where the columns are contiguous rows.
 func orthonormalize(Q, X *mat.Dense, rng *rand.Rand) {
-	d, p := X.Dims()
-	v := make([]float64, d)
+	_, p := X.Dims()
+	t := mat.DenseCopyOf(X.T())
 	for j := 0; j < p; j++ {
-		mat.Col(v, j, X)
+		v := t.RawRowView(j)
 		orig := floats.Norm(v, 2)
 		for attempt := 0; ; attempt++ {
 			for pass := 0; pass < 2; pass++ {
 				for i := 0; i < j; i++ {
-					qi := mat.Col(nil, i, Q)
+					qi := t.RawRowView(i)
 					floats.AddScaled(v, -floats.Dot(qi, v), qi)
 				}
 			}
@@ -254,8 +256,8 @@ func orthonormalize(Q, X *mat.Dense, rng *rand.Rand) {
 			}
 			orig = floats.Norm(v, 2)
 		}
-		Q.SetCol(j, v)
 	}
+	Q.Copy(t.T())
 }
 
 func symmetricOf(H *mat.Dense) *mat.SymDense {
