@@ -4,6 +4,7 @@ import (
 	"math/big"
 
 	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/internal/ratmat"
 )
 
 // NRC3Moments is NRC3 of docs/theory.md §4 computed from the moments themselves
@@ -13,9 +14,15 @@ import (
 // ComputeBig does after forming A and Σ, for callers that have them in
 // closed form (the UFM optimum of package theory).
 //
+// The entries of Σ are taken as exact (every big.Float is a dyadic
+// rational): Σ = 0 and Σ ∝ I are decided exactly on them, and a Σ that is
+// not ∝ I is resolved at the working precision its anisotropy needs
+// (nrc3exact.go), up to NRC3MaxDigits.
+//
 // Value is the minimum over γ ∈ [0, σ_min] and Gamma its argmin; both are
 // nil and Undefined names the reason when NRC3 is undefined (A = 0 or
-// Σ = 0). Flat is true when Σ ∝ I (γ = 0 is reported).
+// Σ = 0, or an anisotropy beyond NRC3MaxDigits). Flat is true when Σ ∝ I
+// exactly (γ = 0 is reported).
 type NRC3Moments struct {
 	Value, Gamma, SigmaMin *big.Float
 	Undefined              string
@@ -29,7 +36,7 @@ func ComputeNRC3Moments(A, sigma *bigmat.Dense, digits int) (*NRC3Moments, error
 	if err := checkSquarePair(A, sigma); err != nil {
 		return nil, err
 	}
-	r, err := nrc3Big(A, sigma, true, digits)
+	r, _, err := nrc3Exact(ratmat.FromDense(A), ratmat.FromDense(sigma), true, digits)
 	if err != nil {
 		return nil, err
 	}
