@@ -230,15 +230,15 @@ func metricsBig(hPath, wPath, yPath string, digits int, opt metrics.Options, asJ
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
 	}
-	w, err := loadBig(wPath, prec, true)
+	w, err := loadExact(wPath, true)
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
 	}
-	y, err := loadBig(yPath, prec, false)
+	y, err := loadExact(yPath, false)
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
 	}
-	r, err := metrics.ComputeBig(h, w, y, digits, opt)
+	r, err := metrics.ComputeBigExact(h, w, y, digits, opt)
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
 	}
@@ -316,6 +316,25 @@ func loadBig(path string, prec uint, weights bool) (*bigmat.Dense, error) {
 	}
 	r, c := m.Dims()
 	return bigmat.FromFloat64(r, c, prec, m.RowMajor()), nil
+}
+
+// loadExact reads weights or targets exactly (NRC3 decides Σ ∝ I on the
+// exact values): decimals from text as written, .npy values as the
+// binary fractions they are.
+func loadExact(path string, weights bool) (*metrics.Exact, error) {
+	kind, err := fileKind(path)
+	if err != nil {
+		return nil, err
+	}
+	if kind == "csv" {
+		return metrics.ReadCSVExactFile(path)
+	}
+	m, err := loadArray(path, weights)
+	if err != nil {
+		return nil, err
+	}
+	r, c := m.Dims()
+	return metrics.ExactFromDense(bigmat.FromFloat64(r, c, 64, m.RowMajor()), path)
 }
 
 // writeMetricsReport prints the human report; show formats one value of
