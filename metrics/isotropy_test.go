@@ -1,11 +1,13 @@
 package metrics
 
 import (
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
 
 	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/internal/ratmat"
 )
 
 // nearIsotropic is issue 8 item 7: the four targets (±a, ±1) with
@@ -98,5 +100,182 @@ func TestBigRankThresholdSquared(t *testing.T) {
 	}
 	if r.WeightsRank != 1 {
 		t.Errorf("rank of diag(1, 1e-31) at 30 digits = %d, want 1", r.WeightsRank)
+	}
+}
+
+// anisoCSV returns the targets (±a, ±1), a = 1 + 10^-k, as text: mean 0,
+// Σ = diag(a², 1) exactly, anisotropic by (a² − 1)/√2 ≈ √2·10^-k in
+// Frobenius norm.
+func anisoCSV(k int) string {
+	a := "1." + strings.Repeat("0", k-1) + "1"
+	return a + ",1\n-" + a + ",1\n" + a + ",-1\n-" + a + ",-1\n"
+}
+
+// exactInputs reads h, w and y from text, h at the precision of digits and
+// w, y exactly (as the command line does).
+func exactInputs(t *testing.T, h, w, y string, digits int) (*bigmat.Dense, *Exact, *Exact) {
+	t.Helper()
+	hb, err := ReadCSVBig(strings.NewReader(h), "h", bigmat.Bits(digits))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wx, err := ReadCSVExact(strings.NewReader(w), "w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	yx, err := ReadCSVExact(strings.NewReader(y), "y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hb, wx, yx
+}
+
+const isoH = "1,0.5\n-1,0.25\n0.5,-1\n-0.5,0.75\n"
+
+// TestExactAnisotropy is QA's reproducer for issue 8 item 7 and its kin:
+// targets (±a, ±1) with a = 1 + 10^-k and WWᵀ = diag(1, 0). Σ = diag(a², 1)
+// is not ∝ I, σ_min = 1, and at γ = 1 Σ^{1/2} − √γ·I = diag(a − 1, 0) ∝ WWᵀ:
+// the true minimum of NRC3 is 0, at γ = 1 (at γ = 0 it is 2 − √2). Any
+// threshold on the anisotropy called such a Σ isotropic for k large enough
+// (k = 40 at 30 digits printed 0.585786…). The bound asserted, NRC3 ≤
+// 10^-30 read from its text, is what 30 digits promise of a value that is 0.
+func TestExactAnisotropy(t *testing.T) {
+	const digits = 30
+	for _, k := range []int{13, 40, 45, 200} {
+		t.Run(fmt.Sprintf("1e-%d", k), func(t *testing.T) {
+			h, w, y := exactInputs(t, isoH, "1,0\n0,0\n", anisoCSV(k), digits)
+			r, err := ComputeBigExact(h, w, y, digits, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.NRC3Flat || r.NRC3 == nil {
+				t.Fatalf("Σ anisotropic by 1e-%d: flat %v, undefined %q", k, r.NRC3Flat, r.NRC3Undefined)
+			}
+			txt := strings.TrimPrefix(r.NRC3Text(), "< ")
+			v, _, err := big.ParseFloat(txt, 10, 64, big.ToNearestEven)
+			if err != nil || v.Cmp(big.NewFloat(1e-30)) > 0 {
+				t.Errorf("NRC3 printed %q, want 0 (≤ 1e-30)", r.NRC3Text())
+			}
+			one := new(big.Float).SetInt64(1)
+			if d := new(big.Float).Sub(r.NRC3Gamma, one); d.Abs(d).Cmp(big.NewFloat(1e-30)) > 0 {
+				t.Errorf("γ = %s, want σ_min = 1", r.NRC3Gamma.Text('g', 35))
+			}
+		})
+	}
+}
+
+// TestExactAnisotropyBeyondCap: an anisotropy of 10^-1200 needs more than
+// NRC3MaxDigits working digits: NRC3 is not given (nil, with the reason),
+// never 2 − √2.
+func TestExactAnisotropyBeyondCap(t *testing.T) {
+	h, w, y := exactInputs(t, isoH, "1,0\n0,0\n", anisoCSV(1200), 30)
+	r, err := ComputeBigExact(h, w, y, 30, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.NRC3 != nil || r.NRC3Flat || !strings.Contains(r.NRC3Undefined, "cannot be given") {
+		t.Fatalf("NRC3 %v, flat %v, undefined %q; want not given", r.NRC3, r.NRC3Flat, r.NRC3Undefined)
+	}
+}
+
+// TestExactIsotropyDecimal: targets whose Σ is exactly (1/20)·I as
+// decimals, (±0.3, ±0.1) and (±0.1, ∓0.3), are flat: NRC3 = ‖diag(1, 0) −
+// I/√2‖² = 2 − √2 for every γ, to all 30 digits (2 − √2 from mpmath:
+// 0.585786437626904951198311275790301921...).
+func TestExactIsotropyDecimal(t *testing.T) {
+	const digits = 30
+	y := "0.3,0.1\n-0.3,-0.1\n0.1,-0.3\n-0.1,0.3\n"
+	h, w, yx := exactInputs(t, isoH, "1,0\n0,0\n", y, digits)
+	r, err := ComputeBigExact(h, w, yx, digits, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.NRC3Flat || r.NRC3 == nil {
+		t.Fatalf("Σ = I/20 exactly: flat %v, undefined %q", r.NRC3Flat, r.NRC3Undefined)
+	}
+	want, _, _ := big.ParseFloat("0.585786437626904951198311275790301921", 10, 200, big.ToNearestEven)
+	got, _, err := big.ParseFloat(r.NRC3Text(), 10, 200, big.ToNearestEven)
+	d := new(big.Float).Sub(got, want)
+	if err != nil || d.Abs(d).Cmp(big.NewFloat(1e-30)) > 0 {
+		t.Errorf("NRC3 printed %q, want 2 − √2 to 30 digits", r.NRC3Text())
+	}
+}
+
+// TestExactDyadicAnisotropy: float64 targets (the .npy case) with
+// a = 1 + 2⁻⁵², the smallest float64 anisotropy: exact, so not flat, and
+// the minimum 0 at γ = 1, through ComputeBig (big.Float inputs are exact
+// dyadic rationals).
+func TestExactDyadicAnisotropy(t *testing.T) {
+	M, d, n, h, w, _ := nearIsotropic()
+	a := 1 + 0x1p-52
+	y := []float64{a, 1, -a, 1, a, -1, -a, -1}
+	const digits = 30
+	prec := bigmat.Bits(digits)
+	r, err := ComputeBig(toBig(M, d, h, prec), toBig(n, d, w, prec), toBig(M, n, y, prec), digits, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.NRC3Flat || r.NRC3 == nil || r.NRC3.Cmp(big.NewFloat(1e-30)) > 0 {
+		t.Fatalf("a = 1 + 2⁻⁵²: flat %v, NRC3 %v, undefined %q; want 0 at γ = 1", r.NRC3Flat, r.NRC3, r.NRC3Undefined)
+	}
+}
+
+// TestClassifySigma: the exact decisions themselves.
+func TestClassifySigma(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		v         []int64 // 2×2, row-major, over 10^40
+		zero, iso bool
+	}{
+		{"zero", []int64{0, 0, 0, 0}, true, false},
+		{"isotropic", []int64{3, 0, 0, 3}, false, true},
+		{"off-diagonal", []int64{3, 1, 1, 3}, false, false},
+		{"diagonal", []int64{3, 0, 0, 4}, false, false},
+	} {
+		m := ratmat.FromInts(2, 2, tc.v...)
+		// Shift by an exact 1: isotropy of I + m·10^-40 is that of m.
+		m = ratmat.Scale(ratmat.Pow10(-40), m)
+		if !tc.zero {
+			m = ratmat.AddScaledIdentity(m, big.NewRat(1, 1))
+		}
+		s := classifySigma(m)
+		if s.zero != tc.zero || s.isotropic != tc.iso || (s.aniso == nil) != (tc.zero || tc.iso) {
+			t.Errorf("%s: %+v", tc.name, s)
+		}
+	}
+}
+
+// TestExactAnisotropyRotated: the anisotropy along (1, 1), so that its
+// direction, not only its sign, must be resolved. Targets ±(1, 0),
+// ±(0, 1), ±(e, e) with e = 10^-k: Σ = (1/3)(I + e²·J), J the all-ones
+// matrix, eigenvalues 1/3 and (1 + 2e²)/3, v = (1, 1)/√2 the top
+// eigenvector. With both rows of W equal to (1, 0), WWᵀ = J = 2vvᵀ, and
+// at γ = σ_min = 1/3, Σ^{1/2} − √γ·I ∝ vvᵀ: NRC3's minimum is 0 at
+// γ = 1/3. Σ rounded at the requested precision would make the direction
+// of Σ^{1/2} − √γ·I rounding noise.
+func TestExactAnisotropyRotated(t *testing.T) {
+	const digits = 30
+	for _, k := range []int{20, 23} {
+		t.Run(fmt.Sprintf("e=1e-%d", k), func(t *testing.T) {
+			e := fmt.Sprintf("1e-%d", k)
+			y := "1,0\n-1,0\n0,1\n0,-1\n" + e + "," + e + "\n-" + e + ",-" + e + "\n"
+			h := "1,0.5\n-1,0.25\n0.5,-1\n-0.5,0.75\n2,1\n0,3\n"
+			hb, w, yx := exactInputs(t, h, "1,0\n1,0\n", y, digits)
+			r, err := ComputeBigExact(hb, w, yx, digits, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.NRC3Flat || r.NRC3 == nil {
+				t.Fatalf("flat %v, undefined %q", r.NRC3Flat, r.NRC3Undefined)
+			}
+			v, _, err := big.ParseFloat(strings.TrimPrefix(r.NRC3Text(), "< "), 10, 64, big.ToNearestEven)
+			if err != nil || v.Cmp(big.NewFloat(1e-30)) > 0 {
+				t.Errorf("NRC3 printed %q, want 0 (≤ 1e-30)", r.NRC3Text())
+			}
+			third := new(big.Float).SetPrec(200).Quo(big.NewFloat(1), big.NewFloat(3))
+			if d := new(big.Float).Sub(r.NRC3Gamma, third); d.Abs(d).Cmp(big.NewFloat(1e-31)) > 0 {
+				t.Errorf("γ = %s, want σ_min = 1/3", r.NRC3Gamma.Text('g', 35))
+			}
+		})
 	}
 }
