@@ -229,26 +229,45 @@ func (e *Exact) Covariance(center bool) (*ratmat.Matrix, error) {
 	if e.tooWide != nil {
 		return nil, e.tooWide
 	}
-	M, n := e.rows, e.cols
-	P := make([]big.Int, n*n)
-	s := make([]big.Int, n)
-	var t big.Int
-	for i := 0; i < M; i++ {
-		row := e.num[i*n : (i+1)*n]
-		for j := 0; j < n; j++ {
-			if row[j].Sign() == 0 {
-				continue
-			}
-			s[j].Add(&s[j], &row[j])
-			for k := j; k < n; k++ {
-				if row[k].Sign() != 0 {
-					P[j*n+k].Add(&P[j*n+k], t.Mul(&row[j], &row[k]))
-				}
+	acc := newGramAcc(e.cols)
+	for i := 0; i < e.rows; i++ {
+		acc.add(e.num[i*e.cols : (i+1)*e.cols])
+	}
+	return acc.covariance(e.rows, center, e.scale(2)), nil
+}
+
+// gramAcc accumulates P = Σ_i N_i N_iᵀ (upper triangle) and s = Σ_i N_i
+// over integer rows N_i, exactly.
+type gramAcc struct {
+	n    int
+	P, s []big.Int
+	t    big.Int
+}
+
+func newGramAcc(n int) *gramAcc {
+	return &gramAcc{n: n, P: make([]big.Int, n*n), s: make([]big.Int, n)}
+}
+
+func (a *gramAcc) add(row []big.Int) {
+	n := a.n
+	for j := 0; j < n; j++ {
+		if row[j].Sign() == 0 {
+			continue
+		}
+		a.s[j].Add(&a.s[j], &row[j])
+		for k := j; k < n; k++ {
+			if row[k].Sign() != 0 {
+				a.P[j*n+k].Add(&a.P[j*n+k], a.t.Mul(&row[j], &row[k]))
 			}
 		}
 	}
+}
+
+// covariance returns Σ_jk = (M·P_jk − s_j s_k)·s2/M² (center) or
+// P_jk·s2/M, exactly; s2 is the square of the rows' common scale.
+func (a *gramAcc) covariance(M int, center bool, s2 *big.Rat) *ratmat.Matrix {
+	n := a.n
 	out := ratmat.New(n, n)
-	s2 := e.scale(2)
 	mInt := big.NewInt(int64(M))
 	den := new(big.Int).Set(mInt)
 	if center {
@@ -256,10 +275,10 @@ func (e *Exact) Covariance(center bool) (*ratmat.Matrix, error) {
 	}
 	for j := 0; j < n; j++ {
 		for k := j; k < n; k++ {
-			g := new(big.Int).Set(&P[j*n+k])
+			g := new(big.Int).Set(&a.P[j*n+k])
 			if center {
 				g.Mul(g, mInt)
-				g.Sub(g, t.Mul(&s[j], &s[k]))
+				g.Sub(g, a.t.Mul(&a.s[j], &a.s[k]))
 			}
 			v := out.At(j, k)
 			v.SetFrac(g, den)
@@ -267,7 +286,7 @@ func (e *Exact) Covariance(center bool) (*ratmat.Matrix, error) {
 			out.Set(k, j, v)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // GramRows returns the exact n×n matrix X Xᵀ of this n×d matrix X (WWᵀ

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"math"
 	"math/big"
 	"strings"
 	"testing"
@@ -277,5 +278,28 @@ func TestExactAnisotropyRotated(t *testing.T) {
 				t.Errorf("γ = %s, want σ_min = 1/3", r.NRC3Gamma.Text('g', 35))
 			}
 		})
+	}
+}
+
+// TestFloat64ExactIsotropy: the float64 path decides Σ ∝ I exactly on the
+// float64 targets when rounding cannot. Targets ±(1, 1), ±(1, −1),
+// ±(10⁻²⁰, 0): Σ = diag(2/3 + 10⁻⁴⁰/3, 2/3) is not ∝ I, but every float64
+// sum of it rounds to diag(2/3, 2/3), so the computed Σ^{1/2} is exactly
+// isotropic. With W = diag(1, 0) the true minimum is 0 at γ = σ_min, so
+// NRC3 must not be reported (rerun with --digits), never 2 − √2. The
+// decimals (0.3, 0.1)-type targets are exactly isotropic as float64
+// values: flat, NRC3 = 2 − √2.
+func TestFloat64ExactIsotropy(t *testing.T) {
+	h6 := []float64{1, 0.5, -1, 0.25, 0.5, -1, -0.5, 0.75, 2, 1, 0, 3}
+	w := []float64{1, 0, 0, 0}
+	y := []float64{1, 1, -1, -1, 1, -1, -1, 1, 1e-20, 0, -1e-20, 0}
+	r := compute(t, 6, 2, 2, h6, w, y, Options{})
+	if r.NRC3Flat || r.NRC3Undefined == "" || !strings.Contains(r.NRC3Undefined, "--digits") {
+		t.Errorf("Σ anisotropic by 1e-40: flat %v, NRC3 %g, undefined %q; want not reported, pointing to --digits", r.NRC3Flat, r.NRC3, r.NRC3Undefined)
+	}
+	yIso := []float64{0.3, 0.1, -0.3, -0.1, 0.1, -0.3, -0.1, 0.3}
+	r = compute(t, 4, 2, 2, h6[:8], w, yIso, Options{})
+	if !r.NRC3Flat || r.NRC3Undefined != "" || !close(r.NRC3, 2-math.Sqrt2, 1e-15) {
+		t.Errorf("Σ ∝ I exactly: flat %v, NRC3 %.17g, undefined %q; want flat, 2 − √2", r.NRC3Flat, r.NRC3, r.NRC3Undefined)
 	}
 }
