@@ -358,3 +358,13 @@ func anisotropyDigits(a *big.Float) int {
 	}
 	return k
 }
+
+// SigmaIsotropic reports whether the exact covariance of e (centered when
+// center) is a non-zero multiple of I, decided exactly.
+func (e *Exact) SigmaIsotropic(center bool) (bool, error) {
+	cov, err := e.Covariance(center)
+	if err != nil {
+		return false, err
+	}
+	return classifySigma(cov).isotropic, nil
+}

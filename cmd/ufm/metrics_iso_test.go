@@ -106,3 +106,51 @@ func TestMetricsDigitsExactIsotropy(t *testing.T) {
 		})
 	}
 }
+
+// TestMetricsFloat64DecimalIsotropy: without --digits the targets are read
+// as float64, and (±(1 + 10⁻⁴⁰), ±1) rounds to (±1, ±1), whose Σ = I. The
+// decimals' Σ is not ∝ I and the true NRC3 minimum is 0, so NRC3 must not
+// be reported as 2 − √2 (flat): it is null and points to --digits. Targets
+// (±1, ±1) as written stay flat with 2 − √2.
+func TestMetricsFloat64DecimalIsotropy(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	h := write("H.csv", "1,0.5\n-1,0.25\n0.5,-1\n-0.5,0.75\n")
+	w := write("W.csv", "1,0\n0,0\n")
+	a := "1." + strings.Repeat("0", 39) + "1"
+	for _, tc := range []struct {
+		name, y string
+		flat    bool
+	}{
+		{"aniso", write("Ya.csv", a+",1\n-"+a+",1\n"+a+",-1\n-"+a+",-1\n"), false},
+		{"iso", write("Yi.csv", "1,1\n-1,1\n1,-1\n-1,-1\n"), true},
+	} {
+		code, out, errs := runCmd(t, "metrics", "--features", h, "--weights", w, "--targets", tc.y, "--json")
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", tc.name, code, errs)
+		}
+		var doc struct {
+			NRC3      *float64 `json:"nrc3"`
+			Flat      bool     `json:"nrc3_flat"`
+			Undefined *string  `json:"nrc3_undefined"`
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if tc.flat {
+			if !doc.Flat || doc.NRC3 == nil || *doc.NRC3-(2-1.4142135623730951) > 1e-15 || *doc.NRC3-(2-1.4142135623730951) < -1e-15 {
+				t.Errorf("%s: %s", tc.name, out)
+			}
+			continue
+		}
+		if doc.Flat || doc.NRC3 != nil || doc.Undefined == nil || !strings.Contains(*doc.Undefined, "--digits") {
+			t.Errorf("%s: want nrc3 null pointing to --digits: %s", tc.name, out)
+		}
+	}
+}
