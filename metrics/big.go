@@ -39,6 +39,11 @@ type BigResult struct {
 // vector with norm ≤ 10^-(digits-1) times the largest raw feature norm
 // counts as zero, and singular values of W ≤ 10^-digits times the largest
 // count as zero (Options.ZeroTol and Options.RankTol override them).
+//
+// NRC3 takes w and y as exact values (every big.Float is a dyadic
+// rational) and works from their exact WWᵀ and Σ (ComputeBigExact): data
+// rounded into big floats from decimals is the rounded data. Pass decimals
+// exactly with ReadCSVExact and ComputeBigExact.
 func ComputeBig(h, w, y *bigmat.Dense, digits int, opt Options) (*BigResult, error) {
 	var we, ye *Exact
 	var err error

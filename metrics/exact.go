@@ -1,7 +1,6 @@
 package metrics
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -159,8 +158,8 @@ func ReadCSVExact(r io.Reader, name string) (*Exact, error) {
 			return cellError(name, line, row, col, f, "not a number:")
 		}
 		var e rawEntry
-		if err := parseDecimal(f, &e); err != nil {
-			return cellError(name, line, row, col, f, err.Error())
+		if what := parseDecimal(f, &e); what != "" {
+			return cellError(name, line, row, col, f, what)
 		}
 		raw = append(raw, e)
 		return nil
@@ -186,9 +185,10 @@ const maxDecimalExponent = 1 << 20
 
 // parseDecimal sets e to the exact value of the decimal f
 // ([+-]digits[.digits][(e|E)[+-]digits], as strconv.ParseFloat accepts
-// without hexadecimal, Inf or NaN).
-func parseDecimal(f string, e *rawEntry) error {
-	s := f
+// without hexadecimal, Inf or NaN). It returns "" or what is wrong, in
+// the words cellError puts before the field.
+func parseDecimal(f string, e *rawEntry) string {
+	s := strings.ReplaceAll(f, "_", "") // digit separators ParseFloat accepts ("1_000")
 	neg := false
 	if s != "" && (s[0] == '+' || s[0] == '-') {
 		neg = s[0] == '-'
@@ -198,7 +198,7 @@ func parseDecimal(f string, e *rawEntry) error {
 	if k := strings.IndexAny(s, "eE"); k >= 0 {
 		v, err := strconv.Atoi(s[k+1:])
 		if err != nil || v > maxDecimalExponent || v < -maxDecimalExponent {
-			return errors.New("exponent out of range:")
+			return "exponent out of range:"
 		}
 		ex, s = v, s[:k]
 	}
@@ -207,16 +207,16 @@ func parseDecimal(f string, e *rawEntry) error {
 		s = s[:k] + s[k+1:]
 	}
 	if s == "" || strings.Trim(s, "0123456789") != "" {
-		return errors.New("not a decimal number:")
+		return "not a decimal number:"
 	}
 	if _, ok := e.m.SetString(s, 10); !ok {
-		return errors.New("not a decimal number:")
+		return "not a decimal number:"
 	}
 	if neg {
 		e.m.Neg(&e.m)
 	}
 	e.e = ex
-	return nil
+	return ""
 }
 
 // Covariance returns the target covariance Σ exactly:

@@ -210,8 +210,10 @@ func newMetricsJSON(rep metrics.Report, digits *int) metricsJSON {
 	return doc
 }
 
-// metricsBig is the --digits path: CSV decimals are read exactly into big
-// floats, .npy values converted exactly.
+// metricsBig is the --digits path: CSV features are read into big floats
+// at the working precision (one rounding), .npy values converted exactly;
+// weights and targets are read exactly (loadExact), since NRC3 decides
+// Σ ∝ I on their exact values.
 func metricsBig(hPath, wPath, yPath string, digits int, opt metrics.Options, asJSON bool, stdout, stderr io.Writer) int {
 	// Shapes first, from the float64 reading (8 bytes an entry), so that
 	// the caps are checked before any big.Float is made.
