@@ -303,3 +303,39 @@ func TestFloat64ExactIsotropy(t *testing.T) {
 		t.Errorf("Σ ∝ I exactly: flat %v, NRC3 %.17g, undefined %q; want flat, 2 − √2", r.NRC3Flat, r.NRC3, r.NRC3Undefined)
 	}
 }
+
+// TestNRC3RotatedAnisotropy: Σ = I + ε·E with E = Q·diag(0, 1, …, n−1)·Qᵀ,
+// Q a rational rotation (Cayley transform), so σ_min = 1 and
+// Σ^{1/2} − I = Q·diag(√(1 + εk) − 1)·Qᵀ = (ε/2)·E·(1 + O(ε)). With
+// WWᵀ = E, NRC3's minimum (at γ = 1) is O(ε²): ≤ 10⁻³⁰ for ε = 10⁻⁴⁰ and
+// 10⁻³⁰⁰. At the requested precision alone Σ is I to rounding and the
+// direction of Σ^{1/2} − √γ·I is noise.
+func TestNRC3RotatedAnisotropy(t *testing.T) {
+	const n, digits = 6, 30
+	K := ratmat.New(n, n)
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			K.At(i, j).SetFrac64(int64((i*7+j*3)%5+1), 3)
+			K.At(j, i).Neg(K.At(i, j))
+		}
+	}
+	Q := ratmat.Cayley(K)
+	D := ratmat.New(n, n)
+	for k := 0; k < n; k++ {
+		D.At(k, k).SetInt64(int64(k))
+	}
+	E := ratmat.Mul3(Q, D, Q.T())
+	for _, k := range []int{40, 300} {
+		sigma := ratmat.Add(ratmat.Identity(n), ratmat.Scale(ratmat.Pow10(-k), E))
+		r, err := ComputeNRC3Moments(E.Dense(bigmat.Bits(digits)), sigma.Dense(bigmat.Bits(k+2*digits)), digits)
+		if err != nil || r.Value == nil || r.Flat {
+			t.Fatalf("ε = 1e-%d: %v, %+v", k, err, r)
+		}
+		if r.Value.Cmp(big.NewFloat(1e-30)) > 0 {
+			t.Errorf("ε = 1e-%d: NRC3 = %s, want ≤ 1e-30 (O(ε²))", k, r.Value.Text('g', 10))
+		}
+		if g, _ := r.Gamma.Float64(); math.Abs(g-1) > 1e-15 {
+			t.Errorf("ε = 1e-%d: γ = %g, want σ_min = 1", k, g)
+		}
+	}
+}
