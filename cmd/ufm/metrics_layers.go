@@ -167,6 +167,7 @@ func oneLayer(l int, hPath string, wAbove []string, yPath string, digits int, op
 	if err != nil {
 		return out, metrics.Report{}, err
 	}
+	decimalIsotropy(r, yPath, !opt.Uncentered) // metrics_iso.go
 	num := func(v float64) any { return v }
 	out.metricsJSON = newMetricsJSON(r.Report, nil)
 	if !r.FeaturesCollapsed {
