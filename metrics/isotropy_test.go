@@ -339,3 +339,30 @@ func TestNRC3RotatedAnisotropy(t *testing.T) {
 		}
 	}
 }
+
+// TestNRC3NearIsotropicInterior: a minimum that is neither 0 nor at an
+// end point. Targets ±e₁, ±e₂, ±e₃, ±10⁻²⁰·(1, 2, 3): Σ = I/4 + (10⁻⁴⁰/4)·vvᵀ,
+// v = (1, 2, 3); W has rows (1, 0.3), (0.2, 1), (0.5, 0.5). The reference,
+// computed independently with mpmath at 150 digits (sqrtm by eigsy, NRC3(γ)
+// on a 2000-point grid of √γ ∈ [0, √σ_min], refined by golden section):
+// min 0.33911990480963153408077590484824379 at γ = 0.25 − O(10⁻⁴⁰), where
+// γ = 0 gives 0.58169493… (what "Σ ∝ I" reported before).
+func TestNRC3NearIsotropicInterior(t *testing.T) {
+	const digits = 30
+	y := "1,0,0\n-1,0,0\n0,1,0\n0,-1,0\n0,0,1\n0,0,-1\n1e-20,2e-20,3e-20\n-1e-20,-2e-20,-3e-20\n"
+	h := "1,0.5\n-1,0.25\n0.5,-1\n-0.5,0.75\n2,1\n0,3\n1,1\n-2,0.5\n"
+	hb, w, yx := exactInputs(t, h, "1,0.3\n0.2,1\n0.5,0.5\n", y, digits)
+	r, err := ComputeBigExact(hb, w, yx, digits, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, _ := big.ParseFloat("0.33911990480963153408077590484824379", 10, 200, big.ToNearestEven)
+	got, _, err := big.ParseFloat(r.NRC3Text(), 10, 200, big.ToNearestEven)
+	if err != nil || r.NRC3Flat {
+		t.Fatalf("NRC3 %q, flat %v, undefined %q", r.NRC3Text(), r.NRC3Flat, r.NRC3Undefined)
+	}
+	d := new(big.Float).Sub(got, want)
+	if d.Abs(d).Cmp(big.NewFloat(1e-30)) > 0 {
+		t.Errorf("NRC3 printed %q, want %s to 30 digits", r.NRC3Text(), want.Text('g', 31))
+	}
+}
