@@ -229,11 +229,7 @@ func (e *Exact) Covariance(center bool) (*ratmat.Matrix, error) {
 	if e.tooWide != nil {
 		return nil, e.tooWide
 	}
-	acc := newGramAcc(e.cols)
-	for i := 0; i < e.rows; i++ {
-		acc.add(e.num[i*e.cols : (i+1)*e.cols])
-	}
-	return acc.covariance(e.rows, center, e.scale(2)), nil
+	return e.gram().covariance(e.rows, center, e.scale(2)), nil // exactfast.go
 }
 
 // gramAcc accumulates P = Σ_i N_i N_iᵀ (upper triangle) and s = Σ_i N_i

@@ -83,6 +83,9 @@ func exactCovRows(y Rows, center bool) (*ratmat.Matrix, error) {
 	if hi-lo > ExactMaxBits {
 		return nil, fmt.Errorf("the targets' binary exponents span %d bits, beyond ExactMaxBits = %d", hi-lo, ExactMaxBits)
 	}
+	if hi-lo <= 62 { // every |v·2^-lo| < 2⁶²: the int64 fast path (exactfast.go)
+		return fastCovRows(y, center, lo, buf)
+	}
 	acc := newGramAcc(n)
 	row := make([]big.Int, n)
 	f := new(big.Float)
@@ -100,9 +103,35 @@ func exactCovRows(y Rows, center bool) (*ratmat.Matrix, error) {
 			acc.add(row)
 		}
 	}
-	scale := new(big.Rat).SetFrac(big.NewInt(1), new(big.Int).Lsh(big.NewInt(1), uint(-2*lo)))
-	if lo > 0 {
-		scale.SetInt(new(big.Int).Lsh(big.NewInt(1), uint(2*lo)))
+	return acc.covariance(M, center, pow2Rat(2*lo)), nil
+}
+
+// fastCovRows is exactCovRows's second pass when every v·2^-lo is an
+// integer below 2⁶² in magnitude (math.Ldexp is then exact, and so is the
+// conversion to int64).
+func fastCovRows(y Rows, center bool, lo int, buf []float64) (*ratmat.Matrix, error) {
+	M, n := y.Dims()
+	f := newFastGram(n)
+	row := make([]int64, n)
+	for i0 := 0; i0 < M; i0 += blockRows {
+		i1 := min(i0+blockRows, M)
+		if err := y.Block(i0, i1, buf); err != nil {
+			return nil, fmt.Errorf("targets: %v", err)
+		}
+		for i := 0; i < i1-i0; i++ {
+			for j, v := range buf[i*n : (i+1)*n] {
+				row[j] = int64(math.Ldexp(v, -lo))
+			}
+			f.add(row)
+		}
 	}
-	return acc.covariance(M, center, scale), nil
+	return f.toAcc().covariance(M, center, pow2Rat(2*lo)), nil
+}
+
+// pow2Rat returns 2^k exactly.
+func pow2Rat(k int) *big.Rat {
+	if k >= 0 {
+		return new(big.Rat).SetInt(new(big.Int).Lsh(big.NewInt(1), uint(k)))
+	}
+	return new(big.Rat).SetFrac(big.NewInt(1), new(big.Int).Lsh(big.NewInt(1), uint(-k)))
 }
