@@ -366,3 +366,33 @@ func TestNRC3NearIsotropicInterior(t *testing.T) {
 		t.Errorf("NRC3 printed %q, want %s to 30 digits", r.NRC3Text(), want.Text('g', 31))
 	}
 }
+
+// TestMomentsRoundingLevelAnisotropy: Σ = diag(1, 1 + 2⁻¹⁵⁰) given at
+// 153 bits is isotropic to within the rounding of its entries, so
+// ComputeNRC3Moments cannot know whether it is exactly: NRC3 undefined.
+// At 2⁻⁸⁰ the anisotropy is far above the rounding: resolved (W = diag(0, 1)
+// along the larger eigenvalue: minimum 0 at γ = 1).
+func TestMomentsRoundingLevelAnisotropy(t *testing.T) {
+	const prec = 153
+	for _, tc := range []struct {
+		exp       int
+		undefined bool
+	}{{-150, true}, {-80, false}} {
+		sigma := bigmat.New(2, 2, prec)
+		sigma.At(0, 0).SetInt64(1)
+		sigma.At(1, 1).SetMantExp(big.NewFloat(1), tc.exp)
+		sigma.At(1, 1).Add(sigma.At(1, 1), big.NewFloat(1))
+		A := bigmat.New(2, 2, prec)
+		A.At(1, 1).SetInt64(1)
+		r, err := ComputeNRC3Moments(A, sigma, 30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Undefined != ""; got != tc.undefined {
+			t.Errorf("2^%d: undefined %q, want undefined %v", tc.exp, r.Undefined, tc.undefined)
+		}
+		if !tc.undefined && (r.Value == nil || r.Value.Cmp(big.NewFloat(1e-30)) > 0) {
+			t.Errorf("2^%d: NRC3 %v, want 0", tc.exp, r.Value)
+		}
+	}
+}
