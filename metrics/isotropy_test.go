@@ -379,11 +379,15 @@ func TestMomentsRoundingLevelAnisotropy(t *testing.T) {
 		undefined bool
 	}{{-150, true}, {-80, false}} {
 		sigma := bigmat.New(2, 2, prec)
-		sigma.At(0, 0).SetInt64(1)
-		sigma.At(1, 1).SetMantExp(big.NewFloat(1), tc.exp)
-		sigma.At(1, 1).Add(sigma.At(1, 1), big.NewFloat(1))
+		x := new(big.Float).SetPrec(prec).SetInt64(1)
+		x.Add(x, new(big.Float).SetMantExp(big.NewFloat(1), tc.exp))
+		sigma.Set(0, 0, big.NewFloat(1))
+		sigma.Set(1, 1, x)
+		if sigma.At(1, 1).Cmp(big.NewFloat(1)) == 0 {
+			t.Fatal("test setup: 1 + 2^exp rounded to 1")
+		}
 		A := bigmat.New(2, 2, prec)
-		A.At(1, 1).SetInt64(1)
+		A.Set(1, 1, big.NewFloat(1))
 		r, err := ComputeNRC3Moments(A, sigma, 30)
 		if err != nil {
 			t.Fatal(err)
