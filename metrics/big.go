@@ -39,29 +39,61 @@ type BigResult struct {
 // vector with norm ≤ 10^-(digits-1) times the largest raw feature norm
 // counts as zero, and singular values of W ≤ 10^-digits times the largest
 // count as zero (Options.ZeroTol and Options.RankTol override them).
+//
+// NRC3 takes w and y as exact values (every big.Float is a dyadic
+// rational) and works from their exact WWᵀ and Σ (ComputeBigExact): data
+// rounded into big floats from decimals is the rounded data. Pass decimals
+// exactly with ReadCSVExact and ComputeBigExact.
 func ComputeBig(h, w, y *bigmat.Dense, digits int, opt Options) (*BigResult, error) {
+	var we, ye *Exact
+	var err error
+	if w != nil {
+		if we, err = ExactFromDense(w, "weights"); err != nil {
+			return nil, err
+		}
+	}
+	if y != nil {
+		if ye, err = ExactFromDense(y, "targets"); err != nil {
+			return nil, err
+		}
+	}
+	return ComputeBigExact(h, we, ye, digits, opt)
+}
+
+// ComputeBigExact is ComputeBig with the weights and targets given exactly
+// (decimals read by ReadCSVExact, or ExactFromDense): NRC3 uses the exact
+// WWᵀ and the exact covariance Σ, so Σ = 0 and Σ ∝ I are decided exactly
+// and a nearly isotropic Σ is resolved at the precision its anisotropy
+// needs (nrc3exact.go). The weights' row space (NRC2) is computed from W
+// rounded at twice the working precision.
+func ComputeBigExact(h *bigmat.Dense, wx, y *Exact, digits int, opt Options) (*BigResult, error) {
 	if digits < 1 {
 		return nil, fmt.Errorf("digits must be ≥ 1, got %d", digits)
 	}
 	if opt.Unnormalized || opt.PerCoordinate {
 		return nil, errConventionsBig
 	}
-	if h == nil || w == nil || y == nil {
+	if h == nil || wx == nil || y == nil {
 		return nil, errors.New("metrics: nil matrix (features, weights and targets are all required)")
 	}
 	if err := opt.check(); err != nil {
 		return nil, err
 	}
 	M, d := h.Dims()
-	n, wd := w.Dims()
+	n, wd := wx.Dims()
 	yM, yn := y.Dims()
 	if err := CheckShapes(M, d, n, wd, yM, yn); err != nil {
 		return nil, err
 	}
+	AExact, err := wx.GramRows()
+	if err != nil {
+		return nil, err
+	}
+	w := wx.Dense(2 * bigmat.Bits(digits))
 	for _, in := range []struct {
 		name string
 		m    *bigmat.Dense
-	}{{"features", h}, {"weights", w}, {"targets", y}} {
+	}{{"features", h}} {
 		r, c := in.m.Dims()
 		for i := 0; i < r; i++ {
 			for j := 0; j < c; j++ {
@@ -190,23 +222,21 @@ func ComputeBig(h, w, y *bigmat.Dense, digits int, opt Options) (*BigResult, err
 		}
 	}
 
-	// NRC3.
-	Yc, _ := centerRows(y, prec, center)
-	sigma := new(bigmat.Dense).TransMul(Yc, Yc)
-	sigma = new(bigmat.Dense).Scale(new(big.Float).SetPrec(prec).Quo(one(prec), intF(M, prec)), sigma)
-	Wq := w.Clone().SetPrec(prec)
-	A := new(bigmat.Dense).MulTrans(Wq, Wq)
-	r3, err := nrc3Big(A, sigma, center, digits)
+	// NRC3 from the exact target covariance (nrc3exact.go).
+	sigma, err := y.Covariance(center)
+	if err != nil {
+		res.NRC3Undefined = "the exact target covariance cannot be formed: " + err.Error()
+		res.note("NRC3 is not reported: %s", res.NRC3Undefined)
+		return res, nil
+	}
+	r3, nrc3Err, err := nrc3Exact(AExact, sigma, center, digits)
 	if err != nil {
 		return nil, err
 	}
-	res.SigmaMin, _ = r3.sigmaMin.Float64()
-	res.NRC3, res.NRC3Gamma = r3.value, r3.gamma
-	if r3.value != nil {
-		if res.NRC3Err, err = nrc3ErrBig(w, y, r3.value, center, digits); err != nil {
-			return nil, err
-		}
+	if r3.sigmaMin != nil {
+		res.SigmaMin, _ = r3.sigmaMin.Float64()
 	}
+	res.NRC3, res.NRC3Gamma, res.NRC3Err = r3.value, r3.gamma, nrc3Err
 	res.NRC3Undefined, res.NRC3Flat = r3.undefined, r3.flat
 	res.Notes = append(res.Notes, r3.notes...)
 	return res, nil
@@ -220,8 +250,10 @@ type nrc3BigOut struct {
 	notes                  []string
 }
 
-// nrc3Big is nrc3Float64 (see nrc3.go for the derivation) at A's precision.
-func nrc3Big(A, sigma *bigmat.Dense, center bool, digits int) (nrc3BigOut, error) {
+// nrc3Big is nrc3Float64 (see nrc3.go for the derivation) at A's
+// precision, for Σ rounded from an exact Σ whose shape (zero, isotropic or
+// not) has been decided exactly (classifySigma).
+func nrc3Big(A, sigma *bigmat.Dense, center bool, shape sigmaShape) (nrc3BigOut, error) {
 	n, _ := A.Dims()
 	prec := A.Prec()
 	var out nrc3BigOut
@@ -243,13 +275,12 @@ func nrc3Big(A, sigma *bigmat.Dense, center bool, digits int) (nrc3BigOut, error
 	S = new(bigmat.Dense).Symmetrize(S)
 	sMin := new(big.Float).SetPrec(prec).Sqrt(out.sigmaMin)
 	normA := A.FrobeniusNorm()
-	normS := S.FrobeniusNorm()
 	switch {
 	case normA.Sign() == 0:
 		out.undefined = "W = 0, so WWᵀ/‖WWᵀ‖_F is undefined"
-	case normS.Sign() == 0 && center:
+	case shape.zero && center:
 		out.undefined = "the targets are constant (Σ = 0), so Σ^{1/2}/‖Σ^{1/2}‖_F is undefined"
-	case normS.Sign() == 0:
+	case shape.zero:
 		out.undefined = "the targets are all zero (Σ = 0), so Σ^{1/2}/‖Σ^{1/2}‖_F is undefined"
 	}
 	if out.undefined != "" {
@@ -264,12 +295,11 @@ func nrc3Big(A, sigma *bigmat.Dense, center bool, digits int) (nrc3BigOut, error
 	S0 := new(bigmat.Dense).AddScaledIdentity(S, new(big.Float).Neg(sbar))
 	A0 := new(bigmat.Dense).AddScaledIdentity(Ah, new(big.Float).Neg(bn))
 	normS0 := S0.FrobeniusNorm()
-	isoTol := scaled(normS, tenPow(-(digits+bigmat.GuardDigits/2), prec))
 
 	eval := func(t *big.Float) (*big.Float, bool) {
 		B := new(bigmat.Dense).AddScaledIdentity(S, new(big.Float).Neg(t))
 		nb := B.FrobeniusNorm()
-		if nb.Cmp(isoTol) <= 0 {
+		if nb.Sign() == 0 {
 			return nil, false
 		}
 		inv := new(big.Float).SetPrec(prec).Quo(one(prec), nb)
@@ -277,9 +307,10 @@ func nrc3Big(A, sigma *bigmat.Dense, center bool, digits int) (nrc3BigOut, error
 		f := D.FrobeniusNorm()
 		return f.Mul(f, f), true
 	}
-	if normS0.Cmp(isoTol) <= 0 {
+	if shape.isotropic {
+		// Σ = s̄²·I exactly: B(t)/‖B(t)‖ = I/√n for every t < s̄.
 		out.flat = true
-		out.value, _ = eval(new(big.Float).SetPrec(prec))
+		out.value = flatNRC3(Ah, prec)
 		out.gamma = new(big.Float).SetPrec(prec)
 		clampBig(out.value, 2)
 		out.notes = append(out.notes, "Σ ∝ I: NRC3(γ) is the same for every γ in [0, σ_min) and is reported at γ = 0")
@@ -307,7 +338,7 @@ func nrc3Big(A, sigma *bigmat.Dense, center bool, digits int) (nrc3BigOut, error
 		}
 	}
 	if out.value == nil {
-		return out, errors.New("metrics: no admissible γ for NRC3")
+		return out, errors.New("metrics: no admissible γ for NRC3 (Σ^{1/2} − √γ·I vanished at every candidate although Σ is not ∝ I)")
 	}
 	clampBig(out.value, 2)
 	return out, nil
@@ -417,26 +448,6 @@ func scaled(x, s *big.Float) *big.Float {
 // evaluation of NRC3 is (BigResult.NRC3Err).
 const NRC3ErrDigits = 16
 
-// nrc3ErrBig returns |v − v'| with v' NRC3 evaluated again at
-// NRC3ErrDigits more digits from the same (stored) w and y.
-func nrc3ErrBig(w, y *bigmat.Dense, v *big.Float, center bool, digits int) (*big.Float, error) {
-	prec := bigmat.Bits(digits + NRC3ErrDigits)
-	M, _ := y.Dims()
-	Yc, _ := centerRows(y, prec, center)
-	sigma := new(bigmat.Dense).TransMul(Yc, Yc)
-	sigma = new(bigmat.Dense).Scale(new(big.Float).SetPrec(prec).Quo(one(prec), intF(M, prec)), sigma)
-	Wq := w.Clone().SetPrec(prec)
-	r3, err := nrc3Big(new(bigmat.Dense).MulTrans(Wq, Wq), sigma, center, digits)
-	if err != nil {
-		return nil, err
-	}
-	if r3.value == nil {
-		return nil, errors.New("metrics: NRC3 is defined at one precision and not at the next")
-	}
-	d := new(big.Float).SetPrec(prec).Sub(v, r3.value)
-	return d.Abs(d), nil
-}
-
 // NRC3Text formats r.NRC3 with the significant digits its estimated error
 // r.NRC3Err leaves (at most r.Digits), or, when no digit is left (NRC3 is
 // 0 to within its accuracy), as the bound "< x" with x ≥ NRC3 + NRC3Err
@@ -475,4 +486,14 @@ func roundUp1(x *big.Float) string {
 		d, p = 1, p+1
 	}
 	return fmt.Sprintf("%de%d", int(d), p)
+}
+
+// flatNRC3 returns ‖Â − I/√n‖²_F, NRC3 for Σ ∝ I, at precision prec.
+func flatNRC3(Ah *bigmat.Dense, prec uint) *big.Float {
+	n, _ := Ah.Dims()
+	inv := new(big.Float).SetPrec(prec).Sqrt(intF(n, prec))
+	inv.Quo(one(prec), inv)
+	D := new(bigmat.Dense).AddScaledIdentity(Ah, new(big.Float).Neg(inv))
+	f := D.FrobeniusNorm()
+	return f.Mul(f, f)
 }

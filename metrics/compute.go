@@ -130,6 +130,7 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 	A := mat.NewSymDense(n, nil)
 	A.SymOuterK(1, W)
 	r3 := nrc3Float64(A, mat.NewSymDense(n, sigma), center)
+	r3 = exactIsotropy64(r3, A, y, center) // nrc3exact64.go
 	res.SigmaMin = r3.sigmaMin
 	res.NRC3, res.NRC3Gamma = r3.value, r3.gamma
 	res.NRC3Undefined, res.NRC3Flat = r3.undefined, r3.flat

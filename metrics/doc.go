@@ -57,6 +57,35 @@
 //     Σ ∝ I the value does not depend on γ (Report.NRC3Flat) and γ = 0 is
 //     reported.
 //
+// # Σ ∝ I is decided exactly
+//
+// Whether Σ is a multiple of I decides whether NRC3 depends on γ at all,
+// and no threshold can decide it: targets (±(1 + 10⁻⁴⁰), ±1) with
+// WWᵀ = diag(1, 0) have NRC3 = 0 at γ = σ_min = 1, while Σ = I would give
+// 2 − √2 (issue 8 item 7). The inputs are exact rationals (decimals in
+// text, dyadic rationals in float64 and big.Float), so the question is
+// exact, and is answered exactly (exact.go):
+//
+//   - ComputeBig/ComputeBigExact form WWᵀ and Σ exactly, from integers over
+//     one power-of-2 or power-of-10 scale (M·n(n+1)/2 integer
+//     multiply-adds for Σ), and decide Σ = 0 and Σ ∝ I on them. When
+//     Σ is not ∝ I, its relative anisotropy ρ = ‖Σ − (tr Σ/n)I‖_F/‖Σ‖_F is
+//     known exactly, and NRC3 is evaluated with D + ⌈log10(1/ρ)⌉ + 1
+//     working digits (Σ rounded once from its exact value), so that
+//     Σ^{1/2} − √γ·I is resolved relative to its own size near σ_min; the
+//     error estimate comes from an evaluation NRC3ErrDigits digits higher.
+//     Beyond NRC3MaxDigits working digits NRC3 is not given
+//     (NRC3Undefined says so). ComputeBig takes its big.Float weights and
+//     targets as exact values; text read with ReadCSVBig is rounded, so the
+//     command line reads weights and targets with ReadCSVExact.
+//   - Compute (float64) decides it exactly on the float64 targets whenever
+//     Σ^{1/2} is ∝ I to float64 accuracy (one more pass over the targets,
+//     in integers): exactly isotropic is flat; otherwise NRC3 is not
+//     reported and NRC3Undefined points to --digits. The command line
+//     also checks a flat Σ of text targets against the decimals as
+//     written, since their float64 roundings may be isotropic when they
+//     are not.
+//
 // NRC1 and NRC2 lie in [0, 1], NRC3 in [0, 2]; results are clamped to
 // these ranges against rounding and are never NaN. The explained-variance
 // ratios (EVR) are the eigenvalues of the same covariance divided by its
@@ -106,7 +135,8 @@
 // # The big-float path: ComputeBig
 //
 // ComputeBig takes bigmat.Dense inputs trusted to a number of significant
-// digits D, works at bigmat.Bits(D) bits and forms the Gram matrices whose
+// digits D (NRC3 takes the weights and targets as exact, see above), works
+// at bigmat.Bits(D) bits and forms the Gram matrices whose
 // small eigenvalues decide subspaces and ranks at twice that. Features
 // within 10^-D of an n-dimensional subspace then give NRC1 ≈ 10^(-2D) —
 // the metrics square distances — instead of float64 noise. Its rank

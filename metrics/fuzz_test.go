@@ -129,3 +129,51 @@ func FuzzReadCSV(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReadCSVExact: the exact reader never panics, accepts what the
+// big-float reader accepts (unless a value's exponent is beyond
+// maxDecimalExponent) in the same shape, and its exact values round to the
+// big-float reader's values at 100 bits.
+func FuzzReadCSVExact(f *testing.F) {
+	addFixtures(f, ".csv")
+	for _, s := range []string{
+		"1,2\n3,4\n", "a,b\n1,2\n", "+.5,5.\n-0e-0,1E+3\n", "1e-400,1e400\n", "1.0000000000000000000000000000000000000001,1\n",
+		"1e99999999999\n", "0x1p-2\n", "1,NaN\n", "\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		x, err := ReadCSVExact(bytes.NewReader(data), "fuzz")
+		b, errb := ReadCSVBig(bytes.NewReader(data), "fuzz", 100)
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("multi-line error %q", err)
+			}
+			if errb == nil && !strings.Contains(err.Error(), "exponent out of range") {
+				t.Fatalf("big reader accepts, exact reader refuses: %v", err)
+			}
+			return
+		}
+		if errb != nil {
+			if !strings.Contains(errb.Error(), "exponent range") {
+				t.Fatalf("exact reader accepts, big reader refuses: %v", errb)
+			}
+			return
+		}
+		r, c := x.Dims()
+		if br, bc := b.Dims(); br != r || bc != c {
+			t.Fatalf("shapes %d×%d and %d×%d", r, c, br, bc)
+		}
+		d := x.Dense(100)
+		if d == nil {
+			return // values too far apart for exact products: reported by Covariance
+		}
+		for i := 0; i < r; i++ {
+			for j := 0; j < c; j++ {
+				if d.At(i, j).Cmp(b.At(i, j)) != 0 {
+					t.Fatalf("(%d,%d): exact %v, big %v", i, j, d.At(i, j), b.At(i, j))
+				}
+			}
+		}
+	})
+}

@@ -1,9 +1,11 @@
 package metrics
 
 import (
+	"fmt"
 	"math/big"
 
 	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/internal/ratmat"
 )
 
 // NRC3Moments is NRC3 of docs/theory.md §4 computed from the moments themselves
@@ -13,9 +15,17 @@ import (
 // ComputeBig does after forming A and Σ, for callers that have them in
 // closed form (the UFM optimum of package theory).
 //
+// The entries of Σ are taken as exact (every big.Float is a dyadic
+// rational): Σ = 0 and Σ ∝ I are decided exactly on them, and a Σ that is
+// not ∝ I is resolved at the working precision its anisotropy needs
+// (nrc3exact.go), up to NRC3MaxDigits. An anisotropy at the level of the
+// entries' own rounding (n·2^(4−p) relative, p their precision) cannot be
+// told from the rounding of an isotropic Σ: NRC3 is then undefined.
+//
 // Value is the minimum over γ ∈ [0, σ_min] and Gamma its argmin; both are
 // nil and Undefined names the reason when NRC3 is undefined (A = 0 or
-// Σ = 0). Flat is true when Σ ∝ I (γ = 0 is reported).
+// Σ = 0, or an anisotropy beyond NRC3MaxDigits). Flat is true when Σ ∝ I
+// exactly (γ = 0 is reported).
 type NRC3Moments struct {
 	Value, Gamma, SigmaMin *big.Float
 	Undefined              string
@@ -29,7 +39,14 @@ func ComputeNRC3Moments(A, sigma *bigmat.Dense, digits int) (*NRC3Moments, error
 	if err := checkSquarePair(A, sigma); err != nil {
 		return nil, err
 	}
-	r, err := nrc3Big(A, sigma, true, digits)
+	exact := ratmat.FromDense(sigma)
+	if u := roundingLevel(sigma); u != nil {
+		if a := classifySigma(exact).aniso; a != nil && a.Cmp(u) <= 0 {
+			why := fmt.Sprintf("Σ is a multiple of I to within the rounding of its %d-bit entries (relative anisotropy %s): whether it is exactly, which decides NRC3, is not known from these values", sigma.Prec(), a.Text('g', 3))
+			return &NRC3Moments{Undefined: why, Notes: []string{"NRC3 is not reported: " + why}}, nil
+		}
+	}
+	r, _, err := nrc3Exact(ratmat.FromDense(A), exact, true, digits)
 	if err != nil {
 		return nil, err
 	}
@@ -38,6 +55,17 @@ func ComputeNRC3Moments(A, sigma *bigmat.Dense, digits int) (*NRC3Moments, error
 		out.Value, out.Gamma = r.value, r.gamma
 	}
 	return out, nil
+}
+
+// roundingLevel returns n·2^(4−p) for Σ (n×n) of precision p: a relative
+// anisotropy below it may be the rounding of an isotropic Σ. nil for p = 0.
+func roundingLevel(sigma *bigmat.Dense) *big.Float {
+	n, _ := sigma.Dims()
+	p := sigma.Prec()
+	if p == 0 {
+		return nil
+	}
+	return new(big.Float).SetPrec(64).SetMantExp(big.NewFloat(float64(n)), 4-int(p))
 }
 
 func checkSquarePair(A, sigma *bigmat.Dense) error {

@@ -41,6 +41,10 @@ type nrc3Out struct {
 	undefined    string
 	flat         bool
 	notes        []string
+	// nearIso: Σ^{1/2} is ∝ I to float64 accuracy (flat or undefined
+	// above); exactIsotropy64 then decides Σ ∝ I exactly.
+	nearIso bool
+	normA   float64
 }
 
 // Float64 accuracy of NRC3 (issue 8 item 7). Σ comes from Kahan-summed
@@ -140,11 +144,13 @@ func nrc3Float64(A, sigma *mat.SymDense, center bool) nrc3Out {
 	if normS0 > 0 && normS0 <= accS {
 		// Isotropic to float64 accuracy but not exactly: an anisotropy
 		// below accS could still put NRC3's minimum anywhere near σ_min.
+		out.nearIso, out.normA = true, normA
 		out.undefined = fmt.Sprintf("Σ is a multiple of I only to float64 accuracy (anisotropy %.3g ≤ %.3g): whether NRC3 depends on γ near σ_min cannot be decided in float64; rerun with --digits", normS0, accS)
 		out.notes = append(out.notes, "NRC3 is not reported: "+out.undefined)
 		return out
 	}
 	if normS0 == 0 {
+		out.nearIso, out.normA = true, normA
 		out.flat = true
 		out.value, _ = eval(0)
 		out.value = clamp(out.value, 0, 2)

@@ -37,7 +37,16 @@ func TestNRC3TextBound(t *testing.T) {
 				}
 				return m
 			}
-			r, err := ComputeBig(read(tc.h), read(tc.w), read(tc.y), digits, Options{})
+			// Weights and targets exactly, as the command line reads them:
+			// WWᵀ and Σ are those of the decimals, not of their roundings.
+			exact := func(s string) *Exact {
+				m, err := ReadCSVExact(strings.NewReader(s), tc.name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return m
+			}
+			r, err := ComputeBigExact(read(tc.h), exact(tc.w), exact(tc.y), digits, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

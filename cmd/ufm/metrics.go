@@ -161,6 +161,7 @@ WWᵀ/‖WWᵀ‖ from (Σ^{1/2} − √γ I)/‖·‖, minimized over γ ∈ [0
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
 	}
+	decimalIsotropy(r, *yPath, !opt.Uncentered) // metrics_iso.go
 	num := func(v float64) any { return v }
 	doc := newMetricsJSON(r.Report, nil)
 	doc.conventions(opt)
@@ -207,8 +208,10 @@ func newMetricsJSON(rep metrics.Report, digits *int) metricsJSON {
 	return doc
 }
 
-// metricsBig is the --digits path: CSV decimals are read exactly into big
-// floats, .npy values converted exactly.
+// metricsBig is the --digits path: CSV features are read into big floats
+// at the working precision (one rounding), .npy values converted exactly;
+// weights and targets are read exactly (loadExact), since NRC3 decides
+// Σ ∝ I on their exact values.
 func metricsBig(hPath, wPath, yPath string, digits int, opt metrics.Options, asJSON bool, stdout, stderr io.Writer) int {
 	// Shapes first, from the float64 reading (8 bytes an entry), so that
 	// the caps are checked before any big.Float is made.
@@ -230,15 +233,15 @@ func metricsBig(hPath, wPath, yPath string, digits int, opt metrics.Options, asJ
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
 	}
-	w, err := loadBig(wPath, prec, true)
+	w, err := loadExact(wPath, true)
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
 	}
-	y, err := loadBig(yPath, prec, false)
+	y, err := loadExact(yPath, false)
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
 	}
-	r, err := metrics.ComputeBig(h, w, y, digits, opt)
+	r, err := metrics.ComputeBigExact(h, w, y, digits, opt)
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
 	}
@@ -316,6 +319,25 @@ func loadBig(path string, prec uint, weights bool) (*bigmat.Dense, error) {
 	}
 	r, c := m.Dims()
 	return bigmat.FromFloat64(r, c, prec, m.RowMajor()), nil
+}
+
+// loadExact reads weights or targets exactly (NRC3 decides Σ ∝ I on the
+// exact values): decimals from text as written, .npy values as the
+// binary fractions they are.
+func loadExact(path string, weights bool) (*metrics.Exact, error) {
+	kind, err := fileKind(path)
+	if err != nil {
+		return nil, err
+	}
+	if kind == "csv" {
+		return metrics.ReadCSVExactFile(path)
+	}
+	m, err := loadArray(path, weights)
+	if err != nil {
+		return nil, err
+	}
+	r, c := m.Dims()
+	return metrics.ExactFromDense(bigmat.FromFloat64(r, c, 64, m.RowMajor()), path)
 }
 
 // writeMetricsReport prints the human report; show formats one value of

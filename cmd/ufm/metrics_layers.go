@@ -84,7 +84,7 @@ func oneLayer(l int, hPath string, wAbove []string, yPath string, digits int, op
 		if err != nil {
 			return out, metrics.Report{}, err
 		}
-		y, err := loadBig(yPath, prec, false)
+		y, err := loadExact(yPath, false)
 		if err != nil {
 			return out, metrics.Report{}, err
 		}
@@ -104,7 +104,11 @@ func oneLayer(l int, hPath string, wAbove []string, yPath string, digits int, op
 			}
 			p = new(bigmat.Dense).Mul(w, p)
 		}
-		r, err := metrics.ComputeBig(h, p, y, digits, opt)
+		pExact, err := metrics.ExactFromDense(p, "weights")
+		if err != nil {
+			return out, metrics.Report{}, err
+		}
+		r, err := metrics.ComputeBigExact(h, pExact, y, digits, opt)
 		if err != nil {
 			return out, metrics.Report{}, err
 		}
@@ -114,7 +118,7 @@ func oneLayer(l int, hPath string, wAbove []string, yPath string, digits int, op
 			out.NRC1, out.NRC2 = txt(r.NRC1), txt(r.NRC2)
 		}
 		if r.NRC3 != nil {
-			out.NRC3, out.NRC3Gamma = txt(r.NRC3), txt(r.NRC3Gamma)
+			out.NRC3, out.NRC3Gamma = r.NRC3Text(), txt(r.NRC3Gamma)
 		}
 		for _, v := range r.EVR {
 			out.EVR = append(out.EVR, txt(v))
@@ -163,6 +167,7 @@ func oneLayer(l int, hPath string, wAbove []string, yPath string, digits int, op
 	if err != nil {
 		return out, metrics.Report{}, err
 	}
+	decimalIsotropy(r, yPath, !opt.Uncentered) // metrics_iso.go
 	num := func(v float64) any { return v }
 	out.metricsJSON = newMetricsJSON(r.Report, nil)
 	if !r.FeaturesCollapsed {
