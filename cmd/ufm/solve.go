@@ -63,7 +63,7 @@ func newSolveJSON(in *instance.Instance, r *solver.Result) solveJSON {
 		Name: in.Name, Loss: bigmat.Text(r.MinLoss, dg), GradNorm: bigmat.Text(r.GradNorm, dg),
 		Iterations: r.Iterations, Stage1Iterations: r.Stage1Iterations, Seconds: r.Duration.Seconds(),
 		Stop: string(r.Stop), Converged: r.Converged, Digits: dg, DigitsReached: r.DigitsReached,
-		WW: wwRows(r.WW, r.DigitsReached, dg), Bias: bigmat.Texts(r.B, dg), Predictions: r.Predictions.Rows(dg),
+		WW: resultWWRows(r, r.DigitsReached, dg), Bias: bigmat.Texts(r.B, dg), Predictions: r.Predictions.Rows(dg),
 		Trend: []trendJSON{}, Notes: append([]string{}, r.Notes...),
 		BiasMode: in.Bias.String(), N: in.N(), D: in.D, Samples: in.M(),
 		TrainMSE:        bigmat.Text(verify.TrainMSE(in, r.Predictions, r.Prec), dg),
@@ -230,7 +230,7 @@ func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 	fmt.Fprintf(w, "‖∇L‖ over (W, H, b) = %s\n", bigmat.Text(r.GradNorm, 6))
 	fmt.Fprintf(w, "Training MSE = %s\n\n", bigmat.Text(verify.TrainMSE(in, r.Predictions, r.Prec), dg))
 	fmt.Fprintf(w, "Gram matrix of the weights, W Wᵀ (%d digits shown; --json for all):\n", matrixDigits)
-	writeRows(w, wwRows(r.WW, r.DigitsReached, matrixDigits), matrixDigits)
+	writeRows(w, resultWWRows(r, r.DigitsReached, matrixDigits), matrixDigits)
 	fmt.Fprintf(w, "\nBias b = %s\n\n", strings.Join(bigmat.Texts(r.B, matrixDigits), ", "))
 	cols := min(humanColumns, in.M())
 	fmt.Fprintf(w, "Predictions W H + b 1ᵀ (n×M = %d×%d; first %d columns):\n", in.N(), in.M(), cols)
@@ -284,6 +284,19 @@ func gramHead(r *solver.Result, rows, cols int) (*bigmat.Dense, *big.Float) {
 	return head, trace.Mul(trace, trace)
 }
 
+// resultWWRows is wwRows for the solver's W Wᵀ, with the digits measured
+// against the scale the solver certified DigitsReached against
+// (Result.WWScale: ‖W Wᵀ‖_F for a relative certificate, larger for an
+// absolute one, 0 for an exact W Wᵀ), so that an absolute certificate is
+// never printed as relative digits (issue 8: 9.3e-297 with 29 digits for a
+// true 0 at λ_H = λ_W = 1e250). Without a scale it falls back to ‖W Wᵀ‖_F.
+func resultWWRows(r *solver.Result, reached, digits int) [][]string {
+	if r.WWScale == nil {
+		return wwRows(r.WW, reached, digits)
+	}
+	return scaledRows(r.WW, r.WWScale, reached, digits)
+}
+
 // wwRows formats the solver's W Wᵀ entry by entry with the digits its
 // accuracy justifies: the solver certifies W Wᵀ to about reached digits
 // relative to ‖W Wᵀ‖_F, so an entry e carries reached + ⌊log10(|e|/‖W Wᵀ‖_F)⌋
@@ -291,8 +304,13 @@ func gramHead(r *solver.Result, rows, cols int) (*bigmat.Dense, *big.Float) {
 // rounded 0 and not noise: QA h1_n2_e2 printed 4e-348 for a true 2.3e-1000).
 // Exact zeros print "0".
 func wwRows(ww *bigmat.Dense, reached, digits int) [][]string {
+	return scaledRows(ww, ww.FrobeniusNorm(), reached, digits)
+}
+
+// scaledRows is wwRows with the accuracy stated relative to scale (an
+// upper bound of the error is 10^-reached·scale) instead of ‖ww‖_F.
+func scaledRows(ww *bigmat.Dense, norm *big.Float, reached, digits int) [][]string {
 	r, c := ww.Dims()
-	norm := ww.FrobeniusNorm()
 	rows := make([][]string, r)
 	for i := range rows {
 		rows[i] = make([]string, c)
@@ -303,10 +321,14 @@ func wwRows(ww *bigmat.Dense, reached, digits int) [][]string {
 	return rows
 }
 
-// entryText is one entry of wwRows.
+// entryText is one entry of wwRows: "0" for an exact zero, "" (no digit)
+// for a nonzero entry of a matrix known exactly to be zero (norm 0).
 func entryText(e, norm *big.Float, reached, digits int) string {
 	if e.Sign() == 0 {
 		return "0"
+	}
+	if norm.Sign() == 0 {
+		return ""
 	}
 	var ratio big.Float
 	ratio.Quo(new(big.Float).Abs(e), norm)
