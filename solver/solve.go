@@ -262,6 +262,12 @@ func solveRegular(in *instance.Instance, s Settings, prec uint, deadline time.Ti
 	if red.exact.zeroIsMinimizer() {
 		return solveTrivial(in, red, s, res)
 	}
+	return solveIterated(in, s, prec, deadline, res)
+}
+
+// solveIterated is solveRegular by the two stages (doc.go "Algorithm")
+// and the certificate from the definition of L.
+func solveIterated(in *instance.Instance, s Settings, prec uint, deadline time.Time, res *Result) error {
 	c, err := solveCore(in, in.LambdaH, in.LambdaW, s, prec, deadline)
 	if err != nil {
 		return err
