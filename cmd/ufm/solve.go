@@ -207,9 +207,12 @@ func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 	if !r.Converged {
 		state = "NO"
 	}
-	if r.Stop == solver.StopUnattained {
+	switch {
+	case r.Stop == solver.StopUnattained:
 		fmt.Fprintf(w, "Stop: %s; converged: NO (L has no minimizer; see the trend)\n", r.Stop)
-	} else {
+	case r.Converged && r.WWScale != nil && r.WWScale.Sign() == 0:
+		fmt.Fprintf(w, "Stop: %s; converged: %s; W Wᵀ = 0 exactly (W = 0 is a minimizer, decided exactly; see the notes)\n", r.Stop, state)
+	default:
 		fmt.Fprintf(w, "Stop: %s; converged: %s; about %d correct digits of W Wᵀ\n", r.Stop, state, r.DigitsReached)
 	}
 	fmt.Fprintf(w, "Iterations: %d big-float Newton (after %d float64 BFGS), %s\n",
@@ -227,7 +230,7 @@ func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 		label = "Loss L at the last point of the trend"
 	}
 	fmt.Fprintf(w, "%s = %s\n", label, bigmat.Text(r.MinLoss, dg))
-	fmt.Fprintf(w, "‖∇L‖ over (W, H, b) = %s\n", bigmat.Text(r.GradNorm, 6))
+	fmt.Fprintf(w, "‖∇L‖ over (W, H, b) = %s%s\n", bigmat.Text(r.GradNorm, 6), gradientRelative(r))
 	fmt.Fprintf(w, "Training MSE = %s\n\n", bigmat.Text(verify.TrainMSE(in, r.Predictions, r.Prec), dg))
 	fmt.Fprintf(w, "Gram matrix of the weights, W Wᵀ (%d digits shown; --json for all):\n", matrixDigits)
 	writeRows(w, resultWWRows(r, r.DigitsReached, matrixDigits), matrixDigits)
@@ -255,6 +258,19 @@ func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 			fmt.Fprintf(w, "  - %s\n", n)
 		}
 	}
+}
+
+// gradientRelative is the part of a report line after ‖∇L‖ that says
+// what the certificate bounds: the largest gradient block relative to the
+// terms that cancel in it (Result.GradRelative). ‖∇L‖ itself is absolute
+// and scales with the λ's (1e+101 at a converged point with
+// λ_H = λ_W = 1e250, issue 8), so alone it looks alarming. "" when the
+// solver made no relative certificate.
+func gradientRelative(r *solver.Result) string {
+	if r == nil || r.GradRelative == nil {
+		return ""
+	}
+	return fmt.Sprintf(" (relative to the terms that cancel in it: %s)", bigmat.Text(r.GradRelative, 2))
 }
 
 // gramHead returns the leading rows×cols block of the feature Gram HᵀH and
