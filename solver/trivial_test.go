@@ -32,6 +32,8 @@ type instanceCase struct {
 //   - c = σ_1 exactly (testdata degenerate-c-eq-sigma1, Σ = diag(8, 2),
 //     λ_H = 2, λ_W = 4): the Hessian at 0 is singular PSD, W = 0 is still
 //     the minimizer, L* = (8 + 2)/2 = 5, b = 0.
+//   - constant targets 5, 5, 5 (S = 0): L* = 0 exactly (an exact zero must
+//     print as one), b = 5.
 func TestTrivialExact(t *testing.T) {
 	oneD := [][]string{{"1"}, {"3"}, {"-2"}, {"6"}}
 	qa := [][]string{{"24/25", "32/25"}, {"-24/25", "-32/25"}, {"-52/25", "39/25"}, {"52/25", "-39/25"}}
@@ -49,6 +51,8 @@ func TestTrivialExact(t *testing.T) {
 		{"free", oneD, "4", "4", 1, "free", "", "4.25", []string{"2"}},
 		{"none", oneD, "4", "4", 1, "none", "", "6.25", []string{"0"}},
 		{"regularized", oneD, "4", "4", 1, "regularized", "1", "5.25", []string{"1"}},
+		// Constant targets (every second moment zero): W = 0, L* = 0 exactly, b = ȳ = 5.
+		{"constant", [][]string{{"5"}, {"5"}, {"5"}}, "1", "1", 1, "free", "", "0", []string{"5"}},
 	} {
 		in := mkInstance(t, tc.name, tc.targets, tc.lh, tc.lw, tc.d, tc.bias, tc.lamB)
 		checkTrivialExact(t, tc.name, solveOK(t, in, Settings{Digits: 40}), 40, tc.loss, tc.b)
