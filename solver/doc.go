@@ -123,22 +123,24 @@
 // ties of 10⁻¹⁰⁰ (QA r2, r6) otherwise looked like minimizers.
 // DigitsReached is −log10 of that last relative change (capped
 // at digits): the distance estimate of Newton's method, measured on the
-// invariant WWᵀ so that steps along the rotation orbit do not count.
-// Result.WWScale is the scale it is relative to, in units of WWᵀ
-// (a0·‖VVᵀ‖_F, or a0 times the absolute scale), so that W Wᵀ's error is
-// about 10^-DigitsReached·WWScale and an entry e of WWᵀ has about
-// DigitsReached + log10(|e|/WWScale) digits of its own (what ufm solve
-// prints). The reference φ matters when W* = 0 (c far above the targets'
-// variance), which Solve now returns exactly (above) and which stage 2
-// meets only when run on such a problem anyway (the ε-problems of an
-// unattained trend with constant targets, tests): WWᵀ must then be small
-// enough that λ_W‖W‖²/2 is below 10^-digits of L.
+// invariant WWᵀ so that steps along the rotation orbit do not count. The
+// reference φ matters when W* = 0 (c far above the targets' variance):
+// WWᵀ must then be small enough that λ_W‖W‖²/2 is below 10^-digits of L.
 // A stall at the working precision's noise floor counts as converged
 // only with the change estimate below 10^-digits, ‖∇φ‖ ≤ 10^-digits and
 // the second-order check. Finally the certificate evaluated from the
 // definition of L (below) must agree: L = λ_W a0·φ(V) to the requested
 // digits, and each gradient block below 10^-digits relative to the terms
 // that cancel in it; otherwise the stop is StopUncertified.
+//
+// Scale of DigitsReached. Result.WWScale is the scale DigitsReached is
+// relative to, in units of WWᵀ (a0·‖VVᵀ‖_F, or a0 times the absolute
+// scale above), so that WWᵀ's error is about 10^-DigitsReached·WWScale and
+// an entry e of WWᵀ has about DigitsReached + log10(|e|/WWScale) digits of
+// its own (what ufm solve prints). The absolute scale occurs only where
+// W* = 0, which Solve returns exactly (WWScale 0, above) and stage 2 meets
+// only when run on such a problem anyway (the ε-problems of an unattained
+// trend with constant targets; tests).
 //
 // Polar steps (k = 1). Near a tie at the cut-off the valley of φ is a
 // nearly flat arc of a sphere |v| = r: turning v costs O(tie), leaving the

@@ -224,13 +224,16 @@ func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 		}
 		fmt.Fprintf(w, "log10 ‖gradient‖ (scaled) per Newton step: %s\n", strings.Join(hs, ", "))
 	}
+	if g := gradientRelative(r); g != "" {
+		fmt.Fprintf(w, "‖∇L‖ over (W, H, b)%s\n", g)
+	}
 	fmt.Fprintln(w)
 	label := "Loss L"
 	if r.Stop == solver.StopUnattained {
 		label = "Loss L at the last point of the trend"
 	}
 	fmt.Fprintf(w, "%s = %s\n", label, bigmat.Text(r.MinLoss, dg))
-	fmt.Fprintf(w, "‖∇L‖ over (W, H, b) = %s%s\n", bigmat.Text(r.GradNorm, 6), gradientRelative(r))
+	fmt.Fprintf(w, "‖∇L‖ over (W, H, b) = %s\n", bigmat.Text(r.GradNorm, 6))
 	fmt.Fprintf(w, "Training MSE = %s\n\n", bigmat.Text(verify.TrainMSE(in, r.Predictions, r.Prec), dg))
 	fmt.Fprintf(w, "Gram matrix of the weights, W Wᵀ (%d digits shown; --json for all):\n", matrixDigits)
 	writeRows(w, resultWWRows(r, r.DigitsReached, matrixDigits), matrixDigits)
@@ -260,7 +263,7 @@ func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 	}
 }
 
-// gradientRelative is the part of a report line after ‖∇L‖ that says
+// gradientRelative is the rest of a report line after "‖∇L‖" that says
 // what the certificate bounds: the largest gradient block relative to the
 // terms that cancel in it (Result.GradRelative). ‖∇L‖ itself is absolute
 // and scales with the λ's (1e+101 at a converged point with
@@ -270,7 +273,7 @@ func gradientRelative(r *solver.Result) string {
 	if r == nil || r.GradRelative == nil {
 		return ""
 	}
-	return fmt.Sprintf(" (relative to the terms that cancel in it: %s)", bigmat.Text(r.GradRelative, 2))
+	return fmt.Sprintf(" relative to the terms that cancel in it: %s (the certificate needs it below 1e-%d)", bigmat.Text(r.GradRelative, 2), r.Digits)
 }
 
 // gramHead returns the leading rows×cols block of the feature Gram HᵀH and

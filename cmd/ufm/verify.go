@@ -170,8 +170,11 @@ func writeVerifyReport(w io.Writer, rep *verify.Report) {
 	fmt.Fprintf(w, "  L*     = %s\n", orUnresolved(theory.ScalarText(p.MinLoss, p.Justified.MinLoss)))
 	fmt.Fprintf(w, "Solver (independent minimization of L, no closed form):\n")
 	fmt.Fprintf(w, "  L      = %s\n", textOrEmpty(res.MinLoss, dg))
-	fmt.Fprintf(w, "  ‖∇L‖   = %s over (W, H, b) at the returned point%s\n", textOrEmpty(res.GradNorm, 6), gradientRelative(res))
+	fmt.Fprintf(w, "  ‖∇L‖   = %s over (W, H, b) at the returned point\n", textOrEmpty(res.GradNorm, 6))
 	fmt.Fprintf(w, "  stop: %s after %d big-float steps (+%d float64 steps) in %.3f s\n", res.Stop, res.Iterations, res.Stage1Iterations, res.Duration.Seconds())
+	if g := gradientRelative(res); g != "" {
+		fmt.Fprintf(w, "  ‖∇L‖%s\n", g)
+	}
 	for _, n := range res.Notes {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}
