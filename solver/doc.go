@@ -37,6 +37,20 @@
 //
 // # Algorithm
 //
+// The trivial regime first (trivial.go). Whether W = 0 is a global
+// minimizer is decided exactly before any iteration (zero.go: the Hessian
+// of f at W = 0 is positive semidefinite, in rationals; f is convex in
+// A = WWᵀ). When it is, Solve iterates not at all: it returns the exact
+// minimizer W = 0 (unique: along any A ⪰ 0 on which the data term is
+// flat, λ_W tr A/2 still grows), H = 0 and b from the exact partial
+// minimization, with L and ∇L from their definitions (certificate below)
+// checked against the exact value f(0) = Σ_k (γ_k/(2μ_k)) tr S_k. The
+// result has Stop converged, DigitsReached = digits, WWScale = 0 (W Wᵀ =
+// 0 is exact), Iterations = Stage1Iterations = 0, no History, and a note
+// naming the exact decision. (Issue 8: stage 2 used to stop at a tiny
+// nonzero W Wᵀ, 9.3e-297 at λ_H = λ_W = 1e250, certified only absolutely
+// and printed with relative digits.) Otherwise:
+//
 // Stage 1 (float64): BFGS (gonum/optimize) on φ from Settings.Starts
 // seeded random starts (entries N(0, 1/k)); the lowest φ wins. Shifts
 // ρ < 1e-7 are raised to 1e-7 here (VVᵀ + ρI is numerically singular in
@@ -119,6 +133,15 @@
 // digits, and each gradient block below 10^-digits relative to the terms
 // that cancel in it; otherwise the stop is StopUncertified.
 //
+// Scale of DigitsReached. Result.WWScale is the scale DigitsReached is
+// relative to, in units of WWᵀ (a0·‖VVᵀ‖_F, or a0 times the absolute
+// scale above), so that WWᵀ's error is about 10^-DigitsReached·WWScale and
+// an entry e of WWᵀ has about DigitsReached + log10(|e|/WWScale) digits of
+// its own (what ufm solve prints). The absolute scale occurs only where
+// W* = 0, which Solve returns exactly (WWScale 0, above) and stage 2 meets
+// only when run on such a problem anyway (the ε-problems of an unattained
+// trend with constant targets; tests).
+//
 // Polar steps (k = 1). Near a tie at the cut-off the valley of φ is a
 // nearly flat arc of a sphere |v| = r: turning v costs O(tie), leaving the
 // arc O(1), and straight damped steps follow it only by tiny steps. Where
@@ -160,7 +183,10 @@
 // gradient (∇_W, ∇_H, ∇_b) of L from their definitions:
 // ∇_W = RHᵀ/M + λ_W W, ∇_H = (WᵀR + λ_H H)/M, ∇_b = R1/M + λ_b b with
 // R = WH + b1ᵀ − Y. Result.GradNorm is its Frobenius norm (b omitted for
-// bias none). Loss from the definition is checked against λ_W a0·φ(V).
+// bias none). It is absolute and scales with the λ's (1e101 at a
+// converged point with λ = 1e250); Result.GradRelative is what the
+// certificate bounds by 10^-digits: the largest block relative to the
+// terms that cancel in it (relGradientValue). Loss from the definition is checked against λ_W a0·φ(V).
 //
 // # Cases without a unique minimizer
 //

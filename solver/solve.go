@@ -140,7 +140,21 @@ type Result struct {
 	Stop          StopReason
 	Converged     bool
 	OutOfTime     bool // the solve stopped because Settings.TimeLimit passed (whatever Stop says)
-	DigitsReached int  // estimated correct digits of WWᵀ relative to its own size (to max(‖WWᵀ‖, a0) when W = 0 is a minimizer; see doc.go); 0 for unattained
+	DigitsReached int  // estimated correct digits of WWᵀ relative to WWScale (see doc.go); 0 for unattained
+	// WWScale is the scale DigitsReached refers to: the error of WW is
+	// about 10^-DigitsReached·WWScale in Frobenius norm. It is ‖WWᵀ‖_F
+	// (relative accuracy) except where the certificate is absolute: 0 when
+	// WW = 0 is exact (W = 0 decided to be a minimizer, trivial.go), and
+	// a0·min(max(‖VVᵀ‖_F, 1), |φ|) for a stage-2 result with W = 0 a
+	// minimizer (doc.go "Stopping"). An entry e of WW is thus justified
+	// to about DigitsReached + log10(|e|/WWScale) digits of its own.
+	WWScale *big.Float
+	// GradRelative is what the certificate bounds (below 10^-digits when
+	// converged): the largest gradient block of L relative to the size of
+	// the terms that cancel in it (doc.go "Certificate"), where GradNorm
+	// is absolute and scales with the λ's. nil where no certificate
+	// relative to the terms was made (λ = 0 cases, deep instances).
+	GradRelative *big.Float
 
 	// History is log10 of the scaled gradient norm after each stage-2 step
 	// of the (last) solve: digits should roughly double per step.
@@ -214,6 +228,9 @@ func Solve(in *instance.Instance, s Settings) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if res.WWScale == nil && res.WW != nil {
+		res.WWScale = res.WW.FrobeniusNorm()
+	}
 	if in.Bias == instance.BiasRegularized {
 		res.Notes = append(res.Notes, "bias regularized (λ_b > 0): docs/theory.md has no closed form here; this optimum is the solver's alone")
 	}
@@ -238,6 +255,19 @@ func historyOf(s2 *stage2Result) []float64 {
 }
 
 func solveRegular(in *instance.Instance, s Settings, prec uint, deadline time.Time, res *Result) error {
+	red, err := newReduced(in, in.LambdaH, in.LambdaW, prec)
+	if err != nil {
+		return err
+	}
+	if red.exact.zeroIsMinimizer() {
+		return solveTrivial(in, red, s, res)
+	}
+	return solveIterated(in, s, prec, deadline, res)
+}
+
+// solveIterated is solveRegular by the two stages (doc.go "Algorithm")
+// and the certificate from the definition of L.
+func solveIterated(in *instance.Instance, s Settings, prec uint, deadline time.Time, res *Result) error {
 	c, err := solveCore(in, in.LambdaH, in.LambdaW, s, prec, deadline)
 	if err != nil {
 		return err
@@ -254,6 +284,8 @@ func solveRegular(in *instance.Instance, s Settings, prec uint, deadline time.Ti
 	fr := newFloat(c.red.prec).Mul(c.red.fScale, c.s2.pt.f)
 	cert := certifyAccurate(in, c.wp, in.LambdaH, c.red.prec+certGuardBits, fr)
 	res.setCertificate(cert)
+	res.WWScale = c.red.wwScale(c.s2.pt)
+	res.GradRelative = cert.relGradientValue(c.wUnit())
 	if res.Converged {
 		if why := c.certificateFails(cert, fr, s.Digits); why != "" {
 			res.Notes = append(res.Notes, why)

@@ -63,7 +63,7 @@ func newSolveJSON(in *instance.Instance, r *solver.Result) solveJSON {
 		Name: in.Name, Loss: bigmat.Text(r.MinLoss, dg), GradNorm: bigmat.Text(r.GradNorm, dg),
 		Iterations: r.Iterations, Stage1Iterations: r.Stage1Iterations, Seconds: r.Duration.Seconds(),
 		Stop: string(r.Stop), Converged: r.Converged, Digits: dg, DigitsReached: r.DigitsReached,
-		WW: wwRows(r.WW, r.DigitsReached, dg), Bias: bigmat.Texts(r.B, dg), Predictions: r.Predictions.Rows(dg),
+		WW: resultWWRows(r, r.DigitsReached, dg), Bias: bigmat.Texts(r.B, dg), Predictions: r.Predictions.Rows(dg),
 		Trend: []trendJSON{}, Notes: append([]string{}, r.Notes...),
 		BiasMode: in.Bias.String(), N: in.N(), D: in.D, Samples: in.M(),
 		TrainMSE:        bigmat.Text(verify.TrainMSE(in, r.Predictions, r.Prec), dg),
@@ -207,9 +207,12 @@ func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 	if !r.Converged {
 		state = "NO"
 	}
-	if r.Stop == solver.StopUnattained {
+	switch {
+	case r.Stop == solver.StopUnattained:
 		fmt.Fprintf(w, "Stop: %s; converged: NO (L has no minimizer; see the trend)\n", r.Stop)
-	} else {
+	case r.Converged && r.WWScale != nil && r.WWScale.Sign() == 0:
+		fmt.Fprintf(w, "Stop: %s; converged: %s; W Wᵀ = 0 exactly (W = 0 is a minimizer, decided exactly; see the notes)\n", r.Stop, state)
+	default:
 		fmt.Fprintf(w, "Stop: %s; converged: %s; about %d correct digits of W Wᵀ\n", r.Stop, state, r.DigitsReached)
 	}
 	fmt.Fprintf(w, "Iterations: %d big-float Newton (after %d float64 BFGS), %s\n",
@@ -221,6 +224,9 @@ func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 		}
 		fmt.Fprintf(w, "log10 ‖gradient‖ (scaled) per Newton step: %s\n", strings.Join(hs, ", "))
 	}
+	if g := gradientRelative(r); g != "" {
+		fmt.Fprintf(w, "‖∇L‖ over (W, H, b)%s\n", g)
+	}
 	fmt.Fprintln(w)
 	label := "Loss L"
 	if r.Stop == solver.StopUnattained {
@@ -230,7 +236,7 @@ func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 	fmt.Fprintf(w, "‖∇L‖ over (W, H, b) = %s\n", bigmat.Text(r.GradNorm, 6))
 	fmt.Fprintf(w, "Training MSE = %s\n\n", bigmat.Text(verify.TrainMSE(in, r.Predictions, r.Prec), dg))
 	fmt.Fprintf(w, "Gram matrix of the weights, W Wᵀ (%d digits shown; --json for all):\n", matrixDigits)
-	writeRows(w, wwRows(r.WW, r.DigitsReached, matrixDigits), matrixDigits)
+	writeRows(w, resultWWRows(r, r.DigitsReached, matrixDigits), matrixDigits)
 	fmt.Fprintf(w, "\nBias b = %s\n\n", strings.Join(bigmat.Texts(r.B, matrixDigits), ", "))
 	cols := min(humanColumns, in.M())
 	fmt.Fprintf(w, "Predictions W H + b 1ᵀ (n×M = %d×%d; first %d columns):\n", in.N(), in.M(), cols)
@@ -255,6 +261,19 @@ func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 			fmt.Fprintf(w, "  - %s\n", n)
 		}
 	}
+}
+
+// gradientRelative is the rest of a report line after "‖∇L‖" that says
+// what the certificate bounds: the largest gradient block relative to the
+// terms that cancel in it (Result.GradRelative). ‖∇L‖ itself is absolute
+// and scales with the λ's (1e+101 at a converged point with
+// λ_H = λ_W = 1e250, issue 8), so alone it looks alarming. "" when the
+// solver made no relative certificate.
+func gradientRelative(r *solver.Result) string {
+	if r == nil || r.GradRelative == nil {
+		return ""
+	}
+	return fmt.Sprintf(" relative to the terms that cancel in it: %s (the certificate needs it below 1e-%d)", bigmat.Text(r.GradRelative, 2), r.Digits)
 }
 
 // gramHead returns the leading rows×cols block of the feature Gram HᵀH and
@@ -284,6 +303,19 @@ func gramHead(r *solver.Result, rows, cols int) (*bigmat.Dense, *big.Float) {
 	return head, trace.Mul(trace, trace)
 }
 
+// resultWWRows is wwRows for the solver's W Wᵀ, with the digits measured
+// against the scale the solver certified DigitsReached against
+// (Result.WWScale: ‖W Wᵀ‖_F for a relative certificate, larger for an
+// absolute one, 0 for an exact W Wᵀ), so that an absolute certificate is
+// never printed as relative digits (issue 8: 9.3e-297 with 29 digits for a
+// true 0 at λ_H = λ_W = 1e250). Without a scale it falls back to ‖W Wᵀ‖_F.
+func resultWWRows(r *solver.Result, reached, digits int) [][]string {
+	if r.WWScale == nil {
+		return wwRows(r.WW, reached, digits)
+	}
+	return scaledRows(r.WW, r.WWScale, reached, digits)
+}
+
 // wwRows formats the solver's W Wᵀ entry by entry with the digits its
 // accuracy justifies: the solver certifies W Wᵀ to about reached digits
 // relative to ‖W Wᵀ‖_F, so an entry e carries reached + ⌊log10(|e|/‖W Wᵀ‖_F)⌋
@@ -291,8 +323,13 @@ func gramHead(r *solver.Result, rows, cols int) (*bigmat.Dense, *big.Float) {
 // rounded 0 and not noise: QA h1_n2_e2 printed 4e-348 for a true 2.3e-1000).
 // Exact zeros print "0".
 func wwRows(ww *bigmat.Dense, reached, digits int) [][]string {
+	return scaledRows(ww, ww.FrobeniusNorm(), reached, digits)
+}
+
+// scaledRows is wwRows with the accuracy stated relative to scale (an
+// upper bound of the error is 10^-reached·scale) instead of ‖ww‖_F.
+func scaledRows(ww *bigmat.Dense, norm *big.Float, reached, digits int) [][]string {
 	r, c := ww.Dims()
-	norm := ww.FrobeniusNorm()
 	rows := make([][]string, r)
 	for i := range rows {
 		rows[i] = make([]string, c)
@@ -303,10 +340,14 @@ func wwRows(ww *bigmat.Dense, reached, digits int) [][]string {
 	return rows
 }
 
-// entryText is one entry of wwRows.
+// entryText is one entry of wwRows: "0" for an exact zero, "" (no digit)
+// for a nonzero entry of a matrix known exactly to be zero (norm 0).
 func entryText(e, norm *big.Float, reached, digits int) string {
 	if e.Sign() == 0 {
 		return "0"
+	}
+	if norm.Sign() == 0 {
+		return ""
 	}
 	var ratio big.Float
 	ratio.Quo(new(big.Float).Abs(e), norm)

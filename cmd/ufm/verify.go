@@ -172,6 +172,9 @@ func writeVerifyReport(w io.Writer, rep *verify.Report) {
 	fmt.Fprintf(w, "  L      = %s\n", textOrEmpty(res.MinLoss, dg))
 	fmt.Fprintf(w, "  ‖∇L‖   = %s over (W, H, b) at the returned point\n", textOrEmpty(res.GradNorm, 6))
 	fmt.Fprintf(w, "  stop: %s after %d big-float steps (+%d float64 steps) in %.3f s\n", res.Stop, res.Iterations, res.Stage1Iterations, res.Duration.Seconds())
+	if g := gradientRelative(res); g != "" {
+		fmt.Fprintf(w, "  ‖∇L‖%s\n", g)
+	}
 	for _, n := range res.Notes {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}
