@@ -328,7 +328,6 @@ type iteration struct {
 	dynamicRangeChecked                  bool               // raiseForDynamicRange ran
 	hv                                   *horizontalVerdict // k ≥ 2: the end-game verdict at the point it names (horizontal.go)
 	escapeTriedAt                        uint               // k ≥ 2: the precision escapeHorizontal last ran at (once per level)
-	prevLogChange                        float64            // the change estimate of the previous iteration
 	out                                  *stage2Result
 }
 
@@ -411,7 +410,6 @@ func (it *iteration) iterate() (bool, error) {
 	}
 	prev := it.out.logChange
 	it.out.logChange = it.certChange(h, d)
-	it.prevLogChange = prev
 	if it.horizontalApplies() && it.pt.gnorm.Sign() == 0 && it.pt.v.FrobeniusNorm().Sign() != 0 {
 		// k ≥ 2: a gradient computed as exactly 0 away from V = 0 is
 		// below its rounding, not proof of stationarity (QA h1_n2_e2: a
@@ -1036,12 +1034,6 @@ func (it *iteration) finish() *stage2Result {
 		// k ≥ 2: the digits estimate is the honest one at the final point
 		// (horizontal.go), whatever the last damped step said.
 		out.logChange = math.Max(out.logChange, it.verdictAt(nil).logChange)
-		if out.stop != StopConverged {
-			// Not converged: Newton's estimate is trusted no further than
-			// the previous iteration's (a single step can land where the
-			// computed gradient vanishes by rounding).
-			out.logChange = math.Max(out.logChange, it.prevLogChange)
-		}
 	}
 	if math.IsInf(out.logChange, -1) {
 		out.digits = it.digits
