@@ -328,6 +328,7 @@ type iteration struct {
 	dynamicRangeChecked                  bool               // raiseForDynamicRange ran
 	hv                                   *horizontalVerdict // k ≥ 2: the end-game verdict at the point it names (horizontal.go)
 	escapeTriedAt                        uint               // k ≥ 2: the precision escapeHorizontal last ran at (once per level)
+	dampedChange                         float64            // k ≥ 2: the damped step's change estimate at it.pt (certChange)
 	out                                  *stage2Result
 }
 
@@ -595,6 +596,7 @@ func (it *iteration) curvTau(h *bigmat.Dense, neg bool) *big.Float {
 func (it *iteration) certChange(h, d *bigmat.Dense) float64 {
 	if !it.strictCurvature() {
 		ch := it.r.relChange(it.pt, d)
+		it.dampedChange = ch
 		if it.horizontalApplies() && it.pt.gnorm.Cmp(it.gtol) <= 0 {
 			// k ≥ 2: the damped step's change is a certificate only
 			// when the Newton step regularized at the noise level on the
