@@ -268,7 +268,7 @@ func (it *iteration) horizontalEndGame(h *bigmat.Dense) (bool, bool, error) {
 			return false, true, err
 		}
 	}
-	if v.negative && it.dampedChange <= it.ctol {
+	if v.negative && (it.dampedChange <= it.ctol || it.pt.gnorm.Sign() == 0) {
 		// The damped step no longer moves either: a saddle that the
 		// damping cannot leave (away from it, the damped steps do).
 		done, err := it.horizontalSaddle(h)
