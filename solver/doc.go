@@ -107,6 +107,30 @@
 // toward the least-curvature tangent (power iteration, no
 // eigendecomposition) by π/2 (else π/4), kept when φ decreases: near
 // ties of 10⁻¹⁰⁰ (QA r2, r6) otherwise looked like minimizers.
+// For k ≥ 2 (horizontal.go) the damped step is a certificate only where
+// the Newton step regularized at the noise level on the horizontal space
+// agrees: the rotations V → VQ are quotiented out by a penalty
+// λ·V(VᵀE − EᵀV) on the vertical directions instead of damped, and the
+// change of VVᵀ under (Ĥ + τI)Δ = −∇φ counts (+Inf with negative
+// curvature). The second-order part is then either global — G = ∇_A φ ⪰ 0
+// (φ is convex in A = VVᵀ on the PSD cone, so with GV = 0 that is a
+// global minimizer over all A ⪰ 0, a fortiori over rank ≤ k) — or local:
+// the smallest horizontal curvature resolved above the noise and above
+// 2‖∇φ‖·√tr((VᵀV)⁻¹), the curvature a residual gradient fakes. Without
+// either, a turn of the column space toward the most negative horizontal
+// curvature (a Cayley rotation of the column space by π/2, else π/4) is
+// kept when φ decreases, curvature below the noise raises the precision
+// (the escalation budget), and when that is spent the stop is
+// StopUncertified. Near a tie at the cut-off the valley is a nearly flat
+// arc of rotations, so the horizontal Newton step is also tried in polar
+// form (rotation by its part outside col V, capped at a radian, halved
+// until φ decreases) before the damped search (QA h4_n4_g0/g1: ties of
+// 10⁻¹⁰⁰ and 10⁻²⁵⁰ at d = 2, 3 were certified at the wrong column space).
+// A gradient computed as exactly 0 where a horizontal curvature is
+// unresolved keeps the previous change estimate (QA h1_n2_e2: σ within
+// 10⁻¹⁰⁰⁰ of c, a quartic floor at 2024 bits, was certified). With k = n
+// there is no cut-off and a negative curvature within 2^(1−prec/2) moves
+// A by about its own size, so that tolerance stays for k = n.
 // DigitsReached is −log10 of that last relative change (capped
 // at digits): the distance estimate of Newton's method, measured on the
 // invariant WWᵀ so that steps along the rotation orbit do not count. The
