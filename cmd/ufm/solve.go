@@ -329,7 +329,7 @@ func entryText(e, norm *big.Float, reached, digits int) string {
 // (loss, training MSE, W Wᵀ, bias, predictions, feature Gram) may carry:
 // all requested ones when it converged (the certificate), and otherwise
 // only what the last Newton step's change estimate of W Wᵀ justifies
-// (DigitsReached), none at all after a stop that refutes the point (a
+// (DigitsReached less certMargin), none at all after a stop that refutes the point (a
 // saddle, or a certificate that failed). The unattained trend keeps its
 // own convention (the loss along the path, docs/formats.md).
 func shownDigits(r *solver.Result) int {
@@ -339,8 +339,15 @@ func shownDigits(r *solver.Result) int {
 	case r.Stop == solver.StopSaddle || r.Stop == solver.StopUncertified:
 		return 0
 	}
-	return max(0, min(r.Digits, r.DigitsReached))
+	return max(0, min(r.Digits, r.DigitsReached-certMargin))
 }
+
+// certMargin is the margin between the change estimate and the digits a
+// result may claim: a converged stop needs the change below
+// 10^-(digits+2) (solver.StopConverged), and a result that is not
+// converged keeps the same two digits back (QA h2_n2_t1_l3 at one
+// estimated digit printed train_mse 1e-320 for 2e-320).
+const certMargin = 2
 
 // shownNote says, for a result printed with fewer digits than requested,
 // why ("" when all are shown).

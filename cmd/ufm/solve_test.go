@@ -334,7 +334,7 @@ func agreesToPrinted(t *testing.T, s, ref string) bool {
 // with all 30 digits (train_mse 1e-320 where mpmath, ref.py, gives
 // 2e-320). Reference: L* = √2·10⁻¹⁶⁰ (mpmath), train_mse = 2·10⁻³²⁰.
 // The second instance (full-4x10, one Newton iteration) keeps part of its
-// digits: the loss carries at most digits_reached of them, and they agree
+// digits: the loss carries at most digits_reached − 2 of them, and they agree
 // with the closed form (package theory, the independent side).
 func TestSolveNotConvergedDigits(t *testing.T) {
 	file := filepath.Join("..", "..", "solver", "testdata", "qa_h2_n2_t1_l3.json")
@@ -358,7 +358,7 @@ func TestSolveNotConvergedDigits(t *testing.T) {
 	doc = solveDoc(t, exitFailure, example("full-4x10"), "--json", "--max-iterations", "1", "--digits", "50")
 	reached := int(doc["digits_reached"].(float64))
 	loss, _ := doc["loss"].(string)
-	if reached >= 50 || sigDigits(loss) > reached {
+	if reached >= 50 || sigDigits(loss) > reached-certMargin {
 		t.Errorf("full-4x10, one iteration: loss %q carries %d digits, digits_reached %d", loss, sigDigits(loss), reached)
 	}
 	in, err := instance.Load(example("full-4x10"))
