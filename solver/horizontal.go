@@ -95,7 +95,7 @@ func (r *reduced) horizontal(pt *point, h *bigmat.Dense) *horizontalVerdict {
 	tg := r.gradTau(pt)
 	tot := newFloat(r.prec).Add(tau, tg)
 	var ch bigmat.Cholesky
-	shift, ok := r.shiftFor(hhat, tau, h, &ch)
+	shift, ok := r.shiftFor(hhat, tau, h, pt.v, &ch)
 	if ok {
 		rhs := vec(pt.g)
 		rhs.Scale(newFloat(r.prec).SetInt64(-1), rhs)
@@ -130,17 +130,52 @@ func (r *reduced) horizontal(pt *point, h *bigmat.Dense) *horizontalVerdict {
 // requested digits, and the step regularized at s ≈ |κ| measures the
 // rest. A flat but convex direction (QA h1_n2_e2) is regularized at τ
 // only, so its change is not hidden. Reports the s used.
-func (r *reduced) shiftFor(hhat *bigmat.Dense, tau *big.Float, h *bigmat.Dense, ch *bigmat.Cholesky) (*big.Float, bool) {
-	limit := tau
-	if r.k == r.n {
-		limit = maxBig(newFloat(r.prec).Set(tau), secondOrderTau(h, r.prec))
-	}
+//
+// With k < n the same tolerance applies to a direction E that grows a
+// column V lacks rather than turning its column space: one along which
+// VVᵀ changes only at second order, ‖VEᵀ + EVᵀ‖_F ≤ 10⁻³‖V‖_F‖E‖_F
+// (E = u zᵀ with Vz ≈ 0; QA c1_n4_e1_s2, a direction with σ = c(1 + 10⁻⁴⁰)
+// next to a binding cut-off). A rotation of the column space (a near tie
+// at the cut-off, QA h4) changes VVᵀ at first order and keeps the strict
+// noise level.
+func (r *reduced) shiftFor(hhat *bigmat.Dense, tau *big.Float, h *bigmat.Dense, v *bigmat.Dense, ch *bigmat.Cholesky) (*big.Float, bool) {
+	limit := maxBig(newFloat(r.prec).Set(tau), secondOrderTau(h, r.prec))
 	for s := newFloat(r.prec).Set(tau); s.Cmp(limit) <= 0; s.SetMantExp(s, 1) {
 		if ch.Factorize(new(bigmat.Dense).AddScaledIdentity(hhat.Clone(), s)) == nil {
+			if s.Cmp(tau) > 0 && r.k < r.n && !r.growthDirection(v, ch) {
+				return nil, false
+			}
 			return s, true
 		}
 	}
 	return nil, false
+}
+
+// growthDirection reports whether the most negative curvature direction E
+// of Ĥ (inverse iteration with the factor ch of Ĥ + sI, s just above it,
+// from a fixed generic start) changes VVᵀ only at second order:
+// ‖VEᵀ + EVᵀ‖_F ≤ 10⁻³‖V‖_F‖E‖_F.
+func (r *reduced) growthDirection(v *bigmat.Dense, ch *bigmat.Cholesky) bool {
+	prec, N := r.prec, r.n*r.k
+	x := bigmat.New(N, 1, prec)
+	for i := 0; i < N; i++ {
+		x.At(i, 0).SetFloat64(float64(1 + (i*7919)%13)) // deterministic, generic
+	}
+	for range 8 {
+		x = ch.SolveTo(new(bigmat.Dense), x)
+		xn := x.FrobeniusNorm()
+		if xn.Sign() == 0 {
+			return false
+		}
+		x.Scale(newFloat(prec).Quo(newFloat(prec).SetInt64(1), xn), x)
+	}
+	e := unvec(x, r.n, r.k)
+	da := new(bigmat.Dense).MulTrans(v, e)
+	da.Add(da, new(bigmat.Dense).T(da))
+	bound := v.FrobeniusNorm()
+	bound.Mul(bound, e.FrobeniusNorm())
+	bound.Mul(bound, newFloat(prec).SetFloat64(1e-3))
+	return da.FrobeniusNorm().Cmp(bound) <= 0
 }
 
 // curvTauAt is τ = 2^(curvGuardBits − prec)·max(1, max|h_ij|).
@@ -234,9 +269,7 @@ func (r *reduced) globalPSD(pt *point, tg *big.Float) bool {
 	}
 	g := r.gradA(pt)
 	tau := curvTauAt(g, r.prec)
-	if r.k == r.n {
-		tau = maxBig(tau, secondOrderTau(g, r.prec)) // see horizontal
-	}
+	tau = maxBig(tau, secondOrderTau(g, r.prec)) // see shiftFor
 	tau.Add(tau, tg)
 	var ch bigmat.Cholesky
 	return ch.Factorize(g.AddScaledIdentity(g, tau)) == nil
