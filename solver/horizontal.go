@@ -70,8 +70,13 @@ type horizontalVerdict struct {
 func (v *horizontalVerdict) certified() bool { return v.global || v.local }
 
 // horizontalApplies: the vertical space exists (k ≥ 2) and is handled
-// here; k = 1 has its own rules (curvatureUnresolved, polarStep).
-func (it *iteration) horizontalApplies() bool { return it.r.k >= 2 }
+// here; k = 1 has its own rules (curvatureUnresolved, polarStep). The end
+// game factors the dense (nk)×(nk) Hessian, so it is limited to
+// MaxUnknowns unknowns (all instances on the dense path; a Newton–Krylov
+// path beyond that relies on its own certificate).
+func (it *iteration) horizontalApplies() bool {
+	return it.r.k >= 2 && it.r.n*it.r.k <= MaxUnknowns
+}
 
 // verdictAt returns the horizontal verdict at it.pt, computing it once per
 // point.
