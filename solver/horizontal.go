@@ -116,7 +116,10 @@ func (r *reduced) horizontal(pt *point, h *bigmat.Dense) *horizontalVerdict {
 		out.negative = tg.IsInf() || c2.Factorize(new(bigmat.Dense).AddScaledIdentity(hhat.Clone(), tot)) != nil
 	}
 	out.global = r.globalPSD(pt, tg)
-	if !math.IsInf(out.logChange, 1) && !tg.IsInf() {
+	if (!out.global || pt.gnorm.Sign() == 0) && !math.IsInf(out.logChange, 1) && !tg.IsInf() {
+		// (b) is needed only without (a), and for iterate's exactly-zero
+		// gradient guard: one factorization of order nk saved where the
+		// n×n test already certifies.
 		var c3 bigmat.Cholesky
 		out.local = c3.Factorize(new(bigmat.Dense).AddScaledIdentity(hhat.Clone(), newFloat(r.prec).Neg(tot))) == nil
 	}

@@ -329,6 +329,7 @@ type iteration struct {
 	hv                                   *horizontalVerdict // k ≥ 2: the end-game verdict at the point it names (horizontal.go)
 	escapeTriedAt                        uint               // k ≥ 2: the precision escapeHorizontal last ran at (once per level)
 	dampedChange                         float64            // k ≥ 2: the damped step's change estimate at it.pt (certChange)
+	endGame                              bool               // k ≥ 2: a verdict disagreed with the damped certificate; verdicts at every point from then on
 	out                                  *stage2Result
 }
 
@@ -598,11 +599,16 @@ func (it *iteration) certChange(h, d *bigmat.Dense) float64 {
 	if !it.strictCurvature() {
 		ch := it.r.relChange(it.pt, d)
 		it.dampedChange = ch
-		if it.horizontalApplies() && it.pt.gnorm.Cmp(it.gtol) <= 0 {
+		if it.horizontalApplies() && it.pt.gnorm.Cmp(it.gtol) <= 0 && (ch <= it.ctol || it.endGame || math.IsInf(ch, 1)) {
 			// k ≥ 2: the damped step's change is a certificate only
 			// when the Newton step regularized at the noise level on the
-			// horizontal space agrees (horizontal.go).
-			ch = math.Max(ch, it.verdictAt(h).logChange)
+			// horizontal space agrees (horizontal.go). Once a verdict
+			// disagreed, every later point gets one (the end game: the
+			// damped change can be large there while the horizontal
+			// steps make the progress, QA h4_n4_g0).
+			v := it.verdictAt(h)
+			ch = math.Max(ch, v.logChange)
+			it.endGame = it.endGame || v.logChange > it.ctol || !v.certified()
 		}
 		return ch
 	}
