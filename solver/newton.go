@@ -599,13 +599,15 @@ func (it *iteration) certChange(h, d *bigmat.Dense) float64 {
 	if !it.strictCurvature() {
 		ch := it.r.relChange(it.pt, d)
 		it.dampedChange = ch
-		if it.horizontalApplies() && it.pt.gnorm.Cmp(it.gtol) <= 0 && (ch <= it.ctol || it.endGame || math.IsInf(ch, 1)) {
+		if it.horizontalApplies() && it.pt.gnorm.Cmp(it.gtol) <= 0 && ((ch <= it.ctol && it.r.prec >= it.target) || it.endGame || math.IsInf(ch, 1)) {
 			// k ≥ 2: the damped step's change is a certificate only
 			// when the Newton step regularized at the noise level on the
 			// horizontal space agrees (horizontal.go). Once a verdict
 			// disagreed, every later point gets one (the end game: the
 			// damped change can be large there while the horizontal
-			// steps make the progress, QA h4_n4_g0).
+			// steps make the progress, QA h4_n4_g0). Below the target
+			// precision iterate moves there first, and the verdict is
+			// computed at the target.
 			v := it.verdictAt(h)
 			ch = math.Max(ch, v.logChange)
 			it.endGame = it.endGame || v.logChange > it.ctol || !v.certified()
