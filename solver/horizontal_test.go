@@ -3,6 +3,7 @@ package solver
 import (
 	"math/big"
 	"testing"
+	"time"
 
 	"github.com/nrc-ufm/ufm/bigmat"
 )
@@ -50,5 +51,67 @@ func TestVerticalPenalty(t *testing.T) {
 			t.Errorf("%d×%d: ⟨E, PE⟩ ≤ 0 on a vertical E", n, k)
 		}
 		seed += 10
+	}
+}
+
+// TestEscapeHorizontal: diagonal targets with amplitudes (3, 2, 2(1 −
+// 10⁻²⁰)), λ_H = λ_W = 1/100, d = 2 < n = 3: the cut-off falls in the
+// near tie σ₂ ≈ σ₃, so the minimizer takes e₁, e₂ and the column space
+// {e₁, e₃} is a saddle whose negative curvature (~10⁻²⁰) lies across the
+// rotations. At that saddle (each column at its one-dimensional optimum
+// √(√s_j − ρ), a stationary point) escapeHorizontal must find the
+// direction, turn the column space and lower φ: the new column space
+// contains e₂ to within 10⁻¹⁰. (The polar horizontal steps alone solve
+// the QA instances, so this checks the escape itself.)
+func TestEscapeHorizontal(t *testing.T) {
+	in := mkInstance(t, "tie-cutoff", diagTargets([]string{"0", "0", "0"}, []string{"3", "2", "1.99999999999999999998"}), "1/100", "1/100", 2, "free", "")
+	const prec = 400
+	r, err := newReduced(in, in.LambdaH, in.LambdaW, prec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.k != 2 || len(r.blocks) != 1 {
+		t.Fatalf("k = %d, %d blocks", r.k, len(r.blocks))
+	}
+	blk := r.blocks[0]
+	v := bigmat.New(3, 2, prec)
+	for col, j := range []int{0, 2} { // the wrong column space {e₁, e₃}
+		a := new(big.Float).SetPrec(prec).Sqrt(blk.s.At(j, j))
+		a.Mul(a, new(big.Float).SetPrec(prec).Sqrt(blk.w))
+		a.Sub(a, blk.rho)
+		v.At(j, col).Sqrt(a)
+	}
+	it, err := newIteration(r, v, 30, 100, time.Now().Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := log10Float(it.pt.gnorm); g > -100 {
+		t.Fatalf("the constructed saddle is not stationary: ‖∇φ‖ = 1e%.1f", g)
+	}
+	f0 := it.pt.f
+	h := it.r.hessian(it.pt)
+	verdict := it.r.horizontal(it.pt, h)
+	if !verdict.negative {
+		t.Fatalf("negative curvature across the rotations not resolved at %d bits", prec)
+	}
+	escaped, err := it.escapeHorizontal(verdict.hhat)
+	if err != nil || !escaped {
+		t.Fatalf("no escape (err %v)", err)
+	}
+	if it.pt.f.Cmp(f0) >= 0 {
+		t.Errorf("φ did not decrease: %s → %s", f0.Text('g', 30), it.pt.f.Text('g', 30))
+	}
+	// ‖(I − P)e₂‖ with P the projector onto col V'.
+	nv := it.pt.v
+	var ch bigmat.Cholesky
+	if err := ch.Factorize(new(bigmat.Dense).TransMul(nv, nv)); err != nil {
+		t.Fatal(err)
+	}
+	e2 := bigmat.New(3, 1, prec)
+	e2.At(1, 0).SetInt64(1)
+	coef := ch.SolveTo(new(bigmat.Dense), new(bigmat.Dense).TransMul(nv, e2))
+	res := new(bigmat.Dense).Sub(e2, new(bigmat.Dense).Mul(nv, coef))
+	if d := log10Float(res.FrobeniusNorm()); d > -10 {
+		t.Errorf("the turned column space misses e₂ by 1e%.1f", d)
 	}
 }
