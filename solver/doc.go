@@ -128,9 +128,14 @@
 // 10⁻¹⁰⁰ and 10⁻²⁵⁰ at d = 2, 3 were certified at the wrong column space).
 // A gradient computed as exactly 0 where a horizontal curvature is
 // unresolved keeps the previous change estimate (QA h1_n2_e2: σ within
-// 10⁻¹⁰⁰⁰ of c, a quartic floor at 2024 bits, was certified). With k = n
-// there is no cut-off and a negative curvature within 2^(1−prec/2) moves
-// A by about its own size, so that tolerance stays for k = n.
+// 10⁻¹⁰⁰⁰ of c, a quartic floor at 2024 bits, was certified). A negative
+// curvature within 2^(1−prec/2) is tolerated where the column space
+// cannot be wrong — k = n (no cut-off), or a direction that grows a
+// column V lacks (VVᵀ changes only at second order), where it moves A by
+// about its own size — and the step there is regularized just past it.
+// The verdict costs a factorization of order nk at the target precision:
+// it runs where the damped certificate would pass, at V = 0, and at every
+// point after a first disagreement (the end game).
 // DigitsReached is −log10 of that last relative change (capped
 // at digits): the distance estimate of Newton's method, measured on the
 // invariant WWᵀ so that steps along the rotation orbit do not count. The
