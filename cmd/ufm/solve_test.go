@@ -350,6 +350,26 @@ func TestSolveNotConvergedDigits(t *testing.T) {
 	if !strings.Contains(notes, "not converged") {
 		t.Errorf("h2_n2_t1_l3: no note on the digits shown: %s", notes)
 	}
+	// verify prints the solver's loss under the same rule.
+	vcode, vout, _ := runCmd(t, "verify", file, "--json")
+	var vdoc struct {
+		Solver struct {
+			Loss      string `json:"loss"`
+			Converged bool   `json:"converged"`
+		} `json:"solver"`
+	}
+	if err := json.Unmarshal([]byte(vout), &vdoc); err != nil || vcode == exitOK {
+		t.Fatalf("verify h2_n2_t1_l3: exit %d, %v", vcode, err)
+	}
+	if s := vdoc.Solver.Loss; !vdoc.Solver.Converged && s != "" && !agreesToPrinted(t, s, refs["loss"]) {
+		t.Errorf("verify h2_n2_t1_l3 (solver not converged): loss %q, mpmath %s", s, refs["loss"])
+	}
+	// The same solve (deterministic, default settings) says how many
+	// digits verify may show.
+	sdoc := solveDoc(t, exitFailure, file, "--json")
+	if shown := int(sdoc["digits_reached"].(float64)) - certMargin; !vdoc.Solver.Converged && sigDigits(vdoc.Solver.Loss) > max(shown, 0) {
+		t.Errorf("verify h2_n2_t1_l3: solver loss %q carries %d digits, %d justified", vdoc.Solver.Loss, sigDigits(vdoc.Solver.Loss), max(shown, 0))
+	}
 	code, out, _ := runCmd(t, "solve", file, "--max-iterations", "40")
 	if code != exitFailure || (doc["loss"] == "" && !strings.Contains(out, "no digit justified")) {
 		t.Errorf("h2_n2_t1_l3 human report: exit %d\n%s", code, out)
