@@ -38,7 +38,10 @@ import (
 //	    convex function of A = VVᵀ on the PSD cone, so G ⪰ 0 with GV = 0
 //	    makes A a global minimizer over all A ⪰ 0, a fortiori over
 //	    rank ≤ k (krylov's n×n certificate; here it needs no rank
-//	    decision).
+//	    decision). τ_G is the second-order tolerance 2^(1−prec/2)·
+//	    max(1, max|G_ij|) plus the gradient term below: a near tie at
+//	    the cut-off leaves G an O(1) negative eigenvalue (the direction
+//	    left out is active), so (a) never certifies one.
 //	(b) local, rank-constrained: Ĥ ⪰ τ_tot, the smallest horizontal
 //	    curvature resolved above the noise and above the curvature a
 //	    residual gradient can fake, 2‖∇φ‖·√tr((VᵀV + δI)⁻¹) (the k = 1
@@ -50,9 +53,9 @@ import (
 // is escaped by rotating the column space (escapeHorizontal); curvature
 // that is unresolved at the rounding noise raises the precision within
 // the escalation budget, and when that is spent the stop is
-// StopUncertified. Only the end game pays for this: the verdict is
-// computed when the damped step's change already passes the certificate,
-// and once more at the final point.
+// StopUncertified. Only the end game pays for this (see iteration's
+// certChange: where the damped certificate would pass at the target
+// precision, at V = 0, and at every point after a first disagreement).
 
 // horizontalVerdict is the end-game certificate at one point (k ≥ 2).
 type horizontalVerdict struct {
@@ -107,7 +110,7 @@ func (r *reduced) horizontal(pt *point, h *bigmat.Dense) *horizontalVerdict {
 		out.step = unvec(ch.SolveTo(new(bigmat.Dense), rhs), r.n, r.k)
 		out.logChange = r.relChange(pt, out.step)
 		if shift.Cmp(tau) > 0 {
-			tot.Add(shift, tg) // k = n: a negative curvature within the tolerance
+			tot.Add(shift, tg) // a negative curvature within the tolerance of shiftFor
 		}
 	} else {
 		// Negative beyond the noise; resolved only if beyond what the
