@@ -1058,7 +1058,27 @@ func (it *iteration) finish() *stage2Result {
 	if !out.converged && out.linear && (out.stop == StopIterationLimit || out.stop == StopTimeLimit || out.stop == StopStalled) {
 		out.stop = StopLinear
 	}
+	if !out.converged && out.digits > 0 && !it.secondOrderHolds() {
+		// Newton's change estimate speaks for the distance to a
+		// minimizer only where the second-order part holds: next to a
+		// saddle (QA c4_n4_d1_g0, a near tie at the cut-off, k = 1) it
+		// claimed 9 digits of a W Wᵀ wrong in the first.
+		out.digits = 0
+		out.notes = append(out.notes, "the returned point does not pass the second-order check (a saddle or a curvature below the noise nearby): no digit of W Wᵀ is claimed")
+	}
 	return out
+}
+
+// secondOrderHolds is the second-order part of the certificate at it.pt:
+// the horizontal verdict for k ≥ 2 (horizontal.go), else the Hessian
+// positive semidefinite up to 2^(1−prec/2) with the k = 1 curvature
+// resolved (curvatureUnresolved).
+func (it *iteration) secondOrderHolds() bool {
+	if it.horizontalApplies() {
+		return it.verdictAt(nil).certified()
+	}
+	h := it.r.hessian(it.pt)
+	return it.r.secondOrder(h) && !it.curvatureUnresolved(h)
 }
 
 // noiseFloorCertified: ‖∇φ‖ ≤ 10^-digits and the Hessian is positive

@@ -242,3 +242,36 @@ func TestQAFlatValleyNearC(t *testing.T) {
 		t.Errorf("%s: converged with W Wᵀ off by 1e%.1f relative", file, e)
 	}
 }
+
+// TestQANearTieK1Digits: QA c4_n4_d1_g0, n = 4, d = 1, λ_H = 1/10, λ_W =
+// 1/1000, 30 digits: amplitudes (5, 4, 3, 2) with the second replaced by
+// the first times (1 − 10⁻⁴⁰), a near tie at the cut-off d = 1. The solver
+// does not converge here (iteration limit), but it used to claim 9 digits
+// of a W Wᵀ taken along the wrong eigenvector (ww[0][0] 10.6 for the true
+// 0.0615): Newton's change estimate means nothing next to a saddle. The
+// digits claimed must be right: ‖W Wᵀ − A*‖_F ≤ 10^(1−DigitsReached)·
+// ‖A*‖_F when DigitsReached > 0. A* from mpmath (ref.py, 40 digits).
+func TestQANearTieK1Digits(t *testing.T) {
+	const file = "qa_c4_n4_d1_g0.json"
+	want := [][]string{
+		{"0.061459531826848959389833258955738569516", "-1.052691468213720637754067102113676011197", "0.1701956265974278875410767171081991155828", "-0.6240506308572355876506146293967300904702"},
+		{"-1.052691468213720637754067102113676011197", "18.03071540427603553896709805671629680717", "-2.915145604284149458395878128930179723315", "10.68886721570854801411821980607732565216"},
+		{"0.1701956265974278875410767171081991155828", "-2.915145604284149458395878128930179723315", "0.4713109659621079962675970627611667816139", "-1.728140208527729319647855896790944865917"},
+		{"-0.6240506308572355876506146293967300904702", "10.68886721570854801411821980607732565216", "-1.728140208527729319647855896790944865917", "6.336514097935007505375471621566797841697"},
+	}
+	in := loadTestdata(t, file)
+	res := solveOK(t, in, Settings{Digits: 30})
+	stopConsistent(t, file, res)
+	prec := res.Prec + 64
+	a := bigmat.New(4, 4, prec)
+	for i := range want {
+		for j := range want[i] {
+			a.At(i, j).Set(bf(prec, want[i][j]))
+		}
+	}
+	diff := new(bigmat.Dense).Sub(res.WW.Clone().SetPrec(prec), a)
+	e := log10Float(diff.FrobeniusNorm()) - log10Float(a.FrobeniusNorm())
+	if res.DigitsReached > 0 && e > float64(1-res.DigitsReached) {
+		t.Errorf("%s: stop %q claims %d digits of W Wᵀ, but its relative error is 1e%.1f", file, res.Stop, res.DigitsReached, e)
+	}
+}
