@@ -137,7 +137,9 @@
 // it runs where the damped certificate would pass, at V = 0, and at every
 // point after a first disagreement (the end game).
 // DigitsReached is −log10 of that last relative change (capped
-// at digits): the distance estimate of Newton's method, measured on the
+// at digits; 0 for a stop that is not converged where the second-order
+// check fails at the returned point, since the estimate then measures
+// the distance to a saddle): the distance estimate of Newton's method, measured on the
 // invariant WWᵀ so that steps along the rotation orbit do not count. The
 // reference φ matters when W* = 0 (c far above the targets' variance):
 // WWᵀ must then be small enough that λ_W‖W‖²/2 is below 10^-digits of L.
