@@ -310,12 +310,6 @@ func TestWWRowsEntryDigits(t *testing.T) {
 	}
 }
 
-// sigDigits counts the significant digits of a printed decimal.
-func sigDigits(s string) int {
-	m := strings.TrimLeft(strings.Split(strings.ToLower(s), "e")[0], "-+")
-	return len(strings.TrimLeft(strings.ReplaceAll(m, ".", ""), "0"))
-}
-
 // agreesToPrinted: the printed decimal s is right to the digits it
 // prints: |s − ref| ≤ one unit in its last printed place.
 func agreesToPrinted(t *testing.T, s, ref string) bool {
