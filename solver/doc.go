@@ -121,8 +121,39 @@
 // toward the least-curvature tangent (power iteration, no
 // eigendecomposition) by π/2 (else π/4), kept when φ decreases: near
 // ties of 10⁻¹⁰⁰ (QA r2, r6) otherwise looked like minimizers.
+// For k ≥ 2 (horizontal.go) the damped step is a certificate only where
+// the Newton step regularized at the noise level on the horizontal space
+// agrees: the rotations V → VQ are quotiented out by a penalty
+// λ·V(VᵀE − EᵀV) on the vertical directions instead of damped, and the
+// change of VVᵀ under (Ĥ + τI)Δ = −∇φ counts (+Inf with negative
+// curvature). The second-order part is then either global — G = ∇_A φ ⪰ 0
+// (φ is convex in A = VVᵀ on the PSD cone, so with GV = 0 that is a
+// global minimizer over all A ⪰ 0, a fortiori over rank ≤ k) — or local:
+// the smallest horizontal curvature resolved above the noise and above
+// 2‖∇φ‖·√tr((VᵀV)⁻¹), the curvature a residual gradient fakes. Without
+// either, a turn of the column space toward the most negative horizontal
+// curvature (a Cayley rotation of the column space by π/2, else π/4) is
+// kept when φ decreases, curvature below the noise raises the precision
+// (the escalation budget), and when that is spent the stop is
+// StopUncertified. Near a tie at the cut-off the valley is a nearly flat
+// arc of rotations, so the horizontal Newton step is also tried in polar
+// form (rotation by its part outside col V, capped at a radian, halved
+// until φ decreases) before the damped search (QA h4_n4_g0/g1: ties of
+// 10⁻¹⁰⁰ and 10⁻²⁵⁰ at d = 2, 3 were certified at the wrong column space).
+// A gradient computed as exactly 0 where a horizontal curvature is
+// unresolved keeps the previous change estimate (QA h1_n2_e2: σ within
+// 10⁻¹⁰⁰⁰ of c, a quartic floor at 2024 bits, was certified). A negative
+// curvature within 2^(1−prec/2) is tolerated where the column space
+// cannot be wrong — k = n (no cut-off), or a direction that grows a
+// column V lacks (VVᵀ changes only at second order), where it moves A by
+// about its own size — and the step there is regularized just past it.
+// The verdict costs a factorization of order nk at the target precision:
+// it runs where the damped certificate would pass, at V = 0, and at every
+// point after a first disagreement (the end game).
 // DigitsReached is −log10 of that last relative change (capped
-// at digits): the distance estimate of Newton's method, measured on the
+// at digits; 0 for a stop that is not converged where the second-order
+// check fails at the returned point, since the estimate then measures
+// the distance to a saddle): the distance estimate of Newton's method, measured on the
 // invariant WWᵀ so that steps along the rotation orbit do not count. The
 // reference φ matters when W* = 0 (c far above the targets' variance):
 // WWᵀ must then be small enough that λ_W‖W‖²/2 is below 10^-digits of L.

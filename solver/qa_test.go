@@ -157,3 +157,121 @@ func TestQALowRankUnresolved(t *testing.T) {
 	}
 	wantLoss(t, file, res, bf(res.Prec+64, "2.5e-801"))
 }
+
+// qaNearTieCutoffK2: QA h4_n4_g0 and h4_n4_g1, n = 4, bias free, λ_H =
+// λ_W = 1/100, targets built from amplitudes (5, 4, 3, 2) with the one at
+// the cut-off d (d = 2, resp. 3) replaced by its neighbour times
+// (1 − 10⁻¹⁰⁰), resp. (1 − 10⁻²⁵⁰): σ_d − σ_{d+1} ≈ 10⁻¹⁰⁰·σ_d
+// (10⁻²⁵⁰), both above c, so k = d ≥ 2 and the rank constraint binds.
+// The wrong column space (σ_{d+1}'s direction for σ_d's) is a saddle
+// whose negative curvature, ~10⁻¹⁰⁰ across the rotations of the
+// column space, the solver used to certify as "converged" (W Wᵀ wrong in
+// the first digit, loss right to 99 digits). W Wᵀ from mpmath (ref.py,
+// 40 digits shown).
+var qaNearTieCutoffK2 = []struct {
+	file string
+	ww   [][]string
+}{
+	{"qa_h4_n4_g0.json", [][]string{
+		{"0.2327477954144620811287477954144620811287", "-0.2303421516754850088183421516754850088183", "0.6298624338624338624338624338624338624339", "0.0377001763668430335097001763668430335097"},
+		{"-0.2303421516754850088183421516754850088183", "1.279298059964726631393298059964726631393", "0.00744973544973544973544973544973544973545", "-0.9985326278659611992945326278659611992945"},
+		{"0.6298624338624338624338624338624338624339", "0.00744973544973544973544973544973544973545", "2.083015873015873015873015873015873015873", "-0.4747089947089947089947089947089947089947"},
+		{"0.0377001763668430335097001763668430335097", "-0.9985326278659611992945326278659611992945", "-0.4747089947089947089947089947089947089947", "0.8849382716049382716049382716049382716049"},
+	}},
+	{"qa_h4_n4_g1.json", [][]string{
+		{"0.5467107750472589792060491493383742911153", "-0.1845830707834488552825036756983826927116", "-0.5384583070783448855282503675698382692712", "-0.8030665826507036336904011762234824616677"},
+		{"-0.1845830707834488552825036756983826927116", "2.045038857382902751522789329972694812014", "0.03261499684940138626339004410838059231254", "0.2105902121403066582650703633690401176223"},
+		{"-0.5384583070783448855282503675698382692712", "0.03261499684940138626339004410838059231254", "1.916372610796051249737450115521949170342", "0.1746145767695862213820625918924595673178"},
+		{"-0.8030665826507036336904011762234824616677", "0.2105902121403066582650703633690401176223", "0.1746145767695862213820625918924595673178", "1.461877756773787019533711405166981726528"},
+	}},
+}
+
+// TestQANearTieCutoffK2: the k ≥ 2 end game (horizontal.go) resolves
+// the curvature across the rotations by raising the precision, turns the
+// column space off the saddle and converges to the right W Wᵀ.
+func TestQANearTieCutoffK2(t *testing.T) {
+	for _, tc := range qaNearTieCutoffK2 {
+		in := loadTestdata(t, tc.file)
+		const digits = 30
+		res := solveOK(t, in, Settings{Digits: digits})
+		stopConsistent(t, tc.file, res)
+		if !res.Converged {
+			t.Errorf("%s: not converged: stop %q, notes %v", tc.file, res.Stop, res.Notes)
+			continue
+		}
+		// W Wᵀ is certified to 30 digits of ‖W Wᵀ‖_F (≈ 3): 10^-(digits-2)
+		// relative to the entry scale 1 leaves room for the final
+		// roundings; the reference's 40 digits are exact enough.
+		prec := res.Prec + 64
+		one := bf(prec, "1")
+		for i := range tc.ww {
+			for j := range tc.ww[i] {
+				w := bf(prec, tc.ww[i][j])
+				if e := relErr(res.WW.At(i, j), w, one); e > -float64(digits-2) {
+					t.Errorf("%s: ww[%d][%d] = %s, want %s (error 1e%.1f)", tc.file, i, j, res.WW.At(i, j).Text('g', 32), tc.ww[i][j], e)
+				}
+			}
+		}
+	}
+}
+
+// TestQAFlatValleyNearC: QA h1_n2_e2, n = d = 2, bias free, λ_H = 7/3,
+// λ_W = 7/6: one variance 2·10⁻¹⁰⁰⁰ (relative) above c, the other as
+// far below. mpmath (ref.py): W*W*ᵀ has the single nonzero entry
+// ww[1][1] = 2.333…·10⁻¹⁰⁰⁰ (in the instance's coordinates), L =
+// 2.7222…. At any precision the stage-2 budget reaches, φ is the quartic
+// valley of σ = c there; a gradient computed as exactly 0 at W Wᵀ ≈
+// 10⁻¹⁶¹ and a damped step's change of 10⁻⁴⁰ used to certify it
+// "converged" with 30 digits. Whatever the stop, the digits claimed for
+// W Wᵀ must be right: ‖W Wᵀ − A*‖_F ≤ 10^(1−DigitsReached)·‖A*‖_F when
+// DigitsReached > 0 (0 claims nothing).
+func TestQAFlatValleyNearC(t *testing.T) {
+	const file = "qa_h1_n2_e2.json"
+	in := loadTestdata(t, file)
+	res := solveOK(t, in, Settings{Digits: 30})
+	stopConsistent(t, file, res)
+	prec := res.Prec + 64
+	want := bigmat.New(2, 2, prec)
+	want.At(1, 1).Set(bf(prec, "2.333333333333333333333333333333333333333e-1000"))
+	diff := new(bigmat.Dense).Sub(res.WW.Clone().SetPrec(prec), want)
+	e := log10Float(diff.FrobeniusNorm()) - log10Float(want.FrobeniusNorm())
+	if res.DigitsReached > 0 && e > float64(1-res.DigitsReached) {
+		t.Errorf("%s: stop %q claims %d digits of W Wᵀ, but its relative error is 1e%.1f", file, res.Stop, res.DigitsReached, e)
+	}
+	if res.Converged && e > -28 {
+		t.Errorf("%s: converged with W Wᵀ off by 1e%.1f relative", file, e)
+	}
+}
+
+// TestQANearTieK1Digits: QA c4_n4_d1_g0, n = 4, d = 1, λ_H = 1/10, λ_W =
+// 1/1000, 30 digits: amplitudes (5, 4, 3, 2) with the second replaced by
+// the first times (1 − 10⁻⁴⁰), a near tie at the cut-off d = 1. The solver
+// does not converge here (iteration limit), but it used to claim 9 digits
+// of a W Wᵀ taken along the wrong eigenvector (ww[0][0] 10.6 for the true
+// 0.0615): Newton's change estimate means nothing next to a saddle. The
+// digits claimed must be right: ‖W Wᵀ − A*‖_F ≤ 10^(1−DigitsReached)·
+// ‖A*‖_F when DigitsReached > 0. A* from mpmath (ref.py, 40 digits).
+func TestQANearTieK1Digits(t *testing.T) {
+	const file = "qa_c4_n4_d1_g0.json"
+	want := [][]string{
+		{"0.061459531826848959389833258955738569516", "-1.052691468213720637754067102113676011197", "0.1701956265974278875410767171081991155828", "-0.6240506308572355876506146293967300904702"},
+		{"-1.052691468213720637754067102113676011197", "18.03071540427603553896709805671629680717", "-2.915145604284149458395878128930179723315", "10.68886721570854801411821980607732565216"},
+		{"0.1701956265974278875410767171081991155828", "-2.915145604284149458395878128930179723315", "0.4713109659621079962675970627611667816139", "-1.728140208527729319647855896790944865917"},
+		{"-0.6240506308572355876506146293967300904702", "10.68886721570854801411821980607732565216", "-1.728140208527729319647855896790944865917", "6.336514097935007505375471621566797841697"},
+	}
+	in := loadTestdata(t, file)
+	res := solveOK(t, in, Settings{Digits: 30})
+	stopConsistent(t, file, res)
+	prec := res.Prec + 64
+	a := bigmat.New(4, 4, prec)
+	for i := range want {
+		for j := range want[i] {
+			a.At(i, j).Set(bf(prec, want[i][j]))
+		}
+	}
+	diff := new(bigmat.Dense).Sub(res.WW.Clone().SetPrec(prec), a)
+	e := log10Float(diff.FrobeniusNorm()) - log10Float(a.FrobeniusNorm())
+	if res.DigitsReached > 0 && e > float64(1-res.DigitsReached) {
+		t.Errorf("%s: stop %q claims %d digits of W Wᵀ, but its relative error is 1e%.1f", file, res.Stop, res.DigitsReached, e)
+	}
+}

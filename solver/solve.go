@@ -95,7 +95,11 @@ const (
 	StopSaddle StopReason = "saddle-point"
 	// StopUncertified: stage 2 stopped with its certificate, but the
 	// certificate evaluated from the definition of L disagrees (L and
-	// λ_W a0·φ differ, or ‖∇L‖ is not small at the requested precision).
+	// λ_W a0·φ differ, or ‖∇L‖ is not small at the requested precision);
+	// or (k ≥ 2) the point is stationary to the requested digits but its
+	// smallest curvature across the rotations of the column space stays
+	// below the rounding noise after the precision raises (a tie or near
+	// tie at the cut-off: W Wᵀ may be far from the minimizer's, doc.go).
 	// Notes say which. Converged is false.
 	StopUncertified StopReason = "uncertified"
 	// StopUnattained: exactly one of λ_H, λ_W is zero, so L has no

@@ -265,10 +265,6 @@ func writePredictReport(w io.Writer, p *theory.Prediction) {
 	}
 }
 
-func writeMatrix(w io.Writer, m *bigmat.Dense, digits int) {
-	writeRows(w, m.Rows(digits), digits)
-}
-
 // writeRows prints formatted matrix rows, each entry padded for digits.
 func writeRows(w io.Writer, rows [][]string, digits int) {
 	for _, row := range rows {

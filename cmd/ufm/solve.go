@@ -59,15 +59,19 @@ const maxJSONGram = 200
 
 func newSolveJSON(in *instance.Instance, r *solver.Result) solveJSON {
 	dg := r.Digits
+	sh := shownDigits(r)
 	out := solveJSON{
-		Name: in.Name, Loss: bigmat.Text(r.MinLoss, dg), GradNorm: bigmat.Text(r.GradNorm, dg),
+		Name: in.Name, Loss: scalarText(r.MinLoss, sh), GradNorm: bigmat.Text(r.GradNorm, dg),
 		Iterations: r.Iterations, Stage1Iterations: r.Stage1Iterations, Seconds: r.Duration.Seconds(),
 		Stop: string(r.Stop), Converged: r.Converged, Digits: dg, DigitsReached: r.DigitsReached,
-		WW: resultWWRows(r, r.DigitsReached, dg), Bias: bigmat.Texts(r.B, dg), Predictions: r.Predictions.Rows(dg),
+		WW: resultWWRows(r, min(r.DigitsReached, sh), dg), Bias: vectorTexts(r.B, sh), Predictions: matrixRows(r.Predictions, sh >= dg, sh, dg),
 		Trend: []trendJSON{}, Notes: append([]string{}, r.Notes...),
 		BiasMode: in.Bias.String(), N: in.N(), D: in.D, Samples: in.M(),
-		TrainMSE:        bigmat.Text(verify.TrainMSE(in, r.Predictions, r.Prec), dg),
+		TrainMSE:        scalarText(verify.TrainMSE(in, r.Predictions, r.Prec), sh),
 		GradientHistory: r.History,
+	}
+	if note := shownNote(r, sh); note != "" {
+		out.Notes = append(out.Notes, note)
 	}
 	if out.GradientHistory == nil {
 		out.GradientHistory = []float64{}
@@ -78,7 +82,7 @@ func newSolveJSON(in *instance.Instance, r *solver.Result) solveJSON {
 	case in.M() > maxJSONGram || r.FeatureGram == nil:
 		out.Notes = append(out.Notes, fmt.Sprintf("feature_gram omitted: M = %d > %d (its trace is %s)", in.M(), maxJSONGram, bigmat.Text(trace, dg)))
 	default:
-		out.FeatureGram = r.FeatureGram.Rows(dg)
+		out.FeatureGram = matrixRows(r.FeatureGram, sh >= dg, sh, dg)
 	}
 	for _, p := range r.Trend {
 		out.Trend = append(out.Trend, trendJSON{
@@ -232,20 +236,25 @@ func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 	if r.Stop == solver.StopUnattained {
 		label = "Loss L at the last point of the trend"
 	}
-	fmt.Fprintf(w, "%s = %s\n", label, bigmat.Text(r.MinLoss, dg))
+	sh := shownDigits(r)
+	fmt.Fprintf(w, "%s = %s\n", label, humanScalar(r.MinLoss, sh))
 	fmt.Fprintf(w, "‖∇L‖ over (W, H, b) = %s\n", bigmat.Text(r.GradNorm, 6))
-	fmt.Fprintf(w, "Training MSE = %s\n\n", bigmat.Text(verify.TrainMSE(in, r.Predictions, r.Prec), dg))
-	fmt.Fprintf(w, "Gram matrix of the weights, W Wᵀ (%d digits shown; --json for all):\n", matrixDigits)
-	writeRows(w, resultWWRows(r, r.DigitsReached, matrixDigits), matrixDigits)
-	fmt.Fprintf(w, "\nBias b = %s\n\n", strings.Join(bigmat.Texts(r.B, matrixDigits), ", "))
+	fmt.Fprintf(w, "Training MSE = %s\n\n", humanScalar(verify.TrainMSE(in, r.Predictions, r.Prec), sh))
+	md := min(matrixDigits, sh)
+	fmt.Fprintf(w, "Gram matrix of the weights, W Wᵀ (%d digits shown; --json for all):\n", md)
+	writeShownRows(w, resultWWRows(r, min(r.DigitsReached, sh), md), md, sh)
+	fmt.Fprintf(w, "\nBias b = %s\n\n", strings.Join(vectorTexts(r.B, md), ", "))
 	cols := min(humanColumns, in.M())
 	fmt.Fprintf(w, "Predictions W H + b 1ᵀ (n×M = %d×%d; first %d columns):\n", in.N(), in.M(), cols)
-	writeMatrix(w, r.Predictions.Slice(0, in.N(), 0, cols), matrixDigits)
+	writeShownRows(w, matrixRows(r.Predictions.Slice(0, in.N(), 0, cols), sh >= dg, sh, md), md, sh)
 	rows := min(3, in.M())
 	if head, trace := gramHead(r, rows, cols); trace != nil {
 		fmt.Fprintf(w, "\nFeature Gram HᵀH: %d×%d, trace %s; first %d rows, %d columns:\n",
-			in.M(), in.M(), bigmat.Text(trace, matrixDigits), rows, cols)
-		writeMatrix(w, head, matrixDigits)
+			in.M(), in.M(), humanScalar(trace, md), rows, cols)
+		writeShownRows(w, matrixRows(head, sh >= dg, sh, md), md, sh)
+	}
+	if note := shownNote(r, sh); note != "" {
+		r.Notes = append(r.Notes, note)
 	}
 	if len(r.Trend) > 0 {
 		fmt.Fprintln(w, "\nTrend (minimizers of the problem with the λ's shown; loss with the instance's λ's):")
@@ -359,4 +368,107 @@ func entryText(e, norm *big.Float, reached, digits int) string {
 		return ""
 	}
 	return bigmat.Text(e, min(k, digits))
+}
+
+// shownDigits is how many significant digits a solve result's numbers
+// (loss, training MSE, W Wᵀ, bias, predictions, feature Gram) may carry:
+// all requested ones when it converged (the certificate), and otherwise
+// only what the last Newton step's change estimate of W Wᵀ justifies
+// (DigitsReached less certMargin), none at all after a stop that refutes the point (a
+// saddle, or a certificate that failed). The unattained trend keeps its
+// own convention (the loss along the path, docs/formats.md).
+func shownDigits(r *solver.Result) int {
+	switch {
+	case r.Converged || r.Stop == solver.StopUnattained:
+		return r.Digits
+	case r.Stop == solver.StopSaddle || r.Stop == solver.StopUncertified:
+		return 0
+	}
+	return max(0, min(r.Digits, r.DigitsReached-certMargin))
+}
+
+// certMargin is the margin between the change estimate and the digits a
+// result may claim: a converged stop needs the change below
+// 10^-(digits+2) (solver.StopConverged), and a result that is not
+// converged keeps the same two digits back (QA h2_n2_t1_l3 at one
+// estimated digit printed train_mse 1e-320 for 2e-320).
+const certMargin = 2
+
+// shownNote says, for a result printed with fewer digits than requested,
+// why ("" when all are shown).
+func shownNote(r *solver.Result, shown int) string {
+	switch {
+	case shown >= r.Digits:
+		return ""
+	case shown == 0:
+		return fmt.Sprintf("not converged (stop %s): no digit of the loss, W Wᵀ, bias, predictions or feature Gram is justified, so they are left empty", r.Stop)
+	}
+	return fmt.Sprintf("not converged (stop %s): the loss, W Wᵀ, bias, predictions and feature Gram carry only the %d digits that the last Newton step's change estimate justifies (entries small next to their matrix fewer)", r.Stop, shown)
+}
+
+// scalarText is x with shown significant digits, "" when shown is 0
+// (exact zeros print "0").
+func scalarText(x *big.Float, shown int) string {
+	if x == nil {
+		return ""
+	}
+	if x.Sign() == 0 {
+		return "0"
+	}
+	if shown < 1 {
+		return ""
+	}
+	return bigmat.Text(x, shown)
+}
+
+// humanScalar is scalarText for the text report, which says so when no
+// digit is justified.
+func humanScalar(x *big.Float, shown int) string {
+	if s := scalarText(x, shown); s != "" {
+		return s
+	}
+	return "(no digit justified: not converged)"
+}
+
+// vectorTexts is scalarText entry by entry, relative to the vector's own
+// norm as wwRows does for matrices.
+func vectorTexts(v []*big.Float, shown int) []string {
+	norm := new(big.Float)
+	for _, x := range v {
+		t := new(big.Float).Mul(x, x)
+		norm.Add(norm, t)
+	}
+	norm.Sqrt(norm)
+	out := make([]string, len(v))
+	for i, x := range v {
+		if norm.Sign() == 0 {
+			out[i] = scalarText(x, shown)
+			continue
+		}
+		out[i] = entryText(x, norm, shown, shown)
+	}
+	return out
+}
+
+// matrixRows is m.Rows(digits) when the result converged (full), else
+// wwRows's entry rule with shown digits relative to the matrix's norm (at
+// most digits).
+func matrixRows(m *bigmat.Dense, full bool, shown, digits int) [][]string {
+	if m == nil {
+		return nil
+	}
+	if full {
+		return m.Rows(digits)
+	}
+	return wwRows(m, shown, digits)
+}
+
+// writeShownRows is writeRows, or one line saying that no digit is
+// justified (shown = 0: a result that did not converge).
+func writeShownRows(w io.Writer, rows [][]string, digits, shown int) {
+	if shown < 1 {
+		fmt.Fprintln(w, "  (no digit justified: not converged)")
+		return
+	}
+	writeRows(w, rows, digits)
 }

@@ -148,7 +148,7 @@ func newVerifyJSON(rep *verify.Report) verifyJSON {
 	return verifyJSON{
 		predictJSON: newPredictJSON(rep.Prediction),
 		Solver: solverJSON{
-			Loss: textOrEmpty(res.MinLoss, dg), GradNorm: textOrEmpty(res.GradNorm, 6),
+			Loss: scalarText(res.MinLoss, min(dg, shownDigits(res))), GradNorm: textOrEmpty(res.GradNorm, 6),
 			Iterations: res.Iterations, Seconds: res.Duration.Seconds(), Stop: string(res.Stop),
 			Converged: res.Converged, OutOfTime: res.OutOfTime, Stage1: res.Stage1Iterations, Notes: notes,
 		},
@@ -169,7 +169,7 @@ func writeVerifyReport(w io.Writer, rep *verify.Report) {
 	}
 	fmt.Fprintf(w, "  L*     = %s\n", orUnresolved(theory.ScalarText(p.MinLoss, p.Justified.MinLoss)))
 	fmt.Fprintf(w, "Solver (independent minimization of L, no closed form):\n")
-	fmt.Fprintf(w, "  L      = %s\n", textOrEmpty(res.MinLoss, dg))
+	fmt.Fprintf(w, "  L      = %s\n", humanScalar(res.MinLoss, min(dg, shownDigits(res)))) // a solver that did not converge: only its justified digits (solve.go)
 	fmt.Fprintf(w, "  ‖∇L‖   = %s over (W, H, b) at the returned point\n", textOrEmpty(res.GradNorm, 6))
 	fmt.Fprintf(w, "  stop: %s after %d big-float steps (+%d float64 steps) in %.3f s\n", res.Stop, res.Iterations, res.Stage1Iterations, res.Duration.Seconds())
 	if g := gradientRelative(res); g != "" {
