@@ -401,7 +401,7 @@ func (it *iteration) iterate() (bool, error) {
 			return false, err
 		}
 	}
-	h := it.r.hessian(it.pt)
+	h := it.r.hessianFor(it.pt) // nil at Newton–Krylov sizes (krylov.go)
 	d, nu, err := it.dampedStep(h)
 	if err != nil {
 		return false, err
@@ -467,14 +467,14 @@ func (it *iteration) iterate() (bool, error) {
 // remembering in μ how much damping an indefinite Hessian needed.
 func (it *iteration) dampedStep(h *bigmat.Dense) (*bigmat.Dense, *big.Float, error) {
 	nu := it.r.nuFor(it.pt, it.mu)
-	d, used, first, err := it.r.lmStep(h, it.pt.g, nu)
+	d, used, first, err := it.r.lmStepAt(it.pt, h, nu)
 	if err != nil {
 		return nil, nil, err
 	}
 	// h + νI factored at stepPrec ≥ prec/2 + 64 bits with ν ≤ τ: then
 	// h + τI is positive definite too, and the second-order check holds
 	// without another factorization (backward error ≪ 2^(−prec/2)‖h‖).
-	it.psd = first && used.Cmp(secondOrderTau(h, it.r.prec)) <= 0
+	it.psd = h != nil && first && used.Cmp(secondOrderTau(h, it.r.prec)) <= 0
 	if used.Cmp(nu) > 0 && it.pt.gnorm.Sign() > 0 {
 		// The Hessian was indefinite beyond ν: remember the level.
 		m, _ := newFloat(64).Quo(used, it.pt.gnorm).Float64()
@@ -489,7 +489,7 @@ func (it *iteration) dampedStep(h *bigmat.Dense) (*bigmat.Dense, *big.Float, err
 // perturbed at most maxRestarts times, and a saddle that remains is
 // reported as such, never as converged.
 func (it *iteration) atStationary(h *bigmat.Dense) (bool, error) {
-	if it.psd || it.r.secondOrder(h) {
+	if it.psd || it.r.secondOrderAt(it.pt, h) {
 		it.out.stop, it.out.converged = StopConverged, true
 		return true, nil
 	}
@@ -707,7 +707,7 @@ func (it *iteration) search(h, d *bigmat.Dense, nu *big.Float) (*point, *bigmat.
 			it.mu = math.Min(4*it.mu, muMax)
 			nu = maxBig(newFloat(r.prec).Mul(nu, four), r.nuFor(pt, it.mu))
 			var err error
-			if d, nu, _, err = r.lmStep(h, pt.g, nu); err != nil {
+			if d, nu, _, err = r.lmStepAt(pt, h, nu); err != nil {
 				return nil, nil, nil, err
 			}
 		}
@@ -800,7 +800,7 @@ func (it *iteration) extrapolate(step *bigmat.Dense, q float64) *point {
 	if err != nil {
 		return nil
 	}
-	dx, _, _, err := r.lmStep(r.hessian(xp), xp.g, r.nuFor(xp, it.mu))
+	dx, _, _, err := r.lmStepAt(xp, r.hessianFor(xp), r.nuFor(xp, it.mu))
 	if err != nil {
 		return nil
 	}
@@ -856,8 +856,8 @@ func (it *iteration) stall(why string, fresh bool) (bool, error) {
 	it.out.stop = StopStalled
 	it.out.notes = append(it.out.notes, why+": progress stopped at the working precision's noise level")
 	if fresh {
-		h := it.r.hessian(it.pt)
-		d, _, _, err := it.r.lmStep(h, it.pt.g, it.r.nuFor(it.pt, it.mu))
+		h := it.r.hessianFor(it.pt)
+		d, _, _, err := it.r.lmStepAt(it.pt, h, it.r.nuFor(it.pt, it.mu))
 		if err != nil {
 			return false, err
 		}
@@ -875,8 +875,8 @@ func (it *iteration) escalate(why string) (bool, error) {
 	if it.escalations >= maxEscalations || time.Now().After(it.deadline) {
 		return false, nil
 	}
-	h := it.r.hessian(it.pt)
-	d, _, _, err := it.r.lmStep(h, it.pt.g, it.r.nuFor(it.pt, it.mu))
+	h := it.r.hessianFor(it.pt)
+	d, _, _, err := it.r.lmStepAt(it.pt, h, it.r.nuFor(it.pt, it.mu))
 	if err != nil {
 		return false, err
 	}
@@ -1013,8 +1013,8 @@ func (it *iteration) noiseFloorCertified() bool {
 	if it.pt.gnorm.Cmp(pow10(-it.digits, it.r.prec)) > 0 {
 		return false
 	}
-	h := it.r.hessian(it.pt)
-	return it.r.secondOrder(h) && !it.curvatureUnresolved(h)
+	h := it.r.hessianFor(it.pt)
+	return it.r.secondOrderAt(it.pt, h) && !it.curvatureUnresolved(h)
 }
 
 // Bounds of the damping multiplier μ (ν = μ‖∇φ‖). μ ≥ 1 keeps ν above the
@@ -1036,8 +1036,7 @@ const (
 // and ‖∇φ‖ decreased; ratio is then NaN.
 func (r *reduced) acceptable(pt, cand *point, d, h *bigmat.Dense, fnoise *big.Float) (bool, float64) {
 	prec := r.prec
-	dv := vec(d)
-	hd := new(bigmat.Dense).Mul(h, dv)
+	hd := r.hessVecFlat(pt, h, d)
 	pred := newFloat(prec)
 	var t, q big.Float
 	t.SetPrec(prec)

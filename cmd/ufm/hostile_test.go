@@ -222,7 +222,7 @@ func TestCapsAtAndPast(t *testing.T) {
 	for _, c := range []struct {
 		n, d int
 		ok   bool
-	}{{32, 32, true}, {32, 33, true}, {33, 31, true}, {41, 25, false}, {32, 1000, true}, {33, 32, false}} {
+	}{{32, 32, true}, {32, 33, true}, {33, 31, true}, {41, 25, false}, {32, 1000, true}, {33, 32, false}, {64, 128, true}, {64, 64, true}, {65, 130, false}, {65, 64, false}} {
 		if err := checkSolverSize(sized(c.n, c.d)); (err == nil) != c.ok {
 			t.Errorf("n = %d, d = %d: %v", c.n, c.d, err)
 		}

@@ -1,0 +1,299 @@
+package solver
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/big"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/nrc-ufm/ufm/bigmat"
+)
+
+// Newton–Krylov steps (issue 15).
+//
+// Above DenseCrossover unknowns (n·k) stage 2 no longer forms and factors
+// the dense big.Float Hessian: the damped Newton system (H + νI)Δ = −g is
+// solved by preconditioned conjugate gradients whose products H·E are the
+// big.Float Hessian–vector products of hessOp (O(n²k) each), and whose
+// preconditioner is a float64 Cholesky factor of H + ν'I (gonum), built
+// from the same formula in float64 and reused across Newton iterations
+// while it keeps CG fast. ν' = max(ν, 2^-40·max(1, max|h_ij|)) keeps the
+// float64 factorization stable; in the directions where H is below ν'
+// (the rotations V → VQ, along which φ is constant) the preconditioner is
+// then poor, but the gradient is orthogonal to those exactly and they do
+// not change VVᵀ to first order.
+//
+// The rotations V → VQ leave φ unchanged, so H is singular (near a
+// minimizer) along their tangents VΩ (Ω skew), about half of the nk
+// directions when k = n; a float64 preconditioner cannot resolve a damping
+// ν far below its rounding there, and CG would spend its iterations on
+// directions that do not change VVᵀ. The system is therefore gauge-fixed:
+// it solves (H + R*R + νI)Δ = −g, where R(Δ) = skew(VᵀΔ) vanishes exactly
+// on the directions orthogonal to the orbit (Vᵀ Δ symmetric) and is
+// positive on the orbit's tangent. The gradient is orthogonal to the
+// orbit (φ is invariant), H maps the orbit into O(‖g‖), and near a
+// minimizer the step is Newton's step on the orthogonal complement, with
+// no component along the orbit: Levenberg–Marquardt with the damping
+// matrix νI + R*R. The dense path (small n·k) keeps νI.
+//
+// The inner tolerance is that of an inexact Newton method: CG stops when
+// the true residual ‖(H + R*R + νI)Δ + g‖ ≤ η‖g‖ with
+// η = min(10⁻², max(‖g‖, 2^(8−prec)/‖g‖, 2^(48−p))), prec the working
+// precision and p the system's (stepPrec). η ≤ ‖g‖ keeps the quadratic
+// rate (the step's error is O(‖g‖²)); the error η‖g‖ ≤ 2^(8−prec) needs
+// no more (the next iterate is exact to the working precision); and
+// 2^(48−p) is the rounding floor of the system's precision. η ≤ 10⁻² keeps
+// the step accurate to two digits, so the certificate's estimate of the
+// change of VVᵀ is that of the Newton step. When CG meets negative
+// curvature (pᵀ(H + R*R + νI)p ≤ 0), ν is raised tenfold as in the dense
+// path (lmStep); when it does not reach η within maxCGIterations with a
+// fresh preconditioner, ν is raised tenfold too (a more damped, better
+// conditioned step). A stale preconditioner is rebuilt first.
+
+// DenseCrossover is the number of unknowns n·min(n, d) above which stage 2
+// uses Newton–Krylov steps instead of the dense big.Float Cholesky of the
+// Hessian (measured: at n·k = 144 the two cost the same per iteration at
+// 50 digits, see bench_test.go). k = 1 problems always use the dense path
+// (their curvature checks need the dense Hessian; it has only n² entries).
+const DenseCrossover = 150
+
+// krylovTrace, when set (tests), receives one line per PCG solve.
+var krylovTrace io.Writer
+
+// maxCGIterations bounds one PCG solve.
+const maxCGIterations = 60
+
+// precondFloorBits: the float64 preconditioner is factored with a shift of
+// at least 2^-precondFloorBits·max(1, max|h_ij|).
+const precondFloorBits = 40
+
+// krylovCache is the float64 preconditioner kept across the Newton
+// iterations of one problem (it survives precision changes: it is only a
+// preconditioner). Not safe for concurrent use; stage 2 is sequential.
+type krylovCache struct {
+	chol       *mat.Cholesky
+	cholOp     *hessOp // the operator (point) it was factored at
+	shift      float64 // ν' it was factored with
+	floorShift float64 // 2^-precondFloorBits·max(1, max|h_ij|) of that Hessian
+	// op caches the Hessian operator of the last point (search calls the
+	// step repeatedly at one point with rising ν).
+	opPt *point
+	op   *hessOp
+	// statistics for notes and benchmarks
+	factorizations, cgIterations, steps int
+}
+
+// useKrylov reports whether stage 2 solves its Newton systems by
+// Newton–Krylov (and skips the dense Hessian).
+func (r *reduced) useKrylov() bool { return r.k > 1 && r.n*r.k > DenseCrossover }
+
+// hessianFor returns the dense Hessian at pt, or nil when stage 2 works
+// without it (useKrylov): its consumers then use the operator (lmStepAt,
+// hessDot) and the global certificate (secondOrderAt).
+func (r *reduced) hessianFor(pt *point) *bigmat.Dense {
+	if r.useKrylov() {
+		return nil
+	}
+	return r.hessian(pt)
+}
+
+// lmStepAt is lmStep at pt: with the dense Hessian h it is lmStep itself,
+// with h == nil the Newton–Krylov step.
+func (r *reduced) lmStepAt(pt *point, h *bigmat.Dense, nu *big.Float) (*bigmat.Dense, *big.Float, bool, error) {
+	if h != nil {
+		return r.lmStep(h, pt.g, nu)
+	}
+	return r.krylovStep(pt, nu)
+}
+
+// hessOpAt returns the (cached) Hessian operator at pt at precision prec.
+func (r *reduced) hessOpAt(pt *point, prec uint) *hessOp {
+	kc := &r.exact.kry
+	if kc.opPt != pt || kc.op.prec != prec {
+		kc.opPt, kc.op = pt, r.newHessOp(pt, prec)
+	}
+	return kc.op
+}
+
+// krylovStep solves (H + νI)Δ = −g at pt by preconditioned CG (see the
+// comment at the top of this file), raising ν tenfold while that fails,
+// and returns Δ (n×k, working precision), the ν used and whether the first
+// ν worked, like lmStep.
+func (r *reduced) krylovStep(pt *point, nu *big.Float) (*bigmat.Dense, *big.Float, bool, error) {
+	p := stepPrec(r.prec, pt.gnorm)
+	op := r.hessOpAt(pt, p)
+	kc := &r.exact.kry
+	kc.steps++
+	nu = newFloat(r.prec).Set(nu)
+	ten := newFloat(r.prec).SetInt64(10)
+	for tries := 0; tries < 400; tries++ {
+		ok, err := r.ensurePrecond(op, nu)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		if ok {
+			before := kc.cgIterations
+			d, status := r.pcg(op, pt.g, nu, p)
+			if krylovTrace != nil {
+				fmt.Fprintf(krylovTrace, "krylov: p=%d nu=%s g=%s status=%d cg=%d factorizations=%d shift=%g\n", p, bigmat.Text(nu, 3), bigmat.Text(pt.gnorm, 3), status, kc.cgIterations-before, kc.factorizations, kc.shift)
+			}
+			switch {
+			case status == cgConverged:
+				return d.SetPrec(r.prec), nu, tries == 0, nil
+			case status == cgStalled && kc.cholOp != op:
+				kc.chol = nil // rebuild at this point and retry at the same ν
+				continue
+			}
+		}
+		nu.Mul(nu, ten)
+		maxBig(nu, r.nuMin())
+	}
+	return nil, nu, false, fmt.Errorf("solver: Newton–Krylov system of order %d could not be solved", r.n*r.k)
+}
+
+// ensurePrecond makes sure a float64 factor of H + ν'I usable for ν is
+// present: it reuses the cached one when its shift is at most 16ν (a
+// preconditioner shifted below ν is fine), else factors afresh at op's
+// point. It reports false when H + ν'I is not positive definite in float64
+// (the caller raises ν) and an error when the float64 Hessian is not
+// finite (far outside float64's range: the Newton–Krylov path cannot run).
+func (r *reduced) ensurePrecond(op *hessOp, nu *big.Float) (bool, error) {
+	kc := &r.exact.kry
+	nu64, _ := nu.Float64()
+	if kc.chol != nil && kc.shift <= math.Max(16*nu64, kc.floorShift) {
+		return true, nil
+	}
+	h, ok := op.dense64()
+	if !ok {
+		return false, fmt.Errorf("%w: the Hessian leaves float64's range (tiny shifts ρ), which the Newton–Krylov preconditioner needs; n·min(n,d) = %d > %d, the dense path's limit", ErrTooLarge, r.n*r.k, MaxUnknowns)
+	}
+	op.addGauge64(h, 1)
+	N := r.n * r.k
+	maxAbs := 1.0
+	for _, x := range h {
+		maxAbs = math.Max(maxAbs, math.Abs(x))
+	}
+	shift := math.Max(nu64, math.Ldexp(maxAbs, -precondFloorBits))
+	for i := 0; i < N; i++ {
+		h[i*N+i] += shift
+	}
+	var ch mat.Cholesky
+	kc.factorizations++
+	if !ch.Factorize(mat.NewSymDense(N, h)) {
+		kc.chol = nil
+		return false, nil
+	}
+	kc.chol, kc.cholOp, kc.shift = &ch, op, shift
+	kc.floorShift = math.Ldexp(maxAbs, -precondFloorBits)
+	return true, nil
+}
+
+// cgStatus is the outcome of one PCG solve.
+type cgStatus int
+
+const (
+	cgConverged cgStatus = iota // the true residual met the tolerance
+	cgNegative                  // negative curvature: H + νI is not positive definite
+	cgStalled                   // maxCGIterations spent
+)
+
+// pcg solves (H + νI)x = −g by conjugate gradients at precision p,
+// preconditioned by the cached float64 factor, to the tolerance η‖g‖ of
+// the comment at the top of this file (checked on the true residual).
+func (r *reduced) pcg(op *hessOp, g *bigmat.Dense, nu *big.Float, p uint) (*bigmat.Dense, cgStatus) {
+	kc := &r.exact.kry
+	nuP := newFloat(p).Set(nu)
+	b := g.Clone().SetPrec(p)
+	b.Scale(newFloat(p).SetInt64(-1), b)
+	tol := cgTolerance(g.FrobeniusNorm(), r.prec, p)
+	x := bigmat.New(r.n, r.k, p)
+	res := b.Clone()
+	z := r.precondSolve(res)
+	dir := z.Clone()
+	rz := dotBig(res, z, p)
+	for it := 0; it < maxCGIterations; it++ {
+		kc.cgIterations++
+		ad := op.system(dir, nuP)
+		dad := dotBig(dir, ad, p)
+		if dad.Sign() <= 0 {
+			return nil, cgNegative
+		}
+		alpha := newFloat(p).Quo(rz, dad)
+		x.Add(x, new(bigmat.Dense).Scale(alpha, dir))
+		res.Sub(res, new(bigmat.Dense).Scale(alpha, ad))
+		if res.FrobeniusNorm().Cmp(tol) <= 0 {
+			// Confirm on the true residual b − (H + νI)x (the recursive one
+			// drifts by rounding).
+			res = trueResidual(op, x, b, nuP)
+			if res.FrobeniusNorm().Cmp(tol) <= 0 {
+				return x, cgConverged
+			}
+			z = r.precondSolve(res)
+			dir = z.Clone()
+			rz = dotBig(res, z, p)
+			continue
+		}
+		z = r.precondSolve(res)
+		rzNew := dotBig(res, z, p)
+		beta := newFloat(p).Quo(rzNew, rz)
+		rz = rzNew
+		dir = new(bigmat.Dense).Add(z, new(bigmat.Dense).Scale(beta, dir))
+	}
+	return nil, cgStalled
+}
+
+// trueResidual returns b − (H + R*R + νI)x.
+func trueResidual(op *hessOp, x, b *bigmat.Dense, nu *big.Float) *bigmat.Dense {
+	return new(bigmat.Dense).Sub(b, op.system(x, nu))
+}
+
+// system returns (H + R*R + νI)e: the Hessian, the rotation gauge (weight
+// one: φ's curvatures are of order one after the scaling of problem.go)
+// and the damping.
+func (op *hessOp) system(e *bigmat.Dense, nu *big.Float) *bigmat.Dense {
+	e = e.Clone().SetPrec(op.prec)
+	out := op.apply(e)
+	out.Add(out, op.gauge(e))
+	return out.Add(out, new(bigmat.Dense).Scale(nu, e))
+}
+
+// cgTolerance is η‖g‖ with η = min(10⁻², max(‖g‖, 2^(8−prec)/‖g‖,
+// 2^(48−p))): prec is the working precision, p the system's (stepPrec).
+func cgTolerance(gnorm *big.Float, prec, p uint) *big.Float {
+	eta := newFloat(p).Set(gnorm)
+	if gnorm.Sign() > 0 {
+		maxBig(eta, newFloat(p).Quo(newFloat(p).SetMantExp(big.NewFloat(1), 8-int(prec)), gnorm))
+	}
+	maxBig(eta, newFloat(p).SetMantExp(big.NewFloat(1), 48-int(p)))
+	if eta.Cmp(big.NewFloat(1e-2)) > 0 {
+		eta.SetFloat64(1e-2)
+	}
+	return eta.Mul(eta, gnorm)
+}
+
+// precondSolve returns M⁻¹ res for the cached float64 factor M, computed
+// on res/‖res‖ (whose entries float64 represents whatever the size of
+// res) and scaled back, at res's precision.
+func (r *reduced) precondSolve(res *bigmat.Dense) *bigmat.Dense {
+	prec := res.Prec()
+	nrm := res.FrobeniusNorm()
+	if nrm.Sign() == 0 {
+		return bigmat.New(r.n, r.k, prec)
+	}
+	inv := newFloat(prec).Quo(newFloat(prec).SetInt64(1), nrm)
+	scaled := new(bigmat.Dense).Scale(inv, res).Float64s()
+	N := r.n * r.k
+	var sol mat.VecDense
+	if err := r.exact.kry.chol.SolveVecTo(&sol, mat.NewVecDense(N, scaled)); err != nil {
+		// gonum reports a large condition number as an error but solves
+		// all the same; only a missing solution falls back to the
+		// identity (plain CG).
+		if _, cond := err.(mat.Condition); !cond || sol.Len() != N {
+			sol.CloneFromVec(mat.NewVecDense(N, scaled))
+		}
+	}
+	out := bigmat.FromFloat64(r.n, r.k, prec, sol.RawVector().Data)
+	return out.Scale(nrm, out)
+}
