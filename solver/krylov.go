@@ -6,7 +6,9 @@ import (
 	"math"
 	"math/big"
 
-	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack/lapack64"
 
 	"github.com/nrc-ufm/ufm/bigmat"
 )
@@ -65,6 +67,10 @@ var krylovTrace io.Writer
 // maxCGIterations bounds one PCG solve.
 const maxCGIterations = 60
 
+// largeDamping: a ν above largeDamping·max(1, max|h_ij|) is factored into
+// the preconditioner; smaller ones share the factor at the floor.
+const largeDamping = 1e-6
+
 // precondFloorBits: the float64 preconditioner is factored with a shift of
 // at least 2^-precondFloorBits·max(1, max|h_ij|).
 const precondFloorBits = 40
@@ -73,10 +79,11 @@ const precondFloorBits = 40
 // iterations of one problem (it survives precision changes: it is only a
 // preconditioner). Not safe for concurrent use; stage 2 is sequential.
 type krylovCache struct {
-	chol       *mat.Cholesky
-	cholOp     *hessOp // the operator (point) it was factored at
-	shift      float64 // ν' it was factored with
-	floorShift float64 // 2^-precondFloorBits·max(1, max|h_ij|) of that Hessian
+	chol       *blas64.Triangular // upper Cholesky factor U, H + R*R + ν'I = UᵀU
+	cholOp     *hessOp            // the operator (point) it was factored at
+	shift      float64            // ν' it was factored with
+	floorShift float64            // 2^-precondFloorBits·max(1, max|h_ij|) of that Hessian
+	maxAbs     float64            // max(1, max|h_ij|) of that Hessian
 	// op caches the Hessian operator of the last point (search calls the
 	// step repeatedly at one point with rising ν).
 	opPt *point
@@ -153,17 +160,26 @@ func (r *reduced) krylovStep(pt *point, nu *big.Float) (*bigmat.Dense, *big.Floa
 	return nil, nu, false, fmt.Errorf("solver: Newton–Krylov system of order %d could not be solved", r.n*r.k)
 }
 
-// ensurePrecond makes sure a float64 factor of H + ν'I usable for ν is
-// present: it reuses the cached one when its shift is at most 16ν (a
-// preconditioner shifted below ν is fine), else factors afresh at op's
-// point. It reports false when H + ν'I is not positive definite in float64
-// (the caller raises ν) and an error when the float64 Hessian is not
-// finite (far outside float64's range: the Newton–Krylov path cannot run).
+// ensurePrecond makes sure a float64 factor of H + R*R + ν'I usable for ν
+// is present. ν' is the floor 2^-precondFloorBits·max(1, max|h_ij|) for
+// ν ≤ largeDamping·max(1, max|h_ij|) (CG absorbs the difference, which
+// matters only in directions of curvature below ν) and ν itself above.
+// The cached factor is reused when its ν' is within a factor 16 of the
+// one wanted; else H is factored afresh at op's point. It reports false
+// when the matrix is not positive definite in float64 (the caller raises
+// ν) and an error when the float64 Hessian is not finite (far outside
+// float64's range: the Newton–Krylov path cannot run).
 func (r *reduced) ensurePrecond(op *hessOp, nu *big.Float) (bool, error) {
 	kc := &r.exact.kry
 	nu64, _ := nu.Float64()
-	if kc.chol != nil && kc.shift <= math.Max(16*nu64, kc.floorShift) {
-		return true, nil
+	if kc.chol != nil {
+		want := kc.floorShift
+		if nu64 > kc.maxAbs*largeDamping {
+			want = nu64
+		}
+		if kc.shift <= 16*want && 16*kc.shift >= want {
+			return true, nil
+		}
 	}
 	h, ok := op.dense64()
 	if !ok {
@@ -175,18 +191,26 @@ func (r *reduced) ensurePrecond(op *hessOp, nu *big.Float) (bool, error) {
 	for _, x := range h {
 		maxAbs = math.Max(maxAbs, math.Abs(x))
 	}
-	shift := math.Max(nu64, math.Ldexp(maxAbs, -precondFloorBits))
+	floor := math.Ldexp(maxAbs, -precondFloorBits)
+	// Factor at the floor unless the step is heavily damped: the factor
+	// then serves every later, smaller ν (see the reuse test above).
+	shift := floor
+	if nu64 > maxAbs*largeDamping {
+		shift = nu64
+	}
 	for i := 0; i < N; i++ {
 		h[i*N+i] += shift
 	}
-	var ch mat.Cholesky
 	kc.factorizations++
-	if !ch.Factorize(mat.NewSymDense(N, h)) {
+	// lapack64.Potrf, not mat.Cholesky: the latter also estimates the
+	// condition number, which cost as much as the factorization.
+	t, ok := lapack64.Potrf(blas64.Symmetric{Uplo: blas.Upper, N: N, Stride: N, Data: h})
+	if !ok {
 		kc.chol = nil
 		return false, nil
 	}
-	kc.chol, kc.cholOp, kc.shift = &ch, op, shift
-	kc.floorShift = math.Ldexp(maxAbs, -precondFloorBits)
+	kc.chol, kc.cholOp, kc.shift = &t, op, shift
+	kc.floorShift, kc.maxAbs = floor, maxAbs
 	return true, nil
 }
 
@@ -285,15 +309,7 @@ func (r *reduced) precondSolve(res *bigmat.Dense) *bigmat.Dense {
 	inv := newFloat(prec).Quo(newFloat(prec).SetInt64(1), nrm)
 	scaled := new(bigmat.Dense).Scale(inv, res).Float64s()
 	N := r.n * r.k
-	var sol mat.VecDense
-	if err := r.exact.kry.chol.SolveVecTo(&sol, mat.NewVecDense(N, scaled)); err != nil {
-		// gonum reports a large condition number as an error but solves
-		// all the same; only a missing solution falls back to the
-		// identity (plain CG).
-		if _, cond := err.(mat.Condition); !cond || sol.Len() != N {
-			sol.CloneFromVec(mat.NewVecDense(N, scaled))
-		}
-	}
-	out := bigmat.FromFloat64(r.n, r.k, prec, sol.RawVector().Data)
+	lapack64.Potrs(*r.exact.kry.chol, blas64.General{Rows: N, Cols: 1, Stride: 1, Data: scaled})
+	out := bigmat.FromFloat64(r.n, r.k, prec, scaled)
 	return out.Scale(nrm, out)
 }

@@ -1,9 +1,9 @@
 package solver
 
 import (
-	"testing"
-	"os"
 	"fmt"
+	"os"
+	"testing"
 
 	"github.com/nrc-ufm/ufm/instance"
 )
