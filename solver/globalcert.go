@@ -48,9 +48,10 @@ func (r *reduced) globalCert(pt *point) bool {
 // secondOrderAt is the second-order check of the certificate at pt. With
 // the dense Hessian h (small problems) it is secondOrder(h), unchanged.
 // Without it (Newton–Krylov sizes) it is the global certificate, and
-// where that fails with k < n (the rank-constrained case) the dense
-// Hessian's check after all, when n·k ≤ MaxUnknowns. With k = n a failed
-// global certificate at a stationary point means a saddle.
+// where that fails the dense Hessian's check after all when n·k ≤
+// MaxUnknowns (the rank-constrained case k < n needs it; with k = n a
+// failed global certificate at a stationary point means a saddle, and the
+// dense check only confirms it where affordable).
 func (r *reduced) secondOrderAt(pt *point, h *bigmat.Dense) bool {
 	if h != nil {
 		return r.secondOrder(h)
@@ -58,7 +59,7 @@ func (r *reduced) secondOrderAt(pt *point, h *bigmat.Dense) bool {
 	if r.globalCert(pt) {
 		return true
 	}
-	return r.k < r.n && r.n*r.k <= MaxUnknowns && r.secondOrder(r.hessian(pt))
+	return r.n*r.k <= MaxUnknowns && r.secondOrder(r.hessian(pt))
 }
 
 // hessVecFlat returns H·vec(d) as an N×1 column: from the dense Hessian h

@@ -1,6 +1,7 @@
 package solver
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -137,6 +138,9 @@ func (r *reduced) krylovStep(pt *point, nu *big.Float) (*bigmat.Dense, *big.Floa
 	ten := newFloat(r.prec).SetInt64(10)
 	for tries := 0; tries < 400; tries++ {
 		ok, err := r.ensurePrecond(op, nu)
+		if errors.Is(err, errOutOfRange) && r.n*r.k <= MaxUnknowns {
+			return r.lmStep(r.hessian(pt), pt.g, nu) // small enough for the dense path
+		}
 		if err != nil {
 			return nil, nil, false, err
 		}
@@ -183,7 +187,7 @@ func (r *reduced) ensurePrecond(op *hessOp, nu *big.Float) (bool, error) {
 	}
 	h, ok := op.dense64()
 	if !ok {
-		return false, fmt.Errorf("%w: the Hessian leaves float64's range (tiny shifts ρ), which the Newton–Krylov preconditioner needs; n·min(n,d) = %d > %d, the dense path's limit", ErrTooLarge, r.n*r.k, MaxUnknowns)
+		return false, fmt.Errorf("%w: %w (tiny shifts ρ), which the Newton–Krylov preconditioner needs; n·min(n,d) = %d > %d, the dense path's limit", ErrTooLarge, errOutOfRange, r.n*r.k, MaxUnknowns)
 	}
 	op.addGauge64(h, 1)
 	N := r.n * r.k
@@ -214,6 +218,9 @@ func (r *reduced) ensurePrecond(op *hessOp, nu *big.Float) (bool, error) {
 	return true, nil
 }
 
+// errOutOfRange: the float64 Hessian is not finite.
+var errOutOfRange = errors.New("the Hessian leaves float64's range")
+
 // cgStatus is the outcome of one PCG solve.
 type cgStatus int
 
@@ -234,6 +241,9 @@ func (r *reduced) pcg(op *hessOp, g *bigmat.Dense, nu *big.Float, p uint) (*bigm
 	tol := cgTolerance(g.FrobeniusNorm(), r.prec, p)
 	x := bigmat.New(r.n, r.k, p)
 	res := b.Clone()
+	if res.FrobeniusNorm().Cmp(tol) <= 0 {
+		return x, cgConverged // g = 0: the step is 0
+	}
 	z := r.precondSolve(res)
 	dir := z.Clone()
 	rz := dotBig(res, z, p)
@@ -247,11 +257,11 @@ func (r *reduced) pcg(op *hessOp, g *bigmat.Dense, nu *big.Float, p uint) (*bigm
 		alpha := newFloat(p).Quo(rz, dad)
 		x.Add(x, new(bigmat.Dense).Scale(alpha, dir))
 		res.Sub(res, new(bigmat.Dense).Scale(alpha, ad))
-		if res.FrobeniusNorm().Cmp(tol) <= 0 {
-			// Confirm on the true residual b − (H + νI)x (the recursive one
-			// drifts by rounding).
+		if cgDone(res, x, tol, nuP, kc.maxAbs) {
+			// Confirm on the true residual b − (H + R*R + νI)x (the
+			// recursive one drifts by rounding).
 			res = trueResidual(op, x, b, nuP)
-			if res.FrobeniusNorm().Cmp(tol) <= 0 {
+			if cgDone(res, x, tol, nuP, kc.maxAbs) {
 				return x, cgConverged
 			}
 			z = r.precondSolve(res)
@@ -266,6 +276,33 @@ func (r *reduced) pcg(op *hessOp, g *bigmat.Dense, nu *big.Float, p uint) (*bigm
 		dir = new(bigmat.Dense).Add(z, new(bigmat.Dense).Scale(beta, dir))
 	}
 	return nil, cgStalled
+}
+
+// cgDone is CG's stopping test: ‖res‖ ≤ tol (the inexact Newton forcing
+// term, cgTolerance) and ‖res‖ ≤ ν‖x‖/10. H + R*R + νI has no eigenvalue
+// below ν where H + R*R ⪰ 0 (CG stops at negative curvature), so the
+// second bound guarantees ‖x − x*‖ ≤ ‖res‖/ν ≤ ‖x‖/10: the step is
+// accurate to a digit also along flat directions (a quartic valley at
+// c = σ_j), where a small residual alone leaves a large error and the
+// certificate's change estimate would be too small.
+//
+// The rounding floor of a residual at precision p is about
+// 2^-p·‖H‖·‖x‖, which exceeds η‖g‖ where a flat direction makes ‖x‖ ≫
+// ‖g‖; the first test therefore accepts ‖res‖ ≤ 2^(16−p)·scale·‖x‖ too
+// (scale = max(1, max|h_ij|) of the float64 Hessian), which is below
+// ν‖x‖/10 since ν ≥ 2^(−prec/2) and p ≥ prec/2 + 64.
+func cgDone(res, x *bigmat.Dense, tol, nu *big.Float, scale float64) bool {
+	rn := res.FrobeniusNorm()
+	xn := x.FrobeniusNorm()
+	floor := newFloat(rn.Prec()).SetFloat64(scale)
+	floor.Mul(floor, xn)
+	floor.SetMantExp(floor, 16-int(res.Prec()))
+	if rn.Cmp(tol) > 0 && rn.Cmp(floor) > 0 {
+		return false
+	}
+	lim := xn.Mul(xn, nu)
+	lim.Quo(lim, big.NewFloat(10))
+	return rn.Cmp(lim) <= 0
 }
 
 // trueResidual returns b − (H + R*R + νI)x.
