@@ -100,3 +100,56 @@ func BenchmarkNewtonIteration(b *testing.B) {
 func BenchmarkSolveHighDigits(b *testing.B) {
 	b.Run("n12-d24-M60/digits=1000", func(b *testing.B) { benchSolve(b, 12, 24, 60, 1000) })
 }
+
+// BenchmarkSolvePath compares the dense and the Newton–Krylov stage 2 on
+// the same instances around DenseCrossover (n = d, M = 5n, 50 digits).
+func BenchmarkSolvePath(b *testing.B) {
+	for _, n := range []int{8, 10, 12, 14} {
+		for _, path := range []string{"dense", "krylov"} {
+			b.Run(fmt.Sprintf("n%d-d%d/%s", n, 2*n, path), func(b *testing.B) {
+				old := denseCrossover
+				defer func() { denseCrossover = old }()
+				denseCrossover = 1 << 30
+				if path == "krylov" {
+					denseCrossover = 0
+				}
+				benchSolve(b, n, 2*n, 5*n, 50)
+			})
+		}
+	}
+}
+
+// BenchmarkSolvePathSmall: the crossover at small n (n = d... n·k unknowns).
+func BenchmarkSolvePathSmall(b *testing.B) {
+	for _, n := range []int{3, 4, 6} {
+		for _, path := range []string{"dense", "krylov"} {
+			b.Run(fmt.Sprintf("n%d-d%d/%s", n, 2*n, path), func(b *testing.B) {
+				old := denseCrossover
+				defer func() { denseCrossover = old }()
+				denseCrossover = 1 << 30
+				if path == "krylov" {
+					denseCrossover = 0
+				}
+				benchSolve(b, n, 2*n, 5*n, 50)
+			})
+		}
+	}
+}
+
+// BenchmarkSolvePathHighDigits: n = 12, d = 24, M = 60 at 1000 and 2000
+// digits on both paths (issue 15: ≤ 8 Newton steps at 2000 digits).
+func BenchmarkSolvePathHighDigits(b *testing.B) {
+	for _, digits := range []int{1000, 2000} {
+		for _, path := range []string{"dense", "krylov"} {
+			b.Run(fmt.Sprintf("n12-d24-M60/digits=%d/%s", digits, path), func(b *testing.B) {
+				old := denseCrossover
+				defer func() { denseCrossover = old }()
+				denseCrossover = 1 << 30
+				if path == "krylov" {
+					denseCrossover = 0
+				}
+				benchSolve(b, 12, 24, 60, digits)
+			})
+		}
+	}
+}

@@ -15,23 +15,23 @@ import "github.com/nrc-ufm/ufm/bigmat"
 //	G = ∇_A ψ = ½ (I − Σ_k w_k B_k S'_k B_k) = ½ (I − Σ_k w_k P_k),
 //
 // and ∇φ(V) = 2GV. For any A* ⪰ 0, convexity gives ψ(A*) ≥ ψ(A) +
-// ⟨G, A* − A⟩; if G ⪰ −τI then ⟨G, A*⟩ ≥ −τ tr A*, so
+// ⟨G, A* − A⟩; if 2G ⪰ −τI then ⟨G, A*⟩ ≥ −(τ/2) tr A*, so
 //
-//	ψ(A) − min ψ ≤ ⟨G, A⟩ + τ tr A* = ½⟨∇φ, V⟩ + τ tr A*.
+//	ψ(A) − min ψ ≤ ⟨G, A⟩ + (τ/2) tr A* = ½⟨∇φ, V⟩ + (τ/2) tr A*.
 //
-// So a point with ∇φ ≈ 0 and G ⪰ −τI is a global minimizer up to that
+// So a point with ∇φ ≈ 0 and 2G ⪰ −τI is a global minimizer up to that
 // gap (not merely a point without negative curvature), and the test costs
-// one n×n Cholesky of 2G + 2τI at the working precision instead of the
+// one n×n Cholesky of 2G + τI at the working precision instead of the
 // (nk)×(nk) Hessian's. It also implies the local check it replaces: the
-// Hessian's quadratic form is ⟨Δ, ∇²φ Δ⟩ = ψ''(A)[VΔᵀ + ΔVᵀ] + 4⟨G, ΔΔᵀ⟩
-// ≥ −4τ‖Δ‖². τ is the dense check's tolerance, 2^(1−prec/2)·max(1,
+// Hessian's quadratic form is ψ″(A)[VΔᵀ + ΔVᵀ] + 2⟨G, ΔΔᵀ⟩ ≥ −τ‖Δ‖²
+// (ψ convex). τ is the dense check's tolerance, 2^(1−prec/2)·max(1,
 // max|(2G)_ij|) (secondOrderTau). At a minimizer whose rank is at most k
 // the certificate always holds (with k = n = min(n, d), every second-order
 // stationary point of φ is one); it can fail at a minimizer of the
 // rank-constrained problem (k = d < n with more than d active directions),
 // where the dense Hessian decides instead (secondOrderAt).
 
-// globalCert reports whether 2G + 2τI = I − Σ_k w_k P_k + 2τI is positive
+// globalCert reports whether 2G + τI = I − Σ_k w_k P_k + τI is positive
 // definite at pt (Cholesky at the working precision), τ as above.
 func (r *reduced) globalCert(pt *point) bool {
 	prec := r.prec

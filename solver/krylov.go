@@ -95,7 +95,11 @@ type krylovCache struct {
 
 // useKrylov reports whether stage 2 solves its Newton systems by
 // Newton–Krylov (and skips the dense Hessian).
-func (r *reduced) useKrylov() bool { return r.k > 1 && r.n*r.k > DenseCrossover }
+func (r *reduced) useKrylov() bool { return r.k > 1 && r.n*r.k > denseCrossover }
+
+// denseCrossover is DenseCrossover; tests lower it to run small problems
+// through the Newton–Krylov path.
+var denseCrossover = DenseCrossover
 
 // hessianFor returns the dense Hessian at pt, or nil when stage 2 works
 // without it (useKrylov): its consumers then use the operator (lmStepAt,

@@ -1,0 +1,96 @@
+package solver
+
+import (
+	"math"
+	"testing"
+)
+
+// forcePath runs f with every k > 1 problem on the Newton–Krylov path
+// (denseCrossover 0) or every problem on the dense path (krylov false).
+func forcePath(krylov bool, f func()) {
+	old := denseCrossover
+	defer func() { denseCrossover = old }()
+	denseCrossover = math.MaxInt
+	if krylov {
+		denseCrossover = 0
+	}
+	f()
+}
+
+// TestKrylovMatchesDense solves the testdata instances with k > 1 (among
+// them the adversarial ones of issue 8: degenerate valleys, targets
+// spanning 60 orders of magnitude, a tiny active direction) on both paths.
+// Each path's claim is checked against the other's result: where a path
+// reports DigitsReached = D, its W Wᵀ must agree with the other path's to
+// min(D, D') − 1 digits relative to max‖W Wᵀ‖ (both claims are estimates
+// of the distance to the same minimizer), and where one converges the
+// other must not report a different minimum loss beyond those digits. A
+// Newton–Krylov path that certified a wrong point (too few digits behind
+// a claim) fails here.
+func TestKrylovMatchesDense(t *testing.T) {
+	if testing.Short() {
+		t.Skip("solves every testdata instance twice")
+	}
+	files := []string{
+		"degenerate-c-eq-sigma1.json", "degenerate-c-eq-sigma2.json", "full-3x8.json",
+		"partial-3x6.json", "nobias-2x4.json", "qa_h2_n2_t1_l3.json", "qa_h2_n2_t2_l0.json",
+		"qa_r3.json", "qa_r4.json", "extreme-target-scale-4x10.json", "extreme-tiny-c-4x10.json",
+	}
+	for _, f := range files {
+		in := loadTestdata(t, f)
+		if min(in.N(), in.D) < 2 {
+			continue
+		}
+		var dense, kry *Result
+		forcePath(false, func() { dense = solveOK(t, in, Settings{Digits: 40}) })
+		forcePath(true, func() { kry = solveOK(t, in, Settings{Digits: 40}) })
+		if !kry.Converged {
+			t.Logf("%s: Newton–Krylov path did not converge (%s), dense %s", f, kry.Stop, dense.Stop)
+			if dense.Converged && kry.Stop == StopUncertified {
+				t.Errorf("%s: Newton–Krylov certificate failed where the dense path converged: %v", f, kry.Notes)
+			}
+			continue
+		}
+		d := min(kry.DigitsReached, dense.DigitsReached)
+		scale := maxBig(dense.WW.MaxAbs(), kry.WW.MaxAbs())
+		if scale.Sign() == 0 {
+			continue
+		}
+		prec := min(dense.WW.Prec(), kry.WW.Prec())
+		e := maxEntryErr(dense.WW.Clone().SetPrec(prec), kry.WW.Clone().SetPrec(prec), scale)
+		if e > -float64(d-1) {
+			t.Errorf("%s: W Wᵀ of the two paths differ by 1e%.1f relative, both claim ≥ %d digits (dense %s, krylov %s)", f, e, d, dense.Stop, kry.Stop)
+		}
+		if dense.Converged {
+			el := relErr(dense.MinLoss, kry.MinLoss, maxBig(newFloat(prec).Abs(dense.MinLoss), newFloat(prec).SetInt64(1)))
+			if el > -38 {
+				t.Errorf("%s: minimum losses differ by 1e%.1f", f, el)
+			}
+		}
+		t.Logf("%s: dense %s %d digits, krylov %s %d digits, W Wᵀ differ by 1e%.1f", f, dense.Stop, dense.DigitsReached, kry.Stop, kry.DigitsReached, e)
+	}
+}
+
+// TestKrylovSolvesBenchInstance: an instance above DenseCrossover (n = 12,
+// d = 24, M = 60, targets with two decimals) converges on the default
+// path, with the Newton–Krylov path's certificate (the global one), and
+// agrees with the dense path to the digits both claim.
+func TestKrylovSolvesBenchInstance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("dense solve at n·k = 144")
+	}
+	in := mkInstance(t, "bench12", benchTargets(12, 60, 1), "0.01", "0.03", 24, "free", "")
+	var dense, kry *Result
+	forcePath(false, func() { dense = solveOK(t, in, Settings{Digits: 30}) })
+	forcePath(true, func() { kry = solveOK(t, in, Settings{Digits: 30}) })
+	if !dense.Converged || !kry.Converged {
+		t.Fatalf("dense %s, krylov %s", dense.Stop, kry.Stop)
+	}
+	e := maxEntryErr(dense.WW, kry.WW, dense.WW.MaxAbs())
+	if e > -29 {
+		t.Errorf("W Wᵀ of the two paths differ by 1e%.1f relative", e)
+	}
+	if kry.Iterations > 8 {
+		t.Errorf("Newton–Krylov took %d iterations (quadratic convergence from a float64 start needs ≤ 4 at 30 digits)", kry.Iterations)
+	}
+}
