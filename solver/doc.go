@@ -172,7 +172,8 @@
 // semidefinite, the second bound makes the step accurate to a digit also
 // along flat directions (quartic valleys), so the certificate's estimate
 // of the change of VVᵀ is not faked by an unconverged CG. Negative
-// curvature in CG, or no convergence in 60 iterations with a fresh
+// curvature in CG, or no convergence within 60 + p/16 iterations (p the
+// system's precision in bits) with a fresh
 // preconditioner, raises ν tenfold as the dense path does. Where the
 // float64 Hessian overflows (tiny ρ), a problem within MaxUnknowns falls
 // back to the dense step. Tests run the adversarial testdata through both

@@ -25,6 +25,8 @@ type hessOp struct {
 	blks []hessBlock
 	v    *bigmat.Dense // V at prec (the gauge term)
 	v64  []float64
+
+	logGrad float64 // log10 ‖∇φ‖ at the point (krylov.go's staleness test)
 }
 
 // hessBlock holds one block's factors of the Hessian–vector product.
@@ -42,7 +44,7 @@ type hessBlock struct {
 // precision prec ≤ r.prec.
 func (r *reduced) newHessOp(pt *point, prec uint) *hessOp {
 	v := pt.v.Clone().SetPrec(prec)
-	op := &hessOp{n: r.n, k: r.k, prec: prec, v: v, v64: v.Float64s()}
+	op := &hessOp{n: r.n, k: r.k, prec: prec, v: v, v64: v.Float64s(), logGrad: log10Float(pt.gnorm)}
 	one := newFloat(prec).SetInt64(1)
 	for bi, blk := range r.blocks {
 		b := pt.parts[bi].b.Clone().SetPrec(prec)

@@ -65,8 +65,11 @@ const DenseCrossover = 150
 // krylovTrace, when set (tests), receives one line per PCG solve.
 var krylovTrace io.Writer
 
-// maxCGIterations bounds one PCG solve.
-const maxCGIterations = 60
+// maxCGIterations bounds one PCG solve at precision p: 60 plus p/16. The
+// float64 preconditioner gains a fixed number of digits per iteration
+// (about 10 to 14 at a fresh factor), and a step at p bits may need about
+// 0.3p digits of residual reduction (iterative refinement in effect).
+func maxCGIterations(p uint) int { return 60 + int(p/16) }
 
 // largeDamping: a ν above largeDamping·max(1, max|h_ij|) is factored into
 // the preconditioner; smaller ones share the factor at the floor.
@@ -74,7 +77,7 @@ const largeDamping = 1e-6
 
 // precondFloorBits: the float64 preconditioner is factored with a shift of
 // at least 2^-precondFloorBits·max(1, max|h_ij|).
-const precondFloorBits = 40
+const precondFloorBits = 46
 
 // krylovCache is the float64 preconditioner kept across the Newton
 // iterations of one problem (it survives precision changes: it is only a
@@ -82,6 +85,7 @@ const precondFloorBits = 40
 type krylovCache struct {
 	chol       *blas64.Triangular // upper Cholesky factor U, H + R*R + ν'I = UᵀU
 	cholOp     *hessOp            // the operator (point) it was factored at
+	cholLogG   float64            // log10 ‖∇φ‖ at that point
 	shift      float64            // ν' it was factored with
 	floorShift float64            // 2^-precondFloorBits·max(1, max|h_ij|) of that Hessian
 	maxAbs     float64            // max(1, max|h_ij|) of that Hessian
@@ -156,6 +160,7 @@ func (r *reduced) krylovStep(pt *point, nu *big.Float) (*bigmat.Dense, *big.Floa
 			}
 			switch {
 			case status == cgConverged:
+				r.noteStale(pt, kc.cgIterations-before)
 				return d.SetPrec(r.prec), nu, tries == 0, nil
 			case status == cgStalled && kc.cholOp != op:
 				kc.chol = nil // rebuild at this point and retry at the same ν
@@ -166,6 +171,26 @@ func (r *reduced) krylovStep(pt *point, nu *big.Float) (*bigmat.Dense, *big.Floa
 		maxBig(nu, r.nuMin())
 	}
 	return nil, nu, false, fmt.Errorf("solver: Newton–Krylov system of order %d could not be solved", r.n*r.k)
+}
+
+// staleCG: a PCG solve that needed more iterations than this marks a
+// factor built far from the current point (log10 ‖∇φ‖ there above
+// freshLogGrad) as stale; the next step refactors.
+const (
+	staleCG      = 30
+	freshLogGrad = -14
+)
+
+// noteStale drops the cached factor after a slow PCG solve when it was
+// built at a point with ‖∇φ‖ > 10^freshLogGrad and the iterate has moved
+// on (at high precision each CG iteration gains only the digits the
+// factor's point agrees with the current one; a factor from a point
+// accurate to float64 gains about 14).
+func (r *reduced) noteStale(pt *point, iters int) {
+	kc := &r.exact.kry
+	if iters > staleCG && kc.cholLogG > freshLogGrad && log10Float(pt.gnorm) < kc.cholLogG-2 {
+		kc.chol = nil
+	}
 }
 
 // ensurePrecond makes sure a float64 factor of H + R*R + ν'I usable for ν
@@ -218,6 +243,7 @@ func (r *reduced) ensurePrecond(op *hessOp, nu *big.Float) (bool, error) {
 		return false, nil
 	}
 	kc.chol, kc.cholOp, kc.shift = &t, op, shift
+	kc.cholLogG = op.logGrad
 	kc.floorShift, kc.maxAbs = floor, maxAbs
 	return true, nil
 }
@@ -251,7 +277,7 @@ func (r *reduced) pcg(op *hessOp, g *bigmat.Dense, nu *big.Float, p uint) (*bigm
 	z := r.precondSolve(res)
 	dir := z.Clone()
 	rz := dotBig(res, z, p)
-	for it := 0; it < maxCGIterations; it++ {
+	for it := 0; it < maxCGIterations(p); it++ {
 		kc.cgIterations++
 		ad := op.system(dir, nuP)
 		dad := dotBig(dir, ad, p)
