@@ -57,10 +57,13 @@ import (
 
 // DenseCrossover is the number of unknowns n·min(n, d) above which stage 2
 // uses Newton–Krylov steps instead of the dense big.Float Cholesky of the
-// Hessian (measured: at n·k = 144 the two cost the same per iteration at
-// 50 digits, see bench_test.go). k = 1 problems always use the dense path
-// (their curvature checks need the dense Hessian; it has only n² entries).
-const DenseCrossover = 150
+// Hessian. Measured (BenchmarkSolvePath, 50 digits, d = 2n, a shared
+// machine): Newton–Krylov is faster from n·k = 64 on (n = 8: 77 ms
+// against 124 ms; n = 12: 0.25 s against 1.05 s; n = 12 at 1000 digits:
+// 3.4 s against 4.1 s of CPU), the dense path at n·k = 36. k = 1 problems
+// always use the dense path (their curvature checks need the dense
+// Hessian; it has only n² entries).
+const DenseCrossover = 64
 
 // krylovTrace, when set (tests), receives one line per PCG solve.
 var krylovTrace io.Writer

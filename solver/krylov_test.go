@@ -2,6 +2,7 @@ package solver
 
 import (
 	"math"
+	"math/big"
 	"testing"
 )
 
@@ -52,11 +53,25 @@ func TestKrylovMatchesDense(t *testing.T) {
 			continue
 		}
 		d := min(kry.DigitsReached, dense.DigitsReached)
+		prec := min(dense.WW.Prec(), kry.WW.Prec())
 		scale := maxBig(dense.WW.MaxAbs(), kry.WW.MaxAbs())
+		red, err := newReduced(in, in.LambdaH, in.LambdaW, prec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if red.exact.zeroIsMinimizer() {
+			// W* = 0: DigitsReached is absolute, relative to the unit a0 of
+			// W Wᵀ capped by φ (relChange).
+			phi := newFloat(prec).Quo(dense.MinLoss, red.fScale)
+			unit := newFloat(prec).Set(red.a0)
+			if phi.Cmp(big.NewFloat(1)) < 0 {
+				unit.Mul(unit, phi)
+			}
+			scale = unit
+		}
 		if scale.Sign() == 0 {
 			continue
 		}
-		prec := min(dense.WW.Prec(), kry.WW.Prec())
 		e := maxEntryErr(dense.WW.Clone().SetPrec(prec), kry.WW.Clone().SetPrec(prec), scale)
 		if e > -float64(d-1) {
 			t.Errorf("%s: W Wᵀ of the two paths differ by 1e%.1f relative, both claim ≥ %d digits (dense %s, krylov %s)", f, e, d, dense.Stop, kry.Stop)
