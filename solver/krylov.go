@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"time"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -382,4 +383,19 @@ func (r *reduced) precondSolve(res *bigmat.Dense) *bigmat.Dense {
 	lapack64.Potrs(*r.exact.kry.chol, blas64.General{Rows: N, Cols: 1, Stride: 1, Data: scaled})
 	out := bigmat.FromFloat64(r.n, r.k, prec, scaled)
 	return out.Scale(nrm, out)
+}
+
+// reportStage1 writes one progress line after a stage 1 that took at
+// least ProgressAfter (w nil: nothing), naming the stage-2 method that
+// follows.
+func reportStage1(w io.Writer, r *reduced, s1 stage1Result, took time.Duration) {
+	if w == nil || took < ProgressAfter {
+		return
+	}
+	method := "dense Newton"
+	if r.useKrylov() {
+		method = "Newton–Krylov"
+	}
+	fmt.Fprintf(w, "solver: stage 1 (float64, %d starts, %d iterations) done in %.1f s, ‖∇φ‖ = %.1e; stage 2 (%s, %d unknowns) follows\n",
+		s1.starts, s1.iterations, took.Seconds(), s1.gradNorm, method, r.n*r.k)
 }

@@ -168,7 +168,9 @@ func solveCore(in *instance.Instance, lamH, lamW *big.Rat, s Settings, prec uint
 	if err != nil {
 		return nil, err
 	}
+	t1 := time.Now()
 	s1 := red.stage1(s.Starts, s.Seed, deadline)
+	reportStage1(s.Progress, red, s1, time.Since(t1))
 	v0 := bigmat.FromFloat64(red.n, red.k, prec, s1.v)
 	it, err := newIteration(red, v0, s.Digits, s.MaxIterations, deadline)
 	if err != nil {
