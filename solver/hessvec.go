@@ -206,3 +206,16 @@ func (op *hessOp) addGauge64(h []float64, beta float64) {
 		}
 	}
 }
+
+// rounded returns a copy of op with every factor rounded to prec bits.
+func (op *hessOp) rounded(prec uint) *hessOp {
+	out := &hessOp{n: op.n, k: op.k, prec: prec, v: op.v.Clone().SetPrec(prec), v64: op.v64, logGrad: op.logGrad}
+	for _, hb := range op.blks {
+		out.blks = append(out.blks, hessBlock{
+			w: newFloat(prec).Set(hb.w), b: hb.b.Clone().SetPrec(prec), p: hb.p.Clone().SetPrec(prec),
+			t: hb.t.Clone().SetPrec(prec), q: hb.q.Clone().SetPrec(prec),
+			g1: hb.g1.Clone().SetPrec(prec), g2m: hb.g2m.Clone().SetPrec(prec),
+		})
+	}
+	return out
+}

@@ -83,16 +83,21 @@ const largeDamping = 1e-6
 // at least 2^-precondFloorBits·max(1, max|h_ij|).
 const precondFloorBits = 46
 
+// precondMaxShiftBits: the preconditioner's shift is raised at most to
+// 2^-precondMaxShiftBits·max(1, max|h_ij|) when the factorization fails.
+const precondMaxShiftBits = 22
+
 // krylovCache is the float64 preconditioner kept across the Newton
 // iterations of one problem (it survives precision changes: it is only a
 // preconditioner). Not safe for concurrent use; stage 2 is sequential.
 type krylovCache struct {
-	chol       *blas64.Triangular // upper Cholesky factor U, H + R*R + ν'I = UᵀU
-	cholOp     *hessOp            // the operator (point) it was factored at
-	cholLogG   float64            // log10 ‖∇φ‖ at that point
-	shift      float64            // ν' it was factored with
-	floorShift float64            // 2^-precondFloorBits·max(1, max|h_ij|) of that Hessian
-	maxAbs     float64            // max(1, max|h_ij|) of that Hessian
+	chol        *blas64.Triangular // upper Cholesky factor U, H + R*R + ν'I = UᵀU
+	cholOp      *hessOp            // the operator (point) it was factored at
+	cholLogG    float64            // log10 ‖∇φ‖ at that point
+	shift       float64            // ν' it was factored with
+	floorShift  float64            // 2^-precondFloorBits·max(1, max|h_ij|) of that Hessian
+	maxAbs      float64            // max(1, max|h_ij|) of that Hessian
+	lowFor, low *hessOp            // op at mixedPrec bits, for lowFor (pcgMixed)
 	// op caches the Hessian operator of the last point (search calls the
 	// step repeatedly at one point with rising ν).
 	opPt *point
@@ -235,13 +240,19 @@ func (r *reduced) ensurePrecond(op *hessOp, nu *big.Float) (bool, error) {
 	if nu64 > maxAbs*largeDamping {
 		shift = nu64
 	}
-	for i := 0; i < N; i++ {
-		h[i*N+i] += shift
+	// A float64 factorization that fails at the floor may fail from the
+	// float64 rounding of a large dynamic range (QA r3: targets spanning
+	// 60 orders) rather than from negative curvature: the shift, which only
+	// affects CG's speed, is raised (×64) up to 2^-precondMaxShiftBits of
+	// the scale before ν is.
+	t, ok := factor64(h, N, shift)
+	for !ok && shift < math.Ldexp(maxAbs, -precondMaxShiftBits) {
+		shift *= 64
+		h, _ = op.dense64()
+		op.addGauge64(h, 1)
+		t, ok = factor64(h, N, shift)
 	}
 	kc.factorizations++
-	// lapack64.Potrf, not mat.Cholesky: the latter also estimates the
-	// condition number, which cost as much as the factorization.
-	t, ok := lapack64.Potrf(blas64.Symmetric{Uplo: blas.Upper, N: N, Stride: N, Data: h})
 	if !ok {
 		kc.chol = nil
 		return false, nil
@@ -250,6 +261,18 @@ func (r *reduced) ensurePrecond(op *hessOp, nu *big.Float) (bool, error) {
 	kc.cholLogG = op.logGrad
 	kc.floorShift, kc.maxAbs = floor, maxAbs
 	return true, nil
+}
+
+// factor64 adds shift to the diagonal of the row-major N×N matrix h and
+// factors it in place, h = UᵀU (lapack64.Potrf, not mat.Cholesky: the
+// latter also estimates the condition number, which cost as much as the
+// factorization). ok is false when h + shift·I is not positive definite
+// in float64.
+func factor64(h []float64, N int, shift float64) (blas64.Triangular, bool) {
+	for i := 0; i < N; i++ {
+		h[i*N+i] += shift
+	}
+	return lapack64.Potrf(blas64.Symmetric{Uplo: blas.Upper, N: N, Stride: N, Data: h})
 }
 
 // errOutOfRange: the float64 Hessian is not finite.
@@ -264,26 +287,42 @@ const (
 	cgStalled                   // maxCGIterations spent
 )
 
-// pcg solves (H + νI)x = −g by conjugate gradients at precision p,
-// preconditioned by the cached float64 factor, to the tolerance η‖g‖ of
-// the comment at the top of this file (checked on the true residual).
+// pcg solves (H + R*R + νI)x = −g at precision p, preconditioned by the
+// cached float64 factor, to the tolerance of cgDone (checked on the true
+// residual). At high precision (p ≥ mixedMinPrec) it first tries mixed
+// precision refinement (pcgMixed).
 func (r *reduced) pcg(op *hessOp, g *bigmat.Dense, nu *big.Float, p uint) (*bigmat.Dense, cgStatus) {
+	if p >= mixedMinPrec {
+		if x, st, ok := r.pcgMixed(op, g, nu, p); ok {
+			return x, st
+		}
+	}
 	kc := &r.exact.kry
 	nuP := newFloat(p).Set(nu)
 	b := g.Clone().SetPrec(p)
 	b.Scale(newFloat(p).SetInt64(-1), b)
 	tol := cgTolerance(g.FrobeniusNorm(), r.prec, p)
+	done := func(res, x *bigmat.Dense) bool { return cgDone(res, x, tol, nuP, kc.maxAbs, 0) }
+	return r.cgSolve(op, b, nuP, done, maxCGIterations(p))
+}
+
+// cgSolve runs preconditioned conjugate gradients on (H + R*R + νI)x = b
+// at b's precision from x = 0 until done(res, x) holds for the recursive
+// residual and then for the true one, at most maxIter iterations.
+func (r *reduced) cgSolve(op *hessOp, b *bigmat.Dense, nu *big.Float, done func(res, x *bigmat.Dense) bool, maxIter int) (*bigmat.Dense, cgStatus) {
+	kc := &r.exact.kry
+	p := b.Prec()
 	x := bigmat.New(r.n, r.k, p)
 	res := b.Clone()
-	if res.FrobeniusNorm().Cmp(tol) <= 0 {
-		return x, cgConverged // g = 0: the step is 0
+	if done(res, x) {
+		return x, cgConverged // b = 0: x = 0
 	}
 	z := r.precondSolve(res)
 	dir := z.Clone()
 	rz := dotBig(res, z, p)
-	for it := 0; it < maxCGIterations(p); it++ {
+	for it := 0; it < maxIter; it++ {
 		kc.cgIterations++
-		ad := op.system(dir, nuP)
+		ad := op.system(dir, nu)
 		dad := dotBig(dir, ad, p)
 		if dad.Sign() <= 0 {
 			return nil, cgNegative
@@ -291,11 +330,11 @@ func (r *reduced) pcg(op *hessOp, g *bigmat.Dense, nu *big.Float, p uint) (*bigm
 		alpha := newFloat(p).Quo(rz, dad)
 		x.Add(x, new(bigmat.Dense).Scale(alpha, dir))
 		res.Sub(res, new(bigmat.Dense).Scale(alpha, ad))
-		if cgDone(res, x, tol, nuP, kc.maxAbs) {
+		if done(res, x) {
 			// Confirm on the true residual b − (H + R*R + νI)x (the
 			// recursive one drifts by rounding).
-			res = trueResidual(op, x, b, nuP)
-			if cgDone(res, x, tol, nuP, kc.maxAbs) {
+			res = trueResidual(op, x, b, nu)
+			if done(res, x) {
 				return x, cgConverged
 			}
 			z = r.precondSolve(res)
@@ -312,6 +351,71 @@ func (r *reduced) pcg(op *hessOp, g *bigmat.Dense, nu *big.Float, p uint) (*bigm
 	return nil, cgStalled
 }
 
+// Mixed precision refinement. At p bits every Hessian–vector product costs
+// about p^1.6 (big.Float multiplication), while the float64 preconditioner
+// gains only about 14 digits per CG iteration, so a step at 1000 digits
+// took about 70 products at full precision. pcgMixed instead repeats:
+// the true residual res = b − (H + R*R + νI)x at p bits (one product),
+// then a correction c with (H + R*R + νI)c ≈ res by CG at mixedPrec bits
+// to a relative residual 2^(48−mixedPrec), x += c. Each round gains about
+// 100 digits for one full-precision product. The stopping test is cgDone
+// on the full-precision residual, unchanged. Where a round does not cut
+// the residual sixteenfold (a direction flatter than mixedPrec resolves: ν
+// or a curvature below 2^-mixedPrec of the Hessian's scale, as in a
+// quartic valley), it gives up and pcg runs at full precision.
+const (
+	mixedPrec      = 384
+	mixedMinPrec   = 3 * mixedPrec
+	mixedExtraBits = 24 // cgDone's overshoot in pcgMixed
+)
+
+// pcgMixed is the mixed precision refinement above; ok is false when it
+// gave up (the caller solves at full precision).
+func (r *reduced) pcgMixed(op *hessOp, g *bigmat.Dense, nu *big.Float, p uint) (*bigmat.Dense, cgStatus, bool) {
+	kc := &r.exact.kry
+	low := r.lowOp(op)
+	nuP, nuQ := newFloat(p).Set(nu), newFloat(mixedPrec).Set(nu)
+	b := g.Clone().SetPrec(p)
+	b.Scale(newFloat(p).SetInt64(-1), b)
+	tol := cgTolerance(g.FrobeniusNorm(), r.prec, p)
+	x := bigmat.New(r.n, r.k, p)
+	res := b.Clone()
+	prev := res.FrobeniusNorm()
+	for round := 0; round < int(p/32)+8; round++ {
+		if cgDone(res, x, tol, nuP, kc.maxAbs, mixedExtraBits) {
+			return x, cgConverged, true
+		}
+		rhs := res.Clone().SetPrec(mixedPrec)
+		lim := rhs.FrobeniusNorm()
+		lim.SetMantExp(lim, 48-mixedPrec)
+		done := func(rr, _ *bigmat.Dense) bool { return rr.FrobeniusNorm().Cmp(lim) <= 0 }
+		c, st := r.cgSolve(low, rhs, nuQ, done, maxCGIterations(mixedPrec))
+		if st != cgConverged {
+			// Negative curvature at mixedPrec may be rounding (a curvature
+			// below what mixedPrec resolves): full precision decides.
+			return nil, st, false
+		}
+		x.Add(x, c.SetPrec(p))
+		res = trueResidual(op, x, b, nuP)
+		rn := res.FrobeniusNorm()
+		if rn.Cmp(newFloat(p).SetMantExp(prev, -4)) > 0 {
+			return nil, cgStalled, false
+		}
+		prev = rn
+	}
+	return nil, cgStalled, false
+}
+
+// lowOp returns the Hessian operator of op's point at mixedPrec bits,
+// cached with op.
+func (r *reduced) lowOp(op *hessOp) *hessOp {
+	kc := &r.exact.kry
+	if kc.lowFor != op {
+		kc.lowFor, kc.low = op, op.rounded(mixedPrec)
+	}
+	return kc.low
+}
+
 // cgDone is CG's stopping test: ‖res‖ ≤ tol (the inexact Newton forcing
 // term, cgTolerance) and ‖res‖ ≤ ν‖x‖/10. H + R*R + νI has no eigenvalue
 // below ν where H + R*R ⪰ 0 (CG stops at negative curvature), so the
@@ -325,18 +429,28 @@ func (r *reduced) pcg(op *hessOp, g *bigmat.Dense, nu *big.Float, p uint) (*bigm
 // ‖g‖; the first test therefore accepts ‖res‖ ≤ 2^(16−p)·scale·‖x‖ too
 // (scale = max(1, max|h_ij|) of the float64 Hessian), which is below
 // ν‖x‖/10 since ν ≥ 2^(−prec/2) and p ≥ prec/2 + 64.
-func cgDone(res, x *bigmat.Dense, tol, nu *big.Float, scale float64) bool {
+//
+// With extra > 0 both bounds are tightened by 2^-extra, down to the
+// rounding floor (but never above ν‖x‖/10): pcgMixed overshoots so that
+// its steps are as exact as full-precision CG's, which overshoot by
+// themselves (the linear-convergence detector compares step lengths).
+func cgDone(res, x *bigmat.Dense, tol, nu *big.Float, scale float64, extra int) bool {
 	rn := res.FrobeniusNorm()
 	xn := x.FrobeniusNorm()
 	floor := newFloat(rn.Prec()).SetFloat64(scale)
 	floor.Mul(floor, xn)
 	floor.SetMantExp(floor, 16-int(res.Prec()))
-	if rn.Cmp(tol) > 0 && rn.Cmp(floor) > 0 {
+	t := newFloat(rn.Prec()).SetMantExp(tol, -extra)
+	if rn.Cmp(t) > 0 && rn.Cmp(floor) > 0 {
 		return false
 	}
 	lim := xn.Mul(xn, nu)
 	lim.Quo(lim, big.NewFloat(10))
-	return rn.Cmp(lim) <= 0
+	strict := newFloat(rn.Prec()).SetMantExp(lim, -extra)
+	if floor.Cmp(lim) > 0 {
+		floor = lim
+	}
+	return rn.Cmp(maxBig(strict, floor)) <= 0
 }
 
 // trueResidual returns b − (H + R*R + νI)x.
