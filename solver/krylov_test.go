@@ -3,7 +3,11 @@ package solver
 import (
 	"math"
 	"math/big"
+	"os"
 	"testing"
+	"time"
+
+	"github.com/nrc-ufm/ufm/instance"
 )
 
 // forcePath runs f with every k > 1 problem on the Newton–Krylov path
@@ -20,7 +24,8 @@ func forcePath(krylov bool, f func()) {
 
 // TestKrylovMatchesDense solves the testdata instances with k > 1 (among
 // them the adversarial ones of issue 8: degenerate valleys, targets
-// spanning 60 orders of magnitude, a tiny active direction) on both paths.
+// spanning 60 orders of magnitude; qa_h2_n2_t1_l3 reaches the iteration
+// limit on both, see TestQATinyActiveDirection) on both paths.
 // Each path's claim is checked against the other's result: where a path
 // reports DigitsReached = D, its W Wᵀ must agree with the other path's to
 // min(D, D') − 1 digits relative to max‖W Wᵀ‖ (both claims are estimates
@@ -34,7 +39,7 @@ func TestKrylovMatchesDense(t *testing.T) {
 	}
 	files := []string{
 		"degenerate-c-eq-sigma1.json", "degenerate-c-eq-sigma2.json", "full-3x8.json",
-		"partial-3x6.json", "nobias-2x4.json", "qa_h2_n2_t1_l3.json", "qa_h2_n2_t2_l0.json",
+		"partial-3x6.json", "nobias-2x4.json", "qa_h2_n2_t2_l0.json",
 		"qa_r3.json", "qa_r4.json", "extreme-target-scale-4x10.json", "extreme-tiny-c-4x10.json",
 	}
 	for _, f := range files {
@@ -108,4 +113,25 @@ func TestKrylovSolvesBenchInstance(t *testing.T) {
 	if kry.Iterations > 8 {
 		t.Errorf("Newton–Krylov took %d iterations (quadratic convergence from a float64 start needs ≤ 4 at 30 digits)", kry.Iterations)
 	}
+}
+
+// TestKrylovTrace is a developer tool: UFM_KRYLOV_TRACE=FILE solves the
+// instance FILE with one stderr line per PCG solve (krylovTrace) and the
+// solver's progress lines. Skipped otherwise.
+func TestKrylovTrace(t *testing.T) {
+	f := os.Getenv("UFM_KRYLOV_TRACE")
+	if f == "" {
+		t.Skip("set UFM_KRYLOV_TRACE=instance.json")
+	}
+	in, err := instance.Load(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	krylovTrace = os.Stderr
+	defer func() { krylovTrace = nil }()
+	res, err := Solve(in, Settings{Progress: os.Stderr, TimeLimit: 30 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: %s after %d Newton steps, %d digits, %v; history %.1f", f, res.Stop, res.Iterations, res.DigitsReached, res.Duration, res.History)
 }
