@@ -176,8 +176,12 @@
 // system's precision in bits) with a fresh
 // preconditioner, raises ν tenfold as the dense path does. Where the
 // float64 Hessian overflows (tiny ρ), a problem within MaxUnknowns falls
-// back to the dense step. Tests run the adversarial testdata through both
-// paths (krylov_test.go).
+// back to the dense step. At 1152 bits and more each CG solve is mixed
+// precision iterative refinement: residuals at full precision, corrections
+// by CG at 384 bits, the same stopping test (tightened 2^24-fold); a round
+// that does not cut the residual sixteenfold (a direction flatter than 384
+// bits resolve) hands the solve back to full precision. Tests run the
+// adversarial testdata through both paths (krylov_test.go).
 //
 // Global certificate (globalcert.go). φ is a function of A = VVᵀ,
 // ψ(A) = Σ_k (w_k/2) tr((A + ρ_k I)⁻¹ S'_k) + ½ tr A, convex on A ⪰ 0
