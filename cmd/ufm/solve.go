@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/big"
 	"strings"
 	"sync"
@@ -309,7 +310,10 @@ func entryText(e, norm *big.Float, reached, digits int) string {
 	}
 	var ratio big.Float
 	ratio.Quo(new(big.Float).Abs(e), norm)
-	k := reached + ratio.MantExp(nil)*3/10 - 1 // ⌊log10 ratio⌋ from below (log10 2 > 3/10)
+	// ratio = m·2^e, m ∈ [1/2, 1): log10 ratio ≥ (e − 1)·log10 2, so this is
+	// ⌊log10 ratio⌋ or one less (never more; e·3/10 truncated toward zero
+	// was above it for negative e, QA session 2).
+	k := reached + int(math.Floor(float64(ratio.MantExp(nil)-1)*math.Log10(2)))
 	if k < 1 {
 		return ""
 	}

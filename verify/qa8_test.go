@@ -1,0 +1,97 @@
+package verify
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/theory"
+)
+
+// Tests added by the second mutation round of issue 8 (QA session 2).
+
+// TestMarginBoundary: at 50 digits the required count is 45. A solver
+// loss off by 3·10⁻⁴⁵ relative agrees to ⌊−log10(3·10⁻⁴⁵)⌋ = 44 digits —
+// one short, so DISAGREE; off by 3·10⁻⁴⁶ it agrees to 45, so AGREE.
+// Kills: decide accepting worst = Required − 1.
+func TestMarginBoundary(t *testing.T) {
+	in := instance.Default()
+	p, r := solveBoth(t, in, 50)
+	fake := *r
+	fake.MinLoss = scaled(r.MinLoss, "3e-45")
+	if rep := mustCompare(t, in, p, &fake); rep.Status != Disagree || *rep.Agreement.MinLoss != 44 {
+		t.Errorf("min_loss off by 3e-45 relative: %s with %d digits (%s); want disagree with 44", rep.Status, *rep.Agreement.MinLoss, rep.Reason)
+	}
+	fake.MinLoss = scaled(r.MinLoss, "3e-46")
+	if rep := mustCompare(t, in, p, &fake); rep.Status != Agree || *rep.Agreement.MinLoss != 45 {
+		t.Errorf("min_loss off by 3e-46 relative: %s with %d digits (%s); want agree with 45", rep.Status, *rep.Agreement.MinLoss, rep.Reason)
+	}
+}
+
+// TestJustifiedCapsEveryQuantity extends TestJustifiedCapsAgreement to
+// every compared quantity: when the theory justifies only 20 of 40 digits
+// of any one of them, that quantity agrees to at most 20 and the verdict
+// is DISAGREE naming it, even though both sides match far better.
+// Kills: train_mse (or another quantity) not capped by theory.Justified.
+func TestJustifiedCapsEveryQuantity(t *testing.T) {
+	in := instance.Default()
+	p, r := solveBoth(t, in, 40)
+	for _, name := range []string{"min_loss", "train_mse", "bias", "predictions", "shrinkage", "ww"} {
+		weak := *p
+		switch name {
+		case "min_loss":
+			weak.Justified.MinLoss = 20
+		case "train_mse":
+			weak.Justified.TrainMSE = 20
+		case "bias":
+			weak.Justified.Bias = 20
+		case "predictions":
+			weak.Justified.Predictions = 20
+		case "shrinkage":
+			weak.Justified.Shrinkage = 20
+		case "ww":
+			weak.Justified.WW = 20
+		}
+		rep := mustCompare(t, in, &weak, r)
+		if rep.Status != Disagree || rep.Worst != name {
+			t.Errorf("theory justifies 20 of 40 %s digits: %s, worst %q (%s)", name, rep.Status, rep.Worst, rep.Reason)
+		}
+	}
+}
+
+// TestUnattainedUnjustifiedInfimum: issue 8 item 2's unattained instance
+// (infimum σ₂/2 = 2.5·10⁻⁶¹). If the theory could justify only 10 digits
+// of the infimum, no verdict but DISAGREE is honest, whatever the solver
+// attains (here: its own trend, which lies above the infimum).
+// Kills: compareUnattained comparing an unjustified infimum.
+func TestUnattainedUnjustifiedInfimum(t *testing.T) {
+	in := mustInstance(t, `{"targets":[["-0.6","0.8"],["8e-31","6e-31"],["0.6","-0.8"],["-8e-31","-6e-31"]],"lambda_h":"1","lambda_w":"0","d":1,"digits":30}`)
+	p, r := solveBoth(t, in, 30)
+	if p.Regime != theory.Unattained {
+		t.Fatalf("regime %s", p.Regime)
+	}
+	if rep := mustCompare(t, in, p, r); rep.Status != Unattained {
+		t.Fatalf("baseline: %s (%s)", rep.Status, rep.Reason)
+	}
+	weak := *p
+	weak.Justified.MinLoss = 10
+	if rep := mustCompare(t, in, &weak, r); rep.Status != Disagree || rep.Worst != "min_loss" {
+		t.Errorf("infimum justified to 10 of 30 digits: %s, worst %q (%s)", rep.Status, rep.Worst, rep.Reason)
+	}
+}
+
+// TestReasonNamesNonConvergence: a solver result that did not converge may
+// still agree (a stall at the noise floor with the right loss); the report
+// must then say that the solver did not converge, never present it as a
+// clean agreement (QA held-out k4_n2_d1_g3: "stalled", status agree).
+// Kills: decide dropping the non-convergence from Reason.
+func TestReasonNamesNonConvergence(t *testing.T) {
+	in := instance.Default()
+	p, r := solveBoth(t, in, 30)
+	fake := *r
+	fake.Converged, fake.Stop = false, "stalled"
+	rep := mustCompare(t, in, p, &fake)
+	if !strings.Contains(rep.Reason, "did not converge") || !strings.Contains(rep.Reason, "stalled") {
+		t.Errorf("solver stopped %q without converging: reason %q", fake.Stop, rep.Reason)
+	}
+}
