@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nrc-ufm/ufm/bigmat"
 	"github.com/nrc-ufm/ufm/instance"
 )
 
@@ -134,4 +135,83 @@ func TestKrylovTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%s: %s after %d Newton steps, %d digits, %v; history %.1f", f, res.Stop, res.Iterations, res.DigitsReached, res.Duration, res.History)
+}
+
+// TestKrylovRankConstrained: d = 6 < n = 12 with every direction active
+// (small λ's), so the minimizer has rank d = k < n and its G = ∇_A ψ is
+// indefinite: the global certificate fails there and the dense Hessian's
+// check decides (secondOrderAt). Both paths must converge to the same
+// W Wᵀ to the digits they claim.
+func TestKrylovRankConstrained(t *testing.T) {
+	if testing.Short() {
+		t.Skip("dense second-order check at n·k = 72")
+	}
+	in := mkInstance(t, "rank6", benchTargets(12, 60, 3), "0.01", "0.03", 6, "free", "")
+	var dense, kry *Result
+	forcePath(false, func() { dense = solveOK(t, in, Settings{Digits: 30}) })
+	forcePath(true, func() { kry = solveOK(t, in, Settings{Digits: 30}) })
+	if !dense.Converged || !kry.Converged {
+		t.Fatalf("dense %s %v, krylov %s %v", dense.Stop, dense.Notes, kry.Stop, kry.Notes)
+	}
+	if e := maxEntryErr(dense.WW, kry.WW, dense.WW.MaxAbs()); e > -29 {
+		t.Errorf("W Wᵀ of the two paths differ by 1e%.1f relative", e)
+	}
+	red, err := newReduced(in, in.LambdaH, in.LambdaW, dense.Prec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := new(bigmat.Dense).Scale(newFloat(dense.Prec).Quo(newFloat(dense.Prec).SetInt64(1), red.sqrtA0), dense.W.Slice(0, 12, 0, 6))
+	pt, err := red.eval(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if red.globalCert(pt) {
+		t.Error("the global certificate holds at a rank-constrained minimizer with more active directions than d: the test instance does not exercise the fallback")
+	}
+}
+
+// TestGlobalCert: the n×n certificate holds at the minimizer of a k = n
+// instance (W from a converged solve, 30 digits) and fails at V = 0 and at
+// that minimizer with one row of V zeroed (stationary in the remaining
+// directions or not, a direction that should be active is missing: ψ's
+// gradient has a negative eigenvalue there).
+func TestGlobalCert(t *testing.T) {
+	in := mkInstance(t, "cert8", benchTargets(8, 40, 5), "0.01", "0.03", 16, "free", "")
+	res := solveOK(t, in, Settings{Digits: 30})
+	if !res.Converged {
+		t.Fatalf("%s", res.Stop)
+	}
+	prec := res.Prec
+	red, err := newReduced(in, in.LambdaH, in.LambdaW, prec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := newFloat(prec).Quo(newFloat(prec).SetInt64(1), red.sqrtA0)
+	v := new(bigmat.Dense).Scale(inv, res.W.Slice(0, 8, 0, 8))
+	for _, c := range []struct {
+		name string
+		v    *bigmat.Dense
+		want bool
+	}{
+		{"minimizer", v, true},
+		{"V = 0", bigmat.New(8, 8, prec), false},
+		{"minimizer without its first column", zeroColumn(v, 0), false},
+	} {
+		pt, err := red.eval(c.v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := red.globalCert(pt); got != c.want {
+			t.Errorf("%s: globalCert = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func zeroColumn(v *bigmat.Dense, j int) *bigmat.Dense {
+	out := v.Clone()
+	r, _ := v.Dims()
+	for i := 0; i < r; i++ {
+		out.At(i, j).SetInt64(0)
+	}
+	return out
 }
