@@ -186,7 +186,7 @@ func solveCore(in *instance.Instance, lamH, lamW *big.Rat, s Settings, prec uint
 }
 
 // Solve minimizes L(W, H, b) of docs/theory.md §1 for the instance. It returns an
-// error only for an internal failure or an instance beyond MaxUnknowns;
+// error only for an internal failure or an instance beyond CheckSize's caps;
 // non-convergence, unattained infima and non-unique minimizers are
 // reported in the Result.
 func Solve(in *instance.Instance, s Settings) (*Result, error) {
