@@ -1,6 +1,7 @@
 package solver
 
 import (
+	"errors"
 	"math"
 	"math/big"
 	"strings"
@@ -554,14 +555,19 @@ func TestSettingsDefaults(t *testing.T) {
 	}
 }
 
+// TestTooLarge: the caps of CheckSize, one past each (n·min(n,d) >
+// MaxKrylovUnknowns with d ≥ n; n·d > MaxUnknowns with d < n), refused by
+// Solve with ErrTooLarge before any work.
 func TestTooLarge(t *testing.T) {
-	row := make([]string, 40)
-	for i := range row {
-		row[i] = "1"
-	}
-	in := mkInstance(t, "big", [][]string{row, row}, "1", "1", 40, "free", "")
-	if _, err := Solve(in, Settings{}); err == nil || !strings.Contains(err.Error(), "too large") {
-		t.Errorf("n·k = 1600 unknowns: err = %v", err)
+	for _, c := range []struct{ n, d int }{{65, 65}, {40, 30}} {
+		row := make([]string, c.n)
+		for i := range row {
+			row[i] = "1"
+		}
+		in := mkInstance(t, "big", [][]string{row, row}, "1", "1", c.d, "free", "")
+		if _, err := Solve(in, Settings{}); err == nil || !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "too large") {
+			t.Errorf("n = %d, d = %d: err = %v", c.n, c.d, err)
+		}
 	}
 }
 

@@ -203,6 +203,57 @@
 // the stop reason is "linear-convergence" with DigitsReached from the last
 // Newton step.
 //
+// Newton–Krylov steps (n·k > DenseCrossover, k > 1; krylov.go, hessvec.go).
+// The dense Newton system has (nk)² entries and its big.Float Cholesky
+// costs O((nk)³) = O(n⁶) for k = n. Above DenseCrossover unknowns stage 2
+// never forms it: the Hessian acts on a direction E through the matrix
+// formula above, ∇²φ[E] = E + Σ_k w_k (B E G1 + T EᵀQ + P E (G2 − I) +
+// Q EᵀT) with T = BV, Q = PV, G1 = VᵀPV, G2 = VᵀBV, a few n×n×k products,
+// O(n²k) = O(n³); the damped system is solved by conjugate gradients on
+// these products, preconditioned by a float64 Cholesky factor (gonum
+// lapack64) of the same Hessian built in float64 (O((nk)²) memory, hence
+// MaxKrylovUnknowns) and reused across the Newton iterations. Two things
+// keep this honest and fast. (1) The rotations V → VQ leave φ unchanged,
+// so about half the directions are flat for k = n; the system is
+// gauge-fixed, (∇²φ + R*R + νI)Δ = −∇φ with R(Δ) = skew(VᵀΔ), which
+// vanishes on the directions orthogonal to the orbit and is positive
+// along it: the step is Newton's step across the orbit (the gradient is
+// orthogonal to it exactly). (2) CG stops when the true residual r
+// satisfies ‖r‖ ≤ η‖∇φ‖ (η = min(10⁻², max(‖∇φ‖, 2^(8−prec)/‖∇φ‖)),
+// floored at the rounding of the system's precision: an inexact Newton
+// method that keeps the quadratic rate) and ‖r‖ ≤ ν‖Δ‖/10; since the
+// system matrix has no eigenvalue below ν where it is positive
+// semidefinite, the second bound makes the step accurate to a digit also
+// along flat directions (quartic valleys), so the certificate's estimate
+// of the change of VVᵀ is not faked by an unconverged CG. Negative
+// curvature in CG, or no convergence within 60 + p/16 iterations (p the
+// system's precision in bits) with a fresh
+// preconditioner, raises ν tenfold as the dense path does. Where the
+// float64 Hessian overflows (tiny ρ), a problem within MaxUnknowns falls
+// back to the dense step. At 1152 bits and more each CG solve is mixed
+// precision iterative refinement: residuals at full precision, corrections
+// by CG at 384 bits, the same stopping test (tightened 2^24-fold); a round
+// that does not cut the residual sixteenfold (a direction flatter than 384
+// bits resolve) hands the solve back to full precision. Tests run the
+// adversarial testdata through both paths (krylov_test.go).
+//
+// Global certificate (globalcert.go). φ is a function of A = VVᵀ,
+// ψ(A) = Σ_k (w_k/2) tr((A + ρ_k I)⁻¹ S'_k) + ½ tr A, convex on A ⪰ 0
+// (docs/theory.md §1 for f; the argument of zero.go), with gradient
+// G = ½(I − Σ_k w_k P_k) and ∇φ = 2GV. If 2G ⪰ −τI then for every
+// A* ⪰ 0, ψ(A) − ψ(A*) ≤ ⟨G, A⟩ + (τ/2) tr A* = ½⟨∇φ, V⟩ + (τ/2) tr A*:
+// a point with small gradient is a global minimizer up to that gap, and
+// the Hessian of φ is positive semidefinite up to τ (its quadratic form
+// is ψ″[VΔᵀ + ΔVᵀ] + 2⟨G, ΔΔᵀ⟩). On the Newton–Krylov path the
+// second-order check is this test, one n×n Cholesky of 2G + τI at the
+// working precision with the dense check's τ = 2^(1−prec/2)·max(1,
+// max|(2G)_ij|). It holds at every minimizer of
+// rank ≤ k, so always when k = n; when it fails, a problem within
+// MaxUnknowns falls back to the dense Hessian's check (the
+// rank-constrained case d < n, where a minimizer can have G indefinite,
+// is capped at MaxUnknowns for this reason), and a larger one is a saddle
+// (perturbed, as above).
+//
 // Progress. With Settings.Progress set, a solve that has run for
 // ProgressAfter writes one line per Newton iteration (the CLI passes
 // stderr). Result.OutOfTime says that Settings.TimeLimit ended the solve.

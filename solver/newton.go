@@ -405,7 +405,7 @@ func (it *iteration) iterate() (bool, error) {
 			return false, err
 		}
 	}
-	h := it.r.hessian(it.pt)
+	h := it.r.hessianFor(it.pt) // nil at Newton–Krylov sizes (krylov.go)
 	d, nu, err := it.dampedStep(h)
 	if err != nil {
 		return false, err
@@ -501,14 +501,14 @@ func (it *iteration) iterate() (bool, error) {
 // remembering in μ how much damping an indefinite Hessian needed.
 func (it *iteration) dampedStep(h *bigmat.Dense) (*bigmat.Dense, *big.Float, error) {
 	nu := it.r.nuFor(it.pt, it.mu)
-	d, used, first, err := it.r.lmStep(h, it.pt.g, nu)
+	d, used, first, err := it.r.lmStepAt(it.pt, h, nu)
 	if err != nil {
 		return nil, nil, err
 	}
 	// h + νI factored at stepPrec ≥ prec/2 + 64 bits with ν ≤ τ: then
 	// h + τI is positive definite too, and the second-order check holds
 	// without another factorization (backward error ≪ 2^(−prec/2)‖h‖).
-	it.psd = first && used.Cmp(secondOrderTau(h, it.r.prec)) <= 0
+	it.psd = h != nil && first && used.Cmp(secondOrderTau(h, it.r.prec)) <= 0
 	if used.Cmp(nu) > 0 && it.pt.gnorm.Sign() > 0 {
 		// The Hessian was indefinite beyond ν: remember the level.
 		m, _ := newFloat(64).Quo(used, it.pt.gnorm).Float64()
@@ -523,7 +523,7 @@ func (it *iteration) dampedStep(h *bigmat.Dense) (*bigmat.Dense, *big.Float, err
 // perturbed at most maxRestarts times, and a saddle that remains is
 // reported as such, never as converged.
 func (it *iteration) atStationary(h *bigmat.Dense) (bool, error) {
-	if it.psd || it.r.secondOrder(h) {
+	if it.psd || it.r.secondOrderAt(it.pt, h) {
 		it.out.stop, it.out.converged = StopConverged, true
 		return true, nil
 	}
@@ -756,7 +756,7 @@ func (it *iteration) search(h, d *bigmat.Dense, nu *big.Float) (*point, *bigmat.
 			it.mu = math.Min(4*it.mu, muMax)
 			nu = maxBig(newFloat(r.prec).Mul(nu, four), r.nuFor(pt, it.mu))
 			var err error
-			if d, nu, _, err = r.lmStep(h, pt.g, nu); err != nil {
+			if d, nu, _, err = r.lmStepAt(pt, h, nu); err != nil {
 				return nil, nil, nil, err
 			}
 		}
@@ -849,7 +849,7 @@ func (it *iteration) extrapolate(step *bigmat.Dense, q float64) *point {
 	if err != nil {
 		return nil
 	}
-	dx, _, _, err := r.lmStep(r.hessian(xp), xp.g, r.nuFor(xp, it.mu))
+	dx, _, _, err := r.lmStepAt(xp, r.hessianFor(xp), r.nuFor(xp, it.mu))
 	if err != nil {
 		return nil
 	}
@@ -905,8 +905,8 @@ func (it *iteration) stall(why string, fresh bool) (bool, error) {
 	it.out.stop = StopStalled
 	it.out.notes = append(it.out.notes, why+": progress stopped at the working precision's noise level")
 	if fresh {
-		h := it.r.hessian(it.pt)
-		d, _, _, err := it.r.lmStep(h, it.pt.g, it.r.nuFor(it.pt, it.mu))
+		h := it.r.hessianFor(it.pt)
+		d, _, _, err := it.r.lmStepAt(it.pt, h, it.r.nuFor(it.pt, it.mu))
 		if err != nil {
 			return false, err
 		}
@@ -924,8 +924,8 @@ func (it *iteration) escalate(why string) (bool, error) {
 	if it.escalations >= maxEscalations || time.Now().After(it.deadline) {
 		return false, nil
 	}
-	h := it.r.hessian(it.pt)
-	d, _, _, err := it.r.lmStep(h, it.pt.g, it.r.nuFor(it.pt, it.mu))
+	h := it.r.hessianFor(it.pt)
+	d, _, _, err := it.r.lmStepAt(it.pt, h, it.r.nuFor(it.pt, it.mu))
 	if err != nil {
 		return false, err
 	}
@@ -1077,8 +1077,8 @@ func (it *iteration) secondOrderHolds() bool {
 	if it.horizontalApplies() {
 		return it.verdictAt(nil).certified()
 	}
-	h := it.r.hessian(it.pt)
-	return it.r.secondOrder(h) && !it.curvatureUnresolved(h)
+	h := it.r.hessianFor(it.pt) // nil on the Newton–Krylov path: the global certificate decides
+	return it.r.secondOrderAt(it.pt, h) && !it.curvatureUnresolved(h)
 }
 
 // noiseFloorCertified: ‖∇φ‖ ≤ 10^-digits and the Hessian is positive
@@ -1087,11 +1087,11 @@ func (it *iteration) noiseFloorCertified() bool {
 	if it.pt.gnorm.Cmp(pow10(-it.digits, it.r.prec)) > 0 {
 		return false
 	}
-	h := it.r.hessian(it.pt)
+	h := it.r.hessianFor(it.pt)
 	if it.horizontalApplies() && !it.verdictAt(h).certified() {
 		return false
 	}
-	return it.r.secondOrder(h) && !it.curvatureUnresolved(h)
+	return it.r.secondOrderAt(it.pt, h) && !it.curvatureUnresolved(h)
 }
 
 // Bounds of the damping multiplier μ (ν = μ‖∇φ‖). μ ≥ 1 keeps ν above the
@@ -1113,8 +1113,7 @@ const (
 // and ‖∇φ‖ decreased; ratio is then NaN.
 func (r *reduced) acceptable(pt, cand *point, d, h *bigmat.Dense, fnoise *big.Float) (bool, float64) {
 	prec := r.prec
-	dv := vec(d)
-	hd := new(bigmat.Dense).Mul(h, dv)
+	hd := r.hessVecFlat(pt, h, d)
 	pred := newFloat(prec)
 	var t, q big.Float
 	t.SetPrec(prec)

@@ -56,16 +56,23 @@ type block struct {
 	s64    []float64 // row-major n×n
 }
 
-// ErrTooLarge is returned (wrapped) for an instance beyond the dense Newton
-// solver's reach (see MaxUnknowns); callers treat it as bad input.
+// ErrTooLarge is returned (wrapped) for an instance beyond the solver's
+// reach (see MaxUnknowns, MaxKrylovUnknowns); callers treat it as bad input.
 var ErrTooLarge = errors.New("solver: instance too large")
 
 // minRho64 is the smallest shift ρ stage 1 works with in float64.
 const minRho64 = 1e-7
 
 // MaxUnknowns bounds n·min(n, d), the number of unknowns of the reduced
-// problem: the Newton step factors a dense matrix of that order.
+// problem, where the solver may need the dense big.Float Hessian: when
+// d < n (the rank-constrained case, whose second-order check can need it,
+// globalcert.go) and for deep instances.
 const MaxUnknowns = 1024
+
+// MaxKrylovUnknowns bounds n·min(n, d) when d ≥ n: Newton–Krylov steps
+// (krylov.go) keep a float64 Hessian of that order as preconditioner,
+// 8·N² bytes (134 MB at N = 4096, n = 64).
+const MaxKrylovUnknowns = 4096
 
 // newReduced builds φ for instance in with the given λ_H, λ_W (both > 0,
 // possibly differing from the instance's: the unattained and unregularized
@@ -74,12 +81,34 @@ func newReduced(in *instance.Instance, lamH, lamW *big.Rat, prec uint) (*reduced
 	if lamH.Sign() <= 0 || lamW.Sign() <= 0 {
 		return nil, fmt.Errorf("solver: reduced problem needs λ_H, λ_W > 0")
 	}
-	n := in.N()
-	k := min(n, in.D)
-	if n*k > MaxUnknowns {
-		return nil, fmt.Errorf("%w: n·min(n,d) = %d unknowns, the dense Newton solver handles at most %d", ErrTooLarge, n*k, MaxUnknowns)
+	if err := checkUnknowns(in.N(), min(in.N(), in.D)); err != nil {
+		return nil, err
 	}
 	return newExact(in, lamH, lamW).atPrec(prec), nil
+}
+
+// CheckSize returns an error wrapping ErrTooLarge when the instance is
+// beyond the solver's reach: n·min(n, d) > MaxKrylovUnknowns, or d < n
+// (and deep instances) with n·min(n, d) > MaxUnknowns. Commands call it
+// before any work.
+func CheckSize(in *instance.Instance) error {
+	n := in.N()
+	k := min(n, in.D)
+	if in.IsDeep() && n*k > MaxUnknowns {
+		return fmt.Errorf("%w: n·min(n,d) = %d unknowns, the deep solver handles at most %d", ErrTooLarge, n*k, MaxUnknowns)
+	}
+	return checkUnknowns(n, k)
+}
+
+// checkUnknowns applies the caps of CheckSize to n and k = min(n, d).
+func checkUnknowns(n, k int) error {
+	if k < n && n*k > MaxUnknowns {
+		return fmt.Errorf("%w: d < n with n·d = %d unknowns; the rank-constrained second-order check needs the dense Hessian, at most %d unknowns", ErrTooLarge, n*k, MaxUnknowns)
+	}
+	if n*k > MaxKrylovUnknowns {
+		return fmt.Errorf("%w: n·min(n,d) = %d unknowns; the Newton–Krylov solver's float64 preconditioner handles at most %d (n = 64 with d ≥ n)", ErrTooLarge, n*k, MaxKrylovUnknowns)
+	}
+	return nil
 }
 
 // exactProblem is the reduced problem in exact rationals: the blocks
@@ -92,7 +121,8 @@ type exactProblem struct {
 	blocks     []ratBlock
 	a0sq       *big.Rat
 	zeroData   bool
-	zeroState  // whether W = 0 is a minimizer (zero.go), decided once
+	zeroState              // whether W = 0 is a minimizer (zero.go), decided once
+	kry        krylovCache // Newton–Krylov preconditioner (krylov.go)
 }
 
 // ratBlock is one block in exact arithmetic: weight w = γ/λ_H, shift μ,

@@ -186,7 +186,9 @@ func solveCore(in *instance.Instance, lamH, lamW *big.Rat, s Settings, prec uint
 	if err != nil {
 		return nil, err
 	}
+	t1 := time.Now()
 	s1 := red.stage1(s.Starts, s.Seed, deadline)
+	reportStage1(s.Progress, red, s1, time.Since(t1))
 	v0 := bigmat.FromFloat64(red.n, red.k, prec, s1.v)
 	it, err := newIteration(red, v0, s.Digits, s.MaxIterations, deadline)
 	if err != nil {
@@ -202,7 +204,7 @@ func solveCore(in *instance.Instance, lamH, lamW *big.Rat, s Settings, prec uint
 }
 
 // Solve minimizes L(W, H, b) of docs/theory.md §1 for the instance. It returns an
-// error only for an internal failure or an instance beyond MaxUnknowns;
+// error only for an internal failure or an instance beyond CheckSize's caps;
 // non-convergence, unattained infima and non-unique minimizers are
 // reported in the Result.
 func Solve(in *instance.Instance, s Settings) (*Result, error) {

@@ -92,7 +92,7 @@ func (r *reduced) stage1(starts int, seed int64, deadline time.Time) stage1Resul
 		if left := time.Until(deadline); left > 0 {
 			settings.Runtime = left
 		}
-		res, err := optimize.Minimize(prob, x0, settings, &optimize.BFGS{})
+		res, err := optimize.Minimize(prob, x0, settings, stage1Method(N))
 		best.starts++
 		if res == nil {
 			continue
@@ -120,3 +120,16 @@ func (r *reduced) stage1(starts int, seed int64, deadline time.Time) stage1Resul
 	}
 	return best
 }
+
+// stage1Method is BFGS up to maxBFGSUnknowns unknowns and limited-memory
+// BFGS beyond (BFGS keeps a dense N×N inverse Hessian: O(N²) work per
+// iteration, which dominated the whole solve at N = 4096).
+func stage1Method(N int) optimize.Method {
+	if N <= maxBFGSUnknowns {
+		return &optimize.BFGS{}
+	}
+	return &optimize.LBFGS{}
+}
+
+// maxBFGSUnknowns is where stage 1 switches to limited-memory BFGS.
+const maxBFGSUnknowns = 1024

@@ -95,15 +95,9 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 const maxStarts = 10000
 
 // checkSolverSize refuses, before any work, an instance beyond the
-// solver's dense Newton step (n·min(n, d) > solver.MaxUnknowns), so that
-// solve and verify answer at once with exit status 2.
-func checkSolverSize(in *instance.Instance) error {
-	n := in.N()
-	if k := n * min(n, in.D); k > solver.MaxUnknowns {
-		return fmt.Errorf("%w: n·min(n,d) = %d unknowns, the solver handles at most %d", solver.ErrTooLarge, k, solver.MaxUnknowns)
-	}
-	return nil
-}
+// solver's reach (solver.CheckSize), so that solve and verify answer at
+// once with exit status 2.
+func checkSolverSize(in *instance.Instance) error { return solver.CheckSize(in) }
 
 // unfinishedJSON is what a solve or verify emits with --json when it stops
 // without a result.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"math/rand/v2"
 	"os"
@@ -125,21 +126,28 @@ func TestFlagEdges(t *testing.T) {
 	if code != exitUsage || strings.Count(errs, "\n") != 2 {
 		t.Errorf("bare ufm: exit %d, %q", code, errs)
 	}
-	// n = 33, d = 33: n·min(n, d) = 1089 > 1024 unknowns.
-	var rows []string
-	for i := 0; i < 2; i++ {
-		var r []string
-		for k := 0; k < 33; k++ {
-			r = append(r, `"`+big.NewInt(int64(i*33+k)).String()+`"`)
+	// n = 33, d = 32 < n: n·min(n, d) = 1056 > 1024 unknowns (the
+	// rank-constrained cap), and n = 65, d = 65: 4225 > 4096 (the
+	// Newton–Krylov cap).
+	for _, c := range []struct {
+		n, d int
+		cap  string
+	}{{33, 32, "1024"}, {65, 65, "4096"}} {
+		var rows []string
+		for i := 0; i < 2; i++ {
+			var r []string
+			for k := 0; k < c.n; k++ {
+				r = append(r, `"`+big.NewInt(int64(i*c.n+k)).String()+`"`)
+			}
+			rows = append(rows, "["+strings.Join(r, ",")+"]")
 		}
-		rows = append(rows, "["+strings.Join(r, ",")+"]")
-	}
-	big := writeFile(t, "big.json", `{"targets": [`+strings.Join(rows, ",")+`], "lambda_h": "0.1", "lambda_w": "0.1", "d": 33}`)
-	for _, cmd := range []string{"solve", "verify"} {
-		start := time.Now()
-		code, _, errs := runCmd(t, cmd, big)
-		if code != exitUsage || !strings.Contains(errs, "1024") || time.Since(start) > 2*time.Second {
-			t.Errorf("%s on a too-large instance: exit %d in %s: %s", cmd, code, time.Since(start), errs)
+		big := writeFile(t, "big.json", `{"targets": [`+strings.Join(rows, ",")+`], "lambda_h": "0.1", "lambda_w": "0.1", "d": `+fmt.Sprint(c.d)+`}`)
+		for _, cmd := range []string{"solve", "verify"} {
+			start := time.Now()
+			code, _, errs := runCmd(t, cmd, big)
+			if code != exitUsage || !strings.Contains(errs, c.cap) || time.Since(start) > 2*time.Second {
+				t.Errorf("%s on a too-large instance (n = %d, d = %d): exit %d in %s: %s", cmd, c.n, c.d, code, time.Since(start), errs)
+			}
 		}
 	}
 }
@@ -222,7 +230,7 @@ func TestCapsAtAndPast(t *testing.T) {
 	for _, c := range []struct {
 		n, d int
 		ok   bool
-	}{{32, 32, true}, {32, 33, true}, {33, 31, true}, {41, 25, false}, {32, 1000, true}, {33, 32, false}} {
+	}{{32, 32, true}, {32, 33, true}, {33, 31, true}, {41, 25, false}, {32, 1000, true}, {33, 32, false}, {64, 128, true}, {64, 64, true}, {65, 130, false}, {65, 64, false}} {
 		if err := checkSolverSize(sized(c.n, c.d)); (err == nil) != c.ok {
 			t.Errorf("n = %d, d = %d: %v", c.n, c.d, err)
 		}

@@ -36,12 +36,13 @@ func solveDoc(t *testing.T, wantCode int, args ...string) map[string]any {
 func TestSolveBadInputExit2(t *testing.T) {
 	bad := writeFile(t, "bad.json", `{"targets":[[1,2],[3]],"lambda_h":1,"lambda_w":1,"d":1}`)
 	good := example("full-4x10")
-	row := make([]string, 40)
+	// n = 65, d = 65: n·min(n, d) = 4225 > 4096 unknowns (solver.MaxKrylovUnknowns).
+	row := make([]string, 65)
 	for i := range row {
 		row[i] = fmt.Sprint(i % 3)
 	}
 	rowJSON, _ := json.Marshal([][]string{row, row})
-	huge := writeFile(t, "huge.json", fmt.Sprintf(`{"targets":%s,"lambda_h":1,"lambda_w":1,"d":40}`, rowJSON))
+	huge := writeFile(t, "huge.json", fmt.Sprintf(`{"targets":%s,"lambda_h":1,"lambda_w":1,"d":65}`, rowJSON))
 	for _, args := range [][]string{
 		{},
 		{filepath.Join(t.TempDir(), "missing.json")},

@@ -1,0 +1,221 @@
+package solver
+
+import (
+	"math"
+	"math/big"
+
+	"github.com/nrc-ufm/ufm/bigmat"
+)
+
+// hessOp is the Hessian of φ at one point as an operator, for problems too
+// large for the dense big.Float Hessian (reduced.hessian): applying it to
+// a direction E costs a few n×n×k and n×k×k products, O(n²k) big.Float
+// operations instead of the O((nk)²) entries and O((nk)³) factorization of
+// the dense Newton system. With, per block, B = (VVᵀ + ρI)⁻¹, P = B S' B,
+// T = BV, Q = PV, G1 = VᵀPV and G2 = VᵀBV (dB = −B(EVᵀ + VEᵀ)B, see
+// reduced.hessian),
+//
+//	∇²φ[E] = E + Σ_k w_k (B E G1 + T (EᵀQ) + P E (G2 − I) + Q (EᵀT)).
+//
+// Every factor is rounded once to the operator's precision prec (the
+// precision the Newton system is solved at, stepPrec).
+type hessOp struct {
+	n, k int
+	prec uint
+	blks []hessBlock
+	v    *bigmat.Dense // V at prec (the gauge term)
+	v64  []float64
+
+	logGrad float64 // log10 ‖∇φ‖ at the point (krylov.go's staleness test)
+}
+
+// hessBlock holds one block's factors of the Hessian–vector product.
+type hessBlock struct {
+	w            *big.Float
+	b, p, t, q   *bigmat.Dense // n×n, n×n, n×k, n×k
+	g1, g2m      *bigmat.Dense // k×k: VᵀPV and VᵀBV − I
+	b64, p64     []float64     // row-major float64 copies (float64 Hessian)
+	t64, q64     []float64
+	g1_64, g2m64 []float64
+	w64          float64
+}
+
+// newHessOp builds the operator of φ's Hessian at pt (from pt.parts) at
+// precision prec ≤ r.prec.
+func (r *reduced) newHessOp(pt *point, prec uint) *hessOp {
+	v := pt.v.Clone().SetPrec(prec)
+	op := &hessOp{n: r.n, k: r.k, prec: prec, v: v, v64: v.Float64s(), logGrad: log10Float(pt.gnorm)}
+	one := newFloat(prec).SetInt64(1)
+	for bi, blk := range r.blocks {
+		b := pt.parts[bi].b.Clone().SetPrec(prec)
+		p := pt.parts[bi].p.Clone().SetPrec(prec)
+		t := new(bigmat.Dense).Mul(b, v)
+		q := new(bigmat.Dense).Mul(p, v)
+		g1 := new(bigmat.Dense).TransMul(v, q)
+		g2m := new(bigmat.Dense).TransMul(v, t)
+		for i := 0; i < r.k; i++ {
+			e := g2m.At(i, i)
+			e.Sub(e, one)
+		}
+		op.blks = append(op.blks, hessBlock{
+			w: newFloat(prec).Set(blk.w), b: b, p: p, t: t, q: q, g1: g1, g2m: g2m,
+		})
+	}
+	return op
+}
+
+// apply returns ∇²φ[e] for an n×k direction e (at the operator's
+// precision).
+func (op *hessOp) apply(e *bigmat.Dense) *bigmat.Dense {
+	e = e.Clone().SetPrec(op.prec)
+	out := e.Clone()
+	for _, hb := range op.blks {
+		be := new(bigmat.Dense).Mul(hb.b, e)
+		acc := new(bigmat.Dense).Mul(be, hb.g1)
+		etq := new(bigmat.Dense).TransMul(e, hb.q)
+		acc.Add(acc, new(bigmat.Dense).Mul(hb.t, etq))
+		pe := new(bigmat.Dense).Mul(hb.p, e)
+		acc.Add(acc, new(bigmat.Dense).Mul(pe, hb.g2m))
+		ett := new(bigmat.Dense).TransMul(e, hb.t)
+		acc.Add(acc, new(bigmat.Dense).Mul(hb.q, ett))
+		acc.Scale(hb.w, acc)
+		out.Add(out, acc)
+	}
+	return out
+}
+
+// gauge returns R*R[e] = V·(Vᵀe − eᵀV)/2, the Gram operator of the
+// rotation gauge R(e) = skew(Vᵀe) (R* maps a skew S to VS). It vanishes on
+// the directions with Vᵀe symmetric (orthogonal to the rotation orbit
+// {VΩ : Ω skew}) and is positive on the orbit's tangent where VΩ ≠ 0, where
+// φ is flat: krylovStep adds it to the damping (see krylov.go).
+func (op *hessOp) gauge(e *bigmat.Dense) *bigmat.Dense {
+	vte := new(bigmat.Dense).TransMul(op.v, e)
+	skew := new(bigmat.Dense).Sub(vte, new(bigmat.Dense).T(vte))
+	out := new(bigmat.Dense).Mul(op.v, skew)
+	for i := 0; i < op.n; i++ {
+		for j := 0; j < op.k; j++ {
+			x := out.At(i, j)
+			x.SetMantExp(x, -1)
+		}
+	}
+	return out
+}
+
+// dense64 returns the Hessian as a row-major N×N float64 matrix, N = n·k,
+// unknown (a, b) ↦ a·k + b (the layout of reduced.hessian), rounded from
+// the operator's factors; ok is false when a factor or an entry is not a
+// finite float64 (huge 1/ρ: the float64 preconditioner is then useless).
+// Entry (a,b),(i,j): δ_ai δ_jb + Σ w (B_ai G1_jb + T_aj Q_ib + P_ai G2m_jb
+// + Q_aj T_ib), the formula of apply read off entrywise.
+func (op *hessOp) dense64() ([]float64, bool) {
+	n, k := op.n, op.k
+	N := n * k
+	h := make([]float64, N*N)
+	for bi := range op.blks {
+		hb := &op.blks[bi]
+		if !hb.to64() {
+			return nil, false
+		}
+		for a := 0; a < n; a++ {
+			for b := 0; b < k; b++ {
+				row := h[(a*k+b)*N:]
+				for i := 0; i < n; i++ {
+					bai, pai := hb.b64[a*n+i], hb.p64[a*n+i]
+					for j := 0; j < k; j++ {
+						row[i*k+j] += hb.w64 * (bai*hb.g1_64[j*k+b] + hb.t64[a*k+j]*hb.q64[i*k+b] +
+							pai*hb.g2m64[j*k+b] + hb.q64[a*k+j]*hb.t64[i*k+b])
+					}
+				}
+			}
+		}
+	}
+	for i := 0; i < N; i++ {
+		h[i*N+i]++
+		if math.IsInf(h[i*N+i], 0) || math.IsNaN(h[i*N+i]) {
+			return nil, false
+		}
+		for j := 0; j < i; j++ {
+			s := (h[i*N+j] + h[j*N+i]) / 2
+			if math.IsInf(s, 0) || math.IsNaN(s) {
+				return nil, false
+			}
+			h[i*N+j], h[j*N+i] = s, s
+		}
+	}
+	return h, true
+}
+
+// to64 fills the float64 copies of the block's factors; false if one is
+// not finite.
+func (hb *hessBlock) to64() bool {
+	hb.w64, _ = hb.w.Float64()
+	hb.b64, hb.p64 = hb.b.Float64s(), hb.p.Float64s()
+	hb.t64, hb.q64 = hb.t.Float64s(), hb.q.Float64s()
+	hb.g1_64, hb.g2m64 = hb.g1.Float64s(), hb.g2m.Float64s()
+	for _, s := range [][]float64{hb.b64, hb.p64, hb.t64, hb.q64, hb.g1_64, hb.g2m64, {hb.w64}} {
+		for _, x := range s {
+			if math.IsInf(x, 0) || math.IsNaN(x) || math.Abs(x) > 1e150 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// dotBig returns ⟨a, b⟩ = Σ a_ij b_ij at precision prec.
+func dotBig(a, b *bigmat.Dense, prec uint) *big.Float {
+	r, c := a.Dims()
+	s := newFloat(prec)
+	var t big.Float
+	t.SetPrec(prec)
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			t.Mul(a.At(i, j), b.At(i, j))
+			s.Add(s, &t)
+		}
+	}
+	return s
+}
+
+// addGauge64 adds β·R*R to the row-major float64 matrix h (N×N, the layout
+// of dense64): entry (a,b),(i,j) of R*R is ½(δ_bj (VVᵀ)_ai − V_aj V_ib).
+func (op *hessOp) addGauge64(h []float64, beta float64) {
+	n, k := op.n, op.k
+	N := n * k
+	v := op.v64
+	a := make([]float64, n*n)
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			s := 0.0
+			for c := 0; c < k; c++ {
+				s += v[i*k+c] * v[j*k+c]
+			}
+			a[i*n+j] = s
+		}
+	}
+	for ai := 0; ai < n; ai++ {
+		for b := 0; b < k; b++ {
+			row := h[(ai*k+b)*N:]
+			for i := 0; i < n; i++ {
+				row[i*k+b] += beta * a[ai*n+i] / 2
+				for j := 0; j < k; j++ {
+					row[i*k+j] -= beta * v[ai*k+j] * v[i*k+b] / 2
+				}
+			}
+		}
+	}
+}
+
+// rounded returns a copy of op with every factor rounded to prec bits.
+func (op *hessOp) rounded(prec uint) *hessOp {
+	out := &hessOp{n: op.n, k: op.k, prec: prec, v: op.v.Clone().SetPrec(prec), v64: op.v64, logGrad: op.logGrad}
+	for _, hb := range op.blks {
+		out.blks = append(out.blks, hessBlock{
+			w: newFloat(prec).Set(hb.w), b: hb.b.Clone().SetPrec(prec), p: hb.p.Clone().SetPrec(prec),
+			t: hb.t.Clone().SetPrec(prec), q: hb.q.Clone().SetPrec(prec),
+			g1: hb.g1.Clone().SetPrec(prec), g2m: hb.g2m.Clone().SetPrec(prec),
+		})
+	}
+	return out
+}
