@@ -110,31 +110,6 @@ func sortDesc(v []*big.Float) {
 	}
 }
 
-// TestPredictLargeMatchesJacobi: for n = 20 (the refined path) Predict
-// agrees with an evaluation whose eigendecomposition is Jacobi's, at 40
-// digits on every quantity.
-func TestPredictLargeMatchesJacobi(t *testing.T) {
-	in := benchInstance(t, 20, 10, 60)
-	p, err := Predict(in, 40)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkJustified(t, p)
-	ex := newExactFacts(in)
-	var e bigmat.SymEigen
-	n := in.N()
-	flat := make([]*big.Rat, 0, n*n)
-	for _, row := range ex.exactSigma() {
-		flat = append(flat, row...)
-	}
-	if err := e.Factorize(bigmat.FromRat(n, n, p.Prec, flat)); err != nil {
-		t.Fatal(err)
-	}
-	for j := range e.Values {
-		checkRel(t, fmt.Sprintf("σ_%d", j+1), p.Sigma[j], e.Values[j], 40)
-	}
-}
-
 // TestRefinedPathTaken: on a generic Σ (n = 24) the refinement converges
 // and its rigorous bounds are tight enough, so Jacobi is not needed.
 func TestRefinedPathTaken(t *testing.T) {
@@ -233,27 +208,30 @@ func TestRefinedEigenSmallHighPrecision(t *testing.T) {
 	}
 }
 
-// TestPredictHighPrecisionMatchesJacobi: at 300 digits (above
-// refineMinPrec) n = 12 is refined; Predict's σ_j agree with Jacobi's at
-// the same precision to 300 digits.
-func TestPredictHighPrecisionMatchesJacobi(t *testing.T) {
-	in := benchInstance(t, 12, 24, 60)
-	p, err := Predict(in, 300)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkJustified(t, p)
-	ex := newExactFacts(in)
-	var e bigmat.SymEigen
-	n := in.N()
-	flat := make([]*big.Rat, 0, n*n)
-	for _, row := range ex.exactSigma() {
-		flat = append(flat, row...)
-	}
-	if err := e.Factorize(bigmat.FromRat(n, n, p.Prec, flat)); err != nil {
-		t.Fatal(err)
-	}
-	for j := range e.Values {
-		checkRel(t, fmt.Sprintf("σ_%d", j+1), p.Sigma[j], e.Values[j], 300)
+// TestPredictMatchesJacobi: on the refined paths — n = 20 (n ≥ 16) at 40
+// digits and n = 12 at 300 digits (above refineMinPrec) — Predict's σ_j
+// agree with a Jacobi eigendecomposition of the exact Σ at the same
+// precision to the requested digits.
+func TestPredictMatchesJacobi(t *testing.T) {
+	for _, c := range []struct{ n, d, m, digits int }{{20, 10, 60, 40}, {12, 24, 60, 300}} {
+		in := benchInstance(t, c.n, c.d, c.m)
+		p, err := Predict(in, c.digits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkJustified(t, p)
+		ex := newExactFacts(in)
+		var e bigmat.SymEigen
+		n := in.N()
+		flat := make([]*big.Rat, 0, n*n)
+		for _, row := range ex.exactSigma() {
+			flat = append(flat, row...)
+		}
+		if err := e.Factorize(bigmat.FromRat(n, n, p.Prec, flat)); err != nil {
+			t.Fatal(err)
+		}
+		for j := range e.Values {
+			checkRel(t, fmt.Sprintf("n=%d, %d digits: σ_%d", c.n, c.digits, j+1), p.Sigma[j], e.Values[j], c.digits)
+		}
 	}
 }

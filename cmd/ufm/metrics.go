@@ -245,20 +245,7 @@ func metricsBig(hPath, wPath, yPath string, digits int, opt metrics.Options, asJ
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
 	}
-	txt := func(x *big.Float) any { return bigmat.Text(x, digits) }
-	doc := newMetricsJSON(r.Report, &digits)
-	if r.NRC1 != nil {
-		doc.NRC1, doc.NRC2 = txt(r.NRC1), txt(r.NRC2)
-	}
-	if r.NRC3 != nil {
-		// NRC3 carries only the digits its second, more precise evaluation
-		// confirms; 0 to within its accuracy prints as a bound "< x".
-		doc.NRC3, doc.NRC3Gamma = r.NRC3Text(), txt(r.NRC3Gamma)
-	}
-	for _, v := range r.EVR {
-		doc.EVR = append(doc.EVR, txt(v))
-	}
-	doc.SigmaMin = bigmat.Text(new(big.Float).SetFloat64(r.SigmaMin), min(digits, 17))
+	doc := newBigMetricsJSON(r, digits)
 	if asJSON {
 		return writeJSON(stdout, stderr, doc)
 	}
@@ -423,4 +410,24 @@ func asFloat(v any) (float64, bool) {
 		return r, true
 	}
 	return math.NaN(), false
+}
+
+// newBigMetricsJSON is the JSON of a big-float metrics result at digits
+// (the single-layer and the per-layer commands share it).
+func newBigMetricsJSON(r *metrics.BigResult, digits int) metricsJSON {
+	txt := func(x *big.Float) any { return bigmat.Text(x, digits) }
+	doc := newMetricsJSON(r.Report, &digits)
+	if r.NRC1 != nil {
+		doc.NRC1, doc.NRC2 = txt(r.NRC1), txt(r.NRC2)
+	}
+	if r.NRC3 != nil {
+		// NRC3 carries only the digits its second, more precise evaluation
+		// confirms; 0 to within its accuracy prints as a bound "< x".
+		doc.NRC3, doc.NRC3Gamma = r.NRC3Text(), txt(r.NRC3Gamma)
+	}
+	for _, v := range r.EVR {
+		doc.EVR = append(doc.EVR, txt(v))
+	}
+	doc.SigmaMin = bigmat.Text(new(big.Float).SetFloat64(r.SigmaMin), min(digits, 17))
+	return doc
 }

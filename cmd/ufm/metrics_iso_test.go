@@ -34,25 +34,18 @@ func writeNPYData(t *testing.T, dir, name string, rows, cols int, v []float64) s
 }
 
 // TestMetricsDigitsExactIsotropy is QA's reproducer for issue 8 item 7 on
-// the command line: targets (±a, ±1), W = diag(1, 0), features as in
-// /work/bench/metrics2. Σ = diag(a², 1) is not ∝ I, and NRC3's minimum
+// the command line: targets (±a, ±1), W = diag(1, 0), the features of
+// QA's files. Σ = diag(a², 1) is not ∝ I, and NRC3's minimum
 // is 0 at γ = σ_min = 1 (docs/theory.md §4; at γ = 0 it is 2 − √2, which
 // the threshold printed for a = 1 + 10⁻⁴⁰). Text input with a = 1 + 10^-k
 // (k = 40, 45, 50) and .npy input with a = 1 + 2⁻⁵²; Σ = I exactly stays flat
 // with NRC3 = 2 − √2.
 func TestMetricsDigitsExactIsotropy(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, text string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	h := write("H.csv", "1,0.5\n-1,0.25\n0.5,-1\n-0.5,0.75\n")
-	w := write("W.csv", "1,0\n0,0\n")
+	h := writeFile(t, "H.csv", "1,0.5\n-1,0.25\n0.5,-1\n-0.5,0.75\n")
+	w := writeFile(t, "W.csv", "1,0\n0,0\n")
 	csvY := func(a string) string {
-		return write("Y"+a+".csv", a+",1\n-"+a+",1\n"+a+",-1\n-"+a+",-1\n")
+		return writeFile(t, "Y"+a+".csv", a+",1\n-"+a+",1\n"+a+",-1\n-"+a+",-1\n")
 	}
 	a := 1 + 0x1p-52
 	hN := writeNPYData(t, dir, "H.npy", 4, 2, []float64{1, 0.5, -1, 0.25, 0.5, -1, -0.5, 0.75})
@@ -113,23 +106,15 @@ func TestMetricsDigitsExactIsotropy(t *testing.T) {
 // be reported as 2 − √2 (flat): it is null and points to --digits. Targets
 // (±1, ±1) as written stay flat with 2 − √2.
 func TestMetricsFloat64DecimalIsotropy(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, text string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	h := write("H.csv", "1,0.5\n-1,0.25\n0.5,-1\n-0.5,0.75\n")
-	w := write("W.csv", "1,0\n0,0\n")
+	h := writeFile(t, "H.csv", "1,0.5\n-1,0.25\n0.5,-1\n-0.5,0.75\n")
+	w := writeFile(t, "W.csv", "1,0\n0,0\n")
 	a := "1." + strings.Repeat("0", 39) + "1"
 	for _, tc := range []struct {
 		name, y string
 		flat    bool
 	}{
-		{"aniso", write("Ya.csv", a+",1\n-"+a+",1\n"+a+",-1\n-"+a+",-1\n"), false},
-		{"iso", write("Yi.csv", "1,1\n-1,1\n1,-1\n-1,-1\n"), true},
+		{"aniso", writeFile(t, "Ya.csv", a+",1\n-"+a+",1\n"+a+",-1\n-"+a+",-1\n"), false},
+		{"iso", writeFile(t, "Yi.csv", "1,1\n-1,1\n1,-1\n-1,-1\n"), true},
 	} {
 		code, out, errs := runCmd(t, "metrics", "--features", h, "--weights", w, "--targets", tc.y, "--json")
 		if code != exitOK {

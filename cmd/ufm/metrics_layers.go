@@ -112,18 +112,7 @@ func oneLayer(l int, hPath string, wAbove []string, yPath string, digits int, op
 		if err != nil {
 			return out, metrics.Report{}, err
 		}
-		txt := func(x *big.Float) any { return bigmat.Text(x, digits) }
-		out.metricsJSON = newMetricsJSON(r.Report, &digits)
-		if r.NRC1 != nil {
-			out.NRC1, out.NRC2 = txt(r.NRC1), txt(r.NRC2)
-		}
-		if r.NRC3 != nil {
-			out.NRC3, out.NRC3Gamma = r.NRC3Text(), txt(r.NRC3Gamma)
-		}
-		for _, v := range r.EVR {
-			out.EVR = append(out.EVR, txt(v))
-		}
-		out.SigmaMin = bigmat.Text(new(big.Float).SetFloat64(r.SigmaMin), min(digits, 17))
+		out.metricsJSON = newBigMetricsJSON(r, digits)
 		return out, r.Report, nil
 	}
 	h, err := loadArray(hPath, false)

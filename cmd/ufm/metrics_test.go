@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -315,23 +314,11 @@ func TestMetricsShapeCaps(t *testing.T) {
 // writeNPY writes a rows×cols float64 .npy of small values.
 func writeNPY(t *testing.T, dir, name string, rows, cols int) string {
 	t.Helper()
-	header := fmt.Sprintf("{'descr': '<f8', 'fortran_order': False, 'shape': (%d, %d), }", rows, cols)
-	for (10+len(header)+1)%64 != 0 {
-		header += " "
+	v := make([]float64, rows*cols)
+	for i := range v {
+		v[i] = float64(i%7) - 3
 	}
-	header += "\n"
-	var b bytes.Buffer
-	b.WriteString("\x93NUMPY\x01\x00")
-	binary.Write(&b, binary.LittleEndian, uint16(len(header)))
-	b.WriteString(header)
-	for i := 0; i < rows*cols; i++ {
-		binary.Write(&b, binary.LittleEndian, float64(i%7)-3)
-	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return writeNPYData(t, dir, name, rows, cols, v)
 }
 
 // M = 3, d = 20 000 (a 480 KB npy) is refused at once with one line
