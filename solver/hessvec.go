@@ -4,6 +4,9 @@ import (
 	"math"
 	"math/big"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+
 	"github.com/nrc-ufm/ufm/bigmat"
 )
 
@@ -218,4 +221,38 @@ func (op *hessOp) rounded(prec uint) *hessOp {
 		})
 	}
 	return out
+}
+
+// hessWork64 is the scratch of apply64 (n×k and k×k buffers), reused
+// across the products of one inner solve.
+type hessWork64 struct{ be, etq []float64 }
+
+func newHessWork64(n, k int) *hessWork64 {
+	return &hessWork64{be: make([]float64, n*k), etq: make([]float64, k*k)}
+}
+
+// apply64 sets out (row-major n×k) to ∇²φ[e] in float64: the formula of
+// apply, E + Σ_k w_k (B E G1 + T (EᵀQ) + P E (G2 − I) + Q (EᵀT)), as
+// eight gonum BLAS products per block, O(n²k) flops, on the float64
+// copies of the factors. Every block's to64 must have returned true (the
+// preconditioner's build checks it). out and e must not overlap.
+func (op *hessOp) apply64(out, e []float64, ws *hessWork64) {
+	n, k := op.n, op.k
+	copy(out, e)
+	nk := func(d []float64) blas64.General { return blas64.General{Rows: n, Cols: k, Stride: k, Data: d} }
+	kk := func(d []float64) blas64.General { return blas64.General{Rows: k, Cols: k, Stride: k, Data: d} }
+	nn := func(d []float64) blas64.General { return blas64.General{Rows: n, Cols: n, Stride: n, Data: d} }
+	E, O, BE, ETQ := nk(e), nk(out), nk(ws.be), kk(ws.etq)
+	for bi := range op.blks {
+		hb := &op.blks[bi]
+		w := hb.w64
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, nn(hb.b64), E, 0, BE)
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, w, BE, kk(hb.g1_64), 1, O)
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, nn(hb.p64), E, 0, BE)
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, w, BE, kk(hb.g2m64), 1, O)
+		blas64.Gemm(blas.Trans, blas.NoTrans, 1, E, nk(hb.q64), 0, ETQ)
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, w, nk(hb.t64), ETQ, 1, O)
+		blas64.Gemm(blas.Trans, blas.NoTrans, 1, E, nk(hb.t64), 0, ETQ)
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, w, nk(hb.q64), ETQ, 1, O)
+	}
 }

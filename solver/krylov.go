@@ -92,6 +92,7 @@ const precondMaxShiftBits = 22
 // preconditioner). Not safe for concurrent use; stage 2 is sequential.
 type krylovCache struct {
 	chol        *blas64.Triangular // upper Cholesky factor U, H + R*R + ν'I = UᵀU
+	mf          *mfPrecond         // or the matrix-free inner solve (precond.go)
 	cholOp      *hessOp            // the operator (point) it was factored at
 	cholLogG    float64            // log10 ‖∇φ‖ at that point
 	shift       float64            // ν' it was factored with
@@ -104,6 +105,7 @@ type krylovCache struct {
 	op   *hessOp
 	// statistics for notes and benchmarks
 	factorizations, cgIterations, steps int
+	innerIterations                     int // float64 products of the matrix-free inner solves
 }
 
 // useKrylov reports whether stage 2 solves its Newton systems by
@@ -162,10 +164,10 @@ func (r *reduced) krylovStep(pt *point, nu *big.Float) (*bigmat.Dense, *big.Floa
 			return nil, nil, false, err
 		}
 		if ok {
-			before := kc.cgIterations
+			before, innerBefore := kc.cgIterations, kc.innerIterations
 			d, status := r.pcg(op, pt.g, nu, p)
 			if krylovTrace != nil {
-				fmt.Fprintf(krylovTrace, "krylov: p=%d nu=%s g=%s status=%d cg=%d factorizations=%d shift=%g\n", p, bigmat.Text(nu, 3), bigmat.Text(pt.gnorm, 3), status, kc.cgIterations-before, kc.factorizations, kc.shift)
+				fmt.Fprintf(krylovTrace, "krylov: p=%d nu=%s g=%s status=%d cg=%d inner=%d factorizations=%d shift=%g\n", p, bigmat.Text(nu, 3), bigmat.Text(pt.gnorm, 3), status, kc.cgIterations-before, kc.innerIterations-innerBefore, kc.factorizations, kc.shift)
 			}
 			switch {
 			case status == cgConverged:
@@ -212,6 +214,9 @@ func (r *reduced) noteStale(pt *point, iters int) {
 // ν) and an error when the float64 Hessian is not finite (far outside
 // float64's range: the Newton–Krylov path cannot run).
 func (r *reduced) ensurePrecond(op *hessOp, nu *big.Float) (bool, error) {
+	if r.useMatrixFree() {
+		return r.ensureMatrixFree(op, nu)
+	}
 	kc := &r.exact.kry
 	nu64, _ := nu.Float64()
 	if kc.chol != nil {
@@ -257,7 +262,7 @@ func (r *reduced) ensurePrecond(op *hessOp, nu *big.Float) (bool, error) {
 		kc.chol = nil
 		return false, nil
 	}
-	kc.chol, kc.cholOp, kc.shift = &t, op, shift
+	kc.chol, kc.mf, kc.cholOp, kc.shift = &t, nil, op, shift
 	kc.cholLogG = op.logGrad
 	kc.floorShift, kc.maxAbs = floor, maxAbs
 	return true, nil
@@ -342,10 +347,16 @@ func (r *reduced) cgSolve(op *hessOp, b *bigmat.Dense, nu *big.Float, done func(
 			rz = dotBig(res, z, p)
 			continue
 		}
-		z = r.precondSolve(res)
-		rzNew := dotBig(res, z, p)
-		beta := newFloat(p).Quo(rzNew, rz)
-		rz = rzNew
+		zNew := r.precondSolve(res)
+		rzNew := dotBig(res, zNew, p)
+		num := rzNew
+		if kc.mf != nil {
+			// Flexible CG (precond.go): the inner solve is not a fixed
+			// linear map, β = ⟨r₊, z₊ − z⟩/⟨r, z⟩ (Polak–Ribière).
+			num = newFloat(p).Sub(rzNew, dotBig(res, z, p))
+		}
+		beta := newFloat(p).Quo(num, rz)
+		z, rz = zNew, rzNew
 		dir = new(bigmat.Dense).Add(z, new(bigmat.Dense).Scale(beta, dir))
 	}
 	return nil, cgStalled
@@ -482,7 +493,8 @@ func cgTolerance(gnorm *big.Float, prec, p uint) *big.Float {
 	return eta.Mul(eta, gnorm)
 }
 
-// precondSolve returns M⁻¹ res for the cached float64 factor M, computed
+// precondSolve returns M⁻¹ res for the cached float64 factor M (or the
+// matrix-free inner solve's approximation of it, precond.go), computed
 // on res/‖res‖ (whose entries float64 represents whatever the size of
 // res) and scaled back, at res's precision.
 func (r *reduced) precondSolve(res *bigmat.Dense) *bigmat.Dense {
@@ -494,7 +506,13 @@ func (r *reduced) precondSolve(res *bigmat.Dense) *bigmat.Dense {
 	inv := newFloat(prec).Quo(newFloat(prec).SetInt64(1), nrm)
 	scaled := new(bigmat.Dense).Scale(inv, res).Float64s()
 	N := r.n * r.k
-	lapack64.Potrs(*r.exact.kry.chol, blas64.General{Rows: N, Cols: 1, Stride: 1, Data: scaled})
+	if mf := r.exact.kry.mf; mf != nil {
+		scaled = mf.solve(scaled)
+		r.exact.kry.innerIterations += mf.iterations
+		mf.iterations = 0
+	} else {
+		lapack64.Potrs(*r.exact.kry.chol, blas64.General{Rows: N, Cols: 1, Stride: 1, Data: scaled})
+	}
 	out := bigmat.FromFloat64(r.n, r.k, prec, scaled)
 	return out.Scale(nrm, out)
 }
