@@ -1,11 +1,16 @@
 package solver
 
 import (
+	"fmt"
 	"math"
+	"math/big"
 	"os"
 	"testing"
 	"time"
 
+	"gonum.org/v1/gonum/floats"
+
+	"github.com/nrc-ufm/ufm/bigmat"
 	"github.com/nrc-ufm/ufm/instance"
 )
 
@@ -68,4 +73,177 @@ func TestMatrixFreeTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%s: %s after %d Newton steps, %d digits, %v; history %.1f", f, res.Stop, res.Iterations, res.DigitsReached, res.Duration, res.History)
+}
+
+// BenchmarkPrecondStep: one Newton–Krylov step (preconditioner build plus
+// PCG to cgDone) from the point one Newton step after the float64 stage-1
+// point of the bench-shaped
+// instance (d = 2n, M = 5n, 50 digits), with the dense float64 Cholesky
+// factor and with the matrix-free inner solve, on the same system. n = 48
+// and 64 run only with UFM_BENCH_LARGE=1. Reports the outer CG iterations
+// (big-float products) and the inner float64 products per step.
+func BenchmarkPrecondStep(b *testing.B) {
+	ns := []int{12, 24, 32}
+	if os.Getenv("UFM_BENCH_LARGE") != "" {
+		ns = append(ns, 48, 64)
+	}
+	for _, n := range ns {
+		in := mkInstance(b, "bench", benchTargets(n, 5*n, 1), "0.01", "0.03", 2*n, "free", "")
+		red, err := newReduced(in, in.LambdaH, in.LambdaW, bigmat.Bits(50)+64)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s1 := red.stage1(2, 1, time.Now().Add(time.Minute))
+		pt, err := red.eval(bigmat.FromFloat64(red.n, red.k, red.prec, s1.v))
+		if err != nil {
+			b.Fatal(err)
+		}
+		// One Newton step first: the benchmarked step starts at ‖∇φ‖ ≈
+		// 1e-15 and needs about 30 digits of residual reduction.
+		d, _, _, err := red.krylovStep(pt, red.nuFor(pt, 1))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if pt, err = red.eval(new(bigmat.Dense).Add(pt.v, d)); err != nil {
+			b.Fatal(err)
+		}
+		for _, path := range []string{"dense", "matrixfree"} {
+			b.Run(fmt.Sprintf("n%d-d%d/%s", n, 2*n, path), func(b *testing.B) {
+				old := precondDenseMax
+				defer func() { precondDenseMax = old }()
+				precondDenseMax = math.MaxInt
+				if path == "matrixfree" {
+					precondDenseMax = 0
+				}
+				var kc krylovCache
+				for i := 0; i < b.N; i++ {
+					red.exact.kry = krylovCache{}
+					if _, _, _, err := red.krylovStep(pt, red.nuFor(pt, 1)); err != nil {
+						b.Fatal(err)
+					}
+					kc = red.exact.kry
+				}
+				b.ReportMetric(float64(kc.cgIterations), "cg-iters")
+				b.ReportMetric(float64(kc.innerIterations), "inner-iters")
+			})
+		}
+	}
+}
+
+// TestMatrixFreeAdversarial runs the testdata instances of
+// TestKrylovMatchesDense (degenerate valleys c = σ_j, targets spanning 60
+// orders, tiny c) on the Newton–Krylov path with each preconditioner. The
+// preconditioner only proposes CG directions, so the two must reach the
+// same point: where each reports DigitsReached, W Wᵀ agree to
+// min(D, D') − 1 digits relative to max|W Wᵀ| (absolute in the unit a0
+// where W* = 0, as in TestKrylovMatchesDense), and the matrix-free one
+// must not fail its certificate where the dense factor's converged.
+func TestMatrixFreeAdversarial(t *testing.T) {
+	if testing.Short() {
+		t.Skip("solves every testdata instance twice")
+	}
+	files := []string{
+		"degenerate-c-eq-sigma1.json", "degenerate-c-eq-sigma2.json", "full-3x8.json",
+		"partial-3x6.json", "nobias-2x4.json", "qa_h2_n2_t2_l0.json",
+		"qa_r3.json", "qa_r4.json", "extreme-target-scale-4x10.json", "extreme-tiny-c-4x10.json",
+	}
+	for _, f := range files {
+		in := loadTestdata(t, f)
+		if min(in.N(), in.D) < 2 {
+			continue
+		}
+		var dense, mf *Result
+		forceMatrixFree(false, func() { dense = solveOK(t, in, Settings{Digits: 40}) })
+		forceMatrixFree(true, func() { mf = solveOK(t, in, Settings{Digits: 40}) })
+		t.Logf("%s: dense factor %s %d digits %d steps, matrix-free %s %d digits %d steps", f, dense.Stop, dense.DigitsReached, dense.Iterations, mf.Stop, mf.DigitsReached, mf.Iterations)
+		if !mf.Converged {
+			switch {
+			case !dense.Converged:
+			case f == "qa_r3.json" && mf.Stop == StopIterationLimit:
+				// Known limit (precond.go): targets spanning 60 orders
+				// leave the float64 inner CG far from the inverse; the
+				// solve must then end honestly, not certified.
+				t.Logf("%s: matrix-free preconditioner stops %s (known, precond.go)", f, mf.Stop)
+			default:
+				t.Errorf("%s: matrix-free preconditioner %s %v where the dense factor converged", f, mf.Stop, mf.Notes)
+			}
+			continue
+		}
+		prec := min(dense.WW.Prec(), mf.WW.Prec())
+		scale := maxBig(dense.WW.MaxAbs(), mf.WW.MaxAbs())
+		red, err := newReduced(in, in.LambdaH, in.LambdaW, prec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if red.exact.zeroIsMinimizer() {
+			phi := newFloat(prec).Quo(dense.MinLoss, red.fScale)
+			scale = newFloat(prec).Set(red.a0)
+			if phi.Cmp(big.NewFloat(1)) < 0 {
+				scale.Mul(scale, phi)
+			}
+		}
+		if scale.Sign() == 0 {
+			continue
+		}
+		d := min(dense.DigitsReached, mf.DigitsReached)
+		if e := maxEntryErr(dense.WW.Clone().SetPrec(prec), mf.WW.Clone().SetPrec(prec), scale); e > -float64(d-1) {
+			t.Errorf("%s: W Wᵀ of the two preconditioners differ by 1e%.1f relative, both claim ≥ %d digits", f, e, d)
+		}
+	}
+}
+
+// TestHessVec64: on every derivative case, the float64 product apply64
+// and the float64 system product (H + R*R + ν'I)e match the big-float
+// operator (apply, gauge) at 600 bits to 1e-12 relative to
+// max(1, ‖H‖-scale)·‖e‖ (float64 rounding of O(n) terms), and diag64 is
+// the diagonal of dense64 + addGauge64 to 1e-12 relative to max(1, max|h|).
+func TestHessVec64(t *testing.T) {
+	const prec = 600
+	for ci, in := range derivativeCases(t) {
+		red, err := newReduced(in, in.LambdaH, in.LambdaW, prec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pt, err := red.eval(randDense(red.n, red.k, prec, uint64(ci+21)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		op := red.newHessOp(pt, prec)
+		h, ok := op.dense64()
+		if !ok {
+			t.Fatalf("%s: dense64 not finite", in.Name)
+		}
+		op.addGauge64(h, 1)
+		N := red.n * red.k
+		ref := 1.0
+		for _, x := range h {
+			ref = math.Max(ref, math.Abs(x))
+		}
+		diag := op.diag64()
+		for i := 0; i < N; i++ {
+			if d := math.Abs(diag[i] - h[i*N+i]); d > 1e-12*ref {
+				t.Fatalf("%s: diag64[%d] = %g, dense %g", in.Name, i, diag[i], h[i*N+i])
+			}
+		}
+		mf := &mfPrecond{op: op, shift: 0.25, ws: newHessWork64(red.n, red.k), vte: make([]float64, red.k*red.k)}
+		e := randDense(red.n, red.k, prec, uint64(100*ci+7))
+		e64 := e.Float64s()
+		want := new(bigmat.Dense).Add(op.apply(e), op.gauge(e))
+		want.Add(want, new(bigmat.Dense).Scale(newFloat(prec).SetFloat64(0.25), e))
+		got := make([]float64, N)
+		mf.system64(got, e64)
+		wantH := op.apply(e).Float64s()
+		gotH := make([]float64, N)
+		op.apply64(gotH, e64, mf.ws)
+		w64 := want.Float64s()
+		tol := 1e-12 * ref * float64(N) * floats.Norm(e64, math.Inf(1))
+		for i := 0; i < N; i++ {
+			if d := math.Abs(gotH[i] - wantH[i]); d > tol {
+				t.Fatalf("%s: apply64 entry %d = %g, apply %g", in.Name, i, gotH[i], wantH[i])
+			}
+			if d := math.Abs(got[i] - w64[i]); d > tol {
+				t.Fatalf("%s: system64 entry %d = %g, big-float %g", in.Name, i, got[i], w64[i])
+			}
+		}
+	}
 }

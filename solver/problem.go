@@ -72,7 +72,7 @@ const MaxUnknowns = 1024
 // MaxKrylovUnknowns bounds n·min(n, d) when d ≥ n: Newton–Krylov steps
 // (krylov.go) keep a float64 Hessian of that order as preconditioner,
 // 8·N² bytes (134 MB at N = 4096, n = 64).
-const MaxKrylovUnknowns = 4096
+const MaxKrylovUnknowns = 65536
 
 // newReduced builds φ for instance in with the given λ_H, λ_W (both > 0,
 // possibly differing from the instance's: the unattained and unregularized
