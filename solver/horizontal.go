@@ -59,13 +59,13 @@ import (
 
 // horizontalVerdict is the end-game certificate at one point (k ≥ 2).
 type horizontalVerdict struct {
-	pt        *point  // the point it was computed at
-	prec      uint    // the working precision it was computed at
-	logChange float64 // log10 relChange of the noise-regularized horizontal Newton step; +Inf if Ĥ + τI is not PD
-	global    bool    // (a) G ⪰ −τ_G
-	local     bool    // (b) Ĥ ⪰ τ_tot
-	negative  bool    // Ĥ + τ_tot I is not positive definite: negative curvature beyond noise and gradient
-	gradBound bool    // unresolved, and the gradient's term (not the rounding noise) is what hides the curvature
+	pt        *point        // the point it was computed at
+	prec      uint          // the working precision it was computed at
+	logChange float64       // log10 relChange of the noise-regularized horizontal Newton step; +Inf if Ĥ + τI is not PD
+	global    bool          // (a) G ⪰ −τ_G
+	local     bool          // (b) Ĥ ⪰ τ_tot
+	negative  bool          // Ĥ + τ_tot I is not positive definite: negative curvature beyond noise and gradient
+	gradBound bool          // unresolved, and the gradient's term (not the rounding noise) is what hides the curvature
 	hhat      *bigmat.Dense // Ĥ (nil for the matrix-free verdict, horizontal_krylov.go)
 	step      *bigmat.Dense // the noise-regularized horizontal Newton step (nil when Ĥ + τI is not PD)
 }
