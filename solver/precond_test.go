@@ -14,10 +14,10 @@ import (
 	"github.com/nrc-ufm/ufm/instance"
 )
 
-// forceMatrixFree runs f with every k > 1 problem on the Newton–Krylov
+// forcePrecond runs f with every k > 1 problem on the Newton–Krylov
 // path and, when mf is true, its matrix-free preconditioner (precondDenseMax
 // 0) instead of the dense float64 factor.
-func forceMatrixFree(mf bool, f func()) {
+func forcePrecond(mf bool, f func()) {
 	old := precondDenseMax
 	defer func() { precondDenseMax = old }()
 	precondDenseMax = math.MaxInt
@@ -36,8 +36,8 @@ func forceMatrixFree(mf bool, f func()) {
 func TestMatrixFreeMatchesDenseFactor(t *testing.T) {
 	in := mkInstance(t, "bench12", benchTargets(12, 60, 1), "0.01", "0.03", 24, "free", "")
 	var dense, mf *Result
-	forceMatrixFree(false, func() { dense = solveOK(t, in, Settings{Digits: 30}) })
-	forceMatrixFree(true, func() { mf = solveOK(t, in, Settings{Digits: 30}) })
+	forcePrecond(false, func() { dense = solveOK(t, in, Settings{Digits: 30}) })
+	forcePrecond(true, func() { mf = solveOK(t, in, Settings{Digits: 30}) })
 	if !dense.Converged || !mf.Converged {
 		t.Fatalf("dense factor %s %v, matrix-free %s %v", dense.Stop, dense.Notes, mf.Stop, mf.Notes)
 	}
@@ -68,7 +68,7 @@ func TestMatrixFreeTrace(t *testing.T) {
 	krylovTrace = os.Stderr
 	defer func() { krylovTrace = nil }()
 	var res *Result
-	forceMatrixFree(true, func() { res, err = Solve(in, Settings{Progress: os.Stderr, TimeLimit: 30 * time.Minute}) })
+	forcePrecond(true, func() { res, err = Solve(in, Settings{Progress: os.Stderr, TimeLimit: 30 * time.Minute}) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,8 +153,8 @@ func TestMatrixFreeAdversarial(t *testing.T) {
 			continue
 		}
 		var dense, mf *Result
-		forceMatrixFree(false, func() { dense = solveOK(t, in, Settings{Digits: 40}) })
-		forceMatrixFree(true, func() { mf = solveOK(t, in, Settings{Digits: 40}) })
+		forcePrecond(false, func() { dense = solveOK(t, in, Settings{Digits: 40}) })
+		forcePrecond(true, func() { mf = solveOK(t, in, Settings{Digits: 40}) })
 		t.Logf("%s: dense factor %s %d digits %d steps, matrix-free %s %d digits %d steps", f, dense.Stop, dense.DigitsReached, dense.Iterations, mf.Stop, mf.DigitsReached, mf.Iterations)
 		if !mf.Converged {
 			switch {
