@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/big"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/floats"
 )
 
@@ -172,28 +174,18 @@ func (mf *mfPrecond) system64(out, e []float64) {
 	n, k := op.n, op.k
 	op.apply64(out, e, mf.ws)
 	// R*R e = ½ V (Vᵀe − eᵀV) (hessOp.gauge).
-	v := op.v64
-	for i := range mf.vte {
-		mf.vte[i] = 0
-	}
-	for a := 0; a < n; a++ {
-		for i := 0; i < k; i++ {
-			floats.AddScaled(mf.vte[i*k:(i+1)*k], v[a*k+i], e[a*k:(a+1)*k])
-		}
-	}
+	V := blas64.General{Rows: n, Cols: k, Stride: k, Data: op.v64}
+	E := blas64.General{Rows: n, Cols: k, Stride: k, Data: e}
+	S := blas64.General{Rows: k, Cols: k, Stride: k, Data: mf.vte}
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, V, E, 0, S)
 	for i := 0; i < k; i++ {
 		for j := 0; j < i; j++ {
-			s := (mf.vte[i*k+j] - mf.vte[j*k+i]) / 2
-			mf.vte[i*k+j], mf.vte[j*k+i] = s, -s
+			x := (mf.vte[i*k+j] - mf.vte[j*k+i]) / 2
+			mf.vte[i*k+j], mf.vte[j*k+i] = x, -x
 		}
 		mf.vte[i*k+i] = 0
 	}
-	for a := 0; a < n; a++ {
-		row := out[a*k : (a+1)*k]
-		for i := 0; i < k; i++ {
-			floats.AddScaled(row, v[a*k+i], mf.vte[i*k:(i+1)*k])
-		}
-	}
+	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, V, S, 1, blas64.General{Rows: n, Cols: k, Stride: k, Data: out})
 	floats.AddScaled(out, mf.shift, e)
 }
 
