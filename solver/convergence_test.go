@@ -555,8 +555,10 @@ func TestSettingsDefaults(t *testing.T) {
 	}
 }
 
-// TestTooLarge: the caps of CheckSize at and one past each: n·min(n,d) ≤
-// MaxKrylovUnknowns for the regularized problem (d ≥ n and d < n alike),
+// TestTooLarge: the caps of CheckSize at and one past each: n·d ≤
+// MaxKrylovUnknowns for the regularized problem with d < n, n² ≤
+// MaxMatrixFreeUnknowns with d ≥ n (n = 256; one past it is checked on
+// checkUnknowns, since the instance format stops at n = 256),
 // n·d ≤ MaxUnknowns for λ_H = λ_W = 0 with d < n (the dense Grassmann
 // iteration). Past a cap Solve refuses with ErrTooLarge before any work;
 // at it CheckSize accepts.
@@ -566,7 +568,7 @@ func TestTooLarge(t *testing.T) {
 		lam    string
 		refuse bool
 	}{
-		{65, 65, "1", true}, {64, 64, "1", false},
+		{65, 65, "1", false}, {256, 256, "1", false}, {256, 512, "1", false},
 		{129, 32, "1", true}, {128, 32, "1", false},
 		{40, 30, "0", true}, {32, 32, "0", false}, {64, 16, "0", false}, {65, 16, "0", true},
 	} {
@@ -584,6 +586,9 @@ func TestTooLarge(t *testing.T) {
 		if _, err := Solve(in, Settings{}); err == nil || !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "too large") {
 			t.Errorf("n = %d, d = %d, λ = %s: err = %v", c.n, c.d, c.lam, err)
 		}
+	}
+	if err := checkUnknowns(257, 257); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("n = d = 257: err = %v", err)
 	}
 }
 
