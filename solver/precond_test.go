@@ -81,7 +81,8 @@ func TestMatrixFreeTrace(t *testing.T) {
 // instance (d = 2n, M = 5n, 50 digits), with the dense float64 Cholesky
 // factor and with the matrix-free inner solve, on the same system. n = 48
 // and 64 run only with UFM_BENCH_LARGE=1. Reports the outer CG iterations
-// (big-float products) and the inner float64 products per step.
+// (big-float products), the inner float64 products per step and the CPU
+// seconds per step (cpu-s/op, all threads: the machine is shared).
 func BenchmarkPrecondStep(b *testing.B) {
 	ns := []int{12, 24, 32}
 	if os.Getenv("UFM_BENCH_LARGE") != "" {
@@ -116,6 +117,7 @@ func BenchmarkPrecondStep(b *testing.B) {
 					precondDenseMax = 0
 				}
 				var kc krylovCache
+				c0 := processCPU()
 				for i := 0; i < b.N; i++ {
 					red.exact.kry = krylovCache{}
 					if _, _, _, err := red.krylovStep(pt, red.nuFor(pt, 1)); err != nil {
@@ -123,6 +125,7 @@ func BenchmarkPrecondStep(b *testing.B) {
 					}
 					kc = red.exact.kry
 				}
+				b.ReportMetric((processCPU()-c0).Seconds()/float64(b.N), "cpu-s/op")
 				b.ReportMetric(float64(kc.cgIterations), "cg-iters")
 				b.ReportMetric(float64(kc.innerIterations), "inner-iters")
 			})
