@@ -51,8 +51,8 @@ import (
 // Newton–Krylov preconditioner is the dense float64 Cholesky factor;
 // above it the matrix-free inner solve is used. Measured (2-core machine,
 // shared): on the bench instances (d = 2n, M = 5n, 50 digits) the
-// matrix-free solve is as fast or faster — the n = 64 solve took 19.0 s
-// wall and 96 MB against 26.6 s and 363 MB with the dense factor, and one
+// matrix-free solve is as fast or faster — the n = 64 solve took 23.2 s
+// CPU and 108 MB against 32.7 s and 363 MB with the dense factor, and one
 // Newton step (BenchmarkPrecondStep) costs the same at n = 12 and 24 and
 // less at n = 32 — but on targets spanning 60 orders of magnitude (testdata
 // qa_r3, TestMatrixFreeAdversarial) the float64 inner CG is too weak and
