@@ -23,7 +23,9 @@ import (
 // big.Float Hessian–vector products of hessOp (O(n²k) each), and whose
 // preconditioner is a float64 Cholesky factor of H + ν'I (gonum), built
 // from the same formula in float64 and reused across Newton iterations
-// while it keeps CG fast. ν' = max(ν, 2^-40·max(1, max|h_ij|)) keeps the
+// while it keeps CG fast (above PrecondDenseMax unknowns, where that
+// factor's 8·(nk)² bytes are too many, a matrix-free float64 inner solve
+// and flexible CG instead: precond.go). ν' = max(ν, 2^-40·max(1, max|h_ij|)) keeps the
 // float64 factorization stable; in the directions where H is below ν'
 // (the rotations V → VQ, along which φ is constant) the preconditioner is
 // then poor, but the gradient is orthogonal to those exactly and they do
