@@ -65,16 +65,32 @@ func (z *Dense) mulFixed(a, b *Dense, sym bool) *Dense {
 	k := a.cols
 	maxLimbs := (int(prec) + FixedGuardBits + (bits.Len(uint(k))+1)/2 + 63) / 64
 	fa, okA := toFixedRows(a, maxLimbs)
-	fb, okB := toFixedRows(new(Dense).T(b), maxLimbs)
+	fb, okB := toFixed(b, maxLimbs, true) // the columns of b
 	if bits.UintSize != 64 || !okA || !okB {
 		return z.Mul(a, b)
 	}
+	out := mulFixedRows(fa, fb, a.rows, b.cols, prec, sym)
+	z.reuseAs(out.rows, out.cols, prec)
+	z.data = out.data
+	return z
+}
+
+// mulFixedRows returns the r×c matrix of the dot products of the rows of
+// fa with the rows of fb, each rounded once to prec bits (from the
+// diagonal on, mirrored, when sym). fa and fb are not modified.
+func mulFixedRows(fa, fb *fixedRows, r, c int, prec uint, sym bool) *Dense {
 	if fa.ints != nil || fb.ints != nil {
-		fa.fillInts()
-		fb.fillInts()
+		fa, fb = fa.withInts(), fb.withInts()
 	}
-	out := New(a.rows, b.cols, prec)
-	workers := min(runtime.GOMAXPROCS(0), a.rows, max(1, a.rows*b.cols*k/(1<<14)))
+	out := New(r, c, prec)
+	workers := min(runtime.GOMAXPROCS(0), r, max(1, r*c*fa.cols/(1<<14)))
+	if workers == 1 {
+		acc := newFixedAcc(fa.limbs + fb.limbs)
+		for i := 0; i < r; i++ {
+			acc.row(out, fa, fb, i, sym)
+		}
+		return out
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
@@ -82,15 +98,13 @@ func (z *Dense) mulFixed(a, b *Dense, sym bool) *Dense {
 		go func() {
 			defer wg.Done()
 			acc := newFixedAcc(fa.limbs + fb.limbs)
-			for i := int(next.Add(1) - 1); i < a.rows; i = int(next.Add(1) - 1) {
+			for i := int(next.Add(1) - 1); i < r; i = int(next.Add(1) - 1) {
 				acc.row(out, fa, fb, i, sym)
 			}
 		}()
 	}
 	wg.Wait()
-	z.reuseAs(out.rows, out.cols, prec)
-	z.data = out.data
-	return z
+	return out
 }
 
 // row computes row i of out = fa·fbᵀ (from the diagonal on, mirrored, when
@@ -152,14 +166,24 @@ func (f *fixedRows) row(i int) []uint64 {
 // maxLimbs) that hold every row exactly, truncating when maxLimbs do not
 // suffice; false when m has an infinite entry.
 func toFixedRows(m *Dense, maxLimbs int) (*fixedRows, bool) {
+	return toFixed(m, maxLimbs, false)
+}
+
+// toFixed is toFixedRows of m, or of mᵀ (without forming it) when trans.
+func toFixed(m *Dense, maxLimbs int, trans bool) (*fixedRows, bool) {
 	r, c := m.rows, m.cols
+	at := func(i, j int) *big.Float { return &m.data[i*m.cols+j] }
+	if trans {
+		r, c = c, r
+		at = func(i, j int) *big.Float { return &m.data[j*m.cols+i] }
+	}
 	f := &fixedRows{cols: c, exp: make([]int, r), zero: make([]bool, r), sign: make([]uint8, r*c)}
 	top := make([]int, r)
 	span := 0
 	for i := 0; i < r; i++ {
 		hi, lo := math.MinInt, math.MaxInt
 		for j := 0; j < c; j++ {
-			x := &m.data[i*c+j]
+			x := at(i, j)
 			if x.IsInf() {
 				return nil, false
 			}
@@ -191,7 +215,7 @@ func toFixedRows(m *Dense, maxLimbs int) (*fixedRows, bool) {
 		}
 		f.exp[i] = top[i] - 64*f.limbs
 		for j := 0; j < c; j++ {
-			x := &m.data[i*c+j]
+			x := at(i, j)
 			if x.Sign() == 0 {
 				continue
 			}
@@ -339,6 +363,17 @@ func (acc *fixedAcc) dotBig(fa, fb *fixedRows, i, j int) {
 		acc.pos.Mul(&x[l], &y[l])
 		acc.val.Add(&acc.val, &acc.pos)
 	}
+}
+
+// withInts returns f if f.ints is set, else a copy of f with ints set from
+// the words and signs (f is not modified: prepared operands are shared).
+func (f *fixedRows) withInts() *fixedRows {
+	if f.ints != nil {
+		return f
+	}
+	g := *f
+	g.fillInts()
+	return &g
 }
 
 // fillInts sets f.ints from the words and signs, if not already set.
