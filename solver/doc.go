@@ -147,9 +147,18 @@
 // cannot be wrong — k = n (no cut-off), or a direction that grows a
 // column V lacks (VVᵀ changes only at second order), where it moves A by
 // about its own size — and the step there is regularized just past it.
-// The verdict costs a factorization of order nk at the target precision:
-// it runs where the damped certificate would pass, at V = 0, and at every
-// point after a first disagreement (the end game).
+// The dense verdict costs a factorization of order nk at the target
+// precision: it runs where the damped certificate would pass, at V = 0,
+// and at every point after a first disagreement (the end game). On the
+// Newton–Krylov path with k = n the verdict is matrix-free
+// (horizontal_krylov.go): the noise-regularized step by the same
+// preconditioned CG (its stopping test makes the step right to a digit
+// along a flat direction), the second-order part by the n×n global
+// certificate below (every local minimizer is global when k = n), and,
+// where ∇φ is exactly zero, the curvature test in float64 with a rigorous
+// error bound. Where it cannot decide (CG does not converge, the global
+// test fails) the dense verdict decides within MaxUnknowns; above it the
+// point is not certified.
 // DigitsReached is −log10 of that last relative change (capped
 // at digits; 0 for a stop that is not converged where the second-order
 // check fails at the returned point, since the estimate then measures

@@ -59,13 +59,14 @@ import (
 
 // horizontalVerdict is the end-game certificate at one point (k ≥ 2).
 type horizontalVerdict struct {
-	pt        *point  // the point it was computed at
-	logChange float64 // log10 relChange of the noise-regularized horizontal Newton step; +Inf if Ĥ + τI is not PD
-	global    bool    // (a) G ⪰ −τ_G
-	local     bool    // (b) Ĥ ⪰ τ_tot
-	negative  bool    // Ĥ + τ_tot I is not positive definite: negative curvature beyond noise and gradient
-	gradBound bool    // unresolved, and the gradient's term (not the rounding noise) is what hides the curvature
-	hhat      *bigmat.Dense
+	pt        *point        // the point it was computed at
+	prec      uint          // the working precision it was computed at
+	logChange float64       // log10 relChange of the noise-regularized horizontal Newton step; +Inf if Ĥ + τI is not PD
+	global    bool          // (a) G ⪰ −τ_G
+	local     bool          // (b) Ĥ ⪰ τ_tot
+	negative  bool          // Ĥ + τ_tot I is not positive definite: negative curvature beyond noise and gradient
+	gradBound bool          // unresolved, and the gradient's term (not the rounding noise) is what hides the curvature
+	hhat      *bigmat.Dense // Ĥ (nil for the matrix-free verdict, horizontal_krylov.go)
 	step      *bigmat.Dense // the noise-regularized horizontal Newton step (nil when Ĥ + τI is not PD)
 }
 
@@ -73,19 +74,24 @@ type horizontalVerdict struct {
 func (v *horizontalVerdict) certified() bool { return v.global || v.local }
 
 // horizontalApplies: the vertical space exists (k ≥ 2) and is handled
-// here; k = 1 has its own rules (curvatureUnresolved, polarStep). The end
-// game factors the dense (nk)×(nk) Hessian, so it is limited to
-// MaxUnknowns unknowns (all instances on the dense path; a Newton–Krylov
-// path beyond that relies on its own certificate).
+// here; k = 1 has its own rules (curvatureUnresolved, polarStep). The
+// dense verdict factors the (nk)×(nk) Hessian, so it is limited to
+// MaxUnknowns unknowns; with k = n on the Newton–Krylov path the verdict
+// is matrix-free (horizontal_krylov.go) and has no such limit.
 func (it *iteration) horizontalApplies() bool {
-	return it.r.k >= 2 && it.r.n*it.r.k <= MaxUnknowns
+	return it.r.k >= 2 && (it.r.n*it.r.k <= MaxUnknowns || it.r.matrixFreeVerdict())
 }
 
 // verdictAt returns the horizontal verdict at it.pt, computing it once per
 // point.
 func (it *iteration) verdictAt(h *bigmat.Dense) *horizontalVerdict {
-	if it.hv != nil && it.hv.pt == it.pt && it.hv.hhat.Prec() == it.r.prec {
+	if it.hv != nil && it.hv.pt == it.pt && it.hv.prec == it.r.prec {
 		return it.hv
+	}
+	if h == nil && it.r.matrixFreeVerdict() {
+		if it.hv = it.r.horizontalKrylov(it.pt); it.hv != nil {
+			return it.hv
+		}
 	}
 	if h == nil {
 		h = it.r.hessian(it.pt)
@@ -96,7 +102,7 @@ func (it *iteration) verdictAt(h *bigmat.Dense) *horizontalVerdict {
 
 // horizontal computes the verdict at pt with Hessian h.
 func (r *reduced) horizontal(pt *point, h *bigmat.Dense) *horizontalVerdict {
-	out := &horizontalVerdict{pt: pt, logChange: math.Inf(1)}
+	out := &horizontalVerdict{pt: pt, prec: r.prec, logChange: math.Inf(1)}
 	hhat := r.horizontalHessian(pt.v, h)
 	out.hhat = hhat
 	tau := curvTauAt(h, r.prec)
@@ -306,7 +312,10 @@ func (it *iteration) horizontalEndGame(h *bigmat.Dense) (bool, bool, error) {
 	if honest && v.certified() {
 		return false, false, nil // the certificate of iterate decides
 	}
-	if it.escapeTriedAt != it.r.prec {
+	if it.escapeTriedAt != it.r.prec && v.hhat != nil {
+		// (The matrix-free verdict has no Ĥ: with k = n a V of full rank
+		// has no column space to turn, and a rank-deficient one is left
+		// by horizontalSaddle's perturbation.)
 		it.escapeTriedAt = it.r.prec
 		if escaped, err := it.escapeHorizontal(v.hhat); escaped || err != nil {
 			return false, true, err

@@ -1066,22 +1066,7 @@ func (it *iteration) finish() *stage2Result {
 		out.digits = 0
 		out.notes = append(out.notes, "the returned point does not pass the second-order check (a saddle or a curvature below the noise nearby): no digit of W Wᵀ is claimed")
 	}
-	if note := it.endGameNote(); note != "" {
-		out.notes = append(out.notes, note)
-	}
 	return out
-}
-
-// endGameNote says when the k ≥ 2 end game (horizontal.go) was not made:
-// above MaxUnknowns unknowns it would factor a dense Hessian too large to
-// afford, so only the global certificate and the CG stopping rule guard
-// the result, and a flat (quartic) valley with an eigenvalue of Σ
-// extremely close to c is not excluded. "" when it was made or k = 1.
-func (it *iteration) endGameNote() string {
-	if it.r.k < 2 || it.horizontalApplies() {
-		return ""
-	}
-	return fmt.Sprintf("the k ≥ 2 end game (Newton step regularized at the noise on the horizontal space, horizontal curvature) is not made above %d unknowns (here %d): a flat valley, where the certificate's digits could be optimistic, is not excluded; compare with ufm verify", MaxUnknowns, it.r.n*it.r.k)
 }
 
 // secondOrderHolds is the second-order part of the certificate at it.pt:

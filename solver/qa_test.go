@@ -225,7 +225,11 @@ func TestQANearTieCutoffK2(t *testing.T) {
 // "converged" with 30 digits. Whatever the stop, the digits claimed for
 // W Wᵀ must be right: ‖W Wᵀ − A*‖_F ≤ 10^(1−DigitsReached)·‖A*‖_F when
 // DigitsReached > 0 (0 claims nothing).
-func TestQAFlatValleyNearC(t *testing.T) {
+func TestQAFlatValleyNearC(t *testing.T) { checkFlatValleyNearC(t) }
+
+// checkFlatValleyNearC is TestQAFlatValleyNearC's check (shared with the
+// matrix-free verdict's test).
+func checkFlatValleyNearC(t *testing.T) {
 	const file = "qa_h1_n2_e2.json"
 	in := loadTestdata(t, file)
 	res := solveOK(t, in, Settings{Digits: 30})
