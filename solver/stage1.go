@@ -132,4 +132,4 @@ func stage1Method(N int) optimize.Method {
 }
 
 // maxBFGSUnknowns is where stage 1 switches to limited-memory BFGS.
-const maxBFGSUnknowns = 1024
+const maxBFGSUnknowns = 64
