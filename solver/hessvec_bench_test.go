@@ -62,3 +62,32 @@ func fullMantissas(m *bigmat.Dense) *bigmat.Dense {
 	third := new(big.Float).SetPrec(m.Prec()).Quo(big.NewFloat(1), big.NewFloat(3))
 	return m.Scale(third, m)
 }
+
+// BenchmarkEvalCertify: one evaluation of φ and ∇φ (eval) and one
+// certificate (certify: H, b, L, ∇L, WWᵀ, predictions, HᵀH) on the
+// issue-15 shape (d = 2n, M = 5n) at a random point, at the working
+// precision of digits.
+func BenchmarkEvalCertify(b *testing.B) {
+	for _, c := range []struct{ n, digits int }{{17, 50}, {32, 50}, {12, 1000}} {
+		in := mkInstance(b, "bench", benchTargets(c.n, 5*c.n, 1), "0.01", "0.03", 2*c.n, "free", "")
+		red, err := newReduced(in, in.LambdaH, in.LambdaW, bigmat.Bits(c.digits))
+		if err != nil {
+			b.Fatal(err)
+		}
+		v := fullMantissas(randDense(red.n, red.k, red.prec, 5))
+		label := fmt.Sprintf("n=%d/digits=%d", c.n, c.digits)
+		b.Run("eval/"+label, func(b *testing.B) {
+			for range b.N {
+				if _, err := red.eval(v); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		w := new(bigmat.Dense).Scale(red.sqrtA0, v)
+		b.Run("certify/"+label, func(b *testing.B) {
+			for range b.N {
+				certify(in, w, in.LambdaH, red.prec)
+			}
+		})
+	}
+}
