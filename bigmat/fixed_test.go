@@ -79,7 +79,10 @@ func TestMulFixedExact(t *testing.T) {
 		{5, 4, 3, 53, 0, 0},
 		{5, 6, 7, 300, 0, 0},       // five words: the unrolled kernel
 		{48, 16, 48, 220, 30, 0.1}, // large enough to be shared among goroutines
-		{5, 7, 6, 1100, 40, 0.1},   // wide operands: big.Int products
+		{5, 7, 6, 1100, 40, 0.1},   // wide operands: big.Int products (Winograd, odd k)
+		{6, 8, 5, 1500, 30, 0.3},   // Winograd, even k, many zeros
+		{40, 12, 40, 1300, 10, 0},  // Winograd shared among goroutines
+		{3, 2, 4, 3400, 0, 0},      // Winograd, k = 2
 	} {
 		a := randomSpread(rng, tc.r, tc.k, tc.prec, tc.spread, tc.zeros)
 		b := randomSpread(rng, tc.k, tc.c, tc.prec, tc.spread, tc.zeros)
