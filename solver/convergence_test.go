@@ -555,18 +555,34 @@ func TestSettingsDefaults(t *testing.T) {
 	}
 }
 
-// TestTooLarge: the caps of CheckSize, one past each (n·min(n,d) >
-// MaxKrylovUnknowns with d ≥ n; n·d > MaxUnknowns with d < n), refused by
-// Solve with ErrTooLarge before any work.
+// TestTooLarge: the caps of CheckSize at and one past each: n·min(n,d) ≤
+// MaxKrylovUnknowns for the regularized problem (d ≥ n and d < n alike),
+// n·d ≤ MaxUnknowns for λ_H = λ_W = 0 with d < n (the dense Grassmann
+// iteration). Past a cap Solve refuses with ErrTooLarge before any work;
+// at it CheckSize accepts.
 func TestTooLarge(t *testing.T) {
-	for _, c := range []struct{ n, d int }{{65, 65}, {40, 30}} {
+	for _, c := range []struct {
+		n, d   int
+		lam    string
+		refuse bool
+	}{
+		{65, 65, "1", true}, {64, 64, "1", false},
+		{129, 32, "1", true}, {128, 32, "1", false},
+		{40, 30, "0", true}, {32, 32, "0", false}, {64, 16, "0", false}, {65, 16, "0", true},
+	} {
 		row := make([]string, c.n)
 		for i := range row {
 			row[i] = "1"
 		}
-		in := mkInstance(t, "big", [][]string{row, row}, "1", "1", c.d, "free", "")
+		in := mkInstance(t, "big", [][]string{row, row}, c.lam, c.lam, c.d, "free", "")
+		if !c.refuse {
+			if err := CheckSize(in); err != nil {
+				t.Errorf("n = %d, d = %d, λ = %s: refused at the cap: %v", c.n, c.d, c.lam, err)
+			}
+			continue
+		}
 		if _, err := Solve(in, Settings{}); err == nil || !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "too large") {
-			t.Errorf("n = %d, d = %d: err = %v", c.n, c.d, err)
+			t.Errorf("n = %d, d = %d, λ = %s: err = %v", c.n, c.d, c.lam, err)
 		}
 	}
 }

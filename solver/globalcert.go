@@ -48,15 +48,22 @@ func (r *reduced) globalCert(pt *point) bool {
 // secondOrderAt is the second-order check of the certificate at pt. With
 // the dense Hessian h (small problems) it is secondOrder(h), unchanged.
 // Without it (Newton–Krylov sizes) it is the global certificate, and
-// where that fails the dense Hessian's check after all when n·k ≤
-// MaxUnknowns (the rank-constrained case k < n needs it; with k = n a
-// failed global certificate at a stationary point means a saddle, and the
-// dense check only confirms it where affordable).
+// where that fails (the rank-constrained case k < n: a minimizer with
+// more than k active directions has G indefinite; with k = n, a saddle)
+// the horizontal Hessian Ĥ ⪰ −τ proved in float64 with a rigorous error
+// bound (localFloat64, τ = 2^(1−prec/2)·s_H as in secondOrder), and
+// failing that the dense Hessian's check when n·k ≤ MaxUnknowns.
 func (r *reduced) secondOrderAt(pt *point, h *bigmat.Dense) bool {
 	if h != nil {
 		return r.secondOrder(h)
 	}
 	if r.globalCert(pt) {
+		return true
+	}
+	op := r.hessOpAt(pt, r.prec)
+	tol := op.diagScale()
+	tol.SetMantExp(tol, 1-int(r.prec/2))
+	if r.localFloat64(op, tol.Neg(tol)) {
 		return true
 	}
 	return r.n*r.k <= MaxUnknowns && r.secondOrder(r.hessian(pt))

@@ -17,7 +17,8 @@ import (
 // precision: O((nk)³) big.Float operations, which at n = 32 (1024
 // unknowns) cost far more than the whole Newton–Krylov iteration and
 // above MaxUnknowns could not be made at all. On the Newton–Krylov path
-// with k = n (d ≥ n) every part of the verdict has a matrix-free form:
+// every part of the verdict has a form without the dense big.Float
+// Hessian:
 //
 //   - First order. The Newton step regularized only at the rounding noise
 //     τ = 2^(curvGuardBits − prec)·s_H is solved by the same
@@ -30,34 +31,42 @@ import (
 //     the exact solution Δ*: the change of VVᵀ it reports is right to
 //     about a digit also along a flat direction (a quartic valley, σ
 //     within 10⁻¹⁰⁰⁰ of c), which is what the first-order part must see.
-//     When CG meets negative curvature at τ, the shift is raised fourfold
-//     up to the second-order tolerance 2^(1−prec/2)·s_H, as shiftFor does
-//     twofold for k = n (φ is convex in A = VVᵀ; see shiftFor).
-//   - Second order. With k = n the rank constraint is vacuous, and every
-//     local minimizer of φ is a global one with G = ∇_A φ ⪰ 0 (φ(V) =
-//     ψ(VVᵀ), ψ convex: globalcert.go). Test (a), one n×n Cholesky, is
-//     therefore the second-order part. Test (b), Ĥ ⪰ τ_tot, is needed
-//     only where ∇φ is computed as exactly zero (iterate then trusts the
-//     change estimate only if the smallest horizontal curvature is
-//     resolved: QA h1_n2_e2's quartic valley has a zero gradient at 2024
-//     bits). It is made in float64 with a rigorous error bound
-//     (localFloat64), which resolves curvatures above about 10⁻⁹ of the
-//     Hessian's scale; below that, local stays false (the change estimate
-//     is then no better than the last one).
-//   - Negative curvature. A failed test (a) beyond its tolerance at a
-//     point with ∇φ ≈ 0 is resolved negative curvature: GV ≈ 0 makes G
-//     vanish on col V up to the gradient term, so a negative eigenvector
-//     u of G lies (nearly) outside col V, V has (nearly) a null vector z,
-//     and φ(V + t·u zᵀ) curves by 2|z|²uᵀGu < 0. CG meeting
-//     pᵀ(H + R*R + sI)p ≤ 0 at the tolerance is a direct witness too.
+//     When CG meets negative curvature at τ and k = n, the shift is raised
+//     fourfold up to the second-order tolerance 2^(1−prec/2)·s_H, as
+//     shiftFor does twofold (φ is convex in A = VVᵀ; see shiftFor); with
+//     k < n negative curvature at τ leaves the step undefined (+Inf).
+//   - Second order, test (a). With k = n the rank constraint is vacuous,
+//     and every local minimizer of φ is a global one with G = ∇_A φ ⪰ 0
+//     (φ(V) = ψ(VVᵀ), ψ convex: globalcert.go); test (a), one n×n
+//     Cholesky, is the second-order part there. With k < n it holds at a
+//     minimizer with at most k active directions.
+//   - Second order, test (b), Ĥ ⪰ τ_tot: where (a) fails (a minimizer of
+//     the rank-constrained problem, k = d < n, with more than d active
+//     directions) and where ∇φ is computed as exactly zero (iterate then
+//     trusts the change estimate only if the smallest horizontal
+//     curvature is resolved: QA h1_n2_e2's quartic valley has a zero
+//     gradient at 2024 bits). It is made in float64 with a rigorous error
+//     bound (localFloat64), which resolves curvatures above about 10⁻⁹ of
+//     the Hessian's scale; below that (a near tie at the cut-off), local
+//     stays false and the point is not certified.
+//   - Negative curvature. With k = n, a failed test (a) beyond its
+//     tolerance at a point with ∇φ ≈ 0 is resolved negative curvature:
+//     GV ≈ 0 makes G vanish on col V up to the gradient term, so a
+//     negative eigenvector u of G lies (nearly) outside col V, V has
+//     (nearly) a null vector z, and φ(V + t·u zᵀ) curves by 2|z|²uᵀGu < 0.
+//     For any k, CG meeting pᵀ(H + R*R + sI)p ≤ 0 at a shift s ≥ τ_tot is
+//     a direct witness. The escape by turning the column space
+//     (escapeHorizontal) needs Ĥ and is not made; a saddle is left by
+//     horizontalSaddle's perturbations.
 //
 // s_H is max(1, max_i |h_ii|), the largest diagonal entry of the Hessian
 // (O(nk) from the operator's factors): for the positive semidefinite
 // Hessian of a minimizer it equals max|h_ij|, the dense verdict's scale,
 // and elsewhere it is within the guard bits of it.
 //
-// Where this verdict cannot decide — CG does not converge, or test (a)
-// fails — and the dense Hessian is affordable (n·k ≤ MaxUnknowns), the
+// Where this verdict cannot decide — CG does not converge, or neither
+// (a) nor (b) holds — and the dense Hessian is affordable (n·k ≤
+// MaxUnknowns), the
 // dense verdict of horizontal.go decides instead, so no instance the
 // dense verdict used to certify is lost, and none is certified on weaker
 // grounds.
@@ -68,9 +77,9 @@ import (
 var denseVerdictFallback = true
 
 // matrixFreeVerdict reports whether the end-game verdict is made without
-// the dense Hessian: the Newton–Krylov path with k = n.
+// the dense Hessian: the Newton–Krylov path.
 func (r *reduced) matrixFreeVerdict() bool {
-	return r.useKrylov() && r.k == r.n
+	return r.useKrylov()
 }
 
 // verdictShiftGrowth is the factor by which the step's shift grows when CG
@@ -86,7 +95,10 @@ func (r *reduced) horizontalKrylov(pt *point) *horizontalVerdict {
 	op := r.hessOpAt(pt, prec)
 	scale := op.diagScale()
 	tau := newFloat(prec).SetMantExp(scale, curvGuardBits-int(prec))
-	limit := maxBig(newFloat(prec).SetMantExp(scale, 1-int(prec/2)), tau)
+	limit := tau // k < n: the noise level only (see shiftFor)
+	if r.k == r.n {
+		limit = maxBig(newFloat(prec).SetMantExp(scale, 1-int(prec/2)), tau)
+	}
 	tg := r.gradTau(pt)
 	tot := newFloat(prec).Add(tau, tg)
 	step, shift, status := r.verdictStep(op, pt, tau, limit)
@@ -98,18 +110,30 @@ func (r *reduced) horizontalKrylov(pt *point) *horizontalVerdict {
 		out.logChange = r.relChange(pt, step)
 	}
 	out.global = r.globalPSD(pt, tg)
-	if pt.gnorm.Sign() == 0 && !tg.IsInf() {
+	if (!out.global || pt.gnorm.Sign() == 0) && status == cgConverged && !tg.IsInf() {
 		out.local = r.localFloat64(op, tot)
 	}
-	if !out.global && r.fallbackAffordable() {
+	if !out.certified() && r.fallbackAffordable() {
 		return nil
 	}
-	// Resolved negative curvature: CG's witness at the largest shift
-	// tried (beyond the noise and, when tg is below it, beyond what the
-	// residual gradient can fake), or test (a) failing.
-	out.negative = !out.global || (status == cgNegative && shift.Cmp(tot) >= 0) || tg.IsInf()
+	out.negative = tg.IsInf() || (r.k == r.n && !out.global) || r.negativeWitness(op, pt, status, shift, tot)
 	out.gradBound = tg.Cmp(tau) > 0
 	return out
+}
+
+// negativeWitness: CG met negative curvature of H + R*R + sI at a shift s
+// at least tot = τ + the gradient's term (beyond the noise and what the
+// residual gradient can fake), at the verdict's last shift or in one more
+// solve at tot.
+func (r *reduced) negativeWitness(op *hessOp, pt *point, status cgStatus, shift, tot *big.Float) bool {
+	if status != cgNegative {
+		return false
+	}
+	if shift.Cmp(tot) >= 0 {
+		return true
+	}
+	_, _, st := r.verdictStep(op, pt, tot, tot)
+	return st == cgNegative
 }
 
 // fallbackAffordable: the dense verdict may decide instead.

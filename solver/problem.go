@@ -63,15 +63,19 @@ var ErrTooLarge = errors.New("solver: instance too large")
 // minRho64 is the smallest shift ρ stage 1 works with in float64.
 const minRho64 = 1e-7
 
-// MaxUnknowns bounds n·min(n, d), the number of unknowns of the reduced
-// problem, where the solver may need the dense big.Float Hessian: when
-// d < n (the rank-constrained case, whose second-order check can need it,
-// globalcert.go) and for deep instances.
+// MaxUnknowns bounds the number of unknowns where the solver needs the
+// dense big.Float Hessian: deep instances, and the unregularized
+// rank-constrained case (λ_H = λ_W = 0 with d < n, whose Grassmann
+// iteration, lowrank.go, is dense), n·d there. Below it the Newton–Krylov
+// path may still fall back to the dense Hessian where its own tests
+// cannot decide (horizontal_krylov.go, globalcert.go).
 const MaxUnknowns = 1024
 
-// MaxKrylovUnknowns bounds n·min(n, d) when d ≥ n: Newton–Krylov steps
-// (krylov.go) keep a float64 Hessian of that order as preconditioner,
-// 8·N² bytes (134 MB at N = 4096, n = 64).
+// MaxKrylovUnknowns bounds n·min(n, d), the unknowns of the reduced
+// problem: Newton–Krylov steps (krylov.go) keep a float64 Hessian of that
+// order as preconditioner, and the rank-constrained second-order test
+// (d < n) factors it in float64 (localFloat64), 8·N² bytes (134 MB at
+// N = 4096: n = 64 with d ≥ n, or n·d = 4096 with d < n).
 const MaxKrylovUnknowns = 4096
 
 // newReduced builds φ for instance in with the given λ_H, λ_W (both > 0,
@@ -88,25 +92,26 @@ func newReduced(in *instance.Instance, lamH, lamW *big.Rat, prec uint) (*reduced
 }
 
 // CheckSize returns an error wrapping ErrTooLarge when the instance is
-// beyond the solver's reach: n·min(n, d) > MaxKrylovUnknowns, or d < n
-// (and deep instances) with n·min(n, d) > MaxUnknowns. Commands call it
-// before any work.
+// beyond the solver's reach: n·min(n, d) > MaxKrylovUnknowns, or deep
+// instances and λ_H = λ_W = 0 with d < n with n·min(n, d) > MaxUnknowns.
+// Commands call it before any work.
 func CheckSize(in *instance.Instance) error {
 	n := in.N()
 	k := min(n, in.D)
 	if in.IsDeep() && n*k > MaxUnknowns {
 		return fmt.Errorf("%w: n·min(n,d) = %d unknowns, the deep solver handles at most %d", ErrTooLarge, n*k, MaxUnknowns)
 	}
+	if k < n && in.LambdaH != nil && in.LambdaW != nil && in.LambdaH.Sign() == 0 && in.LambdaW.Sign() == 0 && n*k > MaxUnknowns {
+		return fmt.Errorf("%w: λ_H = λ_W = 0 with d < n and n·d = %d unknowns; the best rank-d fit's subspace iteration uses the dense Hessian, at most %d unknowns", ErrTooLarge, n*k, MaxUnknowns)
+	}
 	return checkUnknowns(n, k)
 }
 
-// checkUnknowns applies the caps of CheckSize to n and k = min(n, d).
+// checkUnknowns applies the cap of the reduced problem to n and
+// k = min(n, d).
 func checkUnknowns(n, k int) error {
-	if k < n && n*k > MaxUnknowns {
-		return fmt.Errorf("%w: d < n with n·d = %d unknowns; the rank-constrained second-order check needs the dense Hessian, at most %d unknowns", ErrTooLarge, n*k, MaxUnknowns)
-	}
 	if n*k > MaxKrylovUnknowns {
-		return fmt.Errorf("%w: n·min(n,d) = %d unknowns; the Newton–Krylov solver's float64 preconditioner handles at most %d (n = 64 with d ≥ n)", ErrTooLarge, n*k, MaxKrylovUnknowns)
+		return fmt.Errorf("%w: n·min(n,d) = %d unknowns; the Newton–Krylov solver's float64 Hessian (preconditioner and rank-constrained curvature test) handles at most %d (n = 64 with d ≥ n)", ErrTooLarge, n*k, MaxKrylovUnknowns)
 	}
 	return nil
 }

@@ -215,6 +215,9 @@ func Solve(in *instance.Instance, s Settings) (*Result, error) {
 	if s.Digits > instance.MaxDigits {
 		return nil, fmt.Errorf("solver: %d digits requested (at most %d)", s.Digits, instance.MaxDigits)
 	}
+	if err := CheckSize(in); err != nil {
+		return nil, err
+	}
 	s = s.withDefaults(in)
 	prec := bigmat.Bits(s.Digits)
 	deadline := start.Add(s.TimeLimit)

@@ -126,13 +126,14 @@ func TestFlagEdges(t *testing.T) {
 	if code != exitUsage || strings.Count(errs, "\n") != 2 {
 		t.Errorf("bare ufm: exit %d, %q", code, errs)
 	}
-	// n = 33, d = 32 < n: n·min(n, d) = 1056 > 1024 unknowns (the
-	// rank-constrained cap), and n = 65, d = 65: 4225 > 4096 (the
-	// Newton–Krylov cap).
+	// n = 129, d = 32 < n: n·min(n, d) = 4128 > 4096 unknowns, and
+	// n = 65, d = 65: 4225 > 4096 (the Newton–Krylov cap); λ = 0 with
+	// n = 33, d = 32 < n: 1056 > 1024 (the dense Grassmann iteration's).
 	for _, c := range []struct {
 		n, d int
+		lam  string
 		cap  string
-	}{{33, 32, "1024"}, {65, 65, "4096"}} {
+	}{{129, 32, "0.1", "4096"}, {65, 65, "0.1", "4096"}, {33, 32, "0", "1024"}} {
 		var rows []string
 		for i := 0; i < 2; i++ {
 			var r []string
@@ -141,7 +142,7 @@ func TestFlagEdges(t *testing.T) {
 			}
 			rows = append(rows, "["+strings.Join(r, ",")+"]")
 		}
-		big := writeFile(t, "big.json", `{"targets": [`+strings.Join(rows, ",")+`], "lambda_h": "0.1", "lambda_w": "0.1", "d": `+fmt.Sprint(c.d)+`}`)
+		big := writeFile(t, "big.json", `{"targets": [`+strings.Join(rows, ",")+`], "lambda_h": "`+c.lam+`", "lambda_w": "`+c.lam+`", "d": `+fmt.Sprint(c.d)+`}`)
 		for _, cmd := range []string{"solve", "verify"} {
 			start := time.Now()
 			code, _, errs := runCmd(t, cmd, big)
@@ -222,17 +223,23 @@ func TestSearchSIGINTIsMergeable(t *testing.T) {
 
 // The caps of the command line at the cap and one past it.
 func TestCapsAtAndPast(t *testing.T) {
-	sized := func(n, d int) *instance.Instance {
-		in := &instance.Instance{D: d}
+	sized := func(n, d int, lam int64) *instance.Instance {
+		in := &instance.Instance{D: d, LambdaH: big.NewRat(lam, 10), LambdaW: big.NewRat(lam, 10)}
 		in.Targets = [][]*big.Rat{make([]*big.Rat, n)}
 		return in
 	}
 	for _, c := range []struct {
 		n, d int
+		lam  int64
 		ok   bool
-	}{{32, 32, true}, {32, 33, true}, {33, 31, true}, {41, 25, false}, {32, 1000, true}, {33, 32, false}, {64, 128, true}, {64, 64, true}, {65, 130, false}, {65, 64, false}} {
-		if err := checkSolverSize(sized(c.n, c.d)); (err == nil) != c.ok {
-			t.Errorf("n = %d, d = %d: %v", c.n, c.d, err)
+	}{
+		{32, 32, 1, true}, {32, 33, 1, true}, {33, 31, 1, true}, {41, 25, 1, true}, {32, 1000, 1, true},
+		{64, 128, 1, true}, {64, 64, 1, true}, {65, 130, 1, false}, {65, 64, 1, false},
+		{128, 32, 1, true}, {129, 32, 1, false}, {256, 16, 1, true}, {256, 17, 1, false},
+		{32, 32, 0, true}, {33, 31, 0, true}, {33, 32, 0, false}, {64, 16, 0, true}, {65, 16, 0, false},
+	} {
+		if err := checkSolverSize(sized(c.n, c.d, c.lam)); (err == nil) != c.ok {
+			t.Errorf("n = %d, d = %d, λ = %d/10: %v", c.n, c.d, c.lam, err)
 		}
 	}
 	if code, _, errs := runCmd(t, "solve", "../../examples/trivial-2x2.json", "--starts", "10000", "--digits", "20"); code != 0 {
