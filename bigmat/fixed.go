@@ -291,10 +291,20 @@ func (a *fixedAcc) dot(x []uint64, sx []uint8, la int, y []uint64, sy []uint8, l
 			}
 			var carry uint64
 			switch lb {
+			case 2:
+				carry = mulAdd2((*[2]uint64)(acc[u:u+2]), (*[2]uint64)(yl), xu)
+			case 3:
+				carry = mulAdd3((*[3]uint64)(acc[u:u+3]), (*[3]uint64)(yl), xu)
 			case 4:
 				carry = mulAdd4((*[4]uint64)(acc[u:u+4]), (*[4]uint64)(yl), xu)
 			case 5:
 				carry = mulAdd5((*[5]uint64)(acc[u:u+5]), (*[5]uint64)(yl), xu)
+			case 6:
+				carry = mulAdd6((*[6]uint64)(acc[u:u+6]), (*[6]uint64)(yl), xu)
+			case 7:
+				carry = mulAdd7((*[7]uint64)(acc[u:u+7]), (*[7]uint64)(yl), xu)
+			case 8:
+				carry = mulAdd8((*[8]uint64)(acc[u:u+8]), (*[8]uint64)(yl), xu)
 			default:
 				carry = mulAddWords(acc[u:u+lb], yl, xu)
 			}
@@ -345,6 +355,125 @@ func mulAdd5(z, y *[5]uint64, w uint64) uint64 {
 	l4, c2 = bits.Add64(l4, h3, c1)
 	z[4], c1 = bits.Add64(z[4], l4, 0)
 	return h4 + c2 + c1
+}
+
+// mulAdd2 is mulAddWords for 2 words.
+func mulAdd2(z, y *[2]uint64, w uint64) uint64 {
+	var c1, c2 uint64
+	h0, l0 := bits.Mul64(w, y[0])
+	z[0], c1 = bits.Add64(z[0], l0, 0)
+	h1, l1 := bits.Mul64(w, y[1])
+	l1, c2 = bits.Add64(l1, h0, c1)
+	z[1], c1 = bits.Add64(z[1], l1, 0)
+	return h1 + c2 + c1
+}
+
+// mulAdd3 is mulAddWords for 3 words.
+func mulAdd3(z, y *[3]uint64, w uint64) uint64 {
+	var c1, c2 uint64
+	h0, l0 := bits.Mul64(w, y[0])
+	z[0], c1 = bits.Add64(z[0], l0, 0)
+	h1, l1 := bits.Mul64(w, y[1])
+	l1, c2 = bits.Add64(l1, h0, c1)
+	z[1], c1 = bits.Add64(z[1], l1, 0)
+	h1 += c2
+	h2, l2 := bits.Mul64(w, y[2])
+	l2, c2 = bits.Add64(l2, h1, c1)
+	z[2], c1 = bits.Add64(z[2], l2, 0)
+	return h2 + c2 + c1
+}
+
+// mulAdd6 is mulAddWords for 6 words.
+func mulAdd6(z, y *[6]uint64, w uint64) uint64 {
+	var c1, c2 uint64
+	h0, l0 := bits.Mul64(w, y[0])
+	z[0], c1 = bits.Add64(z[0], l0, 0)
+	h1, l1 := bits.Mul64(w, y[1])
+	l1, c2 = bits.Add64(l1, h0, c1)
+	z[1], c1 = bits.Add64(z[1], l1, 0)
+	h1 += c2
+	h2, l2 := bits.Mul64(w, y[2])
+	l2, c2 = bits.Add64(l2, h1, c1)
+	z[2], c1 = bits.Add64(z[2], l2, 0)
+	h2 += c2
+	h3, l3 := bits.Mul64(w, y[3])
+	l3, c2 = bits.Add64(l3, h2, c1)
+	z[3], c1 = bits.Add64(z[3], l3, 0)
+	h3 += c2
+	h4, l4 := bits.Mul64(w, y[4])
+	l4, c2 = bits.Add64(l4, h3, c1)
+	z[4], c1 = bits.Add64(z[4], l4, 0)
+	h4 += c2
+	h5, l5 := bits.Mul64(w, y[5])
+	l5, c2 = bits.Add64(l5, h4, c1)
+	z[5], c1 = bits.Add64(z[5], l5, 0)
+	return h5 + c2 + c1
+}
+
+// mulAdd7 is mulAddWords for 7 words.
+func mulAdd7(z, y *[7]uint64, w uint64) uint64 {
+	var c1, c2 uint64
+	h0, l0 := bits.Mul64(w, y[0])
+	z[0], c1 = bits.Add64(z[0], l0, 0)
+	h1, l1 := bits.Mul64(w, y[1])
+	l1, c2 = bits.Add64(l1, h0, c1)
+	z[1], c1 = bits.Add64(z[1], l1, 0)
+	h1 += c2
+	h2, l2 := bits.Mul64(w, y[2])
+	l2, c2 = bits.Add64(l2, h1, c1)
+	z[2], c1 = bits.Add64(z[2], l2, 0)
+	h2 += c2
+	h3, l3 := bits.Mul64(w, y[3])
+	l3, c2 = bits.Add64(l3, h2, c1)
+	z[3], c1 = bits.Add64(z[3], l3, 0)
+	h3 += c2
+	h4, l4 := bits.Mul64(w, y[4])
+	l4, c2 = bits.Add64(l4, h3, c1)
+	z[4], c1 = bits.Add64(z[4], l4, 0)
+	h4 += c2
+	h5, l5 := bits.Mul64(w, y[5])
+	l5, c2 = bits.Add64(l5, h4, c1)
+	z[5], c1 = bits.Add64(z[5], l5, 0)
+	h5 += c2
+	h6, l6 := bits.Mul64(w, y[6])
+	l6, c2 = bits.Add64(l6, h5, c1)
+	z[6], c1 = bits.Add64(z[6], l6, 0)
+	return h6 + c2 + c1
+}
+
+// mulAdd8 is mulAddWords for 8 words.
+func mulAdd8(z, y *[8]uint64, w uint64) uint64 {
+	var c1, c2 uint64
+	h0, l0 := bits.Mul64(w, y[0])
+	z[0], c1 = bits.Add64(z[0], l0, 0)
+	h1, l1 := bits.Mul64(w, y[1])
+	l1, c2 = bits.Add64(l1, h0, c1)
+	z[1], c1 = bits.Add64(z[1], l1, 0)
+	h1 += c2
+	h2, l2 := bits.Mul64(w, y[2])
+	l2, c2 = bits.Add64(l2, h1, c1)
+	z[2], c1 = bits.Add64(z[2], l2, 0)
+	h2 += c2
+	h3, l3 := bits.Mul64(w, y[3])
+	l3, c2 = bits.Add64(l3, h2, c1)
+	z[3], c1 = bits.Add64(z[3], l3, 0)
+	h3 += c2
+	h4, l4 := bits.Mul64(w, y[4])
+	l4, c2 = bits.Add64(l4, h3, c1)
+	z[4], c1 = bits.Add64(z[4], l4, 0)
+	h4 += c2
+	h5, l5 := bits.Mul64(w, y[5])
+	l5, c2 = bits.Add64(l5, h4, c1)
+	z[5], c1 = bits.Add64(z[5], l5, 0)
+	h5 += c2
+	h6, l6 := bits.Mul64(w, y[6])
+	l6, c2 = bits.Add64(l6, h5, c1)
+	z[6], c1 = bits.Add64(z[6], l6, 0)
+	h6 += c2
+	h7, l7 := bits.Mul64(w, y[7])
+	l7, c2 = bits.Add64(l7, h6, c1)
+	z[7], c1 = bits.Add64(z[7], l7, 0)
+	return h7 + c2 + c1
 }
 
 // mulAddWords adds y·w to z (len(z) = len(y)) and returns the carry out.

@@ -237,3 +237,27 @@ func TestMulFixedEmpty(t *testing.T) {
 		}
 	}
 }
+
+// TestMulFixedWidths: every pair of word widths 1…8 of the operands (the
+// unrolled kernels and the generic one), exact operands, against the exact
+// product rounded once.
+func TestMulFixedWidths(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 13))
+	const prec = 600 // the products keep up to 10 words: nothing is truncated
+	for la := 1; la <= 8; la++ {
+		for lb := 1; lb <= 8; lb++ {
+			a := randomSpread(rng, 3, 9, uint(64*la-8), 0, 0.1)
+			b := randomSpread(rng, 9, 4, uint(64*lb-8), 0, 0.1)
+			got := New(3, 4, prec).MulFixed(a, b)
+			want := exactProduct(a, b)
+			for i := 0; i < 3; i++ {
+				for j := 0; j < 4; j++ {
+					w := new(big.Float).SetPrec(prec).SetRat(want[i][j])
+					if got.At(i, j).Cmp(w) != 0 {
+						t.Fatalf("widths %d, %d: entry (%d,%d) = %s, want %s", la, lb, i, j, got.At(i, j).Text('g', 20), w.Text('g', 20))
+					}
+				}
+			}
+		}
+	}
+}

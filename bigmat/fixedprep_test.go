@@ -110,3 +110,19 @@ func BenchmarkMulFixedPrepared(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMulFixedWidths: 17×17 by 17×17 products with operands of 2 to
+// 8 words (prec = 64·words − 24 bits, full mantissas).
+func BenchmarkMulFixedWidths(b *testing.B) {
+	for _, words := range []int{2, 3, 4, 6, 7, 8} {
+		rng := rand.New(rand.NewPCG(17, uint64(words)))
+		prec := uint(64*words - 24)
+		x := randomSpread(rng, 17, 17, prec, 0, 0)
+		y := randomSpread(rng, 17, 17, prec, 0, 0)
+		b.Run(name("words=%d", words), func(b *testing.B) {
+			for range b.N {
+				new(Dense).MulFixed(x, y)
+			}
+		})
+	}
+}
