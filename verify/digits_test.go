@@ -5,11 +5,15 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/ALTree/bigfloat"
 
 	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/solver"
+	"github.com/nrc-ufm/ufm/theory"
 )
 
 // digitsExact is the definition of digitsOf in exact integer arithmetic:
@@ -228,5 +232,72 @@ func BenchmarkMatrixDigits(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkCompare: Compare alone (digits of every quantity, TrainMSE,
+// the shrinkage factors) on the issue-15 shape n = 17, d = 34, M = 85
+// (λ_H = 0.01, λ_W = 0.03, free bias, two-decimal targets) at 50 digits;
+// both sides are computed once, outside the timing.
+func BenchmarkCompare(b *testing.B) {
+	const n, m = 17, 85
+	rng := rand.New(rand.NewPCG(17, 85))
+	rows := make([]string, m)
+	for i := range rows {
+		vals := make([]string, n)
+		for j := range vals {
+			vals[j] = fmt.Sprintf("\"%.2f\"", rng.Float64()*20-10)
+		}
+		rows[i] = "[" + strings.Join(vals, ",") + "]"
+	}
+	doc := fmt.Sprintf(`{"targets":[%s],"lambda_h":"0.01","lambda_w":"0.03","d":%d,"bias":"free","digits":50}`, strings.Join(rows, ","), 2*n)
+	in, err := instance.Parse([]byte(doc))
+	if err != nil {
+		b.Fatal(err)
+	}
+	pred, err := theory.Predict(in, 50)
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := solver.Solve(in, solver.Settings{Digits: 50})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		rep, err := Compare(in, pred, res)
+		if err != nil || rep.Status != Agree {
+			b.Fatalf("%v %v", err, rep)
+		}
+	}
+}
+
+// TestResidualDiff: residualDiff gives bit for bit what rounding the
+// rational x − y once gives (big.Float.SetRat of x read as a rational minus
+// y), for floats of either sign, tiny and huge exponents, zero, and
+// rationals with binary and non-binary denominators, at several precisions.
+func TestResidualDiff(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 21))
+	var rd residualDiff
+	for trial := 0; trial < 20000; trial++ {
+		prec := uint(24 + rng.IntN(3400))
+		x := new(big.Float).SetPrec(uint(1 + rng.IntN(3400))).SetFloat64(rng.NormFloat64())
+		x.Quo(x, big.NewFloat(3))
+		x.SetMantExp(x, rng.IntN(400)-200)
+		if trial%50 == 0 {
+			x.SetInt64(0)
+		}
+		y := big.NewRat(rng.Int64N(2000001)-1000000, []int64{1, 100, 7, 1 << 20, 3 * 1024}[rng.IntN(5)])
+		if trial%3 == 0 {
+			// y within rounding of x: the cancellation TrainMSE keeps.
+			y, _ = x.Rat(nil)
+			y.Add(y, big.NewRat(rng.Int64N(100)-50, 1_000_000_007))
+		}
+		xr, _ := x.Rat(nil)
+		want := new(big.Float).SetPrec(prec).SetRat(new(big.Rat).Sub(xr, y))
+		got := rd.set(new(big.Float).SetPrec(prec), x, y)
+		if got.Cmp(want) != 0 || got.Prec() != prec {
+			t.Fatalf("x = %s, y = %s, prec %d: got %s, want %s", x.Text('g', 30), y.String(), prec, got.Text('g', 40), want.Text('g', 40))
+		}
 	}
 }

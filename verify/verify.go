@@ -321,18 +321,52 @@ func textOrNil(x *big.Float) string {
 func TrainMSE(in *instance.Instance, pred *bigmat.Dense, prec uint) *big.Float {
 	s := new(big.Float).SetPrec(prec)
 	var t big.Float
-	var p, r big.Rat
+	var rd residualDiff
 	t.SetPrec(prec)
 	for i := 0; i < in.M(); i++ {
 		for k := 0; k < in.N(); k++ {
-			pred.At(k, i).Rat(&p) // exact: P_ki is finite
-			r.Sub(&p, in.Targets[i][k])
-			t.SetRat(&r)
+			rd.set(&t, pred.At(k, i), in.Targets[i][k])
 			t.Mul(&t, &t)
 			s.Add(s, &t)
 		}
 	}
 	return s.Quo(s, new(big.Float).SetPrec(prec).SetInt64(int64(in.M())))
+}
+
+// residualDiff computes x − y exactly, for a finite float x and a rational
+// y, rounded once: the same value as rounding the rational x − y (what
+// big.Float.SetRat does, num/den rounded once), without reducing the
+// fraction (big.Rat's GCDs cost more than the rest of TrainMSE).
+type residualDiff struct {
+	mant, num, den, t big.Int
+	fm, fn, fd        big.Float
+}
+
+// set sets z (at its precision) to x − y rounded once and returns z.
+func (r *residualDiff) set(z, x *big.Float, y *big.Rat) *big.Float {
+	// x = m·2^e with m an integer.
+	e := 0
+	r.mant.SetInt64(0)
+	if x.Sign() != 0 {
+		mp := int(x.MinPrec())
+		e = x.MantExp(&r.fm) - mp
+		r.fm.SetMantExp(&r.fm, mp)
+		r.fm.Int(&r.mant) // exact: fm is an integer of mp bits
+	}
+	// x − a/b = (m·b·2^e − a)/b for e ≥ 0, (m·b − a·2^-e)/(b·2^-e) for e < 0.
+	r.num.Mul(&r.mant, y.Denom())
+	r.den.Set(y.Denom())
+	r.t.Set(y.Num())
+	if e >= 0 {
+		r.num.Lsh(&r.num, uint(e))
+	} else {
+		r.t.Lsh(&r.t, uint(-e))
+		r.den.Lsh(&r.den, uint(-e))
+	}
+	r.num.Sub(&r.num, &r.t)
+	r.fn.SetPrec(0).SetInt(&r.num) // exact (precision from the bit length)
+	r.fd.SetPrec(0).SetInt(&r.den)
+	return z.Quo(&r.fn, &r.fd)
 }
 
 // shrinkageDigits measures the solver's shrinkage factors against the
@@ -350,8 +384,10 @@ func shrinkageDigits(in *instance.Instance, pred *theory.Prediction, p *bigmat.D
 		flat = append(flat, yt[k]...)
 	}
 	ytilde := bigmat.FromRat(n, m, prec, flat)
-	pg := p.Clone().SetPrec(prec)
-	cross := new(bigmat.Dense).MulTrans(pg, ytilde) // P Ỹᵀ, n×n
+	// P Ỹᵀ (n×n) as a fixed-point product at prec: each entry within
+	// 2^-prec of itself plus 2^-(prec+14)·‖p_a‖‖ỹ_b‖ (bigmat.MulFixed), below
+	// the M·2^-prec·Σ|p||ỹ| of a product rounded at every operation.
+	cross := bigmat.New(n, n, prec).MulFixed(p, new(bigmat.Dense).T(ytilde))
 	one := new(big.Float).SetPrec(prec).SetInt64(1)
 	worst := pred.Digits
 	var t big.Float
