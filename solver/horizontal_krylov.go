@@ -1,6 +1,7 @@
 package solver
 
 import (
+	"fmt"
 	"math"
 	"math/big"
 
@@ -159,7 +160,11 @@ func (r *reduced) verdictStep(op *hessOp, pt *point, tau, limit *big.Float) (*bi
 		case err != nil:
 			status = cgStalled // no float64 preconditioner here: the dense verdict or nothing
 		case ok:
+			before := kc.cgIterations
 			d, status = r.pcg(op, pt.g, s, r.prec)
+			if krylovTrace != nil {
+				fmt.Fprintf(krylovTrace, "verdict: p=%d s=%s g=%s status=%d cg=%d\n", r.prec, bigmat.Text(s, 3), bigmat.Text(pt.gnorm, 3), status, kc.cgIterations-before)
+			}
 		}
 		switch {
 		case status == cgConverged:

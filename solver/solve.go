@@ -15,7 +15,7 @@ import (
 // Settings control Solve. Zero fields take the defaults shown.
 type Settings struct {
 	Digits        int           // requested significant digits (0: the instance's)
-	Starts        int           // stage-1 random starts (default 8)
+	Starts        int           // stage-1 random starts (default 8; one when d ≥ n, see reduced.startsFor)
 	Seed          int64         // seed of the starts (default 1)
 	MaxIterations int           // stage-2 iteration budget (default DefaultMaxIterations(digits))
 	TimeLimit     time.Duration // wall-clock budget of the whole solve (default 60s)
@@ -187,7 +187,7 @@ func solveCore(in *instance.Instance, lamH, lamW *big.Rat, s Settings, prec uint
 		return nil, err
 	}
 	t1 := time.Now()
-	s1 := red.stage1(s.Starts, s.Seed, deadline)
+	s1 := red.stage1(red.startsFor(s.Starts), s.Seed, deadline)
 	reportStage1(s.Progress, red, s1, time.Since(t1))
 	v0 := bigmat.FromFloat64(red.n, red.k, prec, s1.v)
 	it, err := newIteration(red, v0, s.Digits, s.MaxIterations, deadline)

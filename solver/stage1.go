@@ -64,6 +64,22 @@ func (r *reduced) phi64(x, grad []float64) float64 {
 	return f
 }
 
+// startsFor returns the number of stage-1 starts for a request of
+// starts: one when k = n (d ≥ n), else starts. With k = n the map V ↦ VVᵀ
+// takes every neighbourhood of V onto a neighbourhood of VVᵀ in the
+// positive semidefinite cone, so a local minimizer of φ(V) = ψ(VVᵀ) is one
+// of the convex ψ there, hence global (globalcert.go), and stage 2's
+// global certificate says so at the end: further starts can only cost
+// time (about a third of verify at n = 32). With k < n (the
+// rank-constrained case) local minimizers need not be global, and the
+// starts are kept.
+func (r *reduced) startsFor(starts int) int {
+	if r.k == r.n {
+		return min(starts, 1)
+	}
+	return starts
+}
+
 // stage1 minimizes φ in float64 with BFGS from starts seeded random points
 // and returns the best. The scaling of φ makes entries of order one natural,
 // so starts are standard normal entries divided by √k (rows of norm ≈ 1).

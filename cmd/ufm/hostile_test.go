@@ -110,6 +110,8 @@ func TestFlagEdges(t *testing.T) {
 		{"solve", "x.json", "--starts", "10001"},
 		{"verify", "--starts", "10001"},
 		{"verify", "--seed", "0"},
+		{"verify", "--max-iterations", "0"},
+		{"verify", "--max-iterations", "1000001"},
 		{"solve", "x.json", "--max-iterations", "0"},
 		{"metrics", "--features", "a", "--weights", "b", "--targets", "c", "--digits", "0"},
 		{"search", "--claim", "theorem", "--shard", "0/1000001"},

@@ -71,11 +71,12 @@ func newDeepVerifyJSON(d *verify.DeepAgreement) *deepVerifyJSON {
 }
 
 func runVerify(args []string, stdout, stderr io.Writer) int {
-	const synopsis = "ufm verify [FILE] [--digits N] [--starts K] [--seed S] [--time-limit T] [--certify] [--json]"
+	const synopsis = "ufm verify [FILE] [--digits N] [--starts K] [--seed S] [--max-iterations I] [--time-limit T] [--certify] [--json]"
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	digits := fs.Int("digits", 0, "significant decimal digits (default: the instance's, else 50)")
 	starts := fs.Int("starts", 8, "random starts of the solver's float64 stage")
 	seed := fs.Int64("seed", 1, "seed of the solver's random starts (nonzero)")
+	maxIter := fs.Int("max-iterations", 0, "budget of the solver's big-float Newton iterations (default 250 + 3·digits)")
 	timeLimit := fs.Duration("time-limit", defaultVerifyTimeLimit, "wall-clock budget of the solver (running out is status \"unfinished\", exit 1)")
 	asJSON := fs.Bool("json", false, "print one JSON document")
 	withCert := fs.Bool("certify", false, "also prove exact rational bounds on L* (as ufm certify does) and say whether the closed form is proved")
@@ -91,6 +92,10 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "verify: --starts must be between 1 and %d, got %d", maxStarts, *starts)
 	case *seed == 0:
 		return fail(stderr, "verify: --seed must be nonzero")
+	case *maxIter < 0 || *maxIter > 1000000:
+		return fail(stderr, "verify: --max-iterations must be between 1 and 1000000 (0: default), got %d", *maxIter)
+	case flagSet(fs, "max-iterations") && *maxIter == 0:
+		return fail(stderr, "verify: --max-iterations must be between 1 and 1000000, got 0")
 	case *timeLimit <= 0:
 		return fail(stderr, "verify: --time-limit must be positive, got %v", *timeLimit)
 	}
@@ -106,7 +111,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := interruptContext(serr, "stopping (no result)")
 	defer stop()
 	switch waitBounded(ctx, *timeLimit, serr, "verify", func() {
-		rep, err = verify.Run(in, *digits, solver.Settings{Starts: *starts, Seed: *seed, TimeLimit: *timeLimit, Progress: serr})
+		rep, err = verify.Run(in, *digits, solver.Settings{Starts: *starts, Seed: *seed, MaxIterations: *maxIter, TimeLimit: *timeLimit, Progress: serr})
 	}) {
 	case interrupted:
 		return emitUnfinished(stdout, stderr, *asJSON, "verify", in.Name, "interrupted before the comparison finished: no result", true)
