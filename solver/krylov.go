@@ -395,8 +395,16 @@ func (r *reduced) pcgMixed(op *hessOp, g *bigmat.Dense, nu *big.Float, p uint) (
 			// below what mixedPrec resolves): full precision decides.
 			return nil, st, false
 		}
-		x.Add(x, c.SetPrec(p))
-		res = trueResidual(op, x, b, nuP)
+		// The residual is updated by the correction's product: c has
+		// mixedPrec-bit mantissas, so op.system(c) costs a fraction of a
+		// product with the full-width x; cgDone's verdict is confirmed on
+		// the true residual before it is returned.
+		c.SetPrec(p)
+		x.Add(x, c)
+		res.Sub(res, op.system(c, nuP))
+		if cgDone(res, x, tol, nuP, kc.maxAbs, mixedExtraBits) {
+			res = trueResidual(op, x, b, nuP)
+		}
 		rn := res.FrobeniusNorm()
 		if rn.Cmp(newFloat(p).SetMantExp(prev, -4)) > 0 {
 			return nil, cgStalled, false
