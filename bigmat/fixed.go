@@ -65,32 +65,52 @@ func (z *Dense) mulFixed(a, b *Dense, sym bool) *Dense {
 	k := a.cols
 	maxLimbs := (int(prec) + FixedGuardBits + (bits.Len(uint(k))+1)/2 + 63) / 64
 	fa, okA := toFixedRows(a, maxLimbs)
-	fb, okB := toFixedRows(new(Dense).T(b), maxLimbs)
+	fb, okB := toFixed(b, maxLimbs, true) // the columns of b
 	if bits.UintSize != 64 || !okA || !okB {
 		return z.Mul(a, b)
 	}
+	out := mulFixedRows(fa, fb, a.rows, b.cols, prec, sym)
+	z.reuseAs(out.rows, out.cols, prec)
+	z.data = out.data
+	return z
+}
+
+// mulFixedRows returns the r×c matrix of the dot products of the rows of
+// fa with the rows of fb, each rounded once to prec bits (from the
+// diagonal on, mirrored, when sym). fa and fb are not modified.
+func mulFixedRows(fa, fb *fixedRows, r, c int, prec uint, sym bool) *Dense {
 	if fa.ints != nil || fb.ints != nil {
-		fa.fillInts()
-		fb.fillInts()
+		fa, fb = fa.withInts(), fb.withInts()
 	}
-	out := New(a.rows, b.cols, prec)
-	workers := min(runtime.GOMAXPROCS(0), a.rows, max(1, a.rows*b.cols*k/(1<<14)))
+	out := New(r, c, prec)
+	var wg *winograd
+	if useWinograd(fa, fb) {
+		wg = newWinograd(fa, fb)
+	}
+	workers := min(runtime.GOMAXPROCS(0), r, max(1, r*c*fa.cols/(1<<14)))
+	if workers == 1 {
+		acc := newFixedAcc(fa.limbs + fb.limbs)
+		acc.wg = wg
+		for i := 0; i < r; i++ {
+			acc.row(out, fa, fb, i, sym)
+		}
+		return out
+	}
 	var next atomic.Int64
-	var wg sync.WaitGroup
+	var done sync.WaitGroup
 	for range workers {
-		wg.Add(1)
+		done.Add(1)
 		go func() {
-			defer wg.Done()
+			defer done.Done()
 			acc := newFixedAcc(fa.limbs + fb.limbs)
-			for i := int(next.Add(1) - 1); i < a.rows; i = int(next.Add(1) - 1) {
+			acc.wg = wg
+			for i := int(next.Add(1) - 1); i < r; i = int(next.Add(1) - 1) {
 				acc.row(out, fa, fb, i, sym)
 			}
 		}()
 	}
-	wg.Wait()
-	z.reuseAs(out.rows, out.cols, prec)
-	z.data = out.data
-	return z
+	done.Wait()
+	return out
 }
 
 // row computes row i of out = fa·fbᵀ (from the diagonal on, mirrored, when
@@ -108,9 +128,12 @@ func (acc *fixedAcc) row(out *Dense, fa, fb *fixedRows, i int, sym bool) {
 		if fb.zero[j] {
 			continue
 		}
-		if fa.ints != nil {
+		switch {
+		case acc.wg != nil:
+			acc.dotWinograd(fa, fb, i, j)
+		case fa.ints != nil:
 			acc.dotBig(fa, fb, i, j)
-		} else {
+		default:
 			acc.reset()
 			acc.dot(fa.row(i), fa.sign[i*k:(i+1)*k], fa.limbs, fb.row(j), fb.sign[j*k:(j+1)*k], fb.limbs)
 			acc.value(&acc.val)
@@ -152,14 +175,24 @@ func (f *fixedRows) row(i int) []uint64 {
 // maxLimbs) that hold every row exactly, truncating when maxLimbs do not
 // suffice; false when m has an infinite entry.
 func toFixedRows(m *Dense, maxLimbs int) (*fixedRows, bool) {
+	return toFixed(m, maxLimbs, false)
+}
+
+// toFixed is toFixedRows of m, or of mᵀ (without forming it) when trans.
+func toFixed(m *Dense, maxLimbs int, trans bool) (*fixedRows, bool) {
 	r, c := m.rows, m.cols
+	at := func(i, j int) *big.Float { return &m.data[i*m.cols+j] }
+	if trans {
+		r, c = c, r
+		at = func(i, j int) *big.Float { return &m.data[j*m.cols+i] }
+	}
 	f := &fixedRows{cols: c, exp: make([]int, r), zero: make([]bool, r), sign: make([]uint8, r*c)}
 	top := make([]int, r)
 	span := 0
 	for i := 0; i < r; i++ {
 		hi, lo := math.MinInt, math.MaxInt
 		for j := 0; j < c; j++ {
-			x := &m.data[i*c+j]
+			x := at(i, j)
 			if x.IsInf() {
 				return nil, false
 			}
@@ -191,7 +224,7 @@ func toFixedRows(m *Dense, maxLimbs int) (*fixedRows, bool) {
 		}
 		f.exp[i] = top[i] - 64*f.limbs
 		for j := 0; j < c; j++ {
-			x := &m.data[i*c+j]
+			x := at(i, j)
 			if x.Sign() == 0 {
 				continue
 			}
@@ -219,11 +252,13 @@ func toFixedRows(m *Dense, maxLimbs int) (*fixedRows, bool) {
 // signs. Two words beyond the widest product absorb the carries of up to
 // 2^64 products.
 type fixedAcc struct {
-	acc   [2][]uint64
-	words [2][]big.Word
-	pos   big.Int
-	neg   big.Int
-	val   big.Int
+	acc    [2][]uint64
+	words  [2][]big.Word
+	pos    big.Int
+	neg    big.Int
+	val    big.Int
+	s1, s2 big.Int
+	wg     *winograd // set: dot products by dotWinograd
 }
 
 func newFixedAcc(cols int) *fixedAcc {
@@ -256,10 +291,20 @@ func (a *fixedAcc) dot(x []uint64, sx []uint8, la int, y []uint64, sy []uint8, l
 			}
 			var carry uint64
 			switch lb {
+			case 2:
+				carry = mulAdd2((*[2]uint64)(acc[u:u+2]), (*[2]uint64)(yl), xu)
+			case 3:
+				carry = mulAdd3((*[3]uint64)(acc[u:u+3]), (*[3]uint64)(yl), xu)
 			case 4:
 				carry = mulAdd4((*[4]uint64)(acc[u:u+4]), (*[4]uint64)(yl), xu)
 			case 5:
 				carry = mulAdd5((*[5]uint64)(acc[u:u+5]), (*[5]uint64)(yl), xu)
+			case 6:
+				carry = mulAdd6((*[6]uint64)(acc[u:u+6]), (*[6]uint64)(yl), xu)
+			case 7:
+				carry = mulAdd7((*[7]uint64)(acc[u:u+7]), (*[7]uint64)(yl), xu)
+			case 8:
+				carry = mulAdd8((*[8]uint64)(acc[u:u+8]), (*[8]uint64)(yl), xu)
 			default:
 				carry = mulAddWords(acc[u:u+lb], yl, xu)
 			}
@@ -312,6 +357,125 @@ func mulAdd5(z, y *[5]uint64, w uint64) uint64 {
 	return h4 + c2 + c1
 }
 
+// mulAdd2 is mulAddWords for 2 words.
+func mulAdd2(z, y *[2]uint64, w uint64) uint64 {
+	var c1, c2 uint64
+	h0, l0 := bits.Mul64(w, y[0])
+	z[0], c1 = bits.Add64(z[0], l0, 0)
+	h1, l1 := bits.Mul64(w, y[1])
+	l1, c2 = bits.Add64(l1, h0, c1)
+	z[1], c1 = bits.Add64(z[1], l1, 0)
+	return h1 + c2 + c1
+}
+
+// mulAdd3 is mulAddWords for 3 words.
+func mulAdd3(z, y *[3]uint64, w uint64) uint64 {
+	var c1, c2 uint64
+	h0, l0 := bits.Mul64(w, y[0])
+	z[0], c1 = bits.Add64(z[0], l0, 0)
+	h1, l1 := bits.Mul64(w, y[1])
+	l1, c2 = bits.Add64(l1, h0, c1)
+	z[1], c1 = bits.Add64(z[1], l1, 0)
+	h1 += c2
+	h2, l2 := bits.Mul64(w, y[2])
+	l2, c2 = bits.Add64(l2, h1, c1)
+	z[2], c1 = bits.Add64(z[2], l2, 0)
+	return h2 + c2 + c1
+}
+
+// mulAdd6 is mulAddWords for 6 words.
+func mulAdd6(z, y *[6]uint64, w uint64) uint64 {
+	var c1, c2 uint64
+	h0, l0 := bits.Mul64(w, y[0])
+	z[0], c1 = bits.Add64(z[0], l0, 0)
+	h1, l1 := bits.Mul64(w, y[1])
+	l1, c2 = bits.Add64(l1, h0, c1)
+	z[1], c1 = bits.Add64(z[1], l1, 0)
+	h1 += c2
+	h2, l2 := bits.Mul64(w, y[2])
+	l2, c2 = bits.Add64(l2, h1, c1)
+	z[2], c1 = bits.Add64(z[2], l2, 0)
+	h2 += c2
+	h3, l3 := bits.Mul64(w, y[3])
+	l3, c2 = bits.Add64(l3, h2, c1)
+	z[3], c1 = bits.Add64(z[3], l3, 0)
+	h3 += c2
+	h4, l4 := bits.Mul64(w, y[4])
+	l4, c2 = bits.Add64(l4, h3, c1)
+	z[4], c1 = bits.Add64(z[4], l4, 0)
+	h4 += c2
+	h5, l5 := bits.Mul64(w, y[5])
+	l5, c2 = bits.Add64(l5, h4, c1)
+	z[5], c1 = bits.Add64(z[5], l5, 0)
+	return h5 + c2 + c1
+}
+
+// mulAdd7 is mulAddWords for 7 words.
+func mulAdd7(z, y *[7]uint64, w uint64) uint64 {
+	var c1, c2 uint64
+	h0, l0 := bits.Mul64(w, y[0])
+	z[0], c1 = bits.Add64(z[0], l0, 0)
+	h1, l1 := bits.Mul64(w, y[1])
+	l1, c2 = bits.Add64(l1, h0, c1)
+	z[1], c1 = bits.Add64(z[1], l1, 0)
+	h1 += c2
+	h2, l2 := bits.Mul64(w, y[2])
+	l2, c2 = bits.Add64(l2, h1, c1)
+	z[2], c1 = bits.Add64(z[2], l2, 0)
+	h2 += c2
+	h3, l3 := bits.Mul64(w, y[3])
+	l3, c2 = bits.Add64(l3, h2, c1)
+	z[3], c1 = bits.Add64(z[3], l3, 0)
+	h3 += c2
+	h4, l4 := bits.Mul64(w, y[4])
+	l4, c2 = bits.Add64(l4, h3, c1)
+	z[4], c1 = bits.Add64(z[4], l4, 0)
+	h4 += c2
+	h5, l5 := bits.Mul64(w, y[5])
+	l5, c2 = bits.Add64(l5, h4, c1)
+	z[5], c1 = bits.Add64(z[5], l5, 0)
+	h5 += c2
+	h6, l6 := bits.Mul64(w, y[6])
+	l6, c2 = bits.Add64(l6, h5, c1)
+	z[6], c1 = bits.Add64(z[6], l6, 0)
+	return h6 + c2 + c1
+}
+
+// mulAdd8 is mulAddWords for 8 words.
+func mulAdd8(z, y *[8]uint64, w uint64) uint64 {
+	var c1, c2 uint64
+	h0, l0 := bits.Mul64(w, y[0])
+	z[0], c1 = bits.Add64(z[0], l0, 0)
+	h1, l1 := bits.Mul64(w, y[1])
+	l1, c2 = bits.Add64(l1, h0, c1)
+	z[1], c1 = bits.Add64(z[1], l1, 0)
+	h1 += c2
+	h2, l2 := bits.Mul64(w, y[2])
+	l2, c2 = bits.Add64(l2, h1, c1)
+	z[2], c1 = bits.Add64(z[2], l2, 0)
+	h2 += c2
+	h3, l3 := bits.Mul64(w, y[3])
+	l3, c2 = bits.Add64(l3, h2, c1)
+	z[3], c1 = bits.Add64(z[3], l3, 0)
+	h3 += c2
+	h4, l4 := bits.Mul64(w, y[4])
+	l4, c2 = bits.Add64(l4, h3, c1)
+	z[4], c1 = bits.Add64(z[4], l4, 0)
+	h4 += c2
+	h5, l5 := bits.Mul64(w, y[5])
+	l5, c2 = bits.Add64(l5, h4, c1)
+	z[5], c1 = bits.Add64(z[5], l5, 0)
+	h5 += c2
+	h6, l6 := bits.Mul64(w, y[6])
+	l6, c2 = bits.Add64(l6, h5, c1)
+	z[6], c1 = bits.Add64(z[6], l6, 0)
+	h6 += c2
+	h7, l7 := bits.Mul64(w, y[7])
+	l7, c2 = bits.Add64(l7, h6, c1)
+	z[7], c1 = bits.Add64(z[7], l7, 0)
+	return h7 + c2 + c1
+}
+
 // mulAddWords adds y·w to z (len(z) = len(y)) and returns the carry out.
 func mulAddWords(z, y []uint64, w uint64) uint64 {
 	z = z[:len(y)]
@@ -339,6 +503,17 @@ func (acc *fixedAcc) dotBig(fa, fb *fixedRows, i, j int) {
 		acc.pos.Mul(&x[l], &y[l])
 		acc.val.Add(&acc.val, &acc.pos)
 	}
+}
+
+// withInts returns f if f.ints is set, else a copy of f with ints set from
+// the words and signs (f is not modified: prepared operands are shared).
+func (f *fixedRows) withInts() *fixedRows {
+	if f.ints != nil {
+		return f
+	}
+	g := *f
+	g.fillInts()
+	return &g
 }
 
 // fillInts sets f.ints from the words and signs, if not already set.
@@ -370,4 +545,69 @@ func (a *fixedAcc) value(v *big.Int) {
 		n.SetBits(w) // shares w until the next call
 	}
 	v.Sub(&a.pos, &a.neg)
+}
+
+// Winograd's inner product (S. Winograd, "A new algorithm for inner
+// product", IEEE Trans. Computers C-17, 1968): for integer vectors x, y of
+// even length,
+//
+//	Σ_l x_l y_l = Σ_l (x_2l + y_2l+1)(x_2l+1 + y_2l) − ξ(x) − ξ(y),
+//	ξ(v) = Σ_l v_2l v_2l+1,
+//
+// exactly. In a matrix product ξ is computed once per row of a and column
+// of b, so each entry costs k/2 multiplications instead of k, of operands
+// one bit longer. The dot products stay exact integers: the result is the
+// same as dotBig's to the last bit. It pays where multiplications dominate
+// additions, with operands of similar width (winogradMinLimbs).
+type winograd struct {
+	xa, xb []big.Int // ξ of each row of fa and of fb
+}
+
+// winogradMinLimbs: Winograd's form is used when both operands are held in
+// big.Ints (above bigLimbs) of at least this many words and neither is
+// more than a third wider than the other.
+const winogradMinLimbs = 12
+
+func useWinograd(fa, fb *fixedRows) bool {
+	lo, hi := min(fa.limbs, fb.limbs), max(fa.limbs, fb.limbs)
+	return fa.ints != nil && fb.ints != nil && fa.cols >= 2 && lo >= winogradMinLimbs && 3*hi <= 4*lo
+}
+
+func newWinograd(fa, fb *fixedRows) *winograd {
+	return &winograd{xa: fa.xis(), xb: fb.xis()}
+}
+
+// xis returns ξ of every row of f (which holds ints).
+func (f *fixedRows) xis() []big.Int {
+	k := f.cols
+	out := make([]big.Int, len(f.exp))
+	var t big.Int
+	for i := range out {
+		if f.zero[i] {
+			continue
+		}
+		x := f.ints[i*k : (i+1)*k]
+		for l := 0; l+1 < k; l += 2 {
+			out[i].Add(&out[i], t.Mul(&x[l], &x[l+1]))
+		}
+	}
+	return out
+}
+
+// dotWinograd sets acc.val to the dot product of row i of fa and row j of
+// fb by Winograd's form (acc.wg holds ξ).
+func (acc *fixedAcc) dotWinograd(fa, fb *fixedRows, i, j int) {
+	k := fa.cols
+	x, y := fa.ints[i*k:(i+1)*k], fb.ints[j*k:(j+1)*k]
+	v := &acc.val
+	v.Add(&acc.wg.xa[i], &acc.wg.xb[j])
+	v.Neg(v)
+	for l := 0; l+1 < k; l += 2 {
+		acc.s1.Add(&x[l], &y[l+1])
+		acc.s2.Add(&x[l+1], &y[l])
+		v.Add(v, acc.pos.Mul(&acc.s1, &acc.s2))
+	}
+	if k%2 == 1 {
+		v.Add(v, acc.pos.Mul(&x[k-1], &y[k-1]))
+	}
 }

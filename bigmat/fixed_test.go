@@ -79,7 +79,10 @@ func TestMulFixedExact(t *testing.T) {
 		{5, 4, 3, 53, 0, 0},
 		{5, 6, 7, 300, 0, 0},       // five words: the unrolled kernel
 		{48, 16, 48, 220, 30, 0.1}, // large enough to be shared among goroutines
-		{5, 7, 6, 1100, 40, 0.1},   // wide operands: big.Int products
+		{5, 7, 6, 1100, 40, 0.1},   // wide operands: big.Int products (Winograd, odd k)
+		{6, 8, 5, 1500, 30, 0.3},   // Winograd, even k, many zeros
+		{40, 12, 40, 1300, 10, 0},  // Winograd shared among goroutines
+		{3, 2, 4, 3400, 0, 0},      // Winograd, k = 2
 	} {
 		a := randomSpread(rng, tc.r, tc.k, tc.prec, tc.spread, tc.zeros)
 		b := randomSpread(rng, tc.k, tc.c, tc.prec, tc.spread, tc.zeros)
@@ -229,6 +232,30 @@ func TestMulFixedEmpty(t *testing.T) {
 			for j := 0; j < s[2]; j++ {
 				if got.At(i, j).Sign() != 0 {
 					t.Fatalf("%v: entry (%d,%d) = %s", s, i, j, got.At(i, j).String())
+				}
+			}
+		}
+	}
+}
+
+// TestMulFixedWidths: every pair of word widths 1…8 of the operands (the
+// unrolled kernels and the generic one), exact operands, against the exact
+// product rounded once.
+func TestMulFixedWidths(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 13))
+	const prec = 600 // the products keep up to 10 words: nothing is truncated
+	for la := 1; la <= 8; la++ {
+		for lb := 1; lb <= 8; lb++ {
+			a := randomSpread(rng, 3, 9, uint(64*la-8), 0, 0.1)
+			b := randomSpread(rng, 9, 4, uint(64*lb-8), 0, 0.1)
+			got := New(3, 4, prec).MulFixed(a, b)
+			want := exactProduct(a, b)
+			for i := 0; i < 3; i++ {
+				for j := 0; j < 4; j++ {
+					w := new(big.Float).SetPrec(prec).SetRat(want[i][j])
+					if got.At(i, j).Cmp(w) != 0 {
+						t.Fatalf("widths %d, %d: entry (%d,%d) = %s, want %s", la, lb, i, j, got.At(i, j).Text('g', 20), w.Text('g', 20))
+					}
 				}
 			}
 		}

@@ -22,12 +22,26 @@ import (
 //
 // Every factor is rounded once to the operator's precision prec (the
 // precision the Newton system is solved at, stepPrec).
+//
+// Products. Every matrix product of the operator (its factors and each
+// application) is a bigmat fixed-point product (MulFixed,
+// MulFixedPrepared): entry (i, j) of a·b is within 2^-p·|(a·b)_ij| +
+// 2^-(p+14)·‖a_i‖₂‖b_j‖₂ of the exact product of the operands, p = prec
+// (a_i row i of a, b_j column j of b), which is below the
+// k·2^-p·Σ_l |a_il||b_lj| of a product rounded at every operation
+// (bigmat.Mul) that it replaces. That is what conjugate gradients at
+// precision p need: each product, and so H·E, is exact to about 2^-p
+// relative to the norms of its rows and columns. The operator's factors
+// are held in fixed point once (hessBlock's Fixed fields); an application
+// converts only E and its intermediate products.
 type hessOp struct {
 	n, k int
 	prec uint
 	blks []hessBlock
 	v    *bigmat.Dense // V at prec (the gauge term)
 	v64  []float64
+	fv   *bigmat.Fixed // V as a left operand (V·S)
+	fvT  *bigmat.Fixed // Vᵀ as a left operand (Vᵀ·E)
 
 	logGrad float64 // log10 ‖∇φ‖ at the point (krylov.go's staleness test)
 }
@@ -41,6 +55,11 @@ type hessBlock struct {
 	t64, q64     []float64
 	g1_64, g2m64 []float64
 	w64          float64
+	// the factors in fixed point at prec: left operands B, P, T, Q (B·E,
+	// P·E, T·(EᵀQ), Q·(EᵀT)) and right operands Q, T, G1, G2m (Eᵀ·Q, Eᵀ·T,
+	// (BE)·G1, (PE)·G2m).
+	fb, fp, ft, fq     *bigmat.Fixed
+	fqR, ftR, fg1, fg2 *bigmat.Fixed
 }
 
 // newHessOp builds the operator of φ's Hessian at pt (from pt.parts) at
@@ -48,39 +67,53 @@ type hessBlock struct {
 func (r *reduced) newHessOp(pt *point, prec uint) *hessOp {
 	v := pt.v.Clone().SetPrec(prec)
 	op := &hessOp{n: r.n, k: r.k, prec: prec, v: v, v64: v.Float64s(), logGrad: log10Float(pt.gnorm)}
+	fvR := bigmat.NewFixedRight(v, prec)
+	op.fv, op.fvT = bigmat.NewFixedLeft(v, prec), fvR.T()
 	one := newFloat(prec).SetInt64(1)
 	for bi, blk := range r.blocks {
 		b := pt.parts[bi].b.Clone().SetPrec(prec)
 		p := pt.parts[bi].p.Clone().SetPrec(prec)
-		t := new(bigmat.Dense).Mul(b, v)
-		q := new(bigmat.Dense).Mul(p, v)
-		g1 := new(bigmat.Dense).TransMul(v, q)
-		g2m := new(bigmat.Dense).TransMul(v, t)
+		t := new(bigmat.Dense).MulFixedPrepared(bigmat.NewFixedLeft(b, prec), fvR)
+		q := new(bigmat.Dense).MulFixedPrepared(bigmat.NewFixedLeft(p, prec), fvR)
+		g1 := new(bigmat.Dense).MulFixedPrepared(op.fvT, bigmat.NewFixedRight(q, prec))
+		g2m := new(bigmat.Dense).MulFixedPrepared(op.fvT, bigmat.NewFixedRight(t, prec))
 		for i := 0; i < r.k; i++ {
 			e := g2m.At(i, i)
 			e.Sub(e, one)
 		}
-		op.blks = append(op.blks, hessBlock{
-			w: newFloat(prec).Set(blk.w), b: b, p: p, t: t, q: q, g1: g1, g2m: g2m,
-		})
+		op.blks = append(op.blks, newHessBlock(newFloat(prec).Set(blk.w), b, p, t, q, g1, g2m, prec))
 	}
 	return op
 }
 
+// newHessBlock returns the block with factors w, B, P, T, Q, G1, G2m
+// (already at prec) and their fixed-point forms at prec.
+func newHessBlock(w *big.Float, b, p, t, q, g1, g2m *bigmat.Dense, prec uint) hessBlock {
+	hb := hessBlock{w: w, b: b, p: p, t: t, q: q, g1: g1, g2m: g2m}
+	hb.fb, hb.fp = bigmat.NewFixedLeft(b, prec), bigmat.NewFixedLeft(p, prec)
+	hb.ft, hb.fq = bigmat.NewFixedLeft(t, prec), bigmat.NewFixedLeft(q, prec)
+	hb.fqR, hb.ftR = bigmat.NewFixedRight(q, prec), bigmat.NewFixedRight(t, prec)
+	hb.fg1, hb.fg2 = bigmat.NewFixedRight(g1, prec), bigmat.NewFixedRight(g2m, prec)
+	return hb
+}
+
 // apply returns ∇²φ[e] for an n×k direction e (at the operator's
-// precision).
+// precision; the products as stated at hessOp).
 func (op *hessOp) apply(e *bigmat.Dense) *bigmat.Dense {
-	e = e.Clone().SetPrec(op.prec)
-	out := e.Clone()
-	for _, hb := range op.blks {
-		be := new(bigmat.Dense).Mul(hb.b, e)
-		acc := new(bigmat.Dense).Mul(be, hb.g1)
-		etq := new(bigmat.Dense).TransMul(e, hb.q)
-		acc.Add(acc, new(bigmat.Dense).Mul(hb.t, etq))
-		pe := new(bigmat.Dense).Mul(hb.p, e)
-		acc.Add(acc, new(bigmat.Dense).Mul(pe, hb.g2m))
-		ett := new(bigmat.Dense).TransMul(e, hb.t)
-		acc.Add(acc, new(bigmat.Dense).Mul(hb.q, ett))
+	p := op.prec
+	fe := bigmat.NewFixedRight(e, p) // E's columns: E as a right operand, fe.T() Eᵀ as a left one
+	feT := fe.T()
+	out := e.Clone().SetPrec(p)
+	for i := range op.blks {
+		hb := &op.blks[i]
+		be := new(bigmat.Dense).MulFixedPrepared(hb.fb, fe)
+		acc := new(bigmat.Dense).MulFixedPrepared(bigmat.NewFixedLeft(be, p), hb.fg1)
+		etq := new(bigmat.Dense).MulFixedPrepared(feT, hb.fqR)
+		acc.Add(acc, new(bigmat.Dense).MulFixedPrepared(hb.ft, bigmat.NewFixedRight(etq, p)))
+		pe := new(bigmat.Dense).MulFixedPrepared(hb.fp, fe)
+		acc.Add(acc, new(bigmat.Dense).MulFixedPrepared(bigmat.NewFixedLeft(pe, p), hb.fg2))
+		ett := new(bigmat.Dense).MulFixedPrepared(feT, hb.ftR)
+		acc.Add(acc, new(bigmat.Dense).MulFixedPrepared(hb.fq, bigmat.NewFixedRight(ett, p)))
 		acc.Scale(hb.w, acc)
 		out.Add(out, acc)
 	}
@@ -93,9 +126,10 @@ func (op *hessOp) apply(e *bigmat.Dense) *bigmat.Dense {
 // {VΩ : Ω skew}) and is positive on the orbit's tangent where VΩ ≠ 0, where
 // φ is flat: krylovStep adds it to the damping (see krylov.go).
 func (op *hessOp) gauge(e *bigmat.Dense) *bigmat.Dense {
-	vte := new(bigmat.Dense).TransMul(op.v, e)
+	p := op.prec
+	vte := new(bigmat.Dense).MulFixedPrepared(op.fvT, bigmat.NewFixedRight(e, p))
 	skew := new(bigmat.Dense).Sub(vte, new(bigmat.Dense).T(vte))
-	out := new(bigmat.Dense).Mul(op.v, skew)
+	out := new(bigmat.Dense).MulFixedPrepared(op.fv, bigmat.NewFixedRight(skew, p))
 	for i := 0; i < op.n; i++ {
 		for j := 0; j < op.k; j++ {
 			x := out.At(i, j)
@@ -212,13 +246,14 @@ func (op *hessOp) addGauge64(h []float64, beta float64) {
 
 // rounded returns a copy of op with every factor rounded to prec bits.
 func (op *hessOp) rounded(prec uint) *hessOp {
-	out := &hessOp{n: op.n, k: op.k, prec: prec, v: op.v.Clone().SetPrec(prec), v64: op.v64, logGrad: op.logGrad}
+	v := op.v.Clone().SetPrec(prec)
+	out := &hessOp{n: op.n, k: op.k, prec: prec, v: v, v64: op.v64, logGrad: op.logGrad}
+	out.fv, out.fvT = bigmat.NewFixedLeft(v, prec), bigmat.NewFixedRight(v, prec).T()
 	for _, hb := range op.blks {
-		out.blks = append(out.blks, hessBlock{
-			w: newFloat(prec).Set(hb.w), b: hb.b.Clone().SetPrec(prec), p: hb.p.Clone().SetPrec(prec),
-			t: hb.t.Clone().SetPrec(prec), q: hb.q.Clone().SetPrec(prec),
-			g1: hb.g1.Clone().SetPrec(prec), g2m: hb.g2m.Clone().SetPrec(prec),
-		})
+		out.blks = append(out.blks, newHessBlock(newFloat(prec).Set(hb.w),
+			hb.b.Clone().SetPrec(prec), hb.p.Clone().SetPrec(prec),
+			hb.t.Clone().SetPrec(prec), hb.q.Clone().SetPrec(prec),
+			hb.g1.Clone().SetPrec(prec), hb.g2m.Clone().SetPrec(prec), prec))
 	}
 	return out
 }

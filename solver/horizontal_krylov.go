@@ -161,7 +161,7 @@ func (r *reduced) verdictStep(op *hessOp, pt *point, tau, limit *big.Float) (*bi
 			status = cgStalled // no float64 preconditioner here: the dense verdict or nothing
 		case ok:
 			before := kc.cgIterations
-			d, status = r.pcg(op, pt.g, s, r.prec)
+			d, status = r.pcg(op, pt.g, s, r.prec, r.warmStart(pt))
 			if krylovTrace != nil {
 				fmt.Fprintf(krylovTrace, "verdict: p=%d s=%s g=%s status=%d cg=%d\n", r.prec, bigmat.Text(s, 3), bigmat.Text(pt.gnorm, 3), status, kc.cgIterations-before)
 			}
@@ -181,6 +181,15 @@ func (r *reduced) verdictStep(op *hessOp, pt *point, tau, limit *big.Float) (*bi
 		}
 		s = next
 	}
+}
+
+// warmStart returns the damped step solved at pt (krylovStep), where the
+// verdict's solve starts; nil when there is none.
+func (r *reduced) warmStart(pt *point) *bigmat.Dense {
+	if kc := &r.exact.kry; kc.warmPt == pt {
+		return kc.warm
+	}
+	return nil
 }
 
 // diagScale returns max(1, max_i |h_ii|) for the Hessian of op (the

@@ -25,7 +25,8 @@ import (
 // from the same formula in float64 and reused across Newton iterations
 // while it keeps CG fast (above PrecondDenseMax unknowns, where that
 // factor's 8·(nk)² bytes are too many, a matrix-free float64 inner solve
-// and flexible CG instead: precond.go). ν' = max(ν, 2^-40·max(1, max|h_ij|)) keeps the
+// and flexible CG instead: precond.go).
+// ν' = max(ν, 2^-40·max(1, max|h_ij|)) keeps the
 // float64 factorization stable; in the directions where H is below ν'
 // (the rotations V → VQ, along which φ is constant) the preconditioner is
 // then poor, but the gradient is orthogonal to those exactly and they do
@@ -105,6 +106,11 @@ type krylovCache struct {
 	// step repeatedly at one point with rising ν).
 	opPt *point
 	op   *hessOp
+	// warm is the last damped step, solved at warmPt: the end-game
+	// verdict's solve at the same point starts from it (the systems
+	// differ only in the shift).
+	warmPt *point
+	warm   *bigmat.Dense
 	// statistics for notes and benchmarks
 	factorizations, cgIterations, steps int
 	innerIterations                     int // float64 products of the matrix-free inner solves
@@ -167,14 +173,16 @@ func (r *reduced) krylovStep(pt *point, nu *big.Float) (*bigmat.Dense, *big.Floa
 		}
 		if ok {
 			before, innerBefore := kc.cgIterations, kc.innerIterations
-			d, status := r.pcg(op, pt.g, nu, p)
+			d, status := r.pcg(op, pt.g, nu, p, nil)
 			if krylovTrace != nil {
 				fmt.Fprintf(krylovTrace, "krylov: p=%d nu=%s g=%s status=%d cg=%d inner=%d factorizations=%d shift=%g\n", p, bigmat.Text(nu, 3), bigmat.Text(pt.gnorm, 3), status, kc.cgIterations-before, kc.innerIterations-innerBefore, kc.factorizations, kc.shift)
 			}
 			switch {
 			case status == cgConverged:
 				r.noteStale(pt, kc.cgIterations-before)
-				return d.SetPrec(r.prec), nu, tries == 0, nil
+				d.SetPrec(r.prec)
+				kc.warmPt, kc.warm = pt, d
+				return d, nu, tries == 0, nil
 			case status == cgStalled && kc.cholOp != op:
 				kc.chol = nil // rebuild at this point and retry at the same ν
 				continue
@@ -296,11 +304,12 @@ const (
 
 // pcg solves (H + R*R + νI)x = −g at precision p, preconditioned by the
 // cached float64 factor, to the tolerance of cgDone (checked on the true
-// residual). At high precision (p ≥ mixedMinPrec) it first tries mixed
-// precision refinement (pcgMixed).
-func (r *reduced) pcg(op *hessOp, g *bigmat.Dense, nu *big.Float, p uint) (*bigmat.Dense, cgStatus) {
+// residual), starting from x0 (nil: from 0). At high precision
+// (p ≥ mixedMinPrec) it first tries mixed precision refinement
+// (pcgMixed).
+func (r *reduced) pcg(op *hessOp, g *bigmat.Dense, nu *big.Float, p uint, x0 *bigmat.Dense) (*bigmat.Dense, cgStatus) {
 	if p >= mixedMinPrec {
-		if x, st, ok := r.pcgMixed(op, g, nu, p); ok {
+		if x, st, ok := r.pcgMixed(op, g, nu, p, x0); ok {
 			return x, st
 		}
 	}
@@ -310,17 +319,17 @@ func (r *reduced) pcg(op *hessOp, g *bigmat.Dense, nu *big.Float, p uint) (*bigm
 	b.Scale(newFloat(p).SetInt64(-1), b)
 	tol := cgTolerance(g.FrobeniusNorm(), r.prec, p)
 	done := func(res, x *bigmat.Dense) bool { return cgDone(res, x, tol, nuP, kc.maxAbs, 0) }
-	return r.cgSolve(op, b, nuP, done, maxCGIterations(p))
+	return r.cgSolve(op, b, nuP, done, maxCGIterations(p), x0)
 }
 
 // cgSolve runs preconditioned conjugate gradients on (H + R*R + νI)x = b
-// at b's precision from x = 0 until done(res, x) holds for the recursive
-// residual and then for the true one, at most maxIter iterations.
-func (r *reduced) cgSolve(op *hessOp, b *bigmat.Dense, nu *big.Float, done func(res, x *bigmat.Dense) bool, maxIter int) (*bigmat.Dense, cgStatus) {
+// at b's precision from x = x0 (nil: 0) until done(res, x) holds for the
+// recursive residual and then for the true one, at most maxIter
+// iterations.
+func (r *reduced) cgSolve(op *hessOp, b *bigmat.Dense, nu *big.Float, done func(res, x *bigmat.Dense) bool, maxIter int, x0 *bigmat.Dense) (*bigmat.Dense, cgStatus) {
 	kc := &r.exact.kry
 	p := b.Prec()
-	x := bigmat.New(r.n, r.k, p)
-	res := b.Clone()
+	x, res := startAt(op, b, nu, x0)
 	if done(res, x) {
 		return x, cgConverged // b = 0: x = 0
 	}
@@ -384,15 +393,14 @@ const (
 
 // pcgMixed is the mixed precision refinement above; ok is false when it
 // gave up (the caller solves at full precision).
-func (r *reduced) pcgMixed(op *hessOp, g *bigmat.Dense, nu *big.Float, p uint) (*bigmat.Dense, cgStatus, bool) {
+func (r *reduced) pcgMixed(op *hessOp, g *bigmat.Dense, nu *big.Float, p uint, x0 *bigmat.Dense) (*bigmat.Dense, cgStatus, bool) {
 	kc := &r.exact.kry
 	low := r.lowOp(op)
 	nuP, nuQ := newFloat(p).Set(nu), newFloat(mixedPrec).Set(nu)
 	b := g.Clone().SetPrec(p)
 	b.Scale(newFloat(p).SetInt64(-1), b)
 	tol := cgTolerance(g.FrobeniusNorm(), r.prec, p)
-	x := bigmat.New(r.n, r.k, p)
-	res := b.Clone()
+	x, res := startAt(op, b, nuP, x0)
 	prev := res.FrobeniusNorm()
 	for round := 0; round < int(p/32)+8; round++ {
 		if cgDone(res, x, tol, nuP, kc.maxAbs, mixedExtraBits) {
@@ -402,14 +410,22 @@ func (r *reduced) pcgMixed(op *hessOp, g *bigmat.Dense, nu *big.Float, p uint) (
 		lim := rhs.FrobeniusNorm()
 		lim.SetMantExp(lim, 48-mixedPrec)
 		done := func(rr, _ *bigmat.Dense) bool { return rr.FrobeniusNorm().Cmp(lim) <= 0 }
-		c, st := r.cgSolve(low, rhs, nuQ, done, maxCGIterations(mixedPrec))
+		c, st := r.cgSolve(low, rhs, nuQ, done, maxCGIterations(mixedPrec), nil)
 		if st != cgConverged {
 			// Negative curvature at mixedPrec may be rounding (a curvature
 			// below what mixedPrec resolves): full precision decides.
 			return nil, st, false
 		}
-		x.Add(x, c.SetPrec(p))
-		res = trueResidual(op, x, b, nuP)
+		// The residual is updated by the correction's product: c has
+		// mixedPrec-bit mantissas, so op.system(c) costs a fraction of a
+		// product with the full-width x; cgDone's verdict is confirmed on
+		// the true residual before it is returned.
+		c.SetPrec(p)
+		x.Add(x, c)
+		res.Sub(res, op.system(c, nuP))
+		if cgDone(res, x, tol, nuP, kc.maxAbs, mixedExtraBits) {
+			res = trueResidual(op, x, b, nuP)
+		}
 		rn := res.FrobeniusNorm()
 		if rn.Cmp(newFloat(p).SetMantExp(prev, -4)) > 0 {
 			return nil, cgStalled, false
@@ -464,6 +480,17 @@ func cgDone(res, x *bigmat.Dense, tol, nu *big.Float, scale float64, extra int) 
 		floor = lim
 	}
 	return rn.Cmp(maxBig(strict, floor)) <= 0
+}
+
+// startAt returns the starting point x0 (nil: 0) at b's precision and its
+// true residual b − (H + R*R + νI)x0.
+func startAt(op *hessOp, b *bigmat.Dense, nu *big.Float, x0 *bigmat.Dense) (*bigmat.Dense, *bigmat.Dense) {
+	r, c := b.Dims()
+	if x0 == nil {
+		return bigmat.New(r, c, b.Prec()), b.Clone()
+	}
+	x := x0.Clone().SetPrec(b.Prec())
+	return x, trueResidual(op, x, b, nu)
 }
 
 // trueResidual returns b − (H + R*R + νI)x.

@@ -165,10 +165,19 @@ func maxBig(x, y *big.Float) *big.Float {
 // VVᵀ would move under step Δ. Rotations V → VQ do not change VVᵀ, so this
 // ignores the step's components along the symmetry orbit.
 func invariantChange(v, d *bigmat.Dense) *big.Float {
-	a := new(bigmat.Dense).MulTrans(v, v)
-	vd := new(bigmat.Dense).Add(v, d)
-	b := new(bigmat.Dense).MulTrans(vd, vd)
-	return b.Sub(b, a).FrobeniusNorm()
+	return invariantDelta(v, d).FrobeniusNorm()
+}
+
+// invariantDelta returns ΔA = (V+Δ)(V+Δ)ᵀ − VVᵀ, formed as VΔᵀ + ΔVᵀ + ΔΔᵀ
+// with fixed-point products (bigmat.MulFixed: each entry within 2^-p of
+// its size plus 2^-(p+14) of its row and column norms), so that the
+// rounding of VVᵀ (2^-p·‖V‖², which subtracting two products at p bits
+// leaves behind) does not masquerade as a change of it.
+func invariantDelta(v, d *bigmat.Dense) *bigmat.Dense {
+	dt := new(bigmat.Dense).T(d)
+	out := new(bigmat.Dense).MulFixed(v, dt)
+	out.Add(out, new(bigmat.Dense).T(out))
+	return out.Add(out, new(bigmat.Dense).MulFixedSym(d, dt))
 }
 
 // nuFor is the Levenberg–Marquardt damping at pt: ν = μ·‖∇φ‖ (μ adapted
@@ -208,14 +217,15 @@ func (r *reduced) nuMin() *big.Float {
 // it, not relative to the largest one: the fit in that direction (the
 // training residual ρ/(a + ρ)·y there) is only as accurate as a/(a + ρ).
 func (r *reduced) relChange(pt *point, d *bigmat.Dense) float64 {
-	a := new(bigmat.Dense).MulTrans(pt.v, pt.v)
+	a := new(bigmat.Dense).MulFixedSym(pt.v, new(bigmat.Dense).T(pt.v))
 	ref := a.FrobeniusNorm()
-	change := log10Float(invariantChange(pt.v, d))
+	da := invariantDelta(pt.v, d)
+	change := log10Float(da.FrobeniusNorm())
 	if !r.exact.zeroIsMinimizer() {
 		if ref.Sign() == 0 {
 			return math.Inf(1)
 		}
-		return math.Max(change-log10Float(ref), r.ownScaleChange(a, pt.v, d))
+		return math.Max(change-log10Float(ref), r.ownScaleChange(a, da))
 	}
 	lref := math.Max(log10Float(ref), 0)
 	if !r.zeroData {
@@ -225,12 +235,10 @@ func (r *reduced) relChange(pt *point, d *bigmat.Dense) float64 {
 }
 
 // ownScaleChange returns log10 ‖(A + ρI)⁻¹ ΔA‖_F, A = VVᵀ, ΔA the change
-// of VVᵀ under step d, ρ the smallest shift (see relChange); +Inf when A
-// + ρI cannot be factored at the working precision.
-func (r *reduced) ownScaleChange(a, v, d *bigmat.Dense) float64 {
-	vd := new(bigmat.Dense).Add(v, d)
-	da := new(bigmat.Dense).MulTrans(vd, vd)
-	da.Sub(da, a)
+// of VVᵀ under a step (invariantDelta), ρ the smallest shift (see
+// relChange); +Inf when A + ρI cannot be factored at the working
+// precision.
+func (r *reduced) ownScaleChange(a, da *bigmat.Dense) float64 {
 	var ch bigmat.Cholesky
 	if ch.Factorize(new(bigmat.Dense).AddScaledIdentity(a.Clone(), r.minRho())) != nil {
 		return math.Inf(1)

@@ -255,11 +255,15 @@ type blockParts struct {
 //
 //	∇φ = V − Σ_k w_k B_k S_k B_k V.
 //
+// Its matrix products are bigmat's fixed-point products at the working
+// precision p (each entry within 2^-p of itself plus 2^-(p+14) of the
+// norms of its operands' row and column; see hessOp), B by Cholesky.
+//
 // It returns an error only if VVᵀ + ρI is not positive definite at the
 // working precision, which cannot happen for ρ > 0 unless V is enormous.
 func (r *reduced) eval(v *bigmat.Dense) (*point, error) {
 	prec := r.prec
-	vvt := new(bigmat.Dense).MulTrans(v, v)
+	vvt := bigmat.New(r.n, r.n, prec).MulFixedSym(v, new(bigmat.Dense).T(v))
 	f := newFloat(prec)
 	g := v.Clone()
 	parts := make([]blockParts, len(r.blocks))
@@ -273,9 +277,8 @@ func (r *reduced) eval(v *bigmat.Dense) (*point, error) {
 		b := ch.SolveTo(new(bigmat.Dense), bigmat.Identity(r.n, prec))
 		b.Symmetrize(b)
 		log2Kappa = math.Max(log2Kappa, (log10Float(a.Trace())+log10Float(b.Trace()))*math.Log2(10))
-		bs := new(bigmat.Dense).Mul(b, blk.s)
-		p := new(bigmat.Dense).Mul(bs, b)
-		p.Symmetrize(p)
+		bs := bigmat.New(r.n, r.n, prec).MulFixed(b, blk.s)
+		p := bigmat.New(r.n, r.n, prec).MulFixedSym(bs, b) // B S B, symmetric
 		parts[bi] = blockParts{b: b, p: p}
 		// φ += (w/2) tr(B S).
 		tr := bs.Trace()
@@ -283,7 +286,7 @@ func (r *reduced) eval(v *bigmat.Dense) (*point, error) {
 		tr.SetMantExp(tr, -1)
 		f.Add(f, tr)
 		// g −= w P V.
-		pv := new(bigmat.Dense).Mul(p, v)
+		pv := bigmat.New(r.n, r.k, prec).MulFixed(p, v)
 		pv.Scale(blk.w, pv)
 		g.Sub(g, pv)
 	}

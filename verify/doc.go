@@ -7,8 +7,11 @@
 //
 // # Digits
 //
-// Agreement counts decimal digits per quantity, each relative to its own
-// size: min_loss and train_mse relative to the theory's value; each
+// Agreement counts decimal digits per quantity: the digits of a value got
+// against want relative to a size s are floor(−log10(|got − want|/s)),
+// exactly for the floats given (the largest d with |got − want|·10^d ≤ s,
+// decided in integer arithmetic near a power of ten), between 0 and the
+// cap. Each quantity is measured relative to its own size: min_loss and train_mse relative to the theory's value; each
 // shrinkage factor relative to itself (the solver's factor on v_j is
 // v_jᵀ P Ỹᵀ v_j/(M σ_j), P its predictions); each entry of ww, bias and
 // predictions relative to max(|entry|, 10^-theory.EntryRange·‖whole‖_F),

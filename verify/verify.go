@@ -6,8 +6,6 @@ import (
 	"math/big"
 	"strings"
 
-	"github.com/ALTree/bigfloat"
-
 	"github.com/nrc-ufm/ufm/bigmat"
 	"github.com/nrc-ufm/ufm/instance"
 	"github.com/nrc-ufm/ufm/solver"
@@ -323,18 +321,52 @@ func textOrNil(x *big.Float) string {
 func TrainMSE(in *instance.Instance, pred *bigmat.Dense, prec uint) *big.Float {
 	s := new(big.Float).SetPrec(prec)
 	var t big.Float
-	var p, r big.Rat
+	var rd residualDiff
 	t.SetPrec(prec)
 	for i := 0; i < in.M(); i++ {
 		for k := 0; k < in.N(); k++ {
-			pred.At(k, i).Rat(&p) // exact: P_ki is finite
-			r.Sub(&p, in.Targets[i][k])
-			t.SetRat(&r)
+			rd.set(&t, pred.At(k, i), in.Targets[i][k])
 			t.Mul(&t, &t)
 			s.Add(s, &t)
 		}
 	}
 	return s.Quo(s, new(big.Float).SetPrec(prec).SetInt64(int64(in.M())))
+}
+
+// residualDiff computes x − y exactly, for a finite float x and a rational
+// y, rounded once: the same value as rounding the rational x − y (what
+// big.Float.SetRat does, num/den rounded once), without reducing the
+// fraction (big.Rat's GCDs cost more than the rest of TrainMSE).
+type residualDiff struct {
+	mant, num, den, t big.Int
+	fm, fn, fd        big.Float
+}
+
+// set sets z (at its precision) to x − y rounded once and returns z.
+func (r *residualDiff) set(z, x *big.Float, y *big.Rat) *big.Float {
+	// x = m·2^e with m an integer.
+	e := 0
+	r.mant.SetInt64(0)
+	if x.Sign() != 0 {
+		mp := int(x.MinPrec())
+		e = x.MantExp(&r.fm) - mp
+		r.fm.SetMantExp(&r.fm, mp)
+		r.fm.Int(&r.mant) // exact: fm is an integer of mp bits
+	}
+	// x − a/b = (m·b·2^e − a)/b for e ≥ 0, (m·b − a·2^-e)/(b·2^-e) for e < 0.
+	r.num.Mul(&r.mant, y.Denom())
+	r.den.Set(y.Denom())
+	r.t.Set(y.Num())
+	if e >= 0 {
+		r.num.Lsh(&r.num, uint(e))
+	} else {
+		r.t.Lsh(&r.t, uint(-e))
+		r.den.Lsh(&r.den, uint(-e))
+	}
+	r.num.Sub(&r.num, &r.t)
+	r.fn.SetPrec(0).SetInt(&r.num) // exact (precision from the bit length)
+	r.fd.SetPrec(0).SetInt(&r.den)
+	return z.Quo(&r.fn, &r.fd)
 }
 
 // shrinkageDigits measures the solver's shrinkage factors against the
@@ -352,8 +384,10 @@ func shrinkageDigits(in *instance.Instance, pred *theory.Prediction, p *bigmat.D
 		flat = append(flat, yt[k]...)
 	}
 	ytilde := bigmat.FromRat(n, m, prec, flat)
-	pg := p.Clone().SetPrec(prec)
-	cross := new(bigmat.Dense).MulTrans(pg, ytilde) // P Ỹᵀ, n×n
+	// P Ỹᵀ (n×n) as a fixed-point product at prec: each entry within
+	// 2^-prec of itself plus 2^-(prec+14)·‖p_a‖‖ỹ_b‖ (bigmat.MulFixed), below
+	// the M·2^-prec·Σ|p||ỹ| of a product rounded at every operation.
+	cross := bigmat.New(n, n, prec).MulFixed(p, new(bigmat.Dense).T(ytilde))
 	one := new(big.Float).SetPrec(prec).SetInt64(1)
 	worst := pred.Digits
 	var t big.Float
@@ -480,23 +514,76 @@ func VectorDigits(got, want []*big.Float, scale *big.Float, cap int) (int, error
 	return MatrixDigits(g, w, scale, cap)
 }
 
-// digitsOf returns floor(−log10(err/den)) clamped to [0, cap]; cap when
-// err = 0, and 0 when den = 0 < err.
+// digitsOf returns floor(−log10(err/den)) clamped to [0, cap], exactly
+// for the given err and den (no rounding of the quotient or the
+// logarithm): the largest d with err·10^d ≤ den. It is cap when err = 0 or
+// den = ±Inf, and 0 when den = 0 < err or err = ±Inf.
+//
+// A float64 estimate from the binary exponents and the leading 53 bits of
+// the mantissas decides unless −log10(err/den) lies within the estimate's
+// error bound (digitsSlack) of an integer d; then err·10^d ≤ den is
+// decided in exact arithmetic.
 func digitsOf(err, den *big.Float, cap int) int {
-	if err.Sign() == 0 {
+	switch {
+	case err.Sign() == 0 || (den.IsInf() && !err.IsInf()):
 		return cap
-	}
-	if den.Sign() == 0 {
+	case den.Sign() == 0 || err.IsInf():
 		return 0
 	}
-	// −log10(rel) with bigfloat.Log at 128 bits: exact enough to floor
-	// correctly away from integer boundaries, and free of float64's exponent
-	// range (rel can be 10^-2000 at 2000 digits).
-	const bits = 128
-	rel := new(big.Float).SetPrec(bits).Quo(err, den)
-	lnRel := bigfloat.Log(rel)
-	ln10 := bigfloat.Log(new(big.Float).SetPrec(bits).SetInt64(10))
-	q, _ := new(big.Float).SetPrec(bits).Quo(lnRel, ln10).Float64()
-	d := int(math.Floor(-q))
-	return min(max(d, 0), cap)
+	q, slack := log10Ratio(den, err)
+	d := math.Floor(q)
+	if q-d > slack && d+1-q > slack {
+		return clampDigits(d, cap)
+	}
+	// −log10(err/den) is within slack of the integer c nearest q: it is
+	// ≥ c exactly when err·10^c ≤ den, and else in (c − 1, c).
+	c := math.Round(q)
+	switch {
+	case c <= 0:
+		return 0 // floor is c or c − 1, both ≤ 0
+	case c > float64(cap):
+		return cap // floor ≥ c − 1 ≥ cap
+	}
+	if atMostTimesPow10(err, int(c), den) {
+		return int(c)
+	}
+	return clampDigits(c-1, cap)
+}
+
+// clampDigits returns d clamped to [0, cap].
+func clampDigits(d float64, cap int) int {
+	switch {
+	case d <= 0:
+		return 0
+	case d >= float64(cap):
+		return cap
+	}
+	return int(d)
+}
+
+// log10Ratio returns a float64 estimate q of log10(x/y) for finite non-zero
+// x and y, and a bound slack on |q − log10(|x/y|)|. With x = mx·2^ex,
+// y = my·2^ey (½ ≤ |m| < 1), q = log10(mx/my) + (ex − ey)·log10 2: the
+// mantissas are rounded to float64 (relative 2^-53 each), their quotient
+// (2^-53), math.Log10 is within a few ulps, log10 2 is rounded (relative
+// 2^-53) and so are the product and the sum; all told below
+// 2^-49·(|ex − ey| + 4), far below slack.
+func log10Ratio(x, y *big.Float) (q, slack float64) {
+	var mx, my big.Float
+	ex := x.MantExp(&mx)
+	ey := y.MantExp(&my)
+	fx, _ := mx.Float64()
+	fy, _ := my.Float64()
+	de := float64(ex - ey)
+	q = math.Log10(math.Abs(fx/fy)) + de*math.Log10(2)
+	return q, 1e-9 + 1e-13*math.Abs(de)
+}
+
+// atMostTimesPow10 reports whether |err|·10^c ≤ |den| (c ≥ 1), exactly.
+func atMostTimesPow10(err *big.Float, c int, den *big.Float) bool {
+	p := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(c)), nil)
+	prec := err.MinPrec() + uint(p.BitLen())
+	scaled := new(big.Float).SetPrec(prec).SetInt(p) // exact: p has BitLen ≤ prec bits
+	scaled.Mul(scaled, err)                          // exact: the product has ≤ prec bits
+	return scaled.Abs(scaled).Cmp(new(big.Float).Abs(den)) <= 0
 }
