@@ -51,10 +51,10 @@ import (
 // Newton–Krylov preconditioner is the dense float64 Cholesky factor;
 // above it the matrix-free inner solve is used. Measured (2-core machine,
 // shared): on the bench instances (d = 2n, M = 5n, 50 digits) the
-// matrix-free solve is as fast or faster — the n = 64 solve took 23.2 s
-// CPU and 108 MB against 32.7 s and 363 MB with the dense factor, and one
-// Newton step (BenchmarkPrecondStep) costs the same at n = 12 and 24 and
-// less at n = 32 — but on targets spanning 60 orders of magnitude (testdata
+// matrix-free solve is as fast or faster — the n = 64 solve took 5.0 s
+// CPU and 74 MB against 11.8 s and 332 MB with the dense factor, and one
+// Newton step (BenchmarkPrecondStep) costs about the same at n = 12–32 —
+// but on targets spanning 60 orders of magnitude (testdata
 // qa_r3, TestMatrixFreeAdversarial) the float64 inner CG is too weak and
 // the solve stops without a claim where the dense factor converges. The
 // dense factor therefore stays where its memory, 8·(nk)² bytes, is
