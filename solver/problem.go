@@ -80,10 +80,10 @@ const MaxKrylovUnknowns = 4096
 // MaxMatrixFreeUnknowns bounds n·min(n, d) = n² when d ≥ n. Above
 // PrecondDenseMax nothing of order (n·k)² is stored (the preconditioner is
 // matrix-free, precond.go; the second-order check is the n×n global
-// certificate): memory grows like n² big.Floats (about 0.5 GB at n = 128,
-// measured) and time like n³ per Hessian–vector product. The bound is
-// n = 256, where a 50-digit solve extrapolates (from n = 64, 96, 128,
-// README "Solver scale") to well over the CLI's default ten minutes.
+// certificate): memory grows like n² big.Floats (330 MB peak for verify at
+// n = 128, measured) and time like n³ (46 CPU seconds for verify at
+// n = 128, 50 digits; README "Solver scale"). The bound is the instance
+// format's n ≤ 256.
 const MaxMatrixFreeUnknowns = 65536
 
 // newReduced builds φ for instance in with the given λ_H, λ_W (both > 0,
