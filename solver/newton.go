@@ -120,12 +120,16 @@ func (r *reduced) lmStep(h *bigmat.Dense, g *bigmat.Dense, nu *big.Float) (*bigm
 	nu = newFloat(r.prec).Set(nu)
 	ten := newFloat(r.prec).SetInt64(10)
 	// Gershgorin: H + νI is diagonally dominant, hence positive definite,
-	// for ν ≥ 2N·max|h_ij|; ν is never raised beyond that (QA h2 with
-	// ρ ≈ 10⁻⁴²⁵: Hessian entries of 10⁸⁰⁰, which 400 tenfold raises from
-	// 2^(−prec/2) did not reach).
+	// for ν ≥ 2N·max|h_ij|; ν is never raised beyond that, and is set to
+	// it when 400 tenfold raises fall short (QA h2 with ρ ≈ 10⁻⁴²⁵:
+	// Hessian entries of 10⁸⁰⁰, which 400 tenfold raises from 2^(−prec/2)
+	// did not reach).
 	gersh := h.MaxAbs()
 	gersh.Mul(gersh, newFloat(r.prec).SetInt64(int64(2*N)))
-	for tries := 0; tries < 400; tries++ {
+	for tries := 0; tries <= 400; tries++ {
+		if tries == 400 {
+			nu.Set(gersh) // 400 tenfold raises fell short of the scale: the bound itself
+		}
 		a := new(bigmat.Dense).AddScaledIdentity(hp, newFloat(p).Set(nu))
 		var ch bigmat.Cholesky
 		if err := ch.Factorize(a); err == nil {
@@ -140,9 +144,6 @@ func (r *reduced) lmStep(h *bigmat.Dense, g *bigmat.Dense, nu *big.Float) (*bigm
 		// curvature along the rotation orbit away from stationarity).
 		nu.Mul(nu, ten)
 		maxBig(nu, r.nuMin())
-		if tries >= 40 && nu.Cmp(gersh) < 0 {
-			nu.Set(gersh) // far below the scale: go straight to the bound
-		}
 	}
 	return nil, nu, false, fmt.Errorf("solver: Hessian of order %d could not be regularized", N)
 }
