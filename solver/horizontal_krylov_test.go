@@ -223,3 +223,30 @@ func smallestEigenvalue(t *testing.T, a *bigmat.Dense) *big.Float {
 	ax := new(bigmat.Dense).Mul(a, x)
 	return dotBig(x, ax, prec)
 }
+
+// TestLMStepHugeIndefinite: lmStep's damping reaches a Hessian whose
+// negative curvature is far beyond 400 tenfold raises of 2^(−prec/2)
+// (entries of 10⁸⁰⁰, as with ρ ≈ 10⁻⁴²⁵ in QA h2 on the Newton–Krylov
+// path, where the step failed with an internal error): the Gershgorin
+// bound 2N·max|h_ij| ends the search with a positive definite system.
+func TestLMStepHugeIndefinite(t *testing.T) {
+	in := mkInstance(t, "lm", diagTargets([]string{"0", "0"}, []string{"3", "2"}), "1/100", "1/100", 1, "free", "")
+	const prec = 200
+	r, err := newReduced(in, in.LambdaH, in.LambdaW, prec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := bigmat.New(2, 2, prec)
+	h.At(0, 0).SetMantExp(big.NewFloat(-1), 2660) // about −10⁸⁰⁰
+	h.At(1, 1).SetInt64(1)
+	g := bigmat.New(2, 1, prec)
+	g.At(0, 0).SetInt64(1)
+	g.At(1, 0).SetInt64(1)
+	d, nu, _, err := r.lmStep(h, g, r.nuMin())
+	if err != nil {
+		t.Fatalf("lmStep: %v", err)
+	}
+	if nu.MantExp(nil) < 2660 || d == nil {
+		t.Errorf("ν = %s does not exceed the negative curvature", bigmat.Text(nu, 3))
+	}
+}
