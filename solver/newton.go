@@ -174,14 +174,9 @@ func maxBig(x, y *big.Float) *big.Float {
 	return x
 }
 
-// invariantChange returns ‖(V+Δ)(V+Δ)ᵀ − VVᵀ‖_F: how much the invariant
-// VVᵀ would move under step Δ. Rotations V → VQ do not change VVᵀ, so this
-// ignores the step's components along the symmetry orbit.
-func invariantChange(v, d *bigmat.Dense) *big.Float {
-	return invariantDelta(v, d).FrobeniusNorm()
-}
-
-// invariantDelta returns ΔA = (V+Δ)(V+Δ)ᵀ − VVᵀ, formed as VΔᵀ + ΔVᵀ + ΔΔᵀ
+// invariantDelta returns ΔA = (V+Δ)(V+Δ)ᵀ − VVᵀ, how much the invariant
+// VVᵀ would move under step Δ (rotations V → VQ do not change VVᵀ, so the
+// step's components along the symmetry orbit do not count), formed as VΔᵀ + ΔVᵀ + ΔΔᵀ
 // with fixed-point products (bigmat.MulFixed: each entry within 2^-p of
 // its size plus 2^-(p+14) of its row and column norms), so that the
 // rounding of VVᵀ (2^-p·‖V‖², which subtracting two products at p bits
@@ -209,7 +204,7 @@ func (r *reduced) nuMin() *big.Float {
 	return newFloat(r.prec).SetMantExp(big.NewFloat(1), -int(r.prec/2))
 }
 
-// relChange returns log10 of invariantChange(pt.v, d) relative to the
+// relChange returns log10 of ‖invariantDelta(pt.v, d)‖_F relative to the
 // scale of the invariant. When W = 0 is not a minimizer (decided exactly,
 // zeroIsMinimizer), W* W*ᵀ ≠ 0 and the scale is the invariant's own size
 // ‖VVᵀ‖_F, however small: a point near the saddle V = 0 is then never
