@@ -172,6 +172,8 @@ func (r *reduced) verdictStep(op *hessOp, pt *point, tau, limit *big.Float) (*bi
 		case status == cgStalled && !refreshed && err == nil && kc.cholOp != op:
 			kc.chol, refreshed = nil, true // a factor from another point: rebuild here and retry
 			continue
+		case status == cgStalled && err == nil && r.giveUpMatrixFree():
+			continue // the dense factor, which the matrix-free inner solve could not match here
 		case status == cgStalled:
 			return nil, s, status
 		}

@@ -111,6 +111,10 @@ type krylovCache struct {
 	// differ only in the shift).
 	warmPt *point
 	warm   *bigmat.Dense
+	// mfGaveUp: a solve with the matrix-free preconditioner stalled at a
+	// size where the dense factor fits; the dense factor is used from then
+	// on (precond.go).
+	mfGaveUp bool
 	// statistics for notes and benchmarks
 	factorizations, cgIterations, steps int
 	innerIterations                     int // float64 products of the matrix-free inner solves
@@ -186,6 +190,8 @@ func (r *reduced) krylovStep(pt *point, nu *big.Float) (*bigmat.Dense, *big.Floa
 			case status == cgStalled && kc.cholOp != op:
 				kc.chol = nil // rebuild at this point and retry at the same ν
 				continue
+			case status == cgStalled && r.giveUpMatrixFree():
+				continue // the dense factor, at the same ν
 			}
 		}
 		nu.Mul(nu, ten)

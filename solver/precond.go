@@ -66,9 +66,38 @@ const PrecondDenseMax = 4096
 // through the matrix-free preconditioner.
 var precondDenseMax = PrecondDenseMax
 
+// MatrixFreeFirst is the number of unknowns above which the matrix-free
+// inner solve is tried first also where the dense factor fits (n·k ≤
+// precondDenseMax): it is faster there (the n = 64 solve, above) and
+// needs a fraction of the memory. A PCG solve that stalls with it hands
+// the problem to the dense factor for good (mfGaveUp), so the instances
+// where the float64 inner CG is too weak (qa_r3's 60 orders of
+// magnitude) keep the dense factor's robustness. At and below it the
+// dense factor is used from the start (one Newton step costs about the
+// same either way at n = 12–32).
+const MatrixFreeFirst = 1024
+
+// matrixFreeFirst is MatrixFreeFirst; tests change it.
+var matrixFreeFirst = MatrixFreeFirst
+
 // useMatrixFree reports whether the Newton–Krylov preconditioner is the
-// matrix-free inner solve (n·k > precondDenseMax).
-func (r *reduced) useMatrixFree() bool { return r.n*r.k > precondDenseMax }
+// matrix-free inner solve: n·k > precondDenseMax, or n·k >
+// matrixFreeFirst until a solve with it stalled.
+func (r *reduced) useMatrixFree() bool {
+	N := r.n * r.k
+	return N > precondDenseMax || (N > matrixFreeFirst && !r.exact.kry.mfGaveUp)
+}
+
+// giveUpMatrixFree switches a problem whose matrix-free solve stalled to
+// the dense factor when that fits; it reports whether it did.
+func (r *reduced) giveUpMatrixFree() bool {
+	kc := &r.exact.kry
+	if kc.mf == nil || kc.mfGaveUp || r.n*r.k > precondDenseMax {
+		return false
+	}
+	kc.mfGaveUp, kc.mf, kc.chol = true, nil, nil
+	return true
+}
 
 const (
 	// innerTol: the inner solve stops at ‖r − Az‖ ≤ innerTol·‖r‖, near

@@ -251,3 +251,20 @@ func TestHessVec64(t *testing.T) {
 		}
 	}
 }
+
+// TestMatrixFreeGivesUp: with the matrix-free preconditioner tried first
+// at every size (matrixFreeFirst 0) on the Newton–Krylov path, qa_r3
+// (targets spanning 60 orders of magnitude, where the float64 inner CG
+// stalls) must still converge: the stalled solve hands the problem to the
+// dense factor, which converges there.
+func TestMatrixFreeGivesUp(t *testing.T) {
+	old := matrixFreeFirst
+	defer func() { matrixFreeFirst = old }()
+	matrixFreeFirst = 0
+	in := loadTestdata(t, "qa_r3.json")
+	var res *Result
+	forcePath(true, func() { res = solveOK(t, in, Settings{Digits: 30}) })
+	if !res.Converged {
+		t.Errorf("qa_r3 with the matrix-free preconditioner first: %s %v", res.Stop, res.Notes)
+	}
+}
