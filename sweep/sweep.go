@@ -209,6 +209,12 @@ func (t *Table) evaluate(in *instance.Instance, s Settings, digits int) error {
 	started := len(t.Points)
 dispatch:
 	for k := range t.Points {
+		if ctx.Err() != nil {
+			// select picks at random among ready cases: a done context
+			// must win over a worker ready to take a point.
+			started = k
+			break dispatch
+		}
 		select {
 		case <-ctx.Done():
 			started = k
