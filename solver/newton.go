@@ -176,16 +176,17 @@ func maxBig(x, y *big.Float) *big.Float {
 
 // invariantDelta returns ΔA = (V+Δ)(V+Δ)ᵀ − VVᵀ, how much the invariant
 // VVᵀ would move under step Δ (rotations V → VQ do not change VVᵀ, so the
-// step's components along the symmetry orbit do not count), formed as VΔᵀ + ΔVᵀ + ΔΔᵀ
-// with fixed-point products (bigmat.MulFixed: each entry within 2^-p of
-// its size plus 2^-(p+14) of its row and column norms), so that the
-// rounding of VVᵀ (2^-p·‖V‖², which subtracting two products at p bits
-// leaves behind) does not masquerade as a change of it.
+// step's components along the symmetry orbit do not count), formed as
+// VΔᵀ + ΔVᵀ + ΔΔᵀ so that the rounding of VVᵀ (2^-p·‖V‖², which
+// subtracting two products at p bits leaves behind) does not masquerade as
+// a change of it. The products are rounded at every operation
+// (bigmat.MulTrans), whose entrywise bound k·2^-p·Σ|v_il||δ_jl| keeps the
+// change of a tiny direction resolved; the fixed-point products' normwise
+// bound would not (see eval).
 func invariantDelta(v, d *bigmat.Dense) *bigmat.Dense {
-	dt := new(bigmat.Dense).T(d)
-	out := new(bigmat.Dense).MulFixed(v, dt)
+	out := new(bigmat.Dense).MulTrans(v, d)
 	out.Add(out, new(bigmat.Dense).T(out))
-	return out.Add(out, new(bigmat.Dense).MulFixedSym(d, dt))
+	return out.Add(out, new(bigmat.Dense).MulTrans(d, d))
 }
 
 // nuFor is the Levenberg–Marquardt damping at pt: ν = μ·‖∇φ‖ (μ adapted
@@ -225,7 +226,7 @@ func (r *reduced) nuMin() *big.Float {
 // it, not relative to the largest one: the fit in that direction (the
 // training residual ρ/(a + ρ)·y there) is only as accurate as a/(a + ρ).
 func (r *reduced) relChange(pt *point, d *bigmat.Dense) float64 {
-	a := new(bigmat.Dense).MulFixedSym(pt.v, new(bigmat.Dense).T(pt.v))
+	a := new(bigmat.Dense).MulTrans(pt.v, pt.v)
 	ref := a.FrobeniusNorm()
 	da := invariantDelta(pt.v, d)
 	change := log10Float(da.FrobeniusNorm())

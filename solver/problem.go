@@ -255,15 +255,17 @@ type blockParts struct {
 //
 //	∇φ = V − Σ_k w_k B_k S_k B_k V.
 //
-// Its matrix products are bigmat's fixed-point products at the working
-// precision p (each entry within 2^-p of itself plus 2^-(p+14) of the
-// norms of its operands' row and column; see hessOp), B by Cholesky.
+// Its matrix products are rounded at every operation (bigmat.Mul: entry
+// (i, j) within k·2^-p·Σ_l |a_il||b_lj|), not bigmat's fixed-point
+// products, whose normwise bound 2^-(p+14)·‖a_i‖‖b_j‖ is far weaker where
+// V's columns differ by many orders of magnitude (a tiny active
+// direction, QA h2: 25 digits of train_mse where 30 were claimed).
 //
 // It returns an error only if VVᵀ + ρI is not positive definite at the
 // working precision, which cannot happen for ρ > 0 unless V is enormous.
 func (r *reduced) eval(v *bigmat.Dense) (*point, error) {
 	prec := r.prec
-	vvt := bigmat.New(r.n, r.n, prec).MulFixedSym(v, new(bigmat.Dense).T(v))
+	vvt := new(bigmat.Dense).MulTrans(v, v)
 	f := newFloat(prec)
 	g := v.Clone()
 	parts := make([]blockParts, len(r.blocks))
@@ -277,8 +279,9 @@ func (r *reduced) eval(v *bigmat.Dense) (*point, error) {
 		b := ch.SolveTo(new(bigmat.Dense), bigmat.Identity(r.n, prec))
 		b.Symmetrize(b)
 		log2Kappa = math.Max(log2Kappa, (log10Float(a.Trace())+log10Float(b.Trace()))*math.Log2(10))
-		bs := bigmat.New(r.n, r.n, prec).MulFixed(b, blk.s)
-		p := bigmat.New(r.n, r.n, prec).MulFixedSym(bs, b) // B S B, symmetric
+		bs := new(bigmat.Dense).Mul(b, blk.s)
+		p := new(bigmat.Dense).Mul(bs, b)
+		p.Symmetrize(p)
 		parts[bi] = blockParts{b: b, p: p}
 		// φ += (w/2) tr(B S).
 		tr := bs.Trace()
@@ -286,7 +289,7 @@ func (r *reduced) eval(v *bigmat.Dense) (*point, error) {
 		tr.SetMantExp(tr, -1)
 		f.Add(f, tr)
 		// g −= w P V.
-		pv := bigmat.New(r.n, r.k, prec).MulFixed(p, v)
+		pv := new(bigmat.Dense).Mul(p, v)
 		pv.Scale(blk.w, pv)
 		g.Sub(g, pv)
 	}

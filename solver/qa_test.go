@@ -279,3 +279,22 @@ func TestQANearTieK1Digits(t *testing.T) {
 		t.Errorf("%s: stop %q claims %d digits of W Wᵀ, but its relative error is 1e%.1f", file, res.Stop, res.DigitsReached, e)
 	}
 }
+
+// TestQAFixedPointCertificate: QA h2_n2_t0_l3 (n = 2, L* = √2·10⁻⁷⁰, train
+// MSE 2·10⁻¹⁴⁰, mpmath ref.py): the predictions cancel the targets to
+// 140 digits, entry by entry. With the certificate's products in fixed
+// point (normwise error 2^-(p+14)‖w_i‖‖h_j‖) the training MSE from the
+// returned predictions was right to 25 digits while 30 were claimed; with
+// products rounded at every operation it is right to the claimed digits.
+func TestQAFixedPointCertificate(t *testing.T) {
+	const file = "qa_h2_n2_t0_l3.json"
+	in := loadTestdata(t, file)
+	res := solveOK(t, in, Settings{Digits: 30})
+	if !res.Converged {
+		t.Fatalf("%s: %s %v", file, res.Stop, res.Notes)
+	}
+	want := bf(res.Prec, "2e-140")
+	if e := relErr(trainMSE(in, res.Predictions, res.Prec), want, want); e > -29 {
+		t.Errorf("%s: train_mse %s, want 2e-140 (relative error 1e%.1f, 30 digits claimed)", file, trainMSE(in, res.Predictions, res.Prec).Text('g', 32), e)
+	}
+}
