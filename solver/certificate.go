@@ -24,8 +24,10 @@ const (
 // (i, j) within k·2^-p·Σ_l |a_il||b_lj|), not bigmat's fixed-point
 // products: their normwise bound 2^-(p+14)·‖a_i‖‖b_j‖ is far weaker where
 // W's columns differ by many orders of magnitude, and the residual of a
-// tiny loss cancels entry by entry (QA h2_n2_t0_l3: train_mse right to 25
-// digits where 30 were claimed; TestQAFixedPointCertificate).
+// tiny loss cancels entry by entry. (With them in eval, QA h2_n2_t0_l3
+// printed a train_mse right to 25 of 30 claimed digits,
+// TestQAFixedPointCertificate; the certificate avoids them for the same
+// reason.)
 type certificate struct {
 	w, h        *bigmat.Dense // n×d, d×M (nil beyond MaxDenseEntries)
 	b           []*big.Float

@@ -282,10 +282,12 @@ func TestQANearTieK1Digits(t *testing.T) {
 
 // TestQAFixedPointCertificate: QA h2_n2_t0_l3 (n = 2, L* = √2·10⁻⁷⁰, train
 // MSE 2·10⁻¹⁴⁰, mpmath ref.py): the predictions cancel the targets to
-// 140 digits, entry by entry. With the certificate's products in fixed
-// point (normwise error 2^-(p+14)‖w_i‖‖h_j‖) the training MSE from the
-// returned predictions was right to 25 digits while 30 were claimed; with
-// products rounded at every operation it is right to the claimed digits.
+// 140 digits, entry by entry. With eval's products (φ, ∇φ of the reduced
+// problem) in fixed point (normwise error 2^-(p+14)‖a_i‖‖b_j‖) the training
+// MSE from the returned predictions was right to 25 digits while 30 were
+// claimed (checked: the test fails with eval's products alone in fixed
+// point); with products rounded at every operation it is right to the
+// claimed digits.
 func TestQAFixedPointCertificate(t *testing.T) {
 	const file = "qa_h2_n2_t0_l3.json"
 	in := loadTestdata(t, file)
