@@ -189,3 +189,37 @@ func diagTargets(offset, amp []string) [][]string {
 	}
 	return rows
 }
+
+// adversarialPathFiles are the testdata instances run through two solver
+// paths (TestKrylovMatchesDense, TestMatrixFreeAdversarial): degenerate
+// valleys c = σ_j, targets spanning 60 orders, tiny c, extreme scales.
+var adversarialPathFiles = []string{
+	"degenerate-c-eq-sigma1.json", "degenerate-c-eq-sigma2.json", "full-3x8.json",
+	"partial-3x6.json", "nobias-2x4.json", "qa_h2_n2_t2_l0.json",
+	"qa_r3.json", "qa_r4.json", "extreme-target-scale-4x10.json", "extreme-tiny-c-4x10.json",
+}
+
+// wwDisagreement returns log10 of the largest entry difference of a's and
+// b's W Wᵀ relative to the scale their DigitsReached refer to: max|W Wᵀ|
+// of either, or, where W* = 0, the unit a0 of W Wᵀ capped by φ (absolute,
+// as in relChange). ok is false when that scale is 0.
+func wwDisagreement(t *testing.T, in *instance.Instance, a, b *Result) (float64, bool) {
+	t.Helper()
+	prec := min(a.WW.Prec(), b.WW.Prec())
+	scale := maxBig(a.WW.MaxAbs(), b.WW.MaxAbs())
+	red, err := newReduced(in, in.LambdaH, in.LambdaW, prec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if red.exact.zeroIsMinimizer() {
+		phi := newFloat(prec).Quo(a.MinLoss, red.fScale)
+		scale = newFloat(prec).Set(red.a0)
+		if phi.Cmp(big.NewFloat(1)) < 0 {
+			scale.Mul(scale, phi)
+		}
+	}
+	if scale.Sign() == 0 {
+		return 0, false
+	}
+	return maxEntryErr(a.WW.Clone().SetPrec(prec), b.WW.Clone().SetPrec(prec), scale), true
+}
