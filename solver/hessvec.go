@@ -44,6 +44,8 @@ type hessOp struct {
 	fvT  *bigmat.Fixed // Vᵀ as a left operand (Vᵀ·E)
 
 	logGrad float64 // log10 ‖∇φ‖ at the point (krylov.go's staleness test)
+
+	floor *big.Float // provedFloor's value once computed
 }
 
 // hessBlock holds one block's factors of the Hessian–vector product.
@@ -290,4 +292,47 @@ func (op *hessOp) apply64(out, e []float64, ws *hessWork64) {
 		blas64.Gemm(blas.Trans, blas.NoTrans, 1, E, nk(hb.t64), 0, ETQ)
 		blas64.Gemm(blas.NoTrans, blas.NoTrans, w, nk(hb.q64), ETQ, 1, O)
 	}
+}
+
+// provedFloorMax bounds n·k for provedFloor: one float64 Hessian (8·(nk)²
+// bytes) and up to len(floorExps) float64 Cholesky factorizations of order
+// nk per operator, which above a few hundred unknowns cost more than the
+// conjugate gradient iterations they save.
+const provedFloorMax = 576
+
+// floorExps are the candidate floors tried by provedFloor, as powers of two
+// below max_i |ĥ_ii|.
+var floorExps = []int{8, 20, 32}
+
+// provedFloor returns λ_L ≥ 0 with H + R*R ⪰ λ_L·I proved for the exact
+// operator of op's factors (the Newton system without its damping,
+// krylov.go): the first t = max_i|ĥ_ii|·2^-j, j in floorExps, that
+// hessian64.proveAbove proves. It is 0 when none is proved: n·k above
+// provedFloorMax, a curvature below 2^-32 of the scale (a flat or
+// negative direction, a nearly inactive column of V), factors beyond
+// float64's range. The result is cached in op.
+//
+// cgDone uses it: with (H + R*R + νI) ⪰ (ν + λ_L)·I, a residual below
+// (ν + λ_L)‖x‖/10 bounds the error of x by ‖x‖/10, where ν alone (as small
+// as 2^-prec/2 in a damped step, the noise level in the end game's
+// verdict) demanded hundreds of digits more of the residual.
+func (op *hessOp) provedFloor() *big.Float {
+	if op.floor != nil {
+		return op.floor
+	}
+	op.floor = newFloat(op.prec)
+	if op.n*op.k > provedFloorMax {
+		return op.floor
+	}
+	h, ok := op.hessian64(1)
+	if !ok {
+		return op.floor
+	}
+	for _, j := range floorExps {
+		if t := math.Ldexp(h.maxDiag, -j); t > 0 && h.proveAbove(t) {
+			op.floor.SetFloat64(t)
+			break
+		}
+	}
+	return op.floor
 }

@@ -28,8 +28,13 @@ import (
 //     rotation gauge, which (like horizontal.go's λP, a positive multiple
 //     of it) vanishes on the horizontal space and is positive on the
 //     vertical one, so Δ is the horizontal Newton step. CG's stopping test
-//     (cgDone) bounds the residual by τ‖Δ‖/10, so ‖Δ − Δ*‖ ≤ ‖Δ‖/10 for
-//     the exact solution Δ*: the change of VVᵀ it reports is right to
+//     (cgDone) bounds the residual by (τ + λ_L)‖Δ‖/10, λ_L the floor of
+//     H + R*R proved in float64 (hessOp.provedFloor; 0 where none is
+//     proved), so ‖Δ − Δ*‖ ≤ ‖Δ‖/10 for the exact solution Δ*. It starts
+//     from the damped step solved at the same point, which with a proved
+//     floor usually passes that test at once (one full-precision product
+//     instead of a solve to a residual of τ‖Δ‖). The change of VVᵀ it
+//     reports is right to
 //     about a digit also along a flat direction (a quartic valley, σ
 //     within 10⁻¹⁰⁰⁰ of c), which is what the first-order part must see.
 //     When CG meets negative curvature at τ and k = n, the shift is raised
@@ -228,26 +233,10 @@ const localFloat64Max = 4096
 
 // localFloat64 is test (b) without big.Float: it reports true only if
 // H + β·R*R ⪰ tot·I is proved, β = 2·max(1, max|h_ii|)/‖V‖²_F (the weight of
-// horizontal.go's λP = 2λ·R*R). Ĥ₆₄, the float64 matrix of dense64 and
-// addGauge64, differs from the exact Ĥ entrywise by at most e = c·u·S, u =
-// 2⁻⁵³, S a bound on the sum of the absolute values of an entry's terms
-// and c = 8·(4·blocks + k + 8) (each entry is a sum of 4·blocks + 1
-// products of factors rounded to float64, and of the gauge's k + 1
-// products); so
-// ‖Ĥ − Ĥ₆₄‖₂ ≤ N·e. If the float64 Cholesky factorization of
-// A = Ĥ₆₄ − sI succeeds, LLᵀ = A + ΔA with |ΔA_ij| ≤ γ·√(a_ii a_jj),
-// γ = γ_(2N+2)/(1 − γ_(2N+2)), γ_m = m·u/(1 − m·u) (Demmel's bound for
-// Cholesky, with the index doubled for gonum's blocked algorithm), so
-// λ_min(A) ≥ −N·γ·max a_ii. With s = tot + N·e + 2N·γ·max_i|ĥ_ii| (and
-// the shift's own rounding), Ĥ ⪰ tot·I follows. It reports false when
+// horizontal.go's λP = 2λ·R*R), by proveAbove. It reports false when
 // n·k > localFloat64Max or a factor leaves float64's range.
 func (r *reduced) localFloat64(op *hessOp, tot *big.Float) bool {
-	N := r.n * r.k
-	if N > localFloat64Max {
-		return false
-	}
-	h, ok := op.dense64()
-	if !ok {
+	if r.n*r.k > localFloat64Max {
 		return false
 	}
 	vn, _ := op.v.FrobeniusNorm().Float64()
@@ -255,25 +244,70 @@ func (r *reduced) localFloat64(op *hessOp, tot *big.Float) bool {
 	if vn == 0 || math.IsInf(diag, 0) {
 		return false
 	}
-	beta := 2 * diag / (vn * vn)
+	h, ok := op.hessian64(2 * diag / (vn * vn))
+	if !ok {
+		return false
+	}
+	t64, _ := tot.Float64()
+	return h.proveAbove(t64)
+}
+
+// hessian64 is the Hessian plus β·R*R in float64 with what proveAbove needs
+// to turn a float64 Cholesky factorization into a proof about the exact
+// operator (the one of op's factors, which CG applies to within 2^-prec).
+type hessian64 struct {
+	h       []float64 // row-major N×N, dense64 + β·addGauge64
+	n       int       // N = n·k
+	nE      float64   // N·e, a bound on ‖Ĥ − Ĥ₆₄‖₂
+	gamma   float64   // γ of the Cholesky backward error bound
+	maxDiag float64   // max_i |ĥ_ii|
+}
+
+// hessian64 returns Ĥ₆₄ = dense64 + β·addGauge64, which differs from the
+// exact Ĥ = H + β·R*R entrywise by at most e = c·u·S, u = 2⁻⁵³, S a bound on
+// the sum of the absolute values of an entry's terms (termBound64) and
+// c = 8·(4·blocks + k + 8) (each entry is a sum of 4·blocks + 1 products
+// of factors rounded to float64, and of the gauge's k + 1 products); so
+// ‖Ĥ − Ĥ₆₄‖₂ ≤ N·e. ok is false when a factor or an entry is not a finite
+// float64.
+func (op *hessOp) hessian64(beta float64) (*hessian64, bool) {
+	N := op.n * op.k
+	h, ok := op.dense64()
+	if !ok {
+		return nil, false
+	}
 	op.addGauge64(h, beta)
 	const u = 0x1p-53
 	gam := float64(2*N+2) * u / (1 - float64(2*N+2)*u)
-	gam /= 1 - gam
-	maxDiag := 0.0
+	out := &hessian64{h: h, n: N, gamma: gam / (1 - gam)}
 	for i := 0; i < N; i++ {
-		maxDiag = math.Max(maxDiag, math.Abs(h[i*N+i]))
+		out.maxDiag = math.Max(out.maxDiag, math.Abs(h[i*N+i]))
 	}
-	e := float64(8*(4*len(op.blks)+op.k+8)) * u * op.termBound64(beta)
-	t64, _ := tot.Float64()
-	s := (t64 + float64(N)*e + 2*float64(N)*gam*maxDiag) * (1 + 8*u)
+	out.nE = float64(N) * float64(8*(4*len(op.blks)+op.k+8)) * u * op.termBound64(beta)
+	return out, !math.IsInf(out.nE, 0) && !math.IsNaN(out.nE)
+}
+
+// proveAbove reports true only if Ĥ ⪰ t·I is proved (hessian64's exact Ĥ).
+// If the float64 Cholesky factorization of A = Ĥ₆₄ − sI succeeds,
+// LLᵀ = A + ΔA with |ΔA_ij| ≤ γ·√(a_ii a_jj), γ = γ_(2N+2)/(1 − γ_(2N+2)),
+// γ_m = m·u/(1 − m·u) (Demmel's bound for Cholesky, with the index doubled
+// for gonum's blocked algorithm), so λ_min(A) ≥ −N·γ·max a_ii. With
+// s = t + N·e + 2N·γ·max_i|ĥ_ii| (rounded up by 8u·(|t| + the rest)), Ĥ ⪰ t·I
+// follows. h is left unchanged.
+func (h *hessian64) proveAbove(t float64) bool {
+	const u = 0x1p-53
+	N := h.n
+	e := h.nE + 2*float64(N)*h.gamma*h.maxDiag
+	s := t + e + 8*u*(math.Abs(t)+e) // t + e rounded up, either sign of t
 	if math.IsInf(s, 0) || math.IsNaN(s) {
 		return false
 	}
+	a := make([]float64, len(h.h))
+	copy(a, h.h)
 	for i := 0; i < N; i++ {
-		h[i*N+i] -= s
+		a[i*N+i] -= s
 	}
-	_, ok = lapack64.Potrf(blas64.Symmetric{Uplo: blas.Upper, N: N, Stride: N, Data: h})
+	_, ok := lapack64.Potrf(blas64.Symmetric{Uplo: blas.Upper, N: N, Stride: N, Data: a})
 	return ok
 }
 

@@ -250,3 +250,72 @@ func TestLMStepHugeIndefinite(t *testing.T) {
 		t.Errorf("ν = %s does not exceed the negative curvature", bigmat.Text(nu, 3))
 	}
 }
+
+// TestProvedFloor: provedFloor's λ_L is a lower bound of the smallest
+// eigenvalue of H + R*R (the undamped Newton system, assembled densely in
+// big.Float from the operator's products and found by inverse iteration),
+// at a minimizer (k = n and k < n) and at a point away from it; and
+// proveAbove refuses to prove H + R*R ⪰ t for t just above that
+// eigenvalue (10⁻⁶ of the scale above it, where the float64 errors are
+// about 10⁻¹³), while it proves λ_min/2.
+func TestProvedFloor(t *testing.T) {
+	cases := []struct {
+		name string
+		n, d int
+		away bool
+	}{
+		{"k=n minimizer", 4, 8, false},
+		{"k<n minimizer", 5, 3, false},
+		{"k=n away", 4, 8, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := mkInstance(t, "floor", benchTargets(c.n, 2*c.n, 5), "1/100", "3/100", c.d, "free", "")
+			const prec = 300
+			r, err := newReduced(in, in.LambdaH, in.LambdaW, prec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := minimizeForTest(t, r)
+			if c.away {
+				v.At(0, 0).Add(v.At(0, 0), big.NewFloat(0.3))
+			}
+			pt, err := r.eval(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			op := r.newHessOp(pt, prec)
+			N := r.n * r.k
+			a := bigmat.New(N, N, prec)
+			for col := 0; col < N; col++ {
+				e := bigmat.New(r.n, r.k, prec)
+				e.At(col/r.k, col%r.k).SetInt64(1)
+				ae := vec(op.system(e, newFloat(prec)))
+				for i := 0; i < N; i++ {
+					a.At(i, col).Set(ae.At(i, 0))
+				}
+			}
+			a.Symmetrize(a)
+			lmin := smallestEigenvalue(t, a)
+			floor := op.provedFloor()
+			if floor.Sign() <= 0 {
+				t.Fatalf("no floor proved; λ_min(H + R*R) = %s", bigmat.Text(lmin, 5))
+			}
+			if floor.Cmp(lmin) > 0 {
+				t.Fatalf("floor %s above λ_min(H + R*R) = %s", bigmat.Text(floor, 5), bigmat.Text(lmin, 5))
+			}
+			h, ok := op.hessian64(1)
+			if !ok {
+				t.Fatal("hessian64 failed")
+			}
+			l64, _ := lmin.Float64()
+			if h.proveAbove(l64 + 1e-6*h.maxDiag) {
+				t.Errorf("proved H + R*R ⪰ λ_min + 10⁻⁶·scale, λ_min = %g", l64)
+			}
+			if !h.proveAbove(l64 / 2) {
+				t.Errorf("did not prove H + R*R ⪰ λ_min/2 = %g", l64/2)
+			}
+			t.Logf("λ_min = %.6g, proved floor %s, scale %.3g", l64, bigmat.Text(floor, 3), h.maxDiag)
+		})
+	}
+}

@@ -344,7 +344,8 @@ func (r *reduced) pcg(op *hessOp, g *bigmat.Dense, nu *big.Float, p uint, x0 *bi
 	b := g.Clone().SetPrec(p)
 	b.Scale(newFloat(p).SetInt64(-1), b)
 	tol := cgTolerance(g.FrobeniusNorm(), r.prec, p)
-	done := func(res, x *bigmat.Dense) bool { return cgDone(res, x, tol, nuP, kc.maxAbs, 0) }
+	nuDone := newFloat(p).Add(nuP, op.provedFloor())
+	done := func(res, x *bigmat.Dense) bool { return cgDone(res, x, tol, nuDone, kc.maxAbs, 0) }
 	return r.cgSolve(op, b, nuP, done, maxCGIterations(p), x0)
 }
 
@@ -428,8 +429,9 @@ func (r *reduced) pcgMixed(op *hessOp, g *bigmat.Dense, nu *big.Float, p uint, x
 	tol := cgTolerance(g.FrobeniusNorm(), r.prec, p)
 	x, res := startAt(op, b, nuP, x0)
 	prev := res.FrobeniusNorm()
+	nuDone := newFloat(p).Add(nuP, op.provedFloor())
 	for round := 0; round < int(p/32)+8; round++ {
-		if cgDone(res, x, tol, nuP, kc.maxAbs, mixedExtraBits) {
+		if cgDone(res, x, tol, nuDone, kc.maxAbs, mixedExtraBits) {
 			return x, cgConverged, true
 		}
 		rhs := res.Clone().SetPrec(mixedPrec)
@@ -449,7 +451,7 @@ func (r *reduced) pcgMixed(op *hessOp, g *bigmat.Dense, nu *big.Float, p uint, x
 		c.SetPrec(p)
 		x.Add(x, c)
 		res.Sub(res, op.system(c, nuP))
-		if cgDone(res, x, tol, nuP, kc.maxAbs, mixedExtraBits) {
+		if cgDone(res, x, tol, nuDone, kc.maxAbs, mixedExtraBits) {
 			res = trueResidual(op, x, b, nuP)
 		}
 		rn := res.FrobeniusNorm()
@@ -472,8 +474,11 @@ func (r *reduced) lowOp(op *hessOp) *hessOp {
 }
 
 // cgDone is CG's stopping test: ‖res‖ ≤ tol (the inexact Newton forcing
-// term, cgTolerance) and ‖res‖ ≤ ν‖x‖/10. H + R*R + νI has no eigenvalue
-// below ν where H + R*R ⪰ 0 (CG stops at negative curvature), so the
+// term, cgTolerance) and ‖res‖ ≤ ν‖x‖/10, where the callers pass for ν the
+// damping plus the floor λ_L of H + R*R proved by hessOp.provedFloor (0
+// where none is proved). H + R*R + νI has no eigenvalue below
+// ν + λ_L (H + R*R ⪰ λ_L·I, with λ_L = 0 where H + R*R ⪰ 0 only: CG stops
+// at negative curvature), so the
 // second bound guarantees ‖x − x*‖ ≤ ‖res‖/ν ≤ ‖x‖/10: the step is
 // accurate to a digit also along flat directions (a quartic valley at
 // c = σ_j), where a small residual alone leaves a large error and the
