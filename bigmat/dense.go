@@ -164,7 +164,21 @@ func (z *Dense) T(a *Dense) *Dense {
 	return z
 }
 
-// Mul sets z = a·b and returns z. z may alias a or b.
+// Mul sets z = a·b and returns z. z may alias a or b; a non-empty z keeps
+// its precision p, else p is a's precision.
+//
+// Each entry is a dot product Σ_l a_il·b_lj summed exactly in integers down
+// to the bit of weight 2^(t − p − MulGuardBits − ⌈log₂(k+1)⌉), 2^t the
+// power of two bounding the largest term |a_il·b_lj| (each term's exact
+// product is truncated there, terms below it are skipped), and rounded
+// once to p bits. Entry (i, j) is therefore within
+//
+//	2^-p·|(a·b)_ij| + 2^-(p+61)·max_l |a_il·b_lj|
+//
+// of the exact product: entry by entry, and whatever the magnitudes of the
+// other entries, below the k·2^-p·Σ_l |a_il||b_lj| of a product rounded at
+// every operation. Operands with an infinite entry are multiplied with
+// every product and partial sum rounded instead.
 func (z *Dense) Mul(a, b *Dense) *Dense {
 	if a.cols != b.rows {
 		panic(fmt.Sprintf("bigmat: Mul of %d×%d by %d×%d", a.rows, a.cols, b.rows, b.cols))
@@ -172,6 +186,9 @@ func (z *Dense) Mul(a, b *Dense) *Dense {
 	prec := a.prec
 	if z.data != nil {
 		prec = z.prec
+	}
+	if z.mulExact(a, b, prec) {
+		return z
 	}
 	out := New(a.rows, b.cols, prec)
 	var t big.Float
