@@ -187,7 +187,7 @@ func (z *Dense) Mul(a, b *Dense) *Dense {
 	if z.data != nil {
 		prec = z.prec
 	}
-	if z.mulExact(a, b, prec) {
+	if z.mulExact(a, b, prec, false) {
 		return z
 	}
 	out := New(a.rows, b.cols, prec)
@@ -215,14 +215,42 @@ func (z *Dense) Mul(a, b *Dense) *Dense {
 	return z
 }
 
-// MulTrans sets z = a·bᵀ and returns z. z may alias a or b.
+// MulTrans sets z = a·bᵀ and returns z. z may alias a or b. With b = a
+// (the same *Dense) the entries below the diagonal of the symmetric a·aᵀ
+// are the mirror images of those above it.
 func (z *Dense) MulTrans(a, b *Dense) *Dense {
+	if a == b {
+		return z.MulSym(a, new(Dense).T(a))
+	}
 	return z.Mul(a, new(Dense).T(b))
 }
 
-// TransMul sets z = aᵀ·b and returns z. z may alias a or b.
+// TransMul sets z = aᵀ·b and returns z. z may alias a or b. With b = a
+// the result is exactly symmetric, as in MulTrans.
 func (z *Dense) TransMul(a, b *Dense) *Dense {
+	if a == b {
+		return z.MulSym(new(Dense).T(a), a)
+	}
 	return z.Mul(new(Dense).T(a), b)
+}
+
+// MulSym is Mul for a product that is symmetric in exact arithmetic (a·aᵀ,
+// B·S·B with B and S symmetric): it computes the entries on and above the
+// diagonal as Mul does and mirrors them, at about half the cost. It
+// panics if a·b is not square.
+func (z *Dense) MulSym(a, b *Dense) *Dense {
+	if a.cols != b.rows || a.rows != b.cols {
+		panic(fmt.Sprintf("bigmat: MulSym of %d×%d by %d×%d", a.rows, a.cols, b.rows, b.cols))
+	}
+	prec := a.prec
+	if z.data != nil {
+		prec = z.prec
+	}
+	if z.mulExact(a, b, prec, true) {
+		return z
+	}
+	z.Mul(a, b)
+	return z.Symmetrize(z)
 }
 
 // Add sets z = a + b and returns z.

@@ -8,13 +8,18 @@
 // result is rounded to it). A zero-value Dense receiver takes its shape from
 // the operation and its precision from the first operand. Element-wise
 // operations (Copy, T, Add, Sub, Scale, AddScaledIdentity, Symmetrize)
-// write into the receiver's entries; the products (Mul, MulTrans,
+// write into the receiver's entries; the products (Mul, MulSym, MulTrans,
 // TransMul, MulFixed, MulFixedSym) compute into fresh storage, so that z
 // may alias an operand, and the receiver's old entries are dropped, not
-// reused. Rounding is always big.ToNearestEven. Mul rounds every product
-// and partial sum; MulFixed sums each dot product exactly in fixed-point
-// integers and rounds once (several times faster at a few hundred bits,
-// and at least as accurate; its error bound is in its documentation).
+// reused. Rounding is always big.ToNearestEven. Mul (and MulSym, MulTrans,
+// TransMul, and the sums of Cholesky) sums each dot product exactly in
+// integers down to 2^-(p+64) of its largest term and rounds once: an
+// entrywise bound below that of rounding every product and partial sum.
+// MulFixed holds whole rows and columns in one fixed-point scale, which is
+// several times faster again at a few hundred bits but bounds the error
+// relative to the norms of the row and the column (its documentation),
+// so it is used only where that is the accuracy needed (Hessian–vector
+// products of the solver).
 //
 // Dimension mismatches between matrices are programming errors and panic, as
 // in gonum/mat; every user-supplied size is checked at the boundary (package

@@ -36,22 +36,30 @@ func toIntEntries(m *Dense, trans bool) ([]intEntry, bool) {
 			if x.IsInf() {
 				return nil, false
 			}
-			if x.Sign() == 0 {
-				continue
-			}
-			exp := x.MantExp(&mant)
-			pm := int(mant.MinPrec())
-			mant.SetMantExp(&mant, pm)
-			mant.Int(&out[k].m) // exact: mant is an integer of pm bits
-			out[k].e, out[k].top = exp-pm, exp
+			out[k].set(x, &mant)
 		}
 	}
 	return out, true
 }
 
+// set sets e to the finite x (mant is scratch).
+func (e *intEntry) set(x *big.Float, mant *big.Float) {
+	if x.Sign() == 0 {
+		e.m.SetInt64(0)
+		return
+	}
+	exp := x.MantExp(mant)
+	pm := int(mant.MinPrec())
+	mant.SetMantExp(mant, pm)
+	mant.Int(&e.m) // exact: mant is an integer of pm bits
+	e.e, e.top = exp-pm, exp
+}
+
 // mulExact is Mul's product of finite operands (see Mul); it reports false
-// if an operand has an infinite entry.
-func (z *Dense) mulExact(a, b *Dense, prec uint) bool {
+// if an operand has an infinite entry. With sym (a·b square and symmetric
+// in exact arithmetic) it computes the entries on and above the diagonal
+// and mirrors them.
+func (z *Dense) mulExact(a, b *Dense, prec uint, sym bool) bool {
 	ea, ok := toIntEntries(a, false) // rows of a
 	if !ok {
 		return false
@@ -61,12 +69,16 @@ func (z *Dense) mulExact(a, b *Dense, prec uint) bool {
 		return false
 	}
 	k := a.cols
-	drop := int(prec) + MulGuardBits + bits.Len(uint(k))
+	drop := dropBits(prec, k)
 	out := New(a.rows, b.cols, prec)
 	var acc, prod big.Int
 	for i := 0; i < a.rows; i++ {
 		ra := ea[i*k : (i+1)*k]
 		for j := 0; j < b.cols; j++ {
+			if sym && j < i {
+				out.data[i*b.cols+j].Set(&out.data[j*b.cols+i])
+				continue
+			}
 			dotExact(&out.data[i*b.cols+j], ra, eb[j*k:(j+1)*k], drop, &acc, &prod)
 		}
 	}
@@ -74,6 +86,10 @@ func (z *Dense) mulExact(a, b *Dense, prec uint) bool {
 	z.data = out.data
 	return true
 }
+
+// dropBits is how far below the largest term dotExact truncates a dot
+// product of k terms at precision prec: prec + MulGuardBits + ⌈log₂(k+1)⌉.
+func dropBits(prec uint, k int) int { return int(prec) + MulGuardBits + bits.Len(uint(k)) }
 
 // dotExact sets z (precision set) to Σ_l x_l·y_l: every term is an exact
 // integer product, shifted to the bit of weight 2^lsb, lsb = t − drop (2^t

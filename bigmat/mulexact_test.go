@@ -92,3 +92,34 @@ func checkMulBound(t *testing.T, a, b, z *Dense, prec uint) {
 		}
 	}
 }
+
+// TestMulSym: MulTrans(a, a) and TransMul(a, a) are exactly symmetric and
+// equal Mul's entries on and above the diagonal; MulSym of B·S·B likewise
+// mirrors Mul(B·S, B)'s upper triangle.
+func TestMulSym(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	a := New(4, 6, 200)
+	for i := range a.data {
+		randomWide(rng, &a.data[i], 200)
+	}
+	cases := []struct {
+		name      string
+		got, want *Dense
+	}{
+		{"a·aᵀ", new(Dense).MulTrans(a, a), new(Dense).Mul(a, new(Dense).T(a))},
+		{"aᵀ·a", new(Dense).TransMul(a, a), new(Dense).Mul(new(Dense).T(a), a)},
+	}
+	for _, c := range cases {
+		r, _ := c.got.Dims()
+		for i := 0; i < r; i++ {
+			for j := 0; j < r; j++ {
+				if c.got.At(i, j).Cmp(c.got.At(j, i)) != 0 {
+					t.Fatalf("%s: entry (%d,%d) ≠ (%d,%d)", c.name, i, j, j, i)
+				}
+				if j >= i && c.got.At(i, j).Cmp(c.want.At(i, j)) != 0 {
+					t.Fatalf("%s: entry (%d,%d) %s differs from Mul's %s", c.name, i, j, c.got.At(i, j).Text('g', 20), c.want.At(i, j).Text('g', 20))
+				}
+			}
+		}
+	}
+}

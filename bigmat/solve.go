@@ -21,11 +21,50 @@ type Cholesky struct {
 
 // Factorize computes the Cholesky factor of the symmetric matrix a (only its
 // lower triangle is read). It returns ErrNotPositiveDefinite if a pivot is
-// ≤ 0 at precision a.Prec().
+// ≤ 0 at precision a.Prec(). Each sum Σ_k l_ik·l_jk is computed as Mul's
+// dot products are (exact down to 2^-(p+64+⌈log₂(k+1)⌉) of its largest
+// term, rounded once), and subtracted from a_ij with one more rounding;
+// a matrix with an infinite entry is factored with every operation
+// rounded.
 func (ch *Cholesky) Factorize(a *Dense) error {
 	if a.rows != a.cols {
 		panic(fmt.Sprintf("bigmat: Cholesky of %d×%d", a.rows, a.cols))
 	}
+	if hasInf(a) {
+		return ch.factorizeRounded(a)
+	}
+	n := a.rows
+	prec := a.prec
+	l := New(n, n, prec)
+	le := make([]intEntry, n*n) // L's entries as integers, row-major
+	var s, dot, mant big.Float
+	s.SetPrec(prec)
+	dot.SetPrec(prec)
+	var acc, prod big.Int
+	for j := 0; j < n; j++ {
+		rj := le[j*n : j*n+j]
+		dotExact(&dot, rj, rj, dropBits(prec, j), &acc, &prod)
+		s.Sub(a.At(j, j), &dot)
+		if s.Sign() <= 0 {
+			return ErrNotPositiveDefinite
+		}
+		ljj := l.At(j, j)
+		ljj.Sqrt(&s)
+		le[j*n+j].set(ljj, &mant)
+		for i := j + 1; i < n; i++ {
+			dotExact(&dot, le[i*n:i*n+j], rj, dropBits(prec, j), &acc, &prod)
+			s.Sub(a.At(i, j), &dot)
+			lij := l.At(i, j)
+			lij.Quo(&s, ljj)
+			le[i*n+j].set(lij, &mant)
+		}
+	}
+	ch.l = l
+	return nil
+}
+
+// factorizeRounded is Factorize with every operation rounded.
+func (ch *Cholesky) factorizeRounded(a *Dense) error {
 	n := a.rows
 	l := New(n, n, a.prec)
 	var s, t big.Float
@@ -55,20 +94,67 @@ func (ch *Cholesky) Factorize(a *Dense) error {
 	return nil
 }
 
+// hasInf reports whether a has an infinite entry.
+func hasInf(a *Dense) bool {
+	for i := range a.data {
+		if a.data[i].IsInf() {
+			return true
+		}
+	}
+	return false
+}
+
 // L returns a copy of the lower-triangular factor.
 func (ch *Cholesky) L() *Dense { return ch.l.Clone() }
 
-// SolveTo sets x to the solution of a·x = b and returns x.
+// SolveTo sets x to the solution of a·x = b and returns x, by forward and
+// backward substitution whose sums are computed as Factorize's (one
+// rounding for the dot product, one for the subtraction, one for the
+// division by the pivot).
 func (ch *Cholesky) SolveTo(x, b *Dense) *Dense {
 	n := ch.l.rows
 	if b.rows != n {
 		panic(fmt.Sprintf("bigmat: Cholesky solve of %d×%d with %d×%d", n, n, b.rows, b.cols))
 	}
-	y := b.Clone().SetPrec(ch.l.prec)
-	var t big.Float
-	t.SetPrec(ch.l.prec)
+	prec := ch.l.prec
+	y := b.Clone().SetPrec(prec)
+	if hasInf(y) {
+		return x.Copy(ch.solveRounded(y))
+	}
+	le, _ := toIntEntries(ch.l, false) // rows of L
+	lt, _ := toIntEntries(ch.l, true)  // rows of Lᵀ
+	ye := make([]intEntry, n)
+	var dot, mant big.Float
+	dot.SetPrec(prec)
+	var acc, prod big.Int
 	for c := 0; c < b.cols; c++ {
 		// Forward: L y = b.
+		for i := 0; i < n; i++ {
+			e := y.At(i, c)
+			dotExact(&dot, le[i*n:i*n+i], ye[:i], dropBits(prec, i), &acc, &prod)
+			e.Sub(e, &dot)
+			e.Quo(e, ch.l.At(i, i))
+			ye[i].set(e, &mant)
+		}
+		// Backward: Lᵀ x = y.
+		for i := n - 1; i >= 0; i-- {
+			e := y.At(i, c)
+			dotExact(&dot, lt[i*n+i+1:(i+1)*n], ye[i+1:], dropBits(prec, n-1-i), &acc, &prod)
+			e.Sub(e, &dot)
+			e.Quo(e, ch.l.At(i, i))
+			ye[i].set(e, &mant)
+		}
+	}
+	return x.Copy(y)
+}
+
+// solveRounded is SolveTo's substitution on y (overwritten) with every
+// operation rounded.
+func (ch *Cholesky) solveRounded(y *Dense) *Dense {
+	n := ch.l.rows
+	var t big.Float
+	t.SetPrec(ch.l.prec)
+	for c := 0; c < y.cols; c++ {
 		for i := 0; i < n; i++ {
 			e := y.At(i, c)
 			for k := 0; k < i; k++ {
@@ -77,7 +163,6 @@ func (ch *Cholesky) SolveTo(x, b *Dense) *Dense {
 			}
 			e.Quo(e, ch.l.At(i, i))
 		}
-		// Backward: Lᵀ x = y.
 		for i := n - 1; i >= 0; i-- {
 			e := y.At(i, c)
 			for k := i + 1; k < n; k++ {
@@ -87,7 +172,7 @@ func (ch *Cholesky) SolveTo(x, b *Dense) *Dense {
 			e.Quo(e, ch.l.At(i, i))
 		}
 	}
-	return x.Copy(y)
+	return y
 }
 
 // Det returns det a = Π L_ii².

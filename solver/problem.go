@@ -280,8 +280,7 @@ func (r *reduced) eval(v *bigmat.Dense) (*point, error) {
 		b.Symmetrize(b)
 		log2Kappa = math.Max(log2Kappa, (log10Float(a.Trace())+log10Float(b.Trace()))*math.Log2(10))
 		bs := new(bigmat.Dense).Mul(b, blk.s)
-		p := new(bigmat.Dense).Mul(bs, b)
-		p.Symmetrize(p)
+		p := new(bigmat.Dense).MulSym(bs, b) // B S B, symmetric
 		parts[bi] = blockParts{b: b, p: p}
 		// φ += (w/2) tr(B S).
 		tr := bs.Trace()
