@@ -33,7 +33,7 @@ type certificate struct {
 	b           []*big.Float
 	ww          *bigmat.Dense
 	pred        *bigmat.Dense
-	featureGram *bigmat.Dense
+	hp          *bigmat.Dense // H' (k×M) for the feature Gram; nil if M > MaxGramSamples
 	loss        *big.Float
 	gradNorm    *big.Float
 	gradW       *bigmat.Dense // ∇_W L, n×k (the other columns vanish)
@@ -264,7 +264,7 @@ func (c *certificate) materialize(in *instance.Instance, wp, hp, b, pred *bigmat
 		c.notes = append(c.notes, fmt.Sprintf("H (%d×%d) not materialized: only its first %d rows can be nonzero", d, m, k))
 	}
 	if m <= MaxGramSamples {
-		c.featureGram = new(bigmat.Dense).TransMul(hp, hp)
+		c.hp = hp // the feature Gram HᵀH = H'ᵀH' is formed by Solve on request
 	} else {
 		c.notes = append(c.notes, fmt.Sprintf("feature Gram HᵀH not computed: M = %d > %d", m, MaxGramSamples))
 	}

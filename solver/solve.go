@@ -22,6 +22,10 @@ type Settings struct {
 	// Progress, if not nil, receives one line per stage-2 iteration once
 	// the solve has run for ProgressAfter (long solves only).
 	Progress io.Writer
+	// NoFeatureGram skips Result.FeatureGram, the M×M feature Gram HᵀH
+	// (M²·k products at the certificate's precision, the largest part of
+	// the certificate at M ≫ n); verify compares nothing that needs it.
+	NoFeatureGram bool
 }
 
 // ProgressAfter is how long a solve runs before it reports progress.
@@ -132,7 +136,7 @@ type Result struct {
 	B           []*big.Float  // n (zeros for bias none)
 	WW          *bigmat.Dense // W Wᵀ, n×n
 	Predictions *bigmat.Dense // W H + b 1ᵀ, n×M
-	FeatureGram *bigmat.Dense // Hᵀ H, M×M; nil if M > MaxGramSamples
+	FeatureGram *bigmat.Dense // Hᵀ H, M×M; nil if M > MaxGramSamples or Settings.NoFeatureGram
 
 	MinLoss  *big.Float // the solver's value of L*: L(W, H, b) at the returned point, from its definition (docs/theory.md §1, + λ_b‖b‖²/2 for bias regularized)
 	GradNorm *big.Float // ‖∇L‖_F over (W, H, b) jointly (b omitted for bias none), from the definition
@@ -171,6 +175,8 @@ type Result struct {
 	// weight layers, the basin the solve ended in and every stage-1 start.
 	// W is then nil and WW is W_{K−1}W_{K−1}ᵀ.
 	Deep *DeepResult
+
+	hp *bigmat.Dense // H' of the certificate, for FeatureGram (Solve clears it)
 }
 
 // core is one solve of the reduced problem with both λ's positive.
@@ -237,6 +243,10 @@ func Solve(in *instance.Instance, s Settings) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if res.hp != nil && !s.NoFeatureGram {
+		res.FeatureGram = new(bigmat.Dense).TransMul(res.hp, res.hp)
+	}
+	res.hp = nil
 	if res.WWScale == nil && res.WW != nil {
 		res.WWScale = res.WW.FrobeniusNorm()
 	}
@@ -249,7 +259,7 @@ func Solve(in *instance.Instance, s Settings) (*Result, error) {
 
 func (res *Result) setCertificate(c *certificate) {
 	res.W, res.H, res.B = c.w, c.h, c.b
-	res.WW, res.Predictions, res.FeatureGram = c.ww, c.pred, c.featureGram
+	res.WW, res.Predictions, res.hp = c.ww, c.pred, c.hp
 	res.MinLoss, res.GradNorm = c.loss, c.gradNorm
 	res.Prec = c.prec
 	res.Notes = append(res.Notes, c.notes...)

@@ -73,6 +73,7 @@ func Run(in *instance.Instance, digits int, settings solver.Settings) (*Report, 
 		return nil, err
 	}
 	settings.Digits = digits
+	settings.NoFeatureGram = true // nothing compared here needs HᵀH
 	res, err := solver.Solve(in, settings)
 	if err != nil {
 		return nil, fmt.Errorf("solver: %w", err)
