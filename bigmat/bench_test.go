@@ -105,11 +105,16 @@ func BenchmarkMul(b *testing.B) {
 	}
 }
 
-// BenchmarkMulFixed compares MulFixed with Mul on n×n products of random
+// BenchmarkMulFixed compares MulFixed with Mul (exact dot products, one
+// rounding) and with the product rounded at every operation (mulRounded,
+// Mul before issue 15's last round) on n×n products of random
 // full-precision matrices (entries spread over 2^-20…1).
 func BenchmarkMulFixed(b *testing.B) {
 	for _, n := range []int{16, 64} {
-		for _, digits := range []int{50, 300} {
+		for _, digits := range []int{50, 300, 1000} {
+			if n == 64 && digits == 1000 {
+				continue
+			}
 			rng := rand.New(rand.NewPCG(uint64(n), uint64(digits)))
 			prec := Bits(digits)
 			x := randomSpread(rng, n, n, prec, 20, 0)
@@ -117,6 +122,11 @@ func BenchmarkMulFixed(b *testing.B) {
 			b.Run(name("Mul/n=%d/digits=%d", n, digits), func(b *testing.B) {
 				for range b.N {
 					new(Dense).Mul(x, y)
+				}
+			})
+			b.Run(name("MulRounded/n=%d/digits=%d", n, digits), func(b *testing.B) {
+				for range b.N {
+					mulRounded(x, y, prec)
 				}
 			})
 			b.Run(name("MulFixed/n=%d/digits=%d", n, digits), func(b *testing.B) {

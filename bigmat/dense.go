@@ -190,6 +190,15 @@ func (z *Dense) Mul(a, b *Dense) *Dense {
 	if z.mulExact(a, b, prec, false) {
 		return z
 	}
+	out := mulRounded(a, b, prec)
+	z.reuseAs(out.rows, out.cols, prec)
+	z.data = out.data
+	return z
+}
+
+// mulRounded returns a·b at precision prec with every product and partial
+// sum rounded (Mul's product for operands with infinite entries).
+func mulRounded(a, b *Dense, prec uint) *Dense {
 	out := New(a.rows, b.cols, prec)
 	var t big.Float
 	t.SetPrec(prec)
@@ -210,9 +219,7 @@ func (z *Dense) Mul(a, b *Dense) *Dense {
 			}
 		}
 	}
-	z.reuseAs(out.rows, out.cols, prec)
-	z.data = out.data
-	return z
+	return out
 }
 
 // MulTrans sets z = a·bᵀ and returns z. z may alias a or b. With b = a
