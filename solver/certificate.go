@@ -29,16 +29,16 @@ const (
 // TestQAFixedPointCertificate; the certificate avoids them for the same
 // reason.)
 type certificate struct {
-	w, h        *bigmat.Dense // n×d, d×M (nil beyond MaxDenseEntries)
-	b           []*big.Float
-	ww          *bigmat.Dense
-	pred        *bigmat.Dense
-	hp          *bigmat.Dense // H' (k×M) for the feature Gram; nil if M > MaxGramSamples
-	loss        *big.Float
-	gradNorm    *big.Float
-	gradW       *bigmat.Dense // ∇_W L, n×k (the other columns vanish)
-	gradH       *bigmat.Dense // ∇_H L, k×M (the other rows vanish)
-	gradB       *bigmat.Dense // ∇_b L, n×1 (nil for bias none)
+	w, h     *bigmat.Dense // n×d, d×M (nil beyond MaxDenseEntries)
+	b        []*big.Float
+	ww       *bigmat.Dense
+	pred     *bigmat.Dense
+	hp       *bigmat.Dense // H' (k×M) for the feature Gram; nil if M > MaxGramSamples
+	loss     *big.Float
+	gradNorm *big.Float
+	gradW    *bigmat.Dense // ∇_W L, n×k (the other columns vanish)
+	gradH    *bigmat.Dense // ∇_H L, k×M (the other rows vanish)
+	gradB    *bigmat.Dense // ∇_b L, n×1 (nil for bias none)
 	// termsW, termsH, termsB are the sizes of the terms that cancel in
 	// each gradient block at a stationary point: ‖RHᵀ‖/M + λ_W‖W‖,
 	// (‖WᵀR‖ + λ_H‖H‖)/M and ‖R‖_F/√M + λ_b‖b‖ (see relGradient).
