@@ -20,8 +20,8 @@ const (
 // certificate is the full (W, H, b) built from the reduced solution and
 // everything evaluated from the definition of L.
 //
-// Its matrix products are rounded at every operation (bigmat.Mul: entry
-// (i, j) within k·2^-p·Σ_l |a_il||b_lj|), not bigmat's fixed-point
+// Its matrix products are bigmat.Mul's (entry (i, j) within
+// 2^-p·|(ab)_ij| + 2^-(p+61)·max_l |a_il b_lj|, an entrywise bound), not bigmat's fixed-point
 // products: their normwise bound 2^-(p+14)·‖a_i‖‖b_j‖ is far weaker where
 // W's columns differ by many orders of magnitude, and the residual of a
 // tiny loss cancels entry by entry. (With them in eval, QA h2_n2_t0_l3

@@ -179,8 +179,8 @@ func maxBig(x, y *big.Float) *big.Float {
 // step's components along the symmetry orbit do not count), formed as
 // VΔᵀ + ΔVᵀ + ΔΔᵀ so that the rounding of VVᵀ (2^-p·‖V‖², which
 // subtracting two products at p bits leaves behind) does not masquerade as
-// a change of it. The products are rounded at every operation
-// (bigmat.MulTrans), whose entrywise bound k·2^-p·Σ|v_il||δ_jl| keeps the
+// a change of it. The products are bigmat.MulTrans's, whose entrywise
+// bound 2^-p·|x_ij| + 2^-(p+61)·max_l |v_il δ_jl| keeps the
 // change of a tiny direction resolved; the fixed-point products' normwise
 // bound would not (see eval).
 func invariantDelta(v, d *bigmat.Dense) *bigmat.Dense {

@@ -255,8 +255,9 @@ type blockParts struct {
 //
 //	∇φ = V − Σ_k w_k B_k S_k B_k V.
 //
-// Its matrix products are rounded at every operation (bigmat.Mul: entry
-// (i, j) within k·2^-p·Σ_l |a_il||b_lj|), not bigmat's fixed-point
+// Its matrix products are bigmat.Mul's (each dot product summed exactly
+// down to 2^-(p+64) of its largest term and rounded once: entry (i, j)
+// within 2^-p·|(ab)_ij| + 2^-(p+61)·max_l |a_il b_lj|), not bigmat's fixed-point
 // products, whose normwise bound 2^-(p+14)·‖a_i‖‖b_j‖ is far weaker where
 // V's columns differ by many orders of magnitude (a tiny active
 // direction, QA h2: 25 digits of train_mse where 30 were claimed).

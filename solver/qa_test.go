@@ -286,8 +286,9 @@ func TestQANearTieK1Digits(t *testing.T) {
 // problem) in fixed point (normwise error 2^-(p+14)‖a_i‖‖b_j‖) the training
 // MSE from the returned predictions was right to 25 digits while 30 were
 // claimed (checked: the test fails with eval's products alone in fixed
-// point); with products rounded at every operation it is right to the
-// claimed digits.
+// point); with products rounded at every operation, and with bigmat.Mul's
+// exact dot products rounded once (entrywise bounds both), it is right to
+// the claimed digits.
 func TestQAFixedPointCertificate(t *testing.T) {
 	const file = "qa_h2_n2_t0_l3.json"
 	in := loadTestdata(t, file)
