@@ -182,6 +182,20 @@
 // only when run on such a problem anyway (the ε-problems of an unattained
 // trend with constant targets; tests).
 //
+// The predictions W H + b1ᵀ and the feature Gram HᵀH carry the same
+// relative accuracy against their own Frobenius norms
+// (Result.PredictionsScale, FeatureGramScale; times WWScale/‖WWᵀ‖_F where
+// that certificate is absolute), so an entry e of either carries about
+// DigitsReached + log10(|e|/scale) digits. An entry whose true value is 0
+// (examples/boundary-exact-2x4.json: 1.8e-64 next to entries of size 1
+// at 60 digits) thus has none, where the matrix's full digits would print
+// rounding noise. This is an estimate like DigitsReached itself, checked
+// by verify's agreement entry by entry against the closed form (QA suite:
+// 116 adversarial instances). A first-order bound from H = −WᵀR/λ_H at a
+// stationary point (‖ΔP‖ ≤ ‖ΔWWᵀ‖·‖Y‖_F/λ_H) was tried and rejected: it
+// holds, but discards 12 digits of the predictions and 40 of the feature
+// Gram of examples/tiny-lambda-3x5.json that verify confirms.
+//
 // Polar steps (k = 1). Near a tie at the cut-off the valley of φ is a
 // nearly flat arc of a sphere |v| = r: turning v costs O(tie), leaving the
 // arc O(1), and straight damped steps follow it only by tiny steps. Where

@@ -51,3 +51,38 @@ func (c *certificate) relGradientValue(wUnit *big.Float) *big.Float {
 	}
 	return worst
 }
+
+// setOutputScales sets Result.PredictionsScale and FeatureGramScale from
+// WWScale (doc.go "Scale of DigitsReached"). It runs after WWScale is set.
+func (res *Result) setOutputScales() {
+	if res.Predictions == nil {
+		return
+	}
+	res.PredictionsScale = res.Predictions.FrobeniusNorm()
+	res.FeatureGramScale = res.gramNorm()
+	if res.WWScale == nil || res.WW == nil {
+		return
+	}
+	ww := res.WW.FrobeniusNorm()
+	if ww.Sign() == 0 || res.WWScale.Cmp(ww) <= 0 {
+		return
+	}
+	ratio := ww.Quo(res.WWScale, ww)
+	res.PredictionsScale.Mul(res.PredictionsScale, ratio)
+	if res.FeatureGramScale != nil {
+		res.FeatureGramScale.Mul(res.FeatureGramScale, ratio)
+	}
+}
+
+// gramNorm is ‖HᵀH‖_F when the solver formed the feature Gram, else
+// ‖H‖²_F (its trace, an upper bound of ‖HᵀH‖_F); nil without H.
+func (res *Result) gramNorm() *big.Float {
+	if res.FeatureGram != nil {
+		return res.FeatureGram.FrobeniusNorm()
+	}
+	if res.H == nil {
+		return nil
+	}
+	h := res.H.FrobeniusNorm()
+	return h.Mul(h, h)
+}

@@ -157,6 +157,14 @@ type Result struct {
 	// minimizer (doc.go "Stopping"). An entry e of WW is thus justified
 	// to about DigitsReached + log10(|e|/WWScale) digits of its own.
 	WWScale *big.Float
+	// PredictionsScale and FeatureGramScale are WWScale's counterparts for
+	// Predictions and FeatureGram (doc.go "Scale of DigitsReached"): an
+	// entry e of either is justified to about DigitsReached +
+	// log10(|e|/scale) digits. Each is the matrix's own Frobenius norm
+	// (for FeatureGramScale ‖H‖²_F when FeatureGram was not formed), times
+	// WWScale/‖WWᵀ‖_F where the certificate of WWᵀ is absolute. nil
+	// without Predictions (or without H).
+	PredictionsScale, FeatureGramScale *big.Float
 	// GradRelative is what the certificate bounds (below 10^-digits when
 	// converged): the largest gradient block of L relative to the size of
 	// the terms that cancel in it (doc.go "Certificate"), where GradNorm
@@ -250,6 +258,7 @@ func Solve(in *instance.Instance, s Settings) (*Result, error) {
 	if res.WWScale == nil && res.WW != nil {
 		res.WWScale = res.WW.FrobeniusNorm()
 	}
+	res.setOutputScales()
 	if in.Bias == instance.BiasRegularized {
 		res.Notes = append(res.Notes, "bias regularized (λ_b > 0): docs/theory.md has no closed form here; this optimum is the solver's alone")
 	}

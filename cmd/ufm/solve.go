@@ -64,7 +64,7 @@ func newSolveJSON(in *instance.Instance, r *solver.Result) solveJSON {
 		Name: in.Name, Loss: scalarText(r.MinLoss, sh), GradNorm: bigmat.Text(r.GradNorm, dg),
 		Iterations: r.Iterations, Stage1Iterations: r.Stage1Iterations, Seconds: r.Duration.Seconds(),
 		Stop: string(r.Stop), Converged: r.Converged, Digits: dg, DigitsReached: r.DigitsReached,
-		WW: resultWWRows(r, min(r.DigitsReached, sh), dg), Bias: vectorTexts(r.B, sh), Predictions: matrixRows(r.Predictions, sh >= dg, sh, dg),
+		WW: resultWWRows(r, min(r.DigitsReached, sh), dg), Bias: vectorTexts(r.B, sh), Predictions: scaledMatrixRows(r.Predictions, r.PredictionsScale, entryReach(r), dg),
 		Trend: []trendJSON{}, Notes: append([]string{}, r.Notes...),
 		BiasMode: in.Bias.String(), N: in.N(), D: in.D, Samples: in.M(),
 		TrainMSE:        scalarText(verify.TrainMSE(in, r.Predictions, r.Prec), sh),
@@ -82,7 +82,7 @@ func newSolveJSON(in *instance.Instance, r *solver.Result) solveJSON {
 	case in.M() > maxJSONGram || r.FeatureGram == nil:
 		out.Notes = append(out.Notes, fmt.Sprintf("feature_gram omitted: M = %d > %d (its trace is %s)", in.M(), maxJSONGram, bigmat.Text(trace, dg)))
 	default:
-		out.FeatureGram = matrixRows(r.FeatureGram, sh >= dg, sh, dg)
+		out.FeatureGram = scaledMatrixRows(r.FeatureGram, r.FeatureGramScale, entryReach(r), dg)
 	}
 	for _, p := range r.Trend {
 		out.Trend = append(out.Trend, trendJSON{
@@ -246,12 +246,12 @@ func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 	fmt.Fprintf(w, "\nBias b = %s\n\n", strings.Join(vectorTexts(r.B, md), ", "))
 	cols := min(humanColumns, in.M())
 	fmt.Fprintf(w, "Predictions W H + b 1ᵀ (n×M = %d×%d; first %d columns):\n", in.N(), in.M(), cols)
-	writeShownRows(w, matrixRows(r.Predictions.Slice(0, in.N(), 0, cols), sh >= dg, sh, md), md, sh)
+	writeShownRows(w, scaledMatrixRows(r.Predictions.Slice(0, in.N(), 0, cols), r.PredictionsScale, entryReach(r), md), md, sh)
 	rows := min(3, in.M())
 	if head, trace := gramHead(r, rows, cols); trace != nil {
 		fmt.Fprintf(w, "\nFeature Gram HᵀH: %d×%d, trace %s; first %d rows, %d columns:\n",
 			in.M(), in.M(), humanScalar(trace, md), rows, cols)
-		writeShownRows(w, matrixRows(head, sh >= dg, sh, md), md, sh)
+		writeShownRows(w, scaledMatrixRows(head, r.FeatureGramScale, entryReach(r), md), md, sh)
 	}
 	if note := shownNote(r, sh); note != "" {
 		r.Notes = append(r.Notes, note)
@@ -450,25 +450,55 @@ func vectorTexts(v []*big.Float, shown int) []string {
 	return out
 }
 
-// matrixRows is m.Rows(digits) when the result converged (full), else
-// wwRows's entry rule with shown digits relative to the matrix's norm (at
-// most digits).
-func matrixRows(m *bigmat.Dense, full bool, shown, digits int) [][]string {
+// scaledMatrixRows is scaledRows for a matrix of the solver's result
+// against its scale from the Result (PredictionsScale, FeatureGramScale;
+// the matrix's own norm when nil), so that an entry whose true value is
+// far below the matrix's accuracy prints "" rather than rounding noise with
+// every digit (QA: predictions 1.8e-64 with 60 digits for a true 0 in
+// examples/boundary-exact-2x4.json, a converged solve).
+func scaledMatrixRows(m *bigmat.Dense, scale *big.Float, reached, digits int) [][]string {
 	if m == nil {
 		return nil
 	}
-	if full {
-		return m.Rows(digits)
+	if scale == nil {
+		scale = m.FrobeniusNorm()
 	}
-	return wwRows(m, shown, digits)
+	return scaledRows(m, scale, reached, digits)
+}
+
+// entryReach is the digits the largest entries of the predictions and the
+// feature Gram may carry: DigitsReached, capped by shownDigits; shownDigits
+// alone for an unattained trend, whose DigitsReached is 0 by definition.
+func entryReach(r *solver.Result) int {
+	if r.Stop == solver.StopUnattained {
+		return shownDigits(r)
+	}
+	return min(r.DigitsReached, shownDigits(r))
 }
 
 // writeShownRows is writeRows, or one line saying that no digit is
-// justified (shown = 0: a result that did not converge).
+// justified (shown = 0: a result that did not converge). An entry with no
+// digit of its own ("" in the JSON: below its matrix's accuracy) prints as
+// noDigitMark, and a line after the rows says what the mark means.
 func writeShownRows(w io.Writer, rows [][]string, digits, shown int) {
 	if shown < 1 {
 		fmt.Fprintln(w, "  (no digit justified: not converged)")
 		return
 	}
+	marked := false
+	for _, row := range rows {
+		for j := range row {
+			if row[j] == "" {
+				row[j], marked = noDigitMark, true
+			}
+		}
+	}
 	writeRows(w, rows, digits)
+	if marked {
+		fmt.Fprintf(w, "  (%s: no digit justified, the entry is below the accuracy of the whole matrix)\n", noDigitMark)
+	}
 }
+
+// noDigitMark stands in the text report of solve for a matrix entry
+// without a justified digit.
+const noDigitMark = "·"
