@@ -28,7 +28,9 @@ const (
 	Disagree   Status = "disagree"
 	Unattained Status = "unattained"
 	// Unfinished: the solver ran out of its time limit before converging
-	// (solver.Result.OutOfTime). Nothing is decided: it is not a
+	// (solver.Result.OutOfTime), or stopped without a certified minimizer
+	// (any stop but converged, outside the unregularized regime) at a loss
+	// not below the theory's minimum. Nothing is decided: it is not a
 	// disagreement, and `ufm verify` exits 1 with this status.
 	Unfinished Status = "unfinished"
 	// Unresolved: every compared quantity agrees, but some quantity was
@@ -232,10 +234,22 @@ func (r *Report) decide(pred *theory.Prediction, res *solver.Result) {
 	if !res.Converged && pred.Regime != theory.Unregularized {
 		r.Reason = fmt.Sprintf("the solver did not converge (stop: %s); ", res.Stop)
 	}
+	unconverged := !res.Converged && pred.Regime != theory.Unregularized
 	switch {
+	case unconverged && res.MinLoss != nil && res.MinLoss.Cmp(UnattainedFloor(pred, r.Required)) < 0:
+		// Any point's loss bounds the minimum from above, converged or not.
+		r.Status, r.Worst = Disagree, "min_loss"
+		r.Reason += fmt.Sprintf("the solver attains L = %s, below the theory's minimum %s", bigmat.Text(res.MinLoss, 20), bigmat.Text(pred.MinLoss, 20))
 	case res.OutOfTime && !res.Converged:
 		r.Status = Unfinished
 		r.Reason = fmt.Sprintf("solver did not finish: it ran out of its time limit after %.1f s (stop: %s); nothing is decided (the digits agreed so far are shown)", res.Duration.Seconds(), res.Stop)
+	case unconverged:
+		// QA session 20: an exact tie at the cut-off with d = k, the solver
+		// uncertified, was "agree" on the loss, bias and MSE; a solver that
+		// hit its iteration limit near such a tie was "disagree" with every
+		// printed number right. Neither side's verdict is decided then.
+		r.Status = Unfinished
+		r.Reason = fmt.Sprintf("the solver did not converge to a certified minimizer (stop: %s); nothing is decided (the digits agreed so far are shown; worst: %s, %d)", res.Stop, r.Worst, worst)
 	case worst < r.Required:
 		r.Status = Disagree
 		r.Reason += fmt.Sprintf("%s agrees to %d digits, below the %d required (%d requested less a margin of %d)", r.Worst, worst, r.Required, pred.Digits, Margin)

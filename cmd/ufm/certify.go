@@ -47,12 +47,12 @@ func verifyCertified(in *instance.Instance, rep *verify.Report, st solver.Settin
 		}
 	}
 	if asJSON {
-		if c := writeJSON(stdout, stderr, verifyCertifiedJSON{newVerifyJSON(rep), cj}); c != exitOK {
+		if c := writeJSON(stdout, stderr, verifyCertifiedJSON{newVerifyJSON(in, rep), cj}); c != exitOK {
 			return c
 		}
 		return code
 	}
-	writeVerifyReport(stdout, rep)
+	writeVerifyReport(stdout, in, rep)
 	fmt.Fprintln(stdout)
 	if err != nil {
 		fmt.Fprintf(stdout, "Certified: no — %v\n", err)

@@ -60,14 +60,15 @@ const maxJSONGram = 200
 func newSolveJSON(in *instance.Instance, r *solver.Result) solveJSON {
 	dg := r.Digits
 	sh := shownDigits(r)
+	mse, mseDigits := trainMSE(in, r)
 	out := solveJSON{
-		Name: in.Name, Loss: scalarText(r.MinLoss, sh), GradNorm: bigmat.Text(r.GradNorm, dg),
+		Name: in.Name, Loss: scalarText(r.MinLoss, lossDigits(in, r)), GradNorm: bigmat.Text(r.GradNorm, dg),
 		Iterations: r.Iterations, Stage1Iterations: r.Stage1Iterations, Seconds: r.Duration.Seconds(),
 		Stop: string(r.Stop), Converged: r.Converged, Digits: dg, DigitsReached: r.DigitsReached,
 		WW: resultWWRows(r, min(r.DigitsReached, sh), dg), Bias: vectorTexts(r.B, sh), Predictions: scaledMatrixRows(r.Predictions, r.PredictionsScale, entryReach(r), dg),
 		Trend: []trendJSON{}, Notes: append([]string{}, r.Notes...),
 		BiasMode: in.Bias.String(), N: in.N(), D: in.D, Samples: in.M(),
-		TrainMSE:        scalarText(verify.TrainMSE(in, r.Predictions, r.Prec), sh),
+		TrainMSE:        scalarText(mse, mseDigits),
 		GradientHistory: r.History,
 	}
 	if note := shownNote(r, sh); note != "" {
@@ -237,9 +238,10 @@ func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 		label = "Loss L at the last point of the trend"
 	}
 	sh := shownDigits(r)
-	fmt.Fprintf(w, "%s = %s\n", label, humanScalar(r.MinLoss, sh))
+	fmt.Fprintf(w, "%s = %s\n", label, residualScalar(r.MinLoss, lossDigits(in, r), sh))
 	fmt.Fprintf(w, "‖∇L‖ over (W, H, b) = %s\n", bigmat.Text(r.GradNorm, 6))
-	fmt.Fprintf(w, "Training MSE = %s\n\n", humanScalar(verify.TrainMSE(in, r.Predictions, r.Prec), sh))
+	mse, mseDigits := trainMSE(in, r)
+	fmt.Fprintf(w, "Training MSE = %s\n\n", residualScalar(mse, mseDigits, sh))
 	md := min(matrixDigits, sh)
 	fmt.Fprintf(w, "Gram matrix of the weights, W Wᵀ (%d digits shown; --json for all):\n", md)
 	writeShownRows(w, resultWWRows(r, min(r.DigitsReached, sh), md), md, sh)
@@ -358,16 +360,57 @@ func entryText(e, norm *big.Float, reached, digits int) string {
 	if norm.Sign() == 0 {
 		return ""
 	}
+	k := digitsBelow(e, norm, reached)
+	if k < 1 {
+		return ""
+	}
+	return bigmat.Text(e, min(k, digits))
+}
+
+// digitsBelow is reached + ⌊log10(|e|/norm)⌋ (or one less): the digits of
+// its own that e carries when an error of 10^-reached·norm is allowed.
+// norm must be positive.
+func digitsBelow(e, norm *big.Float, reached int) int {
 	var ratio big.Float
 	ratio.Quo(new(big.Float).Abs(e), norm)
 	// ratio = m·2^e, m ∈ [1/2, 1): log10 ratio ≥ (e − 1)·log10 2, so this is
 	// ⌊log10 ratio⌋ or one less (never more; e·3/10 truncated toward zero
 	// was above it for negative e, QA session 2).
-	k := reached + int(math.Floor(float64(ratio.MantExp(nil)-1)*math.Log10(2)))
-	if k < 1 {
-		return ""
+	return reached + int(math.Floor(float64(ratio.MantExp(nil)-1)*math.Log10(2)))
+}
+
+// residualDigits is how many significant digits a sum of squared
+// residuals R = P − Y (the training MSE, mse = ‖R‖²_F/M) may carry: the
+// predictions P are known to about 10^-entryReach·PredictionsScale, so R
+// and ‖R‖² to about entryReach + ⌊log10(‖R‖_F/PredictionsScale)⌋ digits
+// of their own, at most shown. A residual at the rounding level (a true 0)
+// has none (QA session 20: train_mse 3.7e-199 with 50 digits for a true 0
+// where Σ = 0, and the loss 8.2e-132 for a true 0 with λ_H = λ_W = 0).
+func residualDigits(r *solver.Result, mse *big.Float, m, shown int) int {
+	if mse == nil || mse.Sign() == 0 || r.PredictionsScale == nil || r.PredictionsScale.Sign() == 0 {
+		return shown
 	}
-	return bigmat.Text(e, min(k, digits))
+	norm := new(big.Float).SetPrec(mse.Prec()).Mul(mse, new(big.Float).SetInt64(int64(m)))
+	norm.Sqrt(norm)
+	return max(0, min(shown, digitsBelow(norm, r.PredictionsScale, entryReach(r))))
+}
+
+// trainMSE is the solver's training MSE and the digits it may carry.
+func trainMSE(in *instance.Instance, r *solver.Result) (*big.Float, int) {
+	mse := verify.TrainMSE(in, r.Predictions, r.Prec)
+	return mse, residualDigits(r, mse, in.M(), shownDigits(r))
+}
+
+// lossDigits is how many digits the solver's loss may carry: shownDigits,
+// and where L is the residual term alone (λ_H = λ_W = 0, bias not
+// regularized, not deep) the residual rule of residualDigits too.
+func lossDigits(in *instance.Instance, r *solver.Result) int {
+	sh := shownDigits(r)
+	if in.IsDeep() || in.LambdaH.Sign() != 0 || in.LambdaW.Sign() != 0 || in.Bias == instance.BiasRegularized || r.Predictions == nil {
+		return sh
+	}
+	_, k := trainMSE(in, r)
+	return min(sh, k)
 }
 
 // shownDigits is how many significant digits a solve result's numbers
@@ -428,6 +471,16 @@ func humanScalar(x *big.Float, shown int) string {
 		return s
 	}
 	return "(no digit justified: not converged)"
+}
+
+// residualScalar is humanScalar for a quantity under residualDigits: k
+// digits of a result that may show sh; with none left where sh > 0, the
+// value is below the accuracy of the predictions it is computed from.
+func residualScalar(x *big.Float, k, sh int) string {
+	if k < 1 && sh > 0 && x != nil && x.Sign() != 0 {
+		return "(no digit justified: below the accuracy of the predictions, not distinguished from 0)"
+	}
+	return humanScalar(x, k)
 }
 
 // vectorTexts is scalarText entry by entry, relative to the vector's own

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
 	"github.com/nrc-ufm/ufm/solver"
 	"github.com/nrc-ufm/ufm/theory"
 	"github.com/nrc-ufm/ufm/verify"
@@ -134,16 +135,16 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		return verifyCertified(in, rep, solver.Settings{Starts: *starts, Seed: *seed, TimeLimit: *timeLimit}, *asJSON, code, stdout, stderr)
 	}
 	if *asJSON {
-		if c := writeJSON(stdout, stderr, newVerifyJSON(rep)); c != exitOK {
+		if c := writeJSON(stdout, stderr, newVerifyJSON(in, rep)); c != exitOK {
 			return c
 		}
 		return code
 	}
-	writeVerifyReport(stdout, rep)
+	writeVerifyReport(stdout, in, rep)
 	return code
 }
 
-func newVerifyJSON(rep *verify.Report) verifyJSON {
+func newVerifyJSON(in *instance.Instance, rep *verify.Report) verifyJSON {
 	res := rep.Solver
 	dg := rep.Prediction.Digits
 	notes := res.Notes
@@ -153,7 +154,7 @@ func newVerifyJSON(rep *verify.Report) verifyJSON {
 	return verifyJSON{
 		predictJSON: newPredictJSON(rep.Prediction),
 		Solver: solverJSON{
-			Loss: scalarText(res.MinLoss, min(dg, shownDigits(res))), GradNorm: textOrEmpty(res.GradNorm, 6),
+			Loss: scalarText(res.MinLoss, min(dg, lossDigits(in, res))), GradNorm: textOrEmpty(res.GradNorm, 6),
 			Iterations: res.Iterations, Seconds: res.Duration.Seconds(), Stop: string(res.Stop),
 			Converged: res.Converged, OutOfTime: res.OutOfTime, Stage1: res.Stage1Iterations, Notes: notes,
 		},
@@ -163,7 +164,7 @@ func newVerifyJSON(rep *verify.Report) verifyJSON {
 	}
 }
 
-func writeVerifyReport(w io.Writer, rep *verify.Report) {
+func writeVerifyReport(w io.Writer, in *instance.Instance, rep *verify.Report) {
 	p, res := rep.Prediction, rep.Solver
 	dg := p.Digits
 	fmt.Fprintf(w, "ufm verify: %s  (n = %d, d = %d, M = %d, bias %s, %d digits)\n\n", termSafe(p.Name), p.N, p.D, p.M, p.Bias, dg)
@@ -174,7 +175,7 @@ func writeVerifyReport(w io.Writer, rep *verify.Report) {
 	}
 	fmt.Fprintf(w, "  L*     = %s\n", orUnresolved(theory.ScalarText(p.MinLoss, p.Justified.MinLoss)))
 	fmt.Fprintf(w, "Solver (independent minimization of L, no closed form):\n")
-	fmt.Fprintf(w, "  L      = %s\n", humanScalar(res.MinLoss, min(dg, shownDigits(res)))) // a solver that did not converge: only its justified digits (solve.go)
+	fmt.Fprintf(w, "  L      = %s\n", residualScalar(res.MinLoss, min(dg, lossDigits(in, res)), shownDigits(res))) // a solver that did not converge: only its justified digits (solve.go)
 	fmt.Fprintf(w, "  ‖∇L‖   = %s over (W, H, b) at the returned point\n", textOrEmpty(res.GradNorm, 6))
 	fmt.Fprintf(w, "  stop: %s after %d big-float steps (+%d float64 steps) in %.3f s\n", res.Stop, res.Iterations, res.Stage1Iterations, res.Duration.Seconds())
 	if g := gradientRelative(res); g != "" {
