@@ -2,6 +2,8 @@ package verify
 
 import (
 	"math/big"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -106,5 +108,29 @@ func TestReasonNamesNonConvergence(t *testing.T) {
 		if rep := mustCompare(t, in, p, &fake); rep.Status != Disagree || rep.Worst != "min_loss" {
 			t.Errorf("unconverged solver (%s) 0.1%% below the minimum: %s, worst %q (%s)", stop, rep.Status, rep.Worst, rep.Reason)
 		}
+	}
+}
+
+// TestTinyShrinkageAgrees: QA session 20 irr00 (c = λ_Hλ_W a 40-digit
+// rational within about 10⁻⁴⁰ relative of the irrational σ_2, so s_2 =
+// 1 − √(c/σ_2) is about 10⁻⁴⁰). An mpmath reference confirmed every
+// number both sides print; the shrinkage comparison, relative to |s_2|
+// alone, asked the predictions for 40 digits more than they carry and
+// gave 0 digits: "disagree". Relative to max(|s_j|, 10^-EntryRange), as
+// prediction entries are, the comparison agrees.
+// Kills: shrinkageAgreement measuring relative to |want| alone.
+func TestTinyShrinkageAgrees(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("testdata", "qa20_irr00.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := mustInstance(t, string(doc))
+	p, r := solveBoth(t, in, 30)
+	if !r.Converged {
+		t.Fatalf("solver: %s", r.Stop)
+	}
+	rep := mustCompare(t, in, p, r)
+	if rep.Status != Agree || rep.Agreement.Shrinkage == nil || *rep.Agreement.Shrinkage < rep.Required {
+		t.Errorf("%s (%s), shrinkage %v", rep.Status, rep.Reason, rep.Agreement.Shrinkage)
 	}
 }
