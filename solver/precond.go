@@ -73,9 +73,14 @@ var precondDenseMax = PrecondDenseMax
 // the problem to the dense factor for good (mfGaveUp), so the instances
 // where the float64 inner CG is too weak (qa_r3's 60 orders of
 // magnitude) keep the dense factor's robustness. At and below it the
-// dense factor is used from the start (one Newton step costs about the
-// same either way at n = 12–32).
-const MatrixFreeFirst = 1024
+// dense factor is used from the start. Measured with ufm verify (CPU
+// seconds, user + sys, interleaved runs, d = 2n, M = 5n, 50 digits): at
+// n = 32 (1024 unknowns) the dense factor's float64 Cholesky was 16 % of
+// the profile and matrix-free first took a median 0.82 s against 1.04 s
+// (7 runs each); at n = 28 (784) 0.65 s against 0.68 s; at n = 24 (576)
+// 0.71 s against 0.67 s, and at n = 32, d = 16 (512) 1.24 s against
+// 1.19 s, so 576 is the crossover (it was 1024).
+const MatrixFreeFirst = 576
 
 // matrixFreeFirst is MatrixFreeFirst; tests change it.
 var matrixFreeFirst = MatrixFreeFirst
