@@ -18,6 +18,12 @@ import (
 // with correspondingly fewer digits (see EntryText).
 type QuantityDigits struct {
 	Sigma, Shrinkage, WW, Bias, MinLoss, TrainMSE, Predictions int
+	// ShrinkageFloored counts the shrinkage factors' digits each relative
+	// to max(|s_j|, 10^-EntryRange), a fully learned direction's factor
+	// being 1: the rule by which verify compares them (a factor of 10⁻¹⁵⁰,
+	// c within 10⁻¹⁵⁰ of σ_j, needs 150 digits more relative to itself).
+	// At least Shrinkage; it does not drive the precision escalation.
+	ShrinkageFloored int
 }
 
 // EntryRange is how many decimal orders of magnitude below the Frobenius
@@ -47,11 +53,12 @@ func agreement(lo, hi *Prediction) QuantityDigits {
 		// when σ_j is lost in rounding at both precisions (a tail far
 		// below σ_1) the two evaluations can agree on a wrong factor
 		// (QA h2_n3_t1_l3: both gave 1, the truth is 0.99999999983).
-		Shrinkage: min(listDigits(lo.Shrinkage, hi.Shrinkage), sigma),
-		MinLoss:   agreeDigits(lo.MinLoss, hi.MinLoss, nil),
-		TrainMSE:  agreeDigits(lo.TrainMSE, hi.TrainMSE, nil),
-		Bias:      entryDigits(column(lo.B), column(hi.B)),
-		WW:        exactDigits,
+		Shrinkage:        min(listDigits(lo.Shrinkage, hi.Shrinkage), sigma),
+		ShrinkageFloored: min(flooredListDigits(lo.Shrinkage, hi.Shrinkage), sigma),
+		MinLoss:          agreeDigits(lo.MinLoss, hi.MinLoss, nil),
+		TrainMSE:         agreeDigits(lo.TrainMSE, hi.TrainMSE, nil),
+		Bias:             entryDigits(column(lo.B), column(hi.B)),
+		WW:               exactDigits,
 	}
 	if lo.WW != nil && hi.WW != nil {
 		k.WW = entryDigits(lo.WW, hi.WW)
@@ -78,7 +85,7 @@ func (k QuantityDigits) minFor(p *Prediction) int {
 // clamp limits every count to [0, digits].
 func (k QuantityDigits) clamp(digits int) QuantityDigits {
 	c := func(v int) int { return min(max(v, 0), digits) }
-	return QuantityDigits{c(k.Sigma), c(k.Shrinkage), c(k.WW), c(k.Bias), c(k.MinLoss), c(k.TrainMSE), c(k.Predictions)}
+	return QuantityDigits{c(k.Sigma), c(k.Shrinkage), c(k.WW), c(k.Bias), c(k.MinLoss), c(k.TrainMSE), c(k.Predictions), c(k.ShrinkageFloored)}
 }
 
 // agreeDigits returns floor(−log10(|a − b| / max(|b|, floor))), or
@@ -116,6 +123,17 @@ func listDigits(lo, hi []*big.Float) int {
 	d := exactDigits
 	for i := range hi {
 		d = min(d, agreeDigits(lo[i], hi[i], nil))
+	}
+	return d
+}
+
+// flooredListDigits is listDigits with each entry relative to
+// max(|entry|, 10^-EntryRange) (QuantityDigits.ShrinkageFloored).
+func flooredListDigits(lo, hi []*big.Float) int {
+	d := exactDigits
+	for i := range hi {
+		floor := new(big.Float).SetPrec(hi[i].Prec()).SetFloat64(math.Pow(10, -EntryRange))
+		d = min(d, agreeDigits(lo[i], hi[i], floor))
 	}
 	return d
 }

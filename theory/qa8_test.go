@@ -57,7 +57,7 @@ func TestExactTieLargeDenominator(t *testing.T) {
 // Kills: q.v < p.Digits relaxed to q.v < p.Digits − 1.
 func TestWarnShortfallOneDigit(t *testing.T) {
 	for _, name := range []string{"min_loss", "train_mse", "sigma_eigenvalues", "shrinkage", "bias"} {
-		j := QuantityDigits{30, 30, 30, 30, 30, 30, 30}
+		j := QuantityDigits{30, 30, 30, 30, 30, 30, 30, 30}
 		switch name {
 		case "min_loss":
 			j.MinLoss = 29

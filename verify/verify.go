@@ -217,7 +217,7 @@ func (r *Report) compareAll(in *instance.Instance, pred *theory.Prediction, res 
 	// shrinkage factors, each relative to itself (an inactive direction's
 	// exact 0 relative to 1, a fully learned direction).
 	if pred.TargetRank > 0 {
-		r.Agreement.Shrinkage = capped(shrinkageDigits(in, pred, res.Predictions), j.Shrinkage)
+		r.Agreement.Shrinkage = capped(shrinkageDigits(in, pred, res.Predictions), j.ShrinkageFloored)
 	}
 	return nil
 }
@@ -253,7 +253,7 @@ func (r *Report) decide(pred *theory.Prediction, res *solver.Result) {
 	case worst < r.Required:
 		r.Status = Disagree
 		r.Reason += fmt.Sprintf("%s agrees to %d digits, below the %d required (%d requested less a margin of %d)", r.Worst, worst, r.Required, pred.Digits, Margin)
-		if just := pred.Justified; min(just.MinLoss, just.TrainMSE, just.WW, just.Bias, just.Predictions, just.Shrinkage) < r.Required {
+		if just := pred.Justified; min(just.MinLoss, just.TrainMSE, just.WW, just.Bias, just.Predictions, just.ShrinkageFloored) < r.Required {
 			r.Reason += "; the theory itself could not justify the requested digits (see its warnings)"
 		}
 	case len(pred.Unresolved) > 0:
