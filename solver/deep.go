@@ -738,8 +738,13 @@ func (dp *deepProblem) fill(x *bigmat.Dense, res *Result) error {
 		pre = append(pre, new(bigmat.Dense).Mul(w, pre[len(pre)-1]))
 	}
 	p := pre[len(pre)-1]
-	// H = Pᵀ(PPᵀ + μI)⁻¹Ỹ, μ = λ_H/ω (the exact minimizer over H for fixed
-	// W's; its columns sum to zero, so the optimal bias is b = mean of Y − PH).
+	// H = Pᵀ(PPᵀ + μI)⁻¹Ỹ, μ = λ_H/ω: the exact minimizer over H for fixed
+	// W's. Its columns sum to zero (Ỹ1 = 0), so with a free bias the
+	// optimal b = mean of Y − PH is the targets' mean ȳ exactly, whatever
+	// the W's (docs/theory.md §6.7). The residual PH + b1ᵀ − Y = PH − Ỹ is
+	// −μ(PPᵀ + μI)⁻¹Ỹ, formed without the cancellation of PH − Ỹ: near
+	// interpolation (tiny ρ, targets ×10^30) PH − Ỹ lost about 40 digits of
+	// the residual, the bias and the training MSE (QA session 21).
 	mu := newF().SetRat(new(big.Rat).Quo(in.LambdaH, dp.omega))
 	g := new(bigmat.Dense).MulTrans(p, p)
 	g.AddScaledIdentity(g, mu)
@@ -753,34 +758,19 @@ func (dp *deepProblem) fill(x *bigmat.Dense, res *Result) error {
 		flat = append(flat, yt[k]...)
 	}
 	ytilde := bigmat.FromRat(n, m, prec, flat)
-	h := new(bigmat.Dense).TransMul(p, ch.SolveTo(new(bigmat.Dense), ytilde))
+	solved := ch.SolveTo(new(bigmat.Dense), ytilde)
+	h := new(bigmat.Dense).TransMul(p, solved)
 	z := new(bigmat.Dense).Mul(p, h)
-	y := bigmat.New(n, m, prec)
+	r := new(bigmat.Dense).Scale(newF().Neg(mu), solved)
+	b := dp.optimalBias(prec)
+	pred := bigmat.New(n, m, prec)
 	for i, row := range in.Targets {
 		for k, v := range row {
-			y.At(k, i).SetRat(v)
+			pred.At(k, i).SetRat(v)
+			pred.At(k, i).Add(pred.At(k, i), r.At(k, i))
 		}
 	}
-	b := make([]*big.Float, n)
 	mF := newF().SetInt64(int64(m))
-	for k := 0; k < n; k++ {
-		b[k] = newF()
-		if in.Bias == instance.BiasNone {
-			continue
-		}
-		for i := 0; i < m; i++ {
-			b[k].Add(b[k], y.At(k, i))
-			b[k].Sub(b[k], z.At(k, i))
-		}
-		b[k].Quo(b[k], mF)
-	}
-	pred := z.Clone()
-	for k := 0; k < n; k++ {
-		for i := 0; i < m; i++ {
-			pred.At(k, i).Add(pred.At(k, i), b[k])
-		}
-	}
-	r := new(bigmat.Dense).Sub(pred, y)
 	omega := newF().SetRat(dp.omega)
 	lamH := newF().SetRat(in.LambdaH)
 	// L from its definition.
@@ -810,6 +800,11 @@ func (dp *deepProblem) fill(x *bigmat.Dense, res *Result) error {
 		}
 		res.H = hf
 	}
+	if m <= MaxGramSamples {
+		res.hp = h
+	}
+	res.Residual = r
+	dp.setScales(p, h, r, ytilde, mu, res)
 	res.Deep = &DeepResult{K: dp.K, Widths: dp.widths, Layers: ws}
 	res.Deep.ModeValues = modeValues(z)
 	// Scale of ZZᵀ: ‖Ỹ‖² = M·n·σ0 (tr of ỸỸᵀ), not tr(ZZᵀ), which is itself
@@ -817,6 +812,98 @@ func (dp *deepProblem) fill(x *bigmat.Dense, res *Result) error {
 	energy := newF().SetRat(new(big.Rat).Mul(dp.sigma0, big.NewRat(int64(n*m), 1)))
 	res.Deep.Rank = gramRank(new(bigmat.Dense).MulTrans(z, z), energy, res.Digits)
 	return nil
+}
+
+// setScales sets the scales of the deep result's accuracy (doc.go "Scale
+// of DigitsReached"; Result.WWScale, PredictionsScale, FeatureGramScale,
+// ResidualScale). Stage 2 makes the scaled layers V_l (W_l =
+// √(E/λ_l)·V_l, entries of order one where a mode is on) right to about
+// 10^-digits absolutely, so each output's error is measured against the
+// size it has when V is of order one, or its own norm when larger:
+//   - W Wᵀ: max(‖W Wᵀ‖_F, E/λ_{K−1});
+//   - HᵀH: max(‖H‖²_F, M·E/λ_H) (at a stationary point λ_H HHᵀ/M =
+//     λ_1 W_1ᵀW_1);
+//   - predictions: max(‖P‖_F, ‖Ỹ‖_F);
+//   - the residual R = −μ(PPᵀ + μI)⁻¹Ỹ moves by −(PPᵀ + μI)⁻¹δ(PPᵀ)R to
+//     first order, so its scale is min(predictions' scale,
+//     10·‖R‖_F·s_P/(λ_min(PPᵀ) + μ)), with s_P = max(‖PPᵀ‖_F, Π E/λ_l)
+//     the scale of δ(PPᵀ)/10^-digits and λ_min bounded below in float64.
+//
+// Without these every output was measured against its own norm: with all
+// modes off (W ≈ 10^-161) that printed rounding noise with every digit
+// (QA session 21).
+func (dp *deepProblem) setScales(p, h, r, ytilde *bigmat.Dense, mu *big.Float, res *Result) {
+	prec := p.Prec()
+	newF := func() *big.Float { return new(big.Float).SetPrec(prec) }
+	unit := func(l *big.Rat) *big.Float { return newF().Quo(dp.e, newF().SetRat(l)) }
+	res.WWScale = maxBig(res.WW.FrobeniusNorm(), unit(dp.lambdas[dp.K-2]))
+	hUnit := unit(dp.in.LambdaH)
+	hn := sq(h.FrobeniusNorm())
+	res.FeatureGramScale = maxBig(hn, hUnit.Mul(hUnit, newF().SetInt64(int64(dp.in.M()))))
+	res.PredictionsScale = maxBig(res.Predictions.FrobeniusNorm(), ytilde.FrobeniusNorm())
+	pp := new(bigmat.Dense).MulTrans(p, p)
+	sp := pp.FrobeniusNorm()
+	cp := newF().SetInt64(1)
+	for _, l := range dp.lambdas {
+		cp.Mul(cp, unit(l))
+	}
+	maxBig(sp, cp)
+	den := newF().Add(lambdaMinBelow(pp), mu)
+	amp := newF().Quo(sp, den)
+	amp.Mul(amp, newF().SetInt64(10))
+	amp.Mul(amp, r.FrobeniusNorm())
+	res.ResidualScale = newF().Set(res.PredictionsScale)
+	if amp.Cmp(res.ResidualScale) < 0 {
+		res.ResidualScale = amp
+	}
+}
+
+// lambdaMinBelow returns a lower bound ≥ 0 of the least eigenvalue of the
+// symmetric PSD matrix a: float64 eigenvalues of a/‖a‖_F (each within
+// about n·2^-52 of the truth) less 10^-12, times ‖a‖_F, or 0.
+func lambdaMinBelow(a *bigmat.Dense) *big.Float {
+	n, _ := a.Dims()
+	norm := a.FrobeniusNorm()
+	out := new(big.Float).SetPrec(a.Prec())
+	if norm.Sign() == 0 {
+		return out
+	}
+	s := mat.NewSymDense(n, nil)
+	for i := 0; i < n; i++ {
+		for j := i; j < n; j++ {
+			v, _ := new(big.Float).Quo(a.At(i, j), norm).Float64()
+			s.SetSym(i, j, v)
+		}
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(s, false) {
+		return out
+	}
+	low := eig.Values(nil)[0] - 1e-12
+	if low <= 0 {
+		return out
+	}
+	return out.Mul(norm, new(big.Float).SetFloat64(low))
+}
+
+// optimalBias is the bias minimizing L for any weights and the optimal H
+// (see fill): the targets' mean with a free bias, 0 without one, rounded
+// once from the exact rational.
+func (dp *deepProblem) optimalBias(prec uint) []*big.Float {
+	in := dp.in
+	n, m := dp.n, in.M()
+	b := make([]*big.Float, n)
+	for k := 0; k < n; k++ {
+		sum := new(big.Rat)
+		if in.Bias != instance.BiasNone {
+			for i := 0; i < m; i++ {
+				sum.Add(sum, in.Targets[i][k])
+			}
+			sum.Quo(sum, big.NewRat(int64(m), 1))
+		}
+		b[k] = new(big.Float).SetPrec(prec).SetRat(sum)
+	}
+	return b
 }
 
 // gramRank is the numerical rank of the PSD matrix a by Cholesky with

@@ -54,8 +54,9 @@ func (c *certificate) relGradientValue(wUnit *big.Float) *big.Float {
 
 // setOutputScales sets Result.PredictionsScale and FeatureGramScale from
 // WWScale (doc.go "Scale of DigitsReached"). It runs after WWScale is set.
+// A solve that set them itself (deep.go setScales) keeps its own.
 func (res *Result) setOutputScales() {
-	if res.Predictions == nil {
+	if res.Predictions == nil || res.PredictionsScale != nil {
 		return
 	}
 	res.PredictionsScale = res.Predictions.FrobeniusNorm()

@@ -165,6 +165,14 @@ type Result struct {
 	// WWScale/‖WWᵀ‖_F where the certificate of WWᵀ is absolute. nil
 	// without Predictions (or without H).
 	PredictionsScale, FeatureGramScale *big.Float
+	// Residual is P − Y (n×M) formed without the cancellation of
+	// Predictions minus the targets, where the solver can (deep instances:
+	// −μ(PPᵀ + μI)⁻¹Ỹ, deep.go); nil elsewhere. ResidualScale is its
+	// accuracy scale as PredictionsScale is the predictions' (an entry or
+	// norm e of it is justified to about DigitsReached + log10(|e|/scale)
+	// digits); nil without Residual.
+	Residual      *bigmat.Dense
+	ResidualScale *big.Float
 	// GradRelative is what the certificate bounds (below 10^-digits when
 	// converged): the largest gradient block of L relative to the size of
 	// the terms that cancel in it (doc.go "Certificate"), where GradNorm

@@ -37,6 +37,10 @@ type Outcome struct {
 	Detail string
 	// Failed marks a negative verdict (disagree, invalid certificate).
 	Failed bool
+	// Undecided marks a check that reached no verdict (the solver did not
+	// converge or ran out of time: verify's unfinished; a cut-off the
+	// theory could not resolve: unresolved). It is not an agreement.
+	Undecided bool
 }
 
 // SolverCheck returns the check that minimizes the objective with package
@@ -47,7 +51,8 @@ func SolverCheck(settings solver.Settings) Check {
 		if err != nil {
 			return Outcome{}, err
 		}
-		o := Outcome{Status: string(r.Status), Detail: r.Reason, Failed: r.Status == verify.Disagree}
+		o := Outcome{Status: string(r.Status), Detail: r.Reason, Failed: r.Status == verify.Disagree,
+			Undecided: r.Status == verify.Unfinished || r.Status == verify.Unresolved}
 		if r.Worst != "" {
 			worst := worstDigits(r.Agreement)
 			o.Digits = &worst

@@ -55,7 +55,12 @@ type DeepPrediction struct {
 	Cap              int        // r_max = min(d_0, …, d_{K−2}, n)
 	Above, AtThresh  int        // exact counts of σ_j^{K−1} > τ and = τ
 	On               int        // modes switched on in this prediction (the first On)
-	Modes            []DeepMode
+	// AtCountUnique: more than one mode count is globally optimal (a mode
+	// exactly at the threshold), so WWUnique and PredictionUnique are
+	// false, but the Grams and predictions are unique among the global
+	// minimizers with On modes on (Prediction.DeterminedAtCount).
+	AtCountUnique bool
+	Modes         []DeepMode
 	// LayerGramSpectra[l−1] are the eigenvalues κ s_j^{2/K}/λ_l (j < On) of
 	// W_l W_lᵀ at every global minimizer, descending; zeros omitted.
 	LayerGramSpectra [][]*big.Float
@@ -400,7 +405,25 @@ func (p *Prediction) deepModes(in *instance.Instance, lambdaH *big.Rat) error {
 		p.WWUnique, p.PredictionUnique = false, false
 		p.note("%d of the %d modes at the threshold are on: any %d-dimensional subspace of that eigenspace is optimal, so the Grams and predictions are not unique", dp.On-dp.Above, dp.AtThresh, dp.On-dp.Above)
 	}
+	// A mode exactly at the threshold: the global minimizers with each
+	// count in DeepAlternatives share L* and nothing else (QA session 21:
+	// unique.ww was true here).
+	if alts := p.DeepAlternatives(); len(alts) > 1 && p.WWUnique {
+		p.WWUnique, p.PredictionUnique = false, false
+		dp.AtCountUnique = true
+		p.note("a mode sits exactly at the threshold: the global minimizers with %v modes on share L* but not the Grams, the predictions or the MSE; those shown are of the one with %d on, unique among those with that count", alts, dp.On)
+	}
 	return nil
+}
+
+// DeterminedAtCount reports whether W Wᵀ, the product Grams and the
+// predictions of p are unique among the global minimizers with p's mode
+// count (Deep.On): WWUnique, or a deep prediction whose only freedom is the
+// number of modes on (a mode exactly at the threshold, each choice a
+// global minimizer). verify compares them then against the prediction with
+// the solver's count.
+func (p *Prediction) DeterminedAtCount() bool {
+	return p.WWUnique || p.Deep != nil && p.Deep.AtCountUnique
 }
 
 // gainConsistent checks a mode decided on (exactly) against its computed

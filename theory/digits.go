@@ -73,10 +73,10 @@ func agreement(lo, hi *Prediction) QuantityDigits {
 // representative: its digits are reported but do not drive escalation.
 func (k QuantityDigits) minFor(p *Prediction) int {
 	m := min(k.Sigma, k.Shrinkage, k.Bias, k.MinLoss, k.TrainMSE)
-	if p.WWUnique {
+	if p.WWUnique || p.DeterminedAtCount() {
 		m = min(m, k.WW)
 	}
-	if p.PredictionUnique {
+	if p.PredictionUnique || p.DeterminedAtCount() {
 		m = min(m, k.Predictions)
 	}
 	return m
@@ -283,11 +283,11 @@ func (p *Prediction) warnShortfall(tie tieState) {
 	}{
 		{"sigma_eigenvalues", p.Justified.Sigma, true},
 		{"shrinkage", p.Justified.Shrinkage, true},
-		{"ww", p.Justified.WW, p.WW != nil && p.WWUnique},
+		{"ww", p.Justified.WW, p.WW != nil && p.DeterminedAtCount()},
 		{"bias", p.Justified.Bias, true},
 		{"min_loss", p.Justified.MinLoss, true},
 		{"train_mse", p.Justified.TrainMSE, true},
-		{"predictions", p.Justified.Predictions, p.PredictionUnique},
+		{"predictions", p.Justified.Predictions, p.PredictionUnique || p.DeterminedAtCount()},
 	} {
 		if q.used && q.v < p.Digits {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: only %d of %d digits are justified at the precision cap (%d decimal digits); the conditioning of Σ (eigenvalues close to c, to each other, or far below σ_1) eats the rest", q.name, q.v, p.Digits, cap))

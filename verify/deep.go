@@ -62,7 +62,7 @@ func (r *Report) compareDeep(in *instance.Instance, pred *theory.Prediction, res
 	trace := new(big.Float).SetPrec(prec).SetRat(targetEnergy(in, pred.TraceSigma))
 	lossScale := new(big.Float).SetPrec(prec).Quo(trace, big.NewFloat(2))
 	r.Agreement.MinLoss = capped(Digits(res.MinLoss, want.MinLoss, lossScale, dg), j.MinLoss)
-	r.Agreement.TrainMSE = capped(Digits(TrainMSE(in, res.Predictions, prec), want.TrainMSE, trace, dg), j.TrainMSE)
+	r.Agreement.TrainMSE = capped(Digits(SolverTrainMSE(in, res, prec), want.TrainMSE, trace, dg), j.TrainMSE)
 	fail := func(what string, err error) {
 		r.Status, r.Worst = Disagree, what
 		r.Reason = basinNote + what + ": " + err.Error()
@@ -75,7 +75,7 @@ func (r *Report) compareDeep(in *instance.Instance, pred *theory.Prediction, res
 		}
 		r.Agreement.Bias = capped(d, j.Bias)
 	}
-	if want.PredictionUnique {
+	if want.PredictionUnique || want.DeterminedAtCount() {
 		ps := new(big.Float).SetPrec(prec).SetInt64(int64(pred.M))
 		ps.Mul(ps, trace)
 		d, err := MatrixDigits(res.Predictions, want.Predictions, ps.Sqrt(ps), dg)
@@ -85,7 +85,7 @@ func (r *Report) compareDeep(in *instance.Instance, pred *theory.Prediction, res
 		}
 		r.Agreement.Predictions = capped(d, j.Predictions)
 	}
-	if want.WWUnique {
+	if want.DeterminedAtCount() {
 		d, err := MatrixDigits(res.WW, want.WW, gramScale(want.WW), dg)
 		if err != nil {
 			fail("ww", err)

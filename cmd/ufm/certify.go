@@ -72,6 +72,31 @@ func verifyCertified(in *instance.Instance, rep *verify.Report, st solver.Settin
 	return code
 }
 
+// certifyFailedJSON is what certify --json prints when no certificate was
+// made: verdict "cannot certify" (the instance is outside what
+// certificates cover) or "error" (the build failed), with the reason.
+type certifyFailedJSON struct {
+	Name    string `json:"name"`
+	Verdict string `json:"verdict"`
+	Reason  string `json:"reason"`
+}
+
+// certifyFailed reports a certify.Build error: one line on stderr, with
+// --json a certifyFailedJSON document on stdout (QA session 21: exit 1
+// with an empty stdout), and exit status 1.
+func certifyFailed(stdout, stderr io.Writer, asJSON bool, name string, err error) int {
+	fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: certify: %s: %v", name, err)))
+	if asJSON {
+		verdict := "error"
+		var cannot *certify.CannotError
+		if errors.As(err, &cannot) {
+			verdict = "cannot certify"
+		}
+		writeJSON(stdout, stderr, certifyFailedJSON{Name: name, Verdict: verdict, Reason: err.Error()})
+	}
+	return exitFailure
+}
+
 func runCertify(args []string, stdout, stderr io.Writer) int {
 	const synopsis = "ufm certify FILE [--digits D] [--out CERT.json] [--seed S] [--time-limit T] [--json]"
 	fs := flag.NewFlagSet("certify", flag.ContinueOnError)
@@ -115,14 +140,8 @@ func runCertify(args []string, stdout, stderr io.Writer) int {
 		emitUnfinished(stdout, stderr, *asJSON, "certify", in.Name, fmt.Sprintf("stopped at --time-limit %s: no certificate", *timeLimit), false)
 		return exitFailure
 	}
-	var cannot *certify.CannotError
-	if errors.As(err, &cannot) {
-		fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: certify: %s: %v", in.Name, err)))
-		return exitFailure
-	}
 	if err != nil {
-		fmt.Fprintln(stderr, termSafe(fmt.Sprintf("ufm: certify: %s: %v", in.Name, err)))
-		return exitFailure
+		return certifyFailed(stdout, stderr, *asJSON, in.Name, err)
 	}
 	doc, err := json.MarshalIndent(res.File, "", " ")
 	if err != nil {

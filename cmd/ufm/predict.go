@@ -89,7 +89,7 @@ func newPredictJSON(p *theory.Prediction) predictJSON {
 	if out.Unresolved == nil {
 		out.Unresolved = []string{}
 	}
-	if p.WW != nil && p.WWUnique {
+	if p.WW != nil && p.DeterminedAtCount() {
 		out.WW = theory.MatrixText(p.WW, j.WW)
 	}
 	if p.Gamma != nil {
@@ -222,6 +222,8 @@ func writePredictReport(w io.Writer, p *theory.Prediction) {
 		}
 		if slices.Contains(p.Unresolved, "ww") {
 			fmt.Fprintln(w, "  (uniqueness not resolved at the maximum precision: see warnings)")
+		} else if p.Deep != nil && p.Deep.AtCountUnique {
+			fmt.Fprintf(w, "  (the global minimizer with %d mode(s) on; not unique across the mode counts %v: see notes)\n", p.Deep.On, p.DeepAlternatives())
 		} else if !p.WWUnique {
 			fmt.Fprintln(w, "  (not unique: see notes)")
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math/big"
 	"strings"
 
 	"github.com/nrc-ufm/ufm/bigmat"
@@ -65,7 +66,7 @@ func newDeepPredictJSON(p *theory.Prediction) *deepPredictJSON {
 			mj.SPlus = &s
 		}
 		if m.Gain != nil {
-			s := theory.ScalarText(m.Gain, jk)
+			s := gainText(m.Gain, m.T, p.M, jk)
 			mj.Gain = &s
 		}
 		out.Modes = append(out.Modes, mj)
@@ -78,6 +79,28 @@ func newDeepPredictJSON(p *theory.Prediction) *deepPredictJSON {
 		out.ProductGrams = append(out.ProductGrams, theory.MatrixText(g, p.Justified.WW))
 	}
 	return out
+}
+
+// gainText is a mode's gain g(0) − g(s₊) = [s(2t − s) − K·Mκ·u²]/(2M)
+// with the digits it keeps: its terms are of order t²/M and cancel near the
+// threshold, where the gain tends to 0, so with t and s right to jk digits
+// the gain is right to about jk + ⌊log10(gain/(t²/M))⌋ of its own ("" when
+// none is left; an exact 0 at the threshold prints "0"). QA session 21:
+// gains near the threshold printed with all 50 digits, the last ~10 wrong.
+func gainText(gain, t *big.Float, m, jk int) string {
+	if gain.Sign() == 0 {
+		return "0"
+	}
+	scale := new(big.Float).SetPrec(t.Prec()).Mul(t, t)
+	scale.Quo(scale, new(big.Float).SetInt64(int64(m)))
+	k := jk
+	if scale.Sign() > 0 {
+		k = min(jk, digitsBelow(gain, scale, jk))
+	}
+	if k < 1 {
+		return ""
+	}
+	return theory.ScalarText(gain, k)
 }
 
 // writeDeepPredictReport is the human report of predict for a deep or
@@ -112,6 +135,12 @@ func writeDeepPredictReport(w io.Writer, p *theory.Prediction) {
 	writeRows(w, theory.MatrixText(p.WW, min(matrixDigits, p.Justified.WW)), matrixDigits)
 	for l, s := range d.LayerGramSpectra {
 		fmt.Fprintf(w, "  eigenvalues of W_%d W_%dᵀ: %s\n", l+1, l+1, strings.Join(theory.ListText(s, min(15, p.Justified.WW)), ", "))
+	}
+	switch {
+	case d.AtCountUnique:
+		fmt.Fprintf(w, "  (the global minimizer with %d mode(s) on; not unique across the mode counts %v: see notes)\n", d.On, p.DeepAlternatives())
+	case !p.WWUnique:
+		fmt.Fprintln(w, "  (not unique: see notes)")
 	}
 	bs := make([]string, len(p.B))
 	for k, b := range p.B {

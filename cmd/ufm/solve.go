@@ -81,7 +81,7 @@ func newSolveJSON(in *instance.Instance, r *solver.Result) solveJSON {
 	case trace == nil:
 		out.Notes = append(out.Notes, "feature_gram omitted: H was not materialized")
 	case in.M() > maxJSONGram || r.FeatureGram == nil:
-		out.Notes = append(out.Notes, fmt.Sprintf("feature_gram omitted: M = %d > %d (its trace is %s)", in.M(), maxJSONGram, bigmat.Text(trace, dg)))
+		out.Notes = append(out.Notes, fmt.Sprintf("feature_gram omitted: M = %d > %d (its trace is %s)", in.M(), maxJSONGram, gramTraceText(r, trace, dg, "not distinguished from 0")))
 	default:
 		out.FeatureGram = scaledMatrixRows(r.FeatureGram, r.FeatureGramScale, entryReach(r), dg)
 	}
@@ -252,7 +252,7 @@ func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 	rows := min(3, in.M())
 	if head, trace := gramHead(r, rows, cols); trace != nil {
 		fmt.Fprintf(w, "\nFeature Gram HᵀH: %d×%d, trace %s; first %d rows, %d columns:\n",
-			in.M(), in.M(), humanScalar(trace, md), rows, cols)
+			in.M(), in.M(), gramTraceText(r, trace, md, "(no digit justified: below the accuracy of the feature Gram)"), rows, cols)
 		writeShownRows(w, scaledMatrixRows(head, r.FeatureGramScale, entryReach(r), md), md, sh)
 	}
 	if note := shownNote(r, sh); note != "" {
@@ -285,6 +285,22 @@ func gradientRelative(r *solver.Result) string {
 		return ""
 	}
 	return fmt.Sprintf(" relative to the terms that cancel in it: %s (the certificate needs it below 1e-%d)", bigmat.Text(r.GradRelative, 2), r.Digits)
+}
+
+// gramTraceText is the feature Gram's trace with the digits its accuracy
+// justifies against FeatureGramScale (as each entry: QA session 21, a
+// trace of 5.1e-366 printed with 12 digits where every mode is off and
+// H = 0 to the solver's accuracy), or none when it lies below that
+// accuracy.
+func gramTraceText(r *solver.Result, trace *big.Float, shown int, none string) string {
+	k := shownDigits(r)
+	if r.FeatureGramScale != nil && r.FeatureGramScale.Sign() > 0 && trace.Sign() != 0 {
+		k = min(k, shown, digitsBelow(trace, r.FeatureGramScale, entryReach(r)))
+	}
+	if k < 1 && trace.Sign() != 0 && shownDigits(r) > 0 {
+		return none
+	}
+	return humanScalar(trace, min(k, shown))
 }
 
 // gramHead returns the leading rows×cols block of the feature Gram HᵀH and
@@ -387,17 +403,21 @@ func digitsBelow(e, norm *big.Float, reached int) int {
 // has none (QA session 20: train_mse 3.7e-199 with 50 digits for a true 0
 // where Σ = 0, and the loss 8.2e-132 for a true 0 with λ_H = λ_W = 0).
 func residualDigits(r *solver.Result, mse *big.Float, m, shown int) int {
-	if mse == nil || mse.Sign() == 0 || r.PredictionsScale == nil || r.PredictionsScale.Sign() == 0 {
+	scale := r.PredictionsScale
+	if r.ResidualScale != nil {
+		scale = r.ResidualScale
+	}
+	if mse == nil || mse.Sign() == 0 || scale == nil || scale.Sign() == 0 {
 		return shown
 	}
 	norm := new(big.Float).SetPrec(mse.Prec()).Mul(mse, new(big.Float).SetInt64(int64(m)))
 	norm.Sqrt(norm)
-	return max(0, min(shown, digitsBelow(norm, r.PredictionsScale, entryReach(r))))
+	return max(0, min(shown, digitsBelow(norm, scale, entryReach(r))))
 }
 
 // trainMSE is the solver's training MSE and the digits it may carry.
 func trainMSE(in *instance.Instance, r *solver.Result) (*big.Float, int) {
-	mse := verify.TrainMSE(in, r.Predictions, r.Prec)
+	mse := verify.SolverTrainMSE(in, r, r.Prec)
 	return mse, residualDigits(r, mse, in.M(), shownDigits(r))
 }
 
