@@ -117,4 +117,5 @@ for row in $ROWS; do
 	echo "| $f | $goal | ${mpres% *} s | ${pres% *} s (exit ${pres#* }) | $vcol | $ratio |"
 done
 echo
-echo "CPU seconds (user + sys), median of 3 where a run takes under a minute; binary $UFM; $(date -u '+%F %H:%M UTC'); load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores."
+MPB=$($PY -c 'import mpmath, mpmath.libmp as l; print("mpmath", mpmath.__version__, "backend", l.BACKEND)' 2>/dev/null)
+echo "CPU seconds (user + sys), median of 3 where a run takes under a minute; binary $UFM; $(date -u '+%F %H:%M UTC'); load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores; $MPB."

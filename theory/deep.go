@@ -46,6 +46,9 @@ type DeepPrediction struct {
 	// CEff is c = λ_H Π_l λ_l of the sum-convention problem solved: the
 	// instance's c, times n^K for data_term mean (every λ times n).
 	CEff *big.Rat
+	// CInstance is the instance's own c = λ_H Π_l λ_l (CEff/n^K for
+	// data_term mean, CEff otherwise): what sweep's c axis holds.
+	CInstance *big.Rat
 	// Tau is τ = (K−1)^{2K−2} c / (K−2)^{K−2} (c for K = 2), exactly: mode
 	// j is on iff σ_j^{K−1} > τ.
 	Tau *big.Rat
@@ -151,6 +154,10 @@ func predictDeepAt(in *instance.Instance, digits, extra, on int) (*Prediction, e
 	}
 	p.CExact = dp.CEff
 	p.C = new(big.Float).SetPrec(prec).SetRat(dp.CEff)
+	dp.CInstance = new(big.Rat).Set(in.LambdaH)
+	for _, l := range in.LayerLambdas() {
+		dp.CInstance.Mul(dp.CInstance, l)
+	}
 	dp.Tau = Tau(K, dp.CEff)
 	pos, zero := countPower(p.exactSigma, K-1, dp.Tau)
 	dp.Above, dp.AtThresh = pos, zero

@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"math/big"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nrc-ufm/ufm/instance"
 )
 
 // QA session 21 found deep-model outputs printed with digits they did not
@@ -174,5 +177,33 @@ func TestSweepUnfinishedCheckExits1(t *testing.T) {
 		"--check-time-limit", "1ms", "--out", dir, "--no-plots")
 	if code != exitFailure || !strings.Contains(errs, "decided nothing (unfinished)") {
 		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+}
+
+// For data_term mean, predict printed c = n^K·(λ_H Π λ_l) (the sum
+// problem's) where sweep's c column holds λ_H Π λ_l: the same name for
+// two numbers. Both are the instance's now; deep.c_effective is n^K·c.
+func TestMeanCIsTheInstances(t *testing.T) {
+	in, err := instance.Load(example("deep-k3-mean-3x8"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := new(big.Rat).Set(in.LambdaH)
+	for _, l := range in.LayerLambdas() {
+		want.Mul(want, l)
+	}
+	code, out, errs := runCmd(t, "predict", example("deep-k3-mean-3x8"), "--json")
+	var p struct {
+		CExact string `json:"c_exact"`
+		Deep   struct {
+			CEffective string `json:"c_effective"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &p); err != nil || code != exitOK {
+		t.Fatalf("predict: exit %d, %v: %s", code, err, errs)
+	}
+	eff := new(big.Rat).Mul(want, big.NewRat(27, 1)) // n^K = 3^3
+	if p.CExact != want.RatString() || p.Deep.CEffective != eff.RatString() {
+		t.Errorf("c_exact %s, c_effective %s; want %s and %s", p.CExact, p.Deep.CEffective, want.RatString(), eff.RatString())
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/big"
 	"slices"
 	"strings"
 	"time"
@@ -88,6 +89,13 @@ func newPredictJSON(p *theory.Prediction) predictJSON {
 	out.Unresolved = p.Unresolved
 	if out.Unresolved == nil {
 		out.Unresolved = []string{}
+	}
+	if p.Deep != nil {
+		// The instance's c, as sweep's c axis (QA session 21: predict
+		// printed n^K·c for data_term mean, sweep c); the sum-convention
+		// c is deep.c_effective.
+		out.CExact = p.Deep.CInstance.RatString()
+		out.C = bigmat.Text(new(big.Float).SetPrec(p.Prec).SetRat(p.Deep.CInstance), dg)
 	}
 	if p.WW != nil && p.DeterminedAtCount() {
 		out.WW = theory.MatrixText(p.WW, j.WW)

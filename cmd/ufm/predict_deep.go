@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/instance"
 	"github.com/nrc-ufm/ufm/theory"
 )
 
@@ -109,8 +110,16 @@ func writeDeepPredictReport(w io.Writer, p *theory.Prediction) {
 	d, dg := p.Deep, p.Digits
 	fmt.Fprintf(w, "ufm predict: %s  (deep UFM: K − 1 = %d weight layers, data term %s; n = %d, d = %d, M = %d, bias %s, %d digits)\n\n",
 		p.Name, d.K-1, d.DataTerm, p.N, p.D, p.M, p.Bias, dg)
-	fmt.Fprintf(w, "c = λ_H·Π λ_l = %s (of the equivalent sum problem)\n", d.CEff.RatString())
-	fmt.Fprintf(w, "Threshold (docs/theory.md §6.3): mode j is on iff σ_j^%d > τ = (K−1)^(2K−2) c/(K−2)^(K−2) = %s\n", d.K-1, d.Tau.RatString())
+	if d.DataTerm == instance.DataMean {
+		fmt.Fprintf(w, "c = λ_H·Π λ_l = %s; the equivalent sum problem (every λ times n) has c = n^%d·c = %s\n", d.CInstance.RatString(), d.K, d.CEff.RatString())
+	} else {
+		fmt.Fprintf(w, "c = λ_H·Π λ_l = %s\n", d.CEff.RatString())
+	}
+	cName := "c"
+	if d.DataTerm == instance.DataMean {
+		cName = "n^K·c"
+	}
+	fmt.Fprintf(w, "Threshold (docs/theory.md §6.3): mode j is on iff σ_j^%d > τ = (K−1)^(2K−2) %s/(K−2)^(K−2) = %s\n", d.K-1, cName, d.Tau.RatString())
 	fmt.Fprintf(w, "  σ* = τ^(1/%d) = %s,  t* = √(Mσ*) = %s,  κ = %s\n", d.K-1, bigmat.Text(d.SigmaStar, dg), bigmat.Text(d.TStar, dg), bigmat.Text(d.Kappa, dg))
 	fmt.Fprintf(w, "  exact (inertia of Σ^%d − τI): %d above, %d exactly at the threshold; width cap min(d_0 … d_K−2, n) = %d\n\n", d.K-1, d.Above, d.AtThresh, d.Cap)
 	fmt.Fprintln(w, "Modes (σ_j eigenvalue of Σ, t_j = √(Mσ_j), s_j singular value of W_K−1⋯W_1H*):")
