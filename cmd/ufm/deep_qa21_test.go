@@ -207,3 +207,35 @@ func TestMeanCIsTheInstances(t *testing.T) {
 		t.Errorf("c_exact %s, c_effective %s; want %s and %s", p.CExact, p.Deep.CEffective, want.RatString(), eff.RatString())
 	}
 }
+
+// predict --json prints the optimal predictions (QA session 21: it never
+// did). They are checked against the independent solver's, entry by entry,
+// to 40 digits of the matrix's norm at 50 requested; an unattained
+// infimum (no minimizer) omits them with a note.
+func TestPredictPrintsPredictions(t *testing.T) {
+	code, out, errs := runCmd(t, "predict", example("full-3x8"), "--json")
+	var p struct {
+		Predictions [][]string
+		Notes       []string
+	}
+	if err := json.Unmarshal([]byte(out), &p); err != nil || code != exitOK {
+		t.Fatalf("predict: exit %d, %v: %s", code, err, errs)
+	}
+	s := solveDoc(t, exitOK, example("full-3x8"), "--json")
+	rows := s["predictions"].([]any)
+	if len(p.Predictions) != len(rows) || len(p.Predictions) != 3 {
+		t.Fatalf("predict has %d rows, solve %d", len(p.Predictions), len(rows))
+	}
+	for i, r := range rows {
+		for j, e := range r.([]any) {
+			if a := agreeDigits(t, p.Predictions[i][j], e.(string), 1); a < 40 {
+				t.Errorf("prediction (%d,%d): predict %s, solver %s (%.1f digits)", i, j, p.Predictions[i][j], e, a)
+			}
+		}
+	}
+	_, out, _ = runCmd(t, "predict", example("unattained-2x3"), "--json")
+	p.Predictions, p.Notes = nil, nil
+	if err := json.Unmarshal([]byte(out), &p); err != nil || p.Predictions != nil || !strings.Contains(strings.Join(p.Notes, " "), "predictions omitted") {
+		t.Errorf("unattained-2x3: predictions %v, notes %v (%v)", p.Predictions, p.Notes, err)
+	}
+}

@@ -45,6 +45,30 @@ type predictJSON struct {
 	Unresolved    []string    `json:"unresolved"`
 	// Deep UFM and mean data term (docs/theory.md §6); absent otherwise.
 	Deep *deepPredictJSON `json:"deep,omitempty"`
+	// Predictions W*H* + b*1ᵀ (n×M): predict --json only (verify's JSON
+	// leaves them out), where unique (at the mode count) and n·M ≤
+	// maxPredictionsJSON; otherwise absent, with a note.
+	Predictions [][]string `json:"predictions,omitempty"`
+}
+
+// maxPredictionsJSON bounds the n·M entries predict --json prints.
+const maxPredictionsJSON = 100000
+
+// addPredictions sets out.Predictions from p, or says in a note why not.
+func (out *predictJSON) addPredictions(p *theory.Prediction) {
+	n, m := p.N, p.M
+	switch {
+	case p.Regime == theory.Unattained:
+		out.Notes = append(out.Notes, "predictions omitted: no minimizer exists (the infimum is not attained)")
+	case p.Predictions == nil || !(p.PredictionUnique || p.DeterminedAtCount()):
+		out.Notes = append(out.Notes, "predictions omitted: the global minimizers do not share them")
+	case n*m > maxPredictionsJSON:
+		out.Notes = append(out.Notes, fmt.Sprintf("predictions omitted: n·M = %d > %d entries", n*m, maxPredictionsJSON))
+	case p.Justified.Predictions < 1:
+		out.Notes = append(out.Notes, "predictions omitted: no digit is justified at the precision cap (see warnings)")
+	default:
+		out.Predictions = theory.MatrixText(p.Predictions, p.Justified.Predictions)
+	}
 }
 
 // justifiedJS is theory.QuantityDigits under the JSON field names.
@@ -145,7 +169,9 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "predict: %s: %v", in.Name, err)
 	}
 	if *asJSON {
-		return writeJSON(stdout, stderr, newPredictJSON(p))
+		out := newPredictJSON(p)
+		out.addPredictions(p)
+		return writeJSON(stdout, stderr, out)
 	}
 	writePredictReport(stdout, p)
 	return exitOK
