@@ -217,6 +217,10 @@ func writeSolveReport(w io.Writer, in *instance.Instance, r *solver.Result) {
 		fmt.Fprintf(w, "Stop: %s; converged: NO (L has no minimizer; see the trend)\n", r.Stop)
 	case r.Converged && r.WWScale != nil && r.WWScale.Sign() == 0:
 		fmt.Fprintf(w, "Stop: %s; converged: %s; W Wᵀ = 0 exactly (W = 0 is a minimizer, decided exactly; see the notes)\n", r.Stop, state)
+	case r.Stop == solver.StopNotAPoint:
+		// W Wᵀ is not determined by L here: its digits are those of the
+		// one minimizer returned, not of "the" W Wᵀ.
+		fmt.Fprintf(w, "Stop: %s; converged: %s; W Wᵀ below is one minimizer's (they form a set), to about %d digits\n", r.Stop, state, r.DigitsReached)
 	default:
 		fmt.Fprintf(w, "Stop: %s; converged: %s; about %d correct digits of W Wᵀ\n", r.Stop, state, r.DigitsReached)
 	}
