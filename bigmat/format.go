@@ -8,6 +8,11 @@ func Text(x *big.Float, digits int) string {
 	if x.Sign() == 0 {
 		return "0"
 	}
+	if digits >= fastTextMinDigits && !x.IsInf() {
+		if s, ok := textG(x, digits); ok {
+			return s
+		}
+	}
 	return x.Text('g', digits)
 }
 
