@@ -617,11 +617,18 @@ func (dp *deepProblem) stage2(x *bigmat.Dense, digits, maxIter int, deadline tim
 			return out
 		}
 		gn := g.FrobeniusNorm()
-		lg, _ := gn.Float64()
-		out.history = append(out.history, math.Log10(math.Max(lg, 1e-300)))
+		// log10 in big-float exponent range: float64 clamped it at −300,
+		// so above 292 digits the history ended in −300 and DigitsReached
+		// said 292 (QA session 21, --digits 400). An exact 0 counts as
+		// the precision's floor (the history is JSON: no −Inf).
+		lg := log10Float(gn)
+		if math.IsInf(lg, -1) {
+			lg = -float64(prec) * math.Log10(2)
+		}
+		out.history = append(out.history, lg)
 		if gn.Cmp(gtol) <= 0 {
 			out.stop = StopConverged
-			out.digits = min(digits, int(math.Floor(-math.Log10(math.Max(lg, 1e-300))))-8)
+			out.digits = min(digits, int(math.Floor(-lg))-8)
 			return out
 		}
 		out.iterations++

@@ -345,7 +345,9 @@ func (p *Prediction) deepModes(in *instance.Instance, lambdaH *big.Rat) error {
 		switch {
 		case j < dp.Above && j < dp.Cap:
 			md.Status = ModeActive
-		case j < dp.Above:
+		case j < dp.Above+dp.AtThresh && j >= dp.Cap:
+			// Above or exactly at the threshold but beyond the width cap
+			// (QA session 21: one at the threshold was labelled threshold).
 			md.Status = ModeCapped
 		case j < dp.Above+dp.AtThresh:
 			md.Status = ModeThreshold
@@ -360,7 +362,7 @@ func (p *Prediction) deepModes(in *instance.Instance, lambdaH *big.Rat) error {
 			continue
 		}
 		if md.Status != ModeInactive {
-			md.SPlus, md.Gain = ScalarMinimizer(K, md.T, mKappa, mF, md.Status == ModeThreshold)
+			md.SPlus, md.Gain = ScalarMinimizer(K, md.T, mKappa, mF, j >= dp.Above)
 			if err := gainConsistent(md, mF); err != nil {
 				return err
 			}

@@ -86,7 +86,8 @@ func (r *Report) compareDeep(in *instance.Instance, pred *theory.Prediction, res
 		r.Agreement.Predictions = capped(d, j.Predictions)
 	}
 	if want.DeterminedAtCount() {
-		d, err := MatrixDigits(res.WW, want.WW, gramScale(want.WW), dg)
+		units := gramUnits(in, targetEnergy(in, pred.TraceSigma), prec)
+		d, err := MatrixDigits(res.WW, want.WW, gramScale(want.WW, units[len(units)-1]), dg)
 		if err != nil {
 			fail("ww", err)
 			return
@@ -94,7 +95,7 @@ func (r *Report) compareDeep(in *instance.Instance, pred *theory.Prediction, res
 		r.Agreement.WW = capped(d, j.WW)
 		for l, g := range solverProductGrams(res.Deep.Layers) {
 			w := want.Deep.ProductGrams[l]
-			d, err := MatrixDigits(g, w, gramScale(w), dg)
+			d, err := MatrixDigits(g, w, gramScale(w, units[l]), dg)
 			if err != nil {
 				fail(fmt.Sprintf("product_gram_%d", l+1), err)
 				return
@@ -115,14 +116,40 @@ func (r *Report) compareDeep(in *instance.Instance, pred *theory.Prediction, res
 	r.Reason = basinNote + r.Reason
 }
 
-// gramScale is ‖want‖_F, or 1 when want is zero (no mode on: the solver's
-// Gram must then be zero to the requested digits in absolute terms).
-func gramScale(want *bigmat.Dense) *big.Float {
+// gramScale is ‖want‖_F, or unit when want is zero (no mode on): the
+// size the Gram would have with a mode on, against which the solver's
+// Gram must then vanish. An absolute scale of 1 made verify say
+// "disagree" when both sides were right (QA session 21: λ_H = 10^151,
+// λ_2 = 10^-150, every mode off; the solver's W Wᵀ ≈ 10^-12 is rounding
+// noise against its natural size 10^150, 12 digits "agreed").
+func gramScale(want *bigmat.Dense, unit *big.Float) *big.Float {
 	s := want.FrobeniusNorm()
 	if s.Sign() == 0 {
-		s.SetInt64(1)
+		s.Set(unit)
 	}
 	return s
+}
+
+// gramUnits returns, for l = 1 … K−1, Π_{m ≥ l} E/λ_m with
+// E = (λ_H·σ0·Π λ_l)^{1/K} and σ0 = energy/n: the size of the eigenvalue
+// κ s^{2/K}/λ_m … of (W_{K−1}⋯W_l)(W_{K−1}⋯W_l)ᵀ for a mode with s of
+// order t = √(M σ0) (docs/theory.md §6.4), from the instance alone.
+func gramUnits(in *instance.Instance, energy *big.Rat, prec uint) []*big.Float {
+	lambdas := in.LayerLambdas()
+	prod := new(big.Rat).Mul(in.LambdaH, energy)
+	prod.Quo(prod, big.NewRat(int64(in.N()), 1))
+	for _, l := range lambdas {
+		prod.Mul(prod, l)
+	}
+	e := theory.Root(new(big.Float).SetPrec(prec).SetRat(prod), len(lambdas)+1)
+	units := make([]*big.Float, len(lambdas))
+	acc := new(big.Float).SetPrec(prec).SetInt64(1)
+	for l := len(lambdas) - 1; l >= 0; l-- {
+		acc.Mul(acc, e)
+		acc.Quo(acc, new(big.Float).SetPrec(prec).SetRat(lambdas[l]))
+		units[l] = new(big.Float).Set(acc)
+	}
+	return units
 }
 
 // solverProductGrams returns (W_{K−1}⋯W_l)(W_{K−1}⋯W_l)ᵀ for l = 1 … K−1.

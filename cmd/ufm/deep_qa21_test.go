@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"math/big"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -237,5 +238,62 @@ func TestPredictPrintsPredictions(t *testing.T) {
 	p.Predictions, p.Notes = nil, nil
 	if err := json.Unmarshal([]byte(out), &p); err != nil || p.Predictions != nil || !strings.Contains(strings.Join(p.Notes, " "), "predictions omitted") {
 		t.Errorf("unattained-2x3: predictions %v, notes %v (%v)", p.Predictions, p.Notes, err)
+	}
+}
+
+// Every mode off with E/λ_{K−1} = 10^150 (λ_H = 10^151, λ_2 = 10^-150):
+// the solver's W Wᵀ ≈ 10^-12 is rounding noise against its natural size,
+// and the theory's is exactly 0. verify measured it against an absolute 1
+// and said "disagree" (12 digits) with both sides right.
+func TestDeepTrivialLargeUnitAgrees(t *testing.T) {
+	code, out, errs := runCmd(t, "verify", deepQA("lw150"), "--json")
+	var v struct {
+		Status    string
+		Agreement map[string]*int
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil || code != exitOK || v.Status != "agree" {
+		t.Errorf("verify: exit %d, status %q (%v) %s", code, v.Status, err, errs)
+	}
+	if w := v.Agreement["ww"]; w == nil || *w < 45 {
+		t.Errorf("ww agreement %v, want ≥ 45", w)
+	}
+}
+
+// At 400 digits the deep solver's gradient history and digits_reached were
+// clamped by float64 (−300 and 292) while ‖∇φ‖ ≈ 10^-415.
+func TestDeepHistoryBeyondFloat64(t *testing.T) {
+	doc := solveDoc(t, exitOK, deepQA("digits400"), "--json", "--digits", "400")
+	h := doc["log10_gradient_history"].([]any)
+	last := h[len(h)-1].(float64)
+	if last > -400 || doc["digits_reached"].(float64) < 392 {
+		t.Errorf("history ends %v, digits_reached %v; want below -400 and at least 392", last, doc["digits_reached"])
+	}
+}
+
+// deep-k3-3x8 with width 1: mode 2 sits exactly at the threshold but
+// beyond the width cap, so it cannot be on: "capped", not "threshold",
+// and a single global mode count.
+func TestDeepThresholdBeyondCapIsCapped(t *testing.T) {
+	in, err := instance.Load(example("deep-k3-3x8"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Widths = []int{1}
+	file := filepath.Join(t.TempDir(), "capthr.json")
+	if err := os.WriteFile(file, in.Marshal(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCmd(t, "predict", file, "--json")
+	var p struct {
+		Deep struct {
+			Modes         []struct{ Status string }
+			GlobalModesOn []int `json:"global_modes_on"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &p); err != nil || code != exitOK {
+		t.Fatalf("predict: exit %d, %v: %s", code, err, errs)
+	}
+	if len(p.Deep.Modes) < 2 || p.Deep.Modes[1].Status != "capped" || len(p.Deep.GlobalModesOn) != 1 {
+		t.Errorf("modes %v, global_modes_on %v: want mode 2 capped and one count", p.Deep.Modes, p.Deep.GlobalModesOn)
 	}
 }
