@@ -58,6 +58,9 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 	if i, ok := firstBad(wData); ok {
 		return nil, fmt.Errorf("weights: non-finite value %v at row %d, column %d (counting from 0)", wData[i], i/d, i%d)
 	}
+	// Every metric is invariant under W → aW; a power of 2 keeps WWᵀ
+	// in range (W of size 10^-200 was "W = 0": QA session 21).
+	scaleBy(wData, unitScale(norm2(wData)))
 	W := mat.NewDense(n, d, wData)
 
 	// Principal directions of the (centered) features: the top k1
@@ -114,6 +117,11 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 		res.note("every %sfeature vector vanishes: the features collapsed to a point, so NRC1 and NRC2 are undefined and there are no principal components", centeredWord(center))
 	} else {
 		res.NRC1, res.NRC2 = opt.averages(sums, M, d)
+		if opt.Unnormalized {
+			// Unnormalized sums carry the features' scale squared.
+			eh := math.Ilogb(hs.scale)
+			res.NRC1, res.NRC2 = math.Ldexp(res.NRC1, -2*eh), math.Ldexp(res.NRC2, -2*eh)
+		}
 		if sums.zero > 0 {
 			res.note("%d of %d %sfeature vectors vanish (norm ≤ %.3g) and are skipped; the sums are still divided by M", sums.zero, M, centeredWord(center), zeroTol)
 		}
@@ -131,8 +139,12 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 	A.SymOuterK(1, W)
 	r3 := nrc3Float64(A, mat.NewSymDense(n, sigma), center)
 	r3 = exactIsotropy64(r3, A, y, center) // nrc3exact64.go
-	res.SigmaMin = r3.sigmaMin
-	res.NRC3, res.NRC3Gamma = r3.value, r3.gamma
+	// Σ was formed from the targets times ys.scale = 2^e: γ and σ_min
+	// are in units of 2^(2e) (NRC3 itself is invariant). Undone exactly;
+	// beyond float64's range they become ±Inf or 0 (the caller says so).
+	ey := math.Ilogb(ys.scale)
+	res.SigmaMin = math.Ldexp(r3.sigmaMin, -2*ey)
+	res.NRC3, res.NRC3Gamma = r3.value, math.Ldexp(r3.gamma, -2*ey)
 	res.NRC3Undefined, res.NRC3Flat = r3.undefined, r3.flat
 	res.Notes = append(res.Notes, r3.notes...)
 	return res, nil
@@ -194,6 +206,12 @@ type stream struct {
 	workers    int                              // goroutines
 	ranges     int                              // ranges of blocks, each with its own accumulators
 	pass       string                           // the pass Progress reports: name unless set
+	// scale multiplies every value read after the first pass (0: none).
+	// It is a power of 2 that brings the largest row norm into [1/2, 1),
+	// so the scaling is exact and the products of the covariance pass can
+	// neither overflow nor underflow (features of size 10^±160 gave a
+	// silently wrong NRC1 or a failed eigendecomposition: QA session 21).
+	scale      float64
 	ctx        context.Context                  // nil: never stopped
 	progress   func(pass string, done, all int) // nil: silent
 }
@@ -274,6 +292,9 @@ func (s *stream) runRange(fn func(k, i0, i1 int, buf []float64) error, k, nb int
 		i0, i1 := b*blockRows, min((b+1)*blockRows, s.rows)
 		if err := s.src.Block(i0, i1, buf[:(i1-i0)*s.cols]); err != nil {
 			return fmt.Errorf("%s: %v", s.name, err)
+		}
+		if s.scale != 0 {
+			scaleBy(buf[:(i1-i0)*s.cols], s.scale)
 		}
 		if err := fn(k, i0, i1, buf[:(i1-i0)*s.cols]); err != nil {
 			return err
@@ -361,6 +382,11 @@ func (s *stream) moments(center bool) (mean, cov []float64, maxNorm float64, err
 			mean[j] = t.sum() / M
 		}
 	}
+	// From here on every value is read times s.scale (exact): the mean,
+	// the covariance and the largest norm are in those units.
+	s.scale = unitScale(maxNorm)
+	scaleBy(mean, s.scale)
+	maxNorm *= s.scale
 	// The second pass: per range of blocks a dp×dp accumulator (dp = d rounded up
 	// to the panel width) of the products of the shifted rows, packed
 	// block by block (syrk.go), and the column sums of the shifted rows.
@@ -417,6 +443,26 @@ func (s *stream) moments(center bool) (mean, cov []float64, maxNorm float64, err
 		}
 	}
 	return mean, cov, maxNorm, nil
+}
+
+// unitScale returns the power of 2 that maps x > 0 into [1/2, 1) (1 for
+// x = 0 or a non-finite x).
+func unitScale(x float64) float64 {
+	if x == 0 || math.IsInf(x, 0) || math.IsNaN(x) {
+		return 1
+	}
+	_, e := math.Frexp(x)
+	return math.Ldexp(1, -e)
+}
+
+// scaleBy multiplies v by s in place.
+func scaleBy(v []float64, s float64) {
+	if s == 1 {
+		return
+	}
+	for i := range v {
+		v[i] *= s
+	}
 }
 
 // norm2 returns the Euclidean norm of v: the square root of the dot

@@ -59,6 +59,8 @@ func Fit(h, w Rows, b []float64, y Rows) (*FitResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	scaleBy(yMean, 1/ys.scale) // moments returns it in units of ys.scale
+	ys.scale = 0
 	res := make([]kahan, n)
 	tot := make([]kahan, n)
 	hBuf := make([]float64, blockRows*d)

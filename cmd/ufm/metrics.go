@@ -162,7 +162,7 @@ WWᵀ/‖WWᵀ‖ from (Σ^{1/2} − √γ I)/‖·‖, minimized over γ ∈ [0
 		return fail(stderr, "metrics: %v", err)
 	}
 	decimalIsotropy(r, *yPath, !opt.Uncentered) // metrics_iso.go
-	num := func(v float64) any { return v }
+	num := finiteOrNil
 	doc := newMetricsJSON(r.Report, nil)
 	doc.conventions(opt)
 	if !r.FeaturesCollapsed {
@@ -363,7 +363,7 @@ func writeMetricsReport(w io.Writer, rep metrics.Report, doc metricsJSON, show f
 		val(doc.NRC2), feat, rep.WeightsRank, bound)
 	fmt.Fprintf(w, "  NRC3 = %-12s squared distance between WWᵀ/‖WWᵀ‖_F and (Σ^{1/2} − √γ I)/‖Σ^{1/2} − √γ I‖_F (at most 2),\n", val(doc.NRC3))
 	if doc.NRC3 != nil {
-		fmt.Fprintf(w, "                      minimized over γ ∈ [0, σ_min = %s]: the minimum is at γ = %s\n", show(doc.SigmaMin), show(doc.NRC3Gamma))
+		fmt.Fprintf(w, "                      minimized over γ ∈ [0, σ_min = %s]: the minimum is at γ = %s\n", outOfRange(doc.SigmaMin, show), outOfRange(doc.NRC3Gamma, show))
 	} else {
 		fmt.Fprintf(w, "                      because %s\n", rep.NRC3Undefined)
 	}
@@ -430,4 +430,24 @@ func newBigMetricsJSON(r *metrics.BigResult, digits int) metricsJSON {
 	}
 	doc.SigmaMin = bigmat.Text(new(big.Float).SetFloat64(r.SigmaMin), min(digits, 17))
 	return doc
+}
+
+// finiteOrNil is v for JSON, or nil (null) when v is not finite: a σ_min
+// or γ beyond float64's range after the scaling of metrics.Compute is
+// undone (targets of size 10^160; the JSON encoder refused +Inf and the
+// command ended in an internal error, QA session 21).
+func finiteOrNil(v float64) any {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return nil
+	}
+	return v
+}
+
+// outOfRange is show(v), or says that v (nil here: finiteOrNil) is beyond
+// float64's range.
+func outOfRange(v any, show func(any) string) string {
+	if v == nil {
+		return "beyond float64's range (rerun with --digits)"
+	}
+	return show(v)
 }

@@ -157,7 +157,7 @@ func oneLayer(l int, hPath string, wAbove []string, yPath string, digits int, op
 		return out, metrics.Report{}, err
 	}
 	decimalIsotropy(r, yPath, !opt.Uncentered) // metrics_iso.go
-	num := func(v float64) any { return v }
+	num := finiteOrNil
 	out.metricsJSON = newMetricsJSON(r.Report, nil)
 	if !r.FeaturesCollapsed {
 		out.NRC1, out.NRC2 = num(r.NRC1), num(r.NRC2)

@@ -1,0 +1,52 @@
+package metrics
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestComputeScaleInvariant: NRC1–NRC3 do not depend on the scale of H,
+// W or Y, and γ, σ_min scale with Y's square. Compute scales each input
+// by a power of 2 internally, so inputs scaled by 2^±531 or 2^-664 (sizes
+// 10^±160, 10^-200, where the products of the covariance overflow or
+// underflow in float64) give bit-identical metrics. QA session 21 found
+// NRC1 0.700028 for 0.576915 at 10^-200, "W = 0" for W of size 10^-200,
+// "Σ = 0" for targets of size 10^-170, an internal error (NaN) for targets
+// of size 10^160 and a failed eigendecomposition for features of 10^160.
+func TestComputeScaleInvariant(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 1))
+	const M, d, n = 60, 6, 2
+	h, w, y := randn(rng, M, d), randn(rng, n, d), randn(rng, M, n)
+	base, err := Compute(mustMatrix(t, M, d, h), mustMatrix(t, n, d, w), mustMatrix(t, M, n, y), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scaled := func(v []float64, e int) []float64 {
+		out := make([]float64, len(v))
+		for i, x := range v {
+			out[i] = math.Ldexp(x, e)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name       string
+		eh, ew, ey int
+	}{
+		{"features 2^-664", -664, 0, 0}, {"features 2^531", 531, 0, 0},
+		{"weights 2^-664", 0, -664, 0}, {"weights 2^600", 0, 600, 0},
+		{"targets 2^-565", 0, 0, -565}, {"targets 2^-400", 0, 0, -400}, {"targets 2^300", 0, 0, 300},
+	} {
+		r, err := Compute(mustMatrix(t, M, d, scaled(h, c.eh)), mustMatrix(t, n, d, scaled(w, c.ew)), mustMatrix(t, M, n, scaled(y, c.ey)), Options{})
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if r.NRC1 != base.NRC1 || r.NRC2 != base.NRC2 || r.NRC3 != base.NRC3 || r.NRC3Undefined != "" || r.WeightsRank != base.WeightsRank {
+			t.Errorf("%s: NRC1 %v NRC2 %v NRC3 %v (%q) rank %d; unscaled %v %v %v rank %d", c.name, r.NRC1, r.NRC2, r.NRC3, r.NRC3Undefined, r.WeightsRank, base.NRC1, base.NRC2, base.NRC3, base.WeightsRank)
+		}
+		if want := math.Ldexp(base.SigmaMin, 2*c.ey); r.SigmaMin != want && !(c.ey < -500) {
+			t.Errorf("%s: σ_min %v, want %v", c.name, r.SigmaMin, want)
+		}
+	}
+}
