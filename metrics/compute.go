@@ -203,17 +203,17 @@ type stream struct {
 	src        Rows
 	name       string
 	rows, cols int
-	workers    int                              // goroutines
-	ranges     int                              // ranges of blocks, each with its own accumulators
-	pass       string                           // the pass Progress reports: name unless set
+	workers    int    // goroutines
+	ranges     int    // ranges of blocks, each with its own accumulators
+	pass       string // the pass Progress reports: name unless set
 	// scale multiplies every value read after the first pass (0: none).
 	// It is a power of 2 that brings the largest row norm into [1/2, 1),
 	// so the scaling is exact and the products of the covariance pass can
 	// neither overflow nor underflow (features of size 10^±160 gave a
 	// silently wrong NRC1 or a failed eigendecomposition: QA session 21).
-	scale      float64
-	ctx        context.Context                  // nil: never stopped
-	progress   func(pass string, done, all int) // nil: silent
+	scale    float64
+	ctx      context.Context                  // nil: never stopped
+	progress func(pass string, done, all int) // nil: silent
 }
 
 // ErrStopped is wrapped by the error of a computation whose
