@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/bits"
 
 	"github.com/nrc-ufm/ufm/bigmat"
 )
@@ -25,6 +26,64 @@ type BigResult struct {
 	// NRC3 ≤ NRC3Err and it is known only as a bound (NRC3Text).
 	NRC3Err *big.Float
 	EVR     []*big.Float
+	// NRC1Err, NRC2Err and EVRErr bound the error of NRC1, NRC2 and each
+	// EVR entry from the accuracy of the subspaces they project on
+	// (errorBounds): δ = 2^-(2·prec−8)·λ_1/gap for P_n (gap = λ_n − λ_{n+1}
+	// of the feature covariance) and ·σ_1²/σ_r² for P_W, then 2√x·δ + δ².
+	// nil where the quantity is undefined. BoundText prints a value with
+	// only the digits its bound leaves (QA session 21: an exactly collapsed
+	// NRC1 printed as 1.5e-164 with 25 digits; NRC1 with an eigenvalue gap
+	// of 10^-41 printed with 30 digits, 12 right).
+	NRC1Err, NRC2Err, EVRErr *big.Float
+	// SigmaMinBig is σ_min at the working precision and SigmaMinErr its
+	// difference from an evaluation NRC3ErrDigits digits more precise
+	// (SigmaMin is its float64 rounding). nil when not computed.
+	SigmaMinBig, SigmaMinErr *big.Float
+}
+
+// BoundText is x with the significant digits (at most digits) that an
+// absolute error bound err leaves it: ⌊log10(|x|/err)⌋; "< b" (b = |x| + err
+// rounded up to one digit) when none is left; all digits when err is nil
+// or 0.
+func BoundText(x, err *big.Float, digits int) string {
+	if x == nil {
+		return ""
+	}
+	if err == nil || err.Sign() == 0 {
+		return bigmat.Text(x, digits)
+	}
+	ax := new(big.Float).SetPrec(64).Abs(x)
+	if ax.Cmp(err) > 0 {
+		ratio, _ := new(big.Float).SetPrec(64).Quo(ax, err).Float64()
+		if k := min(digits, int(math.Floor(math.Log10(ratio)))); k >= 1 {
+			return bigmat.Text(x, k)
+		}
+	}
+	return "< " + roundUp1(new(big.Float).SetPrec(64).Add(ax, err))
+}
+
+// subspaceError returns 2^-(bits−8)·top/gap, the accuracy of an invariant
+// subspace computed at bits bits whose eigenvalue gap is gap (top the
+// largest eigenvalue); nil when gap ≤ 0.
+func subspaceError(top, gap *big.Float, bits uint) *big.Float {
+	if gap.Sign() <= 0 {
+		return nil
+	}
+	d := new(big.Float).SetPrec(64).Quo(top, gap)
+	return d.SetMantExp(d, 8-int(bits))
+}
+
+// projectionError is 2√x·δ + δ², the error of a mean squared residual x
+// from a projector known to δ (nil δ: nil).
+func projectionError(x, delta *big.Float) *big.Float {
+	if delta == nil || x == nil {
+		return nil
+	}
+	r := new(big.Float).SetPrec(64).Abs(x)
+	r.Sqrt(r)
+	r.Mul(r, delta)
+	r.Mul(r, big.NewFloat(2))
+	return r.Add(r, new(big.Float).SetPrec(64).Mul(delta, delta))
 }
 
 // ComputeBig is Compute for arbitrary-precision inputs such as solver
@@ -126,12 +185,14 @@ func ComputeBigExact(h *bigmat.Dense, wx, y *Exact, digits int, opt Options) (*B
 	k1 := min(n, d)
 	res.PrincipalDims = k1
 	var U *bigmat.Dense
+	var deltaU *big.Float // accuracy of P_n
 	if k1 < d {
 		U = ce.Vectors.Slice(0, d, 0, k1)
 		ln, ln1 := ce.Values[k1-1], ce.Values[k1]
 		gap := new(big.Float).SetPrec(p2).Sub(ln, ln1)
+		deltaU = subspaceError(ce.Values[0], gap, p2)
 		if ln.Cmp(scaled(ce.Values[0], tenPow(-digits, p2))) > 0 && gap.Cmp(scaled(ln, tenPow(-digits/2, p2))) <= 0 {
-			res.note("the %d-th and %d-th principal variances are nearly equal (%s, %s): the top-%d principal subspace P_n is not well defined", k1, k1+1, ln.Text('g', 8), ln1.Text('g', 8), k1)
+			res.note("the %s and %s principal variances are nearly equal (%s, %s): the top-%d principal subspace P_n is not well defined", ordinal(k1), ordinal(k1+1), ln.Text('g', 8), ln1.Text('g', 8), k1)
 		}
 	} else {
 		res.note("n = %d ≥ d = %d: the top-n principal subspace is all of R^d, so NRC1 = 0 trivially", n, d)
@@ -164,8 +225,10 @@ func ComputeBigExact(h *bigmat.Dense, wx, y *Exact, digits int, opt Options) (*B
 	case rank < min(n, d):
 		res.note("W has rank %d < min(n, d) = %d: P_W projects onto its %d-dimensional row space", rank, min(n, d), rank)
 	}
+	var deltaQ *big.Float // accuracy of P_W
 	if rank > 0 {
 		Q = we.Vectors.Slice(0, d, 0, rank)
+		deltaQ = subspaceError(we.Values[0], we.Values[rank-1], p2)
 	}
 
 	// Residuals.
@@ -208,6 +271,7 @@ func ComputeBigExact(h *bigmat.Dense, wx, y *Exact, digits int, opt Options) (*B
 	} else {
 		res.NRC1 = nrc1.Quo(nrc1, intF(M, prec))
 		res.NRC2 = nrc2.Quo(nrc2, intF(M, prec))
+		res.errorBounds(deltaU, deltaQ, k1 < d, rank, ce.Values[0], trace, p2)
 		if zero > 0 {
 			res.note("%d of %d %sfeature vectors vanish (norm ≤ %s) and are skipped; the sums are still divided by M", zero, M, centeredWord(center), zeroTol.Text('g', 3))
 		}
@@ -235,6 +299,8 @@ func ComputeBigExact(h *bigmat.Dense, wx, y *Exact, digits int, opt Options) (*B
 	}
 	if r3.sigmaMin != nil {
 		res.SigmaMin, _ = r3.sigmaMin.Float64()
+		res.SigmaMinBig = r3.sigmaMin
+		res.SigmaMinErr = r3.sigmaMinErr
 	}
 	res.NRC3, res.NRC3Gamma, res.NRC3Err = r3.value, r3.gamma, nrc3Err
 	res.NRC3Undefined, res.NRC3Flat = r3.undefined, r3.flat
@@ -242,9 +308,46 @@ func ComputeBigExact(h *bigmat.Dense, wx, y *Exact, digits int, opt Options) (*B
 	return res, nil
 }
 
+// errorBounds sets NRC1Err, NRC2Err and EVRErr (see BigResult). With
+// P_n all of R^d (n ≥ d) NRC1 is exactly 0, and with rank W = 0 or d NRC2
+// is a count; their errors are then 0. An undefined P_n (gap ≤ 0 at the
+// working precision) leaves NRC1Err nil, and the caller reports NRC1 as
+// undefined.
+func (res *BigResult) errorBounds(deltaU, deltaQ *big.Float, projected bool, rank int, top, trace *big.Float, p2 uint) {
+	res.NRC1Err = new(big.Float)
+	if projected {
+		res.NRC1Err = withSumRounding(projectionError(res.NRC1, deltaU), res.NRC1, p2/2, res.Samples)
+		if res.NRC1Err == nil {
+			res.NRC1 = nil
+			res.note("P_n is not defined: the %s and %s principal variances are equal at the working precision, so NRC1 is undefined (rerun with more digits if they differ)", ordinal(res.PrincipalDims), ordinal(res.PrincipalDims+1))
+		}
+	}
+	res.NRC2Err = new(big.Float)
+	if rank > 0 && rank < res.FeatureDim {
+		res.NRC2Err = withSumRounding(projectionError(res.NRC2, deltaQ), res.NRC2, p2/2, res.Samples)
+	}
+	if trace.Sign() > 0 {
+		// Each eigenvalue is known to about 2^-(bits−8)·λ_1.
+		e := new(big.Float).SetPrec(64).Quo(top, trace)
+		res.EVRErr = e.SetMantExp(e, 8-int(p2))
+	}
+}
+
+// withSumRounding adds to err the rounding of a mean of M terms summed at
+// prec bits, 2^-(prec−8−⌈log2 M⌉)·|x|; nil stays nil.
+func withSumRounding(err, x *big.Float, prec uint, M int) *big.Float {
+	if err == nil {
+		return nil
+	}
+	r := new(big.Float).SetPrec(64).Abs(x)
+	r.SetMantExp(r, 8+bits.Len(uint(M))-int(prec))
+	return err.Add(err, r)
+}
+
 // nrc3BigOut is nrc3Out in big floats.
 type nrc3BigOut struct {
 	value, gamma, sigmaMin *big.Float
+	sigmaMinErr            *big.Float // |σ_min − its value NRC3ErrDigits digits more precise|
 	undefined              string
 	flat                   bool
 	notes                  []string

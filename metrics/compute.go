@@ -79,7 +79,7 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 	if k1 < d {
 		ln, ln1 := top[k1-1], top[k1]
 		if ln > 1e-12*top[0] && ln-ln1 <= 1e-8*ln {
-			res.note("the %d-th and %d-th principal variances are equal to within 1e-8 (%.6g, %.6g): the top-%d principal subspace P_n is not well defined and NRC1 depends on rounding", k1, k1+1, ln, ln1, k1)
+			res.note("the %s and %s principal variances are equal to within 1e-8 (%.6g, %.6g): the top-%d principal subspace P_n is not well defined and NRC1 depends on rounding", ordinal(k1), ordinal(k1+1), ln, ln1, k1)
 		}
 	} else {
 		U = nil // P_n is the identity

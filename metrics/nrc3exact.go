@@ -49,6 +49,10 @@ func nrc3Exact(A, sigma *ratmat.Matrix, center bool, digits int) (nrc3BigOut, *b
 	if out2.value == nil {
 		return out, nil, fmt.Errorf("metrics: NRC3 is defined at %d working digits and not at %d", work, work+NRC3ErrDigits)
 	}
+	if out.sigmaMin != nil && out2.sigmaMin != nil {
+		out.sigmaMinErr = new(big.Float).SetPrec(prec2).Sub(out.sigmaMin, out2.sigmaMin)
+		out.sigmaMinErr.Abs(out.sigmaMinErr)
+	}
 	e := new(big.Float).SetPrec(prec2).Sub(out.value, out2.value)
 	if work > digits {
 		out.notes = append(out.notes, fmt.Sprintf("Σ is not a multiple of I, but only by %s relative to its size: NRC3 was evaluated with %d working digits to resolve that", shape.aniso.Text('g', 3), work))

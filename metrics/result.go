@@ -187,3 +187,19 @@ func (o Options) evrCount(n, d int) int {
 	}
 	return min(d, o.EVRCount)
 }
+
+// ordinal is "1st", "2nd", "3rd", "4th", …, "11th", "12th", "13th", "21st".
+func ordinal(k int) string {
+	suffix := "th"
+	if k%100 < 11 || k%100 > 13 {
+		switch k % 10 {
+		case 1:
+			suffix = "st"
+		case 2:
+			suffix = "nd"
+		case 3:
+			suffix = "rd"
+		}
+	}
+	return fmt.Sprintf("%d%s", k, suffix)
+}

@@ -225,10 +225,10 @@ func metricsBig(hPath, wPath, yPath string, digits int, opt metrics.Options, asJ
 	}
 	M, d := hf.Dims()
 	_, n := yf.Dims()
-	if err := checkMetricsShape(M, d, n, digits); err != nil {
+	if err := checkMetricsShape(M, d, n, workDigits(digits)); err != nil {
 		return fail(stderr, "metrics: %v", err)
 	}
-	prec := bigmat.Bits(digits)
+	prec := bigmat.Bits(workDigits(digits))
 	h, err := loadBig(hPath, prec, false)
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
@@ -241,7 +241,7 @@ func metricsBig(hPath, wPath, yPath string, digits int, opt metrics.Options, asJ
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
 	}
-	r, err := metrics.ComputeBigExact(h, w, y, digits, opt)
+	r, err := metrics.ComputeBigExact(h, w, y, workDigits(digits), opt)
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
 	}
@@ -412,23 +412,48 @@ func asFloat(v any) (float64, bool) {
 	return math.NaN(), false
 }
 
+// metricsGuardDigits is how many digits beyond --digits the big-float
+// metrics work with: the inputs are exact (CSV features rounded once at
+// the working precision), so the zero and rank tolerances and the tie test
+// belong to the working precision, not to the digits printed. At the
+// printed precision itself --digits 3 dropped 12 real feature vectors as
+// "vanishing" and --digits 30 called a rank-2 W (a 10^-31 perturbation)
+// rank 1 (QA session 21).
+const metricsGuardDigits = 10
+
+// workDigits is the working precision of --digits D: D + guard, at least 30.
+func workDigits(digits int) int { return max(digits+metricsGuardDigits, 30) }
+
 // newBigMetricsJSON is the JSON of a big-float metrics result at digits
-// (the single-layer and the per-layer commands share it).
+// (the single-layer and the per-layer commands share it): each value with
+// the digits its error bound leaves (metrics.BoundText), at most digits.
 func newBigMetricsJSON(r *metrics.BigResult, digits int) metricsJSON {
 	txt := func(x *big.Float) any { return bigmat.Text(x, digits) }
 	doc := newMetricsJSON(r.Report, &digits)
 	if r.NRC1 != nil {
-		doc.NRC1, doc.NRC2 = txt(r.NRC1), txt(r.NRC2)
+		doc.NRC1 = metrics.BoundText(r.NRC1, r.NRC1Err, digits)
+	}
+	if r.NRC2 != nil {
+		doc.NRC2 = metrics.BoundText(r.NRC2, r.NRC2Err, digits)
 	}
 	if r.NRC3 != nil {
 		// NRC3 carries only the digits its second, more precise evaluation
 		// confirms; 0 to within its accuracy prints as a bound "< x".
-		doc.NRC3, doc.NRC3Gamma = r.NRC3Text(), txt(r.NRC3Gamma)
+		shown := *r
+		shown.Digits = digits
+		doc.NRC3, doc.NRC3Gamma = shown.NRC3Text(), txt(r.NRC3Gamma)
 	}
 	for _, v := range r.EVR {
-		doc.EVR = append(doc.EVR, txt(v))
+		doc.EVR = append(doc.EVR, metrics.BoundText(v, r.EVRErr, digits))
 	}
-	doc.SigmaMin = bigmat.Text(new(big.Float).SetFloat64(r.SigmaMin), min(digits, 17))
+	switch {
+	case r.SigmaMinBig != nil:
+		doc.SigmaMin = metrics.BoundText(r.SigmaMinBig, r.SigmaMinErr, digits)
+	default:
+		// σ_min only as float64: its 15 digits at most (it printed 17,
+		// the last one wrong).
+		doc.SigmaMin = bigmat.Text(new(big.Float).SetFloat64(r.SigmaMin), min(digits, 15))
+	}
 	return doc
 }
 

@@ -79,7 +79,7 @@ func runLayerMetrics(hList, wList []string, yPath string, digits int, opt metric
 func oneLayer(l int, hPath string, wAbove []string, yPath string, digits int, opt metrics.Options) (layerJSON, metrics.Report, error) {
 	out := layerJSON{Layer: l, Features: hPath}
 	if digits > 0 {
-		prec := bigmat.Bits(digits)
+		prec := bigmat.Bits(workDigits(digits))
 		h, err := loadBig(hPath, prec, false)
 		if err != nil {
 			return out, metrics.Report{}, err
@@ -108,7 +108,7 @@ func oneLayer(l int, hPath string, wAbove []string, yPath string, digits int, op
 		if err != nil {
 			return out, metrics.Report{}, err
 		}
-		r, err := metrics.ComputeBigExact(h, pExact, y, digits, opt)
+		r, err := metrics.ComputeBigExact(h, pExact, y, workDigits(digits), opt)
 		if err != nil {
 			return out, metrics.Report{}, err
 		}
