@@ -91,7 +91,7 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 	}
 
 	// Row space of W.
-	Q, rank := rowSpace(W, opt.RankTol)
+	Q, rank, condW := rowSpace(W, opt.RankTol)
 	res.WeightsRank = rank
 	switch {
 	case rank == 0:
@@ -114,9 +114,14 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 	res.ZeroFeatures = sums.zero
 	if sums.zero == M {
 		res.FeaturesCollapsed = true
-		res.note("every %sfeature vector vanishes: the features collapsed to a point, so NRC1 and NRC2 are undefined and there are no principal components", centeredWord(center))
+		if sums.exactZero == M {
+			res.note("every %sfeature vector vanishes: the features collapsed to a point, so NRC1 and NRC2 are undefined and there are no principal components", centeredWord(center))
+		} else {
+			res.note("every %sfeature vector is within float64's rounding of the centering (norm ≤ %.3g): the features are a single point to float64 accuracy, so NRC1 and NRC2 are not given; whether they collapse exactly is not decided here (rerun with --digits)", centeredWord(center), zeroTol)
+		}
 	} else {
 		res.NRC1, res.NRC2 = opt.averages(sums, M, d)
+		res.errors64(opt, sums, top, trace, k1 < d, rank, condW)
 		if opt.Unnormalized {
 			// Unnormalized sums carry the features' scale squared.
 			eh := math.Ilogb(hs.scale)
@@ -146,6 +151,7 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 	res.SigmaMin = math.Ldexp(r3.sigmaMin, -2*ey)
 	res.NRC3, res.NRC3Gamma = r3.value, math.Ldexp(r3.gamma, -2*ey)
 	res.NRC3Undefined, res.NRC3Flat = r3.undefined, r3.flat
+	res.NRC3Err = r3.err
 	res.Notes = append(res.Notes, r3.notes...)
 	return res, nil
 }
@@ -170,10 +176,10 @@ func firstBad(v []float64) (int, bool) {
 }
 
 // rowSpace returns an orthonormal basis (d×r, columns) of the row space of
-// the n×d matrix W and its numerical rank r: the right singular vectors
+// the n×d matrix W, its numerical rank r — the right singular vectors
 // whose singular values exceed tol times the largest (tol 0 selects
-// max(n, d)·2^-52).
-func rowSpace(W *mat.Dense, tol float64) (*mat.Dense, int) {
+// max(n, d)·2^-52) — and σ_1/σ_r (0 when r = 0).
+func rowSpace(W *mat.Dense, tol float64) (*mat.Dense, int, float64) {
 	n, d := W.Dims()
 	if tol <= 0 {
 		tol = float64(max(n, d)) * 0x1p-52
@@ -191,11 +197,11 @@ func rowSpace(W *mat.Dense, tol float64) (*mat.Dense, int) {
 		}
 	}
 	if r == 0 {
-		return nil, 0
+		return nil, 0, 0
 	}
 	var v mat.Dense
 	svd.VTo(&v)
-	return mat.DenseCopyOf(v.Slice(0, d, 0, r)), r
+	return mat.DenseCopyOf(v.Slice(0, d, 0, r)), r, s[0] / s[r-1]
 }
 
 // stream runs passes over a Rows source, in parallel when it is a *Matrix.
@@ -445,6 +451,62 @@ func (s *stream) moments(center bool) (mean, cov []float64, maxNorm float64, err
 	return mean, cov, maxNorm, nil
 }
 
+// errors64 sets NRC1Err, NRC2Err, EVRErr and NRC1Undefined (Result):
+//   - the covariance is accumulated in blocks of 256 rows with one
+//     compensated addition per block: each entry within 2^10·2^-53 of
+//     tr C, so P_n moves by δU ≤ 2^-43·tr C/(λ_n − λ_{n+1}) and each
+//     eigenvalue by 2^-43·tr C (EVRErr = 2^-43);
+//   - gonum's SVD gives P_W to δQ ≤ 64·max(n, d)·2^-53·σ_1/σ_r;
+//   - forming x − PPᵀx costs 8√d·2^-53 relative to ‖x‖;
+//   - a ratio in [0, 1] from a projector known to δ moves by ≤ 2√x·δ + δ²,
+//     and each vector's centering error adds dirErr/M.
+//
+// δU ≥ 1/2 leaves P_n undetermined: NRC1 is then not given. The
+// unnormalized variants carry the features' squared scale; their bounds
+// are left 0 (not computed).
+func (res *Result) errors64(opt Options, sums residualSums, top []float64, trace float64, projected bool, rank int, condW float64) {
+	if opt.Unnormalized {
+		return
+	}
+	const u = 0x1p-53
+	M, d, n := float64(res.Samples), res.FeatureDim, res.TargetDim
+	div := M
+	if opt.PerCoordinate {
+		div *= float64(d)
+	}
+	arith := 8 * math.Sqrt(float64(d)) * u
+	centering := sums.dirErr / div
+	if trace > 0 {
+		res.EVRErr = 0x1p-43
+	}
+	if projected {
+		k1 := res.PrincipalDims
+		gap := top[k1-1] - top[k1]
+		deltaU := math.Inf(1)
+		if gap > 0 {
+			deltaU = 0x1p-43 * trace / gap
+		}
+		if deltaU >= 0.5 {
+			res.NRC1Undefined = fmt.Sprintf("P_n is not determined at float64 accuracy: the %s and %s principal variances (%.6g, %.6g) differ by less than the covariance's rounding (about %.2g); rerun with --digits", ordinal(k1), ordinal(k1+1), top[k1-1], top[k1], 0x1p-43*trace)
+			res.note("NRC1 is not given: %s", res.NRC1Undefined)
+		}
+		res.NRC1Err = projectionBound(res.NRC1, deltaU+arith) + centering
+	} else {
+		res.NRC1Err = centering
+	}
+	switch {
+	case rank > 0 && rank < d:
+		res.NRC2Err = projectionBound(res.NRC2, 64*float64(max(n, d))*u*condW+arith) + centering
+	default:
+		res.NRC2Err = centering
+	}
+}
+
+// projectionBound is 2√x·δ + δ².
+func projectionBound(x, delta float64) float64 {
+	return 2*math.Sqrt(max(x, 0))*delta + delta*delta
+}
+
 // unitScale returns the power of 2 that maps x > 0 into [1/2, 1) (1 for
 // x = 0 or a non-finite x).
 func unitScale(x float64) float64 {
@@ -479,6 +541,8 @@ func norm2(v []float64) float64 {
 type residualSums struct {
 	nrc1, nrc2 float64
 	zero       int
+	exactZero  int     // vanishing vectors that are exactly 0
+	dirErr     float64 // Σ over kept vectors of min(1, 2·δ_i), δ_i their centering's relative error
 }
 
 // residuals makes the last pass: for each centered feature x (skipped if
@@ -492,6 +556,7 @@ type residualSums struct {
 // with the over/underflow-safe norm.
 func (s *stream) residuals(mean []float64, U, Q *mat.Dense, zeroTol float64, normalize bool) (residualSums, error) {
 	d := s.cols
+	meanNorm := norm2(mean)
 	k1, r := 0, 0
 	if U != nil {
 		_, k1 = U.Dims()
@@ -545,10 +610,18 @@ func (s *stream) residuals(mean []float64, U, Q *mat.Dense, zeroTol float64, nor
 		nx := norms[k][:rows]
 		for i := 0; i < rows; i++ {
 			x := buf[i*d : (i+1)*d]
+			raw := norm2(x)
 			for j, m := range mean {
 				x[j] -= m
 			}
 			nx[i] = norm2(x)
+			// Centering rounds each entry by at most 2^-53(|x_j| + |m_j|),
+			// plus the mean's own error: relative to ‖x̃‖ the direction
+			// moves by δ_i ≤ 4·2^-53(‖x‖ + ‖m‖)/‖x̃‖, and a ratio in [0, 1]
+			// by at most 2δ_i.
+			if nx[i] > zeroTol {
+				parts[k].dirErr += min(1, 8*0x1p-53*(raw+meanNorm)/nx[i])
+			}
 		}
 		// The block as two products when the squared norms are safe to
 		// sum directly; row by row with the scaled norm otherwise.
@@ -561,6 +634,9 @@ func (s *stream) residuals(mean []float64, U, Q *mat.Dense, zeroTol float64, nor
 			x := buf[i*d : (i+1)*d]
 			if nx[i] <= zeroTol {
 				parts[k].zero++
+				if nx[i] == 0 {
+					parts[k].exactZero++
+				}
 				continue
 			}
 			den := nx[i]
@@ -596,6 +672,8 @@ func (s *stream) residuals(mean []float64, U, Q *mat.Dense, zeroTol float64, nor
 	var t1, t2 kahan
 	for k := range parts {
 		out.zero += parts[k].zero
+		out.exactZero += parts[k].exactZero
+		out.dirErr += parts[k].dirErr
 		t1.add(sum1[k].sum())
 		t2.add(sum2[k].sum())
 	}

@@ -27,7 +27,7 @@
 // h̃_i = h_i − h̄ (centered, the default) or h_i (Options.Uncentered), and
 // ĥ_i = h̃_i/‖h̃_i‖. Vanishing h̃_i are skipped, but the sums are still
 // divided by M, exactly as docs/theory.md writes them; Report.ZeroFeatures counts
-// them. "Vanishing" means ‖h̃_i‖ ≤ DefaultZeroTol = 1e-12 times the largest
+// them. "Vanishing" means ‖h̃_i‖ ≤ DefaultZeroTol = 64·2^-52 times the largest
 // raw row norm in float64 (rounding noise of the centering), or ≤
 // 10^-(digits-1) times it in ComputeBig (below the stated accuracy of the
 // input). If every h̃_i vanishes, the features collapsed to a point:

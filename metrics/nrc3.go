@@ -45,6 +45,9 @@ type nrc3Out struct {
 	// above); exactIsotropy64 then decides Σ ∝ I exactly.
 	nearIso bool
 	normA   float64
+	// err bounds the absolute error of value (4·accS/‖B‖ at the
+	// minimizer, below); 0 where not computed.
+	err float64
 }
 
 // Float64 accuracy of NRC3 (issue 8 item 7). Σ comes from Kahan-summed
@@ -152,7 +155,7 @@ func nrc3Float64(A, sigma *mat.SymDense, center bool) nrc3Out {
 	if normS0 == 0 {
 		out.nearIso, out.normA = true, normA
 		out.flat = true
-		out.value, _ = eval(0)
+		out.value, out.err = eval(0)
 		out.value = clamp(out.value, 0, 2)
 		out.notes = append(out.notes, "Σ ∝ I: NRC3(γ) is the same for every γ in [0, σ_min) and is reported at γ = 0")
 		return out
@@ -182,7 +185,7 @@ func nrc3Float64(A, sigma *mat.SymDense, center bool) nrc3Out {
 		out.gamma = 0
 		return out
 	}
-	out.value = clamp(best, 0, 2)
+	out.value, out.err = clamp(best, 0, 2), bestErr
 	return out
 }
 

@@ -44,6 +44,8 @@ func exactIsotropy64(r nrc3Out, A *mat.SymDense, y Rows, center bool) nrc3Out {
 			}
 		}
 		out.flat, out.value = true, clamp(sum, 0, 2)
+		// Only Â's rounding remains: each entry within 8n·2^-53.
+		out.err = projectionBound(out.value, 8*float64(n)*0x1p-53)
 		out.notes = append(out.notes, "Σ ∝ I (decided exactly on the float64 targets): NRC3(γ) is the same for every γ in [0, σ_min) and is reported at γ = 0")
 		return out
 	default:

@@ -11,15 +11,16 @@ import (
 )
 
 // zeroTolCase: five uncentered features in R³ (d = 3, n = 2, M = 5) whose
-// largest norm is scale, and one of norm 1e-13·scale: below the default
-// relative threshold 1e-12 (float64) and above an explicit 1e-14.
+// largest norm is √2·scale, and one of norm 1e-15·scale: below the default
+// relative threshold 64·2^-52 ≈ 1.4e-14 (float64) and above an explicit
+// 1e-17.
 func zeroTolCase(scale float64) (h, w, y []float64) {
 	h = []float64{
 		1, 0, 0,
 		0, 1, 0,
 		-1, 1, 0,
 		0, 0, 1,
-		1e-13, 0, 0,
+		1e-15, 0, 0,
 	}
 	for i := range h {
 		h[i] *= scale
@@ -50,8 +51,8 @@ func TestZeroTolRelative(t *testing.T) {
 		if def.NRC1 != set.NRC1 || def.NRC2 != set.NRC2 {
 			t.Errorf("scale %g: NRC1/NRC2 %g/%g (default) vs %g/%g (ZeroTol = DefaultZeroTol)", scale, def.NRC1, def.NRC2, set.NRC1, set.NRC2)
 		}
-		if tight := run(Options{ZeroTol: 1e-14}); tight.ZeroFeatures != 0 {
-			t.Errorf("scale %g: ZeroTol 1e-14 counts %d zero features, want 0 (relative norm 1e-13)", scale, tight.ZeroFeatures)
+		if tight := run(Options{ZeroTol: 1e-17}); tight.ZeroFeatures != 0 {
+			t.Errorf("scale %g: ZeroTol 1e-17 counts %d zero features, want 0 (relative norm 7e-16)", scale, tight.ZeroFeatures)
 		}
 
 		// ComputeBig at 20 digits: the default is 10^-19, relative.
@@ -72,7 +73,7 @@ func TestZeroTolRelative(t *testing.T) {
 			t.Errorf("scale %g (big): default and ZeroTol = 1e-19 differ: %d/%d zero features, NRC1 %v/%v", scale, bdef.ZeroFeatures, bset.ZeroFeatures, bdef.NRC1, bset.NRC1)
 		}
 		if loose := runBig(Options{ZeroTol: 1e-12}); loose.ZeroFeatures != 1 {
-			t.Errorf("scale %g (big): ZeroTol 1e-12 counts %d zero features, want 1 (relative norm 1e-13)", scale, loose.ZeroFeatures)
+			t.Errorf("scale %g (big): ZeroTol 1e-12 counts %d zero features, want 1 (relative norm 7e-16)", scale, loose.ZeroFeatures)
 		}
 	}
 }

@@ -87,9 +87,13 @@ func (o Options) check() error {
 
 // DefaultZeroTol is the default relative threshold below which a centered
 // feature vector counts as zero in the float64 computation: its norm is at
-// most DefaultZeroTol times the largest raw feature norm, i.e. it is
-// rounding noise of the centering at float64 accuracy.
-const DefaultZeroTol = 1e-12
+// most DefaultZeroTol = 64·2^-52 times the largest raw feature norm, i.e.
+// it is rounding noise of the centering at float64 accuracy. (It was
+// 10^-12, which called features with a common offset of 10^12 and a spread
+// of 1 "collapsed to a point": QA session 21. A vector just above it has
+// a direction known only roughly; NRC1Err and NRC2Err account for that,
+// vector by vector.)
+const DefaultZeroTol = 64 * 0x1p-52
 
 // Report holds what both computations say besides the numbers.
 type Report struct {
@@ -147,6 +151,20 @@ type Result struct {
 	NRC3       float64 // min over γ ∈ [0, σ_min] of NRC3(γ)
 	NRC3Gamma  float64 // the minimizing γ
 	EVR        []float64
+	// NRC1Err, NRC2Err and EVRErr bound the absolute float64 error of
+	// NRC1, NRC2 and each EVR entry (errors64): the covariance's rounding
+	// over the eigenvalue gap for P_n, the SVD's over σ_r/σ_1 for P_W, the
+	// projections' arithmetic, and each vector's centering error over its
+	// centered norm. A value below its bound carries no digit (the report
+	// prints "< x").
+	NRC1Err, NRC2Err, EVRErr float64
+	// NRC3Err bounds NRC3's absolute error: 4·accS/‖Σ^{1/2} − √γ I‖_F
+	// (nrc3.go); 0 for an isotropic Σ decided exactly (flat, exact).
+	NRC3Err float64
+	// NRC1Undefined, when not "", says why NRC1 is not given although the
+	// features did not collapse: P_n is not determined at float64
+	// accuracy (an eigenvalue gap within the covariance's rounding).
+	NRC1Undefined string
 }
 
 func (r *Report) note(format string, a ...any) {

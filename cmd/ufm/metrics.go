@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/big"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/nrc-ufm/ufm/bigmat"
@@ -40,6 +41,14 @@ type metricsJSON struct {
 	Divisor           string   `json:"divisor"`                // "M" or "M·d"
 	EigenMethod       string   `json:"eigen_method,omitempty"` // "subspace" or "full" (float64 path)
 	Notes             []string `json:"notes"`
+	// Float64 path: bounds of the absolute error of nrc1, nrc2 and each
+	// evr entry, and why nrc1 is null though the features did not
+	// collapse (absent under --digits, whose strings carry their digits).
+	NRC1Err       any     `json:"nrc1_error,omitempty"`
+	NRC2Err       any     `json:"nrc2_error,omitempty"`
+	NRC3Err       any     `json:"nrc3_error,omitempty"`
+	EVRErr        any     `json:"evr_error,omitempty"`
+	NRC1Undefined *string `json:"nrc1_undefined,omitempty"`
 }
 
 // maxBigWork bounds M·d² for --digits, where every operation is a big.Float
@@ -162,24 +171,88 @@ WWᵀ/‖WWᵀ‖ from (Σ^{1/2} − √γ I)/‖·‖, minimized over γ ∈ [0
 		return fail(stderr, "metrics: %v", err)
 	}
 	decimalIsotropy(r, *yPath, !opt.Uncentered) // metrics_iso.go
-	num := finiteOrNil
 	doc := newMetricsJSON(r.Report, nil)
 	doc.conventions(opt)
+	doc.float64Values(r)
+	if *asJSON {
+		return writeJSON(stdout, stderr, doc)
+	}
+	writeMetricsReport(stdout, r.Report, doc.float64Shown(r), func(x any) string {
+		if s, ok := x.(string); ok {
+			return s
+		}
+		return fmt.Sprintf("%.6g", x)
+	}, 0)
+	return exitOK
+}
+
+// float64Values fills doc from a float64 result: the values as JSON
+// numbers (binary64 results), with nrc1_error, nrc2_error and evr_error
+// bounding their absolute error (metrics.Result), and nrc1 null where
+// P_n is not determined at float64 accuracy.
+func (doc *metricsJSON) float64Values(r *metrics.Result) {
+	num := finiteOrNil
 	if !r.FeaturesCollapsed {
-		doc.NRC1, doc.NRC2 = num(r.NRC1), num(r.NRC2)
+		doc.NRC2, doc.NRC2Err = num(r.NRC2), num(r.NRC2Err)
+		if r.NRC1Undefined == "" {
+			doc.NRC1, doc.NRC1Err = num(r.NRC1), num(r.NRC1Err)
+		} else {
+			s := r.NRC1Undefined
+			doc.NRC1Undefined = &s
+		}
 	}
 	if r.NRC3Undefined == "" {
 		doc.NRC3, doc.NRC3Gamma = num(r.NRC3), num(r.NRC3Gamma)
+		doc.NRC3Err = num(r.NRC3Err)
 	}
 	for _, v := range r.EVR {
 		doc.EVR = append(doc.EVR, num(v))
 	}
-	doc.SigmaMin = num(r.SigmaMin)
-	if *asJSON {
-		return writeJSON(stdout, stderr, doc)
+	if len(r.EVR) > 0 {
+		doc.EVRErr = num(r.EVRErr)
 	}
-	writeMetricsReport(stdout, r.Report, doc, func(x any) string { return fmt.Sprintf("%.6g", x) }, 0)
-	return exitOK
+	doc.SigmaMin = num(r.SigmaMin)
+}
+
+// float64Shown is doc for the human report: NRC1, NRC2 and the EVR with
+// the digits (at most 6) their error bounds leave, or "< x" (QA session
+// 21: an exact 0 printed as 1.42572e-30, EVR tails of 1e-33 as 9.08e-17,
+// NRC1 at an eigenvalue gap of 10^-14 with 6 digits, 3 wrong).
+func (doc metricsJSON) float64Shown(r *metrics.Result) metricsJSON {
+	shown := doc
+	if doc.NRC1 != nil {
+		shown.NRC1 = float64Text(r.NRC1, r.NRC1Err)
+	}
+	if doc.NRC2 != nil {
+		shown.NRC2 = float64Text(r.NRC2, r.NRC2Err)
+	}
+	if doc.NRC3 != nil {
+		shown.NRC3 = float64Text(r.NRC3, r.NRC3Err)
+	}
+	shown.EVR = make([]any, len(r.EVR))
+	for i, v := range r.EVR {
+		shown.EVR[i] = float64Text(v, r.EVRErr)
+	}
+	return shown
+}
+
+// float64Text is x with min(6, ⌊log10(|x|/err)⌋) significant digits, or
+// "< b" (b = |x| + err rounded up to one digit) when none is left; 6
+// digits when err is 0.
+func float64Text(x, err float64) string {
+	if err <= 0 {
+		return strconv.FormatFloat(x, 'g', 6, 64)
+	}
+	if k := min(6, int(math.Floor(math.Log10(math.Abs(x)/err)))); math.Abs(x) > err && k >= 1 {
+		return strconv.FormatFloat(x, 'g', k, 64)
+	}
+	b := math.Abs(x) + err
+	e := math.Floor(math.Log10(b))
+	m := math.Ceil(b / math.Pow(10, e))
+	if m >= 10 {
+		m, e = 1, e+1
+	}
+	return fmt.Sprintf("< %ge%d", m, int(e))
 }
 
 // conventions records the feature conventions of opt in the document.
@@ -380,8 +453,9 @@ func writeMetricsReport(w io.Writer, rep metrics.Report, doc metricsJSON, show f
 		if rep.PrincipalDims < len(doc.EVR) {
 			var s float64
 			for _, v := range doc.EVR[:rep.PrincipalDims] {
-				f, _ := asFloat(v)
-				s += f
+				if f, ok := asFloat(v); ok {
+					s += f // a bound "< x" adds nothing visible
+				}
 			}
 			fmt.Fprintf(w, "  (the top %d together: %.6g)\n", rep.PrincipalDims, s)
 		}

@@ -157,17 +157,7 @@ func oneLayer(l int, hPath string, wAbove []string, yPath string, digits int, op
 		return out, metrics.Report{}, err
 	}
 	decimalIsotropy(r, yPath, !opt.Uncentered) // metrics_iso.go
-	num := finiteOrNil
 	out.metricsJSON = newMetricsJSON(r.Report, nil)
-	if !r.FeaturesCollapsed {
-		out.NRC1, out.NRC2 = num(r.NRC1), num(r.NRC2)
-	}
-	if r.NRC3Undefined == "" {
-		out.NRC3, out.NRC3Gamma = num(r.NRC3), num(r.NRC3Gamma)
-	}
-	for _, v := range r.EVR {
-		out.EVR = append(out.EVR, num(v))
-	}
-	out.SigmaMin = num(r.SigmaMin)
+	out.float64Values(r)
 	return out, r.Report, nil
 }

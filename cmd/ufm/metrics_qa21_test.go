@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -93,4 +95,57 @@ func asStrings(v any) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// The float64 path. Each JSON value comes with an absolute error bound
+// (nrc1_error, nrc2_error, nrc3_error, evr_error), and the human report
+// prints only the digits the bound leaves. References (mpmath, QA):
+//   - offset: features 0.5·N(0,1) + 10^12 (spread 10^-12 of the offset),
+//     NRC1 = 0.695652913960124399, NRC2 = 0.741809080845217160 (mpmath
+//     at 50 digits on the float64 input); float64 said "collapsed to a
+//     point" (a 10^-12 zero tolerance);
+//   - exact-collapse: NRC1 = NRC2 = 0 exactly, printed 1.42572e-30;
+//   - collapsed-float-evr: EVR[2…] ≈ 1.5e-33, printed 9.08e-17 …;
+//   - nrc3-zero: NRC3 = 0 exactly (at γ = 1/4), printed 2.77334e-32;
+//   - tie2d: covariance exactly 0.8·I, n = 1: NRC1 undefined, printed 0.2.
+func TestMetricsFloat64Bounds(t *testing.T) {
+	within := func(name string, got, bound any, want float64) {
+		t.Helper()
+		g, ok1 := got.(float64)
+		b, ok2 := bound.(float64)
+		if !ok1 || !ok2 || math.Abs(g-want) > b {
+			t.Errorf("%s = %v ± %v, true %v", name, got, bound, want)
+		}
+	}
+	doc := qa21Metrics(t, "offset", "H1e+12.npy", "W.npy", "Y.npy")
+	if doc["features_collapsed"] == true {
+		t.Fatalf("offset: features called collapsed: %v", doc["notes"])
+	}
+	within("offset nrc1", doc["nrc1"], doc["nrc1_error"], 0.69565291396012439865)
+	within("offset nrc2", doc["nrc2"], doc["nrc2_error"], 0.74180908084521715955)
+	if b := doc["nrc1_error"].(float64); b > 0.05 {
+		t.Errorf("offset: nrc1_error %v is too loose to be useful", b)
+	}
+	doc = qa21Metrics(t, "exact-collapse", "H.npy", "W.npy", "Y.npy")
+	within("exact-collapse nrc1", doc["nrc1"], doc["nrc1_error"], 0)
+	within("exact-collapse nrc2", doc["nrc2"], doc["nrc2_error"], 0)
+	doc = qa21Metrics(t, "collapsed-float-evr", "Hc.npy", "Wc.npy", "Yc.npy")
+	evr := doc["evr"].([]any)
+	for i, want := range []float64{1.53043e-33, 1.26137e-33, 8.90111e-34, 5.65947e-34, 4.44037e-34} {
+		if 2+i < len(evr) {
+			within(fmt.Sprintf("evr[%d]", 2+i), evr[2+i], doc["evr_error"], want)
+		}
+	}
+	doc = qa21Metrics(t, "nrc3-zero", "H4.csv", "W4.csv", "Y.csv")
+	within("nrc3-zero nrc3", doc["nrc3"], doc["nrc3_error"], 0)
+	doc = qa21Metrics(t, "tie2d", "H.csv", "W.csv", "Y.csv")
+	if doc["nrc1"] != nil || doc["nrc1_undefined"] == nil {
+		t.Errorf("tie2d: nrc1 %v, nrc1_undefined %v; want null with a reason", doc["nrc1"], doc["nrc1_undefined"])
+	}
+	// The human report prints the exact zeros as bounds.
+	base := filepath.Join("testdata", "metrics", "qa21", "exact-collapse")
+	_, text, _ := runCmd(t, "metrics", "--features", filepath.Join(base, "H.npy"), "--weights", filepath.Join(base, "W.npy"), "--targets", filepath.Join(base, "Y.npy"))
+	if !strings.Contains(text, "NRC1 = < ") || !strings.Contains(text, "NRC2 = < ") {
+		t.Errorf("exact-collapse report does not print NRC1, NRC2 as bounds:\n%s", text)
+	}
 }
