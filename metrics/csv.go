@@ -100,11 +100,22 @@ func scanCSV(r io.Reader, name string, cell csvCell) (rows, cols int, err error)
 // looksNumeric reports whether f is a number for strconv.ParseFloat, even
 // if out of range or not finite.
 func looksNumeric(f string) bool {
-	if strings.ContainsAny(f, "xX") { // hexadecimal floats are refused, as in instance files
+	// Hexadecimal floats are refused, as in instance files, and so are
+	// Go's digit separators ("1_0" read as 10: QA session 21).
+	if strings.ContainsAny(f, "xX_") {
 		return false
 	}
 	_, err := strconv.ParseFloat(f, 64)
 	return err == nil || errors.Is(err, strconv.ErrRange)
+}
+
+// nonzeroMantissa reports whether the decimal f has a nonzero digit before
+// its exponent.
+func nonzeroMantissa(f string) bool {
+	if i := strings.IndexAny(f, "eE"); i >= 0 {
+		f = f[:i]
+	}
+	return strings.ContainsAny(f, "123456789")
 }
 
 // cellError describes a bad field; row and column count from 0.
@@ -129,8 +140,9 @@ func cellError(name string, line, row, col int, field, what string) error {
 //     of its fields is a number; a first row with some numeric and some
 //     non-numeric fields is an error, not a header;
 //   - every other row holds the same number of numbers (strconv.ParseFloat
-//     syntax); NaN, ±Inf and values beyond the float64 range are refused
-//     with their line, row and column.
+//     syntax, without digit separators or hexadecimal); NaN, ±Inf, values
+//     beyond the float64 range and nonzero values that underflow to 0 are
+//     refused with their line, row and column.
 func ReadCSV(r io.Reader, name string) (*Matrix, error) {
 	var data []float64
 	rows, cols, err := scanCSV(r, name, func(line, row, col int, f string) error {
@@ -144,6 +156,10 @@ func ReadCSV(r io.Reader, name string) (*Matrix, error) {
 			return cellError(name, line, row, col, f, "not a number:")
 		case math.IsNaN(v) || math.IsInf(v, 0):
 			return cellError(name, line, row, col, f, "non-finite value")
+		case v == 0 && nonzeroMantissa(f):
+			// 1e-400 read as 0 silently (QA session 21): refused as
+			// out of range, like 1e400; --digits reads it exactly.
+			return cellError(name, line, row, col, f, "value below the float64 range (it would read as 0; use --digits)")
 		}
 		data = append(data, v)
 		return nil

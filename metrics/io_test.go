@@ -229,3 +229,26 @@ func TestCSVBigExact(t *testing.T) {
 		t.Errorf("1e-500 read as %s", got)
 	}
 }
+
+// TestReadCSVRefusesSeparatorsAndUnderflow (QA session 21): "1_0" was read
+// as 10 (Go's digit separators) and "1e-400" as 0; both are refused with
+// the cell named. An exact zero with a tiny exponent stays 0.
+func TestReadCSVRefusesSeparatorsAndUnderflow(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{"1_0,2\n3,4\n", "not a number"},
+		{"1e-400,2\n3,4\n", "below the float64 range"},
+		{"-2.5E-999,2\n3,4\n", "below the float64 range"},
+	} {
+		_, err := ReadCSV(strings.NewReader(c.text), "x.csv")
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "row 0, column 0") {
+			t.Errorf("%q: %v, want an error with %q naming row 0, column 0", c.text, err, c.want)
+		}
+	}
+	m, err := ReadCSV(strings.NewReader("0e-400,2\n3,4\n"), "x.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := make([]float64, 2); m.Block(0, 1, v) != nil || v[0] != 0 || v[1] != 2 {
+		t.Errorf("0e-400 should read as 0")
+	}
+}

@@ -19,6 +19,9 @@ var errHelp = errors.New("help requested")
 // as one line; -h/--help prints the flag summary to stdout.
 func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer, synopsis string) ([]string, error) {
 	fs.SetOutput(io.Discard)
+	if name := repeatedFlag(fs, args); name != "" {
+		return nil, fmt.Errorf("%s: --%s is given more than once (usage: %s)", fs.Name(), name, synopsis)
+	}
 	var positional []string
 	for {
 		err := fs.Parse(args)
@@ -38,6 +41,31 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer, synopsis stri
 		positional = append(positional, args[0])
 		args = args[1:]
 	}
+}
+
+// repeatedFlag returns the name of a flag of fs that args set twice, or
+// "": the flag package lets the last one win silently (QA session 21:
+// "metrics --features A --features B" read B). Every flag of ufm takes one
+// value. Arguments after "--" are not flags.
+func repeatedFlag(fs *flag.FlagSet, args []string) string {
+	seen := map[string]bool{}
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			continue
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if fs.Lookup(name) == nil {
+			continue
+		}
+		if seen[name] {
+			return name
+		}
+		seen[name] = true
+	}
+	return ""
 }
 
 // parseCommandLine is parseFlags with the shared outcomes decided: after

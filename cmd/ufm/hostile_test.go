@@ -352,3 +352,17 @@ func TestOutCheckedFirst(t *testing.T) {
 		}
 	}
 }
+
+// A flag given twice is refused with exit 2 naming it (the flag package
+// kept the last value silently: QA session 21).
+func TestRepeatedFlagRefused(t *testing.T) {
+	for _, args := range [][]string{
+		{"metrics", "--features", "a.npy", "--features", "b.npy", "--weights", "w.npy", "--targets", "y.npy"},
+		{"predict", example("full-3x8"), "--digits", "5", "-digits=6"},
+	} {
+		code, out, errs := runCmd(t, args...)
+		if code != exitUsage || out != "" || !strings.Contains(errs, "more than once") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errs)
+		}
+	}
+}
