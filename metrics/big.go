@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
+	"strconv"
 
 	"github.com/nrc-ufm/ufm/bigmat"
 )
@@ -60,6 +61,16 @@ func BoundText(x, err *big.Float, digits int) string {
 		}
 	}
 	return "< " + roundUp1(new(big.Float).SetPrec(64).Add(ax, err))
+}
+
+// BoundText64 is BoundText for a float64 x and bound err: at most digits
+// significant digits, ⌊log10(|x|/err)⌋ of them, or "< b" when none is
+// left; all digits when err is 0.
+func BoundText64(x, err float64, digits int) string {
+	if err <= 0 || math.IsNaN(x) || math.IsNaN(err) || math.IsInf(x, 0) {
+		return strconv.FormatFloat(x, 'g', digits, 64)
+	}
+	return BoundText(big.NewFloat(x), big.NewFloat(err), digits)
 }
 
 // subspaceError returns 2^-(bits−8)·top/gap, the accuracy of an invariant

@@ -8,7 +8,6 @@ import (
 	"math"
 	"math/big"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/nrc-ufm/ufm/bigmat"
@@ -221,38 +220,19 @@ func (doc *metricsJSON) float64Values(r *metrics.Result) {
 func (doc metricsJSON) float64Shown(r *metrics.Result) metricsJSON {
 	shown := doc
 	if doc.NRC1 != nil {
-		shown.NRC1 = float64Text(r.NRC1, r.NRC1Err)
+		shown.NRC1 = metrics.BoundText64(r.NRC1, r.NRC1Err, 6)
 	}
 	if doc.NRC2 != nil {
-		shown.NRC2 = float64Text(r.NRC2, r.NRC2Err)
+		shown.NRC2 = metrics.BoundText64(r.NRC2, r.NRC2Err, 6)
 	}
 	if doc.NRC3 != nil {
-		shown.NRC3 = float64Text(r.NRC3, r.NRC3Err)
+		shown.NRC3 = metrics.BoundText64(r.NRC3, r.NRC3Err, 6)
 	}
 	shown.EVR = make([]any, len(r.EVR))
 	for i, v := range r.EVR {
-		shown.EVR[i] = float64Text(v, r.EVRErr)
+		shown.EVR[i] = metrics.BoundText64(v, r.EVRErr, 6)
 	}
 	return shown
-}
-
-// float64Text is x with min(6, ⌊log10(|x|/err)⌋) significant digits, or
-// "< b" (b = |x| + err rounded up to one digit) when none is left; 6
-// digits when err is 0.
-func float64Text(x, err float64) string {
-	if err <= 0 {
-		return strconv.FormatFloat(x, 'g', 6, 64)
-	}
-	if k := min(6, int(math.Floor(math.Log10(math.Abs(x)/err)))); math.Abs(x) > err && k >= 1 {
-		return strconv.FormatFloat(x, 'g', k, 64)
-	}
-	b := math.Abs(x) + err
-	e := math.Floor(math.Log10(b))
-	m := math.Ceil(b / math.Pow(10, e))
-	if m >= 10 {
-		m, e = 1, e+1
-	}
-	return fmt.Sprintf("< %ge%d", m, int(e))
 }
 
 // conventions records the feature conventions of opt in the document.
