@@ -306,6 +306,16 @@ func (it *iteration) run() (*stage2Result, error) {
 		}
 	}
 	for {
+		if last := it.lastIter; last > 0 && time.Now().Add(last).After(it.deadline) {
+			// The next iteration would end past the deadline (one step
+			// of a degenerate valley at n = 24 takes 3.5 s): stop now
+			// with what there is, rather than be abandoned mid-step with
+			// no result at all (QA session 21: 7 near-tie cases at
+			// n = 24–40 ended 10–13 s past --time-limit, no result).
+			it.out.stop, it.out.outOfTime = StopTimeLimit, true
+			return it.finish(), nil
+		}
+		start := time.Now()
 		done, err := it.iterate()
 		if err != nil {
 			return nil, err
@@ -313,6 +323,7 @@ func (it *iteration) run() (*stage2Result, error) {
 		if done {
 			return it.finish(), nil
 		}
+		it.lastIter = time.Since(start)
 	}
 }
 
@@ -323,6 +334,7 @@ type iteration struct {
 	digits   int
 	maxIter  int
 	deadline time.Time
+	lastIter time.Duration // wall time of the last iteration (run)
 
 	pt       *point
 	gtol     *big.Float // certificate: ‖∇φ‖ ≤ 10^-(digits+8) (φ, V, ∇φ are of order one)
@@ -1058,6 +1070,17 @@ func (it *iteration) usePrec(prec uint) error {
 func (it *iteration) finish() *stage2Result {
 	out := it.out
 	out.pt, out.red = it.pt, it.r
+	if out.outOfTime && time.Now().Add(it.lastIter).After(it.deadline) {
+		// No time for the final verdict (a dense factorization of several
+		// seconds at n = 24): without it no digit is claimed, and the
+		// point is returned now rather than abandoned with no result.
+		out.digits = 0
+		if out.linear {
+			out.stop = StopLinear
+		}
+		out.notes = append(out.notes, "stopped at the time limit before the final second-order check: no digit of W Wᵀ is claimed")
+		return out
+	}
 	if it.horizontalApplies() {
 		// k ≥ 2: the digits estimate is the honest one at the final point
 		// (horizontal.go), whatever the last damped step said.

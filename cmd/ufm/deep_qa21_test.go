@@ -297,3 +297,26 @@ func TestDeepThresholdBeyondCapIsCapped(t *testing.T) {
 		t.Errorf("modes %v, global_modes_on %v: want mode 2 capped and one count", p.Deep.Modes, p.Deep.GlobalModesOn)
 	}
 }
+
+// n = 24 with σ_11 = c(1 + 10^-30): a quartic valley where one Newton step
+// at 386 bits takes seconds. The solver stepped, and then ran its final
+// verdict, past --time-limit, and the command's watchdog abandoned it:
+// status "time-limit", no result (QA session 21, 7 such cases). It now
+// stops when the next step would end past the limit and skips the final
+// verdict it has no time for (claiming no digit): verify says
+// "unfinished" with the digits agreed so far.
+func TestSolverStopsBeforeItsLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs 6 s of solver")
+	}
+	code, out, errs := runCmd(t, "verify", filepath.Join("testdata", "qa21-near24-tie.json"), "--time-limit", "6s", "--json")
+	var v struct {
+		Status string
+		Solver struct {
+			OutOfTime bool `json:"out_of_time"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil || code != exitFailure || v.Status != "unfinished" || !v.Solver.OutOfTime {
+		t.Errorf("exit %d, status %q, out_of_time %v (%v); stderr %s", code, v.Status, v.Solver.OutOfTime, err, errs)
+	}
+}
