@@ -73,6 +73,23 @@ func BoundText64(x, err float64, digits int) string {
 	return BoundText(big.NewFloat(x), big.NewFloat(err), digits)
 }
 
+// resolvedCount is the number of leading values (descending) above the
+// noise floor 2^-(bits−8)·values[0] of a computation with bits of
+// accuracy.
+func resolvedCount(values []*big.Float, bits uint) int {
+	if len(values) == 0 || values[0].Sign() <= 0 {
+		return 0
+	}
+	floor := new(big.Float).SetPrec(64).SetMantExp(values[0], 8-int(bits))
+	r := 0
+	for _, v := range values {
+		if v.Cmp(floor) > 0 {
+			r++
+		}
+	}
+	return r
+}
+
 // subspaceError returns 2^-(bits−8)·top/gap, the accuracy of an invariant
 // subspace computed at bits bits whose eigenvalue gap is gap (top the
 // largest eigenvalue); nil when gap ≤ 0.
@@ -127,16 +144,25 @@ func ComputeBig(h, w, y *bigmat.Dense, digits int, opt Options) (*BigResult, err
 			return nil, err
 		}
 	}
-	return ComputeBigExact(h, we, ye, digits, opt)
+	return computeBig(h, we, ye, digits, opt, false)
 }
 
 // ComputeBigExact is ComputeBig with the weights and targets given exactly
 // (decimals read by ReadCSVExact, or ExactFromDense): NRC3 uses the exact
 // WWᵀ and the exact covariance Σ, so Σ = 0 and Σ ∝ I are decided exactly
 // and a nearly isotropic Σ is resolved at the precision its anisotropy
-// needs (nrc3exact.go). The weights' row space (NRC2) is computed from W
-// rounded at twice the working precision.
+// needs (nrc3exact.go). W's rank is exact too (rank WWᵀ in rationals)
+// unless Options.RankTol is set; its row space (NRC2) is computed from W
+// rounded at twice the working precision, with an error bound that grows
+// as σ_r/σ_1 falls (NRC2 is not given where it cannot be resolved).
 func ComputeBigExact(h *bigmat.Dense, wx, y *Exact, digits int, opt Options) (*BigResult, error) {
+	return computeBig(h, wx, y, digits, opt, true)
+}
+
+// computeBig is ComputeBig (exactRank false: W's rank by the tolerance,
+// its entries trusted to digits) and ComputeBigExact (exactRank true: W
+// is exact, and so is its rank, unless Options.RankTol is set).
+func computeBig(h *bigmat.Dense, wx, y *Exact, digits int, opt Options, exactRank bool) (*BigResult, error) {
 	if digits < 1 {
 		return nil, fmt.Errorf("digits must be ≥ 1, got %d", digits)
 	}
@@ -201,7 +227,23 @@ func ComputeBigExact(h *bigmat.Dense, wx, y *Exact, digits int, opt Options) (*B
 		U = ce.Vectors.Slice(0, d, 0, k1)
 		ln, ln1 := ce.Values[k1-1], ce.Values[k1]
 		gap := new(big.Float).SetPrec(p2).Sub(ln, ln1)
-		deltaU = subspaceError(ce.Values[0], gap, p2)
+		// The features may carry one rounding at prec bits (CSV read at
+		// the working precision), which moves C by 2^-prec·‖C‖: P_n is
+		// known to 2^-(prec−8)·λ_1/gap, not to the 2·prec bits it is
+		// computed at (QA session 21: a gap of 10^-45, NRC1 printed with
+		// 30 digits, about 3e-3 off).
+		deltaU = subspaceError(ce.Values[0], gap, prec)
+		if r := resolvedCount(ce.Values[:k1], prec); r < k1 {
+			// λ_n is at the noise floor: the features have no component
+			// (beyond the noise) along the eigenvectors P_n may or may
+			// not include, so NRC1 does not depend on that choice; P_n's
+			// relevant part is the r resolved eigenvectors, known to
+			// 2^-(prec−8)·λ_1/λ_r (a tie at 0 is not an ambiguity).
+			deltaU = nil
+			if r > 0 {
+				deltaU = subspaceError(ce.Values[0], ce.Values[r-1], prec)
+			}
+		}
 		if ln.Cmp(scaled(ce.Values[0], tenPow(-digits, p2))) > 0 && gap.Cmp(scaled(ln, tenPow(-digits/2, p2))) <= 0 {
 			res.note("the %s and %s principal variances are nearly equal (%s, %s): the top-%d principal subspace P_n is not well defined", ordinal(k1), ordinal(k1+1), ln.Text('g', 8), ln1.Text('g', 8), k1)
 		}
@@ -227,6 +269,13 @@ func ComputeBigExact(h *bigmat.Dense, wx, y *Exact, digits int, opt Options) (*B
 		if we.Values[0].Sign() > 0 && v.Cmp(thr) > 0 {
 			rank++
 		}
+	}
+	if exactRank && opt.RankTol == 0 {
+		// W is exact: its rank is decided exactly (rank W = rank WWᵀ), not
+		// by a tolerance (QA session 21: a rank-2 W with a 10^-31
+		// perturbation was rank 1 at --digits 1…30). A singular value the
+		// working precision does not resolve makes P_W's bound large.
+		rank = min(AExact.Rank(), len(we.Values))
 	}
 	res.WeightsRank = rank
 	var Q *bigmat.Dense
@@ -328,19 +377,23 @@ func (res *BigResult) errorBounds(deltaU, deltaQ *big.Float, projected bool, ran
 	res.NRC1Err = new(big.Float)
 	if projected {
 		res.NRC1Err = withSumRounding(projectionError(res.NRC1, deltaU), res.NRC1, p2/2, res.Samples)
-		if res.NRC1Err == nil {
+		if res.NRC1Err == nil || deltaU.Cmp(big.NewFloat(0.5)) >= 0 {
 			res.NRC1 = nil
-			res.note("P_n is not defined: the %s and %s principal variances are equal at the working precision, so NRC1 is undefined (rerun with more digits if they differ)", ordinal(res.PrincipalDims), ordinal(res.PrincipalDims+1))
+			res.note("P_n is not determined: the %s and %s principal variances are equal, or differ by less than the working precision resolves, so NRC1 is not given (rerun with more digits if they differ)", ordinal(res.PrincipalDims), ordinal(res.PrincipalDims+1))
 		}
 	}
 	res.NRC2Err = new(big.Float)
 	if rank > 0 && rank < res.FeatureDim {
 		res.NRC2Err = withSumRounding(projectionError(res.NRC2, deltaQ), res.NRC2, p2/2, res.Samples)
+		if res.NRC2Err == nil || deltaQ.Cmp(big.NewFloat(0.5)) >= 0 {
+			res.NRC2 = nil
+			res.note("P_W is not resolved: W's smallest nonzero singular value is below what the working precision resolves next to its largest, so NRC2 is not given (rerun with more digits)")
+		}
 	}
 	if trace.Sign() > 0 {
 		// Each eigenvalue is known to about 2^-(bits−8)·λ_1.
 		e := new(big.Float).SetPrec(64).Quo(top, trace)
-		res.EVRErr = e.SetMantExp(e, 8-int(p2))
+		res.EVRErr = e.SetMantExp(e, 8-int(p2/2)) // the input's rounding at prec = p2/2 bits
 	}
 }
 

@@ -79,7 +79,8 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 	if k1 < d {
 		ln, ln1 := top[k1-1], top[k1]
 		if ln > 1e-12*top[0] && ln-ln1 <= 1e-8*ln {
-			res.note("the %s and %s principal variances are equal to within 1e-8 (%.6g, %.6g): the top-%d principal subspace P_n is not well defined and NRC1 depends on rounding", ordinal(k1), ordinal(k1+1), ln, ln1, k1)
+			u := math.Ldexp(1, -2*math.Ilogb(hs.scale)) // the variances in the input's units
+			res.note("the %s and %s principal variances are equal to within 1e-8 (%.6g, %.6g): the top-%d principal subspace P_n is not well defined and NRC1 depends on rounding", ordinal(k1), ordinal(k1+1), ln*u, ln1*u, k1)
 		}
 	} else {
 		U = nil // P_n is the identity
@@ -105,7 +106,8 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 	if opt.ZeroTol > 0 {
 		zeroTol = opt.ZeroTol
 	}
-	zeroTol *= maxNorm // relative to the largest raw row norm
+	zeroTol *= maxNorm                                // relative to the largest raw row norm
+	varUnit := math.Ldexp(1, -2*math.Ilogb(hs.scale)) // features' squared unit (notes, unnormalized)
 	hs.pass = "residuals"
 	sums, err := hs.residuals(hMean, U, Q, zeroTol, !opt.Unnormalized)
 	if err != nil {
@@ -117,18 +119,18 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 		if sums.exactZero == M {
 			res.note("every %sfeature vector vanishes: the features collapsed to a point, so NRC1 and NRC2 are undefined and there are no principal components", centeredWord(center))
 		} else {
-			res.note("every %sfeature vector is within float64's rounding of the centering (norm ≤ %.3g): the features are a single point to float64 accuracy, so NRC1 and NRC2 are not given; whether they collapse exactly is not decided here (rerun with --digits)", centeredWord(center), zeroTol)
+			res.note("every %sfeature vector is within float64's rounding of the centering (norm ≤ %.3g): the features are a single point to float64 accuracy, so NRC1 and NRC2 are not given; whether they collapse exactly is not decided here (rerun with --digits)", centeredWord(center), zeroTol/hs.scale)
 		}
 	} else {
 		res.NRC1, res.NRC2 = opt.averages(sums, M, d)
-		res.errors64(opt, sums, top, trace, k1 < d, rank, condW)
+		unitSq := 1.0 // unnormalized sums carry the features' squared unit
 		if opt.Unnormalized {
-			// Unnormalized sums carry the features' scale squared.
-			eh := math.Ilogb(hs.scale)
-			res.NRC1, res.NRC2 = math.Ldexp(res.NRC1, -2*eh), math.Ldexp(res.NRC2, -2*eh)
+			unitSq = varUnit
+			res.NRC1, res.NRC2 = res.NRC1*unitSq, res.NRC2*unitSq
 		}
+		res.errors64(opt, sums, errInputs{top: top, trace: trace, projected: k1 < d, rank: rank, condW: condW, zeroTol: zeroTol, unitSq: unitSq, varUnit: varUnit})
 		if sums.zero > 0 {
-			res.note("%d of %d %sfeature vectors vanish (norm ≤ %.3g) and are skipped; the sums are still divided by M", sums.zero, M, centeredWord(center), zeroTol)
+			res.note("%d of %d %sfeature vectors vanish (norm ≤ %.3g) and are skipped; the sums are still divided by M (the bounds allow for each being nonzero)", sums.zero, M, centeredWord(center), zeroTol/hs.scale)
 		}
 		if trace > 0 {
 			cnt := opt.evrCount(n, d)
@@ -451,6 +453,20 @@ func (s *stream) moments(center bool) (mean, cov []float64, maxNorm float64, err
 	return mean, cov, maxNorm, nil
 }
 
+// errInputs is what errors64 needs from Compute: the leading eigenvalues
+// and trace of the (scaled) feature covariance, whether P_n projects
+// (k1 < d), W's numerical rank and σ_1/σ_r, the zero tolerance (scaled
+// units), the unnormalized metrics' squared unit (1 when normalized) and
+// the features' squared unit (for notes).
+type errInputs struct {
+	top                      []float64
+	trace                    float64
+	projected                bool
+	rank                     int
+	condW                    float64
+	zeroTol, unitSq, varUnit float64
+}
+
 // errors64 sets NRC1Err, NRC2Err, EVRErr and NRC1Undefined (Result):
 //   - the covariance is accumulated in blocks of 256 rows with one
 //     compensated addition per block: each entry within 2^10·2^-53 of
@@ -458,48 +474,74 @@ func (s *stream) moments(center bool) (mean, cov []float64, maxNorm float64, err
 //     eigenvalue by 2^-43·tr C (EVRErr = 2^-43);
 //   - gonum's SVD gives P_W to δQ ≤ 64·max(n, d)·2^-53·σ_1/σ_r;
 //   - forming x − PPᵀx costs 8√d·2^-53 relative to ‖x‖;
-//   - a ratio in [0, 1] from a projector known to δ moves by ≤ 2√x·δ + δ²,
-//     and each vector's centering error adds dirErr/M.
+//   - a ratio in [0, 1] from a projector known to δ moves by ≤ 2√x·δ + δ²
+//     (unnormalized: 2√(x·T)·δ + T·δ², T the mean squared norm);
+//   - each vector's centering error adds dirErr/M (absErr/M unnormalized);
+//   - a vector skipped as vanishing may not be 0 (after centering its true
+//     norm is unknown below the tolerance): each adds 1/M to a normalized
+//     metric, tol² to an unnormalized one (QA session 21: an offset of
+//     1.1·10^14 skipped 13 of 26 real vectors; NRC2 0.498 ± 0.036, true
+//     0.995).
 //
-// δU ≥ 1/2 leaves P_n undetermined: NRC1 is then not given. The
-// unnormalized variants carry the features' squared scale; their bounds
-// are left 0 (not computed).
-func (res *Result) errors64(opt Options, sums residualSums, top []float64, trace float64, projected bool, rank int, condW float64) {
-	if opt.Unnormalized {
-		return
-	}
+// δU ≥ 1/2 leaves P_n undetermined: NRC1 is then not given.
+func (res *Result) errors64(opt Options, sums residualSums, in errInputs) {
 	const u = 0x1p-53
 	M, d, n := float64(res.Samples), res.FeatureDim, res.TargetDim
 	div := M
 	if opt.PerCoordinate {
 		div *= float64(d)
 	}
-	arith := 8 * math.Sqrt(float64(d)) * u
-	centering := sums.dirErr / div
-	if trace > 0 {
+	if in.trace > 0 {
 		res.EVRErr = 0x1p-43
 	}
-	if projected {
+	skipped := float64(sums.zero)
+	if !res.Centered {
+		skipped -= float64(sums.exactZero) // an exact 0 of the raw data is 0
+	}
+	arith := 8 * math.Sqrt(float64(d)) * u
+	extra := (sums.dirErr + skipped) / div
+	meanSq := 1.0
+	if opt.Unnormalized {
+		meanSq = in.trace * M / div * in.unitSq // mean squared norm per divisor
+		extra = (sums.absErr + skipped*in.zeroTol*in.zeroTol) / div * in.unitSq
+	}
+	res.NRC1Err, res.NRC2Err = extra, extra
+	if in.projected {
 		k1 := res.PrincipalDims
-		gap := top[k1-1] - top[k1]
+		gap := in.top[k1-1] - in.top[k1]
 		deltaU := math.Inf(1)
 		if gap > 0 {
-			deltaU = 0x1p-43 * trace / gap
+			deltaU = 0x1p-43 * in.trace / gap
+		}
+		if floor := 0x1p-43 * in.trace; in.top[k1-1] <= floor {
+			// λ_n is at the rounding level: the features have no
+			// component beyond it along the directions P_n may or may not
+			// include, so NRC1 does not depend on the choice; only the r
+			// resolved eigenvectors matter (a tie at 0 is no ambiguity).
+			r := 0
+			for r < k1 && in.top[r] > floor {
+				r++
+			}
+			if r > 0 {
+				deltaU = floor / in.top[r-1]
+			}
 		}
 		if deltaU >= 0.5 {
-			res.NRC1Undefined = fmt.Sprintf("P_n is not determined at float64 accuracy: the %s and %s principal variances (%.6g, %.6g) differ by less than the covariance's rounding (about %.2g); rerun with --digits", ordinal(k1), ordinal(k1+1), top[k1-1], top[k1], 0x1p-43*trace)
+			res.NRC1Undefined = fmt.Sprintf("P_n is not determined at float64 accuracy: the %s and %s principal variances (%.6g, %.6g) differ by less than the covariance's rounding (about %.2g); rerun with --digits", ordinal(k1), ordinal(k1+1), in.top[k1-1]*in.varUnit, in.top[k1]*in.varUnit, 0x1p-43*in.trace*in.varUnit)
 			res.note("NRC1 is not given: %s", res.NRC1Undefined)
 		}
-		res.NRC1Err = projectionBound(res.NRC1, deltaU+arith) + centering
-	} else {
-		res.NRC1Err = centering
+		res.NRC1Err += scaledProjectionBound(res.NRC1, deltaU+arith, meanSq)
 	}
-	switch {
-	case rank > 0 && rank < d:
-		res.NRC2Err = projectionBound(res.NRC2, 64*float64(max(n, d))*u*condW+arith) + centering
-	default:
-		res.NRC2Err = centering
+	if in.rank > 0 && in.rank < d {
+		res.NRC2Err += scaledProjectionBound(res.NRC2, 64*float64(max(n, d))*u*in.condW+arith, meanSq)
 	}
+}
+
+// scaledProjectionBound is 2√(x·T)·δ + T·δ²: the error of a mean squared
+// residual x of vectors of mean squared norm T (1 when normalized) from a
+// projector known to δ.
+func scaledProjectionBound(x, delta, meanSq float64) float64 {
+	return 2*math.Sqrt(max(x, 0)*meanSq)*delta + meanSq*delta*delta
 }
 
 // projectionBound is 2√x·δ + δ².
@@ -543,6 +585,7 @@ type residualSums struct {
 	zero       int
 	exactZero  int     // vanishing vectors that are exactly 0
 	dirErr     float64 // Σ over kept vectors of min(1, 2·δ_i), δ_i their centering's relative error
+	absErr     float64 // Σ over kept vectors of 2‖x̃_i‖e_i + e_i², e_i = δ_i‖x̃_i‖ (unnormalized)
 }
 
 // residuals makes the last pass: for each centered feature x (skipped if
@@ -620,7 +663,9 @@ func (s *stream) residuals(mean []float64, U, Q *mat.Dense, zeroTol float64, nor
 			// moves by δ_i ≤ 4·2^-53(‖x‖ + ‖m‖)/‖x̃‖, and a ratio in [0, 1]
 			// by at most 2δ_i.
 			if nx[i] > zeroTol {
-				parts[k].dirErr += min(1, 8*0x1p-53*(raw+meanNorm)/nx[i])
+				e := 4 * 0x1p-53 * (raw + meanNorm)
+				parts[k].dirErr += min(1, 2*e/nx[i])
+				parts[k].absErr += 2*nx[i]*e + e*e
 			}
 		}
 		// The block as two products when the squared norms are safe to
@@ -674,6 +719,7 @@ func (s *stream) residuals(mean []float64, U, Q *mat.Dense, zeroTol float64, nor
 		out.zero += parts[k].zero
 		out.exactZero += parts[k].exactZero
 		out.dirErr += parts[k].dirErr
+		out.absErr += parts[k].absErr
 		t1.add(sum1[k].sum())
 		t2.add(sum2[k].sum())
 	}

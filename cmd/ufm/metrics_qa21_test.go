@@ -149,3 +149,47 @@ func TestMetricsFloat64Bounds(t *testing.T) {
 		t.Errorf("exact-collapse report does not print NRC1, NRC2 as bounds:\n%s", text)
 	}
 }
+
+// QA session 21, second metrics round (helper 32), mpmath references:
+//   - offset-zero-skip: a common offset of 1.1e14 on a spread of 1; 13 of
+//     26 real vectors fell under the zero tolerance and were skipped
+//     without entering the bound: nrc2 0.498 ± 0.036, true 0.99541856;
+//   - unnormalized: bounds were 0; true NRC1 1.00446e-27, NRC2 2.13178e-27
+//     (printed 3.6e-27, 4.7e-27 with 6 digits);
+//   - digits-neartie: a gap of 10^-45 in the feature covariance, true NRC1
+//     exactly 0.8; --digits 3 printed 0.797, --digits 20 0.7969848…;
+//   - digits-rankW: W of exact rank 2 (a 10^-31 perturbation), true NRC2
+//     0.31957211512424295552390393726971913 (the QA's mpmath ref.py at 150
+//     digits); --digits 1–20 said rank 1 and printed 0.765….
+func TestMetricsBoundsRound2(t *testing.T) {
+	qa := func(dir, h, w, y string, args ...string) map[string]any {
+		t.Helper()
+		return qa21Metrics(t, filepath.Join("..", "qa21b", dir), h, w, y, args...)
+	}
+	within := func(name string, got, bound any, want float64) {
+		t.Helper()
+		g, ok1 := got.(float64)
+		b, ok2 := bound.(float64)
+		if !ok1 || !ok2 || math.Abs(g-want) > b {
+			t.Errorf("%s = %v ± %v, true %v", name, got, bound, want)
+		}
+	}
+	doc := qa("offset-zero-skip", "H.npy", "W.npy", "Y.npy")
+	within("offset-zero-skip nrc2", doc["nrc2"], doc["nrc2_error"], 0.99541856)
+	doc = qa("unnormalized", "H.npy", "W.npy", "Y.npy", "--normalize=false")
+	within("unnormalized nrc1", doc["nrc1"], doc["nrc1_error"], 1.00446e-27)
+	within("unnormalized nrc2", doc["nrc2"], doc["nrc2_error"], 2.13178e-27)
+	for _, d := range []string{"3", "20", "30"} {
+		doc = qa("digits-neartie", "Hgap45.csv", "W.csv", "Y.csv", "--digits", d)
+		if s, ok := doc["nrc1"].(string); ok && !strings.HasPrefix(s, "0.8") && !strings.HasPrefix(s, "0.79999999999999999999") {
+			t.Errorf("gap 1e-45, --digits %s: nrc1 %q, true 0.8 exactly", d, s)
+		}
+	}
+	for _, d := range []string{"1", "3", "10", "20"} {
+		doc = qa("digits-rankW", "H3.csv", "Wr31.csv", "Y3.csv", "--digits", d)
+		s, _ := doc["nrc2"].(string)
+		if doc["weights_rank"] != 2.0 || (s != "" && !agreesToPrinted(t, s, "0.3195721151242429555239039372697191326203")) {
+			t.Errorf("--digits %s: weights_rank %v, nrc2 %q; want 2 and 0.319572115…", d, doc["weights_rank"], s)
+		}
+	}
+}
