@@ -154,6 +154,8 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 	res.NRC3, res.NRC3Gamma = r3.value, math.Ldexp(r3.gamma, -2*ey)
 	res.NRC3Undefined, res.NRC3Flat = r3.undefined, r3.flat
 	res.NRC3Err = r3.err
+	res.SigmaMinErr = math.Ldexp(r3.sigmaMinErr, -2*ey)
+	res.NRC3GammaErr = math.Ldexp(r3.gammaErr, -2*ey)
 	res.Notes = append(res.Notes, r3.notes...)
 	return res, nil
 }

@@ -46,8 +46,9 @@ type nrc3Out struct {
 	nearIso bool
 	normA   float64
 	// err bounds the absolute error of value (4·accS/‖B‖ at the
-	// minimizer, below); 0 where not computed.
-	err float64
+	// minimizer, below); 0 where not computed. sigmaMinErr and gammaErr
+	// bound those of σ_min and γ (γ = t² with t known to accS).
+	err, sigmaMinErr, gammaErr float64
 }
 
 // Float64 accuracy of NRC3 (issue 8 item 7). Σ comes from Kahan-summed
@@ -90,6 +91,10 @@ func nrc3Float64(A, sigma *mat.SymDense, center bool) nrc3Out {
 		sq[i] = math.Sqrt(math.Max(v, 0))
 	}
 	out.sigmaMin = math.Max(vals[0], 0)
+	// Weyl: an eigenvalue moves by at most ‖δΣ‖_2 ≤ n·8n·ε·‖Σ‖_F
+	// (entries of Σ to 8n·ε·‖Σ‖_F, accuracyS64), plus the eigensolver's
+	// own backward error of the same order.
+	out.sigmaMinErr = 16 * float64(n*n) * 0x1p-52 * mat.Norm(sigma, 2)
 	sMin := sq[0]
 	// S = V diag(sq) Vᵀ.
 	var VD mat.Dense
@@ -186,6 +191,11 @@ func nrc3Float64(A, sigma *mat.SymDense, center bool) nrc3Out {
 		return out
 	}
 	out.value, out.err = clamp(best, 0, 2), bestErr
+	// The minimizer's t is known to accS, γ = t² to 2t·accS + accS²
+	// (also at t = 0: a stationary point within accS of 0 is not told
+	// apart from it; QA session 21 printed γ = 0 for 4.7e-19).
+	t := math.Sqrt(out.gamma)
+	out.gammaErr = 2*t*accS + accS*accS
 	return out
 }
 

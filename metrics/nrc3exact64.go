@@ -27,7 +27,7 @@ func exactIsotropy64(r nrc3Out, A *mat.SymDense, y Rows, center bool) nrc3Out {
 	if err == nil {
 		shape = classifySigma(cov)
 	}
-	out := nrc3Out{sigmaMin: r.sigmaMin, nearIso: true, normA: r.normA}
+	out := nrc3Out{sigmaMin: r.sigmaMin, sigmaMinErr: r.sigmaMinErr, nearIso: true, normA: r.normA}
 	switch {
 	case err != nil:
 		out.undefined = fmt.Sprintf("Σ is a multiple of I to float64 accuracy and whether it is exactly cannot be decided (%v): rerun with --digits", err)

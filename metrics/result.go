@@ -161,6 +161,11 @@ type Result struct {
 	// NRC3Err bounds NRC3's absolute error: 4·accS/‖Σ^{1/2} − √γ I‖_F
 	// (nrc3.go); 0 for an isotropic Σ decided exactly (flat, exact).
 	NRC3Err float64
+	// SigmaMinErr and NRC3GammaErr bound the absolute errors of SigmaMin
+	// and NRC3Gamma (nrc3.go: Weyl's bound on Σ's rounding; γ = t² with t
+	// known to accS). QA session 21: σ_min of a nearly singular Σ printed
+	// 1.249e-16 for 6.17e-17 and 3.9e-18 for an exact 0.
+	SigmaMinErr, NRC3GammaErr float64
 	// NRC1Undefined, when not "", says why NRC1 is not given although the
 	// features did not collapse: P_n is not determined at float64
 	// accuracy (an eigenvalue gap within the covariance's rounding).

@@ -46,6 +46,8 @@ type metricsJSON struct {
 	NRC1Err       any     `json:"nrc1_error,omitempty"`
 	NRC2Err       any     `json:"nrc2_error,omitempty"`
 	NRC3Err       any     `json:"nrc3_error,omitempty"`
+	SigmaMinErr   any     `json:"sigma_min_error,omitempty"`
+	NRC3GammaErr  any     `json:"nrc3_gamma_error,omitempty"`
 	EVRErr        any     `json:"evr_error,omitempty"`
 	NRC1Undefined *string `json:"nrc1_undefined,omitempty"`
 }
@@ -210,7 +212,10 @@ func (doc *metricsJSON) float64Values(r *metrics.Result) {
 	if len(r.EVR) > 0 {
 		doc.EVRErr = num(r.EVRErr)
 	}
-	doc.SigmaMin = num(r.SigmaMin)
+	doc.SigmaMin, doc.SigmaMinErr = num(r.SigmaMin), num(r.SigmaMinErr)
+	if doc.NRC3Gamma != nil {
+		doc.NRC3GammaErr = num(r.NRC3GammaErr)
+	}
 }
 
 // float64Shown is doc for the human report: NRC1, NRC2 and the EVR with
@@ -220,19 +225,35 @@ func (doc *metricsJSON) float64Values(r *metrics.Result) {
 func (doc metricsJSON) float64Shown(r *metrics.Result) metricsJSON {
 	shown := doc
 	if doc.NRC1 != nil {
-		shown.NRC1 = metrics.BoundText64(r.NRC1, r.NRC1Err, 6)
+		shown.NRC1 = doc.ratioText(r.NRC1, r.NRC1Err)
 	}
 	if doc.NRC2 != nil {
-		shown.NRC2 = metrics.BoundText64(r.NRC2, r.NRC2Err, 6)
+		shown.NRC2 = doc.ratioText(r.NRC2, r.NRC2Err)
 	}
 	if doc.NRC3 != nil {
 		shown.NRC3 = metrics.BoundText64(r.NRC3, r.NRC3Err, 6)
+	}
+	if doc.SigmaMin != nil {
+		shown.SigmaMin = metrics.BoundText64(r.SigmaMin, r.SigmaMinErr, 6)
+	}
+	if doc.NRC3Gamma != nil {
+		shown.NRC3Gamma = metrics.BoundText64(r.NRC3Gamma, r.NRC3GammaErr, 6)
 	}
 	shown.EVR = make([]any, len(r.EVR))
 	for i, v := range r.EVR {
 		shown.EVR[i] = metrics.BoundText64(v, r.EVRErr, 6)
 	}
 	return shown
+}
+
+// ratioText is metrics.BoundText64 for NRC1 or NRC2, except that a
+// normalized metric (in [0, 1]) whose bound is 1/2 or more is "not
+// resolved" rather than a bound above its range ("< 7e1": QA session 21).
+func (doc metricsJSON) ratioText(x, err float64) string {
+	if doc.Normalized && err >= 0.5 {
+		return fmt.Sprintf("not resolved in float64 (±%.2g; rerun with --digits)", err)
+	}
+	return metrics.BoundText64(x, err, 6)
 }
 
 // conventions records the feature conventions of opt in the document.

@@ -47,14 +47,19 @@ func runLayerMetrics(hList, wList []string, yPath string, digits int, opt metric
 	}
 	var doc layersJSON
 	for l := range hList {
-		lj, rep, err := oneLayer(l, hList[l], wList[l:], yPath, digits, opt)
+		lj, shown, rep, err := oneLayer(l, hList[l], wList[l:], yPath, digits, opt)
 		if err != nil {
 			return fail(stderr, "metrics: layer %d: %v", l, err)
 		}
 		doc.Layers = append(doc.Layers, lj)
 		if !asJSON {
 			fmt.Fprintf(stdout, "=== layer %d: features %s against W_%d⋯W_%d ===\n", l, hList[l], len(hList), l+1)
-			show := func(x any) string { return fmt.Sprintf("%.6g", x) }
+			show := func(x any) string {
+				if s, ok := x.(string); ok {
+					return s // bounded text (float64Shown)
+				}
+				return fmt.Sprintf("%.6g", x)
+			}
 			if digits > 0 {
 				show = func(x any) string {
 					f, _, err := big.ParseFloat(x.(string), 10, 256, big.ToNearestEven)
@@ -64,7 +69,7 @@ func runLayerMetrics(hList, wList []string, yPath string, digits int, opt metric
 					return f.Text('g', 6)
 				}
 			}
-			writeMetricsReport(stdout, rep, lj.metricsJSON, show, digits)
+			writeMetricsReport(stdout, rep, shown, show, digits)
 			fmt.Fprintln(stdout)
 		}
 	}
@@ -76,23 +81,23 @@ func runLayerMetrics(hList, wList []string, yPath string, digits int, opt metric
 
 // oneLayer computes layer l's metrics: features from hPath against the
 // product of the weight files above (wAbove[0] = W_{l+1} … last = W_L).
-func oneLayer(l int, hPath string, wAbove []string, yPath string, digits int, opt metrics.Options) (layerJSON, metrics.Report, error) {
+func oneLayer(l int, hPath string, wAbove []string, yPath string, digits int, opt metrics.Options) (layerJSON, metricsJSON, metrics.Report, error) {
 	out := layerJSON{Layer: l, Features: hPath}
 	if digits > 0 {
 		prec := bigmat.Bits(workDigits(digits))
 		h, err := loadBig(hPath, prec, false)
 		if err != nil {
-			return out, metrics.Report{}, err
+			return out, metricsJSON{}, metrics.Report{}, err
 		}
 		y, err := loadExact(yPath, false)
 		if err != nil {
-			return out, metrics.Report{}, err
+			return out, metricsJSON{}, metrics.Report{}, err
 		}
 		var p *bigmat.Dense
 		for _, wp := range wAbove {
 			w, err := loadBig(wp, prec, true)
 			if err != nil {
-				return out, metrics.Report{}, err
+				return out, metricsJSON{}, metrics.Report{}, err
 			}
 			if p == nil {
 				p = w
@@ -100,34 +105,34 @@ func oneLayer(l int, hPath string, wAbove []string, yPath string, digits int, op
 			}
 			pr, _ := p.Dims()
 			if _, c := w.Dims(); pr != c {
-				return out, metrics.Report{}, fmt.Errorf("%s has %d columns but the layer below has %d rows", wp, c, pr)
+				return out, metricsJSON{}, metrics.Report{}, fmt.Errorf("%s has %d columns but the layer below has %d rows", wp, c, pr)
 			}
 			p = new(bigmat.Dense).Mul(w, p)
 		}
 		pExact, err := metrics.ExactFromDense(p, "weights")
 		if err != nil {
-			return out, metrics.Report{}, err
+			return out, metricsJSON{}, metrics.Report{}, err
 		}
 		r, err := metrics.ComputeBigExact(h, pExact, y, workDigits(digits), opt)
 		if err != nil {
-			return out, metrics.Report{}, err
+			return out, metricsJSON{}, metrics.Report{}, err
 		}
 		out.metricsJSON = newBigMetricsJSON(r, digits)
-		return out, r.Report, nil
+		return out, out.metricsJSON, r.Report, nil
 	}
 	h, err := loadArray(hPath, false)
 	if err != nil {
-		return out, metrics.Report{}, err
+		return out, metricsJSON{}, metrics.Report{}, err
 	}
 	y, err := loadArray(yPath, false)
 	if err != nil {
-		return out, metrics.Report{}, err
+		return out, metricsJSON{}, metrics.Report{}, err
 	}
 	var p *mat.Dense
 	for _, wp := range wAbove {
 		wm, err := loadArray(wp, true)
 		if err != nil {
-			return out, metrics.Report{}, err
+			return out, metricsJSON{}, metrics.Report{}, err
 		}
 		r, c := wm.Dims()
 		w := mat.NewDense(r, c, nil)
@@ -138,7 +143,7 @@ func oneLayer(l int, hPath string, wAbove []string, yPath string, digits int, op
 		}
 		if p != nil {
 			if pr, _ := p.Dims(); pr != c {
-				return out, metrics.Report{}, fmt.Errorf("%s has %d columns but the layer below has %d rows", wp, c, pr)
+				return out, metricsJSON{}, metrics.Report{}, fmt.Errorf("%s has %d columns but the layer below has %d rows", wp, c, pr)
 			}
 			var q mat.Dense
 			q.Mul(w, p)
@@ -150,14 +155,14 @@ func oneLayer(l int, hPath string, wAbove []string, yPath string, digits int, op
 	pr, pc := p.Dims()
 	pm, err := metrics.NewMatrix(pr, pc, mat.DenseCopyOf(p).RawMatrix().Data)
 	if err != nil {
-		return out, metrics.Report{}, err
+		return out, metricsJSON{}, metrics.Report{}, err
 	}
 	r, err := metrics.Compute(h, pm, y, opt)
 	if err != nil {
-		return out, metrics.Report{}, err
+		return out, metricsJSON{}, metrics.Report{}, err
 	}
 	decimalIsotropy(r, yPath, !opt.Uncentered) // metrics_iso.go
 	out.metricsJSON = newMetricsJSON(r.Report, nil)
 	out.float64Values(r)
-	return out, r.Report, nil
+	return out, out.float64Shown(r), r.Report, nil
 }

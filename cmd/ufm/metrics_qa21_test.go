@@ -193,3 +193,24 @@ func TestMetricsBoundsRound2(t *testing.T) {
 		}
 	}
 }
+
+// σ_min and γ of the float64 path carry bounds too (QA session 21, round
+// 2; mpmath): s17 σ_min = 6.1697e-17 (printed 1.249e-16), s16 γ = 4.7452e-19
+// (printed an exact 0), zero/ σ_min = 0 exactly (printed 3.90694e-18).
+func TestMetricsSigmaMinBounds(t *testing.T) {
+	for _, c := range []struct {
+		dir, field, errField string
+		want                 float64
+	}{
+		{"s17", "sigma_min", "sigma_min_error", 6.1697e-17},
+		{"s16", "nrc3_gamma", "nrc3_gamma_error", 4.7452e-19},
+		{"zero", "sigma_min", "sigma_min_error", 0},
+	} {
+		doc := qa21Metrics(t, filepath.Join("..", "qa21b", "sigma-min-float64", c.dir), "H.npy", "W.npy", "Y.npy")
+		g, ok1 := doc[c.field].(float64)
+		b, ok2 := doc[c.errField].(float64)
+		if !ok1 || !ok2 || math.Abs(g-c.want) > b {
+			t.Errorf("%s: %s = %v ± %v, true %v", c.dir, c.field, doc[c.field], doc[c.errField], c.want)
+		}
+	}
+}
