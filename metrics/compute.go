@@ -342,61 +342,24 @@ func (k *kahan) sum() float64 { return k.s + k.c }
 // accuracy.
 func (s *stream) moments(center bool) (mean, cov []float64, maxNorm float64, err error) {
 	d := s.cols
-	sums := make([][]kahan, s.ranges)
-	blockSums := make([][]float64, s.ranges)
-	norms := make([]float64, s.ranges)
-	err = s.run(func(k, i0, i1 int, buf []float64) error {
-		if sums[k] == nil {
-			sums[k] = make([]kahan, d)
-			blockSums[k] = make([]float64, d)
-		}
-		if i, bad := firstBad(buf); bad {
-			return fmt.Errorf("%s: non-finite value %v at row %d, column %d (counting from 0)", s.name, buf[i], i0+i/d, i%d)
-		}
-		bs := blockSums[k]
-		clear(bs)
-		for r := 0; r < i1-i0; r++ {
-			row := buf[r*d : (r+1)*d]
-			norms[k] = math.Max(norms[k], norm2(row))
-			if center {
-				for j, v := range row {
-					bs[j] += v
-				}
-			}
-		}
-		if center {
-			// Plain sums within a block, one compensated addition per
-			// block: the error is that of 256 additions, not of M.
-			for j, v := range bs {
-				sums[k][j].add(v)
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	var maxAbs float64
+	if mean, maxNorm, maxAbs, err = s.meanPass(center); err != nil {
 		return nil, nil, 0, err
 	}
-	for _, v := range norms {
-		maxNorm = math.Max(maxNorm, v)
+	// From here on every value is read times s.scale (exact): the mean,
+	// the covariance and the largest norm are in those units. The scale
+	// brings the largest entry below 1/√d, so no row norm overflows.
+	s.scale = unitScale(maxAbs) * unitScale(math.Sqrt(float64(d)))
+	if finite(mean) && !math.IsInf(maxNorm, 0) {
+		scaleBy(mean, s.scale)
+		maxNorm *= s.scale
+	} else if mean, maxNorm, _, err = s.meanPass(center); err != nil {
+		// Column sums or row norms of values near the float64 limit
+		// overflowed (QA session 21: entries of 1e308, "eigendecomposition
+		// failed"): summed again, scaled.
+		return nil, nil, 0, err
 	}
 	M := float64(s.rows)
-	mean = make([]float64, d)
-	if center {
-		for j := 0; j < d; j++ {
-			var t kahan
-			for k := range sums {
-				if sums[k] != nil {
-					t.add(sums[k][j].sum())
-				}
-			}
-			mean[j] = t.sum() / M
-		}
-	}
-	// From here on every value is read times s.scale (exact): the mean,
-	// the covariance and the largest norm are in those units.
-	s.scale = unitScale(maxNorm)
-	scaleBy(mean, s.scale)
-	maxNorm *= s.scale
 	// The second pass: per range of blocks a dp×dp accumulator (dp = d rounded up
 	// to the panel width) of the products of the shifted rows, packed
 	// block by block (syrk.go), and the column sums of the shifted rows.
@@ -549,6 +512,74 @@ func scaledProjectionBound(x, delta, meanSq float64) float64 {
 // projectionBound is 2√x·δ + δ².
 func projectionBound(x, delta float64) float64 {
 	return 2*math.Sqrt(max(x, 0))*delta + delta*delta
+}
+
+// meanPass is the first pass of moments: the mean (zero if !center), the
+// largest row norm and the largest entry's magnitude, in units of s.scale
+// (raw when 0), after checking that every value is finite.
+func (s *stream) meanPass(center bool) (mean []float64, maxNorm, maxAbs float64, err error) {
+	d := s.cols
+	sums := make([][]kahan, s.ranges)
+	blockSums := make([][]float64, s.ranges)
+	norms := make([]float64, s.ranges)
+	abs := make([]float64, s.ranges)
+	err = s.run(func(k, i0, i1 int, buf []float64) error {
+		if sums[k] == nil {
+			sums[k] = make([]kahan, d)
+			blockSums[k] = make([]float64, d)
+		}
+		for _, v := range buf {
+			abs[k] = math.Max(abs[k], math.Abs(v))
+		}
+		if i, bad := firstBad(buf); bad {
+			return fmt.Errorf("%s: non-finite value %v at row %d, column %d (counting from 0)", s.name, buf[i], i0+i/d, i%d)
+		}
+		bs := blockSums[k]
+		clear(bs)
+		for r := 0; r < i1-i0; r++ {
+			row := buf[r*d : (r+1)*d]
+			norms[k] = math.Max(norms[k], norm2(row))
+			if center {
+				for j, v := range row {
+					bs[j] += v
+				}
+			}
+		}
+		if center {
+			// Plain sums within a block, one compensated addition per
+			// block: the error is that of 256 additions, not of M.
+			for j, v := range bs {
+				sums[k][j].add(v)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	for k, v := range norms {
+		maxNorm, maxAbs = math.Max(maxNorm, v), math.Max(maxAbs, abs[k])
+	}
+	M := float64(s.rows)
+	mean = make([]float64, d)
+	if center {
+		for j := 0; j < d; j++ {
+			var t kahan
+			for k := range sums {
+				if sums[k] != nil {
+					t.add(sums[k][j].sum())
+				}
+			}
+			mean[j] = t.sum() / M
+		}
+	}
+	return mean, maxNorm, maxAbs, nil
+}
+
+// finite reports whether every entry of v is finite.
+func finite(v []float64) bool {
+	_, bad := firstBad(v)
+	return !bad
 }
 
 // unitScale returns the power of 2 that maps x > 0 into [1/2, 1) (1 for

@@ -214,3 +214,23 @@ func TestMetricsSigmaMinBounds(t *testing.T) {
 		}
 	}
 }
+
+// Entries near the float64 limit (0.5e308–1.5e308): the column sums and
+// row norms of the first pass overflowed before the power-of-2 scaling,
+// and metrics exited 2 ("eigendecomposition failed") on valid input, or
+// gave NRC3 null with a NaN reason. mpmath (QA session 21): NRC1 0.199984,
+// NRC2 0.228818, NRC3 0.519012 (6 digits).
+func TestMetricsNearFloat64Limit(t *testing.T) {
+	near := func(name string, got any, want float64) {
+		t.Helper()
+		if g, ok := got.(float64); !ok || math.Abs(g-want) > 1e-6 {
+			t.Errorf("%s = %v, mpmath %v", name, got, want)
+		}
+	}
+	dir := filepath.Join("..", "qa21b", "overflow-mean")
+	doc := qa21Metrics(t, dir, "H2.npy", "W2.npy", "Y2.npy")
+	near("nrc1", doc["nrc1"], 0.199984)
+	near("nrc2", doc["nrc2"], 0.228818)
+	doc = qa21Metrics(t, dir, "H3.npy", "W2.npy", "Y3.npy")
+	near("nrc3", doc["nrc3"], 0.519012)
+}
