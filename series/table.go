@@ -24,7 +24,8 @@ func (t *Table) Header() []string {
 	for j := 1; j <= t.evrColumns(); j++ {
 		h = append(h, fmt.Sprintf("evr_%d", j))
 	}
-	return append(h, "evr_top_n", "train_mse", "r2", "r2_uniform", "weights_rank", "zero_features", "has_bias")
+	return append(h, "evr_top_n", "train_mse", "r2", "r2_uniform", "weights_rank", "zero_features", "has_bias",
+		"nrc1_error", "nrc2_error", "nrc3_error", "evr_error")
 }
 
 func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
@@ -53,9 +54,10 @@ func topN(r Row) (float64, bool) {
 func (t *Table) record(r Row) []string {
 	m := r.Metrics
 	nrcOK := !m.FeaturesCollapsed
+	nrc1OK := nrcOK && m.NRC1Undefined == ""
 	nrc3OK := m.NRC3Undefined == ""
 	rec := []string{strconv.Itoa(r.Epoch), strconv.Itoa(m.Samples), strconv.Itoa(m.FeatureDim), strconv.Itoa(m.TargetDim),
-		opt(m.NRC1, nrcOK), opt(m.NRC2, nrcOK), opt(m.NRC3, nrc3OK), opt(m.NRC3Gamma, nrc3OK),
+		opt(m.NRC1, nrc1OK), opt(m.NRC2, nrcOK), opt(m.NRC3, nrc3OK), opt(m.NRC3Gamma, nrc3OK),
 		opt(t.C, t.C > 0), opt(r.GammaOverC, r.GammaOverCValid)}
 	for j := 0; j < t.evrColumns(); j++ {
 		rec = append(rec, opt(0, false))
@@ -65,7 +67,8 @@ func (t *Table) record(r Row) []string {
 	}
 	top, ok := topN(r)
 	return append(rec, opt(top, ok), num(r.Fit.MSE), opt(r.Fit.R2, r.Fit.Valid), opt(r.Fit.R2Uniform, r.Fit.Valid),
-		strconv.Itoa(m.WeightsRank), strconv.Itoa(m.ZeroFeatures), strconv.FormatBool(r.HasBias))
+		strconv.Itoa(m.WeightsRank), strconv.Itoa(m.ZeroFeatures), strconv.FormatBool(r.HasBias),
+		opt(m.NRC1Err, nrc1OK), opt(m.NRC2Err, nrcOK), opt(m.NRC3Err, nrc3OK), opt(m.EVRErr, len(m.EVR) > 0))
 }
 
 // WriteCSV writes a header and one row per epoch. Numbers are float64 in
@@ -94,6 +97,10 @@ type jsonEpoch struct {
 	NRC2         *float64  `json:"nrc2"`
 	NRC3         *float64  `json:"nrc3"`
 	NRC3Gamma    *float64  `json:"nrc3_gamma"`
+	NRC1Err      *float64  `json:"nrc1_error"` // absolute error bounds (metrics.Result)
+	NRC2Err      *float64  `json:"nrc2_error"`
+	NRC3Err      *float64  `json:"nrc3_error"`
+	EVRErr       *float64  `json:"evr_error"`
 	GammaOverC   *float64  `json:"gamma_over_c"`
 	EVR          []float64 `json:"evr"`
 	EVRTopN      *float64  `json:"evr_top_n"`
@@ -137,8 +144,10 @@ func (t *Table) JSON() any {
 		m := r.Metrics
 		top, ok := topN(r)
 		e := jsonEpoch{Epoch: r.Epoch, Samples: m.Samples, FeatureDim: m.FeatureDim, TargetDim: m.TargetDim,
-			NRC1: ptr(m.NRC1, !m.FeaturesCollapsed), NRC2: ptr(m.NRC2, !m.FeaturesCollapsed),
+			NRC1: ptr(m.NRC1, !m.FeaturesCollapsed && m.NRC1Undefined == ""), NRC2: ptr(m.NRC2, !m.FeaturesCollapsed),
 			NRC3: ptr(m.NRC3, m.NRC3Undefined == ""), NRC3Gamma: ptr(m.NRC3Gamma, m.NRC3Undefined == ""),
+			NRC1Err: ptr(m.NRC1Err, !m.FeaturesCollapsed && m.NRC1Undefined == ""), NRC2Err: ptr(m.NRC2Err, !m.FeaturesCollapsed),
+			NRC3Err: ptr(m.NRC3Err, m.NRC3Undefined == ""), EVRErr: ptr(m.EVRErr, len(m.EVR) > 0),
 			GammaOverC: ptr(r.GammaOverC, r.GammaOverCValid), EVR: m.EVR, EVRTopN: ptr(top, ok),
 			TrainMSE: r.Fit.MSE, R2: ptr(r.Fit.R2, r.Fit.Valid), R2Uniform: ptr(r.Fit.R2Uniform, r.Fit.Valid),
 			WeightsRank: m.WeightsRank, ZeroFeatures: m.ZeroFeatures, HasBias: r.HasBias, Float32: r.Float32, Notes: m.Notes}

@@ -130,18 +130,27 @@ func writeSeriesReport(w io.Writer, t *series.Table, files []string) {
 			}
 			return fmt.Sprintf("%.4g", v)
 		}
+		// The metrics with the digits their bounds leave (at most 4), or
+		// "< x": an exact 0 printed as 1.426e-30 (QA session 21).
+		bounded := func(v, err float64, ok bool) string {
+			if !ok {
+				return "—"
+			}
+			return metrics.BoundText64(v, err, 4)
+		}
 		top := 0.0
 		for _, v := range rm.EVR[:min(rm.PrincipalDims, len(rm.EVR))] {
 			top += v
 		}
 		fmt.Fprintf(w, "  %6d  %-11s %-11s %-11s %-11s %-11s %-11s %s\n", r.Epoch,
-			get(rm.NRC1, !rm.FeaturesCollapsed), get(rm.NRC2, !rm.FeaturesCollapsed), get(rm.NRC3, rm.NRC3Undefined == ""),
+			bounded(rm.NRC1, rm.NRC1Err, !rm.FeaturesCollapsed && rm.NRC1Undefined == ""), bounded(rm.NRC2, rm.NRC2Err, !rm.FeaturesCollapsed),
+			bounded(rm.NRC3, rm.NRC3Err, rm.NRC3Undefined == ""),
 			get(rm.NRC3Gamma, rm.NRC3Undefined == ""), get(top, len(rm.EVR) > 0), get(r.Fit.MSE, true), get(r.Fit.R2, r.Fit.Valid))
 	}
 	if t.C > 0 {
 		fmt.Fprintf(w, "\nc = λ_H·λ_W = %.6g: at a UFM optimum in the full regime NRC3 vanishes at γ = c.\n", t.C)
 	}
-	fmt.Fprintf(w, "\n(4 digits shown; table.csv and table.json hold the float64 values)\n\nWritten:\n")
+	fmt.Fprintf(w, "\n(at most 4 digits shown, those the error bounds leave; table.csv and table.json hold the float64 values with their bounds)\n\nWritten:\n")
 	for _, f := range files {
 		fmt.Fprintf(w, "  %s\n", f)
 	}
