@@ -98,7 +98,7 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 	case rank == 0:
 		res.note("W = 0: its row space is {0}, so P_W = 0 and NRC2 is the fraction of non-vanishing feature vectors")
 	case rank < min(n, d):
-		res.note("W has rank %d < min(n, d) = %d: P_W projects onto its %d-dimensional row space", rank, min(n, d), rank)
+		res.note("W has numerical rank %d < min(n, d) = %d (singular values below max(n, d)·2^-52 of the largest dropped, as numpy's matrix_rank; its exact rank may be higher, which --digits decides): P_W projects onto that %d-dimensional row space", rank, min(n, d), rank)
 	}
 
 	// Third pass: residuals of the normalized features.
