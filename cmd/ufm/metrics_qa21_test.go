@@ -109,35 +109,27 @@ func asStrings(v any) []string {
 //   - nrc3-zero: NRC3 = 0 exactly (at γ = 1/4), printed 2.77334e-32;
 //   - tie2d: covariance exactly 0.8·I, n = 1: NRC1 undefined, printed 0.2.
 func TestMetricsFloat64Bounds(t *testing.T) {
-	within := func(name string, got, bound any, want float64) {
-		t.Helper()
-		g, ok1 := got.(float64)
-		b, ok2 := bound.(float64)
-		if !ok1 || !ok2 || math.Abs(g-want) > b {
-			t.Errorf("%s = %v ± %v, true %v", name, got, bound, want)
-		}
-	}
 	doc := qa21Metrics(t, "offset", "H1e+12.npy", "W.npy", "Y.npy")
 	if doc["features_collapsed"] == true {
 		t.Fatalf("offset: features called collapsed: %v", doc["notes"])
 	}
-	within("offset nrc1", doc["nrc1"], doc["nrc1_error"], 0.69565291396012439865)
-	within("offset nrc2", doc["nrc2"], doc["nrc2_error"], 0.74180908084521715955)
+	withinBound(t, "offset nrc1", doc["nrc1"], doc["nrc1_error"], 0.69565291396012439865)
+	withinBound(t, "offset nrc2", doc["nrc2"], doc["nrc2_error"], 0.74180908084521715955)
 	if b := doc["nrc1_error"].(float64); b > 0.05 {
 		t.Errorf("offset: nrc1_error %v is too loose to be useful", b)
 	}
 	doc = qa21Metrics(t, "exact-collapse", "H.npy", "W.npy", "Y.npy")
-	within("exact-collapse nrc1", doc["nrc1"], doc["nrc1_error"], 0)
-	within("exact-collapse nrc2", doc["nrc2"], doc["nrc2_error"], 0)
+	withinBound(t, "exact-collapse nrc1", doc["nrc1"], doc["nrc1_error"], 0)
+	withinBound(t, "exact-collapse nrc2", doc["nrc2"], doc["nrc2_error"], 0)
 	doc = qa21Metrics(t, "collapsed-float-evr", "Hc.npy", "Wc.npy", "Yc.npy")
 	evr := doc["evr"].([]any)
 	for i, want := range []float64{1.53043e-33, 1.26137e-33, 8.90111e-34, 5.65947e-34, 4.44037e-34} {
 		if 2+i < len(evr) {
-			within(fmt.Sprintf("evr[%d]", 2+i), evr[2+i], doc["evr_error"], want)
+			withinBound(t, fmt.Sprintf("evr[%d]", 2+i), evr[2+i], doc["evr_error"], want)
 		}
 	}
 	doc = qa21Metrics(t, "nrc3-zero", "H4.csv", "W4.csv", "Y.csv")
-	within("nrc3-zero nrc3", doc["nrc3"], doc["nrc3_error"], 0)
+	withinBound(t, "nrc3-zero nrc3", doc["nrc3"], doc["nrc3_error"], 0)
 	doc = qa21Metrics(t, "tie2d", "H.csv", "W.csv", "Y.csv")
 	if doc["nrc1"] != nil || doc["nrc1_undefined"] == nil {
 		t.Errorf("tie2d: nrc1 %v, nrc1_undefined %v; want null with a reason", doc["nrc1"], doc["nrc1_undefined"])
@@ -166,19 +158,11 @@ func TestMetricsBoundsRound2(t *testing.T) {
 		t.Helper()
 		return qa21Metrics(t, filepath.Join("..", "qa21b", dir), h, w, y, args...)
 	}
-	within := func(name string, got, bound any, want float64) {
-		t.Helper()
-		g, ok1 := got.(float64)
-		b, ok2 := bound.(float64)
-		if !ok1 || !ok2 || math.Abs(g-want) > b {
-			t.Errorf("%s = %v ± %v, true %v", name, got, bound, want)
-		}
-	}
 	doc := qa("offset-zero-skip", "H.npy", "W.npy", "Y.npy")
-	within("offset-zero-skip nrc2", doc["nrc2"], doc["nrc2_error"], 0.99541856)
+	withinBound(t, "offset-zero-skip nrc2", doc["nrc2"], doc["nrc2_error"], 0.99541856)
 	doc = qa("unnormalized", "H.npy", "W.npy", "Y.npy", "--normalize=false")
-	within("unnormalized nrc1", doc["nrc1"], doc["nrc1_error"], 1.00446e-27)
-	within("unnormalized nrc2", doc["nrc2"], doc["nrc2_error"], 2.13178e-27)
+	withinBound(t, "unnormalized nrc1", doc["nrc1"], doc["nrc1_error"], 1.00446e-27)
+	withinBound(t, "unnormalized nrc2", doc["nrc2"], doc["nrc2_error"], 2.13178e-27)
 	for _, d := range []string{"3", "20", "30"} {
 		doc = qa("digits-neartie", "Hgap45.csv", "W.csv", "Y.csv", "--digits", d)
 		if s, ok := doc["nrc1"].(string); ok && !strings.HasPrefix(s, "0.8") && !strings.HasPrefix(s, "0.79999999999999999999") {
@@ -233,4 +217,15 @@ func TestMetricsNearFloat64Limit(t *testing.T) {
 	near("nrc2", doc["nrc2"], 0.228818)
 	doc = qa21Metrics(t, dir, "H3.npy", "W2.npy", "Y3.npy")
 	near("nrc3", doc["nrc3"], 0.519012)
+}
+
+// withinBound checks that a printed float64 value (JSON) lies within its
+// printed bound of the true value.
+func withinBound(t *testing.T, name string, got, bound any, want float64) {
+	t.Helper()
+	g, ok1 := got.(float64)
+	b, ok2 := bound.(float64)
+	if !ok1 || !ok2 || math.Abs(g-want) > b {
+		t.Errorf("%s = %v ± %v, true %v", name, got, bound, want)
+	}
 }
