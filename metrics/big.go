@@ -70,6 +70,10 @@ func BoundText64(x, err float64, digits int) string {
 	if err <= 0 || math.IsNaN(x) || math.IsNaN(err) || math.IsInf(x, 0) {
 		return strconv.FormatFloat(x, 'g', digits, 64)
 	}
+	if math.IsInf(err, 0) {
+		// roundUp1 of +Inf printed "< 1e-9223372036854775807" (QA 21).
+		return "not resolved (its error bound is beyond float64's range)"
+	}
 	return BoundText(big.NewFloat(x), big.NewFloat(err), digits)
 }
 

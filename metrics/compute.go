@@ -127,6 +127,9 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 		if opt.Unnormalized {
 			unitSq = varUnit
 			res.NRC1, res.NRC2 = res.NRC1*unitSq, res.NRC2*unitSq
+			if math.IsInf(res.NRC1, 0) || math.IsInf(res.NRC2, 0) {
+				res.note("the unnormalized NRC1/NRC2 lie beyond float64's range in the features' squared units (they are printed as null): rescale the features, or use the normalized metrics, which do not depend on the scale")
+			}
 		}
 		res.errors64(opt, sums, errInputs{top: top, trace: trace, projected: k1 < d, rank: rank, condW: condW, zeroTol: zeroTol, unitSq: unitSq, varUnit: varUnit})
 		if sums.zero > 0 {
@@ -149,13 +152,20 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 	// Σ was formed from the targets times ys.scale = 2^e: γ and σ_min
 	// are in units of 2^(2e) (NRC3 itself is invariant). Undone exactly;
 	// beyond float64's range they become ±Inf or 0 (the caller says so).
-	ey := math.Ilogb(ys.scale)
-	res.SigmaMin = math.Ldexp(r3.sigmaMin, -2*ey)
-	res.NRC3, res.NRC3Gamma = r3.value, math.Ldexp(r3.gamma, -2*ey)
-	res.NRC3Undefined, res.NRC3Flat = r3.undefined, r3.flat
+	e2 := -2 * math.Ilogb(ys.scale)
+	res.NRC3, res.NRC3Undefined, res.NRC3Flat = r3.value, r3.undefined, r3.flat
 	res.NRC3Err = r3.err
-	res.SigmaMinErr = math.Ldexp(r3.sigmaMinErr, -2*ey)
-	res.NRC3GammaErr = math.Ldexp(r3.gammaErr, -2*ey)
+	res.SigmaMin, res.SigmaMinErr = unscaleBounded(r3.sigmaMin, r3.sigmaMinErr, e2)
+	// γ's bound carries a factor 4 of margin over 2t·accS + accS²: a
+	// float32 case measured 1.6 times that first-order bound (QA session
+	// 21, round 3).
+	res.NRC3Gamma, res.NRC3GammaErr = unscaleBounded(r3.gamma, 4*r3.gammaErr, e2)
+	if math.IsNaN(res.SigmaMin) {
+		res.note("σ_min lies beyond float64's range in the targets' units (it is not 0): rerun with --digits")
+	}
+	if math.IsNaN(res.NRC3Gamma) && res.NRC3Undefined == "" {
+		res.note("the minimizing γ lies beyond float64's range in the targets' units: rerun with --digits")
+	}
 	res.Notes = append(res.Notes, r3.notes...)
 	return res, nil
 }
@@ -506,7 +516,7 @@ func (res *Result) errors64(opt Options, sums residualSums, in errInputs) {
 // residual x of vectors of mean squared norm T (1 when normalized) from a
 // projector known to δ.
 func scaledProjectionBound(x, delta, meanSq float64) float64 {
-	return 2*math.Sqrt(max(x, 0)*meanSq)*delta + meanSq*delta*delta
+	return 2*math.Sqrt(max(x, 0))*math.Sqrt(meanSq)*delta + meanSq*delta*delta // no x·T: it overflows at 1e180²
 }
 
 // projectionBound is 2√x·δ + δ².
@@ -580,6 +590,26 @@ func (s *stream) meanPass(center bool) (mean []float64, maxNorm, maxAbs float64,
 func finite(v []float64) bool {
 	_, bad := firstBad(v)
 	return !bad
+}
+
+// unscaleBounded returns v·2^e and err·2^e (v ≥ 0 with its error bound,
+// in scaled units), or NaN for the value when it leaves float64's normal
+// range — an underflow to 0 or a subnormal (QA session 21: σ_min of
+// targets of size 10^-250 printed as an exact 0 ± 0) or an overflow. A
+// bound that underflows becomes the least subnormal (never an "exact" 0);
+// one that overflows, +Inf.
+func unscaleBounded(v, err float64, e int) (float64, float64) {
+	if v == 0 && err == 0 {
+		return 0, 0
+	}
+	r, re := math.Ldexp(v, e), math.Ldexp(err, e)
+	if v != 0 && (math.IsInf(r, 0) || math.Abs(r) < 0x1p-1022) {
+		r = math.NaN()
+	}
+	if err != 0 && re == 0 {
+		re = 0x1p-1074
+	}
+	return r, re
 }
 
 // unitScale returns the power of 2 that maps x > 0 into [1/2, 1) (1 for

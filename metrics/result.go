@@ -144,7 +144,8 @@ type Report struct {
 
 // Result is the float64 computation's answer. NRC1 and NRC2 are meaningful
 // unless FeaturesCollapsed; NRC3 and NRC3Gamma unless NRC3Undefined != "".
-// No field is ever NaN.
+// No field is NaN except SigmaMin and NRC3Gamma, which are NaN when they
+// lie beyond float64's range in the targets' units (a note says so).
 type Result struct {
 	Report
 	NRC1, NRC2 float64

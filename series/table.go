@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 )
 
@@ -25,13 +26,13 @@ func (t *Table) Header() []string {
 		h = append(h, fmt.Sprintf("evr_%d", j))
 	}
 	return append(h, "evr_top_n", "train_mse", "r2", "r2_uniform", "weights_rank", "zero_features", "has_bias",
-		"nrc1_error", "nrc2_error", "nrc3_error", "evr_error")
+		"nrc1_error", "nrc2_error", "nrc3_error", "evr_error", "nrc3_gamma_error")
 }
 
 func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 func opt(v float64, ok bool) string {
-	if !ok {
+	if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
 		return ""
 	}
 	return num(v)
@@ -66,9 +67,9 @@ func (t *Table) record(r Row) []string {
 		}
 	}
 	top, ok := topN(r)
-	return append(rec, opt(top, ok), num(r.Fit.MSE), opt(r.Fit.R2, r.Fit.Valid), opt(r.Fit.R2Uniform, r.Fit.Valid),
+	return append(rec, opt(top, ok), opt(r.Fit.MSE, true), opt(r.Fit.R2, r.Fit.Valid), opt(r.Fit.R2Uniform, r.Fit.Valid),
 		strconv.Itoa(m.WeightsRank), strconv.Itoa(m.ZeroFeatures), strconv.FormatBool(r.HasBias),
-		opt(m.NRC1Err, nrc1OK), opt(m.NRC2Err, nrcOK), opt(m.NRC3Err, nrc3OK), opt(m.EVRErr, len(m.EVR) > 0))
+		opt(m.NRC1Err, nrc1OK), opt(m.NRC2Err, nrcOK), opt(m.NRC3Err, nrc3OK), opt(m.EVRErr, len(m.EVR) > 0), opt(m.NRC3GammaErr, nrc3OK))
 }
 
 // WriteCSV writes a header and one row per epoch. Numbers are float64 in
@@ -101,10 +102,11 @@ type jsonEpoch struct {
 	NRC2Err      *float64  `json:"nrc2_error"`
 	NRC3Err      *float64  `json:"nrc3_error"`
 	EVRErr       *float64  `json:"evr_error"`
+	NRC3GammaErr *float64  `json:"nrc3_gamma_error"`
 	GammaOverC   *float64  `json:"gamma_over_c"`
 	EVR          []float64 `json:"evr"`
 	EVRTopN      *float64  `json:"evr_top_n"`
-	TrainMSE     float64   `json:"train_mse"`
+	TrainMSE     *float64  `json:"train_mse"` // null when it overflows float64
 	R2           *float64  `json:"r2"`
 	R2Uniform    *float64  `json:"r2_uniform"`
 	WeightsRank  int       `json:"weights_rank"`
@@ -125,8 +127,11 @@ type jsonTable struct {
 	Epochs      []jsonEpoch `json:"epochs"`
 }
 
+// ptr is &v, or nil when !ok or v is not finite (σ_min or γ beyond
+// float64's range: the JSON encoder refused NaN and the whole table was
+// lost, QA session 21).
 func ptr(v float64, ok bool) *float64 {
-	if !ok {
+	if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
 		return nil
 	}
 	return &v
@@ -148,8 +153,9 @@ func (t *Table) JSON() any {
 			NRC3: ptr(m.NRC3, m.NRC3Undefined == ""), NRC3Gamma: ptr(m.NRC3Gamma, m.NRC3Undefined == ""),
 			NRC1Err: ptr(m.NRC1Err, !m.FeaturesCollapsed && m.NRC1Undefined == ""), NRC2Err: ptr(m.NRC2Err, !m.FeaturesCollapsed),
 			NRC3Err: ptr(m.NRC3Err, m.NRC3Undefined == ""), EVRErr: ptr(m.EVRErr, len(m.EVR) > 0),
-			GammaOverC: ptr(r.GammaOverC, r.GammaOverCValid), EVR: m.EVR, EVRTopN: ptr(top, ok),
-			TrainMSE: r.Fit.MSE, R2: ptr(r.Fit.R2, r.Fit.Valid), R2Uniform: ptr(r.Fit.R2Uniform, r.Fit.Valid),
+			NRC3GammaErr: ptr(m.NRC3GammaErr, m.NRC3Undefined == ""),
+			GammaOverC:   ptr(r.GammaOverC, r.GammaOverCValid), EVR: m.EVR, EVRTopN: ptr(top, ok),
+			TrainMSE: ptr(r.Fit.MSE, true), R2: ptr(r.Fit.R2, r.Fit.Valid), R2Uniform: ptr(r.Fit.R2Uniform, r.Fit.Valid),
 			WeightsRank: m.WeightsRank, ZeroFeatures: m.ZeroFeatures, HasBias: r.HasBias, Float32: r.Float32, Notes: m.Notes}
 		if e.EVR == nil {
 			e.EVR = []float64{}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -227,5 +228,47 @@ func withinBound(t *testing.T, name string, got, bound any, want float64) {
 	b, ok2 := bound.(float64)
 	if !ok1 || !ok2 || math.Abs(g-want) > b {
 		t.Errorf("%s = %v ± %v, true %v", name, got, bound, want)
+	}
+}
+
+// QA session 21, third metrics round (helper 33), mpmath at 150 digits:
+//   - gamma-bound-f32: γ = 0.00139128363173127392, printed ± 1.96e-16 with
+//     an error of 3.13e-16 (the bound now has a factor 4 of margin);
+//   - sigma-min-underflow: σ_min = 4.352e-502 printed as an exact 0 ± 0
+//     (now null, with a note);
+//   - series-nan-1e307: data near 1e307 made series exit 1 ("json:
+//     unsupported value: NaN") and write nothing;
+//   - series-gamma: γ = 0 printed 6.934e-17 with 4 digits and no bound.
+func TestMetricsRound3(t *testing.T) {
+	base := filepath.Join("..", "qa21c")
+	doc := qa21Metrics(t, filepath.Join(base, "gamma-bound-f32"), "H.npy", "W.npy", "Y.npy")
+	withinBound(t, "gamma-bound-f32 nrc3_gamma", doc["nrc3_gamma"], doc["nrc3_gamma_error"], 0.00139128363173127392)
+	doc = qa21Metrics(t, filepath.Join(base, "sigma-min-underflow"), "H.npy", "W.npy", "Y.npy")
+	if doc["sigma_min"] != nil || !strings.Contains(strings.Join(asStrings(doc["notes"]), " "), "σ_min lies beyond float64's range") {
+		t.Errorf("sigma-min-underflow: sigma_min %v, notes %v; want null with a note", doc["sigma_min"], doc["notes"])
+	}
+	for _, c := range []struct {
+		dir   string
+		epoch int
+	}{{"series-nan-1e307", 6}, {"series-gamma", 8}} {
+		out := filepath.Join(t.TempDir(), "o")
+		code, _, errs := runCmd(t, "series", filepath.Join("testdata", "metrics", "qa21c", c.dir), "--out", out, "--no-plots")
+		if code != exitOK {
+			t.Errorf("%s: exit %d: %s", c.dir, code, errs)
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join(out, "table.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tab struct {
+			Epochs []map[string]any
+		}
+		if err := json.Unmarshal(raw, &tab); err != nil || len(tab.Epochs) != 1 {
+			t.Fatalf("%s: table.json: %v", c.dir, err)
+		}
+		if c.dir == "series-gamma" {
+			withinBound(t, "series-gamma nrc3_gamma", tab.Epochs[0]["nrc3_gamma"], tab.Epochs[0]["nrc3_gamma_error"], 0)
+		}
 	}
 }

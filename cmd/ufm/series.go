@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/big"
 	"strings"
 	"time"
@@ -125,8 +126,8 @@ func writeSeriesReport(w io.Writer, t *series.Table, files []string) {
 	for _, r := range t.Rows {
 		rm := r.Metrics
 		get := func(v float64, ok bool) string {
-			if !ok {
-				return "—"
+			if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
+				return "—" // undefined, or beyond float64 (the fit of 1e307 data)
 			}
 			return fmt.Sprintf("%.4g", v)
 		}
@@ -145,7 +146,7 @@ func writeSeriesReport(w io.Writer, t *series.Table, files []string) {
 		fmt.Fprintf(w, "  %6d  %-11s %-11s %-11s %-11s %-11s %-11s %s\n", r.Epoch,
 			bounded(rm.NRC1, rm.NRC1Err, !rm.FeaturesCollapsed && rm.NRC1Undefined == ""), bounded(rm.NRC2, rm.NRC2Err, !rm.FeaturesCollapsed),
 			bounded(rm.NRC3, rm.NRC3Err, rm.NRC3Undefined == ""),
-			get(rm.NRC3Gamma, rm.NRC3Undefined == ""), get(top, len(rm.EVR) > 0), get(r.Fit.MSE, true), get(r.Fit.R2, r.Fit.Valid))
+			bounded(rm.NRC3Gamma, rm.NRC3GammaErr, rm.NRC3Undefined == "" && !math.IsNaN(rm.NRC3Gamma)), get(top, len(rm.EVR) > 0), get(r.Fit.MSE, true), get(r.Fit.R2, r.Fit.Valid))
 	}
 	if t.C > 0 {
 		fmt.Fprintf(w, "\nc = λ_H·λ_W = %.6g: at a UFM optimum in the full regime NRC3 vanishes at γ = c.\n", t.C)
