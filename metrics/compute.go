@@ -521,7 +521,7 @@ func scaledProjectionBound(x, delta, meanSq float64) float64 {
 
 // projectionBound is 2√x·δ + δ².
 func projectionBound(x, delta float64) float64 {
-	return 2*math.Sqrt(max(x, 0))*delta + delta*delta
+	return scaledProjectionBound(x, delta, 1)
 }
 
 // meanPass is the first pass of moments: the mean (zero if !center), the
