@@ -811,7 +811,7 @@ func (dp *deepProblem) fill(x *bigmat.Dense, res *Result) error {
 		res.hp = h
 	}
 	res.Residual = r
-	dp.setScales(p, h, r, ytilde, mu, res)
+	dp.setScales(g, h, r, ytilde, mu, res)
 	res.Deep = &DeepResult{K: dp.K, Widths: dp.widths, Layers: ws}
 	res.Deep.ModeValues = modeValues(z)
 	// Scale of ZZᵀ: ‖Ỹ‖² = M·n·σ0 (tr of ỸỸᵀ), not tr(ZZᵀ), which is itself
@@ -839,8 +839,8 @@ func (dp *deepProblem) fill(x *bigmat.Dense, res *Result) error {
 // Without these every output was measured against its own norm: with all
 // modes off (W ≈ 10^-161) that printed rounding noise with every digit
 // (QA session 21).
-func (dp *deepProblem) setScales(p, h, r, ytilde *bigmat.Dense, mu *big.Float, res *Result) {
-	prec := p.Prec()
+func (dp *deepProblem) setScales(g, h, r, ytilde *bigmat.Dense, mu *big.Float, res *Result) {
+	prec := g.Prec()
 	newF := func() *big.Float { return new(big.Float).SetPrec(prec) }
 	unit := func(l *big.Rat) *big.Float { return newF().Quo(dp.e, newF().SetRat(l)) }
 	res.WWScale = maxBig(res.WW.FrobeniusNorm(), unit(dp.lambdas[dp.K-2]))
@@ -848,7 +848,7 @@ func (dp *deepProblem) setScales(p, h, r, ytilde *bigmat.Dense, mu *big.Float, r
 	hn := sq(h.FrobeniusNorm())
 	res.FeatureGramScale = maxBig(hn, hUnit.Mul(hUnit, newF().SetInt64(int64(dp.in.M()))))
 	res.PredictionsScale = maxBig(res.Predictions.FrobeniusNorm(), ytilde.FrobeniusNorm())
-	pp := new(bigmat.Dense).MulTrans(p, p)
+	pp := new(bigmat.Dense).AddScaledIdentity(g, new(big.Float).Neg(mu)) // PPᵀ, from fill's PPᵀ + μI
 	sp := pp.FrobeniusNorm()
 	cp := newF().SetInt64(1)
 	for _, l := range dp.lambdas {
