@@ -13,6 +13,13 @@ Steps (bias free or none, λ_H, λ_W > 0, as the benchmark instances):
   L* = Σ_{j<r} (√(cσ_j) − c/2) + ½ Σ_{j≥r} σ_j.
 Prints L*, σ_1 and ‖W*W*ᵀ‖_F to DIGITS digits (so a run can be eyeballed
 against ufm), and nothing about timing: time it from outside.
+
+With --full (after the arguments) it computes and prints, to DIGITS digits,
+every quantity `ufm predict` prints and `ufm verify` compares: the
+eigenvalues σ_j, the shrinkages s_j = 1 − √(c/σ_j) (0 for j ≥ r), W*W*ᵀ,
+the bias b* = ȳ (free; absent for none), L*, the training MSE
+r·c + Σ_{j≥r} σ_j, and the predictions Σ_{j<r} s_j v_j v_jᵀ Ỹ + ȳ1ᵀ
+(n×M, docs/theory.md §3): the closed form as one side of verify.
 """
 import json
 import operator
@@ -26,10 +33,13 @@ GUARD = 16
 
 
 def main():
-    if len(sys.argv) not in (2, 3):
-        sys.exit("usage: mp_closed.py INSTANCE.json [DIGITS]")
-    doc = json.load(open(sys.argv[1]), parse_float=str, parse_int=str)
-    digits = int(sys.argv[2]) if len(sys.argv) == 3 else int(doc.get("digits", 50))
+    args = sys.argv[1:]
+    full = "--full" in args
+    args = [a for a in args if a != "--full"]
+    if len(args) not in (1, 2):
+        sys.exit("usage: mp_closed.py INSTANCE.json [DIGITS] [--full]")
+    doc = json.load(open(args[0]), parse_float=str, parse_int=str)
+    digits = int(args[1]) if len(args) == 2 else int(doc.get("digits", 50))
     mp.mp.dps = digits + GUARD
     Y = [[Fraction(str(v)) for v in row] for row in doc["targets"]]
     M, n = len(Y), len(Y[0])
@@ -76,6 +86,32 @@ def main():
     print("min_loss", mp.nstr(Lstar, digits))
     print("sigma_1", mp.nstr(sig[0], digits))
     print("ww_frobenius", mp.nstr(mp.mnorm(A, "f"), digits))
+    if full:
+        print_full(digits, n, M, L, Z, U, bias, sig, order, Q, c, r, A, Lstar)
+
+
+def print_full(digits, n, M, L, Z, U, bias, sig, order, Q, c, r, A, Lstar):
+    """The rest of predict's quantities (see the module comment)."""
+    nstr = mp.nstr
+    shrink = [1 - mp.sqrt(c / sig[j]) if j < r else mp.mpf(0) for j in range(n)]
+    mse = r * c + sum(sig[r:])
+    # Ỹ = U/(M·L) (free) or Z/L (none), exact integers rounded once.
+    den = mp.mpf(M) * L if bias == "free" else mp.mpf(L)
+    Yt = [[mp.mpf(u) / den for u in U[k]] for k in range(n)]
+    ybar = [mp.mpf(sum(Z[k])) / (mp.mpf(M) * L) for k in range(n)] if bias == "free" else [mp.mpf(0)] * n
+    # P = Σ_{j<r} s_j v_j v_jᵀ, predictions P·Ỹ + ȳ1ᵀ.
+    V = [[Q[a, order[j]] for a in range(n)] for j in range(r)]
+    P = [[mp.fsum(shrink[j] * V[j][a] * V[j][b] for j in range(r)) for b in range(n)] for a in range(n)]
+    cols = list(zip(*Yt))
+    print("sigma_eigenvalues", " ".join(nstr(x, digits) for x in sig))
+    print("shrinkage", " ".join(nstr(x, digits) for x in shrink))
+    print("ww", " ".join(nstr(A[a, b], digits) for a in range(n) for b in range(n)))
+    if bias == "free":
+        print("bias", " ".join(nstr(x, digits) for x in ybar))
+    print("train_mse", nstr(mse, digits))
+    for a in range(n):
+        row = [mp.fdot(P[a], col) + ybar[a] for col in cols]
+        print("predictions", a, " ".join(nstr(x, digits) for x in row))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 #!/bin/bash
 # Issue 15 goal rows, measured side by side: for each row, the mpmath closed
-# form (one side only, mp_closed.py), ufm predict and ufm verify (or solve),
+# form (one side only, mp_closed.py: L*, σ_1 and W*W*ᵀ; and with --full
+# every quantity predict prints and verify compares, predictions
+# included), ufm predict and ufm verify (or solve),
 # in the same loop, CPU seconds (user + sys of the child, /usr/bin/time),
 # median of 3 when one run takes under a minute, else one run.
 #
@@ -68,8 +70,8 @@ measure() {
 # verdict: the first line of verify's output (AGREE/DISAGREE/...).
 verdict() { grep -m1 -oE 'AGREE|DISAGREE|did not finish|refused|INCONCLUSIVE' "$TMP/out" "$TMP/err" 2>/dev/null | head -1 | sed 's/.*://'; }
 
-echo "| row | goal | mpmath closed form | ufm predict | ufm verify (or solve) | verify / mpmath |"
-echo "|---|---|---|---|---|---|"
+echo "| row | goal | mpmath closed form (L*, W*W*ᵀ) | mpmath closed form --full | ufm predict | ufm verify (or solve) | verify / mpmath (L*, W*W*ᵀ; --full) |"
+echo "|---|---|---|---|---|---|---|"
 for row in $ROWS; do
 	case $row in
 	n17) f=n17_D50.json; gen="17 34 100 50"; digits=50; goal="verify ≤ 2 s"; second=verify ;;
@@ -88,6 +90,8 @@ for row in $ROWS; do
 	fi
 	mpres=$(measure "$MP_TIMEOUT" $PY "$HERE/mp_closed.py" "$inst" "$digits")
 	echo "$row mpmath: $mpres $(head -1 "$TMP/out")" >&2
+	mpfull=$(measure "$MP_TIMEOUT" $PY "$HERE/mp_closed.py" "$inst" "$digits" --full)
+	echo "$row mpmath --full: $mpfull" >&2
 	pres=$(measure "$UFM_TIMEOUT" "$UFM" predict "$inst" --digits "$digits" --time-limit "$((20 * UFM_TIMEOUT))s")
 	echo "$row predict: $pres" >&2
 	vcol="not run"
@@ -104,7 +108,7 @@ for row in $ROWS; do
 		# A ratio only for a verify that finished (exit 0 agree, 1 disagree).
 		case ${vres% *}${mpres% *}:${vres#* } in
 		*\>*) ;;
-		*:0 | *:1) ratio=$(awk -v a="${vres% *}" -v b="${mpres% *}" 'BEGIN { printf "%.2f×", a / b }') ;;
+		*:0 | *:1) ratio=$(awk -v a="${vres% *}" -v b="${mpres% *}" -v c="${mpfull% *}" 'BEGIN { printf "%.2f×", a / b; if (c + 0 > 0) printf "; %.2f×", a / c }') ;;
 		esac
 		;;
 	solve)
@@ -114,7 +118,7 @@ for row in $ROWS; do
 		vcol="solve ${sres% *} s (exit ${sres#* }; Newton steps, stop: ${steps:-?})"
 		;;
 	esac
-	echo "| $f | $goal | ${mpres% *} s | ${pres% *} s (exit ${pres#* }) | $vcol | $ratio |"
+	echo "| $f | $goal | ${mpres% *} s | ${mpfull% *} s | ${pres% *} s (exit ${pres#* }) | $vcol | $ratio |"
 done
 echo
 MPB=$($PY -c 'import mpmath, mpmath.libmp as l; print("mpmath", mpmath.__version__, "backend", l.BACKEND)' 2>/dev/null)
