@@ -54,8 +54,10 @@ var Lemmas = []check.Lemma{
 // certificate Λ or, where the rank constraint binds, a Mirsky bound from
 // eigenvalue enclosures (the lower bound), encloses the closed form, and
 // runs the exact checker on the result. Instances it cannot certify give a
-// *CannotError.
-func Build(in *instance.Instance, opt Options) (*Result, error) {
+// *CannotError; a panic inside is returned as an error wrapping
+// ErrInternal.
+func Build(in *instance.Instance, opt Options) (out *Result, err error) {
+	defer recoverInternal(&out, &err)
 	start := time.Now()
 	if err := in.Validate(); err != nil {
 		return nil, err
@@ -71,7 +73,6 @@ func Build(in *instance.Instance, opt Options) (*Result, error) {
 		digits = instance.DefaultDigits
 	}
 	var res *Result
-	var err error
 	// The loss error is quadratic in the point's error, so about D/2
 	// digits of the minimizer suffice; if the bounds come out wider than
 	// 10^-D, the solve is repeated with more digits (solveDigitsAfter).
@@ -92,6 +93,19 @@ func Build(in *instance.Instance, opt Options) (*Result, error) {
 	}
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// ErrInternal marks an internal failure of Build (a bug): a panic inside it
+// is recovered at its boundary and returned wrapping ErrInternal, never as
+// a certificate or a crash.
+var ErrInternal = errors.New("certify: internal error (a bug; please report it)")
+
+// recoverInternal turns a panic of the calling goroutine into
+// (nil, ErrInternal); deferred by Build.
+func recoverInternal(res **Result, err *error) {
+	if r := recover(); r != nil {
+		*res, *err = nil, fmt.Errorf("%w: %v", ErrInternal, r)
+	}
 }
 
 // maxAttempts bounds the solves of one Build; maxSolveDigits the digits

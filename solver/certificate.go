@@ -284,15 +284,11 @@ func certifyAccurate(in *instance.Instance, wp *bigmat.Dense, lamHSolve *big.Rat
 	c := certify(in, wp.Clone().SetPrec(prec), lamHSolve, prec)
 	p, note := prec, ""
 	for range 3 {
-		size := log10Float(c.loss)
-		if hint != nil && hint.Sign() > 0 {
-			size = math.Min(size, log10Float(hint))
+		lost := c.logData - lossSize(c.loss, hint)
+		if math.IsInf(lost, -1) || lost <= 3 {
+			break // no positive size known, or no cancellation to cover
 		}
-		lost := c.logData - size
-		if c.loss.Sign() <= 0 && (hint == nil || hint.Sign() <= 0) || lost <= 3 {
-			break
-		}
-		need := prec + uint(math.Ceil((lost+3)*math.Log2(10)))
+		need := min(prec+uint(math.Ceil((lost+3)*math.Log2(10))), maxPrecBits)
 		if need <= p {
 			break
 		}
@@ -304,6 +300,23 @@ func certifyAccurate(in *instance.Instance, wp *bigmat.Dense, lamHSolve *big.Rat
 		c.notes = append(c.notes, note)
 	}
 	return c
+}
+
+// lossSize is log10 of the smaller of the positive ones among the
+// certificate's L and hint (nil or ≤ 0: none), and +Inf when neither is
+// positive. An L computed as exactly 0 is rounding (its residual cancelled
+// at the working precision), not a size: hint then sizes it alone (QA
+// session 22: log10 0 = −Inf made the needed precision overflow to 2^63
+// bits, and the ridge solve at that precision panicked).
+func lossSize(loss, hint *big.Float) float64 {
+	size := math.Inf(1)
+	if loss.Sign() > 0 {
+		size = log10Float(loss)
+	}
+	if hint != nil && hint.Sign() > 0 {
+		size = math.Min(size, log10Float(hint))
+	}
+	return size
 }
 
 // relGradient returns log10 of the largest relative gradient block of the

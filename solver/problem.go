@@ -60,6 +60,20 @@ type block struct {
 // reach (see MaxUnknowns, MaxKrylovUnknowns); callers treat it as bad input.
 var ErrTooLarge = errors.New("solver: instance too large")
 
+// ErrInternal marks an internal failure of the solver (a bug): a panic
+// inside Solve is recovered at its boundary and returned wrapping
+// ErrInternal, with the panic's message, so that no caller sees a crash
+// and none mistakes it for a result.
+var ErrInternal = errors.New("solver: internal error (a bug; please report it)")
+
+// recoverInternal turns a panic of the calling goroutine into
+// (nil, ErrInternal); deferred by Solve.
+func recoverInternal(res **Result, err *error) {
+	if r := recover(); r != nil {
+		*res, *err = nil, fmt.Errorf("%w: %v", ErrInternal, r)
+	}
+}
+
 // minRho64 is the smallest shift ρ stage 1 works with in float64.
 const minRho64 = 1e-7
 

@@ -1,7 +1,9 @@
 package solver
 
 import (
+	"errors"
 	"math/big"
+	"strings"
 	"testing"
 
 	"github.com/nrc-ufm/ufm/bigmat"
@@ -300,4 +302,43 @@ func TestQAFixedPointCertificate(t *testing.T) {
 	if e := relErr(trainMSE(in, res.Predictions, res.Prec), want, want); e > -29 {
 		t.Errorf("%s: train_mse %s, want 2e-140 (relative error 1e%.1f, 30 digits claimed)", file, trainMSE(in, res.Predictions, res.Prec).Text('g', 32), e)
 	}
+}
+
+// TestQAZeroLowRankExactFit is QA session 22's F6: λ_H = λ_W = 0, d = 2 <
+// n = 3 and M = 2 samples, so rank Ỹ = 1 ≤ d and the best fit is exact (L*
+// = 0). The certificate's L then came out exactly 0, log10 0 = −Inf sized
+// the precision it asked for as 2^63 bits, and the ridge solve at that
+// precision panicked ("ridge system not positive definite", seeds 10, 18,
+// 34; with another worker count the same trial ran out of memory). Every
+// seed must return a converged not-a-point result with L below 10^-30 of
+// the targets' scale.
+func TestQAZeroLowRankExactFit(t *testing.T) {
+	in := loadTestdata(t, "qa22_zero_lowrank.json")
+	for _, seed := range []int64{1, 10, 18, 34} {
+		r, err := Solve(in, Settings{Seed: seed})
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		if !r.Converged || r.Stop != StopNotAPoint {
+			t.Errorf("seed %d: stop %s, converged %v", seed, r.Stop, r.Converged)
+		}
+		if r.MinLoss.Sign() < 0 || r.MinLoss.Cmp(big.NewFloat(1e-30)) > 0 {
+			t.Errorf("seed %d: L = %s, want 0 to 30 digits of the targets' scale (about 1)", seed, r.MinLoss.Text('g', 5))
+		}
+	}
+}
+
+// TestRecoverInternal: a panic below Solve (QA session 22: the ridge
+// solve's "cannot happen") comes back as an error wrapping ErrInternal
+// with the panic's message, not as a crash of the caller.
+func TestRecoverInternal(t *testing.T) {
+	res, err := panicking()
+	if res != nil || !errors.Is(err, ErrInternal) || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("got (%v, %v), want (nil, ErrInternal: boom)", res, err)
+	}
+}
+
+func panicking() (res *Result, err error) {
+	defer recoverInternal(&res, &err)
+	panic("boom")
 }

@@ -226,10 +226,12 @@ func solveCore(in *instance.Instance, lamH, lamW *big.Rat, s Settings, prec uint
 }
 
 // Solve minimizes L(W, H, b) of docs/theory.md §1 for the instance. It returns an
-// error only for an internal failure or an instance beyond CheckSize's caps;
+// error only for an internal failure (wrapping ErrInternal: a panic is
+// recovered here) or an instance beyond CheckSize's caps;
 // non-convergence, unattained infima and non-unique minimizers are
 // reported in the Result.
-func Solve(in *instance.Instance, s Settings) (*Result, error) {
+func Solve(in *instance.Instance, s Settings) (res *Result, err error) {
+	defer recoverInternal(&res, &err)
 	start := time.Now()
 	if err := in.Validate(); err != nil {
 		return nil, fmt.Errorf("solver: invalid instance: %w", err)
@@ -243,8 +245,7 @@ func Solve(in *instance.Instance, s Settings) (*Result, error) {
 	s = s.withDefaults(in)
 	prec := bigmat.Bits(s.Digits)
 	deadline := start.Add(s.TimeLimit)
-	res := &Result{Digits: s.Digits, Prec: prec}
-	var err error
+	res = &Result{Digits: s.Digits, Prec: prec}
 	lh, lw := in.LambdaH.Sign() > 0, in.LambdaW.Sign() > 0
 	switch {
 	case in.IsDeep():

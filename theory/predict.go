@@ -24,6 +24,19 @@ const (
 // claims no closed form.
 var ErrNoClosedForm = errors.New("bias mode \"regularized\" has no closed form (docs/theory.md §1); use ufm solve")
 
+// ErrInternal marks an internal failure of Predict (a bug): a panic inside
+// it is recovered at its boundary and returned wrapping ErrInternal, with
+// the panic's message, never as a prediction or a crash.
+var ErrInternal = errors.New("theory: internal error (a bug; please report it)")
+
+// recoverInternal turns a panic of the calling goroutine into
+// (nil, ErrInternal); deferred by Predict.
+func recoverInternal(p **Prediction, err *error) {
+	if r := recover(); r != nil {
+		*p, *err = nil, fmt.Errorf("%w: %v", ErrInternal, r)
+	}
+}
+
 // Prediction is the closed-form answer for one instance. Matrices and
 // numbers are at precision Prec = bigmat.Bits(Digits); they are accurate to
 // Digits significant digits relative to the scale of each quantity.
@@ -111,8 +124,10 @@ type Prediction struct {
 // to the requested digits relative to that quantity's own size (see the
 // package documentation, "Digits"). When MaxExtraDigits extra digits do
 // not suffice, the quantities keep the digits the last two evaluations
-// share, recorded in Justified, and a warning says so.
-func Predict(in *instance.Instance, digits int) (*Prediction, error) {
+// share, recorded in Justified, and a warning says so. A panic inside is
+// returned as an error wrapping ErrInternal.
+func Predict(in *instance.Instance, digits int) (p *Prediction, err error) {
+	defer recoverInternal(&p, &err)
 	if err := in.Validate(); err != nil {
 		return nil, fmt.Errorf("theory: invalid instance: %w", err)
 	}
