@@ -144,6 +144,15 @@ func (c *Conjecture) Evaluate(in *instance.Instance, digits int, seed uint64, li
 	if err != nil {
 		return nil, err
 	}
+	switch {
+	case hi < lo:
+		// QA session 22: forall i in 2..n with n = 1 indexed an empty
+		// list of comparisons (a panic). An empty range checks nothing:
+		// the trial says so and counts as inconclusive, not as held.
+		return nil, failAt(c.forLo.at(), "forall %s in %d..%d: the range is empty on this instance, nothing was compared", c.forVar, lo, hi)
+	case hi-lo >= MaxForallIndices:
+		return nil, failAt(c.forLo.at(), "forall %s in %d..%d: more than %d indices", c.forVar, lo, hi, MaxForallIndices)
+	}
 	var out []*Comparison
 	for i := lo; i <= hi; i++ {
 		e.vars[c.forVar] = new(big.Rat).SetInt64(int64(i))
@@ -170,7 +179,11 @@ func (c *Conjecture) compareOnce(e *env, idx *int) (*Comparison, error) {
 		return nil, err
 	}
 	cmp := &Comparison{Index: idx, Quantity: c.Quantity, Formula: c.Formula, q: q, f: f, text: e.text}
-	cmp.Holds = holdsRel(c.Relation, e.compare(q, f))
+	// The relation is ==, <= or >=: two sides within their tolerance of
+	// each other (sign 0, undecided) satisfy it, the documented tolerance
+	// semantics of the statement (a condition is stricter: cond).
+	sign, _ := e.compare(q, f)
+	cmp.Holds = holdsRel(c.Relation, sign)
 	cmp.Exact = q.exact != nil && f.exact != nil
 	cmp.Tolerance = newRad().Add(q.rad, f.rad)
 	big1 := maxRad(absRad(q.mid), absRad(f.mid))
@@ -203,11 +216,13 @@ func (c *Conjecture) compareOnce(e *env, idx *int) (*Comparison, error) {
 // tolerance above 10^-(digits/2), typically a solver quantity much smaller
 // than the targets' scale, whose certified digits are relative to that
 // scale — the instance is evaluated again at twice the digits (at most
-// MaxEscalatedDigits), and that evaluation decides.
+// MaxEscalatedDigits), and that evaluation decides. So is a trial that a
+// comparison or the rank left undecided (two sides within their tolerance:
+// a near tie); undecided at MaxEscalatedDigits, it is inconclusive.
 func (c *Conjecture) Check(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
 	digits := cfg.Digits
 	cmps, err := c.Evaluate(in, digits, cfg.Seed, cfg.SolverTime)
-	for err == nil && loose(cmps, digits) && 2*digits <= MaxEscalatedDigits {
+	for (err == nil && loose(cmps, digits) || undecided(err)) && 2*digits <= MaxEscalatedDigits {
 		digits *= 2
 		cmps, err = c.Evaluate(in, digits, cfg.Seed, cfg.SolverTime)
 	}
@@ -286,6 +301,13 @@ func loose(cmps []*Comparison, digits int) bool {
 		}
 	}
 	return out
+}
+
+// undecided reports whether err is an evaluation that the precision left
+// undecided (undecidedAt).
+func undecided(err error) bool {
+	var ee *evalErr
+	return errors.As(err, &ee) && ee.undecided
 }
 
 // verdictOf classifies an evaluation error: a numerical breakdown (the

@@ -107,23 +107,40 @@
 //     (E = (1/M)‖Y‖²_F): min_loss 10^-s·max(|L|, 10^-s·E); ww
 //     10^-s·max(‖WWᵀ‖_F, √(λ_H/λ_W)·√E); bias 10^-s·max(‖b‖, √E);
 //     predictions 10^-s·max(‖P‖_F, √(M·E)) =: r_P; train_mse
-//     (2‖P − Y‖_F·r_P + r_P²)/M; nrc1–3 10^-s absolute. rank counts the
-//     eigenvalues of WWᵀ at or above 10^-(s/2) of that scale, and is
-//     undecided (inconclusive) when one lies between 10^(3−s) and that.
+//     (2‖P − Y‖_F·r_P + r_P²)/M; nrc1–3 10^-s absolute. rank is decided
+//     by two bounds (δ = n·r_ww ≥ ‖WWᵀ − W*W*ᵀ‖₂): at least the number of
+//     eigenvalues of WWᵀ above 10³·δ (Weyl), at most min(n, d) and, with
+//     λ_H, λ_W > 0 (one weight layer, bias free or none), n minus the
+//     eigenvalues of the gradient G = (λ_W/2)I − (λ_H/2)BΣB, B = (WWᵀ +
+//     λ_H I)⁻¹, above 10³·tr Σ·δ/λ_H² in magnitude (stationarity G*W* = 0
+//     puts the range of W*W*ᵀ in the null space of G*). When the two
+//     differ (σ_j within the noise of c) the rank is undecided; at σ_j = c
+//     exactly both vanish and it stays undecided (inconclusive).
+//
+// A value whose midpoint or radius leaves 2^±2^29 (about 10^±1.6·10⁸) is
+// refused (the trial inconclusive): beyond it one more operation could
+// underflow to 0 or overflow unnoticed in big.Float's exponent.
 //
 // Comparisons. Two exact rationals compare exactly; sigma(j) against an
 // exact rational is decided exactly by the inertia of Σ − qI (so the
-// boundary c = σ_j is seen exactly: sigma(j) > c is false there).
-// Otherwise two balls that overlap count as equal: the relation ==
-// holds when |quantity − formula| ≤ r_q + r_f, <= holds when quantity ≤
-// formula + r_q + r_f. That sum is the tolerance, and the report states it
-// (absolute and relative to the larger side) for every trial. When a
-// relation held with a relative tolerance above 10^-(digits/2), the trial
-// is evaluated again at twice the digits (up to 240) before it counts.
+// boundary c = σ_j is seen exactly: sigma(j) > c is false there); two
+// balls that do not overlap compare by their order. In the statement's
+// relation two balls that overlap count as equal: == holds when
+// |quantity − formula| ≤ r_q + r_f, <= holds when quantity ≤ formula +
+// r_q + r_f. That sum is the tolerance, and the report states it (absolute
+// and relative to the larger side) for every trial. In a condition (if,
+// hypotheses) overlapping balls decide nothing: the condition is
+// undecided. When a relation held with a relative tolerance above
+// 10^-(digits/2), or a condition or the rank was undecided, the trial is
+// evaluated again at twice the digits (up to 240) before it counts; still
+// undecided there, it is inconclusive.
 //
 // A trial is inconclusive, never held, when the solver did not converge,
 // an evaluation failed (a domain error, an index out of range, a division
-// by a ball containing 0) or no instance of the family met the
-// hypotheses. A trial whose two sides are both within the tolerance of 0
+// by a ball containing 0, a value out of range, an undecided condition or
+// rank, an empty forall range or one of more than MaxForallIndices
+// indices) or no instance of the family met the hypotheses. A forall with
+// literal bounds that is empty or too long is refused when the file is
+// read. A trial whose two sides are both within the tolerance of 0
 // held "only absolutely" and is counted apart.
 package conjecture

@@ -146,11 +146,11 @@ func TestConditions(t *testing.T) {
 		{"sigma(2) == 1/2", true},
 		{"sigma(2) > 499999/1000000", true},
 		{"sigma(1) != 2", false},
-		{"sqrt(2) * sqrt(2) == 2", true}, // a tie within the radii
 		{"sqrt(2) > 1414213562373095/1000000000000000", true},
 		{"!(n == 2) || d == 3", true},
 		{"n == 2 && d == 4", false},
 		{"min(sigma(1), c) == c", true}, // 2 > 3/2 decided exactly
+		{"sqrt(2) * sqrt(2) < 2 + 10^-30", true}, // balls apart: decided
 		// Within the radius of σ_j (tr Σ·10^-38): only the exact decision
 		// by inertia gets these right.
 		{"sigma(2) > 1/2 - 10^-40", true},

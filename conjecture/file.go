@@ -359,10 +359,29 @@ func (c *Conjecture) compileForAll(e *entry, ck *checker) error {
 	if err != nil {
 		return err
 	}
+	if l, ok := lo.(*numLit); ok {
+		if h, ok := hi.(*numLit); ok && l.r.IsInt() && h.r.IsInt() {
+			// Literal bounds: an empty or oversized range is a mistake
+			// in the file, refused here rather than on every trial.
+			count := new(big.Int).Sub(h.r.Num(), l.r.Num())
+			if count.Sign() < 0 {
+				return errAt(toks[dot].pos, "forall range %s..%s is empty", l.r.RatString(), h.r.RatString())
+			}
+			if count.Cmp(big.NewInt(MaxForallIndices-1)) > 0 {
+				return errAt(toks[dot].pos, "forall range %s..%s has more than %d indices", l.r.RatString(), h.r.RatString(), MaxForallIndices)
+			}
+		}
+	}
 	c.forVar, c.forLo, c.forHi = toks[0].text, lo, hi
 	ck.bound[c.forVar] = true
 	return nil
 }
+
+// MaxForallIndices bounds the indices of one forall (each is a comparison
+// kept for the report): a literal range beyond it is refused when the file
+// is read, one whose bounds depend on the instance makes that trial
+// inconclusive.
+const MaxForallIndices = 100000
 
 func subExpr(toks []token, end Pos, what string, ck *checker) (node, error) {
 	if len(toks) == 0 || toks[0].kind == tEOF {

@@ -92,10 +92,16 @@ func (a arith) mul(x, y value) value {
 // that did not converge): the trial is inconclusive.
 // broke marks a numerical breakdown (the solver or an eigendecomposition
 // failed): the trial is then an Error, not inconclusive.
+//
+// undecided marks a comparison or a rank that the working precision could
+// not decide (the two sides within their tolerance of each other): Check
+// evaluates such a trial again at twice the digits before it counts as
+// inconclusive.
 type evalErr struct {
-	pos   Pos
-	msg   string
-	broke bool
+	pos       Pos
+	msg       string
+	broke     bool
+	undecided bool
 }
 
 func (e *evalErr) Error() string {
@@ -107,6 +113,11 @@ func (e *evalErr) Error() string {
 
 func failAt(p Pos, format string, args ...any) error {
 	return &evalErr{pos: p, msg: fmt.Sprintf(format, args...)}
+}
+
+// undecidedAt is failAt for a comparison the precision could not decide.
+func undecidedAt(p Pos, format string, args ...any) error {
+	return &evalErr{pos: p, msg: fmt.Sprintf(format, args...), undecided: true}
 }
 
 // brokeAt is failAt for a numerical breakdown.
@@ -218,6 +229,28 @@ func (a arith) exp(p Pos, x value) (value, error) {
 	return a.monotone(x, f, nil), nil
 }
 
+// maxValueExp bounds the binary exponent of every value's midpoint and
+// radius (checkRange). With both operands within 2^±maxValueExp, the exact
+// result of one operation lies within 2^±(2·maxValueExp + 1), inside
+// big.Float's exponent range (±2^31), so that nothing underflows to 0 or
+// overflows to ±Inf unnoticed. QA session 22: e^(−1.05·10¹¹), formed as
+// pow(pow(exp(−99999), 1024), 1024), underflowed to 0 ± 0, and "≤ 0" held.
+const maxValueExp = 1 << 29
+
+// checkRange returns an error at p when x's midpoint or radius lies
+// beyond 2^±maxValueExp (or is infinite).
+func checkRange(p Pos, x value) error {
+	for _, f := range []*big.Float{x.mid, x.rad} {
+		if f == nil || f.Sign() == 0 {
+			continue
+		}
+		if f.IsInf() || absInt(f.MantExp(nil)) > maxValueExp {
+			return failAt(p, "a value leaves the range of the evaluation (beyond 2^±%d, about 10^±%d)", maxValueExp, maxValueExp*30103/100000)
+		}
+	}
+	return nil
+}
+
 // maxIntPow bounds |k| in x^k evaluated by repeated multiplication.
 const maxIntPow = 1024
 
@@ -260,6 +293,14 @@ func (a arith) intPow(p Pos, x value, k int) (value, error) {
 		}
 		if k > 1 {
 			sq = a.mul(sq, sq)
+		}
+		// Every square and product is checked: a repeated square can
+		// leave the range (and underflow to 0) within one power.
+		if err := checkRange(p, out); err != nil {
+			return value{}, err
+		}
+		if err := checkRange(p, sq); err != nil {
+			return value{}, err
 		}
 	}
 	return out, nil

@@ -43,12 +43,15 @@ func TestConjectureRefutes(t *testing.T) {
 }
 
 // TestConjectureHolds: a true conjecture exits 0 and says on how many
-// trials it held and to how many digits; sharded runs merge.
+// trials it held and to how many digits; sharded runs merge. (Two of the
+// twelve trials draw σ_j = c exactly, where the solver's rank is not
+// decided — A* and the gradient both vanish in that direction — and they
+// are inconclusive, never held.)
 func TestConjectureHolds(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(conjDir, "rank-of-optimum.conj")
 	code, out, errs := runCmd(t, "conjecture", path, "--budget", "12", "--out", dir)
-	if code != exitOK || !strings.Contains(out, "held on 12 trials") {
+	if code != exitOK || !strings.Contains(out, "held on 10 trials") || !strings.Contains(out, "2 inconclusive of 12") {
 		t.Fatalf("exit %d: %s\n%s", code, out, errs)
 	}
 	var files []string
@@ -67,7 +70,7 @@ func TestConjectureHolds(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("merge: exit %d: %s", code, errs)
 	}
-	if doc := searchDoc(t, out); doc.Trials != 12 || doc.Held != 12 || doc.ConjectureSource == nil {
+	if doc := searchDoc(t, out); doc.Trials != 12 || doc.Held != 10 || doc.ConjectureSource == nil {
 		t.Fatalf("merged: %d trials, %d held", doc.Trials, doc.Held)
 	}
 	// A shard from an edited conjecture file does not merge.
