@@ -149,7 +149,7 @@ func TestConditions(t *testing.T) {
 		{"sqrt(2) > 1414213562373095/1000000000000000", true},
 		{"!(n == 2) || d == 3", true},
 		{"n == 2 && d == 4", false},
-		{"min(sigma(1), c) == c", true}, // 2 > 3/2 decided exactly
+		{"min(sigma(1), c) == c", true},          // 2 > 3/2 decided exactly
 		{"sqrt(2) * sqrt(2) < 2 + 10^-30", true}, // balls apart: decided
 		// Within the radius of σ_j (tr Σ·10^-38): only the exact decision
 		// by inertia gets these right.
