@@ -126,6 +126,8 @@ func parseFamily(fam map[string]*entry) (Family, error) {
 			return f, err
 		}
 		switch {
+		case k == "lambda_b" && f.Bias != "regularized":
+			return f, errAt(e.vpos, "lambda_b ranges need bias: regularized (λ_b is not drawn otherwise)")
 		case k == "lambda_b":
 			f.LambdaB = [2]*big.Rat{lo, hi}
 		case f.Spectrum == "exact" || f.Spectrum == "boundary":

@@ -74,7 +74,8 @@ func (e *entry) text() string {
 // Parse reads a conjecture file. file names the file in error messages.
 // Every error is an *Error with the line and column of the problem.
 func Parse(file string, src []byte) (*Conjecture, error) {
-	c, err := parse(src)
+	c, err := parse(bytes.TrimPrefix(src, []byte("\uFEFF"))) // a UTF-8 byte order mark is not part of the text
+
 	if err != nil {
 		if e, ok := err.(*Error); ok {
 			e.File = file

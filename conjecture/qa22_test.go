@@ -92,3 +92,20 @@ func TestQA22EmptyForall(t *testing.T) {
 		t.Fatalf("verdict %s (%s), want inconclusive: empty range", out.Verdict, out.Reason)
 	}
 }
+
+// TestQA22ByteOrderMark: a file saved with a UTF-8 byte order mark parses
+// as without it (it was refused: "\ufeffname:" is not a key).
+func TestQA22ByteOrderMark(t *testing.T) {
+	src := "name: bom\nstatement: s\nquantity: train_mse\nrelation: <=\nformula: trace\n"
+	plain, err := Parse("plain.conj", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bom, err := Parse("bom.conj", append([]byte("\uFEFF"), src...))
+	if err != nil {
+		t.Fatalf("with a byte order mark: %v", err)
+	}
+	if bom.Name != plain.Name || bom.Formula != plain.Formula {
+		t.Errorf("with a byte order mark: name %q formula %q, want %q %q", bom.Name, bom.Formula, plain.Name, plain.Formula)
+	}
+}

@@ -222,6 +222,9 @@ func (a arith) exp(p Pos, x value) (value, error) {
 	}
 	top := absRad(x.mid)
 	top.Add(top, x.rad)
+	if x.exact != nil {
+		top.SetRat(new(big.Rat).Abs(x.exact)) // exp(−100000) is within the bound
+	}
 	if top.Cmp(big.NewFloat(maxExpArg)) > 0 {
 		return value{}, failAt(p, "exp of %s: the argument is beyond ±%d", a.text(x), maxExpArg)
 	}

@@ -325,8 +325,10 @@ func ParseNumber(s string) (*big.Rat, error) {
 // Parse reads an instance document (docs/formats.md) and validates it. Unknown and
 // duplicate fields, missing required fields, non-numbers, NaN/Inf, negative
 // λ's, ragged or empty targets, sizes beyond the caps and trailing data are
-// all refused with an *Error.
+// all refused with an *Error. A leading UTF-8 byte order mark is ignored
+// (RFC 8259 §8.1 allows it; editors on Windows write one).
 func Parse(data []byte) (*Instance, error) {
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	tok, err := dec.Token()

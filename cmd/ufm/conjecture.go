@@ -55,15 +55,15 @@ func runConjecture(args []string, stdout, stderr io.Writer) int {
 	case *workers < 0:
 		return fail(stderr, "conjecture: --workers must be ≥ 0, got %d", *workers)
 	}
+	if flagSet(fs, "digits") && (*digits < 10 || *digits > instance.MaxDigits) {
+		return fail(stderr, "conjecture: --digits must be between 10 (the solver is trusted to digits − 5) and %d, got %d", instance.MaxDigits, *digits)
+	}
 	if err := checkDigits(fs, *digits); err != nil {
 		return fail(stderr, "conjecture: %v", err)
 	}
-	if flagSet(fs, "digits") && *digits < 10 {
-		return fail(stderr, "conjecture: --digits must be at least 10 (the solver is trusted to digits − 5), got %d", *digits)
-	}
 	claim := conj.Claim()
 	if *replay != "" {
-		return runReplay(stdout, stderr, &claim, *replay, *digits, *seed, *asJSON)
+		return runReplay(stdout, stderr, "conjecture", &claim, *replay, *digits, *seed, *asJSON)
 	}
 	if err := checkOutDir(*outDir); err != nil {
 		return fail(stderr, "conjecture: %v", err)

@@ -128,7 +128,7 @@ func runSearch(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "search: %v", err)
 	}
 	if *replay != "" {
-		return runReplay(stdout, stderr, claim, *replay, *digits, *seed, *asJSON)
+		return runReplay(stdout, stderr, "search", claim, *replay, *digits, *seed, *asJSON)
 	}
 	opts, err := searchOptions(fs, claim, *budget, *limit, *shard, *workers)
 	if err != nil {
@@ -365,10 +365,10 @@ type replayJSON struct {
 
 // runReplay runs claim's check on the instance file and prints the
 // outcome: exit 1 when it fails, 3 when the check broke, else 0.
-func runReplay(stdout, stderr io.Writer, claim *proofs.Claim, file string, digits int, seed uint64, asJSON bool) int {
+func runReplay(stdout, stderr io.Writer, command string, claim *proofs.Claim, file string, digits int, seed uint64, asJSON bool) int {
 	in, err := instance.Load(file)
 	if err != nil {
-		return fail(stderr, "search --replay: %v", err)
+		return fail(stderr, "%s --replay: %s: %v", command, file, err)
 	}
 	out := proofs.CheckOne(claim, in, proofs.CheckConfig{Digits: digits, Seed: seed})
 	inside, note := claim.InHypotheses(in)
