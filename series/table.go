@@ -26,7 +26,7 @@ func (t *Table) Header() []string {
 		h = append(h, fmt.Sprintf("evr_%d", j))
 	}
 	return append(h, "evr_top_n", "train_mse", "r2", "r2_uniform", "weights_rank", "zero_features", "has_bias",
-		"nrc1_error", "nrc2_error", "nrc3_error", "evr_error", "nrc3_gamma_error")
+		"nrc1_error", "nrc2_error", "nrc3_error", "evr_error", "nrc3_gamma_error", "train_mse_error", "r2_error", "r2_uniform_error")
 }
 
 func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
@@ -69,7 +69,8 @@ func (t *Table) record(r Row) []string {
 	top, ok := topN(r)
 	return append(rec, opt(top, ok), opt(r.Fit.MSE, true), opt(r.Fit.R2, r.Fit.Valid), opt(r.Fit.R2Uniform, r.Fit.Valid),
 		strconv.Itoa(m.WeightsRank), strconv.Itoa(m.ZeroFeatures), strconv.FormatBool(r.HasBias),
-		opt(m.NRC1Err, nrc1OK), opt(m.NRC2Err, nrcOK), opt(m.NRC3Err, nrc3OK), opt(m.EVRErr, len(m.EVR) > 0), opt(m.NRC3GammaErr, nrc3OK))
+		opt(m.NRC1Err, nrc1OK), opt(m.NRC2Err, nrcOK), opt(m.NRC3Err, nrc3OK), opt(m.EVRErr, len(m.EVR) > 0), opt(m.NRC3GammaErr, nrc3OK),
+		opt(r.Fit.MSEErr, !r.Fit.MSEOutOfRange), opt(r.Fit.R2Err, r.Fit.Valid), opt(r.Fit.R2UniformErr, r.Fit.Valid))
 }
 
 // WriteCSV writes a header and one row per epoch. Numbers are float64 in
@@ -106,7 +107,10 @@ type jsonEpoch struct {
 	GammaOverC   *float64  `json:"gamma_over_c"`
 	EVR          []float64 `json:"evr"`
 	EVRTopN      *float64  `json:"evr_top_n"`
-	TrainMSE     *float64  `json:"train_mse"` // null when it overflows float64
+	TrainMSE     *float64  `json:"train_mse"` // null outside float64's normal range (a note says so)
+	TrainMSEErr  *float64  `json:"train_mse_error"`
+	R2Err        *float64  `json:"r2_error"`
+	R2UniformErr *float64  `json:"r2_uniform_error"`
 	R2           *float64  `json:"r2"`
 	R2Uniform    *float64  `json:"r2_uniform"`
 	WeightsRank  int       `json:"weights_rank"`
@@ -137,6 +141,11 @@ func ptr(v float64, ok bool) *float64 {
 	return &v
 }
 
+// MSEOutOfRangeNote is the note of an epoch whose training MSE lies
+// outside float64's normal range in the targets' units (its R² is still
+// given: a ratio).
+const MSEOutOfRangeNote = "the training MSE is outside float64's normal range in the targets' units (subnormal, underflowed or overflowed): not given; R² is (a ratio of sums kept scaled)"
+
 // JSON returns the document table.json holds (and `ufm series --json`
 // prints).
 func (t *Table) JSON() any {
@@ -156,6 +165,7 @@ func (t *Table) JSON() any {
 			NRC3GammaErr: ptr(m.NRC3GammaErr, m.NRC3Undefined == ""),
 			GammaOverC:   ptr(r.GammaOverC, r.GammaOverCValid), EVR: m.EVR, EVRTopN: ptr(top, ok),
 			TrainMSE: ptr(r.Fit.MSE, true), R2: ptr(r.Fit.R2, r.Fit.Valid), R2Uniform: ptr(r.Fit.R2Uniform, r.Fit.Valid),
+			TrainMSEErr: ptr(r.Fit.MSEErr, !r.Fit.MSEOutOfRange), R2Err: ptr(r.Fit.R2Err, r.Fit.Valid), R2UniformErr: ptr(r.Fit.R2UniformErr, r.Fit.Valid),
 			WeightsRank: m.WeightsRank, ZeroFeatures: m.ZeroFeatures, HasBias: r.HasBias, Float32: r.Float32, Notes: m.Notes}
 		if e.EVR == nil {
 			e.EVR = []float64{}
@@ -165,6 +175,9 @@ func (t *Table) JSON() any {
 		}
 		if !r.HasBias {
 			e.Notes = append(e.Notes, "no bias file: the training MSE and R² assume b = 0")
+		}
+		if r.Fit.MSEOutOfRange {
+			e.Notes = append(e.Notes, MSEOutOfRangeNote)
 		}
 		doc.Epochs = append(doc.Epochs, e)
 	}

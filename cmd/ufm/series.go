@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"strconv"
 	"strings"
 	"time"
 
@@ -146,7 +147,17 @@ func writeSeriesReport(w io.Writer, t *series.Table, files []string) {
 		fmt.Fprintf(w, "  %6d  %-11s %-11s %-11s %-11s %-11s %-11s %s\n", r.Epoch,
 			bounded(rm.NRC1, rm.NRC1Err, !rm.FeaturesCollapsed && rm.NRC1Undefined == ""), bounded(rm.NRC2, rm.NRC2Err, !rm.FeaturesCollapsed),
 			bounded(rm.NRC3, rm.NRC3Err, rm.NRC3Undefined == ""),
-			bounded(rm.NRC3Gamma, rm.NRC3GammaErr, rm.NRC3Undefined == "" && !math.IsNaN(rm.NRC3Gamma)), get(top, len(rm.EVR) > 0), get(r.Fit.MSE, true), get(r.Fit.R2, r.Fit.Valid))
+			bounded(rm.NRC3Gamma, rm.NRC3GammaErr, rm.NRC3Undefined == "" && !math.IsNaN(rm.NRC3Gamma)), get(top, len(rm.EVR) > 0),
+			bounded(r.Fit.MSE, r.Fit.MSEErr, !r.Fit.MSEOutOfRange), bounded(r.Fit.R2, r.Fit.R2Err, r.Fit.Valid))
+	}
+	var outOfRange []string
+	for _, r := range t.Rows {
+		if r.Fit.MSEOutOfRange {
+			outOfRange = append(outOfRange, strconv.Itoa(r.Epoch))
+		}
+	}
+	if len(outOfRange) > 0 {
+		fmt.Fprintf(w, "\nTrain MSE — at epochs %s: %s.\n", strings.Join(outOfRange, ", "), series.MSEOutOfRangeNote)
 	}
 	if t.C > 0 {
 		fmt.Fprintf(w, "\nc = λ_H·λ_W = %.6g: at a UFM optimum in the full regime NRC3 vanishes at γ = c.\n", t.C)
