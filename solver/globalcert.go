@@ -76,6 +76,6 @@ func (r *reduced) hessVecFlat(pt *point, h, d *bigmat.Dense) *bigmat.Dense {
 	if h != nil {
 		return new(bigmat.Dense).Mul(h, vec(d))
 	}
-	hd := r.hessOpAt(pt, stepPrec(r.prec, pt.gnorm)).apply(d)
+	hd := r.hessOpAt(pt, r.krylovPrec(pt)).apply(d)
 	return vec(hd.SetPrec(r.prec))
 }

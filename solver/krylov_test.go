@@ -95,6 +95,32 @@ func TestKrylovSolvesBenchInstance(t *testing.T) {
 	}
 }
 
+// TestKrylovDigitsDouble: at 400 digits the Newton–Krylov path keeps
+// Newton's quadratic rate to the end: the digits of ‖∇φ‖ grow by a factor
+// ≥ 1.8 per step until they reach the 408 of the stopping test. Its Newton
+// systems are solved at krylovPrec's reduced precision near convergence;
+// a precision short of the step's accuracy (an inexact Newton step) keeps
+// converging, but only linearly or superlinearly (measured with a third
+// of accBits: factors 1.4 to 1.7, 13 steps instead of 7 at 1000 digits),
+// which this test sees.
+func TestKrylovDigitsDouble(t *testing.T) {
+	in := mkInstance(t, "bench12", benchTargets(12, 60, 1), "0.01", "0.03", 24, "free", "")
+	var res *Result
+	forcePath(true, func() { res = solveOK(t, in, Settings{Digits: 400}) })
+	if !res.Converged || res.DigitsReached < 400 {
+		t.Fatalf("%s, %d digits reached", res.Stop, res.DigitsReached)
+	}
+	h := res.History
+	for i := 0; i+1 < len(h); i++ {
+		if -h[i] >= 5 && -h[i+1] < 408 && -h[i+1] < 1.8*-h[i] {
+			t.Errorf("digits of the gradient went from %.1f to %.1f (history %.1f)", -h[i], -h[i+1], h)
+		}
+	}
+	if res.Iterations > 7 {
+		t.Errorf("%d Newton steps at 400 digits from a float64 start (history %.1f)", res.Iterations, h)
+	}
+}
+
 // TestKrylovTrace is a developer tool: UFM_KRYLOV_TRACE=FILE solves the
 // instance FILE with one stderr line per PCG solve (krylovTrace) and the
 // solver's progress lines. Skipped otherwise.

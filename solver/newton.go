@@ -158,12 +158,19 @@ func (r *reduced) lmStep(h *bigmat.Dense, g *bigmat.Dense, nu *big.Float) (*bigm
 func stepPrec(prec uint, gnorm *big.Float) uint {
 	p := prec/2 + 64
 	if gnorm.Sign() > 0 {
-		acc := float64(prec) + log10Float(gnorm)*math.Log2(10) + 64
-		if acc > float64(p) {
-			p = uint(math.Ceil(acc))
+		if acc := accBits(prec, gnorm); acc > p {
+			p = acc
 		}
 	}
 	return min(prec, p)
+}
+
+// accBits is the relative accuracy in bits, prec − g·log2 10 + 64 rounded
+// up, that a Newton step at ‖∇φ‖ = 10^-g > 0 needs at working precision
+// prec (stepPrec), at least 64.
+func accBits(prec uint, gnorm *big.Float) uint {
+	acc := float64(prec) + log10Float(gnorm)*math.Log2(10) + 64
+	return uint(math.Ceil(math.Max(acc, 64)))
 }
 
 // maxBig sets x to max(x, y) and returns x.
