@@ -84,3 +84,40 @@ func BenchmarkText(b *testing.B) {
 }
 
 func itoa(d int) string { return big.NewInt(int64(d)).String() }
+
+// TestStableDigits: x printed with StableDigits(x, err, D) digits is the
+// correctly rounded value of x − err and of x + err alike. Expected
+// counts from Python's decimal module (exact decimal arithmetic, round
+// half to even), on values that avoid exact ties.
+func TestStableDigits(t *testing.T) {
+	f := func(s string) *big.Float {
+		x, _, err := big.ParseFloat(s, 10, 200, big.ToNearestEven)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	const nrc3 = "5.14661534073842247814334716945357638451222137874e-06" // 48 digits
+	for _, c := range []struct {
+		x, err string
+		digits int
+		want   int
+	}{
+		{nrc3, "3e-54", 60, 48},
+		// QA session 22: a bound of 0.7 units of the 48th digit moves the
+		// 47-digit rounding: …2213787|4 ± 7 → …2213787 and …2213788.
+		{nrc3, "7e-54", 60, 47},
+		{nrc3, "3e-53", 60, 46},
+		{"1.234567", "1.3e-7", 10, 7},
+		{"0.99999999", "2.3e-8", 20, 7}, // 0.99999997 … 1.00000001: "1.000000" both
+		{"0.9999999", "2.3e-8", 20, 7},
+		{"2.5", "0.6", 5, 0}, // 1.9 … 3.1
+		{"-7.77777", "3e-3", 10, 2},
+		{"3.14159", "0", 5, 5}, // no error: all digits
+	} {
+		got := StableDigits(f(c.x), f(c.err), c.digits)
+		if got != c.want {
+			t.Errorf("StableDigits(%s, %s, %d) = %d, want %d", c.x, c.err, c.digits, got, c.want)
+		}
+	}
+}

@@ -43,9 +43,11 @@ type BigResult struct {
 }
 
 // BoundText is x with the significant digits (at most digits) that an
-// absolute error bound err leaves it: ⌊log10(|x|/err)⌋; "< b" (b = |x| + err
-// rounded up to one digit) when none is left; all digits when err is nil
-// or 0.
+// absolute error bound err leaves it: those on which every number within
+// err of x rounds alike (bigmat.StableDigits), so that the printed value
+// is the correctly rounded one of whatever the bound allows; "< b" (b =
+// |x| + err rounded up to one digit) when none is left; all digits when
+// err is nil or 0.
 func BoundText(x, err *big.Float, digits int) string {
 	if x == nil {
 		return ""
@@ -54,11 +56,8 @@ func BoundText(x, err *big.Float, digits int) string {
 		return bigmat.Text(x, digits)
 	}
 	ax := new(big.Float).SetPrec(64).Abs(x)
-	if ax.Cmp(err) > 0 {
-		ratio, _ := new(big.Float).SetPrec(64).Quo(ax, err).Float64()
-		if k := min(digits, int(math.Floor(math.Log10(ratio)))); k >= 1 {
-			return bigmat.Text(x, k)
-		}
+	if k := bigmat.StableDigits(x, err, digits); k >= 1 {
+		return bigmat.Text(x, k) // every value within err rounds to it
 	}
 	return "< " + roundUp1(new(big.Float).SetPrec(64).Add(ax, err))
 }

@@ -12,12 +12,14 @@
 // replayed with `ufm predict`). Regime, rank and the active count are the
 // exact rational decisions of package theory.
 //
-// Every point is predicted twice, at the requested D digits and at
-// D + ExtraDigits; a printed number keeps the digits on which the two
-// agree, never more than D (so a value whose conditioning eats digits —
-// the shrinkage 1 − √(c/σ_j) just above a switch-off, for instance — is
-// printed shorter, or left blank when nothing is resolved, with a note).
-// λ and c are printed exactly.
+// Every point is predicted twice, at the requested D digits (at most
+// MaxDigits = 1980) and at D + ExtraDigits; a printed number is the more
+// precise value with the digits on which every number within twice the
+// two values' difference rounds alike (bigmat.StableDigits), never more
+// than D (so a value whose conditioning eats digits — the shrinkage
+// 1 − √(c/σ_j) just above a switch-off, NRC3 with σ_min = 0, for instance —
+// is printed shorter, or left blank when nothing is resolved, with a note
+// giving the value and its uncertainty). λ and c are printed exactly.
 //
 // # NRC at the optimum
 //

@@ -35,8 +35,8 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if done {
 		return code
 	}
-	if err := checkDigits(fs, *digits); err != nil {
-		return fail(stderr, "sweep: %v", err)
+	if err := checkDigits(fs, *digits); err != nil || *digits > sweep.MaxDigits {
+		return fail(stderr, "sweep: --digits must be between 1 and %d (each point is evaluated again with %d more digits), got %d", sweep.MaxDigits, sweep.ExtraDigits, *digits)
 	}
 	in, err := loadInstanceArg("sweep", pos, false)
 	if err != nil {
