@@ -2,6 +2,7 @@ package series
 
 import (
 	"context"
+	"strings"
 	"testing"
 )
 
@@ -20,5 +21,10 @@ func TestInterrupted(t *testing.T) {
 	}
 	if !tab.Interrupted || tab.Planned != 5 || len(tab.Rows) != 1 || tab.Rows[0].Epoch != 1 {
 		t.Fatalf("interrupted %v, %d of %d epochs", tab.Interrupted, len(tab.Rows), tab.Planned)
+	}
+	// Every picture's title says so (QA session 22: the plots of a partial
+	// run looked complete).
+	if got := tab.title("NRC"); !strings.Contains(got, "INTERRUPTED: 1 of 5 epochs") {
+		t.Errorf("title %q does not say the run was interrupted", got)
 	}
 }

@@ -38,7 +38,12 @@ func (t *Table) title(what string) string {
 		return what
 	}
 	m := t.Rows[0].Metrics
-	return fmt.Sprintf("%s (n = %d, d = %d, M = %d)", what, m.TargetDim, m.FeatureDim, m.Samples)
+	s := fmt.Sprintf("%s (n = %d, d = %d, M = %d)", what, m.TargetDim, m.FeatureDim, m.Samples)
+	if t.Interrupted {
+		// A partial run says so on every picture (QA session 22).
+		s += fmt.Sprintf(" — INTERRUPTED: %d of %d epochs", len(t.Rows), t.Planned)
+	}
+	return s
 }
 
 // column returns (epoch, value) for the rows where value is defined.

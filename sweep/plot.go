@@ -128,7 +128,12 @@ func yRange(xys ...plotter.XYs) (lo, hi float64) {
 }
 
 func (t *Table) title(what string) string {
-	return fmt.Sprintf("%s — %s (n = %d, d = %d, M = %d)", what, t.Name, t.N, t.D, t.M)
+	s := fmt.Sprintf("%s — %s (n = %d, d = %d, M = %d)", what, t.Name, t.N, t.D, t.M)
+	if t.Interrupted {
+		// A partial sweep says so on every picture (QA session 22).
+		s += fmt.Sprintf(" — INTERRUPTED: %d of %d points", len(t.Points), t.Planned)
+	}
+	return s
 }
 
 func (t *Table) plotLoss(dir string) ([]string, error) {

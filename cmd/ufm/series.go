@@ -119,10 +119,26 @@ func progressBar(w io.Writer, cmd, unit string) func(done, total int) {
 	}
 }
 
+// featureDims is d, or "LO…HI" when the epochs' feature dimensions differ
+// (the header gave the first epoch's alone).
+func featureDims(t *series.Table) string {
+	lo, hi := t.Rows[0].Metrics.FeatureDim, t.Rows[0].Metrics.FeatureDim
+	for _, r := range t.Rows {
+		lo, hi = min(lo, r.Metrics.FeatureDim), max(hi, r.Metrics.FeatureDim)
+	}
+	if lo == hi {
+		return strconv.Itoa(lo)
+	}
+	return fmt.Sprintf("%d…%d (it changes between epochs)", lo, hi)
+}
+
 func writeSeriesReport(w io.Writer, t *series.Table, files []string) {
 	m := t.Rows[0].Metrics
-	fmt.Fprintf(w, "ufm series: %s  (%d epochs; M = %d, d = %d, n = %d; first epoch's footprint %.2f MiB)\n\n",
-		t.Dir, len(t.Rows), m.Samples, m.FeatureDim, m.TargetDim, float64(t.Footprint)/(1<<20))
+	fmt.Fprintf(w, "ufm series: %s  (%d epochs; M = %d, d = %s, n = %d; first epoch's footprint %.2f MiB)\n\n",
+		t.Dir, len(t.Rows), m.Samples, featureDims(t), m.TargetDim, float64(t.Footprint)/(1<<20))
+	if t.Interrupted {
+		fmt.Fprintf(w, "INTERRUPTED: %d of the %d planned epochs were computed; the table, table.csv and the pictures hold those.\n\n", len(t.Rows), t.Planned)
+	}
 	fmt.Fprintf(w, "  %6s  %-11s %-11s %-11s %-11s %-11s %-11s %s\n", "epoch", "NRC1", "NRC2", "NRC3", "γ", "EVR top n", "train MSE", "R²")
 	for _, r := range t.Rows {
 		rm := r.Metrics
