@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math/big"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -138,23 +136,11 @@ func independentMinLoss(t *testing.T, in *instance.Instance, digits int) *big.Ra
 // status want. Skipped without python3 (CI does not depend on it).
 func pythonCheck(t *testing.T, name string, data []byte, want int) {
 	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not found: the Python checker scripts/check_certificate.py is not exercised here")
+	py, why := python3()
+	if py == "" {
+		t.Skip(why)
 	}
-	file := filepath.Join(t.TempDir(), "cert.json")
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(py, "../scripts/check_certificate.py", file).CombinedOutput()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	if code != want {
+	if code, out := pythonStatus(t, py, data); code != want {
 		t.Errorf("%s: Python checker exit %d, want %d: %s", name, code, want, out)
 	}
 }

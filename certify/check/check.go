@@ -354,6 +354,11 @@ func checkImplied(c *Cert, v *Values) error {
 		return nil
 	}
 	if c.Radius == nil {
+		if c.MSE != nil {
+			// The enclosure is built from the radius: without it nothing
+			// about train_mse would be checked.
+			return invalid("train_mse needs predictions.radius")
+		}
 		return nil
 	}
 	r := c.Radius

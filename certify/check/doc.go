@@ -23,14 +23,17 @@
 //     in closed_form (lemma closed-form-spectral);
 //   - dual only: predictions.radius² ≥ 2M(upper − lower), so every global
 //     minimizer's centered predictions lie within 2·radius of the point's;
-//     train_mse encloses every global minimizer's training MSE
-//     (lemma strong-convexity);
+//     train_mse (only with predictions) encloses every global minimizer's
+//     training MSE (lemma strong-convexity);
 //   - verdict "proved to D digits": both intervals have width at most
 //     10^-D times their lower end and they intersect; "refuted": they are
 //     disjoint, so the closed form is not the minimum.
 //
-// Parse refuses a file it cannot read (malformed JSON, unknown fields,
-// wrong shapes, numbers that are not "p/q" with q > 0, sizes beyond the
-// caps) with a *ParseError; Check refuses a false claim with an
-// *InvalidError. Neither panics.
+// Parse refuses a file it cannot read (malformed JSON, unknown or
+// duplicate fields, a field name in another case, wrong types or shapes,
+// numbers that are not "p/q" with q > 0, sizes beyond the caps) with a
+// *ParseError; Check refuses a false claim with an *InvalidError. Neither
+// panics. A missing field or null reads as its zero value ("", 0, none),
+// as encoding/json has it: a missing number is then unreadable, a missing
+// verdict or lemma list makes a claim fail.
 package check

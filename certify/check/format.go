@@ -176,10 +176,74 @@ func Parse(data []byte) (*Cert, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, perr("trailing data after the JSON document")
 	}
+	if err := exactKeys(data); err != nil {
+		return nil, err
+	}
 	if f.Format != Format {
 		return nil, perr("format is %.40q, want %q", f.Format, Format)
 	}
 	return convert(&f)
+}
+
+// fieldNames are the JSON names of every field of File and of the types
+// it contains (TestFieldNames compares them with the struct tags). All
+// are lower case, so a key in this set that encoding/json matched to a
+// field (it also accepts other cases and Unicode folds: "LOWER",
+// "ſtatement" with a long s) is that field's exact name.
+var fieldNames = map[string]bool{
+	"format": true, "instance": true, "digits": true, "lower": true, "upper": true, "lemmas": true,
+	"point": true, "lower_bound": true, "spectrum": true, "closed_form": true, "predictions": true,
+	"train_mse": true, "verdict": true, "proved_digits": true, "notes": true,
+	"name": true, "targets": true, "lambda_h": true, "lambda_w": true, "d": true, "bias": true, "lambda_b": true,
+	"id": true, "statement": true, "w": true, "h": true, "b": true, "method": true, "lambda": true,
+	"root_c_upper": true, "root_c_lower": true, "radius": true, "norm_lower": true, "norm_upper": true,
+}
+
+// exactKeys refuses what encoding/json lets through after a successful
+// decode: a field name matched only case-insensitively, and a field that
+// appears twice in one object (the decoder would keep the last value, or
+// merge two objects, where another reader of the file may keep the
+// first). data is one JSON document that Decode has accepted.
+func exactKeys(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var open []map[string]bool // keys seen in each open object; nil for an array
+	key := false               // the next string token is a key
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return perr("JSON: %v", err)
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{':
+				open, key = append(open, map[string]bool{}), true
+				continue
+			case '[':
+				open, key = append(open, nil), false
+				continue
+			default:
+				open = open[:len(open)-1]
+			}
+		case string:
+			if key {
+				seen := open[len(open)-1]
+				if !fieldNames[v] {
+					return perr("JSON: unknown field %.40q (field names are case-sensitive)", v)
+				}
+				if seen[v] {
+					return perr("JSON: field %q appears twice in one object", v)
+				}
+				seen[v], key = true, false
+				continue
+			}
+		}
+		// A value has ended: in an object the next token is a key.
+		key = len(open) > 0 && open[len(open)-1] != nil
+	}
 }
 
 // reader converts strings to rationals, remembering the first error.
