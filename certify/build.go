@@ -144,6 +144,11 @@ func certifiable(in *instance.Instance) error {
 		return &CannotError{"exactly one of λ_H, λ_W is zero: the infimum is not attained, so there is no minimizer to certify"}
 	case !lh && in.Bias == instance.BiasRegularized:
 		return &CannotError{"λ_H = λ_W = 0 with bias regularized: not implemented"}
+	case in.Bias == instance.BiasRegularized && (in.LambdaB == nil || in.LambdaB.Sign() == 0):
+		// The certificate format wants λ_b > 0; with λ_b = 0 the objective
+		// is the bias-free one (QA session 22 F7: certify built a
+		// certificate its own checker refused, "internal: unreadable").
+		return &CannotError{"bias regularized with λ_b = 0 is the bias-free problem (the same objective): certify it with \"bias\": \"free\""}
 	case in.N() > check.MaxTargetDim || in.M() > check.MaxSamples || in.N()*in.M() > check.MaxEntries:
 		return &CannotError{fmt.Sprintf("size cap: n = %d, M = %d (a certificate allows n ≤ %d, M ≤ %d, n·M ≤ %d)",
 			in.N(), in.M(), check.MaxTargetDim, check.MaxSamples, check.MaxEntries)}

@@ -230,6 +230,15 @@ func TestCannotCertify(t *testing.T) {
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "size cap") {
 		t.Errorf("n = 33: %v, want a size-cap CannotError", err)
 	}
+	// QA session 22 F7: bias regularized with λ_b = 0 (a valid instance)
+	// built a certificate its own checker refused ("internal: unreadable").
+	reg0, err := instance.Parse([]byte(`{"targets": [["1", "2"], ["3", "-1"], ["0", "4"]], "lambda_h": "1/10", "lambda_w": "1/5", "d": 2, "bias": "regularized", "lambda_b": "0"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(reg0, Options{Digits: 20}); !errors.As(err, &ce) || !strings.Contains(err.Error(), "bias-free problem") {
+		t.Errorf("bias regularized, λ_b = 0: %v, want a CannotError naming the bias-free problem", err)
+	}
 }
 
 // TestCertifyExtremeScales: targets near 1e100 and 1e-200, and c = 1e-600
