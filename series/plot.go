@@ -30,7 +30,7 @@ func (t *Table) Plots(dir string) ([]string, error) {
 		}
 		files = append(files, out...)
 	}
-	return files, nil
+	return files, plotx.RemoveStale(dir, []string{"nrc", "evr", "gamma", "fit", "r2"}, files)
 }
 
 func (t *Table) title(what string) string {

@@ -47,8 +47,11 @@ func (t *Table) Plots(dir string) ([]string, error) {
 		}
 		files = append(files, out...)
 	}
-	return files, nil
+	return files, plotx.RemoveStale(dir, pictureNames, files)
 }
+
+// pictureNames are the base names of every picture a sweep can draw.
+var pictureNames = []string{"loss", "rank", "shrinkage", "nrc3", "regime"}
 
 func (t *Table) logScale() bool { return t.H.Log || t.W.Log }
 

@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"math/big"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -89,5 +90,52 @@ func TestQA22DigitsCap(t *testing.T) {
 	}
 	if _, err := Run(in, ax, nil, Settings{Digits: MaxDigits + 1}); err == nil || !strings.Contains(err.Error(), "at most 1980") {
 		t.Errorf("%d digits: %v, want refused (at most 1980)", MaxDigits+1, err)
+	}
+}
+
+// TestQA22StalePictures: a 1-D sweep written into the directory of an
+// earlier 2-D one removes the regime map it does not draw (it was kept,
+// passing for a picture of this run).
+func TestQA22StalePictures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("draws two sets of pictures")
+	}
+	in := qa22Instance(t, "qa22_tie2.json")
+	dir := t.TempDir()
+	h, err := ParseAxis("lambda_h", "1:9:3", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := ParseAxis("lambda_w", "1:2:2", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := Run(in, h, w, Settings{Digits: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := two.Plots(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "regime.png")); err != nil {
+		t.Fatalf("the 2-D sweep drew no regime map: %v", err)
+	}
+	one, err := Run(in, h, nil, Settings{Digits: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := one.Plots(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if strings.Contains(f, "regime") {
+			t.Fatalf("the 1-D sweep drew %s", f)
+		}
+	}
+	for _, ext := range []string{".png", ".svg"} {
+		if _, err := os.Stat(filepath.Join(dir, "regime"+ext)); err == nil {
+			t.Errorf("regime%s of the earlier 2-D sweep is still there", ext)
+		}
 	}
 }

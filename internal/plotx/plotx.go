@@ -4,9 +4,11 @@
 package plotx
 
 import (
+	"errors"
 	"fmt"
 	"image/color"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -172,6 +174,31 @@ func VLine(f *Figure, x, y0, y1 float64, label string) error {
 		lb.TextStyle[i].Font.Size = vg.Points(9)
 	}
 	p.Add(lb)
+	return nil
+}
+
+// RemoveStale removes DIR/BASE.png and DIR/BASE.svg for every base in
+// bases whose pictures are not among written (the paths Save returned in
+// this run): a picture an earlier run left in a reused directory must not
+// pass for one of this run (QA session 22: a 1-D sweep kept the regime
+// map of an earlier 2-D sweep of another instance). A file that is not
+// there is fine; any other error is returned.
+func RemoveStale(dir string, bases, written []string) error {
+	keep := map[string]bool{}
+	for _, w := range written {
+		keep[w] = true
+	}
+	for _, b := range bases {
+		for _, ext := range []string{".png", ".svg"} {
+			f := filepath.Join(dir, b+ext)
+			if keep[f] {
+				continue
+			}
+			if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
