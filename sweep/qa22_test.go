@@ -139,3 +139,21 @@ func TestQA22StalePictures(t *testing.T) {
 		}
 	}
 }
+
+// TestQA22UnregularizedNRC1: with λ_H = λ_W = 0 and d ≤ n, theory notes
+// that NRC1 is trivially 0; the sweep's NRC1 column is 0 too (it was
+// blank under that note).
+func TestQA22UnregularizedNRC1(t *testing.T) {
+	in, err := instance.Parse([]byte(`{"targets": [["1", "2", "0"], ["3", "-1", "2"], ["0", "4", "1"], ["2", "2", "5"]], "lambda_h": "0", "lambda_w": "0", "d": 2, "bias": "free"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := Run(in, nil, nil, Settings{Digits: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := tab.Points[0]
+	if p.NRC1.X == nil || p.NRC1.X.Sign() != 0 || p.NRC2.X != nil || p.NRC3.X != nil {
+		t.Errorf("NRC1 %v, NRC2 %v, NRC3 %v; want 0, blank, blank (notes %q)", p.NRC1.X, p.NRC2.X, p.NRC3.X, p.Notes)
+	}
+}

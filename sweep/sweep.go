@@ -369,6 +369,16 @@ func (p *Point) fillNRC(lo, hi *theory.Prediction, digits int) error {
 		return nil
 	case theory.Trivial:
 		p.note("NRC1–NRC3 at the optimum are undefined: H* = 0 and W* = 0")
+	case theory.Unregularized:
+		if lo.D > lo.N || lo.TargetRank == 0 {
+			p.note("NRC1–NRC3 at the optimum are not determined without regularization on both factors")
+			break
+		}
+		// theory's own note says NRC1 is trivially 0 here; the column said
+		// nothing (QA session 22). Ỹ ≠ 0, so the features do not collapse
+		// to a point, and any d ≤ n of them lie in at most n dimensions.
+		p.NRC1 = zero
+		p.note("NRC1 at the optimum is 0 (d ≤ n: every feature set lies in at most n dimensions); NRC2 and NRC3 are not determined without regularization on both factors")
 	default:
 		p.note("NRC1–NRC3 at the optimum are not determined without regularization on both factors")
 	}
