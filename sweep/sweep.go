@@ -356,7 +356,14 @@ func (p *Point) fillNRC(lo, hi *theory.Prediction, digits int) error {
 			return err
 		}
 		if a.Undefined != "" || b.Undefined != "" {
-			p.note("NRC3 at the optimum is undefined: %s", b.Undefined)
+			// "not given": undefined (A = 0, Σ = 0) or beyond
+			// NRC3MaxDigits; the reason says which (QA session 22: a
+			// precision cap was called "undefined").
+			why := b.Undefined
+			if why == "" {
+				why = a.Undefined
+			}
+			p.note("NRC3 at the optimum is not given: %s", why)
 			return nil
 		}
 		p.NRC3 = agreed(a.Value, b.Value, digits)
