@@ -342,3 +342,20 @@ func panicking() (res *Result, err error) {
 	defer recoverInternal(&res, &err)
 	panic("boom")
 }
+
+// TestQAZeroMomentExactFit is QA session 22's D1: λ_H = λ_W = 0, d < n
+// and Ỹ = 0 (one sample with bias free; all-zero targets with bias none).
+// L* = 0 with W = 0, but the subspace iteration had no direction to find
+// and failed ("basis lost its rank": an internal error, exit 1). Both
+// must converge with L = 0 exactly.
+func TestQAZeroMomentExactFit(t *testing.T) {
+	for _, name := range []string{"qa22_zero_one_sample.json", "qa22_zero_targets.json"} {
+		r, err := Solve(loadTestdata(t, name), Settings{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !r.Converged || r.MinLoss.Sign() != 0 {
+			t.Errorf("%s: stop %s, converged %v, L = %s; want converged with L = 0", name, r.Stop, r.Converged, r.MinLoss.Text('g', 5))
+		}
+	}
+}

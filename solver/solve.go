@@ -501,12 +501,36 @@ func solveUnregularized(in *instance.Instance, s Settings, prec uint, deadline t
 	return solveLowRank(in, s, prec, deadline, res)
 }
 
+// zeroMoment reports whether the targets' effective second moment (Ỹ Ỹᵀ
+// for the instance's bias mode) is exactly 0.
+func zeroMoment(in *instance.Instance) bool {
+	for _, row := range effectiveMoment(in) {
+		for _, x := range row {
+			if x.Sign() != 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // solveLowRank is the case λ_H = λ_W = 0, d < n: the best rank-d fit,
 // minimized over d-dimensional subspaces (lowrank.go). It is converged only
 // when the subspace iteration's certificate holds and L from the
 // definition at the returned (W, H, b) equals the iteration's value to the
 // requested digits.
 func solveLowRank(in *instance.Instance, s Settings, prec uint, deadline time.Time, res *Result) error {
+	if zeroMoment(in) {
+		// Ỹ = 0 (one sample with bias free, identical samples, zero
+		// targets): W = 0, H = 0 and b = ȳ fit exactly, L = 0. The subspace
+		// iteration has no direction to find there (QA session 22: "basis
+		// lost its rank", an internal error).
+		cert := certify(in, bigmat.New(in.N(), in.D, prec), new(big.Rat), prec)
+		res.setCertificate(cert)
+		res.Converged, res.DigitsReached = true, s.Digits
+		res.Notes = append(res.Notes, "Ỹ = 0: W = 0, H = 0 and b = ȳ fit the targets exactly (L = 0); every W with H in its null space does too")
+		return nil
+	}
 	lr, err := minimizeLowRank(in, s, prec, deadline)
 	if err != nil {
 		return err
