@@ -135,6 +135,10 @@
 // evaluated again at twice the digits (up to 240) before it counts; still
 // undecided there, it is inconclusive.
 //
+// With λ_H = λ_W = 0 the minimizers form a set and the solver returns one
+// of them: only min_loss, train_mse and (bias none) bias are values of the
+// optimum; any other solver name makes the trial inconclusive.
+//
 // A trial is inconclusive, never held, when the solver did not converge,
 // an evaluation failed (a domain error, an index out of range, a division
 // by a ball containing 0, a value out of range, an undecided condition or

@@ -3,6 +3,9 @@ package conjecture
 import (
 	"fmt"
 	"math/big"
+
+	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/solver"
 )
 
 // num evaluates a number-typed expression, and refuses a value that left
@@ -215,6 +218,13 @@ func (e *env) solverName(p Pos, name string, args []node) (value, error) {
 	if err != nil {
 		return value{}, err
 	}
+	if s.res.Stop == solver.StopNotAPoint && !determinedOnSet(name, e.in) {
+		// λ_H = λ_W = 0: the minimizers form a set and the solver returns
+		// one of them. Only what every minimizer shares is a value of the
+		// optimum (QA session 22: rank == 2 HELD on an instance whose
+		// minimizers have rank 1 and rank 2).
+		return value{}, failAt(p, "%s is not a value of the optimum: with λ_H = λ_W = 0 the minimizers form a set and the solver's is one of them (only min_loss, train_mse, and bias with bias none, are shared by all)", name)
+	}
 	res := s.res
 	c := &call{p: p, name: name, args: args}
 	n, m := e.in.N(), e.in.M()
@@ -248,6 +258,19 @@ func (e *env) solverName(p Pos, name string, args []node) (value, error) {
 		return e.inexact(e.newF().Set(res.Predictions.At(k[0], k[1])), s.predR), nil
 	}
 	return e.nrc(p, name, s)
+}
+
+// determinedOnSet reports whether the solver name has one value on the
+// whole set of minimizers when λ_H = λ_W = 0: L* and the training MSE
+// (2L*), and the bias when it is fixed at 0 (bias none).
+func determinedOnSet(name string, in *instance.Instance) bool {
+	switch name {
+	case "min_loss", "train_mse":
+		return true
+	case "bias":
+		return in.Bias == instance.BiasNone
+	}
+	return false
 }
 
 // nrc returns NRC1–3 with radius 10^-(digits − Margin): the metrics are

@@ -109,3 +109,27 @@ func TestQA22ByteOrderMark(t *testing.T) {
 		t.Errorf("with a byte order mark: name %q formula %q, want %q %q", bom.Name, bom.Formula, plain.Name, plain.Formula)
 	}
 }
+
+// TestQA22NotAPoint: with λ_H = λ_W = 0 the minimizers form a set; on
+// z_r1 (d = n = 2, Ỹ of rank 1) they include W of rank 1 and of rank 2,
+// and "rank == 2" HELD on the solver's one. Such a quantity makes the
+// trial inconclusive; the loss, shared by every minimizer, still decides.
+func TestQA22NotAPoint(t *testing.T) {
+	in := loadInstance(t, "z_r1.json")
+	for _, c := range []struct {
+		quantity, formula string
+		want              proofs.Verdict
+	}{
+		{"rank", "2", proofs.Inconclusive},
+		{"ww(2, 2)", "0", proofs.Inconclusive},
+		{"min_loss", "0", proofs.Holds},
+	} {
+		conj, err := New(Spec{Name: "nap", Statement: "s", Quantity: c.quantity, Relation: "==", Formula: c.formula, Expect: proofs.Holds})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out := check(conj, in); out.Verdict != c.want {
+			t.Errorf("%s == %s: verdict %s (%s), want %s", c.quantity, c.formula, out.Verdict, out.Reason, c.want)
+		}
+	}
+}
