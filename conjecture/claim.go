@@ -122,13 +122,24 @@ func (cmp *Comparison) FormulaText() string { return cmp.text(cmp.f) }
 // are false, or an evaluation failed (a domain error, an index out of
 // range, a solver that did not converge).
 func (c *Conjecture) Evaluate(in *instance.Instance, digits int, seed uint64, limit time.Duration) ([]*Comparison, error) {
-	if ok, why := c.InHypotheses(in); !ok {
-		return nil, &evalErr{msg: why}
-	}
 	if digits <= 0 {
 		digits = c.Digits
 	}
 	e := newEnv(in, digits, seed, limit)
+	if c.hyp != nil {
+		// At the evaluation's digits, so that an undecided hypothesis is
+		// retried with the rest (QA session 22: it stayed at the file's
+		// digits, and --digits did not reach it).
+		ok, err := e.cond(c.hyp)
+		switch {
+		case undecided(err):
+			return nil, err
+		case err != nil:
+			return nil, &evalErr{msg: "hypotheses could not be evaluated: " + err.Error()}
+		case !ok:
+			return nil, &evalErr{msg: "hypotheses " + c.Hypotheses + " are false"}
+		}
+	}
 	if c.forVar == "" {
 		cmp, err := c.compareOnce(e, nil)
 		if err != nil {

@@ -133,3 +133,18 @@ func TestQA22NotAPoint(t *testing.T) {
 		}
 	}
 }
+
+// TestQA22HypothesesRetried: a hypothesis sigma(2) − c > 0 with σ_2 − c =
+// 10⁻⁵⁰ is undecided at 30 digits; it was never evaluated again at more
+// digits (and --digits did not reach it), so the trial stayed
+// inconclusive. It is decided at the escalated digits now, and the
+// conjecture holds there.
+func TestQA22HypothesesRetried(t *testing.T) {
+	c, err := New(Spec{Name: "h1", Statement: "s", Hypotheses: "sigma(2) - c > 0", Quantity: "rank", Relation: "==", Formula: "2", Expect: proofs.Holds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := check(c, loadInstance(t, "im50.json")); out.Verdict != proofs.Holds {
+		t.Errorf("verdict %s (%s), want holds", out.Verdict, out.Reason)
+	}
+}

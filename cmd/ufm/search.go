@@ -372,17 +372,27 @@ func runReplay(stdout, stderr io.Writer, command string, claim *proofs.Claim, fi
 	}
 	out := proofs.CheckOne(claim, in, proofs.CheckConfig{Digits: digits, Seed: seed})
 	inside, note := claim.InHypotheses(in)
+	if command == "conjecture" && (out.Verdict == proofs.Holds || out.Verdict == proofs.Fails) {
+		// The check decided the hypotheses, at the digits it escalated to
+		// (QA session 22: a hypothesis undecided at the file's digits was
+		// reported "outside" above a HOLDS).
+		inside, note = true, ""
+	}
 	doc := replayJSON{Claim: claim.Name, File: file, Verdict: string(out.Verdict), Reason: out.Reason, InsideHypotheses: inside, HypothesisNote: note}
 	if out.Residual != nil {
 		r := out.Residual.Text('e', 1)
 		doc.Residual = &r
 	}
 	code := exitOK
-	switch out.Verdict {
-	case proofs.Fails:
+	switch {
+	case out.Verdict == proofs.Fails:
 		code = exitFailure
-	case proofs.Error:
+	case out.Verdict == proofs.Error:
 		code = exitError
+	case out.Verdict == proofs.Inconclusive && command == "conjecture":
+		// A conjecture run in which no trial held exits 1 (formats.md);
+		// a replay is a run of one trial (QA session 22: it exited 0).
+		code = exitFailure
 	}
 	if asJSON {
 		if c := writeJSON(stdout, stderr, doc); c != exitOK {
@@ -394,7 +404,7 @@ func runReplay(stdout, stderr io.Writer, command string, claim *proofs.Claim, fi
 	if !inside {
 		where = "outside the claim's hypotheses (" + termSafe(note) + ")"
 	}
-	fmt.Fprintf(stdout, "ufm search --replay: claim %s on %s (%s; %s)\n", claim.Name, termSafe(file), instanceDims(json.RawMessage(in.Marshal())), where)
+	fmt.Fprintf(stdout, "ufm %s --replay: claim %s on %s (%s; %s)\n", command, claim.Name, termSafe(file), instanceDims(json.RawMessage(in.Marshal())), where)
 	fmt.Fprintf(stdout, "  verdict: %s\n  reason:  %s\n", strings.ToUpper(doc.Verdict), wrap(termSafe(out.Reason), 90, "           "))
 	return code
 }
