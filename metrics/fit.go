@@ -17,7 +17,8 @@ type FitResult struct {
 	// R2 is 1 − Σ_k SS_res,k / Σ_k SS_tot,k with SS_tot,k = Σ_i (y_ik −
 	// ȳ_k)² (variance-weighted over the outputs; scikit-learn's
 	// multioutput="variance_weighted"). Undefined (Valid false) when every
-	// output is constant.
+	// output is constant; NaN (with Valid true) when its error bound is
+	// not finite, and so for R2Uniform.
 	R2 float64
 	// R2Uniform is the mean over the outputs of 1 − SS_res,k/SS_tot,k
 	// (scikit-learn's default, "uniform_average"), over the outputs that
@@ -51,13 +52,18 @@ type FitResult struct {
 // −5.74 at 10^-162, and an MSE of 3·10^-599 printed as 0).
 //
 // Error bounds (u = 2^-53, γ_k = k·u/(1 − k·u)). A residual
-// ê_ik = fl(Σ_j W_kj h_ij + b_k − y_ik) is within ε_ik = γ_{d+2}·(‖W_k‖₂‖h_i‖₂
-// + |b_k| + |y_ik|) of the exact one (Cauchy–Schwarz bounds Σ_j |W_kj||h_ij|),
+// ê_ik = fl(Σ_j W_kj h_ij + (b_k − y_ik)), formed in that order so that a
+// bias carrying the targets' offset cancels it first, is within ε_ik =
+// γ_{d+2}·(‖W_k‖₂‖h_i‖₂ + |b_k − y_ik|) of the exact one (Cauchy–Schwarz
+// bounds Σ_j |W_kj||h_ij|),
 // so with R = Σ ê², E = Σ ε² the exact sum of squares is within
 // 2√(R·E) + E + 4u·R of R (the squares' and the compensated sum's
-// roundings: 4u). The deviations y_ik − ȳ_k use a mean within δ_k =
-// 2M·u·max_i |y_ik| of ȳ_k, which adds M·δ_k² to T_k = Σ_i (y_ik − ȳ_k)²
-// exactly (the deviations sum to 0) and 4u·T_k of roundings. Then
+// roundings: 4u). The deviations y_ik − ȳ_k use a mean hi_k + lo_k within
+// δ_k = 2u·max_i |y_ik − hi_k| + u·|lo_k| of ȳ_k (meanCorrection), which
+// adds M·δ_k² to T_k = Σ_i (y_ik − ȳ_k)²
+// exactly (the deviations sum to 0) and 8u·T_k of roundings (each
+// deviation is formed as (y_ik − hi_k) − lo_k, within 2u of itself, and
+// squared and summed). Then
 // |δMSE| ≤ bound(R)/M, and |δ(R/T)| ≤ (bound(R) + (R/T)·bound(T))/(T −
 // bound(T)) for R² and each output's R².
 func Fit(h, w Rows, b []float64, y Rows) (*FitResult, error) {
@@ -88,6 +94,9 @@ func Fit(h, w Rows, b []float64, y Rows) (*FitResult, error) {
 	scaleBy(yMean, 1/ys.scale) // moments returns it in units of ys.scale
 	ys.scale = 0
 	acc := newFitSums(n, d, wData)
+	if err := acc.meanCorrection(y, yMean); err != nil {
+		return nil, err
+	}
 	hBuf := make([]float64, blockRows*d)
 	yBuf := make([]float64, blockRows*n)
 	pred := make([]float64, blockRows*n)
@@ -108,7 +117,7 @@ func Fit(h, w Rows, b []float64, y Rows) (*FitResult, error) {
 		blas64.Gemm(blas.NoTrans, blas.Trans, 1, blas64.General{Rows: rows, Cols: d, Stride: d, Data: hBuf}, W,
 			0, blas64.General{Rows: rows, Cols: n, Stride: n, Data: pred})
 		for r := 0; r < rows; r++ {
-			acc.addSample(hBuf[r*d:(r+1)*d], pred[r*n:(r+1)*n], yBuf[r*n:(r+1)*n], yMean, b)
+			acc.addSample(hBuf[r*d:(r+1)*d], pred[r*n:(r+1)*n], yBuf[r*n:(r+1)*n], b)
 		}
 	}
 	return acc.result(M), nil
@@ -121,11 +130,13 @@ type fitSums struct {
 	d, n          int
 	wNorm         []float64
 	res, eps, tot []sumSq
-	yMax          []float64
+	// The targets' mean ȳ_k ≈ hi[k] + lo[k] (meanCorrection) and the
+	// bound meanErr[k] on its error.
+	hi, lo, meanErr []float64
 }
 
 func newFitSums(n, d int, w []float64) *fitSums {
-	a := &fitSums{d: d, n: n, wNorm: make([]float64, n), res: make([]sumSq, n), eps: make([]sumSq, n), tot: make([]sumSq, n), yMax: make([]float64, n)}
+	a := &fitSums{d: d, n: n, wNorm: make([]float64, n), res: make([]sumSq, n), eps: make([]sumSq, n), tot: make([]sumSq, n)}
 	for k := range a.wNorm {
 		a.wNorm[k] = norm2(w[k*d : (k+1)*d])
 	}
@@ -138,22 +149,55 @@ func gammaU(k int) float64 {
 	return ku / (1 - ku)
 }
 
-func (a *fitSums) addSample(h, pred, y, yMean, b []float64) {
+// meanCorrection sets ȳ_k = hi[k] + lo[k] with hi the float64 mean and
+// lo = (1/M) Σ_i (y_ik − hi[k]) (compensated), one more pass over the
+// targets: the deviations y_ik − hi[k] − lo[k] then lose nothing to a large
+// common offset (QA session 22: targets offset by 1e15 with spread 1 gave
+// R² wrong in the third digit, a mean known only to u·1e15). The mean's
+// error is at most meanErr[k] = 2u·max_i |y_ik − hi[k]| + u·|lo[k]|.
+func (a *fitSums) meanCorrection(y Rows, mean []float64) error {
+	const u = 0x1p-53
+	M, n := y.Dims()
+	a.hi, a.lo, a.meanErr = mean, make([]float64, n), make([]float64, n)
+	sum, spread := make([]kahan, n), make([]float64, n)
+	buf := make([]float64, blockRows*n)
+	for i0 := 0; i0 < M; i0 += blockRows {
+		i1 := min(i0+blockRows, M)
+		if err := y.Block(i0, i1, buf[:(i1-i0)*n]); err != nil {
+			return fmt.Errorf("targets: %v", err)
+		}
+		for i, v := range buf[:(i1-i0)*n] {
+			k := i % n
+			dv := v - mean[k]
+			sum[k].add(dv)
+			spread[k] = math.Max(spread[k], math.Abs(dv))
+		}
+	}
+	for k := range a.lo {
+		a.lo[k] = sum[k].sum() / float64(M)
+		a.meanErr[k] = 2*u*spread[k] + u*math.Abs(a.lo[k])
+	}
+	return nil
+}
+
+func (a *fitSums) addSample(h, pred, y, b []float64) {
 	hn := norm2(h)
 	g := gammaU(a.d+2) * (1 + 1e-14) // and the bound's own roundings
 	for k := range pred {
-		e := pred[k] - y[k]
-		bk := 0.0
+		// b − y first: a bias that carries the targets' offset cancels it
+		// before the prediction is added (QA session 22: with an offset of
+		// 1e15, pred − y + b lost the residual to the rounding of 1e15).
+		t := -y[k]
 		if b != nil {
-			e += b[k]
-			bk = math.Abs(b[k])
+			t = b[k] - y[k]
 		}
+		e := pred[k] + t
 		a.res[k].add(e)
 		// ‖W_k‖‖h_i‖ can overflow where its factors do not; the bound is
 		// then +Inf, which the result reports as unresolved.
-		a.eps[k].add(g * (a.wNorm[k]*hn + bk + math.Abs(y[k])))
-		a.tot[k].add(y[k] - yMean[k])
-		a.yMax[k] = math.Max(a.yMax[k], math.Abs(y[k]))
+		a.eps[k].add(g * (a.wNorm[k]*hn + math.Abs(t)))
+		// (y − hi) − lo: within 2u·|y − ȳ| + meanErr of the exact deviation.
+		a.tot[k].add((y[k] - a.hi[k]) - a.lo[k])
 	}
 }
 
@@ -167,8 +211,7 @@ func (a *fitSums) result(M int) *FitResult {
 		R.merge(a.res[k])
 		E.merge(a.eps[k])
 		T.merge(a.tot[k])
-		delta := 2 * float64(M) * u * a.yMax[k]
-		tb := totBound(a.tot[k], delta, M)
+		tb := totBound(a.tot[k], a.meanErr[k], a.lo[k], M)
 		TB.mergeValue(tb)
 		if a.tot[k].zero() {
 			out.ConstantOutputs++
@@ -196,6 +239,14 @@ func (a *fitSums) result(M int) *FitResult {
 		// The mean's sum and division round too: γ_{counted+1} of Σ|R²_k|.
 		out.R2Uniform = uniform / float64(counted)
 		out.R2UniformErr = (uniformErr + gammaU(counted+1)*uniformAbs) / float64(counted) * (1 + 1e-12)
+		// A value without a finite bound is not given (QA session 22: R²
+		// was printed with a null bound, wrong in its third digit).
+		if math.IsInf(out.R2Err, 0) || math.IsNaN(out.R2Err) {
+			out.R2 = math.NaN()
+		}
+		if math.IsInf(out.R2UniformErr, 0) || math.IsNaN(out.R2UniformErr) {
+			out.R2Uniform = math.NaN()
+		}
 	}
 	return out
 }
@@ -214,12 +265,19 @@ func resBound(r, e sumSq) sumSq {
 	return b
 }
 
-// totBound is M·δ² + 4u·T (see Fit), as a scaled sum.
-func totBound(t sumSq, delta float64, M int) sumSq {
-	b := t.scaled(4 * 0x1p-53)
-	var m sumSq
+// totBound is M·δ² + 8u·T + 2√(T·M·ρ²) + M·ρ² (see Fit), as a scaled
+// sum: δ the mean's error (common to every deviation: it adds M·δ² to T
+// exactly), ρ = 2u·|lo| the part of each deviation's rounding that is not
+// relative to the deviation itself (a cross term by Cauchy–Schwarz).
+func totBound(t sumSq, delta, lo float64, M int) sumSq {
+	b := t.scaled(8 * 0x1p-53)
+	var m, r sumSq
 	m.add(delta)
 	b.mergeValue(m.scaled(float64(M)))
+	r.add(2 * 0x1p-53 * lo)
+	r = r.scaled(float64(M))
+	b.mergeValue(t.geoMean(r).scaled(2))
+	b.mergeValue(r)
 	return b
 }
 

@@ -137,6 +137,11 @@ func TestFitBounds(t *testing.T) {
 	}{
 		{"poor", 1, 0, 0, 1e-12}, {"good 1e-6", 1e-6, 0, 0, 1e-8}, {"good 1e-12", 1e-12, 0, 0, 0.1}, {"last bit", 1e-17, 0, 0, math.Inf(1)},
 		{"offset 1e8", 1e-9, 1e8, 0, math.Inf(1)}, {"scale 2^-540", 1e-3, 0, -540, 1e-9}, {"scale 2^500", 1e-3, 0, 500, 1e-9},
+		// QA session 22: a bias carrying an offset of 1e15 over a spread of
+		// 1 — the residual is formed as pred + (b − y), and the deviations
+		// from a mean corrected in a second pass, so both keep their digits
+		// (pred − y + b and a float64 mean left R² wrong in the 3rd digit).
+		{"offset 1e15", 1, 1e15, 0, 1e-10},
 	} {
 		h, w, y := randn(rng, M, d), randn(rng, n, d), make([]float64, M*n)
 		b := []float64{c.shift + 0.5, c.shift - 1, c.shift + 2}

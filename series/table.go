@@ -179,6 +179,9 @@ func (t *Table) JSON() any {
 		if r.Fit.MSEOutOfRange {
 			e.Notes = append(e.Notes, MSEOutOfRangeNote)
 		}
+		if r.Fit.Valid && (math.IsNaN(r.Fit.R2) || math.IsNaN(r.Fit.R2Uniform)) {
+			e.Notes = append(e.Notes, "R² not resolved in float64: its error bound is not finite (the residuals or the targets' deviations are lost to rounding)")
+		}
 		doc.Epochs = append(doc.Epochs, e)
 	}
 	return doc
