@@ -53,21 +53,31 @@ func (c *Conjecture) Relationship() string {
 
 // Generate draws an instance of the family that satisfies the hypotheses
 // (with opts.Outside, one that does not). After maxDraws draws without
-// one it returns the last draw, which Check reports as inconclusive.
+// one it returns the last member of the family drawn (else the last draw)
+// and records it, so that Check reports the trial as inconclusive: no
+// instance of the family met the hypotheses. (QA session 22: the last
+// draw, outside the family — not a boundary instance of a "spectrum:
+// boundary" family — was checked like any trial and refuted the
+// conjecture.)
 func (c *Conjecture) Generate(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
 	f := c.Family.withDefaults()
-	var in *instance.Instance
+	var last, member *instance.Instance
 	for try := 0; try < maxDraws; try++ {
-		var ok bool
-		in, ok = f.draw(rng, c.Name, c.Digits)
+		in, ok := f.draw(rng, c.Name, c.Digits)
+		last = in
 		if !ok {
 			continue
 		}
+		member = in
 		if inside, _ := c.InHypotheses(in); inside != opts.Outside {
 			return in
 		}
 	}
-	return in
+	if member != nil {
+		last = member
+	}
+	c.fallbacks.Store(last, true)
+	return last
 }
 
 // InHypotheses evaluates the hypotheses on in (an evaluation error counts
@@ -231,6 +241,9 @@ func (c *Conjecture) compareOnce(e *env, idx *int) (*Comparison, error) {
 // comparison or the rank left undecided (two sides within their tolerance:
 // a near tie); undecided at MaxEscalatedDigits, it is inconclusive.
 func (c *Conjecture) Check(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
+	if _, fallback := c.fallbacks.LoadAndDelete(in); fallback {
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: fmt.Sprintf("no instance of the family met the hypotheses in %d draws", maxDraws)}
+	}
 	digits := cfg.Digits
 	cmps, err := c.Evaluate(in, digits, cfg.Seed, cfg.SolverTime)
 	for (err == nil && loose(cmps, digits) || undecided(err)) && 2*digits <= MaxEscalatedDigits {

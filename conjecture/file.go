@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/nrc-ufm/ufm/instance"
@@ -35,6 +36,12 @@ type Conjecture struct {
 	hyp, quantity, formula node
 	forVar                 string
 	forLo, forHi           node
+
+	// fallbacks holds the instances Generate returned after maxDraws
+	// draws without a member of the family meeting the hypotheses (keys
+	// *instance.Instance) until Check takes them out: their trials are
+	// inconclusive.
+	fallbacks sync.Map
 }
 
 // Defaults of a conjecture file.

@@ -148,3 +148,21 @@ func TestQA22HypothesesRetried(t *testing.T) {
 		t.Errorf("verdict %s (%s), want holds", out.Verdict, out.Reason)
 	}
 }
+
+// TestQA22FamilyFallback: a family (n = 1, spectrum boundary: σ_1 = c)
+// none of whose members meets the hypotheses σ_1 > c. After 200 draws the
+// generator handed back its last draw, not a member of the family, and the
+// conjecture (min_loss ≤ −1, false on any instance) was refuted there.
+// Every trial must be inconclusive, saying why.
+func TestQA22FamilyFallback(t *testing.T) {
+	c := load(t, filepath.Join("testdata", "qa22", "vac.conj"))
+	res, _ := search(t, c, 4)
+	if res.Counterexample != nil || res.Held != 0 || res.Inconclusive != res.Trials {
+		t.Fatalf("counterexample %v, held %d, inconclusive %d of %d; want all inconclusive", res.Counterexample != nil, res.Held, res.Inconclusive, res.Trials)
+	}
+	for _, note := range res.Notes {
+		if !strings.Contains(note.Reason, "no instance of the family met the hypotheses") {
+			t.Errorf("trial %d: %q does not say why", note.Trial, note.Reason)
+		}
+	}
+}
