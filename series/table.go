@@ -144,7 +144,7 @@ func ptr(v float64, ok bool) *float64 {
 // MSEOutOfRangeNote is the note of an epoch whose training MSE lies
 // outside float64's normal range in the targets' units (its R² is still
 // given: a ratio).
-const MSEOutOfRangeNote = "the training MSE is outside float64's normal range in the targets' units (subnormal, underflowed or overflowed): not given; R² is (a ratio of sums kept scaled)"
+const MSEOutOfRangeNote = "the training MSE is outside float64's normal range in the targets' units (subnormal, underflowed or overflowed): not given; R², a ratio of sums kept scaled, is given wherever its bound is finite"
 
 // JSON returns the document table.json holds (and `ufm series --json`
 // prints).

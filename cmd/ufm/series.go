@@ -164,7 +164,7 @@ func writeSeriesReport(w io.Writer, t *series.Table, files []string) {
 			bounded(rm.NRC1, rm.NRC1Err, !rm.FeaturesCollapsed && rm.NRC1Undefined == ""), bounded(rm.NRC2, rm.NRC2Err, !rm.FeaturesCollapsed),
 			bounded(rm.NRC3, rm.NRC3Err, rm.NRC3Undefined == ""),
 			bounded(rm.NRC3Gamma, rm.NRC3GammaErr, rm.NRC3Undefined == "" && !math.IsNaN(rm.NRC3Gamma)), get(top, len(rm.EVR) > 0),
-			bounded(r.Fit.MSE, r.Fit.MSEErr, !r.Fit.MSEOutOfRange), bounded(r.Fit.R2, r.Fit.R2Err, r.Fit.Valid))
+			bounded(r.Fit.MSE, r.Fit.MSEErr, !r.Fit.MSEOutOfRange), bounded(r.Fit.R2, r.Fit.R2Err, r.Fit.Valid && !math.IsNaN(r.Fit.R2)))
 	}
 	var outOfRange []string
 	for _, r := range t.Rows {
