@@ -378,6 +378,12 @@ func runReplay(stdout, stderr io.Writer, command string, claim *proofs.Claim, fi
 		// reported "outside" above a HOLDS).
 		inside, note = true, ""
 	}
+	if command == "conjecture" && out.Verdict == proofs.Inconclusive && !inside && strings.Contains(note, "not decided") {
+		// Undecided at the file's digits, and still at the digits the
+		// check escalated to: the reason has the last radius, the
+		// pre-check's note a stale one (QA session 22).
+		note = "hypotheses not decided at any precision tried: " + out.Reason
+	}
 	doc := replayJSON{Claim: claim.Name, File: file, Verdict: string(out.Verdict), Reason: out.Reason, InsideHypotheses: inside, HypothesisNote: note}
 	if out.Residual != nil {
 		r := out.Residual.Text('e', 1)
