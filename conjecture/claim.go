@@ -80,21 +80,37 @@ func (c *Conjecture) Generate(rng *rand.Rand, opts proofs.GenOptions) *instance.
 	return last
 }
 
-// InHypotheses evaluates the hypotheses on in (an evaluation error counts
-// as outside, with the error as the reason).
+// InHypotheses evaluates the hypotheses on in at the conjecture's digits
+// (an evaluation error, an undecided condition included, counts as
+// outside, with the error as the reason).
 func (c *Conjecture) InHypotheses(in *instance.Instance) (bool, string) {
-	if c.hyp == nil {
-		return true, ""
-	}
-	e := newEnv(in, c.Digits, 0, 0)
-	ok, err := e.cond(c.hyp)
-	if err != nil {
+	err := c.hypotheses(newEnv(in, c.Digits, 0, 0))
+	switch {
+	case undecided(err):
 		return false, "hypotheses could not be evaluated: " + err.Error()
-	}
-	if !ok {
-		return false, "hypotheses " + c.Hypotheses + " are false"
+	case err != nil:
+		return false, err.Error()
 	}
 	return true, ""
+}
+
+// hypotheses returns nil when the hypotheses hold in e; else the reason,
+// an undecided error when the precision did not decide them (Check
+// retries those at more digits).
+func (c *Conjecture) hypotheses(e *env) error {
+	if c.hyp == nil {
+		return nil
+	}
+	ok, err := e.cond(c.hyp)
+	switch {
+	case undecided(err):
+		return err
+	case err != nil:
+		return &evalErr{msg: "hypotheses could not be evaluated: " + err.Error()}
+	case !ok:
+		return &evalErr{msg: "hypotheses " + c.Hypotheses + " are false"}
+	}
+	return nil
 }
 
 // Comparison is the evaluation of the relation on one instance (at one
@@ -136,19 +152,11 @@ func (c *Conjecture) Evaluate(in *instance.Instance, digits int, seed uint64, li
 		digits = c.Digits
 	}
 	e := newEnv(in, digits, seed, limit)
-	if c.hyp != nil {
-		// At the evaluation's digits, so that an undecided hypothesis is
-		// retried with the rest (QA session 22: it stayed at the file's
-		// digits, and --digits did not reach it).
-		ok, err := e.cond(c.hyp)
-		switch {
-		case undecided(err):
-			return nil, err
-		case err != nil:
-			return nil, &evalErr{msg: "hypotheses could not be evaluated: " + err.Error()}
-		case !ok:
-			return nil, &evalErr{msg: "hypotheses " + c.Hypotheses + " are false"}
-		}
+	// At the evaluation's digits, so that an undecided hypothesis is
+	// retried with the rest (QA session 22: it stayed at the file's digits,
+	// and --digits did not reach it).
+	if err := c.hypotheses(e); err != nil {
+		return nil, err
 	}
 	if c.forVar == "" {
 		cmp, err := c.compareOnce(e, nil)

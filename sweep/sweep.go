@@ -306,6 +306,13 @@ func (t *Table) fill(in *instance.Instance, k int, s Settings, digits int) error
 	return nil
 }
 
+// agreementErr is 2|lo − hi|, the uncertainty agreed allows hi.
+func agreementErr(lo, hi *big.Float) *big.Float {
+	err := new(big.Float).SetPrec(max(lo.Prec(), hi.Prec())).Sub(lo, hi)
+	err.Abs(err)
+	return err.SetMantExp(err, 1)
+}
+
 // agreed returns hi with the digits that lo and hi leave certain, at most
 // digits: those on which every number within 2|lo − hi| of hi rounds alike
 // (bigmat.StableDigits; hi, evaluated with ExtraDigits more, is taken to
@@ -318,10 +325,7 @@ func agreed(lo, hi *big.Float, digits int) Value {
 	if hi.Sign() == 0 && lo.Sign() == 0 {
 		return Value{X: new(big.Float), Digits: digits}
 	}
-	err := new(big.Float).SetPrec(max(lo.Prec(), hi.Prec())).Sub(lo, hi)
-	err.Abs(err)
-	err.SetMantExp(err, 1)
-	k := bigmat.StableDigits(hi, err, digits)
+	k := bigmat.StableDigits(hi, agreementErr(lo, hi), digits)
 	if k < 1 {
 		return Value{}
 	}
@@ -399,10 +403,7 @@ func (p *Point) noteUncertain(what string, v Value, lo, hi *big.Float) {
 	if v.X != nil {
 		return
 	}
-	err := new(big.Float).Sub(lo, hi)
-	err.Abs(err)
-	err.SetMantExp(err, 1)
-	p.note("%s is not resolved: %s ± %s (two evaluations %d digits apart share no certain digit; it may be 0)", what, bigmat.Text(hi, 3), bigmat.Text(err, 2), ExtraDigits)
+	p.note("%s is not resolved: %s ± %s (two evaluations %d digits apart share no certain digit; it may be 0)", what, bigmat.Text(hi, 3), bigmat.Text(agreementErr(lo, hi), 2), ExtraDigits)
 }
 
 func (p *Point) note(format string, a ...any) {
