@@ -313,7 +313,7 @@ func (it *iteration) run() (*stage2Result, error) {
 		}
 	}
 	for {
-		if last := it.lastIter; last > 0 && time.Now().Add(last).After(it.deadline) {
+		if it.pastDeadlineAfterNext() {
 			// The next iteration would end past the deadline (one step
 			// of a degenerate valley at n = 24 takes 3.5 s): stop now
 			// with what there is, rather than be abandoned mid-step with
@@ -332,6 +332,21 @@ func (it *iteration) run() (*stage2Result, error) {
 		}
 		it.lastIter = time.Since(start)
 	}
+}
+
+// deadlineMargin is how many of the last iteration's wall times the
+// next step is assumed to take: a machine whose load doubles mid-run (a
+// test run beside other packages' tests on 2 cores: steps of 0.7 s became
+// 2.1 s) still stops before the limit rather than at the caller's hard
+// stop with no result.
+const deadlineMargin = 2
+
+// pastDeadlineAfterNext reports whether one more step, of deadlineMargin
+// times the last iteration's wall time, would end past the deadline
+// (false before the first iteration).
+func (it *iteration) pastDeadlineAfterNext() bool {
+	last := it.lastIter
+	return last > 0 && time.Now().Add(deadlineMargin*last).After(it.deadline)
 }
 
 // iteration is the state of one stage-2 run. Its methods each do one part
@@ -1077,7 +1092,7 @@ func (it *iteration) usePrec(prec uint) error {
 func (it *iteration) finish() *stage2Result {
 	out := it.out
 	out.pt, out.red = it.pt, it.r
-	if out.outOfTime && time.Now().Add(it.lastIter).After(it.deadline) {
+	if out.outOfTime && it.pastDeadlineAfterNext() {
 		// No time for the final verdict (a dense factorization of several
 		// seconds at n = 24): without it no digit is claimed, and the
 		// point is returned now rather than abandoned with no result.
