@@ -55,10 +55,7 @@ func runConjecture(args []string, stdout, stderr io.Writer) int {
 	case *workers < 0:
 		return fail(stderr, "conjecture: --workers must be ≥ 0, got %d", *workers)
 	}
-	if flagSet(fs, "digits") && (*digits < 10 || *digits > instance.MaxDigits) {
-		return fail(stderr, "conjecture: --digits must be between 10 (the solver is trusted to digits − 5) and %d, got %d", instance.MaxDigits, *digits)
-	}
-	if err := checkDigits(fs, *digits); err != nil {
+	if err := checkCheckDigits(fs, *digits); err != nil {
 		return fail(stderr, "conjecture: %v", err)
 	}
 	claim := conj.Claim()

@@ -112,6 +112,21 @@ func checkDigits(fs *flag.FlagSet, d int) error {
 	return nil
 }
 
+// minCheckDigits is the fewest --digits of the commands that check claims
+// against the solver (proofs, search, conjecture): the solver is trusted
+// to digits − verify.Margin (5), and below 10 the comparisons resolve
+// nothing (QA session 22: `search --claim theorem --digits 5` counted every
+// eigenvalue as 0 and reported a counterexample).
+const minCheckDigits = 10
+
+// checkCheckDigits is checkDigits for those commands.
+func checkCheckDigits(fs *flag.FlagSet, d int) error {
+	if flagSet(fs, "digits") && (d < minCheckDigits || d > instance.MaxDigits) {
+		return fmt.Errorf("--digits must be between %d (the solver is trusted to digits − 5) and %d, got %d", minCheckDigits, instance.MaxDigits, d)
+	}
+	return checkDigits(fs, d)
+}
+
 // flagSet reports whether the flag name was given on the command line.
 func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false

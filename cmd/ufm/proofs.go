@@ -55,7 +55,7 @@ func runProofs(args []string, stdout, stderr io.Writer) int {
 	if len(pos) > 0 {
 		return fail(stderr, "proofs: unexpected argument %q (usage: %s)", pos[0], synopsis)
 	}
-	if err := checkDigits(fs, *digits); err != nil {
+	if err := checkCheckDigits(fs, *digits); err != nil {
 		return fail(stderr, "proofs: %v", err)
 	}
 	if flagSet(fs, "trials") && (*trials < 1 || *trials > maxProofTrials) {

@@ -124,7 +124,7 @@ func runSearch(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return fail(stderr, "search: unknown claim %q (known: %s)", *name, strings.Join(reg.Names(), ", "))
 	}
-	if err := checkDigits(fs, *digits); err != nil {
+	if err := checkCheckDigits(fs, *digits); err != nil {
 		return fail(stderr, "search: %v", err)
 	}
 	if *replay != "" {
