@@ -139,6 +139,13 @@ func trialConfig(claim *Claim, opts SearchOptions, trial int) CheckConfig {
 	return CheckConfig{Digits: opts.Digits, Seed: mix64(opts.Seed, uint64(trial), 3), Points: opts.Points}.withDefaults(claim)
 }
 
+// TrialConfig is the CheckConfig a search with seed and digits (0: the
+// claim's) gives trial i: what re-checking that trial's counterexample
+// (ufm merge) must use.
+func TrialConfig(claim *Claim, seed uint64, trial, digits int) CheckConfig {
+	return trialConfig(claim, SearchOptions{Seed: seed, Digits: digits}, trial)
+}
+
 // GenerateTrial returns the instance of trial i (what a search checks).
 func GenerateTrial(claim *Claim, seed uint64, trial int, outside bool, digits int) *instance.Instance {
 	in := claim.Generate(TrialRand(seed, trial), GenOptions{Outside: outside})

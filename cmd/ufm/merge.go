@@ -72,6 +72,9 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "merge: %v", err)
 	}
 	if ce := merged.Counterexample; ce != nil {
+		if err := recheckCounterexample(merged); err != nil {
+			return fail(stderr, "merge: %v", err)
+		}
 		if err := checkOutDir(*outDir); err != nil {
 			return fail(stderr, "merge: %v", err)
 		}
@@ -132,22 +135,9 @@ func decodeSearchDoc(r io.Reader) (*searchJSON, error) {
 // that add up, shards within bounds, and a counterexample that is a valid
 // instance at a trial of the covered shards.
 func validateSearchDoc(d *searchJSON) error {
-	// A document of 'ufm conjecture' names its claim by the conjecture, whose
-	// name may also be a registered claim's: the source decides.
-	claim, ok := registry().Lookup(d.Claim)
-	if d.ConjectureSource != nil {
-		c, err := conjecture.Parse("conjecture_source", []byte(*d.ConjectureSource))
-		if err != nil {
-			return err
-		}
-		if c.Name != d.Claim {
-			return fmt.Errorf("claim %q, but conjecture_source is conjecture %q", termSafe(d.Claim), c.Name)
-		}
-		cl := c.Claim()
-		claim, ok = &cl, true
-	}
-	if !ok {
-		return fmt.Errorf("unknown claim %q", termSafe(d.Claim))
+	claim, err := claimOfDoc(d)
+	if err != nil {
+		return err
 	}
 	if d.Expect != string(claim.Expect) {
 		return fmt.Errorf("expect %q, but claim %s is registered as %q", termSafe(d.Expect), d.Claim, claim.Expect)
@@ -163,6 +153,51 @@ func validateSearchDoc(d *searchJSON) error {
 	}
 	if d.Counterexample != nil {
 		return checkCounterexample(d)
+	}
+	return nil
+}
+
+// claimOfDoc returns the claim a search document is about. A document of
+// 'ufm conjecture' names its claim by the conjecture, whose name may also
+// be a registered claim's: the source decides.
+func claimOfDoc(d *searchJSON) (*proofs.Claim, error) {
+	if d.ConjectureSource != nil {
+		c, err := conjecture.Parse("conjecture_source", []byte(*d.ConjectureSource))
+		if err != nil {
+			return nil, err
+		}
+		if c.Name != d.Claim {
+			return nil, fmt.Errorf("claim %q, but conjecture_source is conjecture %q", termSafe(d.Claim), c.Name)
+		}
+		cl := c.Claim()
+		return &cl, nil
+	}
+	claim, ok := registry().Lookup(d.Claim)
+	if !ok {
+		return nil, fmt.Errorf("unknown claim %q", termSafe(d.Claim))
+	}
+	return claim, nil
+}
+
+// recheckCounterexample runs the claim's check on the merged
+// counterexample's instance, with the configuration its search gave that
+// trial, and refuses a counterexample the check does not refute: merge
+// read it from a file, and a file is not a proof (QA session 22: a shard
+// edited by hand turned a held trial into a "counterexample" that replayed
+// as holds, and merge announced that the claim was false).
+func recheckCounterexample(d *searchJSON) error {
+	claim, err := claimOfDoc(d)
+	if err != nil {
+		return err
+	}
+	ce := d.Counterexample
+	in, err := instance.Parse(ce.Instance)
+	if err != nil {
+		return fmt.Errorf("counterexample: instance: %v", err)
+	}
+	out := proofs.CheckOne(claim, in, proofs.TrialConfig(claim, d.Seed, ce.Trial, d.Digits))
+	if out.Verdict != proofs.Fails {
+		return fmt.Errorf("counterexample of trial %d: the claim's check on its instance gives %s, not fails (%s): it refutes nothing", ce.Trial, out.Verdict, termSafe(out.Reason))
 	}
 	return nil
 }

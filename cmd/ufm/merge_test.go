@@ -213,3 +213,15 @@ func knownCommand(name string) bool {
 	}
 	return false
 }
+
+// TestMergeRechecksCounterexample: a shard edited by hand to turn a held
+// trial into a "counterexample" (an instance on which the claim holds) was
+// merged and announced as refuting the claim (QA session 22). merge
+// re-runs the claim's check on the counterexample and refuses it.
+func TestMergeRechecksCounterexample(t *testing.T) {
+	dir := filepath.Join("testdata", "qa22merge")
+	code, out, errs := runCmd(t, "merge", filepath.Join(dir, "s0.json"), filepath.Join(dir, "s1_tampered.json"), filepath.Join(dir, "s2.json"), "--out", t.TempDir())
+	if code != exitUsage || out != "" || !strings.Contains(errs, "refutes nothing") {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want exit 2 refusing the counterexample", code, out, errs)
+	}
+}
