@@ -59,10 +59,12 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 			if best == nil || d.Counterexample.Trial < best.Counterexample.Trial {
 				if best != nil {
 					best.Counterexample = nil
+					best.FurtherCounterexamples++ // still a trial that failed
 				}
 				best = d
 			} else {
 				d.Counterexample = nil
+				d.FurtherCounterexamples++
 			}
 		}
 		docs = append(docs, d)
@@ -232,13 +234,15 @@ func checkCounts(d *searchJSON) error {
 	}
 	failed := 0
 	if d.Counterexample != nil {
-		failed = 1
+		failed = 1 + d.FurtherCounterexamples
 	}
 	switch {
 	case d.Planned != planned:
 		return fmt.Errorf("planned %d, but budget %d over shards %v of %d plans %d", d.Planned, d.Budget, d.ShardIndices, d.Shards, planned)
-	case d.Trials < 0 || d.Held < 0 || d.Inconclusive < 0 || d.Errored < 0:
+	case d.Trials < 0 || d.Held < 0 || d.Inconclusive < 0 || d.Errored < 0 || d.FurtherCounterexamples < 0:
 		return errors.New("negative trial counts")
+	case d.FurtherCounterexamples > 0 && d.Counterexample == nil:
+		return errors.New("further_counterexamples without a counterexample")
 	case d.Trials > d.Planned:
 		return fmt.Errorf("trials %d exceed the %d planned", d.Trials, d.Planned)
 	case d.Held+d.Inconclusive+d.Errored+failed != d.Trials:
@@ -336,6 +340,7 @@ func addDoc(out, d *searchJSON) {
 	out.Held += d.Held
 	out.Inconclusive += d.Inconclusive
 	out.Errored += d.Errored
+	out.FurtherCounterexamples += d.FurtherCounterexamples
 	out.InconclusiveNotes = append(out.InconclusiveNotes, d.InconclusiveNotes...)
 	out.ErrorNotes = append(out.ErrorNotes, d.ErrorNotes...)
 	out.TimeLimited = out.TimeLimited || d.TimeLimited

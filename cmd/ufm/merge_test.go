@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -223,5 +224,33 @@ func TestMergeRechecksCounterexample(t *testing.T) {
 	code, out, errs := runCmd(t, "merge", filepath.Join(dir, "s0.json"), filepath.Join(dir, "s1_tampered.json"), filepath.Join(dir, "s2.json"), "--out", t.TempDir())
 	if code != exitUsage || out != "" || !strings.Contains(errs, "refutes nothing") {
 		t.Fatalf("exit %d, stdout %q, stderr %q; want exit 2 refusing the counterexample", code, out, errs)
+	}
+}
+
+// TestMergeFurtherCounterexamples: four shards that each stopped at a
+// counterexample of their own merged to trials 7 = held 3 + one
+// counterexample, and merge refused its own output (QA session 22). The
+// other shards' counterexamples are counted in further_counterexamples,
+// and the merged document merges again.
+func TestMergeFurtherCounterexamples(t *testing.T) {
+	dir := filepath.Join("testdata", "qa22merge4")
+	var files []string
+	for k := 0; k < 4; k++ {
+		files = append(files, filepath.Join(dir, fmt.Sprintf("f%d.json", k)))
+	}
+	code, out, errs := runCmd(t, append([]string{"merge", "--json", "--out", t.TempDir()}, files...)...)
+	if code != exitFailure {
+		t.Fatalf("merge: exit %d: %s", code, errs)
+	}
+	doc := searchDoc(t, out)
+	if doc.FurtherCounterexamples != 3 || doc.Trials != doc.Held+doc.Inconclusive+doc.Errored+1+doc.FurtherCounterexamples {
+		t.Fatalf("trials %d, held %d, inconclusive %d, errored %d, further %d: they do not add up", doc.Trials, doc.Held, doc.Inconclusive, doc.Errored, doc.FurtherCounterexamples)
+	}
+	merged := filepath.Join(t.TempDir(), "merged.json")
+	if err := os.WriteFile(merged, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCmd(t, "merge", merged, "--out", t.TempDir()); code != exitFailure {
+		t.Errorf("merging the merged document: exit %d: %s", code, errs)
 	}
 }

@@ -33,6 +33,10 @@ type searchJSON struct {
 	Inconclusive      int        `json:"inconclusive"`
 	InconclusiveNotes []noteJSON `json:"inconclusive_notes"`
 	Errored           int        `json:"errored"`     // trials whose check broke (exit status 3)
+	// FurtherCounterexamples counts the counterexamples of merged shards
+	// other than the one kept (the earliest trial's): each shard stops at
+	// its own, so they are trials too (absent in a single search).
+	FurtherCounterexamples int `json:"further_counterexamples,omitempty"`
 	ErrorNotes        []noteJSON `json:"error_notes"` // the first few of them
 	OutsideHyp        bool       `json:"outside_hypotheses"`
 	Digits            int        `json:"digits"`
@@ -327,6 +331,9 @@ func writeCounterexampleReport(w io.Writer, doc *searchJSON) {
 		where = "outside the claim's hypotheses (" + termSafe(ce.HypothesisNote) + "): this shows a hypothesis is needed"
 	}
 	fmt.Fprintf(w, "\nCOUNTEREXAMPLE at trial %d, %s.\n", ce.Trial, where)
+	if doc.FurtherCounterexamples > 0 {
+		fmt.Fprintf(w, "(%d more merged shards found counterexamples of their own; this is the earliest trial's)\n", doc.FurtherCounterexamples)
+	}
 	fmt.Fprintf(w, "  instance:    %s\n", instanceDims(ce.Instance))
 	fmt.Fprintf(w, "  shrunk from: %s (%d simplifications)\n", instanceDims(ce.ShrunkFrom), ce.ShrinkSteps)
 	fmt.Fprintf(w, "  reason:      %s\n", wrap(termSafe(ce.Reason), 90, "               "))
