@@ -32,22 +32,22 @@ type searchJSON struct {
 	Held              int        `json:"held"`
 	Inconclusive      int        `json:"inconclusive"`
 	InconclusiveNotes []noteJSON `json:"inconclusive_notes"`
-	Errored           int        `json:"errored"`     // trials whose check broke (exit status 3)
+	Errored           int        `json:"errored"` // trials whose check broke (exit status 3)
 	// FurtherCounterexamples counts the counterexamples of merged shards
 	// other than the one kept (the earliest trial's): each shard stops at
 	// its own, so they are trials too (absent in a single search).
-	FurtherCounterexamples int `json:"further_counterexamples,omitempty"`
-	ErrorNotes        []noteJSON `json:"error_notes"` // the first few of them
-	OutsideHyp        bool       `json:"outside_hypotheses"`
-	Digits            int        `json:"digits"`
-	TimeLimit         float64    `json:"time_limit_seconds"` // 0: none
-	TimeLimited       bool       `json:"time_limited"`
-	Interrupted       bool       `json:"interrupted"` // SIGINT/SIGTERM stopped it: a partial result
-	Deterministic     bool       `json:"deterministic"`
-	Seconds           float64    `json:"seconds"`       // wall time (the longest shard after a merge)
-	SecondsTotal      float64    `json:"seconds_total"` // summed over shards
-	WorstResidual     *string    `json:"worst_residual"`
-	Expect            string     `json:"expect"`
+	FurtherCounterexamples int        `json:"further_counterexamples,omitempty"`
+	ErrorNotes             []noteJSON `json:"error_notes"` // the first few of them
+	OutsideHyp             bool       `json:"outside_hypotheses"`
+	Digits                 int        `json:"digits"`
+	TimeLimit              float64    `json:"time_limit_seconds"` // 0: none
+	TimeLimited            bool       `json:"time_limited"`
+	Interrupted            bool       `json:"interrupted"` // SIGINT/SIGTERM stopped it: a partial result
+	Deterministic          bool       `json:"deterministic"`
+	Seconds                float64    `json:"seconds"`       // wall time (the longest shard after a merge)
+	SecondsTotal           float64    `json:"seconds_total"` // summed over shards
+	WorstResidual          *string    `json:"worst_residual"`
+	Expect                 string     `json:"expect"`
 	// ConjectureSource is the text of the conjecture file of a document of
 	// 'ufm conjecture' (whose claim is in no registry): merge rebuilds the
 	// claim from it to validate the document.
