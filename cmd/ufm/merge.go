@@ -390,7 +390,10 @@ func mergeDocs(docs []*searchJSON, names []string, allowPartial bool) (*searchJS
 		if err := sameSearch(first, d, names[i], names[0]); err != nil {
 			return nil, err
 		}
-		if (first.ConjectureSource == nil) != (d.ConjectureSource == nil) || first.ConjectureSource != nil && *first.ConjectureSource != *d.ConjectureSource {
+		if (first.ConjectureSource == nil) != (d.ConjectureSource == nil) {
+			return nil, fmt.Errorf("%s and %s: one is a search of a conjecture file, the other of a registered claim", names[0], names[i])
+		}
+		if first.ConjectureSource != nil && *first.ConjectureSource != *d.ConjectureSource {
 			return nil, fmt.Errorf("%s and %s come from different conjecture files (conjecture_source differs)", names[0], names[i])
 		}
 		for _, k := range d.ShardIndices {
