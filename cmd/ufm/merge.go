@@ -273,8 +273,10 @@ func checkNumbers(d *searchJSON) error {
 	}
 	if d.WorstResidual != nil {
 		r := strings.TrimSuffix(*d.WorstResidual, " (exact)")
-		if _, err := strconv.ParseFloat(r, 64); err != nil {
-			return fmt.Errorf("worst_residual %q is not a number", termSafe(*d.WorstResidual))
+		// A residual is a relative tolerance: finite and ≥ 0 ("NaN" was
+		// accepted and then lost in the merge; QA session 22).
+		if v, err := strconv.ParseFloat(r, 64); err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			return fmt.Errorf("worst_residual %q is not a finite number ≥ 0", termSafe(*d.WorstResidual))
 		}
 	}
 	return nil

@@ -254,3 +254,12 @@ func TestMergeFurtherCounterexamples(t *testing.T) {
 		t.Errorf("merging the merged document: exit %d: %s", code, errs)
 	}
 }
+
+// TestMergeNaNResidual: worst_residual "NaN" was accepted and dropped in
+// the merge (QA session 22); it is refused like "1e400".
+func TestMergeNaNResidual(t *testing.T) {
+	code, _, errs := runCmd(t, "merge", filepath.Join("testdata", "qa22merge", "t_nanres.json"))
+	if code != exitUsage || !strings.Contains(errs, "worst_residual") {
+		t.Fatalf("exit %d: %s; want exit 2 naming worst_residual", code, errs)
+	}
+}
