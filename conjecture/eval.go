@@ -303,11 +303,7 @@ func (e *env) cond(n node) (bool, error) {
 	case *binary:
 		switch n.op {
 		case "&&", "||":
-			x, err := e.cond(n.x)
-			if err != nil || x == (n.op == "||") {
-				return x, err
-			}
-			return e.cond(n.y)
+			return e.logical(n)
 		}
 		x, err := e.num(n.x)
 		if err != nil {
@@ -324,6 +320,27 @@ func (e *env) cond(n node) (bool, error) {
 		return holdsRel(n.op, sign), nil
 	}
 	return false, fmt.Errorf("conjecture: %T is not a condition", n)
+}
+
+// logical evaluates a && b and a || b. An undecided left side does not
+// decide the whole when the right side does (false && _ is false, true ||
+// _ is true); any other error of either side is the result.
+func (e *env) logical(n *binary) (bool, error) {
+	or := n.op == "||"
+	x, err := e.cond(n.x)
+	switch {
+	case err == nil && x == or:
+		return x, nil // decided by the left side
+	case err == nil:
+		return e.cond(n.y)
+	case !undecided(err):
+		return false, err
+	}
+	y, errY := e.cond(n.y)
+	if errY == nil && y == or {
+		return y, nil // decided by the right side whatever the left
+	}
+	return false, err
 }
 
 // compare returns the sign of x − y and whether it is decided: always for

@@ -166,3 +166,25 @@ func TestQA22FamilyFallback(t *testing.T) {
 		}
 	}
 }
+
+// TestQA22LogicalUndecided: an undecided side does not make a && b or
+// a || b undecided when the other side decides it.
+func TestQA22LogicalUndecided(t *testing.T) {
+	in := diagInstance()
+	for _, c := range []struct {
+		src       string
+		want      bool
+		undecided bool
+	}{
+		{"sqrt(2) * sqrt(2) == 2 || n == 2", true, false},
+		{"sqrt(2) * sqrt(2) == 2 && n == 3", false, false},
+		{"n == 3 || sqrt(2) * sqrt(2) == 2", false, true},
+		{"sqrt(2) * sqrt(2) == 2 && n == 2", false, true},
+	} {
+		nd, _ := compileFor(t, c.src)
+		got, err := newEnv(in, 30, 1, 0).cond(nd)
+		if undecided(err) != c.undecided || (!c.undecided && (err != nil || got != c.want)) {
+			t.Errorf("%s = %v, %v; want %v (undecided %v)", c.src, got, err, c.want, c.undecided)
+		}
+	}
+}
