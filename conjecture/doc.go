@@ -130,7 +130,8 @@
 // r_q + r_f. That sum is the tolerance, and the report states it (absolute
 // and relative to the larger side) for every trial. In a condition (if,
 // hypotheses) overlapping balls decide nothing: the condition is
-// undecided. When a relation held with a relative tolerance above
+// undecided (a && b and a || b are still decided by a side that settles
+// them: false && _, true || _). When a relation held with a relative tolerance above
 // 10^-(digits/2), or a condition or the rank was undecided, the trial is
 // evaluated again at twice the digits (up to 240) before it counts; still
 // undecided there, it is inconclusive.
