@@ -18,6 +18,10 @@ import (
 // metrics are null, never NaN. Values are JSON numbers on the float64 path
 // and decimal strings with the requested digits under --digits.
 type metricsJSON struct {
+	// evrTop is the human report's "top n together" text, with the digits
+	// its bound leaves (not in the JSON).
+	evrTop string
+
 	NRC1       any   `json:"nrc1"`
 	NRC2       any   `json:"nrc2"`
 	NRC3       any   `json:"nrc3"`
@@ -218,6 +222,25 @@ func (doc *metricsJSON) float64Values(r *metrics.Result) {
 	}
 }
 
+// bigEVRTop is the human report's "top n together" text of a --digits
+// result: the sum of the top min(n, d) EVR entries with the digits (at
+// most 6) that k times their bound leaves ("" without entries).
+func bigEVRTop(r *metrics.BigResult) string {
+	k := min(r.PrincipalDims, len(r.EVR))
+	if k == 0 {
+		return ""
+	}
+	s := new(big.Float).SetPrec(r.EVR[0].Prec())
+	for _, v := range r.EVR[:k] {
+		s.Add(s, v)
+	}
+	var err *big.Float
+	if r.EVRErr != nil {
+		err = new(big.Float).Mul(r.EVRErr, big.NewFloat(float64(k)))
+	}
+	return metrics.BoundText(s, err, 6)
+}
+
 // float64Shown is doc for the human report: NRC1, NRC2 and the EVR with
 // the digits (at most 6) their error bounds leave, or "< x" (QA session
 // 21: an exact 0 printed as 1.42572e-30, EVR tails of 1e-33 as 9.08e-17,
@@ -242,6 +265,17 @@ func (doc metricsJSON) float64Shown(r *metrics.Result) metricsJSON {
 	shown.EVR = make([]any, len(r.EVR))
 	for i, v := range r.EVR {
 		shown.EVR[i] = metrics.BoundText64(v, r.EVRErr, 6)
+	}
+	if k := min(r.PrincipalDims, len(r.EVR)); k > 0 {
+		// The top-k sum from the float64 values, with k bounds and the
+		// sum's roundings (QA session 22: adding the 6-digit texts gave
+		// 0.487804 for 0.48780488).
+		s := 0.0
+		for _, v := range r.EVR[:k] {
+			s += v
+		}
+		err := float64(k)*r.EVRErr + 2*float64(k)*0x1p-53*math.Abs(s)
+		shown.evrTop = metrics.BoundText64(s, err, 6)
 	}
 	return shown
 }
@@ -452,13 +486,7 @@ func writeMetricsReport(w io.Writer, rep metrics.Report, doc metricsJSON, show f
 		fmt.Fprintf(w, "\nExplained variance ratio of the top %d principal components of the %sfeatures:\n  %s\n",
 			len(doc.EVR), map[bool]string{true: "centered ", false: ""}[rep.Centered], strings.Join(parts, "  "))
 		if rep.PrincipalDims < len(doc.EVR) {
-			var s float64
-			for _, v := range doc.EVR[:rep.PrincipalDims] {
-				if f, ok := asFloat(v); ok {
-					s += f // a bound "< x" adds nothing visible
-				}
-			}
-			fmt.Fprintf(w, "  (the top %d together: %.6g)\n", rep.PrincipalDims, s)
+			fmt.Fprintf(w, "  (the top %d together: %s)\n", rep.PrincipalDims, doc.evrTop)
 		}
 	}
 	if rep.ZeroFeatures > 0 && !rep.FeaturesCollapsed {
@@ -470,21 +498,6 @@ func writeMetricsReport(w io.Writer, rep metrics.Report, doc metricsJSON, show f
 			fmt.Fprintf(w, "  - %s\n", n)
 		}
 	}
-}
-
-func asFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case string:
-		f, _, err := big.ParseFloat(x, 10, 64, big.ToNearestEven)
-		if err != nil {
-			return math.NaN(), false
-		}
-		r, _ := f.Float64()
-		return r, true
-	}
-	return math.NaN(), false
 }
 
 // metricsGuardDigits is how many digits beyond --digits the big-float
@@ -505,6 +518,7 @@ func workDigits(digits int) int { return max(digits+metricsGuardDigits, 30) }
 func newBigMetricsJSON(r *metrics.BigResult, digits int) metricsJSON {
 	txt := func(x *big.Float) any { return bigmat.Text(x, digits) }
 	doc := newMetricsJSON(r.Report, &digits)
+	doc.evrTop = bigEVRTop(r)
 	if r.NRC1 != nil {
 		doc.NRC1 = metrics.BoundText(r.NRC1, r.NRC1Err, digits)
 	}

@@ -272,3 +272,19 @@ func TestMetricsRound3(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsEVRTopSum: the report's "top n together" line added the
+// 6-digit texts of the entries and printed 0.487804; the true sum
+// (mpmath at 130 digits, QA session 22) is 0.4878048780362879…, whose
+// 6 digits are 0.487805. Both the float64 and the --digits report must
+// print that.
+func TestMetricsEVRTopSum(t *testing.T) {
+	dir := filepath.Join("testdata", "metrics", "qa22evr")
+	args := []string{"metrics", "--features", filepath.Join(dir, "H.npy"), "--weights", filepath.Join(dir, "W.npy"), "--targets", filepath.Join(dir, "Y.npy")}
+	for _, extra := range [][]string{nil, {"--digits", "40"}} {
+		code, out, errs := runCmd(t, append(append([]string{}, args...), extra...)...)
+		if code != exitOK || !strings.Contains(out, "(the top 2 together: 0.487805)") {
+			t.Errorf("%v: exit %d: %s\n%s", extra, code, out, errs)
+		}
+	}
+}
