@@ -9,6 +9,7 @@ import (
 	"github.com/nrc-ufm/ufm/bigmat"
 	"github.com/nrc-ufm/ufm/certify/check"
 	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/internal/recoverpanic"
 	"github.com/nrc-ufm/ufm/solver"
 )
 
@@ -57,7 +58,7 @@ var Lemmas = []check.Lemma{
 // *CannotError; a panic inside is returned as an error wrapping
 // ErrInternal.
 func Build(in *instance.Instance, opt Options) (out *Result, err error) {
-	defer recoverInternal(&out, &err)
+	defer recoverpanic.Into(&out, &err, ErrInternal)
 	start := time.Now()
 	if err := in.Validate(); err != nil {
 		return nil, err
@@ -99,14 +100,6 @@ func Build(in *instance.Instance, opt Options) (out *Result, err error) {
 // is recovered at its boundary and returned wrapping ErrInternal, never as
 // a certificate or a crash.
 var ErrInternal = errors.New("certify: internal error (a bug; please report it)")
-
-// recoverInternal turns a panic of the calling goroutine into
-// (nil, ErrInternal); deferred by Build.
-func recoverInternal(res **Result, err *error) {
-	if r := recover(); r != nil {
-		*res, *err = nil, fmt.Errorf("%w: %v", ErrInternal, r)
-	}
-}
 
 // maxAttempts bounds the solves of one Build; maxSolveDigits the digits
 // asked of the solver.

@@ -212,7 +212,7 @@ func (a *fitSums) result(M int) *FitResult {
 		E.merge(a.eps[k])
 		T.merge(a.tot[k])
 		tb := totBound(a.tot[k], a.meanErr[k], a.lo[k], M)
-		TB.mergeValue(tb)
+		TB.merge(tb)
 		if a.tot[k].zero() {
 			out.ConstantOutputs++
 			continue
@@ -260,8 +260,8 @@ func normal(x float64) bool {
 // resBound is 2√(R·E) + E + 4u·R (see Fit), as a scaled sum.
 func resBound(r, e sumSq) sumSq {
 	b := r.scaled(4 * 0x1p-53)
-	b.mergeValue(e)
-	b.mergeValue(r.geoMean(e).scaled(2))
+	b.merge(e)
+	b.merge(r.geoMean(e).scaled(2))
 	return b
 }
 
@@ -273,11 +273,11 @@ func totBound(t sumSq, delta, lo float64, M int) sumSq {
 	b := t.scaled(8 * 0x1p-53)
 	var m, r sumSq
 	m.add(delta)
-	b.mergeValue(m.scaled(float64(M)))
+	b.merge(m.scaled(float64(M)))
 	r.add(2 * 0x1p-53 * lo)
 	r = r.scaled(float64(M))
-	b.mergeValue(t.geoMean(r).scaled(2))
-	b.mergeValue(r)
+	b.merge(t.geoMean(r).scaled(2))
+	b.merge(r)
 	return b
 }
 
@@ -346,10 +346,6 @@ func (q *sumSq) merge(p sumSq) {
 	q.rescale(p.e)
 	q.k.add(math.Ldexp(p.k.sum(), 2*(p.e-q.e)))
 }
-
-// mergeValue is merge (the name says that p is a derived value, not a
-// sum of squares of data).
-func (q *sumSq) mergeValue(p sumSq) { q.merge(p) }
 
 // scaled returns f·q for f ≥ 0.
 func (q sumSq) scaled(f float64) sumSq {

@@ -66,14 +66,6 @@ var ErrTooLarge = errors.New("solver: instance too large")
 // and none mistakes it for a result.
 var ErrInternal = errors.New("solver: internal error (a bug; please report it)")
 
-// recoverInternal turns a panic of the calling goroutine into
-// (nil, ErrInternal); deferred by Solve.
-func recoverInternal(res **Result, err *error) {
-	if r := recover(); r != nil {
-		*res, *err = nil, fmt.Errorf("%w: %v", ErrInternal, r)
-	}
-}
-
 // minRho64 is the smallest shift ρ stage 1 works with in float64.
 const minRho64 = 1e-7
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nrc-ufm/ufm/bigmat"
 	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/internal/recoverpanic"
 )
 
 // Regression tests for the QA adversary's instances (/work/wt/qa/cases,
@@ -339,7 +340,7 @@ func TestRecoverInternal(t *testing.T) {
 }
 
 func panicking() (res *Result, err error) {
-	defer recoverInternal(&res, &err)
+	defer recoverpanic.Into(&res, &err, ErrInternal)
 	panic("boom")
 }
 

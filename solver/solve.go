@@ -10,6 +10,7 @@ import (
 
 	"github.com/nrc-ufm/ufm/bigmat"
 	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/internal/recoverpanic"
 )
 
 // Settings control Solve. Zero fields take the defaults shown.
@@ -231,7 +232,7 @@ func solveCore(in *instance.Instance, lamH, lamW *big.Rat, s Settings, prec uint
 // non-convergence, unattained infima and non-unique minimizers are
 // reported in the Result.
 func Solve(in *instance.Instance, s Settings) (res *Result, err error) {
-	defer recoverInternal(&res, &err)
+	defer recoverpanic.Into(&res, &err, ErrInternal)
 	start := time.Now()
 	if err := in.Validate(); err != nil {
 		return nil, fmt.Errorf("solver: invalid instance: %w", err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/nrc-ufm/ufm/bigmat"
 	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/internal/recoverpanic"
 )
 
 // Regime names the case of docs/theory.md §3 an instance falls in.
@@ -28,14 +29,6 @@ var ErrNoClosedForm = errors.New("bias mode \"regularized\" has no closed form (
 // it is recovered at its boundary and returned wrapping ErrInternal, with
 // the panic's message, never as a prediction or a crash.
 var ErrInternal = errors.New("theory: internal error (a bug; please report it)")
-
-// recoverInternal turns a panic of the calling goroutine into
-// (nil, ErrInternal); deferred by Predict.
-func recoverInternal(p **Prediction, err *error) {
-	if r := recover(); r != nil {
-		*p, *err = nil, fmt.Errorf("%w: %v", ErrInternal, r)
-	}
-}
 
 // Prediction is the closed-form answer for one instance. Matrices and
 // numbers are at precision Prec = bigmat.Bits(Digits); they are accurate to
@@ -127,7 +120,7 @@ type Prediction struct {
 // share, recorded in Justified, and a warning says so. A panic inside is
 // returned as an error wrapping ErrInternal.
 func Predict(in *instance.Instance, digits int) (p *Prediction, err error) {
-	defer recoverInternal(&p, &err)
+	defer recoverpanic.Into(&p, &err, ErrInternal)
 	if err := in.Validate(); err != nil {
 		return nil, fmt.Errorf("theory: invalid instance: %w", err)
 	}
