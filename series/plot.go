@@ -30,8 +30,16 @@ func (t *Table) Plots(dir string) ([]string, error) {
 		}
 		files = append(files, out...)
 	}
-	return files, plotx.RemoveStale(dir, []string{"nrc", "evr", "gamma", "fit", "r2"}, files)
+	return files, plotx.RemoveStale(dir, pictureNames, files)
 }
+
+// pictureNames are the base names of every picture Plots draws.
+var pictureNames = []string{"nrc", "evr", "gamma", "fit", "r2"}
+
+// PictureNames returns the base names of every picture Plots can draw
+// (each as .png and .svg), so that a caller moving the pictures into
+// place can remove those of an earlier run that were not redrawn.
+func (t *Table) PictureNames() []string { return append([]string(nil), pictureNames...) }
 
 func (t *Table) title(what string) string {
 	if len(t.Rows) == 0 {

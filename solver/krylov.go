@@ -237,9 +237,10 @@ func (r *reduced) krylovStep(pt *point, nu *big.Float) (*bigmat.Dense, *big.Floa
 		}
 		if ok {
 			before, innerBefore := kc.cgIterations, kc.innerIterations
+			began := time.Now()
 			d, status := r.pcg(op, pt.g, nu, p, nil)
 			if krylovTrace != nil {
-				fmt.Fprintf(krylovTrace, "krylov: p=%d nu=%s g=%s status=%d cg=%d inner=%d factorizations=%d shift=%g\n", p, bigmat.Text(nu, 3), bigmat.Text(pt.gnorm, 3), status, kc.cgIterations-before, kc.innerIterations-innerBefore, kc.factorizations, kc.shift)
+				fmt.Fprintf(krylovTrace, "krylov: p=%d nu=%s g=%s status=%d cg=%d inner=%d factorizations=%d shift=%g took=%v\n", p, bigmat.Text(nu, 3), bigmat.Text(pt.gnorm, 3), status, kc.cgIterations-before, kc.innerIterations-innerBefore, kc.factorizations, kc.shift, time.Since(began))
 			}
 			switch {
 			case status == cgConverged:

@@ -53,6 +53,11 @@ func (t *Table) Plots(dir string) ([]string, error) {
 // pictureNames are the base names of every picture a sweep can draw.
 var pictureNames = []string{"loss", "rank", "shrinkage", "nrc3", "regime"}
 
+// PictureNames returns the base names of every picture Plots can draw
+// (each as .png and .svg), so that a caller moving the pictures into
+// place can remove those of an earlier run that were not redrawn.
+func (t *Table) PictureNames() []string { return append([]string(nil), pictureNames...) }
+
 func (t *Table) logScale() bool { return t.H.Log || t.W.Log }
 
 // byC returns the points ordered by c (then index), skipping those with

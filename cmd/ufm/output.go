@@ -17,6 +17,7 @@ import (
 	"unicode"
 
 	"github.com/nrc-ufm/ufm/claims"
+	"github.com/nrc-ufm/ufm/internal/plotx"
 )
 
 // registry returns the claims the command line knows (a variable so that
@@ -242,15 +243,47 @@ type table interface {
 	WriteCSV(w io.Writer) error
 	WriteJSON(w io.Writer) error
 	Plots(dir string) ([]string, error)
+	PictureNames() []string
 }
 
 // writeTable writes table.csv, table.json and (if plots) the pictures of t
-// into dir, creating it; every file goes through writeFileAtomic. It
-// returns the paths written.
+// into dir, creating it, and returns the paths written. It is all or
+// nothing: every file is first written complete into a fresh staging
+// directory inside dir, and only when all are there are they renamed into
+// place (then the pictures of an earlier run that were not redrawn are
+// removed). A failure while writing (a full disk, a plot that cannot be
+// drawn) leaves dir's files as they were: never a new table.csv next to an
+// old table.json.
 func writeTable(t table, dir string, plots bool) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	stage, err := os.MkdirTemp(dir, ".ufm-staging-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(stage)
+	staged, err := stageTable(t, stage, plots)
+	if err != nil {
+		return nil, fmt.Errorf("nothing written to %s (its files are as they were): %v", dir, pathErrText(err))
+	}
+	files := make([]string, 0, len(staged))
+	for _, f := range staged {
+		final := filepath.Join(dir, filepath.Base(f))
+		if err := os.Rename(f, final); err != nil {
+			return files, err
+		}
+		files = append(files, final)
+	}
+	if !plots {
+		return files, nil
+	}
+	return files, plotx.RemoveStale(dir, t.PictureNames(), files)
+}
+
+// stageTable writes t's files into the empty directory stage and returns
+// their paths there.
+func stageTable(t table, stage string, plots bool) ([]string, error) {
 	var csvBuf, jsonBuf bytes.Buffer
 	if err := t.WriteCSV(&csvBuf); err != nil {
 		return nil, err
@@ -258,7 +291,7 @@ func writeTable(t table, dir string, plots bool) ([]string, error) {
 	if err := t.WriteJSON(&jsonBuf); err != nil {
 		return nil, err
 	}
-	files := []string{filepath.Join(dir, "table.csv"), filepath.Join(dir, "table.json")}
+	files := []string{filepath.Join(stage, "table.csv"), filepath.Join(stage, "table.json")}
 	for i, b := range [][]byte{csvBuf.Bytes(), jsonBuf.Bytes()} {
 		if err := writeFileAtomic(files[i], b); err != nil {
 			return nil, err
@@ -267,6 +300,9 @@ func writeTable(t table, dir string, plots bool) ([]string, error) {
 	if !plots {
 		return files, nil
 	}
-	pics, err := t.Plots(dir)
-	return append(files, pics...), err
+	pics, err := t.Plots(stage)
+	if err != nil {
+		return nil, err
+	}
+	return append(files, pics...), nil
 }
