@@ -75,8 +75,8 @@ func checkTheorem(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome 
 	case verify.Disagree:
 		if !res.Converged {
 			// A non-converged solver refutes nothing — unless it went below L*.
-			if below(res.MinLoss, pred, required) {
-				return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("the solver (not converged, %s) reached L = %s below the claimed minimum L* = %s", res.Stop, bigmat.Text(res.MinLoss, 20), bigmat.Text(pred.MinLoss, 20))}
+			if verify.BelowMinimum(in, pred, res, required) {
+				return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("the solver (not converged, %s) reached L = %s below the claimed minimum L* = %s by more than its rounding (%s)", res.Stop, bigmat.Text(res.MinLoss, 20), bigmat.Text(pred.MinLoss, 20), bigmat.Text(verify.LossNoise(in, pred, res), 2))}
 			}
 			return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: fmt.Sprintf("the solver did not converge (%s): %s", res.Stop, rep.Reason)}
 		}
@@ -133,18 +133,6 @@ func worstDigits(rep *verify.Report) int {
 		}
 	}
 	return w
-}
-
-// below reports whether loss < L* by more than 10^-required of tr(Σ)/2.
-func below(loss *big.Float, pred *theory.Prediction, required int) bool {
-	if loss == nil {
-		return false
-	}
-	prec := pred.Prec
-	tol := new(big.Float).SetPrec(prec).SetRat(pred.TraceSigma)
-	tol.Mul(tol, pow10Float(-required, prec))
-	low := new(big.Float).SetPrec(prec).Sub(pred.MinLoss, tol)
-	return loss.Cmp(low) < 0
 }
 
 // solverMSE returns (1/M) Σ_i ‖W h_i + b − y_i‖² from the solver's

@@ -103,7 +103,7 @@ func (r *Report) compareDeep(in *instance.Instance, pred *theory.Prediction, res
 			da.ProductGrams = append(da.ProductGrams, capped(d, j.WW))
 		}
 	}
-	r.decide(want, res)
+	r.decide(in, want, res)
 	if r.Status == Agree {
 		for l, v := range da.ProductGrams {
 			if *v < r.Required {

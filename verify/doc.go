@@ -22,5 +22,7 @@
 // (theory.Prediction.Justified), so Agree means both sides are right to
 // Required = digits − Margin digits. An unattained infimum is compared at
 // the same digits: no solver loss may lie below it by more than
-// 10^-Required of the infimum itself.
+// 10^-Required of the infimum itself and the loss's own rounding
+// (LossNoise; BelowMinimum is that test, also for a minimum and an
+// unfinished solver).
 package verify

@@ -103,7 +103,7 @@ func Compare(in *instance.Instance, pred *theory.Prediction, res *solver.Result)
 	trace := new(big.Float).SetPrec(prec).SetRat(targetEnergy(in, pred.TraceSigma))
 
 	if pred.Regime == theory.Unattained {
-		r.compareUnattained(pred, res)
+		r.compareUnattained(in, pred, res)
 		return r, nil
 	}
 	if pred.Deep != nil {
@@ -113,7 +113,7 @@ func Compare(in *instance.Instance, pred *theory.Prediction, res *solver.Result)
 	if err := r.compareAll(in, pred, res, trace); err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
-	r.decide(pred, res)
+	r.decide(in, pred, res)
 	return r, nil
 }
 
@@ -223,7 +223,7 @@ func (r *Report) compareAll(in *instance.Instance, pred *theory.Prediction, res 
 }
 
 // decide sets Status, Worst and Reason from r.Agreement.
-func (r *Report) decide(pred *theory.Prediction, res *solver.Result) {
+func (r *Report) decide(in *instance.Instance, pred *theory.Prediction, res *solver.Result) {
 	r.Status = Agree
 	worst := math.MaxInt
 	for _, q := range r.Agreement.Quantities() {
@@ -236,10 +236,10 @@ func (r *Report) decide(pred *theory.Prediction, res *solver.Result) {
 	}
 	unconverged := !res.Converged && pred.Regime != theory.Unregularized
 	switch {
-	case unconverged && res.MinLoss != nil && res.MinLoss.Cmp(UnattainedFloor(pred, r.Required)) < 0:
+	case unconverged && BelowMinimum(in, pred, res, r.Required):
 		// Any point's loss bounds the minimum from above, converged or not.
 		r.Status, r.Worst = Disagree, "min_loss"
-		r.Reason += fmt.Sprintf("the solver attains L = %s, below the theory's minimum %s", bigmat.Text(res.MinLoss, 20), bigmat.Text(pred.MinLoss, 20))
+		r.Reason += belowText(in, pred, res, "minimum")
 	case res.OutOfTime && !res.Converged:
 		r.Status = Unfinished
 		r.Reason = fmt.Sprintf("solver did not finish: it ran out of its time limit after %.1f s (stop: %s); nothing is decided (the digits agreed so far are shown)", res.Duration.Seconds(), res.Stop)
@@ -286,7 +286,7 @@ func capped(d, justified int) *int { return ptr(min(d, justified)) }
 // 10^-Required of the infimum itself (or, when the infimum is 0, of
 // tr Σ/2). The infimum is compared at the requested digits: a solver loss
 // below it means one side is wrong, whichever.
-func (r *Report) compareUnattained(pred *theory.Prediction, res *solver.Result) {
+func (r *Report) compareUnattained(in *instance.Instance, pred *theory.Prediction, res *solver.Result) {
 	r.Status = Unattained
 	if res.Converged {
 		r.Status = Disagree
@@ -300,13 +300,80 @@ func (r *Report) compareUnattained(pred *theory.Prediction, res *solver.Result) 
 		r.Reason = fmt.Sprintf("the theory justifies only %d digits of the infimum, below the %d required", pred.Justified.MinLoss, r.Required)
 		return
 	}
-	if res.MinLoss == nil || res.MinLoss.Cmp(UnattainedFloor(pred, r.Required)) < 0 {
-		r.Status = Disagree
-		r.Worst = "min_loss"
-		r.Reason = fmt.Sprintf("the solver attains L = %s below the theory's infimum %s", textOrNil(res.MinLoss), bigmat.Text(pred.MinLoss, 20))
+	if res.MinLoss == nil {
+		r.Status, r.Worst = Disagree, "min_loss"
+		r.Reason = "the solver reports no loss"
+		return
+	}
+	if BelowMinimum(in, pred, res, r.Required) {
+		r.Status, r.Worst = Disagree, "min_loss"
+		r.Reason = belowText(in, pred, res, "infimum")
 		return
 	}
 	r.Reason = "both sides agree that no minimizer exists; every loss the solver attains lies above the theory's infimum (to the required digits)"
+}
+
+// lossNoiseBits is the slack, in bits, of LossNoise over the rounding of
+// one product: the residual's dot products over d terms, the sums over the
+// n·M entries and the three terms of L each add a few bits (2^32 covers
+// any size ufm accepts).
+const lossNoiseBits = 32
+
+// LossNoise bounds the rounding error of the loss res.MinLoss that the
+// solver evaluated from its definition at p = min(res.Prec,
+// res.MinLoss.Prec()) bits: 2^(32−p)·(‖Y‖²_F/M + |L*|). The data term
+// (1/2M)‖W H + b1ᵀ − Y‖² cancels the targets, so its rounding is relative
+// to their energy ‖Y‖²_F/M (uncentered: the bias cancels the mean too),
+// not to L; the regularizers are sums of squares, exact to 2^-p of
+// themselves ≤ L. It is 0 when the result carries no loss.
+func LossNoise(in *instance.Instance, pred *theory.Prediction, res *solver.Result) *big.Float {
+	prec := pred.Prec
+	if res.MinLoss == nil {
+		return new(big.Float).SetPrec(prec)
+	}
+	p := res.MinLoss.Prec()
+	if res.Prec > 0 && res.Prec < p {
+		p = res.Prec
+	}
+	e := new(big.Rat)
+	var t big.Rat
+	for _, row := range in.Targets {
+		for _, y := range row {
+			e.Add(e, t.Mul(y, y))
+		}
+	}
+	e.Quo(e, big.NewRat(int64(max(in.M(), 1)), 1))
+	noise := new(big.Float).SetPrec(prec).SetRat(e)
+	noise.Add(noise, new(big.Float).SetPrec(prec).Abs(pred.MinLoss))
+	return noise.SetMantExp(noise, lossNoiseBits-int(p))
+}
+
+// BelowMinimum reports whether the loss res.MinLoss the solver attains
+// lies below the theory's minimum (or infimum) L* = pred.MinLoss by more
+// than both 10^-required of |L*| (UnattainedFloor) and the loss's own
+// rounding noise (LossNoise): only then does the point contradict the
+// theory, since any point's exact loss bounds the minimum from above. A
+// solver that stopped early (out of time) evaluated its loss at the
+// precision of its last step, which can be far below the requested
+// digits: at 2000 digits a time limit left L − L* = −1.9·10⁻⁹⁶⁹ from a
+// loss evaluated at 3220 bits, and verify said DISAGREE ("below the
+// theory's minimum") where nothing was decided.
+func BelowMinimum(in *instance.Instance, pred *theory.Prediction, res *solver.Result, required int) bool {
+	if res.MinLoss == nil || pred.MinLoss == nil {
+		return false
+	}
+	floor := UnattainedFloor(pred, required)
+	floor.Sub(floor, LossNoise(in, pred, res))
+	return res.MinLoss.Cmp(floor) < 0
+}
+
+// belowText is the reason for a loss below the theory's minimum (what:
+// "minimum" or "infimum"): both values, how far below, and the noise
+// bound it exceeds.
+func belowText(in *instance.Instance, pred *theory.Prediction, res *solver.Result, what string) string {
+	gap := new(big.Float).SetPrec(pred.Prec).Sub(pred.MinLoss, res.MinLoss)
+	return fmt.Sprintf("the solver attains L = %s, below the theory's %s %s by %s (its own rounding is at most %s)",
+		bigmat.Text(res.MinLoss, 20), what, bigmat.Text(pred.MinLoss, 20), bigmat.Text(gap, 3), bigmat.Text(LossNoise(in, pred, res), 2))
 }
 
 // UnattainedFloor is the least loss a solver may attain when the infimum
