@@ -386,13 +386,6 @@ func UnattainedFloor(pred *theory.Prediction, required int) *big.Float {
 	return new(big.Float).SetPrec(prec).Sub(pred.MinLoss, tol)
 }
 
-func textOrNil(x *big.Float) string {
-	if x == nil {
-		return "(none)"
-	}
-	return bigmat.Text(x, 20)
-}
-
 // SolverTrainMSE is the training MSE of a solver result at precision
 // prec: ‖R‖²_F/M from res.Residual where the solver formed the residual
 // without cancellation (deep instances), else TrainMSE of its
