@@ -84,8 +84,10 @@ func checkTheorem(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome 
 	case verify.Unattained:
 		return proofs.Outcome{Verdict: proofs.Fails, Reason: "the theory says no minimizer exists although λ_H, λ_W > 0: " + rep.Reason}
 	case verify.Unresolved:
-		// The theory could not decide a cut-off at its precision cap: the
-		// theorem's unique A* is neither confirmed nor refuted.
+		// The theory could not decide a cut-off, or justify the required
+		// digits, at its precision cap: the theorem's unique A* is neither
+		// confirmed nor refuted (a converged solver right to every printed
+		// digit was a counterexample before, QA session 24).
 		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: rep.Reason}
 	case verify.Unfinished:
 		// The solver did not finish (stalled, out of time): W Wᵀ and the

@@ -20,7 +20,9 @@
 // for A*, √tr Σ for bias and predictions, 1 for a shrinkage factor. Each
 // count is capped by the digits the theory justifies for that quantity
 // (theory.Prediction.Justified), so Agree means both sides are right to
-// Required = digits − Margin digits. An unattained infimum is compared at
+// Required = digits − Margin digits. A count below Required that equals
+// the theory's justified digits (the sides agree on all of them) is the
+// theory's shortfall, not a disagreement: status Unresolved. An unattained infimum is compared at
 // the same digits: no solver loss may lie below it by more than
 // 10^-Required of the infimum itself and the loss's own rounding
 // (LossNoise; BelowMinimum is that test, also for a minimum and an
