@@ -492,6 +492,36 @@ func TestUnattained(t *testing.T) {
 	}
 }
 
+// TestUnattainedExactFit: exactly one λ is zero but W = 0, H = 0 and the
+// bias fit the targets exactly (identical samples with bias free, zero
+// targets with bias none): L = 0 there, its least value, so the minimum
+// is attained. The solver said "L has no minimizer" and returned the
+// trend's last point (QA session 24; theory: regime trivial).
+func TestUnattainedExactFit(t *testing.T) {
+	for _, tc := range []struct {
+		targets [][]string
+		lh, lw  string
+		d       int
+		bias    string
+	}{
+		{[][]string{{"1", "2"}, {"1", "2"}}, "1/3", "0", 2, "free"},
+		{[][]string{{"1", "2", "3"}}, "1/3", "0", 1, "free"},
+		{[][]string{{"1", "2"}, {"1", "2"}}, "0", "1/3", 2, "free"},
+		{[][]string{{"0", "0"}, {"0", "0"}}, "0", "1/3", 2, "none"},
+		{[][]string{{"0", "0"}, {"0", "0"}}, "1/3", "0", 1, "regularized"},
+	} {
+		lamB := ""
+		if tc.bias == "regularized" {
+			lamB = "1/2"
+		}
+		in := mkInstance(t, "exact-fit", tc.targets, tc.lh, tc.lw, tc.d, tc.bias, lamB)
+		res := solveOK(t, in, Settings{Digits: 30})
+		if res.Stop != StopConverged || !res.Converged || res.MinLoss.Sign() != 0 || len(res.Trend) != 0 {
+			t.Errorf("%v λ=(%s,%s) bias %s: stop %q converged %v loss %v, %d trend points", tc.targets, tc.lh, tc.lw, tc.bias, res.Stop, res.Converged, res.MinLoss, len(res.Trend))
+		}
+	}
+}
+
 func TestUnregularized(t *testing.T) {
 	in := loadTestdata(t, "zero-reg-2x5.json")
 	res := solveOK(t, in, Settings{Digits: 50})

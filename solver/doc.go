@@ -318,7 +318,10 @@
 //   - exactly one λ zero: L has no minimizer. Solve replaces the zero λ by
 //     ε_j = 10^(−2j)·σ0/λ_other, j = 1..UnattainedSteps, solves each, and
 //     reports in Result.Trend the loss (with the instance's λ's) and ‖W‖, ‖H‖
-//     there; Stop "unattained", Converged false.
+//     there; Stop "unattained", Converged false. The one exception is
+//     decided exactly first: when W = 0, H = 0 and the bias fit the targets
+//     (their effective second moment is 0), L = 0 there, its least value,
+//     and that point is returned converged.
 //   - λ_H = λ_W = 0: Stop "not-a-point". For d ≥ n a seeded random W (full
 //     row rank) with least-squares H interpolates: L = 0 to rounding,
 //     Converged true. For d < n the loss with least-squares (H, b) is

@@ -108,7 +108,8 @@ const (
 	// Notes say which. Converged is false.
 	StopUncertified StopReason = "uncertified"
 	// StopUnattained: exactly one of λ_H, λ_W is zero, so L has no
-	// minimizer; Trend reports the loss and ‖W‖ along minimizers of
+	// minimizer (unless W = 0, H = 0 fit the targets exactly: then L = 0
+	// is attained and the stop is StopConverged); Trend reports the loss and ‖W‖ along minimizers of
 	// problems with the zero λ replaced by ε → 0. Converged is false.
 	StopUnattained StopReason = "unattained"
 	// StopNotAPoint: λ_H = λ_W = 0, so the minimizers form a set: the
@@ -382,12 +383,27 @@ func pow10Rat(e int) *big.Rat {
 	return new(big.Rat).SetInt(p)
 }
 
+// zeroFitNote is the note of a result whose targets W = 0, H = 0 fit
+// exactly while exactly one λ is zero.
+const zeroFitNote = "Ỹ = 0: W = 0, H = 0 and the bias fit the targets exactly, so L = 0, its least value (L ≥ 0): a global minimizer although exactly one λ is zero; with λ_W = 0 every W with H = 0 is one too"
+
 // UnattainedSteps is the number of ε's on the path toward an unattained
 // infimum: the zero λ is replaced by ε_j = 10^(−2j)·σ0/λ_other, j = 1..5, so
 // that c = λ_H·λ_W runs over 10^(−2j)·σ0 (σ0 = tr Σ/n).
 const UnattainedSteps = 5
 
 func solveUnattained(in *instance.Instance, s Settings, prec uint, deadline time.Time, res *Result) error {
+	if zeroMoment(in) {
+		// W = 0, H = 0 and b = ȳ (bias free; 0 otherwise) fit the targets
+		// exactly: L = 0 there and L ≥ 0 everywhere, so the infimum is
+		// attained although one λ is zero (QA session 24: identical
+		// samples with λ_W = 0 said "L has no minimizer").
+		cert := certify(in, bigmat.New(in.N(), in.D, prec), in.LambdaH, prec)
+		res.setCertificate(cert)
+		res.Stop, res.Converged, res.DigitsReached = StopConverged, true, s.Digits
+		res.Notes = append(res.Notes, zeroFitNote)
+		return nil
+	}
 	sigma0 := traceScale(in)
 	zeroH := in.LambdaH.Sign() == 0
 	var last *certificate
