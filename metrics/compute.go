@@ -613,13 +613,19 @@ func unscaleBounded(v, err float64, e int) (float64, float64) {
 }
 
 // unitScale returns the power of 2 that maps x > 0 into [1/2, 1) (1 for
-// x = 0 or a non-finite x).
+// x = 0 or a non-finite x), but at most 2^1023: a subnormal x (below
+// 2^-1022) would need a factor beyond float64's range, which was +Inf and
+// turned finite input into Inf (QA session 24: weights of size 1e-310
+// panicked in the SVD, features of that size were "bad input"). 2^1023
+// maps even the least subnormal 2^-1074 to 2^-51, exactly (a power of 2
+// moves a subnormal into the normal range without rounding), far from
+// under- or overflow in the squares the metrics form.
 func unitScale(x float64) float64 {
 	if x == 0 || math.IsInf(x, 0) || math.IsNaN(x) {
 		return 1
 	}
 	_, e := math.Frexp(x)
-	return math.Ldexp(1, -e)
+	return math.Ldexp(1, min(-e, 1023))
 }
 
 // scaleBy multiplies v by s in place.
