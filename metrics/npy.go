@@ -62,9 +62,50 @@ func ReadNPY(r io.Reader, name string) (*Matrix, error) {
 	return readNPY(r, name, -1)
 }
 
-// readNPY reads from r; size is the total number of bytes r holds, or −1
-// if unknown.
-func readNPY(r io.Reader, name string, size int64) (*Matrix, error) {
+// NPYInfo is what the header of a .npy file says of its array.
+type NPYInfo struct {
+	Rows, Cols int  // a 1-D array of length k is k×1
+	OneD       bool // the array is 1-D
+	ItemSize   int  // bytes per entry in the file and in memory: 4 (float32) or 8 (float64)
+}
+
+// Bytes is the memory the array takes once read (Rows·Cols·ItemSize).
+func (i NPYInfo) Bytes() int64 { return int64(i.Rows) * int64(i.Cols) * int64(i.ItemSize) }
+
+// ReadNPYInfoFile reads only the header of the .npy file at path: the
+// shape and entry size, after the same checks ReadNPYFile makes before it
+// reads any data (magic, version, header, dimensions, MaxElements, and the
+// file size against the shape). A caller can so refuse an input too large
+// for it before the data are read.
+func ReadNPYInfoFile(path string) (NPYInfo, error) {
+	f, err := openInput(path)
+	if err != nil {
+		return NPYInfo{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return NPYInfo{}, fmt.Errorf("%s: %v", path, err)
+	}
+	l, err := readNPYLayout(bufio.NewReader(f), path, st.Size())
+	if err != nil {
+		return NPYInfo{}, err
+	}
+	return NPYInfo{Rows: l.rows, Cols: l.cols, OneD: l.oneD, ItemSize: l.h.itemSize}, nil
+}
+
+// npyLayout is a parsed header with the array's dimensions.
+type npyLayout struct {
+	h          *npyHeader
+	rows, cols int
+	oneD       bool
+	want       int64 // bytes of data
+}
+
+// readNPYLayout reads the magic, version and header from r and checks the
+// shape against MaxElements and, when size ≥ 0 (the total number of bytes
+// r holds), against the bytes that follow the header.
+func readNPYLayout(r io.Reader, name string, size int64) (*npyLayout, error) {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%s: not a valid .npy file: %s", name, fmt.Sprintf(format, a...))
 	}
@@ -115,30 +156,40 @@ func readNPY(r io.Reader, name string, size int64) (*Matrix, error) {
 	if err != nil {
 		return nil, bad("%v", err)
 	}
-	rows, cols := 0, 1
-	oneD := false
+	l := &npyLayout{h: h, rows: 0, cols: 1}
 	switch len(h.shape) {
 	case 1:
-		rows, oneD = h.shape[0], true
+		l.rows, l.oneD = h.shape[0], true
 	case 2:
-		rows, cols = h.shape[0], h.shape[1]
+		l.rows, l.cols = h.shape[0], h.shape[1]
 	default:
 		return nil, fmt.Errorf("%s: array has %d dimensions, shape %s (want a 2-D array, or 1-D for a single column)", name, len(h.shape), shapeText(h.shape))
 	}
-	if cols != 0 && rows > MaxElements/cols {
+	if l.cols != 0 && l.rows > MaxElements/l.cols {
 		return nil, fmt.Errorf("%s: array of shape %s is too large (at most %d entries)", name, shapeText(h.shape), MaxElements)
 	}
-	n := rows * cols
-	want := int64(n) * int64(h.itemSize)
+	l.want = int64(l.rows*l.cols) * int64(h.itemSize)
 	if size >= 0 {
 		have := size - hsize - int64(hlen)
-		if have < want {
-			return nil, fmt.Errorf("%s: truncated: shape %s needs %d bytes of data, the file has %d", name, shapeText(h.shape), want, have)
+		if have < l.want {
+			return nil, fmt.Errorf("%s: truncated: shape %s needs %d bytes of data, the file has %d", name, shapeText(h.shape), l.want, have)
 		}
-		if have > want {
-			return nil, fmt.Errorf("%s: %d bytes of trailing data after the array of shape %s", name, have-want, shapeText(h.shape))
+		if have > l.want {
+			return nil, fmt.Errorf("%s: %d bytes of trailing data after the array of shape %s", name, have-l.want, shapeText(h.shape))
 		}
 	}
+	return l, nil
+}
+
+// readNPY reads from r; size is the total number of bytes r holds, or −1
+// if unknown.
+func readNPY(r io.Reader, name string, size int64) (*Matrix, error) {
+	l, err := readNPYLayout(r, name, size)
+	if err != nil {
+		return nil, err
+	}
+	h, rows, cols, oneD, want := l.h, l.rows, l.cols, l.oneD, l.want
+	n := rows * cols
 	m := &Matrix{rows: rows, cols: cols, colMajor: h.fortran && !oneD, oneD: oneD}
 	if h.itemSize == 4 {
 		m.f32, err = readFloat32s(r, n, h.bigEndian, size >= 0)

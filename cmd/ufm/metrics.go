@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/big"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/nrc-ufm/ufm/bigmat"
@@ -139,6 +140,9 @@ WWᵀ/‖WWᵀ‖ from (Σ^{1/2} − √γ I)/‖·‖, minimized over γ ∈ [0
 	opt := metrics.Options{Uncentered: !*center, EVRCount: *evr, Unnormalized: !*normalize, PerCoordinate: *perCoord}
 	if *digits > 0 && (opt.Unnormalized || opt.PerCoordinate) {
 		return fail(stderr, "metrics: --normalize=false and --per-coordinate are float64-only conventions; drop --digits")
+	}
+	if err := preflightMetrics(splitList(*hPath), splitList(*wPath), *yPath, *digits); err != nil {
+		return fail(stderr, "metrics: %v", err)
 	}
 	if hs := splitList(*hPath); len(hs) > 1 || len(splitList(*wPath)) > 1 {
 		return runLayerMetrics(hs, splitList(*wPath), *yPath, *digits, opt, *asJSON, stdout, stderr) // metrics_layers.go
@@ -320,6 +324,63 @@ func newMetricsJSON(rep metrics.Report, digits *int) metricsJSON {
 // at the working precision (one rounding), .npy values converted exactly;
 // weights and targets are read exactly (loadExact), since NRC3 decides
 // Σ ∝ I on their exact values.
+// preflightMetrics reads the headers of the .npy inputs (text inputs
+// have no shape until parsed; their caps are checked after reading) and
+// refuses, before any data are read, inputs that together take more
+// memory than the machine has (physicalMemory) and features beyond the
+// caps of checkMetricsShape. It used to read a (2, 2^31) float32 array
+// whole before refusing d = 2^31 > 4096: 2 GiB, or a fatal out-of-memory
+// crash with a runtime stack for larger ones (QA session 24).
+func preflightMetrics(hPaths, wPaths []string, yPath string, digits int) error {
+	var total int64
+	shapes := make(map[string]metrics.NPYInfo)
+	for _, p := range append(append(slices.Clone(hPaths), wPaths...), yPath) {
+		if kind, err := fileKind(p); err != nil || kind != "npy" {
+			continue // named by the reading that follows
+		}
+		info, err := metrics.ReadNPYInfoFile(p)
+		if err != nil {
+			return err
+		}
+		shapes[p] = info
+		total += info.Bytes()
+	}
+	if mem := physicalMemory(); mem > 0 && total > mem {
+		return fmt.Errorf("the inputs take %.3g GiB in memory once read, more than the %.3g GiB this machine has", float64(total)/(1<<30), float64(mem)/(1<<30))
+	}
+	y, yKnown := shapes[yPath]
+	n := y.Cols
+	work := 0
+	if digits > 0 {
+		work = workDigits(digits)
+	}
+	for _, h := range hPaths {
+		if info, ok := shapes[h]; ok {
+			if err := checkMetricsShape(info.Rows, info.Cols, n, work); err != nil {
+				return fmt.Errorf("%s: %v", h, err)
+			}
+		}
+	}
+	if len(hPaths) == 1 && len(wPaths) == 1 {
+		h, hKnown := shapes[hPaths[0]]
+		w, wKnown := shapes[wPaths[0]]
+		if w.OneD { // a 1-D weights array is the single row w_1 (loadArray)
+			w.Rows, w.Cols = w.Cols, w.Rows
+		}
+		if hKnown && wKnown && yKnown {
+			if err := metrics.CheckShapes(h.Rows, h.Cols, w.Rows, w.Cols, y.Rows, y.Cols); err != nil {
+				return err
+			}
+		}
+	}
+	for _, hp := range hPaths {
+		if h, ok := shapes[hp]; ok && yKnown && h.Rows != y.Rows {
+			return fmt.Errorf("features %s are %s but targets are %s (sample counts differ)", hp, metrics.Shape(h.Rows, h.Cols), metrics.Shape(y.Rows, y.Cols))
+		}
+	}
+	return nil
+}
+
 func metricsBig(hPath, wPath, yPath string, digits int, opt metrics.Options, asJSON bool, stdout, stderr io.Writer) int {
 	// Shapes first, from the float64 reading (8 bytes an entry), so that
 	// the caps are checked before any big.Float is made.
