@@ -52,8 +52,11 @@ func runConjecture(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "conjecture: --budget must be ≥ 1, got %d", *budget)
 	case timeSet && *limit <= 0:
 		return fail(stderr, "conjecture: --time must be positive, got %s", *limit)
-	case *workers < 0:
-		return fail(stderr, "conjecture: --workers must be ≥ 0, got %d", *workers)
+	}
+	// The same cap as search (QA session 24: --workers 1000000 was taken,
+	// 4.5 GB of goroutines).
+	if err := checkWorkers(fs, *workers); err != nil {
+		return fail(stderr, "conjecture: %v", err)
 	}
 	if err := checkCheckDigits(fs, *digits); err != nil {
 		return fail(stderr, "conjecture: %v", err)

@@ -136,3 +136,19 @@ func TestConjectureBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestConjectureWorkersCap: --workers has search's range, 1 to maxWorkers
+// (QA session 24: 1 000 000 was accepted and took 4.5 GB; 0 ran with
+// GOMAXPROCS although given).
+func TestConjectureWorkersCap(t *testing.T) {
+	conj := filepath.Join("..", "..", "examples", "conjectures", "training-mse.conj")
+	for _, w := range []string{"0", "-1", "1025", "1000000"} {
+		code, out, errs := runCmd(t, "conjecture", conj, "--budget", "1", "--workers", w)
+		if code != exitUsage || out != "" || !strings.Contains(errs, "between 1 and 1024") || strings.Count(errs, "\n") != 1 {
+			t.Errorf("--workers %s: exit %d, stdout %q, stderr %q", w, code, out, errs)
+		}
+	}
+	if code, _, errs := runCmd(t, "conjecture", conj, "--budget", "1", "--workers", "1024"); code == exitUsage {
+		t.Errorf("--workers 1024 (the cap) refused: %s", errs)
+	}
+}

@@ -167,7 +167,7 @@ func emitUnfinished(stdout, stderr io.Writer, asJSON bool, cmd, name, reason str
 	return exitInterrupted
 }
 
-// maxWorkers caps --workers of search and proofs (each worker is a
+// maxWorkers caps --workers of search, conjecture and proofs (each worker is a
 // goroutine with its own working set).
 const maxWorkers = 1024
 
