@@ -439,8 +439,48 @@ func verdict(c *Cert, rep *Report) error {
 	return nil
 }
 
-// short formats x for an error message (about 12 significant digits).
-func short(x *big.Rat) string { return x.FloatString(12) }
+// short formats x for an error message: 12 significant digits, truncated
+// toward zero, as d.ddddddddddde±N ("0" for 0). FloatString(12) printed
+// every integer digit: a 120 000-character line for a loss of 10^119997
+// (QA session 24).
+func short(x *big.Rat) string {
+	if x.Sign() == 0 {
+		return "0"
+	}
+	num, den := new(big.Int).Abs(x.Num()), x.Denom()
+	// log10(2) ≈ 0.30103: e is within one or two of ⌊log10 |x|⌋.
+	e := (num.BitLen() - den.BitLen()) * 30103 / 100000
+	lo, hi := pow10Int(11), pow10Int(12)
+	q := leading(num, den, 11-e)
+	for q.Cmp(hi) >= 0 {
+		e++
+		q = leading(num, den, 11-e)
+	}
+	for q.Cmp(lo) < 0 {
+		e--
+		q = leading(num, den, 11-e)
+	}
+	sign := ""
+	if x.Sign() < 0 {
+		sign = "-"
+	}
+	d := q.String()
+	return fmt.Sprintf("%s%s.%se%+d", sign, d[:1], d[1:], e)
+}
+
+// leading returns ⌊num·10^k/den⌋ for num, den > 0.
+func leading(num, den *big.Int, k int) *big.Int {
+	if k >= 0 {
+		q := new(big.Int).Mul(num, pow10Int(k))
+		return q.Quo(q, den)
+	}
+	return new(big.Int).Quo(num, new(big.Int).Mul(den, pow10Int(-k)))
+}
+
+// pow10Int returns 10^k, k ≥ 0.
+func pow10Int(k int) *big.Int {
+	return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(k)), nil)
+}
 
 // PointLoss returns L(W, H, b) at the certificate's point, exactly. It
 // reads only Y, the λ's, the bias flags and W, H, B of c.

@@ -383,3 +383,26 @@ func TestWrongEnclosureRefused(t *testing.T) {
 		t.Errorf("σ_1 ≤ 0 claimed: %v, want refused", err)
 	}
 }
+
+// TestShortMessageNumbers: numbers in the checker's error messages carry
+// 12 significant digits, whatever their size (a loss of 10^119997 made a
+// 120 000-character line, QA session 24). Expected strings by hand.
+func TestShortMessageNumbers(t *testing.T) {
+	huge, _ := new(big.Int).SetString("4531639471257"+strings.Repeat("0", 119984), 10)
+	for _, c := range []struct {
+		x    *big.Rat
+		want string
+	}{
+		{big.NewRat(0, 1), "0"},
+		{big.NewRat(1, 1), "1.00000000000e+0"},
+		{big.NewRat(-1, 3), "-3.33333333333e-1"},
+		{big.NewRat(999999999999, 1), "9.99999999999e+11"},
+		{big.NewRat(1000000000000, 1), "1.00000000000e+12"},
+		{big.NewRat(2, 3000000000000000000), "6.66666666666e-19"},
+		{new(big.Rat).SetInt(huge), "4.53163947125e+119996"},
+	} {
+		if got := short(c.x); got != c.want {
+			t.Errorf("short(%s…) = %q, want %q", c.x.FloatString(3)[:min(20, len(c.x.FloatString(3)))], got, c.want)
+		}
+	}
+}
