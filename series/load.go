@@ -9,6 +9,7 @@ import (
 
 	"github.com/nlpodyssey/safetensors"
 
+	"github.com/nrc-ufm/ufm/internal/sysmem"
 	"github.com/nrc-ufm/ufm/metrics"
 )
 
@@ -21,6 +22,9 @@ type arrays struct {
 // loadNPY reads one epoch's .npy files; shared holds targets.npy (nil if
 // absent).
 func loadNPY(ep Epoch, shared *metrics.Matrix) (*arrays, error) {
+	if err := preflightNPY(ep, shared); err != nil {
+		return nil, err
+	}
 	a := &arrays{Y: shared}
 	var err error
 	if a.H, err = metrics.ReadNPYFile(ep.Features); err != nil {
@@ -47,6 +51,48 @@ func loadNPY(ep Epoch, shared *metrics.Matrix) (*arrays, error) {
 		}
 	}
 	return a, nil
+}
+
+// preflightNPY decides from the .npy headers, before any data is read,
+// whether the epoch's shapes agree and whether its arrays and the
+// covariance work space (8·(4+3)·d² bytes, Table.one) fit in the memory
+// this process may use (sysmem.Physical). A (2, 2^27) features file was
+// read whole (2 GiB, whatever --memory-mb) before "sample counts differ"
+// (QA session 24); a larger one dies with a runtime out-of-memory crash.
+func preflightNPY(ep Epoch, shared *metrics.Matrix) error {
+	h, err := metrics.ReadNPYInfoFile(ep.Features)
+	if err != nil {
+		return err
+	}
+	w, err := metrics.ReadNPYInfoFile(ep.Weights)
+	if err != nil {
+		return err
+	}
+	if w.OneD {
+		w.Rows, w.Cols = w.Cols, w.Rows
+	}
+	need := h.Bytes() + w.Bytes() + 8*7*int64(h.Cols)*int64(h.Cols)
+	var yRows, yCols int
+	switch {
+	case ep.Targets != "":
+		y, err := metrics.ReadNPYInfoFile(ep.Targets)
+		if err != nil {
+			return err
+		}
+		yRows, yCols = y.Rows, y.Cols
+		need += y.Bytes()
+	case shared != nil:
+		yRows, yCols = shared.Dims()
+	default:
+		return nil // the reading names the missing targets
+	}
+	if err := metrics.CheckShapes(h.Rows, h.Cols, w.Rows, w.Cols, yRows, yCols); err != nil {
+		return err
+	}
+	if mem := sysmem.Physical(); mem > 0 && need > mem {
+		return fmt.Errorf("the arrays and the %d×%d covariance work space take %.3g GiB, more than the %.3g GiB this machine has", h.Cols, h.Cols, float64(need)/(1<<30), float64(mem)/(1<<30))
+	}
+	return nil
 }
 
 // vector returns a 1-D array, or a 1×n or n×1 one, as a slice.

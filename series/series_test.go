@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"math"
 	"os"
@@ -275,5 +276,62 @@ func TestTablesAndPlots(t *testing.T) {
 				t.Errorf("%s is not a complete SVG document", f)
 			}
 		}
+	}
+}
+
+// TestShapesBeforeData: an epoch whose shapes disagree is refused from
+// the .npy headers, before its data are read (QA session 24: a 2 GiB
+// features file was read whole, whatever the memory budget, before
+// "sample counts differ"). The features here hold a NaN: reading the
+// data first reports the NaN instead.
+func TestShapesBeforeData(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"epoch-1.weights.npy", "targets.npy"} {
+		b, err := os.ReadFile(filepath.Join(example, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, f), b, 0o644)
+	}
+	y, err := metrics.ReadNPYFile(filepath.Join(example, "targets.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := y.Dims()
+	_, d := mustDims(t, filepath.Join(example, "epoch-1.features.npy"))
+	v := make([]float64, (m+1)*d)
+	v[len(v)-1] = math.NaN()
+	writeRawNPY(t, filepath.Join(dir, "epoch-1.features.npy"), m+1, d, v)
+	_, err = Run(dir, Settings{})
+	if err == nil || !strings.Contains(err.Error(), "sample counts differ") {
+		t.Fatalf("error %v, want the shapes named", err)
+	}
+}
+
+func mustDims(t *testing.T, path string) (int, int) {
+	t.Helper()
+	info, err := metrics.ReadNPYInfoFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.Rows, info.Cols
+}
+
+// writeRawNPY writes a rows×cols float64 .npy whatever its values (NaN
+// included), which metrics.WriteNPYFile would refuse.
+func writeRawNPY(t *testing.T, path string, rows, cols int, v []float64) {
+	t.Helper()
+	header := fmt.Sprintf("{'descr': '<f8', 'fortran_order': False, 'shape': (%d, %d), }", rows, cols)
+	for (10+len(header)+1)%64 != 0 {
+		header += " "
+	}
+	header += "\n"
+	var b bytes.Buffer
+	b.WriteString("\x93NUMPY\x01\x00")
+	binary.Write(&b, binary.LittleEndian, uint16(len(header)))
+	b.WriteString(header)
+	binary.Write(&b, binary.LittleEndian, v)
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/nrc-ufm/ufm/bigmat"
+	"github.com/nrc-ufm/ufm/internal/sysmem"
 	"github.com/nrc-ufm/ufm/metrics"
 )
 
@@ -327,7 +328,7 @@ func newMetricsJSON(rep metrics.Report, digits *int) metricsJSON {
 // preflightMetrics reads the headers of the .npy inputs (text inputs
 // have no shape until parsed; their caps are checked after reading) and
 // refuses, before any data are read, inputs that together take more
-// memory than the machine has (physicalMemory) and features beyond the
+// memory than the machine has (sysmem.Physical) and features beyond the
 // caps of checkMetricsShape. It used to read a (2, 2^31) float32 array
 // whole before refusing d = 2^31 > 4096: 2 GiB, or a fatal out-of-memory
 // crash with a runtime stack for larger ones (QA session 24).
@@ -345,7 +346,7 @@ func preflightMetrics(hPaths, wPaths []string, yPath string, digits int) error {
 		shapes[p] = info
 		total += info.Bytes()
 	}
-	if mem := physicalMemory(); mem > 0 && total > mem {
+	if mem := sysmem.Physical(); mem > 0 && total > mem {
 		return fmt.Errorf("the inputs take %.3g GiB in memory once read, more than the %.3g GiB this machine has", float64(total)/(1<<30), float64(mem)/(1<<30))
 	}
 	y, yKnown := shapes[yPath]

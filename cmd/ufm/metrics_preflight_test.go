@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nrc-ufm/ufm/internal/sysmem"
 )
 
 // TestMetricsShapesBeforeData: the caps and shape checks of metrics are
@@ -46,7 +48,7 @@ func TestMetricsShapesBeforeData(t *testing.T) {
 // float32) is refused from its header with one line, where reading it
 // died with "fatal error: runtime: out of memory" and a runtime stack.
 func TestMetricsInputsBeyondMemory(t *testing.T) {
-	mem := physicalMemory()
+	mem := sysmem.Physical()
 	if mem == 0 || mem >= 1<<37 {
 		t.Skipf("physical memory unknown or at least 128 GiB (%d bytes): the file would fit", mem)
 	}

@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package sysmem
 
 import (
 	"os"
@@ -9,10 +9,10 @@ import (
 	"syscall"
 )
 
-// physicalMemory returns the memory this process can use, in bytes: the
+// Physical returns the memory this process can use, in bytes: the
 // machine's total RAM, or the cgroup's limit (cgroup v2 memory.max) when
 // that is lower; 0 when unknown.
-func physicalMemory() int64 {
+func Physical() int64 {
 	var si syscall.Sysinfo_t
 	if err := syscall.Sysinfo(&si); err != nil {
 		return 0
