@@ -13,7 +13,8 @@
 // decided in integer arithmetic near a power of ten), between 0 and the
 // cap. Each quantity is measured relative to its own size: min_loss and train_mse relative to the theory's value; each
 // shrinkage factor relative to itself (the solver's factor on v_j is
-// v_jᵀ P Ỹᵀ v_j/(M σ_j), P its predictions); each entry of ww, bias and
+// v_jᵀ P Ỹᵀ v_j/(M σ_j), P = W H its predictions without the bias, which
+// Ỹᵀ annihilates only in exact arithmetic); each entry of ww, bias and
 // predictions relative to max(|entry|, 10^-theory.EntryRange·‖whole‖_F),
 // the rule by which theory prints them. Only an exactly zero quantity is
 // measured against a scale: tr Σ/2 for L*, tr Σ for the MSE, √(λ_H/λ_W)·√tr Σ

@@ -62,3 +62,29 @@ func TestTheoryShortStillDisagrees(t *testing.T) {
 		}
 	}
 }
+
+// TestShrinkageIgnoresOffset: 10⁴⁰ added to one target column changes
+// nothing but the bias (free) — not Σ, A*, L* or the shrinkage factors.
+// The factors were read off the solver's predictions W H + b1ᵀ rounded
+// at the working precision, where the 10⁴⁰ left rounding of 10⁴⁰·2^-prec
+// in O(1) factors: 35 of 50 digits and DISAGREE, every printed number
+// right (QA session 24, against mpmath). Read off W H they agree.
+func TestShrinkageIgnoresOffset(t *testing.T) {
+	in, err := instance.Load("testdata/qa24_offset_1e40.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, r := solveBoth(t, in, 50)
+	rep := mustCompare(t, in, p, r)
+	if rep.Status != Agree || rep.Agreement.Shrinkage == nil || *rep.Agreement.Shrinkage < 45 {
+		t.Fatalf("status %s (%s)", rep.Status, rep.Reason)
+	}
+	// Not a rubber stamp: W H off by 10⁻²⁰ in one entry is seen.
+	bad := *r
+	bad.W = r.W.Clone()
+	x := bad.W.At(0, 0)
+	x.Add(x, new(big.Float).SetMantExp(new(big.Float).Set(x), -66))
+	if rep := mustCompare(t, in, p, &bad); rep.Agreement.Shrinkage == nil || *rep.Agreement.Shrinkage > 25 {
+		t.Errorf("W perturbed by 2^-66 relative: shrinkage not seen (%s)", rep.Reason)
+	}
+}

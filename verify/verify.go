@@ -221,7 +221,7 @@ func (r *Report) compareAll(in *instance.Instance, pred *theory.Prediction, res 
 	// shrinkage factors, each relative to itself (an inactive direction's
 	// exact 0 relative to 1, a fully learned direction).
 	if pred.TargetRank > 0 {
-		r.Agreement.Shrinkage = capped(shrinkageDigits(in, pred, res.Predictions), justifiedOf(j, "shrinkage"))
+		r.Agreement.Shrinkage = capped(shrinkageDigits(in, pred, centeredPredictions(pred, res)), justifiedOf(j, "shrinkage"))
 	}
 	return nil
 }
@@ -526,6 +526,26 @@ func (r *residualDiff) set(z, x *big.Float, y *big.Rat) *big.Float {
 	r.fn.SetPrec(0).SetInt(&r.num) // exact (precision from the bit length)
 	r.fd.SetPrec(0).SetInt(&r.den)
 	return z.Quo(&r.fn, &r.fd)
+}
+
+// centeredPredictions returns the solver's W H (n×M) at pred.Prec, the
+// predictions without the bias, or its predictions W H + b1ᵀ when W or H
+// was not kept (solver.MaxDenseEntries). shrinkageDigits multiplies by Ỹᵀ,
+// which annihilates b1ᵀ only in exact arithmetic: predictions rounded
+// around a bias of 10⁴⁰ left 10⁴⁰·2^-prec in O(1) factors, 35 of 50
+// digits, and verify said DISAGREE with every printed number right (QA
+// session 24).
+func centeredPredictions(pred *theory.Prediction, res *solver.Result) *bigmat.Dense {
+	if res.W == nil || res.H == nil {
+		return res.Predictions
+	}
+	if wr, wc := res.W.Dims(); wr != pred.N || wc != pred.D {
+		return res.Predictions
+	}
+	if hr, hc := res.H.Dims(); hr != pred.D || hc != pred.M {
+		return res.Predictions
+	}
+	return bigmat.New(pred.N, pred.M, pred.Prec).MulFixed(res.W, res.H)
 }
 
 // shrinkageDigits measures the solver's shrinkage factors against the
