@@ -138,7 +138,11 @@
 //
 // With λ_H = λ_W = 0 the minimizers form a set and the solver returns one
 // of them: only min_loss, train_mse and (bias none) bias are values of the
-// optimum; any other solver name makes the trial inconclusive.
+// optimum; any other solver name makes the trial inconclusive. On a deep
+// instance the closed form decides whether the solver's mode count is
+// globally optimal (if not, every solver name is inconclusive) and whether
+// more than one count is (a mode exactly at its threshold): then only
+// min_loss is shared by the global minimizers.
 //
 // A trial is inconclusive, never held, when the solver did not converge,
 // an evaluation failed (a domain error, an index out of range, a division

@@ -225,6 +225,9 @@ func (e *env) solverName(p Pos, name string, args []node) (value, error) {
 		// minimizers have rank 1 and rank 2).
 		return value{}, failAt(p, "%s is not a value of the optimum: with λ_H = λ_W = 0 the minimizers form a set and the solver's is one of them (only min_loss, train_mse, and bias with bias none, are shared by all)", name)
 	}
+	if s.deepTie && name != "min_loss" {
+		return value{}, failAt(p, "%s is not a value of the optimum: a mode of this deep instance sits exactly at its threshold, so the global minimizers share L* but not %s (theory.Prediction.DeepAlternatives)", name, name)
+	}
 	res := s.res
 	c := &call{p: p, name: name, args: args}
 	n, m := e.in.N(), e.in.M()
