@@ -34,7 +34,8 @@ type Settings struct {
 	// epoch's, and starts only when the charges of the epochs in flight
 	// stay within the budget (an epoch larger than the budget runs alone).
 	MemoryBudget int64
-	// Progress, if set, is called after each epoch (serialized).
+	// Progress, if set, is called after each epoch that succeeds
+	// (serialized), with the number done so far.
 	Progress func(done, total int)
 	// Context, if set, stops the run when done: no new epoch starts, the
 	// epochs in flight finish, and the table holds the epochs done (in
@@ -132,8 +133,9 @@ func Run(dir string, s Settings) (*Table, error) {
 			defer wg.Done()
 			defer func() { <-sem }()
 			defer g.release(charge)
-			_, errs[i] = t.one(i, l.Epochs[i], shared, s)
-			p.step()
+			if _, errs[i] = t.one(i, l.Epochs[i], shared, s); errs[i] == nil {
+				p.step() // an epoch that failed is not done
+			}
 		}(i, charge)
 	}
 	wg.Wait()

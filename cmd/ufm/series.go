@@ -43,12 +43,13 @@ func runSeries(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "series: %v", err)
 	}
+	bar := &progressBar{w: stderr, cmd: "series", unit: "epochs", start: time.Now()}
 	s := series.Settings{
 		Options:      metrics.Options{Uncentered: !*center, EVRCount: *evr, Unnormalized: !*normalize, PerCoordinate: *perCoord},
 		C:            c,
 		Workers:      *workers,
 		MemoryBudget: *memMB << 20,
-		Progress:     progressBar(stderr, "series", "epochs"),
+		Progress:     bar.draw,
 	}
 	if err := checkOutDirNoCreate(*out); err != nil { // before any work (issue 10)
 		return fail(stderr, "series: %v", err)
@@ -58,6 +59,7 @@ func runSeries(args []string, stdout, stderr io.Writer) int {
 	s.Context = ctx
 	t, err := series.Run(pos[0], s)
 	if err != nil {
+		bar.clear() // the error is the one line left (QA session 24)
 		return fail(stderr, "series: %v", err)
 	}
 	files, err := writeTable(t, *out, !*noPlots)
@@ -101,21 +103,40 @@ func runC(lh, lw string) (float64, error) {
 	return f, nil
 }
 
-// progressBar returns a callback drawing "[#####.....] k/n unit" on w.
-func progressBar(w io.Writer, cmd, unit string) func(done, total int) {
-	start := time.Now()
-	var last time.Time
-	return func(done, total int) {
-		if done < total && time.Since(last) < barEvery {
-			return
-		}
-		last = time.Now()
-		const width = 30
-		fill := width * done / max(total, 1)
-		fmt.Fprintf(w, "\rufm %s: [%s%s] %d/%d %s (%.1f s)", cmd, strings.Repeat("#", fill), strings.Repeat(".", width-fill), done, total, unit, time.Since(start).Seconds())
-		if done == total {
-			fmt.Fprintln(w)
-		}
+// progressBar draws "[#####.....] k/n unit" on w, redrawn in place (at
+// most every barEvery), ended by a newline when done reaches total.
+type progressBar struct {
+	w         io.Writer
+	cmd, unit string
+	start     time.Time
+	last      time.Time
+	open      int // length of a drawn line not yet ended, 0 if none
+}
+
+// draw is the Progress callback.
+func (b *progressBar) draw(done, total int) {
+	if done < total && time.Since(b.last) < barEvery {
+		return
+	}
+	b.last = time.Now()
+	const width = 30
+	fill := width * done / max(total, 1)
+	line := fmt.Sprintf("ufm %s: [%s%s] %d/%d %s (%.1f s)", b.cmd, strings.Repeat("#", fill), strings.Repeat(".", width-fill), done, total, b.unit, time.Since(b.start).Seconds())
+	fmt.Fprint(b.w, "\r"+line)
+	b.open = len(line)
+	if done == total {
+		fmt.Fprintln(b.w)
+		b.open = 0
+	}
+}
+
+// clear blanks a drawn line that was not ended, so that an error message
+// that follows is the only line (a failed run printed the bar, then the
+// error).
+func (b *progressBar) clear() {
+	if b.open > 0 {
+		fmt.Fprint(b.w, "\r"+strings.Repeat(" ", b.open)+"\r")
+		b.open = 0
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,5 +121,29 @@ func TestSeriesBadInput(t *testing.T) {
 		if _, err := os.Stat(out); err == nil {
 			t.Errorf("%v: wrote %s", args, out)
 		}
+	}
+}
+
+// TestSeriesFailedEpochOneLine: a run whose third epoch is bad input (a
+// NaN) exits 2 with the error as the only line: the progress bar neither
+// counts the failed epoch as done nor stays on screen (QA session 24:
+// "2/2 epochs", then the error, two lines).
+func TestSeriesFailedEpochOneLine(t *testing.T) {
+	src := filepath.Join("..", "..", "examples", "series")
+	dir := t.TempDir()
+	for _, f := range []string{"targets.npy", "epoch-1.features.npy", "epoch-1.weights.npy", "epoch-2.features.npy", "epoch-2.weights.npy", "epoch-3.weights.npy"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, f), b, 0o644)
+	}
+	v := make([]float64, 120*12)
+	v[5] = math.NaN()
+	writeNPYData(t, dir, "epoch-3.features.npy", 120, 12, v)
+	code, stdout, stderr := runCmd(t, "series", dir, "--out", filepath.Join(t.TempDir(), "out"), "--workers", "1")
+	visible := stderr[strings.LastIndex(stderr, "\r")+1:]
+	if code != exitUsage || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(visible, "ufm: series: epoch 3") || strings.Contains(stderr, "3/3") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
