@@ -180,6 +180,24 @@ func ReadCSVFile(path string) (*Matrix, error) {
 	return ReadCSV(f, path)
 }
 
+// CSVShapeFile returns the shape of the text array at path without
+// converting its numbers (each field must still look like one), so that a
+// caller can check caps before reading values that ReadCSV would refuse
+// and ReadCSVBig accepts (1e-999 under --digits, QA session 24).
+func CSVShapeFile(path string) (rows, cols int, err error) {
+	f, err := openInput(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	return scanCSV(f, path, func(line, row, col int, field string) error {
+		if !looksNumeric(field) {
+			return cellError(path, line, row, col, field, "not a number:")
+		}
+		return nil
+	})
+}
+
 // MaxBigField is the longest field ReadCSVBig accepts, in bytes.
 const MaxBigField = 10000
 

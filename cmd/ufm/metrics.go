@@ -383,18 +383,18 @@ func preflightMetrics(hPaths, wPaths []string, yPath string, digits int) error {
 }
 
 func metricsBig(hPath, wPath, yPath string, digits int, opt metrics.Options, asJSON bool, stdout, stderr io.Writer) int {
-	// Shapes first, from the float64 reading (8 bytes an entry), so that
-	// the caps are checked before any big.Float is made.
-	hf, err := loadArray(hPath, false)
+	// Shapes first (the .npy headers, the text's rows and fields), so that
+	// the caps are checked before any big.Float is made. They were read as
+	// float64 arrays, which refused a text 1e-999 that --digits reads
+	// exactly (QA session 24).
+	M, d, err := inputShape(hPath)
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
 	}
-	yf, err := loadArray(yPath, false)
+	_, n, err := inputShape(yPath)
 	if err != nil {
 		return fail(stderr, "metrics: %v", err)
 	}
-	M, d := hf.Dims()
-	_, n := yf.Dims()
 	if err := checkMetricsShape(M, d, n, workDigits(digits)); err != nil {
 		return fail(stderr, "metrics: %v", err)
 	}
@@ -439,6 +439,20 @@ func fileKind(path string) (string, error) {
 		return "csv", nil
 	}
 	return "", fmt.Errorf("%s: unknown file type %q (want .npy, or .csv/.txt for text)", path, filepath.Ext(path))
+}
+
+// inputShape returns the shape of the features or targets at path without
+// reading their values: from the .npy header, or by scanning the text.
+func inputShape(path string) (rows, cols int, err error) {
+	kind, err := fileKind(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	if kind == "csv" {
+		return metrics.CSVShapeFile(path)
+	}
+	info, err := metrics.ReadNPYInfoFile(path)
+	return info.Rows, info.Cols, err
 }
 
 // loadArray reads a float64 input. A 1-D .npy array is a column, except

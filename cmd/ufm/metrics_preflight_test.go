@@ -76,3 +76,18 @@ func TestMetricsInputsBeyondMemory(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
+
+// TestMetricsDigitsReadsTinyText: a text feature 1e-999 is below float64
+// and refused without --digits ("use --digits"); with --digits it is read
+// exactly. The --digits path took the shapes from a float64 reading first
+// and refused it with the same advice (QA session 24).
+func TestMetricsDigitsReadsTinyText(t *testing.T) {
+	dir := filepath.Join("testdata", "metrics", "qa24")
+	args := []string{"metrics", "--features", filepath.Join(dir, "features_underflow.csv"), "--weights", filepath.Join(dir, "W.csv"), "--targets", filepath.Join(dir, "Y.csv")}
+	if code, _, errs := runCmd(t, args...); code != exitUsage || !strings.Contains(errs, "use --digits") {
+		t.Errorf("float64 path: exit %d, %q", code, errs)
+	}
+	if code, out, errs := runCmd(t, append(args, "--digits", "20", "--json")...); code != exitOK || !strings.Contains(out, `"nrc1"`) {
+		t.Errorf("--digits 20: exit %d, %q", code, errs)
+	}
+}
