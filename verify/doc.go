@@ -18,7 +18,9 @@
 // predictions relative to max(|entry|, 10^-theory.EntryRange·‖whole‖_F),
 // the rule by which theory prints them. Only an exactly zero quantity is
 // measured against a scale: tr Σ/2 for L*, tr Σ for the MSE, √(λ_H/λ_W)·√tr Σ
-// for A*, √tr Σ for bias and predictions, 1 for a shrinkage factor. Each
+// for A*, √tr Σ for bias and predictions, 1 for a shrinkage factor (whose
+// floor 10^-EntryRange grows by √(Σ_i s_i²σ_i/σ_j) on a direction
+// carrying a small part of the predictions' energy: directionFloor). Each
 // count is capped by the digits the theory justifies for that quantity
 // (theory.Prediction.Justified), so Agree means both sides are right to
 // Required = digits − Margin digits. A count below Required that equals

@@ -88,3 +88,22 @@ func TestShrinkageIgnoresOffset(t *testing.T) {
 		t.Errorf("W perturbed by 2^-66 relative: shrinkage not seen (%s)", rep.Reason)
 	}
 }
+
+// TestShrinkageFloorFollowsPredictions: σ = (1.25·10⁴¹, 3.125) with c =
+// σ₂ exactly. The inactive factor s₂ = 0 is read off the predictions'
+// component along v₂, 2·10⁻²⁰ of ‖P‖_F, which the predictions' own
+// comparison floors at 10^-EntryRange of ‖P‖_F. Asked for 25 digits
+// relative to 10^-5 it had 24, and verify said DISAGREE with every
+// printed number right (QA session 24, mpmath). The floor of a factor
+// now follows the predictions' (directionFloor); a factor off by 10^-12
+// on a direction of normal size is still seen (TestCompareDetectsPerturbation).
+func TestShrinkageFloorFollowsPredictions(t *testing.T) {
+	in, err := instance.Load("testdata/qa24_tie_spread40.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, r := solveBoth(t, in, 30)
+	if rep := mustCompare(t, in, p, r); rep.Status != Agree {
+		t.Fatalf("status %s (%s)", rep.Status, rep.Reason)
+	}
+}
