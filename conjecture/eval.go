@@ -81,7 +81,11 @@ func (e *env) index(n node, what string) (int, error) {
 		return 0, err
 	}
 	k, ok := smallInt(v)
-	if !ok {
+	switch {
+	case !ok && v.exact != nil && v.exact.IsInt():
+		// QA session 24: "must be a whole number, got 1000000000000".
+		return 0, failAt(n.at(), "%s must lie within ±(2^31 − 1), got %s", what, e.text(v))
+	case !ok:
 		return 0, failAt(n.at(), "%s must be a whole number, got %s", what, e.text(v))
 	}
 	return k, nil

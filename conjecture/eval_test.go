@@ -186,6 +186,8 @@ func TestDomainErrors(t *testing.T) {
 		{"1/(sqrt(2)*sqrt(2) - 2)", "not certainly nonzero"},
 		{"sum(j, 1, 10^6, 1)", "summands"},
 		{"v(1, 3)", "outside 1…2"},
+		{"sum(j, 1, 10^12, 1)", "within ±(2^31 − 1)"}, // whole, out of range (QA session 24)
+		{"ybar(10^30)", "within ±(2^31 − 1)"},
 	}
 	in := diagInstance()
 	for _, tc := range cases {
