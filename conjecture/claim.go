@@ -62,6 +62,7 @@ func (c *Conjecture) Relationship() string {
 func (c *Conjecture) Generate(rng *rand.Rand, opts proofs.GenOptions) *instance.Instance {
 	f := c.Family.withDefaults()
 	var last, member *instance.Instance
+	why := ""
 	for try := 0; try < maxDraws; try++ {
 		in, ok := f.draw(rng, c.Name, c.Digits)
 		last = in
@@ -69,14 +70,16 @@ func (c *Conjecture) Generate(rng *rand.Rand, opts proofs.GenOptions) *instance.
 			continue
 		}
 		member = in
-		if inside, _ := c.InHypotheses(in); inside != opts.Outside {
+		inside, reason := c.InHypotheses(in)
+		if inside != opts.Outside {
 			return in
 		}
+		why = reason
 	}
 	if member != nil {
 		last = member
 	}
-	c.fallbacks.Store(last, true)
+	c.fallbacks.Store(last, why)
 	return last
 }
 
@@ -249,8 +252,13 @@ func (c *Conjecture) compareOnce(e *env, idx *int) (*Comparison, error) {
 // comparison or the rank left undecided (two sides within their tolerance:
 // a near tie); undecided at MaxEscalatedDigits, it is inconclusive.
 func (c *Conjecture) Check(in *instance.Instance, cfg proofs.CheckConfig) proofs.Outcome {
-	if _, fallback := c.fallbacks.LoadAndDelete(in); fallback {
-		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: fmt.Sprintf("no instance of the family met the hypotheses in %d draws", maxDraws)}
+	if why, fallback := c.fallbacks.LoadAndDelete(in); fallback {
+		reason := fmt.Sprintf("no instance of the family met the hypotheses in %d draws", maxDraws)
+		if w, _ := why.(string); w != "" {
+			// QA session 24: an undecided hypothesis read as unmet.
+			reason += " (the last draw: " + w + ")"
+		}
+		return proofs.Outcome{Verdict: proofs.Inconclusive, Reason: reason}
 	}
 	digits := cfg.Digits
 	cmps, err := c.Evaluate(in, digits, cfg.Seed, cfg.SolverTime)

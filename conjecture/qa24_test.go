@@ -1,7 +1,9 @@
 package conjecture
 
 import (
+	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/nrc-ufm/ufm/instance"
@@ -40,5 +42,21 @@ func TestDeepThresholdNotShared(t *testing.T) {
 		if out := check(conj, c.in); out.Verdict != c.want {
 			t.Errorf("%s: %s %s %s: verdict %s (%s), want %s", c.in.Name, c.quantity, c.relation, c.formula, out.Verdict, out.Reason, c.want)
 		}
+	}
+}
+
+// TestFallbackNamesUndecidedHypotheses: a hypothesis that is never
+// decided (two equal sides carried as balls) was reported as "no instance
+// of the family met the hypotheses", as though it were false on every
+// draw (QA session 24); the reason now carries the last draw's.
+func TestFallbackNamesUndecidedHypotheses(t *testing.T) {
+	conj, err := New(Spec{Name: "undecided-hyp", Statement: "s", Hypotheses: "sqrt(2)^2 == 2", Quantity: "trace", Relation: "==", Formula: "trace", Expect: proofs.Holds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := conj.Generate(rand.New(rand.NewPCG(1, 2)), proofs.GenOptions{})
+	out := check(conj, in)
+	if out.Verdict != proofs.Inconclusive || !strings.Contains(out.Reason, "could not be evaluated") {
+		t.Errorf("verdict %s, reason %q", out.Verdict, out.Reason)
 	}
 }
