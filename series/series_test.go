@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"image/png"
 	"math"
 	"os"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/nlpodyssey/safetensors"
 
+	"github.com/nrc-ufm/ufm/internal/testinst"
 	"github.com/nrc-ufm/ufm/metrics"
 )
 
@@ -301,7 +301,7 @@ func TestShapesBeforeData(t *testing.T) {
 	_, d := mustDims(t, filepath.Join(example, "epoch-1.features.npy"))
 	v := make([]float64, (m+1)*d)
 	v[len(v)-1] = math.NaN()
-	writeRawNPY(t, filepath.Join(dir, "epoch-1.features.npy"), m+1, d, v)
+	testinst.WriteNPY(t, dir, "epoch-1.features.npy", m+1, d, v)
 	_, err = Run(dir, Settings{})
 	if err == nil || !strings.Contains(err.Error(), "sample counts differ") {
 		t.Fatalf("error %v, want the shapes named", err)
@@ -315,23 +315,4 @@ func mustDims(t *testing.T, path string) (int, int) {
 		t.Fatal(err)
 	}
 	return info.Rows, info.Cols
-}
-
-// writeRawNPY writes a rows×cols float64 .npy whatever its values (NaN
-// included), which metrics.WriteNPYFile would refuse.
-func writeRawNPY(t *testing.T, path string, rows, cols int, v []float64) {
-	t.Helper()
-	header := fmt.Sprintf("{'descr': '<f8', 'fortran_order': False, 'shape': (%d, %d), }", rows, cols)
-	for (10+len(header)+1)%64 != 0 {
-		header += " "
-	}
-	header += "\n"
-	var b bytes.Buffer
-	b.WriteString("\x93NUMPY\x01\x00")
-	binary.Write(&b, binary.LittleEndian, uint16(len(header)))
-	b.WriteString(header)
-	binary.Write(&b, binary.LittleEndian, v)
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -1,36 +1,19 @@
 package main
 
 import (
-	"bytes"
-	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"math/big"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nrc-ufm/ufm/internal/testinst"
 )
 
 // writeNPYData writes a rows×cols float64 .npy with the given row-major
 // values.
 func writeNPYData(t *testing.T, dir, name string, rows, cols int, v []float64) string {
 	t.Helper()
-	header := fmt.Sprintf("{'descr': '<f8', 'fortran_order': False, 'shape': (%d, %d), }", rows, cols)
-	for (10+len(header)+1)%64 != 0 {
-		header += " "
-	}
-	header += "\n"
-	var b bytes.Buffer
-	b.WriteString("\x93NUMPY\x01\x00")
-	binary.Write(&b, binary.LittleEndian, uint16(len(header)))
-	b.WriteString(header)
-	binary.Write(&b, binary.LittleEndian, v)
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return testinst.WriteNPY(t, dir, name, rows, cols, v)
 }
 
 // TestMetricsDigitsExactIsotropy is QA's reproducer for issue 8 item 7 on
