@@ -272,7 +272,7 @@ func (r *Report) decide(in *instance.Instance, pred *theory.Prediction, res *sol
 	default:
 		r.Reason += fmt.Sprintf("every compared quantity agrees to at least %d digits (worst: %s, %d)", r.Required, r.Worst, worst)
 	}
-	if r.Status == Disagree && len(pred.Unresolved) > 0 {
+	if (r.Status == Disagree || r.Status == Unresolved && worst < r.Required) && len(pred.Unresolved) > 0 {
 		r.Reason += fmt.Sprintf("; the theory could not resolve %s (not compared)", strings.Join(pred.Unresolved, ", "))
 	}
 }
