@@ -92,7 +92,10 @@ func Compute(h, w, y Rows, opt Options) (*Result, error) {
 	}
 
 	// Row space of W.
-	Q, rank, condW := rowSpace(W, opt.RankTol)
+	Q, rank, condW, ok := rowSpace(W, opt.RankTol)
+	if !ok {
+		return nil, fmt.Errorf("weights: the singular value decomposition of the %d×%d W failed (internal error: W is finite and scaled to unit size)", n, d)
+	}
 	res.WeightsRank = rank
 	switch {
 	case rank == 0:
@@ -192,16 +195,18 @@ func firstBad(v []float64) (int, bool) {
 // rowSpace returns an orthonormal basis (d×r, columns) of the row space of
 // the n×d matrix W, its numerical rank r — the right singular vectors
 // whose singular values exceed tol times the largest (tol 0 selects
-// max(n, d)·2^-52) — and σ_1/σ_r (0 when r = 0).
-func rowSpace(W *mat.Dense, tol float64) (*mat.Dense, int, float64) {
+// max(n, d)·2^-52) — and σ_1/σ_r (0 when r = 0). ok is false when gonum's
+// SVD fails, which only non-finite input should make it do (inputs are
+// checked and scaled; a subnormal W scaled to +Inf did, QA session 24):
+// an error for the caller, never a panic.
+func rowSpace(W *mat.Dense, tol float64) (q *mat.Dense, rank int, cond float64, ok bool) {
 	n, d := W.Dims()
 	if tol <= 0 {
 		tol = float64(max(n, d)) * 0x1p-52
 	}
 	var svd mat.SVD
 	if !svd.Factorize(W, mat.SVDThin) {
-		// Only non-finite input makes gonum's SVD fail; inputs are checked.
-		panic("metrics: SVD of W failed")
+		return nil, 0, 0, false
 	}
 	s := svd.Values(nil)
 	r := 0
@@ -211,11 +216,11 @@ func rowSpace(W *mat.Dense, tol float64) (*mat.Dense, int, float64) {
 		}
 	}
 	if r == 0 {
-		return nil, 0, 0
+		return nil, 0, 0, true
 	}
 	var v mat.Dense
 	svd.VTo(&v)
-	return mat.DenseCopyOf(v.Slice(0, d, 0, r)), r, s[0] / s[r-1]
+	return mat.DenseCopyOf(v.Slice(0, d, 0, r)), r, s[0] / s[r-1], true
 }
 
 // stream runs passes over a Rows source, in parallel when it is a *Matrix.

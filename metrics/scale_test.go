@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // TestComputeScaleInvariant: NRC1–NRC3 do not depend on the scale of H,
@@ -107,5 +109,20 @@ func TestComputeSubnormalInputs(t *testing.T) {
 		if r.WeightsRank != base.WeightsRank || !(exact || scaledFeatures && within) {
 			t.Errorf("%s of size 2^-1040: NRC1 %v NRC2 %v NRC3 %v rank %d; unscaled %v %v %v rank %d (bounds %.2g %.2g %.2g)", c.name, r.NRC1, r.NRC2, r.NRC3, r.WeightsRank, base.NRC1, base.NRC2, base.NRC3, base.WeightsRank, base.NRC1Err, base.NRC2Err, base.NRC3Err)
 		}
+	}
+}
+
+// TestRowSpaceFailureIsAnError: gonum's SVD fails on some non-finite
+// input, such as the 3×5 W of ±Inf that a subnormal W scaled by +Inf
+// became (QA session 24, W_sub.npy: it panicked). rowSpace reports the
+// failure (ok false, an error from Compute) instead.
+func TestRowSpaceFailureIsAnError(t *testing.T) {
+	i := math.Inf(1)
+	W := mat.NewDense(3, 5, []float64{i, i, -i, -i, -i, -i, -i, i, -i, -i, -i, -i, i, i, i})
+	if _, _, _, ok := rowSpace(W, 0); ok {
+		t.Error("SVD of the ±Inf W reported as fine")
+	}
+	if _, r, _, ok := rowSpace(mat.NewDense(2, 3, []float64{1, 0, 0, 0, 1, 0}), 0); !ok || r != 2 {
+		t.Errorf("rank %d, ok %v for a rank-2 W", r, ok)
 	}
 }
