@@ -441,10 +441,18 @@ func (p *Prediction) fillUnattained(in *instance.Instance) {
 	if p.TargetRank == 0 {
 		p.Regime = Trivial
 		p.MinLossExact = new(big.Rat)
+		// L* = 0 forces the regularizer that is on to vanish: W = 0
+		// (λ_H = 0) or H = 0 (λ_W = 0), so W H = 0 and the bias fits the
+		// targets alone, b* = ȳ (free), unique either way; W*W*ᵀ = 0 is
+		// unique when W = 0 is forced (QA session 24: both were printed
+		// "not unique").
+		p.BiasUnique = true
 		if lhZero {
-			p.note("λ_H = 0 and Σ = 0: L* = 0 is attained at W = 0 with any H; the minimizer is not unique")
+			p.WWUnique = true
+			p.WW = bigmat.New(p.N, p.N, p.Prec)
+			p.note("λ_H = 0 and Σ = 0: L* = 0 is attained at W = 0 with any H (W*W*ᵀ = 0 and b* are unique, H is not)")
 		} else {
-			p.note("λ_W = 0 and Σ = 0: L* = 0 is attained at H = 0 with any W; the minimizer is not unique")
+			p.note("λ_W = 0 and Σ = 0: L* = 0 is attained at H = 0 with any W (b* is unique, W*W*ᵀ is not)")
 		}
 		return
 	}

@@ -383,3 +383,32 @@ func checkStable(t *testing.T, in *instance.Instance) {
 		t.Errorf("%s: min_loss %s (50 digits) vs %s (100 digits): %.1f digits", in.Name, p50.MinLoss.Text('g', 10), p100.MinLoss.Text('g', 10), a)
 	}
 }
+
+// TestTrivialOneZeroLambdaUnique: Σ = 0 with exactly one λ zero. L* = 0
+// forces the regularizer that is on to vanish, so W H = 0 and b* = ȳ is
+// unique; with λ_H = 0 the forced W = 0 makes W*W*ᵀ = 0 unique too, with
+// λ_W = 0 (H = 0, any W) it is not. Both were reported "not unique" (QA
+// session 24), and verify skipped the comparisons.
+func TestTrivialOneZeroLambdaUnique(t *testing.T) {
+	for _, c := range []struct {
+		doc    string
+		wwUniq bool
+	}{
+		{`{"targets":[["1","2"],["1","2"]],"lambda_h":"0","lambda_w":"1/3","d":2}`, true},
+		{`{"targets":[["1","2"],["1","2"]],"lambda_h":"1/3","lambda_w":"0","d":2}`, false},
+	} {
+		p, err := Predict(mustParse(t, c.doc), 30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Regime != Trivial || !p.BiasUnique || p.WWUnique != c.wwUniq {
+			t.Errorf("%s: regime %s, bias unique %v, ww unique %v (want %v)", c.doc, p.Regime, p.BiasUnique, p.WWUnique, c.wwUniq)
+		}
+		if p.B[0].Cmp(big.NewFloat(1)) != 0 || p.B[1].Cmp(big.NewFloat(2)) != 0 {
+			t.Errorf("%s: b* = (%v, %v), want ȳ = (1, 2)", c.doc, p.B[0], p.B[1])
+		}
+		if c.wwUniq && (p.WW == nil || p.WW.FrobeniusNorm().Sign() != 0) {
+			t.Errorf("%s: W*W*ᵀ %v, want 0", c.doc, p.WW)
+		}
+	}
+}
