@@ -116,6 +116,9 @@ func PredictDeep(in *instance.Instance, digits, on int) (*Prediction, error) {
 	maxExtra := MaxExtraDigits(digits)
 	for {
 		k := agreement(lo, hi)
+		if s := hi.splitDigits(); (hi.WWUnique || hi.DeterminedAtCount()) && (s < k.WW || s < k.Predictions) {
+			k.WW, k.Predictions = min(k.WW, s), min(k.Predictions, s)
+		}
 		if k.minFor(hi) >= digits {
 			hi.Justified = k.clamp(digits)
 			return hi, nil
@@ -131,6 +134,34 @@ func PredictDeep(in *instance.Instance, digits, on int) (*Prediction, error) {
 			return nil, err
 		}
 	}
+}
+
+// splitDigits bounds the digits of the Grams and predictions that the
+// split between the On modes switched on and the rest allows at p's
+// precision (Davis–Kahan): the computed top-On eigenvectors span a
+// subspace within about ε/gap of the true one, ε = 2^(16−prec)·σ_1 the
+// eigendecomposition's error and gap = σ_On − σ_{On+1}. Two evaluations
+// cannot see this: on a cluster unresolved at both precisions the
+// eigensolver returns the same mixture twice (QA session 24: σ₁ = 3(1 +
+// 10⁻¹⁰⁰)², σ₂ = 3, one mode on: W*W*ᵀ printed as the 50/50 mixture,
+// wrong in its first digit, with 50 digits claimed). Entries are compared
+// down to 10^-EntryRange of their matrix, so EntryRange more digits go.
+// exactDigits when nothing is split (no mode on, or all n).
+func (p *Prediction) splitDigits() int {
+	on := p.Deep.On
+	if on <= 0 || on >= p.N || p.Sigma[0].Sign() <= 0 {
+		return exactDigits
+	}
+	eps := new(big.Float).SetPrec(p.Prec).SetMantExp(p.Sigma[0], 16-int(p.Prec))
+	gap := new(big.Float).SetPrec(p.Prec).Sub(p.Sigma[on-1], p.Sigma[on])
+	gap.Sub(gap, new(big.Float).Mul(eps, big.NewFloat(2))) // both eigenvalues' errors
+	if gap.Sign() <= 0 {
+		return 0
+	}
+	// gap/eps ≥ 2^(e−1) for its binary exponent e: ⌊(e−1)·log10 2⌋ digits
+	// (the ratio can exceed float64's range at thousands of digits).
+	e := new(big.Float).Quo(gap, eps).MantExp(nil)
+	return max(0, int(math.Floor(float64(e-1)*math.Log10(2)))-EntryRange-2)
 }
 
 // predictDeepAt is one evaluation of PredictDeep at bigmat.Bits(digits +
@@ -406,9 +437,14 @@ func (p *Prediction) deepModes(in *instance.Instance, lambdaH *big.Rat) error {
 	if p.Regime == Full && K == 2 {
 		p.Gamma = newF().Set(p.C)
 	}
-	if dp.Above > dp.Cap && dp.Cap < n && !p.separated(dp.Cap) {
+	// σ_cap = σ_cap+1 exactly (decided in rationals): the minimizer's
+	// subspace is not unique. Not separated at this precision but not
+	// equal either, the pair is split at a higher precision: splitDigits
+	// makes PredictDeep raise it (QA session 24: σ₂, σ₃ 2·10⁻⁹⁰ apart
+	// were declared a tie at 74 digits, and verify said AGREE).
+	if dp.Above > dp.Cap && dp.Cap < n && !p.separated(dp.Cap) && p.equalAt(dp.Cap) {
 		p.WWUnique, p.PredictionUnique = false, false
-		p.note("σ_%d and σ_%d cannot be separated and the width cap is %d: the minimizer's subspace is not unique; L* and the MSE are still determined", dp.Cap, dp.Cap+1, dp.Cap)
+		p.note("σ_%d = σ_%d exactly and the width cap is %d: the minimizer's subspace is not unique; L* and the MSE are still determined", dp.Cap, dp.Cap+1, dp.Cap)
 	}
 	if dp.On > dp.Above && dp.On < dp.Above+dp.AtThresh {
 		p.WWUnique, p.PredictionUnique = false, false

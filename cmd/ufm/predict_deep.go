@@ -76,8 +76,13 @@ func newDeepPredictJSON(p *theory.Prediction) *deepPredictJSON {
 	for _, s := range d.LayerGramSpectra {
 		out.LayerGramSpectra = append(out.LayerGramSpectra, theory.ListText(s, p.Justified.WW))
 	}
-	for _, g := range d.ProductGrams {
-		out.ProductGrams = append(out.ProductGrams, theory.MatrixText(g, p.Justified.WW))
+	// The product Grams are determined exactly when W*W*ᵀ is (the last is
+	// W*W*ᵀ itself); otherwise they are one representative's, null like
+	// ww (QA session 24: printed with 50 digits at a tie at the width cap).
+	if p.WWUnique || p.DeterminedAtCount() {
+		for _, g := range d.ProductGrams {
+			out.ProductGrams = append(out.ProductGrams, theory.MatrixText(g, p.Justified.WW))
+		}
 	}
 	return out
 }
