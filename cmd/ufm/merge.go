@@ -201,6 +201,12 @@ func recheckCounterexample(d *searchJSON) error {
 	if out.Verdict != proofs.Fails {
 		return fmt.Errorf("counterexample of trial %d: the claim's check on its instance gives %s, not fails (%s): it refutes nothing", ce.Trial, out.Verdict, termSafe(out.Reason))
 	}
+	// What merge reports of it is its own re-check's, as the search
+	// computes it, never the file's (QA session 24: a shard edited to
+	// λ_H = 1, outside the claim's hypotheses λ_H = λ_W = 0, was reported
+	// "inside_hypotheses": true with the original instance's reason).
+	ce.Reason = out.Reason
+	ce.InsideHypotheses, ce.HypothesisNote = claim.InHypotheses(in)
 	return nil
 }
 

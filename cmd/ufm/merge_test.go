@@ -263,3 +263,20 @@ func TestMergeNaNResidual(t *testing.T) {
 		t.Fatalf("exit %d: %s; want exit 2 naming worst_residual", code, errs)
 	}
 }
+
+// TestMergeReportsItsOwnRecheck: a shard of gram-free-at-zero (hypotheses
+// λ_H = λ_W = 0) edited to λ_H = 1 still fails the claim's check, and
+// merge reported it "inside_hypotheses": true with the original
+// instance's reason (QA session 24). What merge says of the
+// counterexample is its own re-check's.
+func TestMergeReportsItsOwnRecheck(t *testing.T) {
+	code, out, errs := runCmd(t, "merge", filepath.Join("testdata", "qa24merge", "outside.json"), "--allow-partial", "--json", "--out", t.TempDir())
+	if code != exitFailure {
+		t.Fatalf("merge: exit %d: %s", code, errs)
+	}
+	doc := searchDoc(t, out)
+	ce := doc.Counterexample
+	if ce == nil || ce.InsideHypotheses || !strings.Contains(ce.HypothesisNote, "positive") || strings.Contains(ce.Reason, "every nonzero 1×1 Gram") {
+		t.Errorf("counterexample %+v: want it outside the hypotheses with the re-check's reason", ce)
+	}
+}
