@@ -207,6 +207,7 @@ func RemoveStale(dir string, bases, written []string) error {
 // renamed, so a failure leaves no half-written picture.
 func Save(f *Figure, dir, base string) ([]string, error) {
 	p := f.Plot
+	widenLogX(p)
 	png := filepath.Join(dir, base+".png")
 	svg := filepath.Join(dir, base+".svg")
 	img := vgimg.NewWith(vgimg.UseWH(Width, Height), vgimg.UseDPI(DPI), vgimg.UseBackgroundColor(color.White))
@@ -223,6 +224,25 @@ func Save(f *Figure, dir, base string) ([]string, error) {
 		return nil, err
 	}
 	return []string{png, svg}, nil
+}
+
+// widenLogX gives a logarithmic x axis whose data span one value v a
+// decade on each side, [v/10, 10v]. gonum/plot widens such a range to
+// [v − 1, v + 1], which is ≤ 0 for v ≤ 1 and panics on a log scale (QA
+// session 24: a sweep over 1e-330…1e330 kept the one point c = 1 that
+// float64 holds). An axis without data (Min > Max) is given [0.1, 10].
+func widenLogX(p *plot.Plot) {
+	if _, ok := p.X.Scale.(plot.LogScale); !ok {
+		return
+	}
+	switch {
+	case p.X.Min > p.X.Max || p.X.Max <= 0:
+		p.X.Min, p.X.Max = 0.1, 10
+	case p.X.Min == p.X.Max:
+		p.X.Min, p.X.Max = p.X.Max/10, p.X.Max*10
+	case p.X.Min <= 0:
+		p.X.Min = p.X.Max / 10
+	}
 }
 
 // writeAtomic writes wt to path through a temporary file in the same
