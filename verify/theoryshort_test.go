@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/nrc-ufm/ufm/instance"
+	"github.com/nrc-ufm/ufm/solver"
 )
 
 // TestTheoryShortIsNotDisagree: σ_2 and σ_3 lie 2·10⁻⁴⁰⁰ apart (relative)
@@ -105,5 +106,31 @@ func TestShrinkageFloorFollowsPredictions(t *testing.T) {
 	p, r := solveBoth(t, in, 30)
 	if rep := mustCompare(t, in, p, r); rep.Status != Agree {
 		t.Fatalf("status %s (%s)", rep.Status, rep.Reason)
+	}
+}
+
+// TestDeepReportShowsComparedMinimizer: on deep-k4-3x8 a mode sits exactly
+// at the threshold, so minimizers with 1 and 2 modes on are global; the
+// solver ends with 2 on and verify compares against that one. The report
+// printed the 1-mode minimizer's numbers (train_mse 1.29) beside 50 digits
+// agreed with the 2-mode one's 0.40 (QA session 24). The report's
+// Prediction is now the compared minimizer.
+func TestDeepReportShowsComparedMinimizer(t *testing.T) {
+	in, err := instance.Load("../examples/deep-k4-3x8.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(in, 30, solver.Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Deep == nil || rep.Prediction.Deep == nil {
+		t.Fatal("no deep report")
+	}
+	if rep.Deep.ComparedModes != rep.Prediction.Deep.On {
+		t.Errorf("compared with %d modes on, report shows the minimizer with %d", rep.Deep.ComparedModes, rep.Prediction.Deep.On)
+	}
+	if rep.Deep.ComparedModes == 1 {
+		t.Log("the solver ended with 1 mode on: the alternative minimizer was not exercised")
 	}
 }
