@@ -173,11 +173,11 @@ func checkDeepClosedForm(in *instance.Instance, cfg proofs.CheckConfig) proofs.O
 		return proofs.Outcome{Verdict: proofs.Error, Reason: "internal error: no deep comparison"}
 	}
 	if !slices.Contains(d.GlobalModes, d.SolverModes) {
-		if verify.BelowMinimum(in, pred, res, cfg.Digits-5) {
+		if verify.BelowMinimum(in, pred, res, cfg.Digits-verify.Margin) {
 			return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("the solver attains L = %s below the closed form's L* = %s by more than its rounding (%s)", bigmat.Text(res.MinLoss, 20), bigmat.Text(pred.MinLoss, 20), bigmat.Text(verify.LossNoise(in, pred, res), 2))}
 		}
 		below := new(big.Float).Sub(res.MinLoss, pred.MinLoss)
-		tol := new(big.Float).Mul(new(big.Float).Abs(pred.MinLoss), pow10Float(-(cfg.Digits-5), pred.Prec))
+		tol := new(big.Float).Mul(new(big.Float).Abs(pred.MinLoss), pow10Float(-(cfg.Digits-verify.Margin), pred.Prec))
 		if new(big.Float).Abs(below).Cmp(tol) <= 0 && res.Converged {
 			return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("the solver attains L* = %s with %d modes on, a mode count the closed form does not list among the global minimizers (%v)", bigmat.Text(res.MinLoss, 20), d.SolverModes, d.GlobalModes)}
 		}
@@ -578,7 +578,7 @@ func checkDeepRankMonotone(in *instance.Instance, cfg proofs.CheckConfig) proofs
 			res, err := solver.Solve(c, solverSettings(cfg))
 			if err == nil && res.Deep != nil && slices.Contains(p.DeepAlternatives(), res.Deep.Rank) {
 				solverChecked++
-			} else if err == nil && res.Deep != nil && verify.BelowMinimum(c, p, res, cfg.Digits-5) {
+			} else if err == nil && res.Deep != nil && verify.BelowMinimum(c, p, res, cfg.Digits-verify.Margin) {
 				return proofs.Outcome{Verdict: proofs.Fails, Reason: fmt.Sprintf("at λ_H·%s the solver has rank %d and a loss below L* by more than its rounding", f.RatString(), res.Deep.Rank)}
 			}
 		}
